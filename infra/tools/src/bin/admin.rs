@@ -1,0 +1,44 @@
+//! `colloquy-admin create-workspace <name>`: creates a workspace and prints its first admin key,
+//! the one key that cannot come from the API. Uses the AWS configuration of the environment
+//! (`TABLE_NAME`, credentials, optionally `AWS_ENDPOINT_URL`).
+
+use std::process::ExitCode;
+
+use aws_config::BehaviorVersion;
+use colloquy::adapters::dynamo::DynamoStore;
+use colloquy::config::required;
+use colloquy::usecases::workspaces::create_workspace;
+
+const USAGE: &str = "usage: colloquy-admin create-workspace <name>";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let name = match args.as_slice() {
+        [command, name] if command == "create-workspace" => name.clone(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let table = match required("TABLE_NAME", "the DynamoDB table that holds Colloquy's state") {
+        Ok(table) => table,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(2);
+        }
+    };
+    let aws = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    match create_workspace(&store, &name, time::OffsetDateTime::now_utc()).await {
+        Ok((workspace, issued)) => {
+            println!("workspace: {} ({})", workspace.id, workspace.name);
+            println!("admin key (shown once; store it now): {}", issued.plaintext);
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("could not create the workspace: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

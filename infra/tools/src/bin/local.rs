@@ -1,0 +1,106 @@
+//! `colloquy-local`: the whole system on one machine. Finds or starts moto, creates the
+//! template's table and queues on it, makes a dev workspace, and serves every API route on
+//! `PORT` (default 3000) through the Lambda handlers.
+//!
+//! Environment: `PORT` (3000), `MOTO_PORT` (5000), `COLLOQUY_DIR` (`.colloquy`, where the dev
+//! key is written), `COLLOQUY_TABLE` (`colloquy-local`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use colloquy::adapters::clock::SystemClock;
+use colloquy::adapters::dynamo::DynamoStore;
+use colloquy::adapters::sqs::SqsTriggerQueue;
+use colloquy::model::api_key::hash_key;
+use colloquy::ports::Store;
+use colloquy::usecases::workspaces::create_workspace;
+use colloquy::App;
+use colloquy_tools::{moto, server, stack, template::Template};
+use tokio::net::TcpListener;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(text) => text.parse().map_err(|_| format!("{name}={text} is not valid")),
+        Err(_) => Ok(default),
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    if std::env::var_os("LOG_FORMAT").is_none() {
+        std::env::set_var("LOG_FORMAT", "text");
+    }
+    colloquy::telemetry::init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("colloquy-local: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let root = project_root();
+    let port: u16 = env_or("PORT", 3000)?;
+    let moto_port: u16 = env_or("MOTO_PORT", 5000)?;
+    let state_dir = PathBuf::from(env_or("COLLOQUY_DIR", root.join(".colloquy").display().to_string())?);
+    let table: String = env_or("COLLOQUY_TABLE", "colloquy-local".to_owned())?;
+
+    let _moto = if moto::is_listening(moto_port).await {
+        println!("local AWS: reusing the moto server on port {moto_port}; its state is kept");
+        None
+    } else {
+        let child = moto::start(&moto::server_binary(&root), moto_port).await?;
+        println!("local AWS: started moto on port {moto_port}; state is in memory and ends when this command stops");
+        Some(child)
+    };
+    let aws = stack::local_aws(&format!("http://127.0.0.1:{moto_port}")).await;
+    let template = Template::load_default().map_err(|err| err.to_string())?;
+    let resources = stack::provision(&aws, &template, &table).await.map_err(|err| err.to_string())?;
+
+    let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
+    let app = App {
+        store: store.clone(),
+        queue: Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
+        clock: Arc::new(SystemClock),
+    };
+    let key = dev_key(store.as_ref(), &state_dir).await?;
+
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|err| format!("cannot listen on port {port}: {err}"))?;
+    println!();
+    println!("Colloquy is running on http://127.0.0.1:{port}");
+    println!("  table {}   queue {}", resources.table_name, resources.queue_url);
+    println!("  dev admin key: {key}  (also in {})", state_dir.join("dev-api-key").display());
+    println!("  try: curl -H \"X-API-Key: $(cat .colloquy/dev-api-key)\" localhost:{port}/api/v1/workspace/");
+    println!();
+    tokio::select! {
+        served = server::serve(listener, app) => served.map_err(|err| format!("server stopped: {err}")),
+        _ = tokio::signal::ctrl_c() => {
+            println!("stopping");
+            Ok(())
+        }
+    }
+}
+
+/// The dev workspace's admin key: the saved one if the store still knows it, else a new workspace.
+async fn dev_key(store: &dyn Store, state_dir: &Path) -> Result<String, String> {
+    let path = state_dir.join("dev-api-key");
+    if let Ok(saved) = std::fs::read_to_string(&path) {
+        let saved = saved.trim().to_owned();
+        if let Ok(Some(_)) = store.find_key_by_hash(&hash_key(&saved)).await {
+            return Ok(saved);
+        }
+    }
+    let (_, issued) = create_workspace(store, "Local development", time::OffsetDateTime::now_utc())
+        .await
+        .map_err(|err| format!("cannot create the dev workspace: {err}"))?;
+    std::fs::create_dir_all(state_dir).map_err(|err| format!("cannot create {}: {err}", state_dir.display()))?;
+    std::fs::write(&path, format!("{}\n", issued.plaintext)).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    Ok(issued.plaintext)
+}

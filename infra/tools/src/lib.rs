@@ -1,0 +1,8 @@
+//! The local stack: the table and queues of `infra/template.yaml` on moto, and every API route
+//! on one port through the same handlers the Lambdas run.
+
+pub mod moto;
+pub mod router;
+pub mod server;
+pub mod stack;
+pub mod template;

@@ -1,0 +1,64 @@
+//! Every API route, matched to the handler its Lambda runs. `tests` checks this table against
+//! the template's routes, the `events/` fixtures and the OpenAPI document.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use colloquy::http::{Body, Request, Response};
+use colloquy::App;
+
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
+pub type Handler = fn(App, Request) -> HandlerFuture;
+
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// The function (cargo binary) that serves this route on Lambda.
+    pub function: &'static str,
+    pub handler: Handler,
+}
+
+macro_rules! route {
+    ($method:literal, $path:literal, $function:literal, $handler:path) => {
+        Route { method: $method, path: $path, function: $function, handler: |app, request| Box::pin($handler(app, request)) }
+    };
+}
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        route!("GET", "/api/v1/workspace/", "get-workspace", get_workspace::handle),
+        route!("POST", "/api/v1/api-keys/", "create-api-key", create_api_key::handle),
+        route!("GET", "/api/v1/api-keys/", "list-api-keys", list_api_keys::handle),
+        route!("DELETE", "/api/v1/api-keys/{prefix}/", "revoke-api-key", revoke_api_key::handle),
+    ]
+}
+
+/// The route for `method path`, with its path parameters.
+pub fn find<'a>(routes: &'a [Route], method: &str, path: &str) -> Option<(&'a Route, Vec<(String, String)>)> {
+    routes.iter().filter(|route| route.method == method).find_map(|route| Some((route, match_path(route.path, path)?)))
+}
+
+fn match_path(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let pattern: Vec<&str> = pattern.split('/').collect();
+    let actual: Vec<&str> = path.split('/').collect();
+    if pattern.len() != actual.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (expected, got) in pattern.iter().zip(&actual) {
+        match expected.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) if !got.is_empty() => params.push((name.to_owned(), percent_decode(got))),
+            Some(_) => return None,
+            None if expected == got => {}
+            None => return None,
+        }
+    }
+    Some(params)
+}
+
+fn percent_decode(segment: &str) -> String {
+    form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| segment.to_owned())
+}

@@ -1,0 +1,88 @@
+//! One local HTTP port for every route, through the same handlers as the Lambdas: the request is
+//! turned into what `lambda_http` hands a handler (path and query parameters included).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use colloquy::http::{response, Body, Request, Response};
+use colloquy::App;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lambda_http::http::StatusCode;
+use lambda_http::RequestExt;
+use tokio::net::TcpListener;
+
+use crate::router::{self, Route};
+
+/// API Gateway's own payload limit.
+const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
+    let routes: Arc<Vec<Route>> = Arc::new(router::routes());
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let (app, routes) = (app.clone(), routes.clone());
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let (app, routes) = (app.clone(), routes.clone());
+                async move { Ok::<_, Infallible>(dispatch(&app, &routes, request, peer).await) }
+            });
+            if let Err(err) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+                tracing::debug!(error = %err, "connection closed with an error");
+            }
+        });
+    }
+}
+
+async fn dispatch(app: &App, routes: &[Route], request: hyper::Request<Incoming>, peer: SocketAddr) -> hyper::Response<Full<Bytes>> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let (method, path) = (parts.method.to_string(), parts.uri.path().to_owned());
+    let response = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
+        Err(_) => not_routed(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
+        Ok(collected) => match router::find(routes, &method, &path) {
+            None => not_routed(StatusCode::NOT_FOUND, "Not Found"),
+            Some((route, params)) => {
+                let query = parts.uri.query().map(query_map).unwrap_or_default();
+                let body = collected.to_bytes();
+                let body = if body.is_empty() { Body::Empty } else { Body::from(body.to_vec()) };
+                let request: Request = http::Request::from_parts(parts, body)
+                    .with_path_parameters(params.into_iter().collect::<HashMap<_, _>>())
+                    .with_query_string_parameters(query);
+                (route.handler)(app.clone(), request).await
+            }
+        },
+    };
+    tracing::info!(%method, %path, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, %peer, "request");
+    to_hyper(response)
+}
+
+/// What API Gateway answers when no route matches: `{"message": ...}`.
+fn not_routed(status: StatusCode, message: &str) -> Response<Body> {
+    response::with_json_body(status, serde_json::json!({ "message": message }).to_string())
+}
+
+fn query_map(query: &str) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        map.entry(name.into_owned()).or_default().push(value.into_owned());
+    }
+    map
+}
+
+fn to_hyper(response: Response<Body>) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}

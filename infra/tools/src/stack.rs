@@ -1,0 +1,168 @@
+//! Creates the template's table and queues on a local AWS (moto), under names of our choosing.
+
+use std::collections::HashMap;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_sqs::types::QueueAttributeName;
+
+use crate::template::{KeyElement, QueueSpec, Template, TemplateError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("local AWS refused {what}: {detail}")]
+    Aws { what: String, detail: String },
+    #[error("infra/template.yaml: {0}")]
+    Shape(String),
+}
+
+/// What was created, by name.
+#[derive(Debug, Clone)]
+pub struct LocalResources {
+    pub table_name: String,
+    pub queue_url: String,
+    pub dead_letter_queue_url: String,
+}
+
+/// An SDK configuration for a local AWS at `endpoint` with throw-away credentials.
+pub async fn local_aws(endpoint: &str) -> SdkConfig {
+    let credentials = aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "colloquy-local");
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+fn aws_error(what: &str, err: impl std::error::Error) -> StackError {
+    StackError::Aws { what: what.to_owned(), detail: DisplayErrorContext(err).to_string() }
+}
+
+/// Creates (or finds) the table and queues named after `name`: table `name`, queue
+/// `name-triggers.fifo`, dead-letter queue `name-triggers-dlq.fifo`.
+pub async fn provision(aws: &SdkConfig, template: &Template, name: &str) -> Result<LocalResources, StackError> {
+    create_table(&aws_sdk_dynamodb::Client::new(aws), template, name).await?;
+    let (queue_url, dead_letter_queue_url) = create_queues(&aws_sdk_sqs::Client::new(aws), template, name).await?;
+    Ok(LocalResources { table_name: name.to_owned(), queue_url, dead_letter_queue_url })
+}
+
+fn key_schema(elements: &[KeyElement]) -> Result<Vec<KeySchemaElement>, StackError> {
+    elements
+        .iter()
+        .map(|k| {
+            KeySchemaElement::builder()
+                .attribute_name(&k.attribute)
+                .key_type(KeyType::from(k.key_type.as_str()))
+                .build()
+                .map_err(|err| StackError::Shape(err.to_string()))
+        })
+        .collect()
+}
+
+async fn create_table(client: &aws_sdk_dynamodb::Client, template: &Template, name: &str) -> Result<(), StackError> {
+    let spec = template.table()?;
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(key_schema(&spec.key_schema)?));
+    for (attribute, kind) in &spec.attributes {
+        let definition = AttributeDefinition::builder()
+            .attribute_name(attribute)
+            .attribute_type(ScalarAttributeType::from(kind.as_str()))
+            .build()
+            .map_err(|err| StackError::Shape(err.to_string()))?;
+        request = request.attribute_definitions(definition);
+    }
+    for index in &spec.indexes {
+        let projection = Projection::builder().projection_type(ProjectionType::from(index.projection_type.as_str())).build();
+        let index = GlobalSecondaryIndex::builder()
+            .index_name(&index.name)
+            .set_key_schema(Some(key_schema(&index.key_schema)?))
+            .projection(projection)
+            .build()
+            .map_err(|err| StackError::Shape(err.to_string()))?;
+        request = request.global_secondary_indexes(index);
+    }
+    match request.send().await {
+        Ok(_) => {}
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => return Ok(()),
+        Err(err) => return Err(aws_error("creating the table", err)),
+    }
+    if let Some(attribute) = spec.ttl_attribute {
+        let ttl = TimeToLiveSpecification::builder()
+            .attribute_name(attribute)
+            .enabled(true)
+            .build()
+            .map_err(|err| StackError::Shape(err.to_string()))?;
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(ttl)
+            .send()
+            .await
+            .map_err(|err| aws_error("enabling TTL", err))?;
+    }
+    Ok(())
+}
+
+async fn create_queues(client: &aws_sdk_sqs::Client, template: &Template, name: &str) -> Result<(String, String), StackError> {
+    let queues = template.queues();
+    let main = queues
+        .iter()
+        .find(|q| q.redrive.is_some())
+        .ok_or_else(|| StackError::Shape("no queue with a RedrivePolicy (the trigger queue)".into()))?;
+    let Some((dlq_id, max_receive)) = &main.redrive else {
+        return Err(StackError::Shape("trigger queue lost its RedrivePolicy".into()));
+    };
+    let dlq = queues
+        .iter()
+        .find(|q| &q.logical_id == dlq_id)
+        .ok_or_else(|| StackError::Shape(format!("dead-letter queue {dlq_id} is not declared")))?;
+    let dlq_url = create_queue(client, dlq, &format!("{name}-triggers-dlq"), HashMap::new()).await?;
+    let dlq_arn = client
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(|err| aws_error("reading the dead-letter queue's ARN", err))?
+        .attributes
+        .and_then(|mut attributes| attributes.remove(&QueueAttributeName::QueueArn))
+        .ok_or_else(|| StackError::Shape("dead-letter queue has no ARN".into()))?;
+    let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive }).to_string();
+    let extra = HashMap::from([(QueueAttributeName::RedrivePolicy, redrive)]);
+    let url = create_queue(client, main, &format!("{name}-triggers"), extra).await?;
+    Ok((url, dlq_url))
+}
+
+async fn create_queue(
+    client: &aws_sdk_sqs::Client,
+    spec: &QueueSpec,
+    base_name: &str,
+    mut attributes: HashMap<QueueAttributeName, String>,
+) -> Result<String, StackError> {
+    let name = if spec.fifo { format!("{base_name}.fifo") } else { base_name.to_owned() };
+    if spec.fifo {
+        attributes.insert(QueueAttributeName::FifoQueue, "true".into());
+    }
+    if let Some(timeout) = spec.visibility_timeout {
+        attributes.insert(QueueAttributeName::VisibilityTimeout, timeout.to_string());
+    }
+    client
+        .create_queue()
+        .queue_name(name)
+        .set_attributes(Some(attributes))
+        .send()
+        .await
+        .map_err(|err| aws_error("creating a queue", err))?
+        .queue_url
+        .ok_or_else(|| StackError::Shape("created queue has no URL".into()))
+}

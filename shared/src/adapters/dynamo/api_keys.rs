@@ -1,0 +1,73 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+
+use super::{keys, to_item, transaction_error, DynamoStore, Item, Record};
+use crate::model::{ApiKey, Page, PageRequest};
+use crate::ports::{ApiKeyStore, StoreError};
+
+/// The workspace-partition copy of a key also records its hash, so revoking finds the
+/// authentication item without a scan.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyListing {
+    #[serde(flatten)]
+    key: ApiKey,
+    key_hash: String,
+}
+
+pub(super) fn key_items(key: &ApiKey, hash: &str) -> Result<Vec<Item>, StoreError> {
+    let listing = KeyListing { key: key.clone(), key_hash: hash.to_owned() };
+    Ok(vec![
+        to_item(&Record::new(keys::api_key_by_hash(hash), key))?,
+        to_item(&Record::new(keys::api_key_listing(&key.workspace_id, &key.prefix), &listing))?,
+    ])
+}
+
+#[async_trait]
+impl ApiKeyStore for DynamoStore {
+    async fn find_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
+        let record: Option<Record<ApiKey>> = self.get(keys::api_key_by_hash(hash)).await?;
+        Ok(record.map(|record| record.data))
+    }
+
+    async fn insert_key(&self, key: &ApiKey, hash: &str) -> Result<(), StoreError> {
+        self.put_all_new(key_items(key, hash)?, "API key").await
+    }
+
+    async fn list_keys(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<ApiKey>, StoreError> {
+        let listings: Page<KeyListing> =
+            self.query_page(keys::workspace_pk(workspace_id), keys::API_KEY_LISTING, page).await?;
+        Ok(listings.map(|listing| listing.key))
+    }
+
+    async fn delete_key(&self, workspace_id: &str, prefix: &str) -> Result<bool, StoreError> {
+        let listing_key = keys::api_key_listing(workspace_id, prefix);
+        let Some(listing) = self.get::<Record<KeyListing>>(listing_key.clone()).await? else {
+            return Ok(false);
+        };
+        let delete = |(pk, sk): (String, String)| {
+            Delete::builder()
+                .table_name(&self.table)
+                .key(keys::PK, AttributeValue::S(pk))
+                .key(keys::SK, AttributeValue::S(sk))
+                .condition_expression("attribute_exists(PK)")
+                .build()
+                .map(|delete| TransactWriteItem::builder().delete(delete).build())
+                .map_err(|err| StoreError::Unavailable(err.to_string()))
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(delete(listing_key)?)
+            .transact_items(delete(keys::api_key_by_hash(&listing.data.key_hash))?)
+            .send()
+            .await;
+        match result.map_err(|err| transaction_error(err, "API key")) {
+            Ok(_) => Ok(true),
+            // Revoked concurrently by someone else: the key is gone either way.
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Adapters: the ports implemented on AWS and on the system clock.
+
+pub mod clock;
+pub mod dynamo;
+pub mod sqs;

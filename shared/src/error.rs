@@ -1,0 +1,49 @@
+//! The one error type of the use cases. `http::response` maps it to HTTP in one place.
+
+use crate::ports::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input is wrong; `field` names the offending field when there is one.
+    #[error("{message}")]
+    Validation { field: Option<String>, message: String },
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// Something on our side failed; the detail is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = format!("{field}: {}", message.into());
+        Self::Validation { field: Some(field), message }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::Validation { field: None, message: message.into() }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(what) => Self::Conflict(what),
+            StoreError::BadCursor => Self::invalid("cursor", "is not a cursor this API returned"),
+            StoreError::Unavailable(detail) | StoreError::Corrupt(detail) => Self::Internal(detail),
+        }
+    }
+}

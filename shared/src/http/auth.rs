@@ -1,0 +1,54 @@
+//! API-key authentication and role checks.
+
+use lambda_http::Request;
+
+use crate::model::api_key::hash_key;
+use crate::model::Principal;
+use crate::{App, AppError};
+
+const MISSING_KEY: &str = "missing API key: send it as `X-API-Key: <key>` or `Authorization: Bearer <key>`";
+const INVALID_KEY: &str = "API key is not valid: it is unknown or was revoked";
+
+/// The key from `X-API-Key`, else from `Authorization: Bearer`.
+pub fn presented_key(request: &Request) -> Option<&str> {
+    let headers = request.headers();
+    if let Some(key) = headers.get("x-api-key").and_then(|value| value.to_str().ok()) {
+        return Some(key.trim());
+    }
+    let authorization = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = authorization.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+pub async fn authenticate(app: &App, request: &Request) -> Result<Principal, AppError> {
+    let key = presented_key(request).filter(|key| !key.is_empty());
+    let Some(key) = key else {
+        return Err(AppError::Unauthenticated(MISSING_KEY.to_owned()));
+    };
+    // Lookup is by hash: timing reveals nothing about stored keys.
+    let found = app.store.find_key_by_hash(&hash_key(key)).await?;
+    let key = found.ok_or_else(|| AppError::Unauthenticated(INVALID_KEY.to_owned()))?;
+    Ok(Principal { workspace_id: key.workspace_id, role: key.role, key_prefix: key.prefix })
+}
+
+pub fn require_write(principal: &Principal) -> Result<(), AppError> {
+    if principal.role.can_write() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "this API key has the `{}` role, which cannot change anything; use a `write` or `admin` key",
+            principal.role
+        )))
+    }
+}
+
+pub fn require_admin(principal: &Principal) -> Result<(), AppError> {
+    if principal.role.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "this API key has the `{}` role; managing API keys needs an `admin` key",
+            principal.role
+        )))
+    }
+}

@@ -1,0 +1,130 @@
+//! Reading requests: JSON bodies whose errors name the field, path and query parameters.
+
+use lambda_http::{Request, RequestExt};
+use serde::de::DeserializeOwned;
+
+use crate::model::page::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::model::PageRequest;
+use crate::AppError;
+
+/// Bodies above this are refused before parsing; nothing in the API needs more.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, AppError> {
+    let bytes: &[u8] = request.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(AppError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::bad_request("request body is required: send a JSON object"));
+    }
+    parse_json(bytes)
+}
+
+/// Parses JSON so that an error says which field is wrong and how.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return AppError::bad_request(format!("request body is not valid JSON: {inner}"));
+        }
+        let detail = strip_position(&inner.to_string());
+        // A missing field is reported at its parent; serde names it in the message.
+        let field = match missing_field(&detail) {
+            Some(missing) if path == "." => missing.to_owned(),
+            Some(missing) => format!("{path}.{missing}"),
+            None if path == "." => return AppError::bad_request(format!("request body: {detail}")),
+            None => path,
+        };
+        AppError::invalid(field, detail)
+    })
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
+}
+
+pub fn path_param(request: &Request, name: &str) -> Result<String, AppError> {
+    request
+        .path_parameters_ref()
+        .and_then(|params| params.first(name))
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| AppError::invalid(name, "is required in the path"))
+}
+
+pub fn query_param(request: &Request, name: &str) -> Option<String> {
+    request.query_string_parameters_ref().and_then(|params| params.first(name)).map(str::to_owned)
+}
+
+/// `limit` (1–100, default 20) and `cursor` from the query string.
+pub fn page_request(request: &Request) -> Result<PageRequest, AppError> {
+    let limit = match query_param(request, "limit") {
+        None => DEFAULT_LIMIT,
+        Some(text) => match text.parse::<u32>() {
+            Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => limit,
+            _ => return Err(AppError::invalid("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"))),
+        },
+    };
+    let cursor = query_param(request, "cursor").filter(|cursor| !cursor.is_empty());
+    Ok(PageRequest { limit, cursor })
+}
+
+/// Trims a required text field and checks its length in characters.
+pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String, AppError> {
+    let trimmed = value.trim();
+    let length = trimmed.chars().count();
+    if length == 0 {
+        return Err(AppError::invalid(field, "must not be empty"));
+    }
+    if length > max_chars {
+        return Err(AppError::invalid(field, format!("must be at most {max_chars} characters (got {length})")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Input {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    fn field_of(json: &str) -> (Option<String>, String) {
+        match parse_json::<Input>(json.as_bytes()) {
+            Err(AppError::Validation { field, message }) => (field, message),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(field_of(r#"{}"#).0.as_deref(), Some("name"));
+        assert_eq!(field_of(r#"{"name": 5}"#).0.as_deref(), Some("name"));
+        assert_eq!(field_of(r#"{"name": "a", "inner": {}}"#).0.as_deref(), Some("inner.count"));
+        assert_eq!(field_of(r#"{"name": "a", "inner": {"count": "x"}}"#).0.as_deref(), Some("inner.count"));
+        let (field, message) = field_of(r#"{"name": "#);
+        assert!(field.is_none() && message.contains("not valid JSON"), "{message}");
+        assert!(field_of("[1]").1.starts_with("request body:"));
+    }
+}

@@ -1,0 +1,112 @@
+//! Responses, and the mapping of `AppError` to HTTP: the only place it happens.
+
+use http::{header, StatusCode};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::model::Page;
+use crate::AppError;
+
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    match serde_json::to_string(value) {
+        Ok(text) => with_json_body(status, text),
+        Err(err) => error(&AppError::Internal(format!("response did not serialise: {err}"))),
+    }
+}
+
+pub fn no_content() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+pub fn status_of(err: &AppError) -> StatusCode {
+    match err {
+        AppError::Validation { .. } => StatusCode::BAD_REQUEST,
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn code_of(err: &AppError) -> &'static str {
+    match err {
+        AppError::Validation { .. } => "invalid_request",
+        AppError::Unauthenticated(_) => "unauthenticated",
+        AppError::Forbidden(_) => "forbidden",
+        AppError::NotFound(_) => "not_found",
+        AppError::Conflict(_) => "conflict",
+        AppError::PayloadTooLarge { .. } => "payload_too_large",
+        AppError::Internal(_) => "internal_error",
+    }
+}
+
+/// The message a caller sees. Internal details are logged, never returned.
+pub fn public_message(err: &AppError) -> String {
+    match err {
+        AppError::Internal(detail) => {
+            tracing::error!(error = %detail, "request failed");
+            "Something went wrong on our side; retry later. If it persists, contact support.".to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `{"error": {"code", "message", "field"?}}`
+pub fn error(err: &AppError) -> Response<Body> {
+    let mut body = json!({ "code": code_of(err), "message": public_message(err) });
+    if let AppError::Validation { field: Some(field), .. } = err {
+        body["field"] = json!(field);
+    }
+    with_json_body(status_of(err), json!({ "error": body }).to_string())
+}
+
+pub fn respond(result: Result<Response<Body>, AppError>) -> Response<Body> {
+    result.unwrap_or_else(|err| error(&err))
+}
+
+pub fn with_json_body(status: StatusCode, text: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A list in the house style: `{count, next, previous, results}`. `count` is the number of
+/// results in this page; `next` is the path of the following page, `previous` is always null
+/// (cursors only go forward).
+#[derive(Serialize)]
+pub struct ListBody<T> {
+    pub count: usize,
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    pub results: Vec<T>,
+}
+
+impl<T> ListBody<T> {
+    /// `base_path` is the list's own path; `filters` are query pairs to carry into `next`.
+    pub fn from_page(page: Page<T>, base_path: &str, limit: u32, filters: &[(&str, &str)]) -> Self {
+        let next = page.next_cursor.map(|cursor| {
+            let mut query = format!("limit={limit}&cursor={cursor}");
+            for (name, value) in filters {
+                query.push_str(&format!("&{name}={}", urlencode(value)));
+            }
+            format!("{base_path}?{query}")
+        });
+        Self { count: page.items.len(), next, previous: None, results: page.items }
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,70 @@
+//! What the house API (`/api/v1/...`) shows of the model: camelCase JSON.
+
+use serde::Serialize;
+
+use crate::model::timestamp;
+use crate::model::{ApiKey, IssuedKey, Principal, Role, Workspace};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceView {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    /// The key that made this request.
+    pub api_key: CallerView,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerView {
+    pub prefix: String,
+    pub role: Role,
+}
+
+impl WorkspaceView {
+    pub fn new(workspace: &Workspace, principal: &Principal) -> Self {
+        Self {
+            id: workspace.id.clone(),
+            name: workspace.name.clone(),
+            created_at: timestamp::format(workspace.created_at),
+            api_key: CallerView { prefix: principal.key_prefix.clone(), role: principal.role },
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyView {
+    pub prefix: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+impl From<&ApiKey> for ApiKeyView {
+    fn from(key: &ApiKey) -> Self {
+        Self {
+            prefix: key.prefix.clone(),
+            name: key.name.clone(),
+            role: key.role,
+            created_at: timestamp::format(key.created_at),
+        }
+    }
+}
+
+/// The one response that carries a key's secret.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedKeyView {
+    #[serde(flatten)]
+    pub key: ApiKeyView,
+    /// Shown once: only its hash is stored.
+    pub key_secret: String,
+}
+
+impl From<&IssuedKey> for CreatedKeyView {
+    fn from(issued: &IssuedKey) -> Self {
+        Self { key: ApiKeyView::from(&issued.key), key_secret: issued.plaintext.clone() }
+    }
+}

@@ -1,0 +1,11 @@
+//! The domain model. Plain data and the rules that need no I/O.
+
+pub mod api_key;
+pub mod ids;
+pub mod page;
+pub mod timestamp;
+pub mod workspace;
+
+pub use api_key::{ApiKey, IssuedKey, Principal, Role};
+pub use page::{Page, PageRequest};
+pub use workspace::Workspace;

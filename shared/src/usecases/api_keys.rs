@@ -1,0 +1,46 @@
+use serde::Deserialize;
+
+use crate::http::auth::require_admin;
+use crate::http::request::required_text;
+use crate::model::{ApiKey, IssuedKey, Page, PageRequest, Principal, Role};
+use crate::ports::StoreError;
+use crate::{App, AppError};
+
+pub const MAX_NAME_CHARS: usize = 100;
+
+#[derive(Debug, Deserialize)]
+pub struct NewKey {
+    pub name: String,
+    pub role: Role,
+}
+
+pub async fn create_key(app: &App, principal: &Principal, input: NewKey) -> Result<IssuedKey, AppError> {
+    require_admin(principal)?;
+    let name = required_text("name", &input.name, MAX_NAME_CHARS)?;
+    // A prefix collision within the workspace is possible in principle; draw again.
+    for _ in 0..3 {
+        let issued = IssuedKey::generate(&principal.workspace_id, name.clone(), input.role, app.clock.now());
+        match app.store.insert_key(&issued.key, &issued.hash).await {
+            Ok(()) => return Ok(issued),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(AppError::Internal("could not draw a unique key prefix in three attempts".into()))
+}
+
+pub async fn list_keys(app: &App, principal: &Principal, page: &PageRequest) -> Result<Page<ApiKey>, AppError> {
+    require_admin(principal)?;
+    Ok(app.store.list_keys(&principal.workspace_id, page).await?)
+}
+
+pub async fn revoke_key(app: &App, principal: &Principal, prefix: &str) -> Result<(), AppError> {
+    require_admin(principal)?;
+    // Another workspace's key is indistinguishable from no key.
+    if app.store.delete_key(&principal.workspace_id, prefix).await? {
+        tracing::info!(workspace = %principal.workspace_id, revoked = %prefix, by = %principal.key_prefix, "API key revoked");
+        Ok(())
+    } else {
+        Err(AppError::not_found(&format!("API key `{prefix}`")))
+    }
+}
