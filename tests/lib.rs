@@ -1,1 +1,201 @@
+//! Test support: a fresh table and queue on moto per test, API Gateway events from `events/`,
+//! and calls to handlers exactly as Lambda makes them.
 
+use std::net::ToSocketAddrs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use colloquy::adapters::clock::ManualClock;
+use colloquy::adapters::dynamo::DynamoStore;
+use colloquy::adapters::sqs::SqsTriggerQueue;
+use colloquy::http::{Body, Request, Response};
+use colloquy::model::IssuedKey;
+use colloquy::usecases::workspaces::create_workspace;
+use colloquy::App;
+use colloquy_tools::stack::{self, LocalResources};
+use colloquy_tools::template::Template;
+use serde_json::Value;
+
+pub const MOTO_ENDPOINT_VAR: &str = "COLLOQUY_TEST_AWS_ENDPOINT";
+pub const DEFAULT_MOTO_ENDPOINT: &str = "http://127.0.0.1:5055";
+
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn moto_endpoint() -> String {
+    std::env::var(MOTO_ENDPOINT_VAR).unwrap_or_else(|_| DEFAULT_MOTO_ENDPOINT.to_owned())
+}
+
+/// Fails, saying how to start it, when moto is not there. Never skips.
+fn require_moto(endpoint: &str) {
+    let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let reachable = authority
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .is_some_and(|addr| std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok());
+    assert!(
+        reachable,
+        "moto (the local AWS) is not reachable at {endpoint}. Run the tests with `scripts/test`, which starts it, \
+         or start it yourself with `.venv/bin/moto_server -p 5055` (set {MOTO_ENDPOINT_VAR} for another address)."
+    );
+}
+
+/// One test's own table and queues on moto, and an `App` on the real adapters.
+pub struct TestStack {
+    pub aws: SdkConfig,
+    pub resources: LocalResources,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub store: Arc<DynamoStore>,
+}
+
+impl TestStack {
+    pub async fn new() -> Self {
+        let endpoint = moto_endpoint();
+        require_moto(&endpoint);
+        let aws = stack::local_aws(&endpoint).await;
+        let template = Template::load_default().expect("infra/template.yaml loads");
+        let name = format!("test-{}", uuid_like());
+        let resources = stack::provision(&aws, &template, &name).await.expect("table and queues are created on moto");
+        let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
+        let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
+        let app = App {
+            store: store.clone(),
+            queue: Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
+            clock: clock.clone(),
+        };
+        Self { aws, resources, app, clock, store }
+    }
+
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.aws)
+    }
+
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.aws)
+    }
+
+    /// A new workspace and its first admin key.
+    pub async fn workspace(&self, name: &str) -> IssuedKey {
+        let (_, issued) = create_workspace(self.store.as_ref(), name, time::OffsetDateTime::now_utc())
+            .await
+            .expect("workspace is created");
+        issued
+    }
+}
+
+fn uuid_like() -> String {
+    colloquy::model::ids::random_hex(8)
+}
+
+/// An API Gateway HTTP API (v2) event from `events/<function>.json`, to adjust and send.
+pub struct ApiCall {
+    event: Value,
+}
+
+impl ApiCall {
+    pub fn fixture(function: &str) -> Self {
+        let path = project_root().join("events").join(format!("{function}.json"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        Self { event: serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display())) }
+    }
+
+    fn headers(&mut self) -> &mut serde_json::Map<String, Value> {
+        self.event["headers"].as_object_mut().expect("fixture has headers")
+    }
+
+    pub fn key(mut self, key: &str) -> Self {
+        self.headers().insert("x-api-key".into(), Value::from(key));
+        self
+    }
+
+    pub fn bearer(mut self, key: &str) -> Self {
+        self.headers().remove("x-api-key");
+        self.headers().insert("authorization".into(), Value::from(format!("Bearer {key}")));
+        self
+    }
+
+    pub fn without_key(mut self) -> Self {
+        self.headers().remove("x-api-key");
+        self
+    }
+
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.event["body"] = Value::from(body.into());
+        self
+    }
+
+    pub fn json(self, body: Value) -> Self {
+        self.body(body.to_string())
+    }
+
+    pub fn path_param(mut self, name: &str, value: &str) -> Self {
+        self.event["pathParameters"][name] = Value::from(value);
+        self
+    }
+
+    pub fn query(mut self, name: &str, value: &str) -> Self {
+        if !self.event["queryStringParameters"].is_object() {
+            self.event["queryStringParameters"] = serde_json::json!({});
+        }
+        self.event["queryStringParameters"][name] = Value::from(value);
+        // Lambda reads a v2 event's query from rawQueryString.
+        let mut raw = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in self.event["queryStringParameters"].as_object().into_iter().flatten() {
+            raw.append_pair(name, value.as_str().unwrap_or_default());
+        }
+        self.event["rawQueryString"] = Value::from(raw.finish());
+        self
+    }
+
+    pub fn request(&self) -> Request {
+        lambda_http::request::from_str(&self.event.to_string()).expect("fixture is an API Gateway v2 event")
+    }
+}
+
+/// A handler's response, read as a caller would.
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub content_type: Option<String>,
+}
+
+impl Answer {
+    pub fn from_response(response: Response<Body>) -> Self {
+        let status = response.status().as_u16();
+        let content_type =
+            response.headers().get("content-type").and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let bytes: &[u8] = response.body().as_ref();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(bytes).unwrap_or_else(|_| panic!("body is not JSON: {}", String::from_utf8_lossy(bytes)))
+        };
+        Self { status, body, content_type }
+    }
+
+    /// The house error shape: `{"error": {"code", "message"}}`, with a message.
+    pub fn error_code(&self) -> &str {
+        assert_eq!(self.content_type.as_deref(), Some("application/json"), "errors are JSON");
+        let message = self.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(!message.is_empty(), "error has a message: {}", self.body);
+        self.body["error"]["code"].as_str().unwrap_or_default()
+    }
+
+    pub fn error_field(&self) -> Option<&str> {
+        self.body["error"]["field"].as_str()
+    }
+}
+
+/// Sends the call to a handler the way the Lambda runtime would.
+pub async fn call<F, Fut>(handler: F, app: &App, call: ApiCall) -> Answer
+where
+    F: Fn(App, Request) -> Fut,
+    Fut: std::future::Future<Output = Response<Body>>,
+{
+    Answer::from_response(handler(app.clone(), call.request()).await)
+}

@@ -1,0 +1,100 @@
+//! The template, the local router, the `events/` fixtures and the OpenAPI document describe the
+//! same API; the local stack's table is the template's table.
+
+use std::collections::BTreeSet;
+
+use colloquy::config::required;
+use colloquy_tests::{project_root, TestStack};
+use colloquy_tools::router;
+use colloquy_tools::template::Template;
+use serde_norway::Value;
+
+fn template() -> Template {
+    Template::load_default().expect("infra/template.yaml loads")
+}
+
+fn local_routes() -> BTreeSet<(String, String, String)> {
+    router::routes().iter().map(|r| (r.method.to_owned(), r.path.to_owned(), r.function.to_owned())).collect()
+}
+
+#[test]
+fn every_template_route_is_served_locally_by_the_same_function() {
+    let declared: BTreeSet<_> = template().routes().into_iter().map(|r| (r.method, r.path, r.binary)).collect();
+    assert_eq!(declared, local_routes());
+}
+
+#[test]
+fn every_route_has_a_fixture_for_its_route() {
+    for route in router::routes() {
+        let path = project_root().join("events").join(format!("{}.json", route.function));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        let event: serde_json::Value = serde_json::from_str(&text).expect("fixture is JSON");
+        assert_eq!(event["version"], "2.0", "{} is an HTTP API v2 event", path.display());
+        assert_eq!(event["routeKey"], format!("{} {}", route.method, route.path), "{}", path.display());
+    }
+}
+
+#[test]
+fn every_route_is_in_the_openapi_document_and_nothing_else() {
+    let text = std::fs::read_to_string(project_root().join("openapi.yaml")).expect("openapi.yaml");
+    let document: Value = serde_norway::from_str(&text).expect("openapi.yaml is YAML");
+    let mut documented = BTreeSet::new();
+    for (path, item) in document["paths"].as_mapping().expect("paths").iter() {
+        for (method, _) in item.as_mapping().expect("path item").iter() {
+            documented.insert((method.as_str().unwrap_or_default().to_uppercase(), path.as_str().unwrap_or_default().to_owned()));
+        }
+    }
+    let served: BTreeSet<_> = router::routes().iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    assert_eq!(documented, served);
+}
+
+#[test]
+fn routes_match_parameters_and_trailing_slashes_exactly() {
+    let routes = router::routes();
+    let (route, params) = router::find(&routes, "DELETE", "/api/v1/api-keys/clq_1234/").expect("route");
+    assert_eq!(route.function, "revoke-api-key");
+    assert_eq!(params, vec![("prefix".to_owned(), "clq_1234".to_owned())]);
+    assert!(router::find(&routes, "DELETE", "/api/v1/api-keys//").is_none());
+    assert!(router::find(&routes, "GET", "/api/v1/workspace").is_none());
+    assert!(router::find(&routes, "PUT", "/api/v1/workspace/").is_none());
+}
+
+#[test]
+fn a_missing_configuration_value_is_named() {
+    let err = required("COLLOQUY_SURELY_UNSET_VARIABLE", "a test value").expect_err("unset");
+    assert!(err.to_string().contains("COLLOQUY_SURELY_UNSET_VARIABLE"), "{err}");
+}
+
+#[tokio::test]
+async fn the_local_table_is_the_template_s_table() {
+    let stack = TestStack::new().await;
+    let spec = template().table().expect("table spec");
+
+    let described = stack.dynamodb().describe_table().table_name(&stack.resources.table_name).send().await.expect("describe");
+    let table = described.table.expect("table");
+
+    let keys: Vec<(String, String)> =
+        table.key_schema().iter().map(|k| (k.attribute_name().to_owned(), k.key_type().as_str().to_owned())).collect();
+    let expected: Vec<(String, String)> = spec.key_schema.iter().map(|k| (k.attribute.clone(), k.key_type.clone())).collect();
+    assert_eq!(keys, expected);
+    let indexes: Vec<String> = table.global_secondary_indexes().iter().filter_map(|i| i.index_name().map(str::to_owned)).collect();
+    assert_eq!(indexes, spec.indexes.iter().map(|i| i.name.clone()).collect::<Vec<_>>());
+    assert!(!indexes.is_empty(), "the follow-up index exists");
+
+    let attributes = stack
+        .sqs()
+        .get_queue_attributes()
+        .queue_url(&stack.resources.queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .unwrap_or_default();
+    let attribute = |name: aws_sdk_sqs::types::QueueAttributeName| attributes.get(&name).cloned().unwrap_or_default();
+    assert_eq!(attribute(aws_sdk_sqs::types::QueueAttributeName::FifoQueue), "true");
+    let redrive: serde_json::Value =
+        serde_json::from_str(&attribute(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy)).expect("redrive policy is JSON");
+    assert_eq!(redrive["maxReceiveCount"].to_string().trim_matches('"'), "5", "{redrive}");
+    assert!(redrive["deadLetterTargetArn"].as_str().is_some_and(|arn| arn.ends_with("-triggers-dlq.fifo")), "{redrive}");
+}
