@@ -10,7 +10,7 @@ pub fn init() {
     let result = if std::env::var("LOG_FORMAT").as_deref() == Ok("text") {
         builder.try_init()
     } else {
-        builder.json().without_time().try_init()
+        builder.json().try_init()
     };
     // A second call (tests, the local stack) keeps the first subscriber.
     drop(result);

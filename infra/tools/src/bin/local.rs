@@ -81,10 +81,22 @@ async fn run() -> Result<(), String> {
     println!();
     tokio::select! {
         served = server::serve(listener, app) => served.map_err(|err| format!("server stopped: {err}")),
-        _ = tokio::signal::ctrl_c() => {
-            println!("stopping");
+        signal = shutdown_signal() => {
+            println!("stopping ({signal})");
             Ok(())
         }
+    }
+}
+
+/// Ctrl-C or SIGTERM: either way `main` returns, and moto (if we started it) stops with us.
+async fn shutdown_signal() -> &'static str {
+    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(terminate) => terminate,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted",
+        _ = terminate.recv() => "terminated",
     }
 }
 
