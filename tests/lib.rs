@@ -88,6 +88,19 @@ impl TestStack {
     }
 }
 
+impl TestStack {
+    /// Another key of the admin's workspace, with `role`.
+    pub async fn key(&self, admin: &IssuedKey, role: colloquy::model::Role) -> String {
+        let principal = colloquy::model::Principal {
+            workspace_id: admin.key.workspace_id.clone(),
+            role: colloquy::model::Role::Admin,
+            key_prefix: admin.key.prefix.clone(),
+        };
+        let input = colloquy::usecases::api_keys::NewKey { name: format!("{role} key"), role };
+        colloquy::usecases::api_keys::create_key(&self.app, &principal, input).await.expect("key is created").plaintext
+    }
+}
+
 fn uuid_like() -> String {
     colloquy::model::ids::random_hex(8)
 }
@@ -150,6 +163,11 @@ impl ApiCall {
         }
         self.event["rawQueryString"] = Value::from(raw.finish());
         self
+    }
+
+    /// The fixture's own JSON body.
+    pub fn body_json(&self) -> Value {
+        self.event["body"].as_str().and_then(|body| serde_json::from_str(body).ok()).unwrap_or(Value::Null)
     }
 
     pub fn request(&self) -> Request {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::{ApiKey, Page, PageRequest, Workspace};
+use crate::model::{ApiKey, Page, PageRequest, Prompt, PromptVersion, Workspace};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -42,8 +42,8 @@ pub trait ApiKeyStore: Send + Sync {
 }
 
 /// Everything the use cases keep in the table.
-pub trait Store: WorkspaceStore + ApiKeyStore {}
-impl<T: WorkspaceStore + ApiKeyStore> Store for T {}
+pub trait Store: WorkspaceStore + ApiKeyStore + PromptStore {}
+impl<T: WorkspaceStore + ApiKeyStore + PromptStore> Store for T {}
 
 /// What wakes the agent worker. Carries ids, never content: the worker reads state from the table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,4 +78,28 @@ pub trait TriggerQueue: Send + Sync {
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
+}
+
+/// One atomic change to a prompt: its new state, maybe a new version, maybe a new name.
+pub struct PromptWrite<'a> {
+    pub prompt: &'a Prompt,
+    /// `None` creates the prompt, whose name must be free; `Some(r)` updates it only if it is
+    /// still at revision `r`.
+    pub expected_revision: Option<u64>,
+    pub version: Option<&'a PromptVersion>,
+    /// The name before a rename; the new name must be free.
+    pub previous_name: Option<&'a str>,
+}
+
+#[async_trait]
+pub trait PromptStore: Send + Sync {
+    /// All or nothing; `Conflict` when the name is taken, the revision moved, or the version exists.
+    async fn save_prompt(&self, write: PromptWrite<'_>) -> Result<(), StoreError>;
+    async fn get_prompt(&self, workspace_id: &str, prompt_id: &str) -> Result<Option<Prompt>, StoreError>;
+    async fn find_prompt_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<Prompt>, StoreError>;
+    /// Oldest first; `name_contains` filters by a case-sensitive substring of the name.
+    async fn list_prompts(&self, workspace_id: &str, name_contains: Option<&str>, page: &PageRequest) -> Result<Page<Prompt>, StoreError>;
+    async fn get_prompt_version(&self, prompt_id: &str, version: u32) -> Result<Option<PromptVersion>, StoreError>;
+    /// Newest first.
+    async fn list_prompt_versions(&self, prompt_id: &str, page: &PageRequest) -> Result<Page<PromptVersion>, StoreError>;
 }

@@ -3,5 +3,7 @@
 mod api_keys;
 mod contract;
 mod input;
+mod prompts;
+mod prompt_limits;
 mod queue;
 mod workspace;

@@ -30,6 +30,14 @@ pub fn routes() -> Vec<Route> {
         route!("POST", "/api/v1/api-keys/", "create-api-key", create_api_key::handle),
         route!("GET", "/api/v1/api-keys/", "list-api-keys", list_api_keys::handle),
         route!("DELETE", "/api/v1/api-keys/{prefix}/", "revoke-api-key", revoke_api_key::handle),
+        route!("POST", "/v1/public/prompts", "create-prompt", create_prompt::handle),
+        route!("GET", "/v1/public/prompts/{prompt_name}", "get-public-prompt", get_public_prompt::handle),
+        route!("GET", "/api/prompts", "list-prompts", list_prompts::handle),
+        route!("GET", "/api/prompts/{promptId}", "get-prompt", get_prompt::handle),
+        route!("PUT", "/api/prompts/{promptId}", "update-prompt", update_prompt::handle),
+        route!("GET", "/api/prompts/{promptId}/versions", "list-prompt-versions", list_prompt_versions::handle),
+        route!("GET", "/api/prompts/{promptId}/versions/{version}", "get-prompt-version", get_prompt_version::handle),
+        route!("POST", "/api/prompts/{promptId}/versions/{version}/restore", "restore-prompt-version", restore_prompt_version::handle),
     ]
 }
 

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::{keys, to_item, transaction_error, DynamoStore, Item, Record};
+use super::{keys, to_item, transaction_error, DynamoStore, Item, Listing, Record};
 use crate::model::{ApiKey, Page, PageRequest};
 use crate::ports::{ApiKeyStore, StoreError};
 
@@ -37,7 +37,7 @@ impl ApiKeyStore for DynamoStore {
 
     async fn list_keys(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<ApiKey>, StoreError> {
         let listings: Page<KeyListing> =
-            self.query_page(keys::workspace_pk(workspace_id), keys::API_KEY_LISTING, page).await?;
+            self.query_page(keys::workspace_pk(workspace_id), keys::API_KEY_LISTING, page, Listing::default()).await?;
         Ok(listings.map(|listing| listing.key))
     }
 

@@ -4,6 +4,7 @@
 mod api_keys;
 mod cursor;
 pub mod keys;
+mod prompts;
 mod workspaces;
 
 use std::collections::HashMap;
@@ -111,39 +112,57 @@ impl<T> Record<T> {
     }
 }
 
+/// How a collection is read: order, and an optional `contains` filter on one attribute.
+#[derive(Default)]
+pub(crate) struct Listing<'a> {
+    pub newest_first: bool,
+    pub contains: Option<(&'a str, &'a str)>,
+}
+
 impl DynamoStore {
-    /// One page of a partition's items whose sort key starts with `collection`, oldest first.
-    /// Reads one item more than asked so that `next_cursor` is only set when more items follow.
+    /// One page of a partition's items whose sort key starts with `collection`. Reads until it
+    /// has one item more than asked (or the collection ends), so that `next_cursor` is set only
+    /// when more items follow, even when a filter drops items.
     async fn query_page<T: DeserializeOwned>(
         &self,
         pk: String,
         collection: &str,
         page: &crate::model::PageRequest,
+        listing: Listing<'_>,
     ) -> Result<crate::model::Page<T>, StoreError> {
-        let start = match &page.cursor {
-            Some(cursor) => {
-                let sk = cursor::decode(cursor, collection)?;
-                Some(HashMap::from([
-                    (keys::PK.to_owned(), AttributeValue::S(pk.clone())),
-                    (keys::SK.to_owned(), AttributeValue::S(sk)),
-                ]))
-            }
-            None => None,
+        let key = |sk: String| {
+            HashMap::from([
+                (keys::PK.to_owned(), AttributeValue::S(pk.clone())),
+                (keys::SK.to_owned(), AttributeValue::S(sk)),
+            ])
         };
+        let mut start = page.cursor.as_deref().map(|cursor| cursor::decode(cursor, collection)).transpose()?.map(key);
         let limit = page.limit.max(1) as usize;
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :collection)")
-            .expression_attribute_values(":pk", AttributeValue::S(pk))
-            .expression_attribute_values(":collection", AttributeValue::S(collection.to_owned()))
-            .limit(limit as i32 + 1)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let mut items = output.items.unwrap_or_default();
+        let mut items: Vec<Item> = Vec::new();
+        loop {
+            let mut request = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :collection)")
+                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .expression_attribute_values(":collection", AttributeValue::S(collection.to_owned()))
+                .scan_index_forward(!listing.newest_first)
+                .limit(if listing.contains.is_some() { 100 } else { limit as i32 + 1 })
+                .set_exclusive_start_key(start.take());
+            if let Some((attribute, needle)) = listing.contains {
+                request = request
+                    .filter_expression("contains(#attribute, :needle)")
+                    .expression_attribute_names("#attribute", attribute)
+                    .expression_attribute_values(":needle", AttributeValue::S(needle.to_owned()));
+            }
+            let output = request.send().await.map_err(unavailable)?;
+            items.extend(output.items.unwrap_or_default());
+            match output.last_evaluated_key {
+                Some(last) if items.len() <= limit => start = Some(last),
+                _ => break,
+            }
+        }
         let more = items.len() > limit;
         items.truncate(limit);
         let next_cursor = match (more, items.last()) {

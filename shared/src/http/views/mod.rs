@@ -1,5 +1,7 @@
 //! What the house API (`/api/v1/...`) shows of the model: camelCase JSON.
 
+pub mod prompts;
+
 use serde::Serialize;
 
 use crate::model::timestamp;

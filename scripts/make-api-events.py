@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Writes events/<function>.json: API Gateway HTTP API (v2) events, one per API function.
+
+Run it after adding a route; the contract test fails until every route has its fixture.
+"""
+import json
+import pathlib
+
+EVENTS = pathlib.Path(__file__).resolve().parent.parent / "events"
+
+
+def event(method, route, path, body=None, params=None, query=""):
+    e = {
+        "version": "2.0",
+        "routeKey": f"{method} {route}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {
+            "accept": "application/json",
+            "content-length": str(len(body)) if body else "0",
+            "host": "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com",
+            "user-agent": "curl/8.5.0",
+            "x-amzn-trace-id": "Root=1-6740a1b2-0123456789abcdef01234567",
+            "x-api-key": "clq_00000000_replace-with-a-real-key",
+            "x-forwarded-for": "203.0.113.7",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https",
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "a1b2c3d4e5",
+            "domainName": "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com",
+            "domainPrefix": "a1b2c3d4e5",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"},
+            "requestId": "Cf3kZjA1oAMEbQw=",
+            "routeKey": f"{method} {route}",
+            "stage": "$default",
+            "time": "22/Nov/2026:11:00:00 +0000",
+            "timeEpoch": 1795345200000,
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        e["queryStringParameters"] = dict(p.split("=", 1) for p in query.split("&"))
+    if params:
+        e["pathParameters"] = params
+    if body is not None:
+        e["headers"]["content-type"] = "application/json"
+        e["body"] = body
+    return e
+
+
+PROMPT_ID = "prm_0193a6f2c1b07c3e8d2f4a5b6c7d8e9f"
+FIXTURES = {
+    "get-workspace": event("GET", "/api/v1/workspace/", "/api/v1/workspace/"),
+    "create-api-key": event("POST", "/api/v1/api-keys/", "/api/v1/api-keys/", body=json.dumps({"name": "CRM integration", "role": "write"})),
+    "list-api-keys": event("GET", "/api/v1/api-keys/", "/api/v1/api-keys/", query="limit=20"),
+    "revoke-api-key": event("DELETE", "/api/v1/api-keys/{prefix}/", "/api/v1/api-keys/clq_1a2b3c4d/", params={"prefix": "clq_1a2b3c4d"}),
+    "create-prompt": event("POST", "/v1/public/prompts", "/v1/public/prompts", body=json.dumps({
+        "prompt_name": "customer_support_v1",
+        "prompt_content": "You are a helpful customer support agent. Be polite and professional.",
+        "prompt_metadata": {"prompt_type": "main"},
+    })),
+    "get-public-prompt": event("GET", "/v1/public/prompts/{prompt_name}", "/v1/public/prompts/customer_support_v1",
+                               params={"prompt_name": "customer_support_v1"}),
+    "list-prompts": event("GET", "/api/prompts", "/api/prompts", query="limit=20"),
+    "get-prompt": event("GET", "/api/prompts/{promptId}", f"/api/prompts/{PROMPT_ID}", params={"promptId": PROMPT_ID}),
+    "update-prompt": event("PUT", "/api/prompts/{promptId}", f"/api/prompts/{PROMPT_ID}", params={"promptId": PROMPT_ID}, body=json.dumps({
+        "name": "Leasing follow-up assistant (v2)",
+        "prompt": "<prompt><role>Leasing assistant</role><goal>Be friendly, concise, and confirm next steps.</goal></prompt>",
+        "description": "Refined tone; clearer next-step CTA.",
+        "temperature": 0.6,
+        "responseTime": 30,
+        "tools": [{"name": "book_tour"}],
+        "toolConfigs": {"book_tour": {"requireApproval": True}},
+    })),
+    "list-prompt-versions": event("GET", "/api/prompts/{promptId}/versions", f"/api/prompts/{PROMPT_ID}/versions", params={"promptId": PROMPT_ID}),
+    "get-prompt-version": event("GET", "/api/prompts/{promptId}/versions/{version}", f"/api/prompts/{PROMPT_ID}/versions/1",
+                                params={"promptId": PROMPT_ID, "version": "1"}),
+    "restore-prompt-version": event("POST", "/api/prompts/{promptId}/versions/{version}/restore", f"/api/prompts/{PROMPT_ID}/versions/1/restore",
+                                    params={"promptId": PROMPT_ID, "version": "1"}),
+}
+
+if __name__ == "__main__":
+    for name, e in FIXTURES.items():
+        (EVENTS / f"{name}.json").write_text(json.dumps(e, indent=2) + "\n")
+        print(f"events/{name}.json")

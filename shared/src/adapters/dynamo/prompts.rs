@@ -1,0 +1,102 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+
+use super::{keys, to_item, transaction_error, DynamoStore, Item, Listing, Record};
+use crate::model::{Page, PageRequest, Prompt, PromptVersion};
+use crate::ports::{PromptStore, PromptWrite, StoreError};
+
+/// The item that reserves a name in its workspace.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NameClaim {
+    prompt_id: String,
+}
+
+fn build_error(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(err.to_string())
+}
+
+impl DynamoStore {
+    fn put(&self, item: Item, condition: &str, values: &[(&str, AttributeValue)]) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
+        for (name, value) in values {
+            put = put.expression_attribute_values(*name, value.clone());
+        }
+        Ok(TransactWriteItem::builder().put(put.build().map_err(build_error)?).build())
+    }
+
+    fn release_name(&self, workspace_id: &str, name: &str, prompt_id: &str) -> Result<TransactWriteItem, StoreError> {
+        let (pk, sk) = keys::prompt_name(workspace_id, name);
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .condition_expression("promptId = :id")
+            .expression_attribute_values(":id", AttributeValue::S(prompt_id.to_owned()))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+}
+
+#[async_trait]
+impl PromptStore for DynamoStore {
+    async fn save_prompt(&self, write: PromptWrite<'_>) -> Result<(), StoreError> {
+        let prompt = write.prompt;
+        let mut items = Vec::new();
+        let record = to_item(&Record::new(keys::prompt(&prompt.workspace_id, &prompt.id), prompt))?;
+        items.push(match write.expected_revision {
+            None => self.put(record, "attribute_not_exists(PK)", &[])?,
+            Some(revision) => self.put(record, "revision = :revision", &[(":revision", AttributeValue::N(revision.to_string()))])?,
+        });
+        let name_changed = write.previous_name.is_some_and(|previous| previous != prompt.name);
+        if write.expected_revision.is_none() || name_changed {
+            let claim = NameClaim { prompt_id: prompt.id.clone() };
+            let claim = to_item(&Record::new(keys::prompt_name(&prompt.workspace_id, &prompt.name), claim))?;
+            items.push(self.put(claim, "attribute_not_exists(PK)", &[])?);
+        }
+        if let (true, Some(previous)) = (name_changed, write.previous_name) {
+            items.push(self.release_name(&prompt.workspace_id, previous, &prompt.id)?);
+        }
+        if let Some(version) = write.version {
+            let version_item = to_item(&Record::new(keys::prompt_version(&prompt.id, version.version), version))?;
+            items.push(self.put(version_item, "attribute_not_exists(PK)", &[])?);
+        }
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(|err| transaction_error(err, "prompt"))?;
+        Ok(())
+    }
+
+    async fn get_prompt(&self, workspace_id: &str, prompt_id: &str) -> Result<Option<Prompt>, StoreError> {
+        let record: Option<Record<Prompt>> = self.get(keys::prompt(workspace_id, prompt_id)).await?;
+        Ok(record.map(|record| record.data))
+    }
+
+    async fn find_prompt_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<Prompt>, StoreError> {
+        let claim: Option<Record<NameClaim>> = self.get(keys::prompt_name(workspace_id, name)).await?;
+        match claim {
+            Some(claim) => self.get_prompt(workspace_id, &claim.data.prompt_id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn list_prompts(&self, workspace_id: &str, name_contains: Option<&str>, page: &PageRequest) -> Result<Page<Prompt>, StoreError> {
+        let listing = Listing { newest_first: false, contains: name_contains.map(|needle| ("name", needle)) };
+        self.query_page(keys::workspace_pk(workspace_id), keys::PROMPT, page, listing).await
+    }
+
+    async fn get_prompt_version(&self, prompt_id: &str, version: u32) -> Result<Option<PromptVersion>, StoreError> {
+        let record: Option<Record<PromptVersion>> = self.get(keys::prompt_version(prompt_id, version)).await?;
+        Ok(record.map(|record| record.data))
+    }
+
+    async fn list_prompt_versions(&self, prompt_id: &str, page: &PageRequest) -> Result<Page<PromptVersion>, StoreError> {
+        let listing = Listing { newest_first: true, contains: None };
+        self.query_page(keys::prompt_versions_pk(prompt_id), keys::PROMPT_VERSION, page, listing).await
+    }
+}

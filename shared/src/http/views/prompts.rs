@@ -1,0 +1,171 @@
+//! Prompt shapes: eigi's snake_case (`/v1/public/prompts`) and leasing's camelCase (`/api/prompts`).
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::model::prompt::display_version;
+use crate::model::timestamp;
+use crate::model::{Prompt, PromptVersion, Tool, VersionSource};
+
+/// eigi: one version of a named prompt.
+#[derive(Serialize)]
+pub struct EigiPrompt {
+    pub prompt_name: String,
+    pub prompt_version: u32,
+    pub prompt_content: String,
+    pub prompt_metadata: Map<String, Value>,
+    /// When the prompt was first created.
+    pub created_at: String,
+    /// When this version was made.
+    pub updated_at: String,
+}
+
+impl EigiPrompt {
+    pub fn new(prompt: &Prompt, version: &PromptVersion) -> Self {
+        Self {
+            prompt_name: prompt.name.clone(),
+            prompt_version: version.version,
+            prompt_content: version.content.text.clone(),
+            prompt_metadata: version.content.metadata.clone(),
+            created_at: timestamp::format(prompt.created_at),
+            updated_at: timestamp::format(version.created_at),
+        }
+    }
+}
+
+/// leasing: the prompt document (its working copy).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptDocument {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    pub prompt: String,
+    pub description: Option<String>,
+    pub temperature: Option<f64>,
+    pub response_time: Option<f64>,
+    pub tools: Vec<Tool>,
+    pub tool_configs: Map<String, Value>,
+    pub metadata: Map<String, Value>,
+    pub organization_id: String,
+    /// The latest captured version, and whether the working copy has changed since.
+    pub version: u32,
+    pub display_version: String,
+    pub has_unsaved_changes: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_edited_at: String,
+}
+
+impl From<&Prompt> for PromptDocument {
+    fn from(prompt: &Prompt) -> Self {
+        let content = &prompt.content;
+        Self {
+            id: prompt.id.clone(),
+            name: prompt.name.clone(),
+            prompt: content.text.clone(),
+            description: content.description.clone(),
+            temperature: content.temperature,
+            response_time: content.response_time,
+            tools: content.tools.clone(),
+            tool_configs: content.tool_configs.clone(),
+            metadata: content.metadata.clone(),
+            organization_id: prompt.workspace_id.clone(),
+            version: prompt.latest_version,
+            display_version: display_version(prompt.latest_version),
+            has_unsaved_changes: prompt.edits_since_version > 0,
+            created_at: timestamp::format(prompt.created_at),
+            updated_at: timestamp::format(prompt.updated_at),
+            last_edited_at: timestamp::format(prompt.last_edited_at),
+        }
+    }
+}
+
+const PREVIEW_CHARS: usize = 120;
+
+/// leasing: a version checkpoint, as listed.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionSnapshot {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub version: u32,
+    pub display_version: String,
+    pub label: Option<String>,
+    pub source: VersionSource,
+    pub created_at: String,
+    /// Whether this version's text is the working copy's text.
+    pub matches_current_prompt: bool,
+    pub preview: String,
+}
+
+impl VersionSnapshot {
+    pub fn new(version: &PromptVersion, current: &Prompt) -> Self {
+        let text = &version.content.text;
+        let mut preview: String = text.chars().take(PREVIEW_CHARS).collect();
+        if text.chars().count() > PREVIEW_CHARS {
+            preview.push('…');
+        }
+        Self {
+            id: version.id.clone(),
+            version: version.version,
+            display_version: version.display_version(),
+            label: version.label.clone(),
+            source: version.source,
+            created_at: timestamp::format(version.created_at),
+            matches_current_prompt: version.content.text == current.content.text,
+            preview,
+        }
+    }
+}
+
+/// leasing: one version in full.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionDetail {
+    #[serde(flatten)]
+    pub snapshot: VersionSnapshot,
+    pub prompt: String,
+    pub description: Option<String>,
+    pub temperature: Option<f64>,
+    pub response_time: Option<f64>,
+    pub tools: Vec<Tool>,
+    pub tool_configs: Map<String, Value>,
+    pub metadata: Map<String, Value>,
+}
+
+impl VersionDetail {
+    pub fn new(version: &PromptVersion, current: &Prompt) -> Self {
+        let content = &version.content;
+        Self {
+            snapshot: VersionSnapshot::new(version, current),
+            prompt: content.text.clone(),
+            description: content.description.clone(),
+            temperature: content.temperature,
+            response_time: content.response_time,
+            tools: content.tools.clone(),
+            tool_configs: content.tool_configs.clone(),
+            metadata: content.metadata.clone(),
+        }
+    }
+}
+
+/// leasing: `{message, prompt, versionSnapshot?}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptChange {
+    pub message: &'static str,
+    pub prompt: PromptDocument,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_snapshot: Option<VersionSnapshot>,
+}
+
+impl PromptChange {
+    pub fn new(message: &'static str, prompt: &Prompt, version: Option<&PromptVersion>) -> Self {
+        Self {
+            message,
+            prompt: PromptDocument::from(prompt),
+            version_snapshot: version.map(|version| VersionSnapshot::new(version, prompt)),
+        }
+    }
+}

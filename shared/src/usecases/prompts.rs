@@ -1,0 +1,288 @@
+//! Versioned prompts: eigi's create-or-version by name, leasing's edit-by-id with checkpoints,
+//! and reading, listing and restoring versions.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::http::auth::require_write;
+use crate::http::request::required_text;
+use crate::model::{Page, PageRequest, Principal, Prompt, PromptContent, PromptVersion, Tool, VersionSource};
+use crate::model::prompt::display_version;
+use crate::ports::{PromptWrite, StoreError};
+use crate::{App, AppError};
+
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_TEXT_CHARS: usize = 100_000;
+pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
+pub const MAX_TOOLS: usize = 50;
+pub const MAX_RESPONSE_TIME_SECONDS: f64 = 600.0;
+const MAX_METADATA_BYTES: usize = 16 * 1024;
+/// Concurrent writers each lose at most once per winner; this many rounds covers real bursts.
+const WRITE_ATTEMPTS: u32 = 12;
+
+/// `POST /v1/public/prompts`
+#[derive(Debug, Deserialize)]
+pub struct NewPromptVersion {
+    pub prompt_name: String,
+    pub prompt_content: String,
+    #[serde(default)]
+    pub prompt_metadata: Option<Map<String, Value>>,
+}
+
+/// `PUT /api/prompts/{promptId}`: every field optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptEdit {
+    pub name: Option<String>,
+    pub prompt: Option<String>,
+    pub description: Option<String>,
+    pub temperature: Option<f64>,
+    pub response_time: Option<f64>,
+    pub tools: Option<Vec<Tool>>,
+    pub tool_configs: Option<Map<String, Value>>,
+}
+
+fn text(field: &str, value: &str) -> Result<String, AppError> {
+    if value.trim().is_empty() {
+        return Err(AppError::invalid(field, "must not be empty"));
+    }
+    let length = value.chars().count();
+    if length > MAX_TEXT_CHARS {
+        return Err(AppError::invalid(field, format!("must be at most {MAX_TEXT_CHARS} characters (got {length})")));
+    }
+    Ok(value.to_owned())
+}
+
+fn metadata(value: Map<String, Value>) -> Result<Map<String, Value>, AppError> {
+    match value.get("prompt_type") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(kind)) if kind == "main" || kind == "analysis" => {}
+        Some(other) => {
+            return Err(AppError::invalid("prompt_metadata.prompt_type", format!("must be `main` or `analysis` (got {other})")))
+        }
+    }
+    if Value::Object(value.clone()).to_string().len() > MAX_METADATA_BYTES {
+        return Err(AppError::invalid("prompt_metadata", format!("must be at most {MAX_METADATA_BYTES} bytes of JSON")));
+    }
+    Ok(value)
+}
+
+fn number_in(field: &str, value: f64, low: f64, high: f64) -> Result<f64, AppError> {
+    if value.is_finite() && (low..=high).contains(&value) {
+        Ok(value)
+    } else {
+        Err(AppError::invalid(field, format!("must be a number from {low} to {high} (got {value})")))
+    }
+}
+
+fn tools(tools: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
+    if tools.len() > MAX_TOOLS {
+        return Err(AppError::invalid("tools", format!("at most {MAX_TOOLS} tools")));
+    }
+    tools
+        .into_iter()
+        .enumerate()
+        .map(|(index, tool)| Ok(Tool { name: required_text(&format!("tools[{index}].name"), &tool.name, 64)? }))
+        .collect()
+}
+
+fn tool_configs(configs: Map<String, Value>) -> Result<Map<String, Value>, AppError> {
+    for (tool, config) in &configs {
+        let field = format!("toolConfigs.{tool}");
+        let Value::Object(settings) = config else {
+            return Err(AppError::invalid(field, "must be an object of settings, e.g. {\"requireApproval\": true}"));
+        };
+        if let Some(flag) = settings.get("requireApproval") {
+            if !flag.is_boolean() {
+                return Err(AppError::invalid(format!("{field}.requireApproval"), "must be true or false"));
+            }
+        }
+    }
+    if Value::Object(configs.clone()).to_string().len() > MAX_METADATA_BYTES {
+        return Err(AppError::invalid("toolConfigs", format!("must be at most {MAX_METADATA_BYTES} bytes of JSON")));
+    }
+    Ok(configs)
+}
+
+impl PromptEdit {
+    /// Checks every field and applies the edit to a working copy.
+    fn apply(self, name: &str, content: &PromptContent) -> Result<(String, PromptContent), AppError> {
+        let mut content = content.clone();
+        let name = match self.name {
+            Some(name) => required_text("name", &name, MAX_NAME_CHARS)?,
+            None => name.to_owned(),
+        };
+        if let Some(prompt) = self.prompt {
+            content.text = text("prompt", &prompt)?;
+        }
+        if let Some(description) = self.description {
+            content.description = Some(description.trim().to_owned()).filter(|d| !d.is_empty());
+            let length = description.chars().count();
+            if length > MAX_DESCRIPTION_CHARS {
+                return Err(AppError::invalid("description", format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {length})")));
+            }
+        }
+        if let Some(temperature) = self.temperature {
+            content.temperature = Some(number_in("temperature", temperature, 0.0, 1.0)?);
+        }
+        if let Some(seconds) = self.response_time {
+            content.response_time = Some(number_in("responseTime", seconds, 0.0, MAX_RESPONSE_TIME_SECONDS)?);
+        }
+        if let Some(list) = self.tools {
+            content.tools = tools(list)?;
+        }
+        if let Some(configs) = self.tool_configs {
+            content.tool_configs = tool_configs(configs)?;
+        }
+        Ok((name, content))
+    }
+}
+
+/// A short, growing pause with jitter between attempts of a lost conditional write.
+async fn pause_before_retry(attempt: u32) {
+    let mut byte = [0u8; 1];
+    let jitter = getrandom::fill(&mut byte).map(|_| u64::from(byte[0]) % 20).unwrap_or(10);
+    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt) + jitter)).await;
+}
+
+fn busy() -> AppError {
+    AppError::Conflict("the prompt is being changed by other requests at this moment; retry".into())
+}
+
+/// eigi: a new name makes a prompt at version 1; an existing name gets the next version.
+pub async fn create_version_by_name(app: &App, principal: &Principal, input: NewPromptVersion) -> Result<(Prompt, PromptVersion), AppError> {
+    require_write(principal)?;
+    let name = required_text("prompt_name", &input.prompt_name, MAX_NAME_CHARS)?;
+    let content_text = text("prompt_content", &input.prompt_content)?;
+    let metadata = input.prompt_metadata.map(metadata).transpose()?;
+    for attempt in 0..WRITE_ATTEMPTS {
+        let now = app.clock.now();
+        let existing = app.store.find_prompt_by_name(&principal.workspace_id, &name).await?;
+        let (prompt, version, expected_revision) = match existing {
+            None => {
+                let content = PromptContent { text: content_text.clone(), metadata: metadata.clone().unwrap_or_default(), ..Default::default() };
+                let (prompt, version) = Prompt::create(&principal.workspace_id, name.clone(), content, now);
+                (prompt, version, None)
+            }
+            Some(current) => {
+                let mut content = PromptContent { text: content_text.clone(), ..current.content.clone() };
+                if let Some(metadata) = &metadata {
+                    content.metadata = metadata.clone();
+                }
+                let (prompt, version) = current.append_version(content, VersionSource::Create, None, now);
+                (prompt, version, Some(current.revision))
+            }
+        };
+        let write = PromptWrite { prompt: &prompt, expected_revision, version: Some(&version), previous_name: None };
+        match app.store.save_prompt(write).await {
+            Ok(()) => return Ok((prompt, version)),
+            Err(StoreError::Conflict(_)) => pause_before_retry(attempt).await,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(busy())
+}
+
+fn prompt_not_found(prompt_id: &str) -> AppError {
+    AppError::not_found(&format!("prompt `{prompt_id}`"))
+}
+
+pub async fn get_prompt(app: &App, principal: &Principal, prompt_id: &str) -> Result<Prompt, AppError> {
+    app.store.get_prompt(&principal.workspace_id, prompt_id).await?.ok_or_else(|| prompt_not_found(prompt_id))
+}
+
+/// The latest version of the prompt called `name`, or its version `version`.
+pub async fn get_by_name(app: &App, principal: &Principal, name: &str, version: Option<u32>) -> Result<(Prompt, PromptVersion), AppError> {
+    let prompt = app
+        .store
+        .find_prompt_by_name(&principal.workspace_id, name)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("prompt named `{name}`")))?;
+    let number = version.unwrap_or(prompt.latest_version);
+    let found = app.store.get_prompt_version(&prompt.id, number).await?;
+    let version = found.ok_or_else(|| AppError::not_found(&format!("version {number} of prompt `{name}`")))?;
+    Ok((prompt, version))
+}
+
+pub async fn list_prompts(app: &App, principal: &Principal, name_contains: Option<&str>, page: &PageRequest) -> Result<Page<Prompt>, AppError> {
+    Ok(app.store.list_prompts(&principal.workspace_id, name_contains, page).await?)
+}
+
+/// leasing: edits the working copy; returns the version when this edit captured one.
+pub async fn edit_prompt(app: &App, principal: &Principal, prompt_id: &str, edit: PromptEdit) -> Result<(Prompt, Option<PromptVersion>), AppError> {
+    require_write(principal)?;
+    let mut current = get_prompt(app, principal, prompt_id).await?;
+    // After a lost race the same edit is applied again to a fresh read.
+    for attempt in 0..WRITE_ATTEMPTS {
+        let (name, content) = edit.clone().apply(&current.name, &current.content)?;
+        if name != current.name {
+            if let Some(holder) = app.store.find_prompt_by_name(&principal.workspace_id, &name).await? {
+                if holder.id != current.id {
+                    return Err(AppError::Conflict(format!("name: another prompt of this workspace is called `{name}`")));
+                }
+            }
+        }
+        if name == current.name && content == current.content {
+            return Ok((current, None));
+        }
+        let (updated, version) = current.edit(name, content, app.clock.now());
+        let write = PromptWrite {
+            prompt: &updated,
+            expected_revision: Some(current.revision),
+            version: version.as_ref(),
+            previous_name: Some(&current.name),
+        };
+        match app.store.save_prompt(write).await {
+            Ok(()) => return Ok((updated, version)),
+            Err(StoreError::Conflict(_)) => {
+                pause_before_retry(attempt).await;
+                current = get_prompt(app, principal, prompt_id).await?;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(busy())
+}
+
+pub async fn list_versions(app: &App, principal: &Principal, prompt_id: &str, page: &PageRequest) -> Result<(Prompt, Page<PromptVersion>), AppError> {
+    let prompt = get_prompt(app, principal, prompt_id).await?;
+    let versions = app.store.list_prompt_versions(&prompt.id, page).await?;
+    Ok((prompt, versions))
+}
+
+pub async fn get_version(app: &App, principal: &Principal, prompt_id: &str, number: u32) -> Result<(Prompt, PromptVersion), AppError> {
+    let prompt = get_prompt(app, principal, prompt_id).await?;
+    let version = app
+        .store
+        .get_prompt_version(&prompt.id, number)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("version {number} of prompt `{prompt_id}`")))?;
+    Ok((prompt, version))
+}
+
+/// Makes an old version's content the working copy, as a new version: history only grows.
+pub async fn restore_version(app: &App, principal: &Principal, prompt_id: &str, number: u32) -> Result<(Prompt, PromptVersion), AppError> {
+    require_write(principal)?;
+    for attempt in 0..WRITE_ATTEMPTS {
+        let (current, old) = get_version(app, principal, prompt_id, number).await?;
+        let label = Some(format!("Restored from {}", display_version(old.version)));
+        let (prompt, version) = current.append_version(old.content, VersionSource::Restore, label, app.clock.now());
+        let write = PromptWrite { prompt: &prompt, expected_revision: Some(current.revision), version: Some(&version), previous_name: None };
+        match app.store.save_prompt(write).await {
+            Ok(()) => return Ok((prompt, version)),
+            Err(StoreError::Conflict(_)) => pause_before_retry(attempt).await,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(busy())
+}
+
+/// A version number from the path or query: a whole number from 1.
+pub fn parse_version(field: &str, text: &str) -> Result<u32, AppError> {
+    match text.parse::<u32>() {
+        Ok(number) if number >= 1 => Ok(number),
+        _ => Err(AppError::invalid(field, format!("must be a version number (1, 2, …); got `{text}`"))),
+    }
+}
