@@ -40,7 +40,7 @@ fn require_moto(endpoint: &str) {
     assert!(
         reachable,
         "moto (the local AWS) is not reachable at {endpoint}. Run the tests with `scripts/test`, which starts it, \
-         or start it yourself with `.venv/bin/moto_server -p 5055` (set {MOTO_ENDPOINT_VAR} for another address)."
+         or start it yourself with `.venv/bin/python infra/local/moto_server.py -p 5055` (set {MOTO_ENDPOINT_VAR} for another address)."
     );
 }
 

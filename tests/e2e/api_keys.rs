@@ -104,6 +104,18 @@ async fn a_revoked_key_stops_working_at_once() {
 }
 
 #[tokio::test]
+async fn a_key_cannot_revoke_itself_so_a_workspace_keeps_an_admin_key() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+
+    let refused = revoke(&stack, &admin.plaintext, &admin.key.prefix).await;
+
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.error_code(), "conflict");
+    assert_eq!(whoami(&stack, &admin.plaintext).await.status, 200);
+}
+
+#[tokio::test]
 async fn keys_are_listed_page_by_page() {
     let stack = TestStack::new().await;
     let admin = stack.workspace("Acme").await;

@@ -142,6 +142,10 @@ async fn an_update_captures_a_version_only_when_the_text_changed_and_a_checkpoin
     assert_eq!(settings_only.status, 200);
     assert!(settings_only.body.get("versionSnapshot").is_none(), "the text did not change");
     assert_eq!(settings_only.body["prompt"]["temperature"], 0.2);
+
+    let tiny = update(&stack, &admin.plaintext, &id, json!({"temperature": 2.0e-239, "responseTime": 1.23456})).await;
+    assert_eq!(tiny.status, 200, "numbers DynamoDB cannot hold are rounded, not a 500: {}", tiny.body);
+    assert_eq!((tiny.body["prompt"]["temperature"].as_f64(), tiny.body["prompt"]["responseTime"].as_f64()), (Some(0.0), Some(1.235)));
 }
 
 #[tokio::test]

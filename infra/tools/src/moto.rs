@@ -11,26 +11,33 @@ pub async fn is_listening(port: u16) -> bool {
     TcpStream::connect(("127.0.0.1", port)).await.is_ok()
 }
 
-/// The moto server in the project's virtualenv.
-pub fn server_binary(project_root: &Path) -> PathBuf {
-    project_root.join(".venv").join("bin").join("moto_server")
+/// The project's virtualenv Python, which has moto.
+pub fn python(project_root: &Path) -> PathBuf {
+    project_root.join(".venv").join("bin").join("python")
+}
+
+/// moto's server with DynamoDB transactions made atomic (see the script).
+pub fn server_script(project_root: &Path) -> PathBuf {
+    project_root.join("infra").join("local").join("moto_server.py")
 }
 
 /// Starts moto on `port` and waits until it answers. The child dies with this process.
-pub async fn start(binary: &Path, port: u16) -> Result<Child, String> {
-    if !binary.exists() {
+pub async fn start(project_root: &Path, port: u16) -> Result<Child, String> {
+    let python = python(project_root);
+    if !python.exists() {
         return Err(format!(
-            "{} is missing: run `scripts/dev` (it installs moto into .venv) or `python3 -m venv .venv && .venv/bin/pip install 'moto[server]'`",
-            binary.display()
+            "{} is missing: run `scripts/dev`, which installs moto into .venv",
+            python.display()
         ));
     }
-    let child = Command::new(binary)
+    let child = Command::new(&python)
+        .arg(server_script(project_root))
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|err| format!("cannot start {}: {err}", binary.display()))?;
+        .map_err(|err| format!("cannot start {}: {err}", python.display()))?;
     for _ in 0..100 {
         if is_listening(port).await {
             return Ok(child);

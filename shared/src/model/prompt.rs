@@ -25,11 +25,27 @@ pub struct PromptContent {
     pub response_time: Option<f64>,
     #[serde(default)]
     pub tools: Vec<Tool>,
-    #[serde(default)]
+    #[serde(default, with = "json_text")]
     pub tool_configs: Map<String, Value>,
     /// eigi's `prompt_metadata`, e.g. `{"prompt_type": "main"}`.
-    #[serde(default)]
+    #[serde(default, with = "json_text")]
     pub metadata: Map<String, Value>,
+}
+
+/// Free-form JSON from callers is kept as JSON text: any key or nesting survives storage as is,
+/// where a native DynamoDB map would trip over keys such as `"M"` or `"L"`, or nesting limits.
+mod json_text {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+    use serde_json::{Map, Value};
+
+    pub fn serialize<S: Serializer>(map: &Map<String, Value>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&Value::Object(map.clone()).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
+        let text = String::deserialize(d)?;
+        serde_json::from_str(&text).map_err(D::Error::custom)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

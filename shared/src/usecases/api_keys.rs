@@ -34,8 +34,14 @@ pub async fn list_keys(app: &App, principal: &Principal, page: &PageRequest) -> 
     Ok(app.store.list_keys(&principal.workspace_id, page).await?)
 }
 
+/// A key cannot revoke itself: since only admin keys revoke, a workspace always keeps one.
 pub async fn revoke_key(app: &App, principal: &Principal, prefix: &str) -> Result<(), AppError> {
     require_admin(principal)?;
+    if prefix == principal.key_prefix {
+        return Err(AppError::Conflict(format!(
+            "`{prefix}` is the key making this request; revoke it with another admin key, so the workspace keeps one"
+        )));
+    }
     // Another workspace's key is indistinguishable from no key.
     if app.store.delete_key(&principal.workspace_id, prefix).await? {
         tracing::info!(workspace = %principal.workspace_id, revoked = %prefix, by = %principal.key_prefix, "API key revoked");

@@ -69,9 +69,11 @@ fn metadata(value: Map<String, Value>) -> Result<Map<String, Value>, AppError> {
     Ok(value)
 }
 
+/// Checks the range and keeps three decimal places: finer settings mean nothing to a model, and
+/// DynamoDB numbers cannot hold magnitudes below 1e-130.
 fn number_in(field: &str, value: f64, low: f64, high: f64) -> Result<f64, AppError> {
     if value.is_finite() && (low..=high).contains(&value) {
-        Ok(value)
+        Ok((value * 1000.0).round() / 1000.0)
     } else {
         Err(AppError::invalid(field, format!("must be a number from {low} to {high} (got {value})")))
     }

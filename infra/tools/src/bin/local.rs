@@ -56,7 +56,7 @@ async fn run() -> Result<(), String> {
         println!("local AWS: reusing the moto server on port {moto_port}; its state is kept");
         None
     } else {
-        let child = moto::start(&moto::server_binary(&root), moto_port).await?;
+        let child = moto::start(&root, moto_port).await?;
         println!("local AWS: started moto on port {moto_port}; state is in memory and ends when this command stops");
         Some(child)
     };
