@@ -81,6 +81,47 @@ FIXTURES = {
                                     params={"promptId": PROMPT_ID, "version": "1"}),
 }
 
+CONV_ID = "conv_0193a6f2c1b07c3e8d2f4a5b6c7d8e9f"
+AGENT_ID = "agt_0193a6f2c1b07c3e8d2f4a5b6c7d8e9f"
+FIXTURES.update({
+    "register-whatsapp-number": event("POST", "/api/v1/whatsapp-numbers/", "/api/v1/whatsapp-numbers/", body=json.dumps({
+        "phoneNumberId": "106540352242922", "displayNumber": "+15550783881", "defaultAgentId": AGENT_ID})),
+    "list-whatsapp-numbers": event("GET", "/api/v1/whatsapp-numbers/", "/api/v1/whatsapp-numbers/"),
+    "remove-whatsapp-number": event("DELETE", "/api/v1/whatsapp-numbers/{phoneNumberId}/", "/api/v1/whatsapp-numbers/106540352242922/",
+                                    params={"phoneNumberId": "106540352242922"}),
+    "create-agent": event("POST", "/api/v1/agents/", "/api/v1/agents/", body=json.dumps({
+        "name": "Maple Court leasing",
+        "promptId": PROMPT_ID,
+        "promptVersion": None,
+        "model": {"provider": "openai", "name": "gpt-4o-mini", "temperature": 0.4, "maxTokens": 512},
+        "firstMessage": "Hi! I'm the Maple Court leasing assistant. How can I help?",
+        "followUp": {"afterMinutes": 60, "maxAttempts": 2, "instruction": "Gently ask whether they still want a tour.",
+                     "template": {"name": "tour_reminder", "language": "en_US", "variables": {"body": ["Maple Court"]}}},
+        "tools": [{"name": "book_tour"}],
+    })),
+    "list-agents": event("GET", "/api/v1/agents/", "/api/v1/agents/"),
+    "get-agent": event("GET", "/api/v1/agents/{id}/", f"/api/v1/agents/{AGENT_ID}/", params={"id": AGENT_ID}),
+    "update-agent": event("PATCH", "/api/v1/agents/{id}/", f"/api/v1/agents/{AGENT_ID}/", params={"id": AGENT_ID},
+                          body=json.dumps({"name": "Maple Court leasing (v2)", "promptVersion": 2})),
+    "delete-agent": event("DELETE", "/api/v1/agents/{id}/", f"/api/v1/agents/{AGENT_ID}/", params={"id": AGENT_ID}),
+    "create-conversation": event("POST", "/api/v1/conversations/", "/api/v1/conversations/", body=json.dumps({
+        "toNumber": "+4915112345678",
+        "fromNumber": "+15550783881",
+        "agentId": AGENT_ID,
+        "message": {"type": "template", "template": {"name": "tour_invite", "variables": {
+            "header": "Maple Court", "body": ["Anna", "Saturday"], "buttons": ["tour-42"],
+            "cards": [{"header": "https://example.com/unit-1.jpg", "body": ["1 bedroom"], "buttons": ["unit-1"]}]}}},
+    })),
+    "list-conversations": event("GET", "/api/v1/conversations/", "/api/v1/conversations/"),
+    "get-conversation": event("GET", "/api/v1/conversations/{id}/", f"/api/v1/conversations/{CONV_ID}/", params={"id": CONV_ID}),
+    "list-conversation-messages": event("GET", "/api/v1/conversations/{id}/messages/", f"/api/v1/conversations/{CONV_ID}/messages/",
+                                        params={"id": CONV_ID}),
+    "takeover-conversation": event("POST", "/api/v1/conversations/{id}/takeover/", f"/api/v1/conversations/{CONV_ID}/takeover/",
+                                   params={"id": CONV_ID}, body=json.dumps({"durationMinutes": 30})),
+    "handback-conversation": event("POST", "/api/v1/conversations/{id}/handback/", f"/api/v1/conversations/{CONV_ID}/handback/",
+                                   params={"id": CONV_ID}),
+})
+
 if __name__ == "__main__":
     for name, e in FIXTURES.items():
         (EVENTS / f"{name}.json").write_text(json.dumps(e, indent=2) + "\n")

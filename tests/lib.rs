@@ -67,6 +67,7 @@ impl TestStack {
             store: store.clone(),
             queue: Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
             clock: clock.clone(),
+            whatsapp: graph_client(UNREACHABLE_GRAPH),
         };
         Self { aws, resources, app, clock, store }
     }
@@ -99,6 +100,20 @@ impl TestStack {
         let input = colloquy::usecases::api_keys::NewKey { name: format!("{role} key"), role };
         colloquy::usecases::api_keys::create_key(&self.app, &principal, input).await.expect("key is created").plaintext
     }
+}
+
+/// Where the Graph API is for tests that do not set a wiremock: nothing listens there.
+pub const UNREACHABLE_GRAPH: &str = "http://127.0.0.1:9";
+
+/// A real Graph client pointed at `base_url` (a wiremock server), with a short time-out.
+pub fn graph_client(base_url: &str) -> Arc<dyn colloquy::ports::WhatsApp> {
+    let config = colloquy::adapters::graph::GraphConfig {
+        base_url: base_url.to_owned(),
+        version: "v23.0".to_owned(),
+        token: "test-token".to_owned(),
+        timeout: Duration::from_millis(800),
+    };
+    Arc::new(colloquy::adapters::graph::GraphClient::new(config).expect("graph client"))
 }
 
 fn uuid_like() -> String {

@@ -1,11 +1,19 @@
 //! Configuration from the environment, read once at start.
 
 use std::env;
+use std::time::Duration;
+
+use crate::adapters::graph::GraphConfig;
+
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
+pub const DEFAULT_GRAPH_VERSION: &str = "v23.0";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("missing configuration: set the environment variable {name} ({purpose})")]
     Missing { name: &'static str, purpose: &'static str },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
 }
 
 #[derive(Debug, Clone)]
@@ -14,6 +22,7 @@ pub struct Config {
     pub table_name: String,
     /// The SQS FIFO queue between the triggers and the agent worker.
     pub queue_url: String,
+    pub graph: GraphConfig,
 }
 
 impl Config {
@@ -21,6 +30,12 @@ impl Config {
         Ok(Self {
             table_name: required("TABLE_NAME", "the DynamoDB table that holds Colloquy's state")?,
             queue_url: required("QUEUE_URL", "the URL of the SQS FIFO trigger queue")?,
+            graph: GraphConfig {
+                base_url: optional("WHATSAPP_GRAPH_URL").unwrap_or_else(|| DEFAULT_GRAPH_URL.to_owned()),
+                version: optional("WHATSAPP_API_VERSION").unwrap_or_else(|| DEFAULT_GRAPH_VERSION.to_owned()),
+                token: required("WHATSAPP_TOKEN", "the WhatsApp Cloud API access token")?,
+                timeout: Duration::from_secs(10),
+            },
         })
     }
 }
@@ -30,4 +45,8 @@ pub fn required(name: &'static str, purpose: &'static str) -> Result<String, Con
         Ok(value) if !value.trim().is_empty() => Ok(value),
         _ => Err(ConfigError::Missing { name, purpose }),
     }
+}
+
+pub fn optional(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|value| !value.trim().is_empty())
 }

@@ -1,6 +1,6 @@
 //! The one error type of the use cases. `http::response` maps it to HTTP in one place.
 
-use crate::ports::StoreError;
+use crate::ports::{GraphError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -17,6 +17,9 @@ pub enum AppError {
     Conflict(String),
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// WhatsApp refused or failed a send; carries Meta's code.
+    #[error("{0}")]
+    WhatsApp(GraphError),
     /// Something on our side failed; the detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

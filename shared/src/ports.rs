@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::{ApiKey, Page, PageRequest, Prompt, PromptVersion, Workspace};
+use crate::model::{
+    Agent, ApiKey, Conversation, Message, Page, PageRequest, Prompt, PromptVersion, TemplateMessage, WhatsAppNumber, Workspace,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -42,8 +44,8 @@ pub trait ApiKeyStore: Send + Sync {
 }
 
 /// Everything the use cases keep in the table.
-pub trait Store: WorkspaceStore + ApiKeyStore + PromptStore {}
-impl<T: WorkspaceStore + ApiKeyStore + PromptStore> Store for T {}
+pub trait Store: WorkspaceStore + ApiKeyStore + PromptStore + NumberStore + AgentStore + ConversationStore {}
+impl<T: WorkspaceStore + ApiKeyStore + PromptStore + NumberStore + AgentStore + ConversationStore> Store for T {}
 
 /// What wakes the agent worker. Carries ids, never content: the worker reads state from the table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,4 +104,83 @@ pub trait PromptStore: Send + Sync {
     async fn get_prompt_version(&self, prompt_id: &str, version: u32) -> Result<Option<PromptVersion>, StoreError>;
     /// Newest first.
     async fn list_prompt_versions(&self, prompt_id: &str, page: &PageRequest) -> Result<Page<PromptVersion>, StoreError>;
+}
+
+#[async_trait]
+pub trait NumberStore: Send + Sync {
+    /// `Conflict` when the number is registered already (to this or another workspace).
+    async fn register_number(&self, number: &WhatsAppNumber) -> Result<(), StoreError>;
+    /// By Meta's id, whichever workspace holds it: what inbound webhooks resolve.
+    async fn get_number(&self, phone_number_id: &str) -> Result<Option<WhatsAppNumber>, StoreError>;
+    async fn list_numbers(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<WhatsAppNumber>, StoreError>;
+    /// `false` when the workspace has no such number.
+    async fn remove_number(&self, workspace_id: &str, phone_number_id: &str) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait AgentStore: Send + Sync {
+    /// Creates (`expected_existing = false`) or replaces an existing agent.
+    async fn put_agent(&self, agent: &Agent, expected_existing: bool) -> Result<(), StoreError>;
+    async fn get_agent(&self, workspace_id: &str, agent_id: &str) -> Result<Option<Agent>, StoreError>;
+    async fn list_agents(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Agent>, StoreError>;
+    async fn delete_agent(&self, workspace_id: &str, agent_id: &str) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    async fn get_conversation(&self, workspace_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError>;
+    /// The conversation between a business number and a contact, if there is one.
+    async fn find_conversation(&self, workspace_id: &str, phone_number_id: &str, wa_id: &str) -> Result<Option<Conversation>, StoreError>;
+    /// Writes the conversation (new when `expected_revision` is `None`, else only if still at
+    /// that revision) and the messages, all or nothing.
+    async fn save_conversation(&self, conversation: &Conversation, expected_revision: Option<u64>, messages: &[Message]) -> Result<(), StoreError>;
+    async fn list_conversations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Conversation>, StoreError>;
+    /// Newest first.
+    async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError>;
+}
+
+/// A message for the WhatsApp Graph API.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outbound {
+    Text { to: String, body: String },
+    Template { to: String, template: TemplateMessage },
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GraphError {
+    /// Meta answered with its error envelope.
+    #[error("WhatsApp error {code}: {message}")]
+    Api { http_status: u16, code: i64, message: String },
+    #[error("WhatsApp did not answer in time")]
+    Timeout,
+    #[error("WhatsApp could not be reached: {0}")]
+    Network(String),
+}
+
+/// Meta's codes where waiting and retrying can help: throughput and rate limits.
+const RETRYABLE_CODES: [i64; 3] = [130429, 131056, 80007];
+
+impl GraphError {
+    /// Whether the same request may succeed later. 131047 (outside the 24-hour window) and
+    /// 131026 (undeliverable) never will.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            GraphError::Api { http_status, code, .. } => RETRYABLE_CODES.contains(code) || *http_status >= 500,
+            GraphError::Timeout | GraphError::Network(_) => true,
+        }
+    }
+
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            GraphError::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+#[async_trait]
+pub trait WhatsApp: Send + Sync {
+    /// Sends and returns the message's wamid.
+    async fn send(&self, phone_number_id: &str, message: &Outbound) -> Result<String, GraphError>;
+    async fn mark_read(&self, phone_number_id: &str, wamid: &str) -> Result<(), GraphError>;
 }

@@ -1,8 +1,12 @@
 //! The one integration-test binary: every module runs against moto through the real adapters.
 
 mod api_keys;
+mod agents;
 mod contract;
+mod conversations;
+mod graph;
 mod input;
+mod numbers;
 mod prompts;
 mod prompt_limits;
 mod queue;

@@ -2,4 +2,5 @@
 
 pub mod clock;
 pub mod dynamo;
+pub mod graph;
 pub mod sqs;

@@ -21,6 +21,15 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, AppError> 
     parse_json(bytes)
 }
 
+/// Like `json_body`, but an empty body means the defaults.
+pub fn optional_json_body<T: DeserializeOwned + Default>(request: &Request) -> Result<T, AppError> {
+    let bytes: &[u8] = request.body().as_ref();
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    json_body(request)
+}
+
 /// Parses JSON so that an error says which field is wrong and how. The body is read as a JSON
 /// value first, so that only real syntax errors are reported as such.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {

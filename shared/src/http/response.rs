@@ -29,6 +29,9 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        // Meta said no for good: the request must change. Otherwise Meta failed us.
+        AppError::WhatsApp(err) if !err.is_retryable() => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::WhatsApp(_) => StatusCode::BAD_GATEWAY,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -41,6 +44,8 @@ fn code_of(err: &AppError) -> &'static str {
         AppError::NotFound(_) => "not_found",
         AppError::Conflict(_) => "conflict",
         AppError::PayloadTooLarge { .. } => "payload_too_large",
+        AppError::WhatsApp(err) if !err.is_retryable() => "whatsapp_rejected",
+        AppError::WhatsApp(_) => "whatsapp_unavailable",
         AppError::Internal(_) => "internal_error",
     }
 }
@@ -62,7 +67,18 @@ pub fn error(err: &AppError) -> Response<Body> {
     if let AppError::Validation { field: Some(field), .. } = err {
         body["field"] = json!(field);
     }
+    if let Some(code) = meta_code(err) {
+        body["metaCode"] = json!(code);
+    }
     with_json_body(status_of(err), json!({ "error": body }).to_string())
+}
+
+/// Meta's error code, for a caller to look up in Meta's documentation.
+fn meta_code(err: &AppError) -> Option<i64> {
+    match err {
+        AppError::WhatsApp(graph) => graph.code(),
+        _ => None,
+    }
 }
 
 pub fn respond(result: Result<Response<Body>, AppError>) -> Response<Body> {

@@ -1,13 +1,22 @@
 //! The domain model. Plain data and the rules that need no I/O.
 
+pub mod agent;
 pub mod api_key;
+pub mod conversation;
 pub mod ids;
+pub mod number;
 pub mod page;
+pub mod phone;
 pub mod prompt;
+pub mod template;
 pub mod timestamp;
 pub mod workspace;
 
+pub use agent::{Agent, FollowUpPolicy, ModelSettings, Provider};
 pub use api_key::{ApiKey, IssuedKey, Principal, Role};
+pub use conversation::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError};
+pub use number::WhatsAppNumber;
 pub use page::{Page, PageRequest};
 pub use prompt::{Prompt, PromptContent, PromptVersion, Tool, VersionSource};
+pub use template::{Card, TemplateMessage, TemplateVariables};
 pub use workspace::Workspace;

@@ -32,6 +32,26 @@ pub mod iso {
     }
 }
 
+/// Serde helpers for optional `OffsetDateTime` fields.
+pub mod iso_option {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+    use time::OffsetDateTime;
+
+    pub fn serialize<S: Serializer>(at: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => s.serialize_str(&super::format(*at)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(text) => super::parse(&text).map(Some).ok_or_else(|| D::Error::custom(format!("not an ISO 8601 time: {text}"))),
+            None => Ok(None),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,9 @@
 //! Use cases: what the API does, in terms of the ports.
 
+pub mod agents;
 pub mod api_keys;
+pub mod conversations;
+pub mod messaging;
+pub mod numbers;
 pub mod prompts;
 pub mod workspaces;

@@ -16,7 +16,7 @@ use colloquy::model::api_key::hash_key;
 use colloquy::ports::Store;
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::App;
-use colloquy_tools::{moto, server, stack, template::Template};
+use colloquy_tools::{graph_standin, moto, server, stack, template::Template};
 use tokio::net::TcpListener;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
@@ -69,6 +69,7 @@ async fn run() -> Result<(), String> {
         store: store.clone(),
         queue: Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
         clock: Arc::new(SystemClock),
+        whatsapp: Arc::new(graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?),
     };
     let key = dev_key(store.as_ref(), &state_dir).await?;
 
@@ -77,6 +78,7 @@ async fn run() -> Result<(), String> {
     println!("Colloquy is running on http://127.0.0.1:{port}");
     println!("  table {}   queue {}", resources.table_name, resources.queue_url);
     println!("  dev admin key: {key}  (also in {})", state_dir.join("dev-api-key").display());
+    println!("  WhatsApp sends go to the local stand-in at http://127.0.0.1:{port}/graph and are printed here");
     println!("  try: curl -H \"X-API-Key: $(cat .colloquy/dev-api-key)\" localhost:{port}/api/v1/workspace/");
     println!();
     tokio::select! {

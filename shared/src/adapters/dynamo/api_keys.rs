@@ -1,8 +1,7 @@
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::{keys, to_item, transaction_error, DynamoStore, Item, Listing, Record};
+use super::{keys, to_item, DynamoStore, Item, Listing, Record};
 use crate::model::{ApiKey, Page, PageRequest};
 use crate::ports::{ApiKeyStore, StoreError};
 
@@ -46,24 +45,13 @@ impl ApiKeyStore for DynamoStore {
         let Some(listing) = self.get::<Record<KeyListing>>(listing_key.clone()).await? else {
             return Ok(false);
         };
-        let delete = |(pk, sk): (String, String)| {
-            Delete::builder()
-                .table_name(&self.table)
-                .key(keys::PK, AttributeValue::S(pk))
-                .key(keys::SK, AttributeValue::S(sk))
-                .condition_expression("attribute_exists(PK)")
-                .build()
-                .map(|delete| TransactWriteItem::builder().delete(delete).build())
-                .map_err(|err| StoreError::Unavailable(err.to_string()))
-        };
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(delete(listing_key)?)
-            .transact_items(delete(keys::api_key_by_hash(&listing.data.key_hash))?)
-            .send()
-            .await;
-        match result.map_err(|err| transaction_error(err, "API key")) {
+        let exists = || Some(("attribute_exists(PK)", Vec::new()));
+        let items = vec![
+            self.delete_item(listing_key, exists())?,
+            self.delete_item(keys::api_key_by_hash(&listing.data.key_hash), exists())?,
+        ];
+        let result = self.transact(items, "API key").await;
+        match result {
             Ok(_) => Ok(true),
             // Revoked concurrently by someone else: the key is gone either way.
             Err(StoreError::Conflict(_)) => Ok(false),

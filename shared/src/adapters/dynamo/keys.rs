@@ -44,3 +44,42 @@ pub const PROMPT_VERSION: &str = "V#";
 pub fn prompt_version(prompt_id: &str, version: u32) -> (String, String) {
     (prompt_versions_pk(prompt_id), format!("{PROMPT_VERSION}{version:06}"))
 }
+
+/// The global claim of a business number: one workspace holds it.
+pub fn number(phone_number_id: &str) -> (String, String) {
+    (format!("WANUM#{phone_number_id}"), "META".to_owned())
+}
+
+pub const NUMBER_LISTING: &str = "WANUM#";
+
+pub fn number_listing(workspace_id: &str, phone_number_id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{NUMBER_LISTING}{phone_number_id}"))
+}
+
+pub const AGENT: &str = "AGENT#";
+
+pub fn agent(workspace_id: &str, agent_id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{AGENT}{agent_id}"))
+}
+
+pub const CONVERSATION: &str = "CONV#";
+
+/// Conversations live in their workspace's partition: reading one by id is tenant-checked by key.
+pub fn conversation(workspace_id: &str, conversation_id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{CONVERSATION}{conversation_id}"))
+}
+
+/// One conversation per (business number, contact).
+pub fn conversation_key(phone_number_id: &str, wa_id: &str) -> (String, String) {
+    (format!("CONVKEY#{phone_number_id}#{wa_id}"), "KEY".to_owned())
+}
+
+pub fn messages_pk(conversation_id: &str) -> String {
+    format!("CONV#{conversation_id}")
+}
+
+pub const MESSAGE: &str = "MSG#";
+
+pub fn message(conversation_id: &str, message_id: &str) -> (String, String) {
+    (messages_pk(conversation_id), format!("{MESSAGE}{message_id}"))
+}

@@ -4,6 +4,9 @@
 mod api_keys;
 mod cursor;
 pub mod keys;
+mod agents;
+mod conversations;
+mod numbers;
 mod prompts;
 mod workspaces;
 
@@ -11,7 +14,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -45,17 +48,50 @@ impl DynamoStore {
 
     /// Puts every item only if none exists yet, all or nothing.
     async fn put_all_new(&self, items: Vec<Item>, what: &str) -> Result<(), StoreError> {
-        let mut request = self.client.transact_write_items();
-        for item in items {
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(PK)")
-                .build()
-                .map_err(|err| StoreError::Unavailable(err.to_string()))?;
-            request = request.transact_items(TransactWriteItem::builder().put(put).build());
+        let puts = items.into_iter().map(|item| self.put(item, "attribute_not_exists(PK)", &[])).collect::<Result<_, _>>()?;
+        self.transact(puts, what).await
+    }
+}
+
+/// A condition expression and its values.
+pub(crate) type Condition<'a> = (&'a str, Vec<(&'a str, AttributeValue)>);
+
+fn build_error(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(err.to_string())
+}
+
+impl DynamoStore {
+    /// A conditional put, as one item of a transaction.
+    pub(crate) fn put(&self, item: Item, condition: &str, values: &[(&str, AttributeValue)]) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
+        for (name, value) in values {
+            put = put.expression_attribute_values(*name, value.clone());
         }
-        request.send().await.map_err(|err| transaction_error(err, what))?;
+        Ok(TransactWriteItem::builder().put(put.build().map_err(build_error)?).build())
+    }
+
+    /// A (conditional) delete, as one item of a transaction.
+    pub(crate) fn delete_item(&self, (pk, sk): (String, String), condition: Option<Condition<'_>>) -> Result<TransactWriteItem, StoreError> {
+        let mut delete = Delete::builder()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk));
+        if let Some((expression, values)) = condition {
+            delete = delete.condition_expression(expression);
+            for (name, value) in values {
+                delete = delete.expression_attribute_values(name, value);
+            }
+        }
+        Ok(TransactWriteItem::builder().delete(delete.build().map_err(build_error)?).build())
+    }
+
+    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>, what: &str) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(|err| transaction_error(err, what))?;
         Ok(())
     }
 }

@@ -1,8 +1,8 @@
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
-use super::{keys, to_item, transaction_error, DynamoStore, Item, Listing, Record};
+use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::{Page, PageRequest, Prompt, PromptVersion};
 use crate::ports::{PromptStore, PromptWrite, StoreError};
 
@@ -13,30 +13,10 @@ struct NameClaim {
     prompt_id: String,
 }
 
-fn build_error(err: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(err.to_string())
-}
-
 impl DynamoStore {
-    fn put(&self, item: Item, condition: &str, values: &[(&str, AttributeValue)]) -> Result<TransactWriteItem, StoreError> {
-        let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
-        for (name, value) in values {
-            put = put.expression_attribute_values(*name, value.clone());
-        }
-        Ok(TransactWriteItem::builder().put(put.build().map_err(build_error)?).build())
-    }
-
     fn release_name(&self, workspace_id: &str, name: &str, prompt_id: &str) -> Result<TransactWriteItem, StoreError> {
-        let (pk, sk) = keys::prompt_name(workspace_id, name);
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
-            .condition_expression("promptId = :id")
-            .expression_attribute_values(":id", AttributeValue::S(prompt_id.to_owned()))
-            .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
+        let condition = ("promptId = :id", vec![(":id", AttributeValue::S(prompt_id.to_owned()))]);
+        self.delete_item(keys::prompt_name(workspace_id, name), Some(condition))
     }
 }
 
@@ -63,13 +43,7 @@ impl PromptStore for DynamoStore {
             let version_item = to_item(&Record::new(keys::prompt_version(&prompt.id, version.version), version))?;
             items.push(self.put(version_item, "attribute_not_exists(PK)", &[])?);
         }
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-            .map_err(|err| transaction_error(err, "prompt"))?;
-        Ok(())
+        self.transact(items, "prompt").await
     }
 
     async fn get_prompt(&self, workspace_id: &str, prompt_id: &str) -> Result<Option<Prompt>, StoreError> {

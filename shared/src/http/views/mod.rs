@@ -1,6 +1,7 @@
 //! What the house API (`/api/v1/...`) shows of the model: camelCase JSON.
 
 pub mod prompts;
+pub mod wassist;
 
 use serde::Serialize;
 

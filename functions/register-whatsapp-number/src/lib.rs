@@ -1,0 +1,19 @@
+//! POST /api/v1/whatsapp-numbers/: registers a business number to the workspace.
+
+use colloquy::http::request::json_body;
+use colloquy::http::views::wassist::NumberView;
+use colloquy::usecases::numbers;
+use colloquy::http::{auth, respond, response, Body, Request, Response};
+use colloquy::{App, AppError};
+use lambda_http::http::StatusCode;
+
+pub async fn handle(app: App, request: Request) -> Response<Body> {
+    respond(run(&app, &request).await)
+}
+
+async fn run(app: &App, request: &Request) -> Result<Response<Body>, AppError> {
+    let principal = auth::authenticate(app, request).await?;
+    auth::require_write(&principal)?;
+    let number = numbers::register_number(app, &principal, json_body(request)?).await?;
+    Ok(response::json(StatusCode::CREATED, &NumberView::from(&number)))
+}

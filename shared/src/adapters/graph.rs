@@ -1,0 +1,128 @@
+//! The WhatsApp Cloud API (Meta's Graph API): sends and read receipts. One client per container.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+use crate::ports::{GraphError, Outbound, WhatsApp};
+
+#[derive(Clone)]
+pub struct GraphConfig {
+    /// `https://graph.facebook.com`, or a stand-in.
+    pub base_url: String,
+    /// e.g. `v23.0`
+    pub version: String,
+    pub token: String,
+    pub timeout: Duration,
+}
+
+/// Never prints the token.
+impl fmt::Debug for GraphConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphConfig")
+            .field("base_url", &self.base_url)
+            .field("version", &self.version)
+            .field("token", &"<redacted>")
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    config: GraphConfig,
+}
+
+impl GraphClient {
+    pub fn new(config: GraphConfig) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(3))
+            .build()
+            .map_err(|err| format!("cannot build the WhatsApp HTTP client: {err}"))?;
+        Ok(Self { http, config })
+    }
+
+    async fn post_messages(&self, phone_number_id: &str, body: &Value) -> Result<Value, GraphError> {
+        let url = format!("{}/{}/{}/messages", self.config.base_url.trim_end_matches('/'), self.config.version, phone_number_id);
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(&self.config.token)
+            .json(body)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(transport_error)?;
+        let parsed: Option<Value> = serde_json::from_str(&text).ok();
+        if (200..300).contains(&status) {
+            return parsed.ok_or_else(|| GraphError::Api { http_status: status, code: 0, message: "response is not JSON".into() });
+        }
+        Err(envelope_error(status, parsed.as_ref()))
+    }
+}
+
+fn transport_error(err: reqwest::Error) -> GraphError {
+    if err.is_timeout() {
+        GraphError::Timeout
+    } else {
+        GraphError::Network(err.without_url().to_string())
+    }
+}
+
+/// Meta's envelope: `{"error": {"message", "type", "code", "error_data": {"details"}, ...}}`.
+fn envelope_error(http_status: u16, body: Option<&Value>) -> GraphError {
+    let error = body.map(|body| &body["error"]);
+    let code = error.and_then(|e| e["code"].as_i64()).unwrap_or(i64::from(http_status));
+    let mut message = error.and_then(|e| e["message"].as_str()).unwrap_or("no error message").to_owned();
+    if let Some(details) = error.and_then(|e| e["error_data"]["details"].as_str()) {
+        message = format!("{message}: {details}");
+    }
+    GraphError::Api { http_status, code, message }
+}
+
+fn request_body(message: &Outbound) -> Value {
+    match message {
+        Outbound::Text { to, body } => json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": "text",
+            "text": {"preview_url": false, "body": body},
+        }),
+        Outbound::Template { to, template } => {
+            let mut body = json!({
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": to,
+                "type": "template",
+                "template": {"name": template.name, "language": {"code": template.language}},
+            });
+            let components = template.components();
+            if !components.is_empty() {
+                body["template"]["components"] = Value::Array(components);
+            }
+            body
+        }
+    }
+}
+
+#[async_trait]
+impl WhatsApp for GraphClient {
+    async fn send(&self, phone_number_id: &str, message: &Outbound) -> Result<String, GraphError> {
+        let answer = self.post_messages(phone_number_id, &request_body(message)).await?;
+        answer["messages"][0]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| GraphError::Api { http_status: 200, code: 0, message: "answer carries no message id".into() })
+    }
+
+    async fn mark_read(&self, phone_number_id: &str, wamid: &str) -> Result<(), GraphError> {
+        let body = json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid});
+        self.post_messages(phone_number_id, &body).await.map(|_| ())
+    }
+}

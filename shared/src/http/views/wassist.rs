@@ -1,0 +1,143 @@
+//! The Wassist-style shapes: agents, WhatsApp numbers, conversations and messages (camelCase).
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::model::timestamp;
+use crate::model::{Agent, Conversation, DeliveryStatus, Direction, FollowUpPolicy, Message, MessageError, ModelSettings, Tool, WhatsAppNumber};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationContactView {
+    pub phone_number: String,
+    pub name: Option<String>,
+}
+
+/// The seed's `Conversation`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationView {
+    pub id: String,
+    pub contact: ConversationContactView,
+    /// The agent that answers.
+    pub active_agent: String,
+    /// `HH:MM:SS` left of the 24-hour customer-service window; `00:00:00` when closed.
+    pub chat_window_remaining_time: String,
+    /// A preview of the latest message; empty when there is none.
+    pub last_message: String,
+    pub is_human_takeover: bool,
+    /// The customer-service window is open: free-form messages may be sent.
+    pub active: bool,
+    pub whatsapp_number: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn clock_time(left: Duration) -> String {
+    let seconds = left.whole_seconds().max(0);
+    format!("{:02}:{:02}:{:02}", seconds / 3600, (seconds % 3600) / 60, seconds % 60)
+}
+
+impl ConversationView {
+    pub fn new(conversation: &Conversation, now: OffsetDateTime) -> Self {
+        Self {
+            id: conversation.id.clone(),
+            contact: ConversationContactView {
+                phone_number: conversation.contact.phone_number.clone(),
+                name: conversation.contact.name.clone(),
+            },
+            active_agent: conversation.agent_id.clone(),
+            chat_window_remaining_time: clock_time(conversation.window_remaining(now)),
+            last_message: conversation.last_message.clone().unwrap_or_default(),
+            is_human_takeover: conversation.is_human_takeover(now),
+            active: conversation.is_window_open(now),
+            whatsapp_number: conversation.phone_number_id.clone(),
+            created_at: timestamp::format(conversation.created_at),
+            updated_at: timestamp::format(conversation.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    pub id: String,
+    pub direction: Direction,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: Option<String>,
+    pub template: Option<String>,
+    pub wamid: Option<String>,
+    pub status: DeliveryStatus,
+    pub error: Option<MessageError>,
+    pub created_at: String,
+}
+
+impl From<&Message> for MessageView {
+    fn from(message: &Message) -> Self {
+        Self {
+            id: message.id.clone(),
+            direction: message.direction,
+            kind: message.kind.clone(),
+            text: message.text.clone(),
+            template: message.template.clone(),
+            wamid: message.wamid.clone(),
+            status: message.status,
+            error: message.error.clone(),
+            created_at: timestamp::format(message.created_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentView {
+    pub id: String,
+    pub name: String,
+    pub prompt_id: String,
+    /// Null follows the prompt's latest version.
+    pub prompt_version: Option<u32>,
+    pub model: ModelSettings,
+    pub first_message: Option<String>,
+    pub follow_up: Option<FollowUpPolicy>,
+    pub tools: Vec<Tool>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Agent> for AgentView {
+    fn from(agent: &Agent) -> Self {
+        Self {
+            id: agent.id.clone(),
+            name: agent.name.clone(),
+            prompt_id: agent.prompt_id.clone(),
+            prompt_version: agent.prompt_version,
+            model: agent.model.clone(),
+            first_message: agent.first_message.clone(),
+            follow_up: agent.follow_up.clone(),
+            tools: agent.tools.clone(),
+            created_at: timestamp::format(agent.created_at),
+            updated_at: timestamp::format(agent.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NumberView {
+    pub phone_number_id: String,
+    pub display_number: String,
+    pub default_agent_id: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&WhatsAppNumber> for NumberView {
+    fn from(number: &WhatsAppNumber) -> Self {
+        Self {
+            phone_number_id: number.phone_number_id.clone(),
+            display_number: number.display_number.clone(),
+            default_agent_id: number.default_agent_id.clone(),
+            created_at: timestamp::format(number.created_at),
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Agents: a prompt (a fixed version or the latest), a model, and how they behave.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::prompt::Tool;
+use super::template::TemplateMessage;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// Any OpenAI-compatible chat-completions endpoint (OpenAI, Groq, vLLM, Ollama…).
+    Openai,
+    Anthropic,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelSettings {
+    pub provider: Provider,
+    pub name: String,
+    /// When unset, the prompt's temperature applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
+    pub max_tokens: u32,
+}
+
+/// Re-engage a contact who went quiet: used by the follow-up scheduler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowUpPolicy {
+    pub after_minutes: u32,
+    pub max_attempts: u32,
+    /// What the LLM is told to do while the 24-hour window is open.
+    pub instruction: String,
+    /// What is sent once the window has closed; nothing when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Agent {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub prompt_id: String,
+    /// `None` follows the prompt's latest version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_version: Option<u32>,
+    pub model: ModelSettings,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUpPolicy>,
+    #[serde(default)]
+    pub tools: Vec<Tool>,
+    #[serde(with = "super::timestamp::iso")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "super::timestamp::iso")]
+    pub updated_at: OffsetDateTime,
+}

@@ -1,0 +1,118 @@
+//! Conversations between a business number and a contact, and their messages.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+/// Free-form messages are allowed this long after the contact's last message.
+pub const CUSTOMER_SERVICE_WINDOW: Duration = Duration::hours(24);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    pub wa_id: String,
+    pub phone_number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conversation {
+    pub id: String,
+    pub workspace_id: String,
+    pub phone_number_id: String,
+    pub contact: Contact,
+    pub agent_id: String,
+    /// A new agent starts a new session; the worker's history starts at the session's start.
+    pub session: u32,
+    #[serde(with = "super::timestamp::iso")]
+    pub session_started_at: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
+    pub last_inbound_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
+    pub takeover_until: Option<OffsetDateTime>,
+    pub revision: u64,
+    #[serde(with = "super::timestamp::iso")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "super::timestamp::iso")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl Conversation {
+    pub fn window_closes_at(&self) -> Option<OffsetDateTime> {
+        self.last_inbound_at.map(|at| at + CUSTOMER_SERVICE_WINDOW)
+    }
+
+    /// Time left of the 24-hour customer-service window; zero when it is closed.
+    pub fn window_remaining(&self, now: OffsetDateTime) -> Duration {
+        self.window_closes_at().map(|closes| closes - now).filter(|left| left.is_positive()).unwrap_or(Duration::ZERO)
+    }
+
+    pub fn is_window_open(&self, now: OffsetDateTime) -> bool {
+        self.window_remaining(now).is_positive()
+    }
+
+    pub fn is_human_takeover(&self, now: OffsetDateTime) -> bool {
+        self.takeover_until.is_some_and(|until| until > now)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Received,
+    Pending,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageError {
+    pub code: i64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// Time-ordered, so that a conversation's messages sort by time.
+    pub id: String,
+    pub conversation_id: String,
+    pub direction: Direction,
+    /// `text`, `template`, `image`, `interactive`…
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wamid: Option<String>,
+    pub status: DeliveryStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<MessageError>,
+    #[serde(with = "super::timestamp::iso")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A short, single-line summary of a message for lists.
+pub fn preview(text: &str) -> String {
+    const MAX: usize = 200;
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > MAX {
+        format!("{}…", line.chars().take(MAX).collect::<String>())
+    } else {
+        line
+    }
+}

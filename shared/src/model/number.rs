@@ -1,0 +1,17 @@
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A business number on WhatsApp, registered to one workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhatsAppNumber {
+    /// Meta's id of the number: what the Graph API and webhooks name it by.
+    pub phone_number_id: String,
+    pub workspace_id: String,
+    /// E.164.
+    pub display_number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_agent_id: Option<String>,
+    #[serde(with = "super::timestamp::iso")]
+    pub created_at: OffsetDateTime,
+}

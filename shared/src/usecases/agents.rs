@@ -1,0 +1,215 @@
+//! Agents: create, read, list, change (PATCH semantics), delete.
+
+use serde::{Deserialize, Deserializer};
+
+use crate::http::auth::require_write;
+use crate::http::request::required_text;
+use crate::model::ids::new_id;
+use crate::model::{Agent, FollowUpPolicy, ModelSettings, Page, PageRequest, Principal, Provider, TemplateMessage, Tool};
+use crate::{App, AppError};
+
+pub const DEFAULT_MAX_TOKENS: u32 = 1024;
+pub const MAX_TOKENS_LIMIT: u32 = 32_000;
+pub const MAX_FIRST_MESSAGE_CHARS: usize = 4096;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInput {
+    pub provider: Provider,
+    pub name: String,
+    #[serde(default)]
+    pub temperature: Option<f64>,
+    #[serde(default)]
+    pub max_tokens: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAgent {
+    pub name: String,
+    pub prompt_id: String,
+    #[serde(default)]
+    pub prompt_version: Option<u32>,
+    pub model: ModelInput,
+    #[serde(default)]
+    pub first_message: Option<String>,
+    #[serde(default)]
+    pub follow_up: Option<FollowUpPolicy>,
+    #[serde(default)]
+    pub tools: Vec<Tool>,
+}
+
+/// Absent leaves a field as it is; `null` clears the fields that may be empty.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentChange {
+    pub name: Option<String>,
+    pub prompt_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub prompt_version: Option<Option<u32>>,
+    pub model: Option<ModelInput>,
+    #[serde(default, deserialize_with = "present")]
+    pub first_message: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub follow_up: Option<Option<FollowUpPolicy>>,
+    pub tools: Option<Vec<Tool>>,
+}
+
+/// Tells `null` (Some(None)) from an absent field (None).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn model(input: ModelInput) -> Result<ModelSettings, AppError> {
+    let name = required_text("model.name", &input.name, 100)?;
+    if let Some(t) = input.temperature {
+        if !(0.0..=2.0).contains(&t) {
+            return Err(AppError::invalid("model.temperature", format!("must be from 0 to 2 (got {t})")));
+        }
+    }
+    let max_tokens = input.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
+    if !(1..=MAX_TOKENS_LIMIT).contains(&max_tokens) {
+        return Err(AppError::invalid("model.maxTokens", format!("must be from 1 to {MAX_TOKENS_LIMIT}")));
+    }
+    let temperature = input.temperature.map(|t| (t * 1000.0).round() / 1000.0);
+    Ok(ModelSettings { provider: input.provider, name, temperature, max_tokens })
+}
+
+pub fn template(field: &str, template: &TemplateMessage) -> Result<(), AppError> {
+    required_text(&format!("{field}.name"), &template.name, 512)?;
+    required_text(&format!("{field}.language"), &template.language, 16)?;
+    Ok(())
+}
+
+fn follow_up(policy: &FollowUpPolicy) -> Result<(), AppError> {
+    if !(1..=10_080).contains(&policy.after_minutes) {
+        return Err(AppError::invalid("followUp.afterMinutes", "must be from 1 to 10080 (a week)"));
+    }
+    if !(1..=10).contains(&policy.max_attempts) {
+        return Err(AppError::invalid("followUp.maxAttempts", "must be from 1 to 10"));
+    }
+    required_text("followUp.instruction", &policy.instruction, 2000)?;
+    if let Some(t) = &policy.template {
+        template("followUp.template", t)?;
+    }
+    Ok(())
+}
+
+fn first_message(text: Option<String>) -> Result<Option<String>, AppError> {
+    match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        Some(t) if t.chars().count() > MAX_FIRST_MESSAGE_CHARS => {
+            Err(AppError::invalid("firstMessage", format!("must be at most {MAX_FIRST_MESSAGE_CHARS} characters")))
+        }
+        other => Ok(other),
+    }
+}
+
+fn tools(list: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
+    if list.len() > 50 {
+        return Err(AppError::invalid("tools", "at most 50 tools"));
+    }
+    list.into_iter()
+        .enumerate()
+        .map(|(i, tool)| Ok(Tool { name: required_text(&format!("tools[{i}].name"), &tool.name, 64)? }))
+        .collect()
+}
+
+/// The prompt (and version) must be the workspace's own.
+async fn check_prompt(app: &App, principal: &Principal, prompt_id: &str, version: Option<u32>) -> Result<(), AppError> {
+    let Some(prompt) = app.store.get_prompt(&principal.workspace_id, prompt_id).await? else {
+        return Err(AppError::invalid("promptId", "no prompt with this id in the workspace"));
+    };
+    if let Some(number) = version {
+        if number == 0 || app.store.get_prompt_version(&prompt.id, number).await?.is_none() {
+            return Err(AppError::invalid("promptVersion", format!("the prompt has no version {number}")));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> Result<Agent, AppError> {
+    require_write(principal)?;
+    let name = required_text("name", &input.name, 100)?;
+    let model = model(input.model)?;
+    let first_message = first_message(input.first_message)?;
+    if let Some(policy) = &input.follow_up {
+        follow_up(policy)?;
+    }
+    let tools = tools(input.tools)?;
+    check_prompt(app, principal, &input.prompt_id, input.prompt_version).await?;
+    let now = app.clock.now();
+    let agent = Agent {
+        id: new_id("agt"),
+        workspace_id: principal.workspace_id.clone(),
+        name,
+        prompt_id: input.prompt_id,
+        prompt_version: input.prompt_version,
+        model,
+        first_message,
+        follow_up: input.follow_up,
+        tools,
+        created_at: now,
+        updated_at: now,
+    };
+    app.store.put_agent(&agent, false).await?;
+    Ok(agent)
+}
+
+pub async fn get_agent(app: &App, principal: &Principal, agent_id: &str) -> Result<Agent, AppError> {
+    app.store
+        .get_agent(&principal.workspace_id, agent_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("agent `{agent_id}`")))
+}
+
+pub async fn list_agents(app: &App, principal: &Principal, page: &PageRequest) -> Result<Page<Agent>, AppError> {
+    Ok(app.store.list_agents(&principal.workspace_id, page).await?)
+}
+
+pub async fn change_agent(app: &App, principal: &Principal, agent_id: &str, change: AgentChange) -> Result<Agent, AppError> {
+    require_write(principal)?;
+    let mut agent = get_agent(app, principal, agent_id).await?;
+    if let Some(name) = change.name {
+        agent.name = required_text("name", &name, 100)?;
+    }
+    if let Some(input) = change.model {
+        agent.model = model(input)?;
+    }
+    if let Some(text) = change.first_message {
+        agent.first_message = first_message(text)?;
+    }
+    if let Some(policy) = change.follow_up {
+        if let Some(policy) = &policy {
+            follow_up(policy)?;
+        }
+        agent.follow_up = policy;
+    }
+    if let Some(list) = change.tools {
+        agent.tools = tools(list)?;
+    }
+    let prompt_changed = change.prompt_id.is_some() || change.prompt_version.is_some();
+    if let Some(prompt_id) = change.prompt_id {
+        agent.prompt_id = prompt_id;
+    }
+    if let Some(version) = change.prompt_version {
+        agent.prompt_version = version;
+    }
+    if prompt_changed {
+        check_prompt(app, principal, &agent.prompt_id, agent.prompt_version).await?;
+    }
+    agent.updated_at = app.clock.now();
+    match app.store.put_agent(&agent, true).await {
+        Ok(()) => Ok(agent),
+        Err(crate::ports::StoreError::Conflict(_)) => Err(AppError::not_found(&format!("agent `{agent_id}`"))),
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn delete_agent(app: &App, principal: &Principal, agent_id: &str) -> Result<(), AppError> {
+    require_write(principal)?;
+    if app.store.delete_agent(&principal.workspace_id, agent_id).await? {
+        Ok(())
+    } else {
+        Err(AppError::not_found(&format!("agent `{agent_id}`")))
+    }
+}

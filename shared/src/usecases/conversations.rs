@@ -1,0 +1,217 @@
+//! Conversations: Wassist's create (optionally opening with a template), reading, listing,
+//! and human takeover.
+
+use serde::Deserialize;
+use time::Duration;
+
+use crate::http::auth::require_write;
+use crate::model::conversation::preview;
+use crate::model::ids::new_id;
+use crate::model::phone::{normalize_e164, wa_id};
+use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, Page, PageRequest, Principal, TemplateMessage};
+use crate::ports::{Outbound, StoreError};
+use crate::usecases::agents::template;
+use crate::usecases::messaging::send_with_retry;
+use crate::usecases::numbers::resolve_sender;
+use crate::{App, AppError};
+
+pub const DEFAULT_TAKEOVER_MINUTES: u32 = 10;
+pub const MAX_TAKEOVER_MINUTES: u32 = 24 * 60;
+/// Meta's own rate-limit answers are retried this many times within a request.
+const SEND_ATTEMPTS: u32 = 3;
+const SAVE_ATTEMPTS: u32 = 5;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewConversation {
+    #[serde(default)]
+    pub to_number: Option<String>,
+    #[serde(default)]
+    pub from_number: Option<String>,
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    #[serde(default)]
+    pub message: Option<OpeningMessage>,
+    /// Deprecated alias of `toNumber`.
+    #[serde(default)]
+    pub phone_number: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OpeningMessage {
+    #[serde(rename = "type")]
+    pub kind: OpeningKind,
+    #[serde(default)]
+    pub template: Option<TemplateMessage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpeningKind {
+    Template,
+}
+
+pub struct Created {
+    pub conversation: Conversation,
+    pub existed: bool,
+}
+
+fn opening_template(message: Option<OpeningMessage>) -> Result<Option<TemplateMessage>, AppError> {
+    match message {
+        None => Ok(None),
+        Some(OpeningMessage { kind: OpeningKind::Template, template: None }) => {
+            Err(AppError::invalid("message.template", "is required when message.type is `template`"))
+        }
+        Some(OpeningMessage { kind: OpeningKind::Template, template: Some(t) }) => {
+            template("message.template", &t)?;
+            Ok(Some(t))
+        }
+    }
+}
+
+/// One conversation per (business number, contact): creating it again returns it, switched to
+/// the given agent. A template is sent before anything is stored, so a refused send leaves nothing.
+pub async fn create_conversation(app: &App, principal: &Principal, input: NewConversation) -> Result<Created, AppError> {
+    require_write(principal)?;
+    let (field, raw_to) = match (&input.to_number, &input.phone_number) {
+        (Some(to), _) => ("toNumber", to.as_str()),
+        (None, Some(to)) => ("phoneNumber", to.as_str()),
+        (None, None) => return Err(AppError::invalid("toNumber", "is required: the contact's number in E.164 form")),
+    };
+    let to = normalize_e164(raw_to).ok_or_else(|| AppError::invalid(field, "must be a phone number in E.164 form, like +15551234567"))?;
+    let agent_id = input.agent_id.as_deref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
+    let agent = app
+        .store
+        .get_agent(&principal.workspace_id, agent_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("agentId", "no agent with this id in the workspace"))?;
+    let template = opening_template(input.message)?;
+    let number = resolve_sender(app, principal, input.from_number.as_deref()).await?;
+    let contact_id = wa_id(&to);
+
+    let mut opening = Vec::new();
+    if let Some(template) = template {
+        let outbound = Outbound::Template { to: contact_id.clone(), template: template.clone() };
+        let wamid = send_with_retry(app.whatsapp.as_ref(), &number.phone_number_id, &outbound, SEND_ATTEMPTS)
+            .await
+            .map_err(AppError::WhatsApp)?;
+        opening.push((template.name, wamid));
+    }
+
+    for _ in 0..SAVE_ATTEMPTS {
+        let now = app.clock.now();
+        let existing = app.store.find_conversation(&principal.workspace_id, &number.phone_number_id, &contact_id).await?;
+        let existed = existing.is_some();
+        let mut conversation = match existing.clone() {
+            Some(mut conversation) => {
+                if conversation.agent_id != agent.id {
+                    conversation.agent_id = agent.id.clone();
+                    conversation.session += 1;
+                    conversation.session_started_at = now;
+                }
+                conversation.revision += 1;
+                conversation.updated_at = now;
+                conversation
+            }
+            None => Conversation {
+                id: new_id("conv"),
+                workspace_id: principal.workspace_id.clone(),
+                phone_number_id: number.phone_number_id.clone(),
+                contact: Contact { wa_id: contact_id.clone(), phone_number: to.clone(), name: None },
+                agent_id: agent.id.clone(),
+                session: 1,
+                session_started_at: now,
+                last_inbound_at: None,
+                last_message: None,
+                takeover_until: None,
+                revision: 1,
+                created_at: now,
+                updated_at: now,
+            },
+        };
+        let messages: Vec<Message> = opening
+            .iter()
+            .map(|(name, wamid)| Message {
+                id: new_id("msg"),
+                conversation_id: conversation.id.clone(),
+                direction: Direction::Outbound,
+                kind: "template".into(),
+                text: None,
+                template: Some(name.clone()),
+                wamid: Some(wamid.clone()),
+                status: DeliveryStatus::Sent,
+                error: None,
+                created_at: now,
+            })
+            .collect();
+        if let Some((name, _)) = opening.first() {
+            conversation.last_message = Some(preview(&format!("[template] {name}")));
+        }
+        let expected = existing.as_ref().map(|c| c.revision);
+        match app.store.save_conversation(&conversation, expected, &messages).await {
+            Ok(()) => return Ok(Created { conversation, existed }),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(AppError::Conflict("the conversation is being changed by other requests at this moment; retry".into()))
+}
+
+pub async fn get_conversation(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {
+    app.store
+        .get_conversation(&principal.workspace_id, conversation_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("conversation `{conversation_id}`")))
+}
+
+pub async fn list_conversations(app: &App, principal: &Principal, page: &PageRequest) -> Result<Page<Conversation>, AppError> {
+    Ok(app.store.list_conversations(&principal.workspace_id, page).await?)
+}
+
+pub async fn list_messages(app: &App, principal: &Principal, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, AppError> {
+    let conversation = get_conversation(app, principal, conversation_id).await?;
+    Ok(app.store.list_messages(&conversation.id, page).await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Takeover {
+    #[serde(default)]
+    pub duration_minutes: Option<u32>,
+}
+
+/// A human takes over: the bot sends nothing until the takeover expires or is handed back.
+pub async fn take_over(app: &App, principal: &Principal, conversation_id: &str, input: Takeover) -> Result<Conversation, AppError> {
+    require_write(principal)?;
+    let minutes = input.duration_minutes.unwrap_or(DEFAULT_TAKEOVER_MINUTES);
+    if !(1..=MAX_TAKEOVER_MINUTES).contains(&minutes) {
+        return Err(AppError::invalid("durationMinutes", format!("must be from 1 to {MAX_TAKEOVER_MINUTES}")));
+    }
+    let until = |now| Some(now + Duration::minutes(i64::from(minutes)));
+    change(app, principal, conversation_id, |conversation, now| conversation.takeover_until = until(now)).await
+}
+
+pub async fn hand_back(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {
+    require_write(principal)?;
+    change(app, principal, conversation_id, |conversation, _| conversation.takeover_until = None).await
+}
+
+async fn change<F>(app: &App, principal: &Principal, conversation_id: &str, apply: F) -> Result<Conversation, AppError>
+where
+    F: Fn(&mut Conversation, time::OffsetDateTime),
+{
+    for _ in 0..SAVE_ATTEMPTS {
+        let current = get_conversation(app, principal, conversation_id).await?;
+        let mut next = current.clone();
+        let now = app.clock.now();
+        apply(&mut next, now);
+        next.revision += 1;
+        next.updated_at = now;
+        match app.store.save_conversation(&next, Some(current.revision), &[]).await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(AppError::Conflict("the conversation is being changed by other requests at this moment; retry".into()))
+}
