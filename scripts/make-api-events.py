@@ -9,7 +9,7 @@ import pathlib
 EVENTS = pathlib.Path(__file__).resolve().parent.parent / "events"
 
 
-def event(method, route, path, body=None, params=None, query=""):
+def event(method, route, path, body=None, params=None, query="", headers=None, api_key=True):
     e = {
         "version": "2.0",
         "routeKey": f"{method} {route}",
@@ -40,6 +40,9 @@ def event(method, route, path, body=None, params=None, query=""):
         },
         "isBase64Encoded": False,
     }
+    if not api_key:
+        del e["headers"]["x-api-key"]
+    e["headers"].update(headers or {})
     if query:
         e["queryStringParameters"] = dict(p.split("=", 1) for p in query.split("&"))
     if params:
@@ -120,6 +123,15 @@ FIXTURES.update({
                                    params={"id": CONV_ID}, body=json.dumps({"durationMinutes": 30})),
     "handback-conversation": event("POST", "/api/v1/conversations/{id}/handback/", f"/api/v1/conversations/{CONV_ID}/handback/",
                                    params={"id": CONV_ID}),
+})
+
+WEBHOOK_BODY = (EVENTS / "whatsapp" / "text.json").read_text() if (EVENTS / "whatsapp" / "text.json").exists() else "{}"
+FIXTURES.update({
+    "whatsapp-webhook-verify": event("GET", "/webhooks/whatsapp", "/webhooks/whatsapp",
+                                     query="hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=replace-with-the-verify-token",
+                                     api_key=False, headers={"user-agent": "facebookplatform/1.0 (+http://developers.facebook.com)"}),
+    "whatsapp-webhook": event("POST", "/webhooks/whatsapp", "/webhooks/whatsapp", body=WEBHOOK_BODY, api_key=False,
+                              headers={"user-agent": "facebookexternalua", "x-hub-signature-256": "sha256=replace-with-the-signature-of-the-body"}),
 })
 
 if __name__ == "__main__":

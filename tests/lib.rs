@@ -63,12 +63,13 @@ impl TestStack {
         let resources = stack::provision(&aws, &template, &name).await.expect("table and queues are created on moto");
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
         let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
-        let app = App {
-            store: store.clone(),
-            queue: Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
-            clock: clock.clone(),
-            whatsapp: graph_client(UNREACHABLE_GRAPH),
-        };
+        let app = App::new(
+            store.clone(),
+            Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
+            clock.clone(),
+            graph_client(UNREACHABLE_GRAPH),
+        )
+        .with_webhook_secrets(colloquy::WebhookSecrets { app_secret: APP_SECRET.to_owned(), verify_token: VERIFY_TOKEN.to_owned() });
         Self { aws, resources, app, clock, store }
     }
 
@@ -101,6 +102,9 @@ impl TestStack {
         colloquy::usecases::api_keys::create_key(&self.app, &principal, input).await.expect("key is created").plaintext
     }
 }
+
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
 
 /// Where the Graph API is for tests that do not set a wiremock: nothing listens there.
 pub const UNREACHABLE_GRAPH: &str = "http://127.0.0.1:9";

@@ -14,5 +14,5 @@ pub mod ports;
 pub mod telemetry;
 pub mod usecases;
 
-pub use app::App;
+pub use app::{App, WebhookSecrets};
 pub use error::AppError;

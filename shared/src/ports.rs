@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::model::{
-    Agent, ApiKey, Conversation, Message, Page, PageRequest, Prompt, PromptVersion, TemplateMessage, WhatsAppNumber, Workspace,
+    Agent, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion, TemplateMessage, WhatsAppNumber, Workspace,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +54,7 @@ pub struct Trigger {
     /// Unique per cause (an inbound wamid, an operator prompt, a follow-up attempt); the queue
     /// drops a second trigger with the same id within its de-duplication window.
     pub id: String,
+    pub workspace_id: String,
     pub conversation_id: String,
     pub kind: TriggerKind,
 }
@@ -134,9 +135,27 @@ pub trait ConversationStore: Send + Sync {
     /// Writes the conversation (new when `expected_revision` is `None`, else only if still at
     /// that revision) and the messages, all or nothing.
     async fn save_conversation(&self, conversation: &Conversation, expected_revision: Option<u64>, messages: &[Message]) -> Result<(), StoreError>;
+    /// Stores an inbound message, claiming its wamid so that a redelivery stores nothing:
+    /// `Conflict` when the wamid was seen or the conversation moved.
+    async fn save_inbound(&self, conversation: &Conversation, expected_revision: Option<u64>, message: &Message) -> Result<(), StoreError>;
+    async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError>;
+    /// Writes a sent (or failed) outbound message and indexes its wamids for status updates.
+    async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError>;
+    async fn find_outbound(&self, wamid: &str) -> Result<Option<OutboundRef>, StoreError>;
+    /// Moves a message's status forward (never back); `false` when it was already as far.
+    async fn advance_status(&self, conversation_id: &str, message_id: &str, status: DeliveryStatus, error: Option<&MessageError>) -> Result<bool, StoreError>;
     async fn list_conversations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Conversation>, StoreError>;
     /// Newest first.
     async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError>;
+}
+
+/// Where an outbound message with a given wamid lives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundRef {
+    pub workspace_id: String,
+    pub conversation_id: String,
+    pub message_id: String,
 }
 
 /// A message for the WhatsApp Graph API.

@@ -1,6 +1,7 @@
 //! The local stack: the table and queues of `infra/template.yaml` on moto, and every API route
 //! on one port through the same handlers the Lambdas run.
 
+pub mod dev;
 pub mod graph_standin;
 pub mod moto;
 pub mod router;

@@ -27,6 +27,8 @@ macro_rules! route {
 pub fn routes() -> Vec<Route> {
     vec![
         route!("GET", "/api/v1/workspace/", "get-workspace", get_workspace::handle),
+        route!("GET", "/webhooks/whatsapp", "whatsapp-webhook", whatsapp_webhook::handle),
+        route!("POST", "/webhooks/whatsapp", "whatsapp-webhook", whatsapp_webhook::handle),
         route!("POST", "/api/v1/api-keys/", "create-api-key", create_api_key::handle),
         route!("GET", "/api/v1/api-keys/", "list-api-keys", list_api_keys::handle),
         route!("DELETE", "/api/v1/api-keys/{prefix}/", "revoke-api-key", revoke_api_key::handle),

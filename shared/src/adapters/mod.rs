@@ -4,3 +4,4 @@ pub mod clock;
 pub mod dynamo;
 pub mod graph;
 pub mod sqs;
+pub mod webhook;

@@ -34,6 +34,11 @@ pub struct Conversation {
     #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
     pub takeover_until: Option<OffsetDateTime>,
     pub revision: u64,
+    /// LLM tokens spent in this conversation.
+    #[serde(default)]
+    pub input_tokens: u64,
+    #[serde(default)]
+    pub output_tokens: u64,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]
@@ -64,6 +69,8 @@ impl Conversation {
 pub enum Direction {
     Inbound,
     Outbound,
+    /// An operator's instruction to the agent (Wassist's prompt endpoint); never sent.
+    Operator,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +82,40 @@ pub enum DeliveryStatus {
     Delivered,
     Read,
     Failed,
+    /// Deliberately not sent; `error` says why (takeover, closed window).
+    Skipped,
+}
+
+impl DeliveryStatus {
+    /// Statuses only move forward: a late `delivered` does not undo `read`.
+    pub fn rank(self) -> u8 {
+        match self {
+            DeliveryStatus::Received | DeliveryStatus::Pending | DeliveryStatus::Skipped => 0,
+            DeliveryStatus::Sent => 1,
+            DeliveryStatus::Delivered => 2,
+            DeliveryStatus::Read => 3,
+            DeliveryStatus::Failed => 4,
+        }
+    }
+}
+
+/// A media attachment, by Meta's media id (download it through the Graph API when needed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaRef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenUsage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub model: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,8 +143,36 @@ pub struct Message {
     pub status: DeliveryStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<MessageError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<TokenUsage>,
+    /// Every wamid the message went out as (a long reply is split into several).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sent_parts: Vec<String>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
+}
+
+impl Message {
+    /// A message with only the fields every kind has.
+    pub fn new(conversation_id: &str, direction: Direction, kind: &str, status: DeliveryStatus, now: OffsetDateTime) -> Self {
+        Self {
+            id: super::ids::new_id("msg"),
+            conversation_id: conversation_id.to_owned(),
+            direction,
+            kind: kind.to_owned(),
+            text: None,
+            template: None,
+            wamid: None,
+            status,
+            error: None,
+            media: None,
+            usage: None,
+            sent_parts: Vec::new(),
+            created_at: now,
+        }
+    }
 }
 
 /// A short, single-line summary of a message for lists.

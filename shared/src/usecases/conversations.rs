@@ -125,6 +125,8 @@ pub async fn create_conversation(app: &App, principal: &Principal, input: NewCon
                 last_message: None,
                 takeover_until: None,
                 revision: 1,
+                input_tokens: 0,
+                output_tokens: 0,
                 created_at: now,
                 updated_at: now,
             },
@@ -132,16 +134,10 @@ pub async fn create_conversation(app: &App, principal: &Principal, input: NewCon
         let messages: Vec<Message> = opening
             .iter()
             .map(|(name, wamid)| Message {
-                id: new_id("msg"),
-                conversation_id: conversation.id.clone(),
-                direction: Direction::Outbound,
-                kind: "template".into(),
-                text: None,
                 template: Some(name.clone()),
                 wamid: Some(wamid.clone()),
-                status: DeliveryStatus::Sent,
-                error: None,
-                created_at: now,
+                sent_parts: vec![wamid.clone()],
+                ..Message::new(&conversation.id, Direction::Outbound, "template", DeliveryStatus::Sent, now)
             })
             .collect();
         if let Some((name, _)) = opening.first() {

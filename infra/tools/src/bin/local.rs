@@ -15,7 +15,8 @@ use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::model::api_key::hash_key;
 use colloquy::ports::Store;
 use colloquy::usecases::workspaces::create_workspace;
-use colloquy::App;
+use colloquy::{App, WebhookSecrets};
+use colloquy_tools::dev::{LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
 use colloquy_tools::{graph_standin, moto, server, stack, template::Template};
 use tokio::net::TcpListener;
 
@@ -65,12 +66,13 @@ async fn run() -> Result<(), String> {
     let resources = stack::provision(&aws, &template, &table).await.map_err(|err| err.to_string())?;
 
     let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
-    let app = App {
-        store: store.clone(),
-        queue: Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
-        clock: Arc::new(SystemClock),
-        whatsapp: Arc::new(graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?),
-    };
+    let app = App::new(
+        store.clone(),
+        Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
+        Arc::new(SystemClock),
+        Arc::new(graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?),
+    )
+    .with_webhook_secrets(WebhookSecrets { app_secret: LOCAL_APP_SECRET.to_owned(), verify_token: LOCAL_VERIFY_TOKEN.to_owned() });
     let key = dev_key(store.as_ref(), &state_dir).await?;
 
     let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|err| format!("cannot listen on port {port}: {err}"))?;

@@ -3,8 +3,53 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
-use crate::model::{Conversation, Message, Page, PageRequest};
-use crate::ports::{ConversationStore, StoreError};
+use super::unavailable;
+use crate::model::{Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
+use crate::ports::{ConversationStore, OutboundRef, StoreError};
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InboundClaim {
+    conversation_id: String,
+    message_id: String,
+}
+
+/// Every status below `status`: the ones it may replace.
+fn lower_statuses(status: DeliveryStatus) -> Vec<&'static str> {
+    use DeliveryStatus::*;
+    [Received, Pending, Skipped, Sent, Delivered, Read, Failed]
+        .into_iter()
+        .filter(|s| s.rank() < status.rank())
+        .map(|s| match s {
+            Received => "received",
+            Pending => "pending",
+            Skipped => "skipped",
+            Sent => "sent",
+            Delivered => "delivered",
+            Read => "read",
+            Failed => "failed",
+        })
+        .collect()
+}
+
+impl DynamoStore {
+    fn conversation_items(&self, conversation: &Conversation, expected_revision: Option<u64>) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
+        let item = to_item(&Record::new(keys::conversation(&conversation.workspace_id, &conversation.id), conversation))?;
+        let mut items = Vec::new();
+        match expected_revision {
+            None => {
+                items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+                let claim = ConversationClaim { workspace_id: conversation.workspace_id.clone(), conversation_id: conversation.id.clone() };
+                let claim_key = keys::conversation_key(&conversation.phone_number_id, &conversation.contact.wa_id);
+                items.push(self.put(to_item(&Record::new(claim_key, claim))?, "attribute_not_exists(PK)", &[])?);
+            }
+            Some(revision) => {
+                items.push(self.put(item, "revision = :revision", &[(":revision", AttributeValue::N(revision.to_string()))])?);
+            }
+        }
+        Ok(items)
+    }
+}
 
 /// Claims (business number, contact) for one conversation.
 #[derive(Serialize, Deserialize)]
@@ -32,24 +77,73 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn save_conversation(&self, conversation: &Conversation, expected_revision: Option<u64>, messages: &[Message]) -> Result<(), StoreError> {
-        let item = to_item(&Record::new(keys::conversation(&conversation.workspace_id, &conversation.id), conversation))?;
-        let mut items = Vec::new();
-        match expected_revision {
-            None => {
-                items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
-                let claim = ConversationClaim { workspace_id: conversation.workspace_id.clone(), conversation_id: conversation.id.clone() };
-                let claim_key = keys::conversation_key(&conversation.phone_number_id, &conversation.contact.wa_id);
-                items.push(self.put(to_item(&Record::new(claim_key, claim))?, "attribute_not_exists(PK)", &[])?);
-            }
-            Some(revision) => {
-                items.push(self.put(item, "revision = :revision", &[(":revision", AttributeValue::N(revision.to_string()))])?);
-            }
-        }
+        let mut items = self.conversation_items(conversation, expected_revision)?;
         for message in messages {
             let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
             items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
         }
         self.transact(items, "conversation").await
+    }
+
+    async fn save_inbound(&self, conversation: &Conversation, expected_revision: Option<u64>, message: &Message) -> Result<(), StoreError> {
+        let mut items = self.conversation_items(conversation, expected_revision)?;
+        let wamid = message.wamid.as_deref().ok_or_else(|| StoreError::Corrupt("inbound message without a wamid".into()))?;
+        let claim = InboundClaim { conversation_id: conversation.id.clone(), message_id: message.id.clone() };
+        items.push(self.put(to_item(&Record::new(keys::inbound_wamid(wamid), claim))?, "attribute_not_exists(PK)", &[])?);
+        let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
+        items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+        self.transact(items, "inbound message").await
+    }
+
+    async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError> {
+        let claim: Option<Record<InboundClaim>> = self.get(keys::inbound_wamid(wamid)).await?;
+        Ok(claim.is_some())
+    }
+
+    async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError> {
+        let mut items = vec![self.put(to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?, "attribute_exists(PK)", &[])?];
+        for wamid in &message.sent_parts {
+            let pointer = OutboundRef { workspace_id: workspace_id.to_owned(), conversation_id: message.conversation_id.clone(), message_id: message.id.clone() };
+            items.push(self.put(to_item(&Record::new(keys::outbound_wamid(wamid), pointer))?, "attribute_not_exists(PK)", &[])?);
+        }
+        self.transact(items, "outbound message").await
+    }
+
+    async fn find_outbound(&self, wamid: &str) -> Result<Option<OutboundRef>, StoreError> {
+        let pointer: Option<Record<OutboundRef>> = self.get(keys::outbound_wamid(wamid)).await?;
+        Ok(pointer.map(|record| record.data))
+    }
+
+    async fn advance_status(&self, conversation_id: &str, message_id: &str, status: DeliveryStatus, error: Option<&MessageError>) -> Result<bool, StoreError> {
+        let lower = lower_statuses(status);
+        if lower.is_empty() {
+            return Ok(false);
+        }
+        let (pk, sk) = keys::message(conversation_id, message_id);
+        let placeholders: Vec<String> = (0..lower.len()).map(|i| format!(":lower{i}")).collect();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression(if error.is_some() { "SET #status = :status, #error = :error" } else { "SET #status = :status" })
+            .condition_expression(format!("attribute_exists(PK) AND #status IN ({})", placeholders.join(", ")))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", serde_dynamo::to_attribute_value(status).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        if let Some(error) = error {
+            request = request
+                .expression_attribute_names("#error", "error")
+                .expression_attribute_values(":error", serde_dynamo::to_attribute_value(error).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        }
+        for (placeholder, value) in placeholders.iter().zip(lower) {
+            request = request.expression_attribute_values(placeholder, AttributeValue::S(value.to_owned()));
+        }
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(err) => Err(unavailable(err)),
+        }
     }
 
     async fn list_conversations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Conversation>, StoreError> {

@@ -83,3 +83,13 @@ pub const MESSAGE: &str = "MSG#";
 pub fn message(conversation_id: &str, message_id: &str) -> (String, String) {
     (messages_pk(conversation_id), format!("{MESSAGE}{message_id}"))
 }
+
+/// Claimed by the first delivery of an inbound wamid: Meta's redeliveries find it taken.
+pub fn inbound_wamid(wamid: &str) -> (String, String) {
+    (format!("WAMID#{wamid}"), "IN".to_owned())
+}
+
+/// Points an outbound wamid at its message, for status webhooks.
+pub fn outbound_wamid(wamid: &str) -> (String, String) {
+    (format!("WAMID#{wamid}"), "OUT".to_owned())
+}

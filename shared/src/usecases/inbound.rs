@@ -1,0 +1,134 @@
+//! What the webhook does with each event: store inbound messages once, queue a trigger, move
+//! outbound statuses forward. The LLM is never called here.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::adapters::webhook::{InboundMessage, StatusUpdate, WebhookEvent};
+use crate::model::conversation::preview;
+use crate::model::ids::new_id;
+use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, WhatsAppNumber};
+use crate::ports::{StoreError, Trigger, TriggerKind};
+use crate::{App, AppError};
+
+const NUMBER_CACHE_TTL: Duration = Duration::from_secs(300);
+const SAVE_ATTEMPTS: u32 = 8;
+
+/// Number lookups, cached per container: every inbound message names its number.
+#[derive(Default)]
+pub struct NumberCache(Mutex<HashMap<String, (Option<WhatsAppNumber>, Instant)>>);
+
+impl NumberCache {
+    pub async fn get(&self, app: &App, phone_number_id: &str) -> Result<Option<WhatsAppNumber>, AppError> {
+        if let Ok(cache) = self.0.lock() {
+            if let Some((number, at)) = cache.get(phone_number_id) {
+                if at.elapsed() < NUMBER_CACHE_TTL {
+                    return Ok(number.clone());
+                }
+            }
+        }
+        let number = app.store.get_number(phone_number_id).await?;
+        if let Ok(mut cache) = self.0.lock() {
+            cache.insert(phone_number_id.to_owned(), (number.clone(), Instant::now()));
+        }
+        Ok(number)
+    }
+}
+
+pub async fn handle_event(app: &App, numbers: &NumberCache, event: WebhookEvent) -> Result<(), AppError> {
+    match event {
+        WebhookEvent::Message(message) => receive_message(app, numbers, message).await,
+        WebhookEvent::Status(update) => apply_status(app, update).await,
+    }
+}
+
+/// One write (conversation, message and wamid claim together) and one queue send per message.
+/// A redelivered wamid stores nothing but is queued again: the queue drops it within its
+/// de-duplication window, and the worker answers nothing twice after it.
+async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessage) -> Result<(), AppError> {
+    let Some(number) = numbers.get(app, &inbound.phone_number_id).await? else {
+        tracing::warn!(phone_number_id = %inbound.phone_number_id, "message for a number nobody registered; acknowledged and dropped");
+        return Ok(());
+    };
+    let workspace_id = number.workspace_id.clone();
+    for _ in 0..SAVE_ATTEMPTS {
+        let now = app.clock.now();
+        let existing = app.store.find_conversation(&workspace_id, &number.phone_number_id, &inbound.from).await?;
+        let Some(mut conversation) = existing.clone().or_else(|| new_conversation(&number, &inbound, now)) else {
+            tracing::warn!(phone_number_id = %number.phone_number_id, "inbound message but the number has no default agent; stored nowhere");
+            return Ok(());
+        };
+        let sent_at = inbound.sent_at.map(|at| at.min(now)).unwrap_or(now);
+        conversation.last_inbound_at = Some(conversation.last_inbound_at.map_or(sent_at, |last| last.max(sent_at)));
+        conversation.last_message = Some(preview(&inbound.text));
+        if inbound.contact_name.is_some() {
+            conversation.contact.name = inbound.contact_name.clone();
+        }
+        conversation.updated_at = now;
+        let expected = existing.as_ref().map(|c| c.revision);
+        if expected.is_some() {
+            conversation.revision += 1;
+        }
+        let message = Message {
+            text: Some(inbound.text.clone()),
+            wamid: Some(inbound.wamid.clone()),
+            media: inbound.media.clone(),
+            ..Message::new(&conversation.id, Direction::Inbound, &inbound.kind, DeliveryStatus::Received, sent_at)
+        };
+        match app.store.save_inbound(&conversation, expected, &message).await {
+            Ok(()) => return enqueue(app, &workspace_id, &conversation.id, &inbound.wamid).await,
+            Err(StoreError::Conflict(_)) if app.store.inbound_seen(&inbound.wamid).await? => {
+                tracing::info!(wamid = %inbound.wamid, "redelivered message; already stored");
+                return enqueue(app, &workspace_id, &conversation.id, &inbound.wamid).await;
+            }
+            Err(StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(AppError::Internal(format!("conversation for wamid {} kept changing; Meta will redeliver", inbound.wamid)))
+}
+
+fn new_conversation(number: &WhatsAppNumber, inbound: &InboundMessage, now: time::OffsetDateTime) -> Option<Conversation> {
+    let agent_id = number.default_agent_id.clone()?;
+    Some(Conversation {
+        id: new_id("conv"),
+        workspace_id: number.workspace_id.clone(),
+        phone_number_id: number.phone_number_id.clone(),
+        contact: Contact { wa_id: inbound.from.clone(), phone_number: format!("+{}", inbound.from), name: inbound.contact_name.clone() },
+        agent_id,
+        session: 1,
+        session_started_at: now,
+        last_inbound_at: None,
+        last_message: None,
+        takeover_until: None,
+        revision: 1,
+        input_tokens: 0,
+        output_tokens: 0,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+async fn enqueue(app: &App, workspace_id: &str, conversation_id: &str, wamid: &str) -> Result<(), AppError> {
+    let trigger = Trigger {
+        id: wamid.to_owned(),
+        workspace_id: workspace_id.to_owned(),
+        conversation_id: conversation_id.to_owned(),
+        kind: TriggerKind::InboundMessage,
+    };
+    app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
+}
+
+async fn apply_status(app: &App, update: StatusUpdate) -> Result<(), AppError> {
+    let Some(target) = app.store.find_outbound(&update.wamid).await? else {
+        tracing::debug!(wamid = %update.wamid, "status for a message we did not send (or not yet recorded)");
+        return Ok(());
+    };
+    let moved = app.store.advance_status(&target.conversation_id, &target.message_id, update.status, update.error.as_ref()).await?;
+    if update.status == DeliveryStatus::Failed {
+        tracing::warn!(wamid = %update.wamid, code = ?update.error.as_ref().map(|e| e.code), "WhatsApp reports a failed message");
+    }
+    tracing::debug!(wamid = %update.wamid, status = ?update.status, moved, "status");
+    Ok(())
+}
