@@ -151,6 +151,11 @@ impl ApiCall {
         self
     }
 
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers().insert(name.to_ascii_lowercase(), Value::from(value));
+        self
+    }
+
     pub fn without_key(mut self) -> Self {
         self.headers().remove("x-api-key");
         self
@@ -194,6 +199,18 @@ impl ApiCall {
     }
 }
 
+/// A Meta payload from `events/whatsapp/<name>.json`, as text.
+pub fn meta_payload(name: &str) -> String {
+    let path = project_root().join("events").join("whatsapp").join(format!("{name}.json"));
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// A webhook delivery of `body`, signed as Meta signs it.
+pub fn signed_delivery(body: &str) -> ApiCall {
+    let signature = colloquy::adapters::webhook::sign(APP_SECRET, body.as_bytes());
+    ApiCall::fixture("whatsapp-webhook").body(body).header("x-hub-signature-256", &signature)
+}
+
 /// A handler's response, read as a caller would.
 pub struct Answer {
     pub status: u16,
@@ -209,6 +226,8 @@ impl Answer {
         let bytes: &[u8] = response.body().as_ref();
         let body = if bytes.is_empty() {
             Value::Null
+        } else if content_type.as_deref() == Some("text/plain") {
+            Value::String(String::from_utf8_lossy(bytes).into_owned())
         } else {
             serde_json::from_slice(bytes).unwrap_or_else(|_| panic!("body is not JSON: {}", String::from_utf8_lossy(bytes)))
         };

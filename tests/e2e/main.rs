@@ -10,4 +10,5 @@ mod numbers;
 mod prompts;
 mod prompt_limits;
 mod queue;
+mod webhook;
 mod workspace;
