@@ -2,14 +2,15 @@
 
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 
 use crate::adapters::clock::SystemClock;
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::sqs::SqsTriggerQueue;
 use crate::config::{Config, ConfigError};
-use crate::ports::{Clock, Store, TriggerQueue, WhatsApp};
+use crate::adapters::llm::LlmClient;
+use crate::ports::{ChatReply, ChatRequest, Clock, Llm, LlmError, Store, TriggerQueue, WhatsApp};
 use crate::usecases::inbound::NumberCache;
 
 /// Cheap to clone: every field is shared.
@@ -19,9 +20,23 @@ pub struct App {
     pub queue: Arc<dyn TriggerQueue>,
     pub clock: Arc<dyn Clock>,
     pub whatsapp: Arc<dyn WhatsApp>,
+    pub llm: Arc<dyn Llm>,
     /// Only the webhook has them; it refuses to start without.
     pub webhook: Option<Arc<WebhookSecrets>>,
     pub numbers: Arc<NumberCache>,
+}
+
+/// The LLM requests get answers within this.
+pub const LLM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// Stands where no LLM is configured: every call says so.
+struct NoLlm;
+
+#[async_trait::async_trait]
+impl Llm for NoLlm {
+    async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+        Err(LlmError::NotConfigured(request.provider))
+    }
 }
 
 /// What Meta's webhook is checked with.
@@ -46,24 +61,32 @@ impl App {
     /// local stack.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = Config::from_env()?;
-        let aws = aws_config::load_defaults(BehaviorVersion::latest()).await;
-        Self::on_aws(&aws, &config)
+        Self::on_aws(&crate::aws::load().await, &config)
     }
 
     pub fn on_aws(aws: &SdkConfig, config: &Config) -> Result<Self, ConfigError> {
         let dynamodb = aws_sdk_dynamodb::Client::new(aws);
         let sqs = aws_sdk_sqs::Client::new(aws);
         let whatsapp = GraphClient::new(config.graph.clone()).map_err(ConfigError::Invalid)?;
-        Ok(Self::new(
+        let llm = LlmClient::new(config.openai.clone(), config.anthropic.clone(), LLM_TIMEOUT).map_err(ConfigError::Invalid)?;
+        let app = Self::new(
             Arc::new(DynamoStore::new(dynamodb, &config.table_name)),
             Arc::new(SqsTriggerQueue::new(sqs, &config.queue_url)),
             Arc::new(SystemClock),
             Arc::new(whatsapp),
-        ))
+        );
+        Ok(app.with_llm(Arc::new(llm)))
     }
 
+    /// Without an LLM: `with_llm` adds one where replies are made.
     pub fn new(store: Arc<dyn Store>, queue: Arc<dyn TriggerQueue>, clock: Arc<dyn Clock>, whatsapp: Arc<dyn WhatsApp>) -> Self {
-        Self { store, queue, clock, whatsapp, webhook: None, numbers: Arc::new(NumberCache::default()) }
+        let llm: Arc<dyn Llm> = Arc::new(NoLlm);
+        Self { store, queue, clock, whatsapp, llm, webhook: None, numbers: Arc::new(NumberCache::default()) }
+    }
+
+    pub fn with_llm(mut self, llm: Arc<dyn Llm>) -> Self {
+        self.llm = llm;
+        self
     }
 
     pub fn with_webhook_secrets(mut self, secrets: WebhookSecrets) -> Self {

@@ -4,6 +4,7 @@ use std::env;
 use std::time::Duration;
 
 use crate::adapters::graph::GraphConfig;
+use crate::adapters::llm::Endpoint;
 
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
 pub const DEFAULT_GRAPH_VERSION: &str = "v23.0";
@@ -23,6 +24,10 @@ pub struct Config {
     /// The SQS FIFO queue between the triggers and the agent worker.
     pub queue_url: String,
     pub graph: GraphConfig,
+    /// OpenAI-compatible endpoint (`LLM_BASE_URL`, `LLM_API_KEY`), if configured.
+    pub openai: Option<Endpoint>,
+    /// Anthropic (`ANTHROPIC_BASE_URL`, `ANTHROPIC_API_KEY`), if configured.
+    pub anthropic: Option<Endpoint>,
 }
 
 impl Config {
@@ -36,6 +41,14 @@ impl Config {
                 token: required("WHATSAPP_TOKEN", "the WhatsApp Cloud API access token")?,
                 timeout: Duration::from_secs(10),
             },
+            openai: optional("LLM_API_KEY").map(|api_key| Endpoint {
+                base_url: optional("LLM_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".to_owned()),
+                api_key,
+            }),
+            anthropic: optional("ANTHROPIC_API_KEY").map(|api_key| Endpoint {
+                base_url: optional("ANTHROPIC_BASE_URL").unwrap_or_else(|| "https://api.anthropic.com".to_owned()),
+                api_key,
+            }),
         })
     }
 }

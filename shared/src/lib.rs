@@ -6,6 +6,7 @@
 
 pub mod adapters;
 pub mod app;
+pub mod aws;
 pub mod config;
 pub mod error;
 pub mod http;

@@ -203,3 +203,64 @@ pub trait WhatsApp: Send + Sync {
     async fn send(&self, phone_number_id: &str, message: &Outbound) -> Result<String, GraphError>;
     async fn mark_read(&self, phone_number_id: &str, wamid: &str) -> Result<(), GraphError>;
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatRole {
+    User,
+    Assistant,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatTurn {
+    pub role: ChatRole,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRequest {
+    pub provider: crate::model::Provider,
+    pub model: String,
+    pub system: String,
+    /// Alternating, starting with the user.
+    pub turns: Vec<ChatTurn>,
+    pub temperature: Option<f64>,
+    pub max_tokens: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatReply {
+    pub text: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub model: String,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LlmError {
+    #[error("the LLM did not answer in time")]
+    Timeout,
+    #[error("the LLM answered {status}: {body}")]
+    Status { status: u16, body: String },
+    #[error("the LLM could not be reached: {0}")]
+    Network(String),
+    #[error("the LLM's answer was not understood: {0}")]
+    Malformed(String),
+    #[error("no {0:?} endpoint is configured")]
+    NotConfigured(crate::model::Provider),
+}
+
+impl LlmError {
+    /// Time-outs, 429 and 5xx may pass; a 4xx or a missing configuration will not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            LlmError::Timeout | LlmError::Network(_) => true,
+            LlmError::Status { status, .. } => *status == 429 || *status >= 500,
+            LlmError::Malformed(_) | LlmError::NotConfigured(_) => false,
+        }
+    }
+}
+
+#[async_trait]
+pub trait Llm: Send + Sync {
+    async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError>;
+}

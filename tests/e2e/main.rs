@@ -1,6 +1,7 @@
 //! The one integration-test binary: every module runs against moto through the real adapters.
 
 mod api_keys;
+mod agent_loop;
 mod agents;
 mod contract;
 mod conversations;

@@ -1,5 +1,6 @@
 //! Meta's webhook: signatures, every message type and status, and redeliveries storing nothing.
 
+use colloquy::ports::Clock;
 use colloquy_tests::{call, meta_payload, signed_delivery, Answer, ApiCall, TestStack};
 use serde_json::{json, Value};
 
@@ -24,8 +25,11 @@ pub async fn inbox(stack: TestStack) -> Inbox {
 }
 
 impl Inbox {
+    /// Delivers a payload as Meta would now: the fixtures' timestamps become the clock's.
     pub async fn deliver(&self, body: &str) -> Answer {
-        call(whatsapp_webhook::handle, &self.stack.app, signed_delivery(body)).await
+        let now = self.stack.clock.now().unix_timestamp().to_string();
+        let body = body.replace("\"1795345200\"", &format!("\"{now}\""));
+        call(whatsapp_webhook::handle, &self.stack.app, signed_delivery(&body)).await
     }
 
     pub async fn conversations(&self) -> Vec<Value> {

@@ -2,6 +2,7 @@
 //! on one port through the same handlers the Lambdas run.
 
 pub mod dev;
+pub mod event_source;
 pub mod graph_standin;
 pub mod moto;
 pub mod router;

@@ -3,5 +3,6 @@
 pub mod clock;
 pub mod dynamo;
 pub mod graph;
+pub mod llm;
 pub mod sqs;
 pub mod webhook;

@@ -6,5 +6,6 @@ pub mod conversations;
 pub mod inbound;
 pub mod messaging;
 pub mod numbers;
+pub mod reply;
 pub mod prompts;
 pub mod workspaces;

@@ -1,0 +1,95 @@
+//! Feeds the worker from the queue the way Lambda's SQS event source does: batches of up to
+//! ten, partial batch failures, successes deleted, failures left for redelivery (sooner than
+//! the template's visibility timeout, so a person or a test need not wait three minutes).
+
+use std::collections::HashMap;
+
+use agent_worker::Worker;
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+
+pub struct LocalEventSource {
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    queue_arn: String,
+    /// Seconds before a failed record is received again.
+    pub retry_after_seconds: i32,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Polled {
+    pub received: usize,
+    pub failed: usize,
+}
+
+impl LocalEventSource {
+    pub async fn new(sqs: aws_sdk_sqs::Client, queue_url: &str, retry_after_seconds: i32) -> Result<Self, String> {
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|err| format!("cannot read the queue's ARN: {err}"))?;
+        let queue_arn = attributes.attributes.and_then(|mut a| a.remove(&QueueAttributeName::QueueArn)).unwrap_or_default();
+        Ok(Self { sqs, queue_url: queue_url.to_owned(), queue_arn, retry_after_seconds })
+    }
+
+    /// One receive, one invocation of the worker, and the deletes and retries it asks for.
+    pub async fn poll_once(&self, worker: &Worker) -> Result<Polled, String> {
+        let received = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(10)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await
+            .map_err(|err| format!("cannot receive from the queue: {err}"))?;
+        let messages = received.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return Ok(Polled::default());
+        }
+        let mut handles = HashMap::new();
+        let mut event = SqsEvent::default();
+        for message in messages {
+            let mut record = SqsMessage::default();
+            record.message_id = message.message_id.clone();
+            record.receipt_handle = message.receipt_handle.clone();
+            record.body = message.body.clone();
+            record.attributes = message.attributes.unwrap_or_default().into_iter().map(|(k, v)| (k.as_str().to_owned(), v)).collect();
+            record.event_source = Some("aws:sqs".into());
+            record.event_source_arn = Some(self.queue_arn.clone());
+            record.aws_region = Some("us-east-1".into());
+            handles.insert(message.message_id.unwrap_or_default(), message.receipt_handle.unwrap_or_default());
+            event.records.push(record);
+        }
+        let count = event.records.len();
+        let response = agent_worker::handle(worker, event).await;
+        let failed: Vec<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+        for (id, handle) in &handles {
+            let settled = if failed.contains(id) {
+                let retry = self.sqs.change_message_visibility().queue_url(&self.queue_url).receipt_handle(handle);
+                retry.visibility_timeout(self.retry_after_seconds).send().await.map(|_| ()).map_err(|err| err.to_string())
+            } else {
+                let delete = self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(handle);
+                delete.send().await.map(|_| ()).map_err(|err| err.to_string())
+            };
+            settled.map_err(|err| format!("cannot settle a message: {err}"))?;
+        }
+        Ok(Polled { received: count, failed: failed.len() })
+    }
+
+    /// Polls until a receive comes back empty; at most `max_polls` times.
+    pub async fn drain(&self, worker: &Worker, max_polls: usize) -> Result<Vec<Polled>, String> {
+        let mut polls = Vec::new();
+        for _ in 0..max_polls {
+            let polled = self.poll_once(worker).await?;
+            if polled.received == 0 {
+                break;
+            }
+            polls.push(polled);
+        }
+        Ok(polls)
+    }
+}

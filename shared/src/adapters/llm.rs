@@ -1,0 +1,131 @@
+//! LLM adapters: OpenAI-compatible chat completions (OpenAI, Groq, vLLM, Ollama…) and
+//! Anthropic messages, chosen per agent by its provider.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+use crate::model::Provider;
+use crate::ports::{ChatReply, ChatRequest, ChatRole, Llm, LlmError};
+
+#[derive(Clone)]
+pub struct Endpoint {
+    pub base_url: String,
+    pub api_key: String,
+}
+
+/// Never prints the key.
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint").field("base_url", &self.base_url).field("api_key", &"<redacted>").finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct LlmClient {
+    http: reqwest::Client,
+    openai: Option<Endpoint>,
+    anthropic: Option<Endpoint>,
+    /// Local stand-in: every provider goes to the OpenAI-compatible endpoint.
+    openai_for_all: bool,
+}
+
+impl LlmClient {
+    pub fn new(openai: Option<Endpoint>, anthropic: Option<Endpoint>, timeout: Duration) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(3))
+            .build()
+            .map_err(|err| format!("cannot build the LLM HTTP client: {err}"))?;
+        Ok(Self { http, openai, anthropic, openai_for_all: false })
+    }
+
+    pub fn openai_for_all(mut self) -> Self {
+        self.openai_for_all = true;
+        self
+    }
+
+    pub fn is_configured(&self) -> bool {
+        self.openai.is_some() || self.anthropic.is_some()
+    }
+
+    async fn post(&self, url: String, headers: &[(&str, &str)], body: &Value) -> Result<Value, LlmError> {
+        let mut request = self.http.post(url).json(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(transport)?;
+        if !(200..300).contains(&status) {
+            return Err(LlmError::Status { status, body: text.chars().take(500).collect() });
+        }
+        serde_json::from_str(&text).map_err(|err| LlmError::Malformed(err.to_string()))
+    }
+
+    async fn openai(&self, endpoint: &Endpoint, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+        let mut messages = vec![json!({"role": "system", "content": request.system})];
+        messages.extend(request.turns.iter().map(|turn| json!({"role": role(turn.role), "content": turn.content})));
+        let mut body = json!({"model": request.model, "messages": messages, "max_tokens": request.max_tokens});
+        if let Some(t) = request.temperature {
+            body["temperature"] = json!(t);
+        }
+        let url = format!("{}/chat/completions", endpoint.base_url.trim_end_matches('/'));
+        let bearer = format!("Bearer {}", endpoint.api_key);
+        let answer = self.post(url, &[("authorization", &bearer)], &body).await?;
+        let text = answer["choices"][0]["message"]["content"].as_str().ok_or_else(|| LlmError::Malformed("no choices[0].message.content".into()))?;
+        Ok(ChatReply {
+            text: text.to_owned(),
+            input_tokens: answer["usage"]["prompt_tokens"].as_u64().unwrap_or(0),
+            output_tokens: answer["usage"]["completion_tokens"].as_u64().unwrap_or(0),
+            model: answer["model"].as_str().unwrap_or(&request.model).to_owned(),
+        })
+    }
+
+    async fn anthropic(&self, endpoint: &Endpoint, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+        let messages: Vec<Value> = request.turns.iter().map(|turn| json!({"role": role(turn.role), "content": turn.content})).collect();
+        let mut body = json!({"model": request.model, "system": request.system, "messages": messages, "max_tokens": request.max_tokens});
+        if let Some(t) = request.temperature {
+            body["temperature"] = json!(t.min(1.0));
+        }
+        let url = format!("{}/v1/messages", endpoint.base_url.trim_end_matches('/'));
+        let headers = [("x-api-key", endpoint.api_key.as_str()), ("anthropic-version", "2023-06-01")];
+        let answer = self.post(url, &headers, &body).await?;
+        let blocks = answer["content"].as_array().ok_or_else(|| LlmError::Malformed("no content blocks".into()))?;
+        let text: String = blocks.iter().filter(|b| b["type"] == "text").filter_map(|b| b["text"].as_str()).collect();
+        Ok(ChatReply {
+            text,
+            input_tokens: answer["usage"]["input_tokens"].as_u64().unwrap_or(0),
+            output_tokens: answer["usage"]["output_tokens"].as_u64().unwrap_or(0),
+            model: answer["model"].as_str().unwrap_or(&request.model).to_owned(),
+        })
+    }
+}
+
+fn role(role: ChatRole) -> &'static str {
+    match role {
+        ChatRole::User => "user",
+        ChatRole::Assistant => "assistant",
+    }
+}
+
+fn transport(err: reqwest::Error) -> LlmError {
+    if err.is_timeout() {
+        LlmError::Timeout
+    } else {
+        LlmError::Network(err.without_url().to_string())
+    }
+}
+
+#[async_trait]
+impl Llm for LlmClient {
+    async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+        match (request.provider, &self.openai, &self.anthropic) {
+            (_, Some(openai), _) if self.openai_for_all => self.openai(openai, request).await,
+            (Provider::Openai, Some(openai), _) => self.openai(openai, request).await,
+            (Provider::Anthropic, _, Some(anthropic)) => self.anthropic(anthropic, request).await,
+            (provider, _, _) => Err(LlmError::NotConfigured(provider)),
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The agent loop's worker side: answer every unanswered message of a conversation in one LLM
+//! call, store the reply before sending it, and check takeover and the 24-hour window at send time.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::model::conversation::preview;
+use crate::model::{Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage};
+use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, Trigger};
+use crate::usecases::messaging::send_with_retry;
+use crate::App;
+
+/// How many recent messages the agent sees.
+pub const HISTORY: u32 = 30;
+/// WhatsApp's limit for one text message.
+pub const MAX_TEXT_CHARS: usize = 4096;
+const LLM_ATTEMPTS: u32 = 3;
+const SEND_ATTEMPTS: u32 = 3;
+const SAVE_ATTEMPTS: u32 = 5;
+const AGENT_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// Why a trigger must be retried (the queue redelivers it; after five receives it is dead-lettered).
+#[derive(Debug, thiserror::Error)]
+pub enum RetryLater {
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("LLM: {0}")]
+    Llm(LlmError),
+    #[error("WhatsApp: {0}")]
+    WhatsApp(crate::ports::GraphError),
+    #[error("{0}")]
+    Busy(String),
+}
+
+/// Agents and prompt versions, cached per container: versions never change, agents rarely.
+#[derive(Default)]
+pub struct AgentCache {
+    agents: Mutex<HashMap<String, (Agent, Instant)>>,
+    versions: Mutex<HashMap<(String, u32), PromptVersion>>,
+}
+
+impl AgentCache {
+    async fn agent(&self, app: &App, workspace_id: &str, agent_id: &str) -> Result<Option<Agent>, StoreError> {
+        if let Some((agent, at)) = self.agents.lock().ok().and_then(|c| c.get(agent_id).cloned()) {
+            if at.elapsed() < AGENT_CACHE_TTL {
+                return Ok(Some(agent));
+            }
+        }
+        let agent = app.store.get_agent(workspace_id, agent_id).await?;
+        if let (Some(agent), Ok(mut cache)) = (&agent, self.agents.lock()) {
+            cache.insert(agent_id.to_owned(), (agent.clone(), Instant::now()));
+        }
+        Ok(agent)
+    }
+
+    async fn system_prompt(&self, app: &App, agent: &Agent) -> Result<Option<PromptVersion>, StoreError> {
+        let number = match agent.prompt_version {
+            Some(number) => number,
+            None => match app.store.get_prompt(&agent.workspace_id, &agent.prompt_id).await? {
+                Some(prompt) => prompt.latest_version,
+                None => return Ok(None),
+            },
+        };
+        let key = (agent.prompt_id.clone(), number);
+        if let Some(version) = self.versions.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(Some(version));
+        }
+        let version = app.store.get_prompt_version(&agent.prompt_id, number).await?;
+        if let (Some(version), Ok(mut cache)) = (&version, self.versions.lock()) {
+            cache.insert(key, version.clone());
+        }
+        Ok(version)
+    }
+}
+
+fn is_reply(message: &Message) -> bool {
+    message.direction == Direction::Outbound && message.kind == "text"
+}
+
+/// Splits at paragraph or word boundaries so that every part fits in one WhatsApp message.
+pub fn split_text(text: &str, max_chars: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    while rest.chars().count() > max_chars {
+        let limit = rest.char_indices().nth(max_chars).map(|(i, _)| i).unwrap_or(rest.len());
+        let head = &rest[..limit];
+        let cut = head.rfind("\n\n").or_else(|| head.rfind('\n')).or_else(|| head.rfind(' ')).filter(|&i| i > 0).unwrap_or(limit);
+        parts.push(rest[..cut].trim_end().to_owned());
+        rest = rest[cut..].trim_start();
+    }
+    if !rest.is_empty() {
+        parts.push(rest.to_owned());
+    }
+    parts
+}
+
+/// The history as alternating turns: contact and operator on the user side, the agent's
+/// replies and templates on the assistant side.
+fn turns(history: &[Message]) -> Vec<ChatTurn> {
+    let mut turns: Vec<ChatTurn> = Vec::new();
+    for message in history {
+        let (role, content) = match (message.direction, message.status) {
+            (_, DeliveryStatus::Skipped) => continue,
+            (Direction::Inbound, _) => (ChatRole::User, message.text.clone().unwrap_or_default()),
+            (Direction::Operator, _) => (
+                ChatRole::User,
+                format!("[Instruction from the business, not from the contact: follow it in your next message; do not quote it] {}", message.text.clone().unwrap_or_default()),
+            ),
+            (Direction::Outbound, _) if message.kind == "template" => {
+                (ChatRole::Assistant, format!("[template sent: {}]", message.template.clone().unwrap_or_default()))
+            }
+            (Direction::Outbound, _) => (ChatRole::Assistant, message.text.clone().unwrap_or_default()),
+        };
+        match turns.last_mut() {
+            Some(last) if last.role == role => {
+                last.content.push('\n');
+                last.content.push_str(&content);
+            }
+            _ => turns.push(ChatTurn { role, content }),
+        }
+    }
+    if turns.first().is_some_and(|t| t.role == ChatRole::Assistant) {
+        turns.insert(0, ChatTurn { role: ChatRole::User, content: "(the conversation starts)".into() });
+    }
+    turns
+}
+
+async fn complete(app: &App, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+    let mut delay = Duration::from_millis(500);
+    let mut attempt = 1;
+    loop {
+        match app.llm.complete(request).await {
+            Err(err) if err.is_retryable() && attempt < LLM_ATTEMPTS => {
+                tracing::warn!(error = %err, attempt, "LLM call failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Handles one trigger. `Ok` also when there was nothing to do (a duplicate trigger, a takeover,
+/// a closed window: those are recorded on the conversation instead).
+pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result<(), RetryLater> {
+    let mut reply: Option<ChatReply> = None;
+    for _ in 0..SAVE_ATTEMPTS {
+        let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await? else {
+            tracing::warn!(conversation = %trigger.conversation_id, "trigger for a conversation that does not exist");
+            return Ok(());
+        };
+        let recent = PageRequest { limit: HISTORY, cursor: None };
+        let mut history = app.store.list_messages(&conversation.id, &recent).await?.items;
+        history.reverse();
+        history.retain(|m| m.created_at >= conversation.session_started_at || m.direction == Direction::Inbound);
+
+        if let Some(pending) = history.iter().rev().find(|m| is_reply(m) && m.status == DeliveryStatus::Pending).cloned() {
+            return deliver(app, &conversation, pending).await;
+        }
+        let answered_upto = history.iter().rposition(is_reply).map_or(0, |i| i + 1);
+        let unanswered = history[answered_upto..].iter().any(|m| matches!(m.direction, Direction::Inbound | Direction::Operator));
+        if !unanswered {
+            tracing::info!(conversation = %conversation.id, trigger = %trigger.id, "nothing left to answer");
+            return Ok(());
+        }
+        let now = app.clock.now();
+        if conversation.is_human_takeover(now) {
+            return skip(app, &conversation, "a human has taken over this conversation").await;
+        }
+        if !conversation.is_window_open(now) {
+            return skip(app, &conversation, "outside the 24-hour customer-service window: only templates may be sent").await;
+        }
+        let answer = match reply.take() {
+            Some(answer) => answer,
+            None => {
+                let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? else {
+                    return skip(app, &conversation, "the conversation's agent no longer exists").await;
+                };
+                let Some(prompt) = cache.system_prompt(app, &agent).await? else {
+                    return skip(app, &conversation, "the agent's prompt version no longer exists").await;
+                };
+                let request = ChatRequest {
+                    provider: agent.model.provider,
+                    model: agent.model.name.clone(),
+                    system: prompt.content.text.clone(),
+                    turns: turns(&history),
+                    temperature: agent.model.temperature.or(prompt.content.temperature),
+                    max_tokens: agent.model.max_tokens,
+                };
+                complete(app, &request).await.map_err(RetryLater::Llm)?
+            }
+        };
+        let mut message = Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Pending, app.clock.now());
+        message.text = Some(answer.text.clone());
+        message.usage = Some(TokenUsage { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, model: answer.model.clone() });
+        let mut updated = conversation.clone();
+        updated.revision += 1;
+        updated.last_message = Some(preview(&answer.text));
+        updated.input_tokens += answer.input_tokens;
+        updated.output_tokens += answer.output_tokens;
+        updated.updated_at = message.created_at;
+        // Conditional on the revision: a takeover while the LLM was thinking makes this fail,
+        // and the next round sees it.
+        match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
+            Ok(()) => return deliver(app, &updated, message).await,
+            Err(StoreError::Conflict(_)) => reply = Some(answer),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(RetryLater::Busy(format!("conversation {} kept changing", trigger.conversation_id)))
+}
+
+/// Records a deliberate non-reply so that the messages before it count as handled and the
+/// conversation says why.
+async fn skip(app: &App, conversation: &Conversation, why: &str) -> Result<(), RetryLater> {
+    tracing::info!(conversation = %conversation.id, reason = why, "no reply sent");
+    let mut marker = Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Skipped, app.clock.now());
+    marker.error = Some(MessageError { code: 0, message: why.to_owned() });
+    let mut updated = conversation.clone();
+    updated.revision += 1;
+    updated.updated_at = marker.created_at;
+    match app.store.save_conversation(&updated, Some(conversation.revision), &[marker]).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Sends a stored reply, part by part, resuming after the parts already sent.
+async fn deliver(app: &App, conversation: &Conversation, mut message: Message) -> Result<(), RetryLater> {
+    let now = app.clock.now();
+    if conversation.is_human_takeover(now) || !conversation.is_window_open(now) {
+        message.status = DeliveryStatus::Skipped;
+        let why = if conversation.is_human_takeover(now) { "a human took over before it was sent" } else { "the 24-hour window closed before it was sent" };
+        message.error = Some(MessageError { code: 0, message: why.to_owned() });
+        app.store.record_delivery(&conversation.workspace_id, &message).await?;
+        return Ok(());
+    }
+    let parts = split_text(message.text.as_deref().unwrap_or_default(), MAX_TEXT_CHARS);
+    let mut failure = None;
+    for part in parts.iter().skip(message.sent_parts.len()) {
+        let outbound = Outbound::Text { to: conversation.contact.wa_id.clone(), body: part.clone() };
+        match send_with_retry(app.whatsapp.as_ref(), &conversation.phone_number_id, &outbound, SEND_ATTEMPTS).await {
+            Ok(wamid) => message.sent_parts.push(wamid),
+            Err(err) => {
+                failure = Some(err);
+                break;
+            }
+        }
+    }
+    message.wamid = message.sent_parts.first().cloned();
+    match failure {
+        None => message.status = DeliveryStatus::Sent,
+        Some(err) if err.is_retryable() => {
+            if !message.sent_parts.is_empty() {
+                app.store.record_delivery(&conversation.workspace_id, &message).await?;
+            }
+            return Err(RetryLater::WhatsApp(err));
+        }
+        Some(err) => {
+            tracing::warn!(conversation = %conversation.id, code = ?err.code(), "WhatsApp refused the reply for good");
+            message.status = DeliveryStatus::Failed;
+            message.error = Some(MessageError { code: err.code().unwrap_or(0), message: err.to_string() });
+        }
+    }
+    app.store.record_delivery(&conversation.workspace_id, &message).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_splits_at_boundaries_within_the_limit() {
+        let text = format!("{}\n\n{}", "a".repeat(3000), "b ".repeat(1500));
+        let parts = split_text(&text, MAX_TEXT_CHARS);
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().all(|p| p.chars().count() <= MAX_TEXT_CHARS));
+        assert_eq!(parts[0], "a".repeat(3000));
+        let unbroken = "x".repeat(9000);
+        let parts = split_text(&unbroken, MAX_TEXT_CHARS);
+        assert_eq!(parts.iter().map(|p| p.chars().count()).collect::<Vec<_>>(), vec![4096, 4096, 808]);
+        assert_eq!(split_text("short", MAX_TEXT_CHARS), vec!["short"]);
+    }
+}

@@ -1,0 +1,199 @@
+//! The agent loop end to end: webhook → queue → worker → LLM (wiremock) → WhatsApp (wiremock),
+//! against moto, with the worker fed from the queue as Lambda's event source feeds it.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use agent_worker::Worker;
+use colloquy::adapters::llm::{Endpoint, LlmClient};
+use colloquy_tests::{graph_client, meta_payload, TestStack};
+use colloquy_tools::event_source::LocalEventSource;
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::webhook::{inbox, Inbox};
+
+pub struct Loop {
+    pub inbox: Inbox,
+    pub graph: MockServer,
+    pub llm: MockServer,
+    pub worker: Worker,
+    pub source: LocalEventSource,
+}
+
+pub fn completion(text: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49}
+    }))
+}
+
+pub fn sent(wamid: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"messaging_product": "whatsapp", "messages": [{"id": wamid}]}))
+}
+
+pub async fn agent_loop() -> Loop {
+    let mut stack = TestStack::new().await;
+    let graph = MockServer::start().await;
+    let llm = MockServer::start().await;
+    stack.app.whatsapp = graph_client(&graph.uri());
+    let client = LlmClient::new(Some(Endpoint { base_url: format!("{}/v1", llm.uri()), api_key: "sk-test".into() }), None, StdDuration::from_secs(2))
+        .expect("LLM client");
+    stack.app.llm = Arc::new(client);
+    let source = LocalEventSource::new(stack.sqs(), &stack.resources.queue_url, 0).await.expect("event source");
+    let worker = Worker::new(stack.app.clone());
+    Loop { inbox: inbox(stack).await, graph, llm, worker, source }
+}
+
+impl Loop {
+    pub async fn run_worker(&self) {
+        self.source.drain(&self.worker, 20).await.expect("worker runs");
+    }
+
+    pub async fn llm_calls(&self) -> Vec<Request> {
+        self.llm.received_requests().await.unwrap_or_default()
+    }
+
+    /// Graph requests that sent a text (not read receipts).
+    pub async fn texts_sent(&self) -> Vec<Value> {
+        let requests = self.graph.received_requests().await.unwrap_or_default();
+        requests.iter().filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok()).filter(|b| b["type"] == "text").collect()
+    }
+
+    pub async fn mount_ok(&self, reply: &str) {
+        Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion(reply)).mount(&self.llm).await;
+        Mock::given(method("POST")).respond_with(sent("wamid.REPLY")).mount(&self.graph).await;
+    }
+}
+
+#[tokio::test]
+async fn five_deliveries_two_at_once_make_one_llm_call_and_one_reply() {
+    let l = agent_loop().await;
+    l.mount_ok("Yes, it is! Would you like a tour?").await;
+    let body = meta_payload("text");
+
+    let _ = tokio::join!(l.inbox.deliver(&body), l.inbox.deliver(&body));
+    for _ in 0..3 {
+        l.inbox.deliver(&body).await;
+    }
+    l.run_worker().await;
+    l.inbox.deliver(&body).await;
+    l.run_worker().await;
+
+    assert_eq!(l.llm_calls().await.len(), 1, "one LLM call");
+    let sent = l.texts_sent().await;
+    assert_eq!(sent.len(), 1, "one reply");
+    assert_eq!(sent[0]["to"], "4915112345678");
+    assert_eq!(sent[0]["text"]["body"], "Yes, it is! Would you like a tour?");
+    let messages = l.inbox.messages().await;
+    assert_eq!(messages.len(), 2, "one stored message and its reply: {messages:?}");
+    assert_eq!((messages[0]["direction"].as_str(), messages[0]["status"].as_str()), (Some("outbound"), Some("sent")));
+    assert_eq!(messages[0]["wamid"], "wamid.REPLY");
+}
+
+#[tokio::test]
+async fn a_burst_of_three_messages_gets_one_reply_made_from_all_three() {
+    let l = agent_loop().await;
+    l.mount_ok("Here is everything at once.").await;
+    let text = meta_payload("text");
+    for (n, words) in ["Hi", "is the flat free", "and can I bring a cat?"].iter().enumerate() {
+        let body = text.replace("Hi, is the 2-bedroom still available?", words).replace("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0", &format!("wamid.BURST{n}"));
+        assert_eq!(l.inbox.deliver(&body).await.status, 200);
+    }
+
+    l.run_worker().await;
+
+    let calls = l.llm_calls().await;
+    assert_eq!(calls.len(), 1);
+    let request: Value = serde_json::from_slice(&calls[0].body).expect("JSON");
+    let user = request["messages"].as_array().and_then(|m| m.last()).cloned().unwrap_or_default();
+    assert_eq!(user["role"], "user");
+    assert_eq!(user["content"], "Hi\nis the flat free\nand can I bring a cat?");
+    assert_eq!(request["messages"][0]["role"], "system");
+    assert_eq!(request["messages"][0]["content"], "You are helpful.", "the agent's prompt version is the system prompt");
+    assert_eq!(l.texts_sent().await.len(), 1);
+    let messages = l.inbox.messages().await;
+    assert_eq!(messages.len(), 4);
+    assert_eq!(messages[0]["direction"], "outbound", "the reply comes after all three");
+    assert_eq!(messages[0]["text"], "Here is everything at once.");
+}
+
+#[tokio::test]
+async fn a_worker_that_dies_before_sending_sends_the_stored_reply_on_redelivery() {
+    let l = agent_loop().await;
+    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion("Stored first, sent later.")).mount(&l.llm).await;
+    // The first delivery attempt dies on WhatsApp (every retry inside it too).
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(503)).up_to_n_times(3).with_priority(1).mount(&l.graph).await;
+    Mock::given(method("POST")).respond_with(sent("wamid.LATE")).with_priority(2).mount(&l.graph).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+
+    let first = l.source.poll_once(&l.worker).await.expect("poll");
+    assert_eq!(first.failed, 1, "the send failed, the trigger goes back to the queue");
+    let pending = l.inbox.messages().await;
+    assert_eq!((pending[0]["status"].as_str(), pending[0]["text"].as_str()), (Some("pending"), Some("Stored first, sent later.")), "the reply was stored before the send");
+    l.run_worker().await;
+
+    assert_eq!(l.llm_calls().await.len(), 1, "the LLM is not called again");
+    let sent = l.texts_sent().await;
+    assert_eq!(sent.len(), 4, "three refused attempts, then one send");
+    let messages = l.inbox.messages().await;
+    assert_eq!((messages[0]["status"].as_str(), messages[0]["wamid"].as_str()), (Some("sent"), Some("wamid.LATE")));
+    assert_eq!(messages.len(), 2);
+}
+
+#[tokio::test]
+async fn no_reply_while_a_human_has_taken_over() {
+    let l = agent_loop().await;
+    l.mount_ok("should not be sent").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let takeover = colloquy_tests::ApiCall::fixture("takeover-conversation").key(&l.inbox.key).path_param("id", &id);
+    assert_eq!(colloquy_tests::call(takeover_conversation::handle, &l.inbox.stack.app, takeover).await.status, 200);
+
+    l.run_worker().await;
+
+    assert!(l.llm_calls().await.is_empty());
+    assert!(l.texts_sent().await.is_empty(), "nothing sent");
+    let messages = l.inbox.messages().await;
+    assert_eq!(messages[0]["status"], "skipped");
+    assert!(messages[0]["error"]["message"].as_str().unwrap_or_default().contains("human"), "{:?}", messages[0]);
+}
+
+#[tokio::test]
+async fn no_free_form_reply_outside_the_window_and_the_conversation_says_why() {
+    let l = agent_loop().await;
+    l.mount_ok("too late").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    l.inbox.stack.clock.advance(time::Duration::hours(25));
+
+    l.run_worker().await;
+
+    assert!(l.llm_calls().await.is_empty());
+    assert!(l.texts_sent().await.is_empty());
+    let messages = l.inbox.messages().await;
+    assert_eq!(messages[0]["status"], "skipped");
+    assert!(messages[0]["error"]["message"].as_str().unwrap_or_default().contains("24-hour"), "{:?}", messages[0]);
+    assert_eq!(l.inbox.conversations().await[0]["active"], false);
+}
+
+#[tokio::test]
+async fn an_llm_failing_every_time_dead_letters_the_trigger_and_keeps_the_message() {
+    let l = agent_loop().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(500).set_body_string("model overloaded")).mount(&l.llm).await;
+    Mock::given(method("POST")).respond_with(sent("wamid.NEVER")).mount(&l.graph).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+
+    let polls = l.source.drain(&l.worker, 10).await.expect("polls");
+
+    assert_eq!(polls.len(), 5, "received five times, then moved to the dead-letter queue: {polls:?}");
+    assert!(polls.iter().all(|p| p.failed == 1));
+    let dead = l.inbox.stack.sqs().receive_message().queue_url(&l.inbox.stack.resources.dead_letter_queue_url).send().await.expect("receive");
+    let dead = dead.messages.unwrap_or_default();
+    assert_eq!(dead.len(), 1, "the trigger is in the dead-letter queue");
+    assert!(dead[0].body().unwrap_or_default().contains("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0"));
+    let messages = l.inbox.messages().await;
+    assert_eq!(messages.len(), 1, "the inbound message is still stored, nothing else");
+    assert!(l.texts_sent().await.is_empty());
+}
