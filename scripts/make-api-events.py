@@ -119,6 +119,8 @@ FIXTURES.update({
     "get-conversation": event("GET", "/api/v1/conversations/{id}/", f"/api/v1/conversations/{CONV_ID}/", params={"id": CONV_ID}),
     "list-conversation-messages": event("GET", "/api/v1/conversations/{id}/messages/", f"/api/v1/conversations/{CONV_ID}/messages/",
                                         params={"id": CONV_ID}),
+    "prompt-agent": event("POST", "/api/v1/conversations/{id}/prompt/", f"/api/v1/conversations/{CONV_ID}/prompt/",
+                          params={"id": CONV_ID}, body=json.dumps({"prompt": "Offer the contact a tour this Saturday at 10:00."})),
     "takeover-conversation": event("POST", "/api/v1/conversations/{id}/takeover/", f"/api/v1/conversations/{CONV_ID}/takeover/",
                                    params={"id": CONV_ID}, body=json.dumps({"durationMinutes": 30})),
     "handback-conversation": event("POST", "/api/v1/conversations/{id}/handback/", f"/api/v1/conversations/{CONV_ID}/handback/",

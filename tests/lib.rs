@@ -81,6 +81,12 @@ impl TestStack {
         aws_sdk_sqs::Client::new(&self.aws)
     }
 
+    /// The workspace of a key.
+    pub async fn app_workspace(&self, key: &str) -> String {
+        let found = colloquy::ports::ApiKeyStore::find_key_by_hash(self.store.as_ref(), &colloquy::model::api_key::hash_key(key)).await;
+        found.expect("read").expect("a known key").workspace_id
+    }
+
     /// A new workspace and its first admin key.
     pub async fn workspace(&self, name: &str) -> IssuedKey {
         let (_, issued) = create_workspace(self.store.as_ref(), name, time::OffsetDateTime::now_utc())

@@ -6,6 +6,7 @@ use std::time::Duration as StdDuration;
 
 use agent_worker::Worker;
 use colloquy::adapters::llm::{Endpoint, LlmClient};
+use colloquy::ports::ConversationStore;
 use colloquy_tests::{graph_client, meta_payload, TestStack};
 use colloquy_tools::event_source::LocalEventSource;
 use serde_json::{json, Value};
@@ -196,4 +197,121 @@ async fn an_llm_failing_every_time_dead_letters_the_trigger_and_keeps_the_messag
     let messages = l.inbox.messages().await;
     assert_eq!(messages.len(), 1, "the inbound message is still stored, nothing else");
     assert!(l.texts_sent().await.is_empty());
+}
+
+fn sqs_fixture(name: &str, trigger: &Value) -> aws_lambda_events::event::sqs::SqsEvent {
+    let path = colloquy_tests::project_root().join("events").join("sqs").join(format!("{name}.json"));
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON");
+    event["Records"][0]["body"] = json!(trigger.to_string());
+    event["Records"][0]["attributes"]["MessageGroupId"] = trigger["conversationId"].clone();
+    serde_json::from_value(event).expect("an SQS event")
+}
+
+#[tokio::test]
+async fn an_operator_prompt_makes_the_agent_write_to_the_contact() {
+    let l = agent_loop().await;
+    l.mount_ok("Would Saturday 10:00 work for a tour?").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    l.run_worker().await;
+    let conversation = l.inbox.conversations().await[0].clone();
+    let id = conversation["id"].as_str().unwrap_or_default().to_owned();
+
+    let request = colloquy_tests::ApiCall::fixture("prompt-agent").key(&l.inbox.key).path_param("id", &id);
+    let answer = colloquy_tests::call(prompt_agent::handle, &l.inbox.stack.app, request).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    let queued: Value = {
+        let received = l.inbox.stack.sqs().receive_message().queue_url(&l.inbox.stack.resources.queue_url).send().await.expect("receive");
+        let message = received.messages.unwrap_or_default().into_iter().next().expect("a trigger was queued");
+        serde_json::from_str(message.body().unwrap_or_default()).expect("trigger")
+    };
+    assert_eq!(queued["kind"], "operator_prompt");
+
+    let response = agent_worker::handle(&l.worker, sqs_fixture("operator-prompt", &queued)).await;
+
+    assert!(response.batch_item_failures.is_empty());
+    let calls = l.llm_calls().await;
+    assert_eq!(calls.len(), 2, "one reply to the contact, one after the instruction");
+    let request: Value = serde_json::from_slice(&calls[1].body).expect("JSON");
+    let last = request["messages"].as_array().and_then(|m| m.last()).cloned().unwrap_or_default();
+    assert!(last["content"].as_str().unwrap_or_default().contains("Offer the contact a tour this Saturday at 10:00."), "{last}");
+    assert_eq!(l.texts_sent().await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_operator_prompt_on_an_inactive_conversation_is_400() {
+    let l = agent_loop().await;
+    l.mount_ok("hello").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    l.inbox.stack.clock.advance(time::Duration::hours(24));
+    let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+
+    let request = colloquy_tests::ApiCall::fixture("prompt-agent").key(&l.inbox.key).path_param("id", &id);
+    let answer = colloquy_tests::call(prompt_agent::handle, &l.inbox.stack.app, request).await;
+
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(answer.body["error"]["message"].as_str().unwrap_or_default().contains("not active"));
+    let missing = colloquy_tests::ApiCall::fixture("prompt-agent").key(&l.inbox.key).path_param("id", &id).json(json!({}));
+    assert_eq!(colloquy_tests::call(prompt_agent::handle, &l.inbox.stack.app, missing).await.error_field(), Some("prompt"));
+}
+
+#[tokio::test]
+async fn a_reply_refused_for_good_is_marked_failed_with_meta_s_code_and_not_retried() {
+    let l = agent_loop().await;
+    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion("hi")).mount(&l.llm).await;
+    Mock::given(method("POST")).respond_with(crate::conversations::meta_error(131026, "Message undeliverable")).mount(&l.graph).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+
+    let polls = l.source.drain(&l.worker, 5).await.expect("polls");
+
+    assert_eq!(polls.iter().map(|p| p.failed).sum::<usize>(), 0, "not retried");
+    let messages = l.inbox.messages().await;
+    assert_eq!(messages[0]["status"], "failed");
+    assert_eq!(messages[0]["error"]["code"], 131026);
+}
+
+#[tokio::test]
+async fn a_long_reply_is_split_into_messages_of_at_most_4096_characters() {
+    let l = agent_loop().await;
+    let long = format!("{}\n\n{}", "a".repeat(4000), "b".repeat(1000));
+    l.mount_ok(&long).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+
+    l.run_worker().await;
+
+    let bodies: Vec<usize> = l.texts_sent().await.iter().map(|t| t["text"]["body"].as_str().unwrap_or_default().chars().count()).collect();
+    assert_eq!(bodies, vec![4000, 1000]);
+}
+
+#[tokio::test]
+async fn token_usage_is_recorded_on_the_reply() {
+    let l = agent_loop().await;
+    l.mount_ok("counted").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+
+    l.run_worker().await;
+
+    let conversation = l.inbox.conversations().await[0].clone();
+    let stored = l.inbox.stack.store.get_conversation(&l.inbox.stack.app_workspace(&l.inbox.key).await, conversation["id"].as_str().unwrap_or_default()).await;
+    let stored = stored.expect("read").expect("conversation");
+    assert_eq!((stored.input_tokens, stored.output_tokens), (42, 7));
+}
+
+#[tokio::test]
+async fn statuses_move_the_reply_forward_and_a_failure_carries_meta_s_error() {
+    let l = agent_loop().await;
+    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion("hi")).mount(&l.llm).await;
+    Mock::given(method("POST")).respond_with(sent("wamid.OUT1")).mount(&l.graph).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    l.run_worker().await;
+    let status = |messages: &Vec<Value>| messages[0]["status"].as_str().unwrap_or_default().to_owned();
+
+    for payload in ["status-sent", "status-read", "status-delivered"] {
+        assert_eq!(l.inbox.deliver(&meta_payload(payload)).await.status, 200);
+    }
+    assert_eq!(status(&l.inbox.messages().await), "read", "a late `delivered` does not undo `read`");
+
+    l.inbox.deliver(&meta_payload("status-failed-131047")).await;
+    let messages = l.inbox.messages().await;
+    assert_eq!(status(&messages), "failed");
+    assert_eq!(messages[0]["error"]["code"], 131047);
 }

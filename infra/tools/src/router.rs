@@ -45,6 +45,7 @@ pub fn routes() -> Vec<Route> {
         route!("GET", "/api/v1/conversations/", "list-conversations", list_conversations::handle),
         route!("GET", "/api/v1/conversations/{id}/", "get-conversation", get_conversation::handle),
         route!("GET", "/api/v1/conversations/{id}/messages/", "list-conversation-messages", list_conversation_messages::handle),
+        route!("POST", "/api/v1/conversations/{id}/prompt/", "prompt-agent", prompt_agent::handle),
         route!("POST", "/api/v1/conversations/{id}/takeover/", "takeover-conversation", takeover_conversation::handle),
         route!("POST", "/api/v1/conversations/{id}/handback/", "handback-conversation", handback_conversation::handle),
         route!("GET", "/v1/public/prompts/{prompt_name}", "get-public-prompt", get_public_prompt::handle),

@@ -211,3 +211,45 @@ where
     }
     Err(AppError::Conflict("the conversation is being changed by other requests at this moment; retry".into()))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct OperatorPrompt {
+    pub prompt: String,
+}
+
+pub const MAX_PROMPT_CHARS: usize = 4000;
+
+/// Wassist's prompt: an operator's instruction, after which the agent writes to the contact.
+/// Only while the conversation is active (its 24-hour window is open).
+pub async fn prompt_agent(app: &App, principal: &Principal, conversation_id: &str, input: OperatorPrompt) -> Result<(), AppError> {
+    require_write(principal)?;
+    let instruction = crate::http::request::required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;
+    for _ in 0..SAVE_ATTEMPTS {
+        let conversation = get_conversation(app, principal, conversation_id).await?;
+        let now = app.clock.now();
+        if !conversation.is_window_open(now) {
+            return Err(AppError::bad_request(
+                "the conversation is not active: the contact has not written in the last 24 hours, so the agent cannot write freely; open it with a template",
+            ));
+        }
+        let mut message = Message::new(&conversation.id, Direction::Operator, "instruction", DeliveryStatus::Received, now);
+        message.text = Some(instruction.clone());
+        let mut updated = conversation.clone();
+        updated.revision += 1;
+        updated.updated_at = now;
+        match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
+            Ok(()) => {
+                let trigger = crate::ports::Trigger {
+                    id: message.id.clone(),
+                    workspace_id: conversation.workspace_id.clone(),
+                    conversation_id: conversation.id.clone(),
+                    kind: crate::ports::TriggerKind::OperatorPrompt,
+                };
+                return app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()));
+            }
+            Err(StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(AppError::Conflict("the conversation is being changed by other requests at this moment; retry".into()))
+}

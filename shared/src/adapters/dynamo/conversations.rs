@@ -102,9 +102,12 @@ impl ConversationStore for DynamoStore {
 
     async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError> {
         let mut items = vec![self.put(to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?, "attribute_exists(PK)", &[])?];
-        for wamid in &message.sent_parts {
+        let mut wamids: Vec<&String> = message.sent_parts.iter().collect();
+        wamids.dedup();
+        for wamid in wamids {
             let pointer = OutboundRef { workspace_id: workspace_id.to_owned(), conversation_id: message.conversation_id.clone(), message_id: message.id.clone() };
-            items.push(self.put(to_item(&Record::new(keys::outbound_wamid(wamid), pointer))?, "attribute_not_exists(PK)", &[])?);
+            // Rewritten on a resumed delivery: the pointer is the same either way.
+            items.push(self.put_unconditional(to_item(&Record::new(keys::outbound_wamid(wamid), pointer))?)?);
         }
         self.transact(items, "outbound message").await
     }

@@ -70,6 +70,12 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put.build().map_err(build_error)?).build())
     }
 
+    /// A put that replaces whatever is there, as one item of a transaction.
+    pub(crate) fn put_unconditional(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     /// A (conditional) delete, as one item of a transaction.
     pub(crate) fn delete_item(&self, (pk, sk): (String, String), condition: Option<Condition<'_>>) -> Result<TransactWriteItem, StoreError> {
         let mut delete = Delete::builder()
