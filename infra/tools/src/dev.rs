@@ -1,5 +1,46 @@
-//! What the local stack sets up so that a person can talk to an agent at once.
+//! What the local stack sets up so that a person can talk to an agent at once: a prompt, an
+//! agent on it, and a WhatsApp number answered by that agent.
+
+use colloquy::model::{Principal, Provider, Role};
+use colloquy::usecases::{agents, numbers, prompts};
+use colloquy::App;
 
 /// The local webhook's secrets; `colloquy-say` signs with the same.
 pub const LOCAL_APP_SECRET: &str = "local-app-secret";
 pub const LOCAL_VERIFY_TOKEN: &str = "local-verify-token";
+/// The dev workspace's WhatsApp number (Meta's id, and its display number).
+pub const DEV_PHONE_NUMBER_ID: &str = "100000000000001";
+pub const DEV_DISPLAY_NUMBER: &str = "+15550000001";
+/// Who `colloquy-say` writes as.
+pub const DEV_CONTACT: &str = "15557654321";
+
+/// Creates the dev prompt, agent and number unless the number exists.
+pub async fn ensure_dev_agent(app: &App, workspace_id: &str, key_prefix: &str, model: &str) -> Result<(), String> {
+    if app.store.get_number(DEV_PHONE_NUMBER_ID).await.map_err(|e| e.to_string())?.is_some() {
+        return Ok(());
+    }
+    let admin = Principal { workspace_id: workspace_id.to_owned(), role: Role::Admin, key_prefix: key_prefix.to_owned() };
+    let prompt = prompts::NewPromptVersion {
+        prompt_name: "local-assistant".into(),
+        prompt_content: "You are Colloquy's local demo assistant. Answer briefly and kindly.".into(),
+        prompt_metadata: None,
+    };
+    let (prompt, _) = prompts::create_version_by_name(app, &admin, prompt).await.map_err(|e| e.to_string())?;
+    let agent = agents::NewAgent {
+        name: "Local assistant".into(),
+        prompt_id: prompt.id,
+        prompt_version: None,
+        model: agents::ModelInput { provider: Provider::Openai, name: model.to_owned(), temperature: None, max_tokens: None },
+        first_message: None,
+        follow_up: None,
+        tools: Vec::new(),
+    };
+    let agent = agents::create_agent(app, &admin, agent).await.map_err(|e| e.to_string())?;
+    let number = numbers::NewNumber {
+        phone_number_id: DEV_PHONE_NUMBER_ID.into(),
+        display_number: DEV_DISPLAY_NUMBER.into(),
+        default_agent_id: Some(agent.id),
+    };
+    numbers::register_number(app, &admin, number).await.map_err(|e| e.to_string())?;
+    Ok(())
+}

@@ -4,6 +4,7 @@
 pub mod dev;
 pub mod event_source;
 pub mod graph_standin;
+pub mod llm_standin;
 pub mod moto;
 pub mod router;
 pub mod server;

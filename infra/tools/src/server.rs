@@ -18,7 +18,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::RequestExt;
 use tokio::net::TcpListener;
 
-use crate::graph_standin;
+use crate::{graph_standin, llm_standin};
 use crate::router::{self, Route};
 
 /// API Gateway's own payload limit.
@@ -48,6 +48,7 @@ async fn dispatch(app: &App, routes: &[Route], request: hyper::Request<Incoming>
     let response = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
         Err(_) => not_routed(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
         Ok(collected) if path.starts_with(graph_standin::PATH_PREFIX) => graph_standin::answer(&path, &collected.to_bytes()),
+        Ok(collected) if path.starts_with(llm_standin::PATH_PREFIX) => llm_standin::answer(&collected.to_bytes()),
         Ok(collected) => match router::find(routes, &method, &path) {
             None => not_routed(StatusCode::NOT_FOUND, "Not Found"),
             Some((route, params)) => {

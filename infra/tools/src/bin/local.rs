@@ -17,7 +17,11 @@ use colloquy::ports::Store;
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::{App, WebhookSecrets};
 use colloquy_tools::dev::{LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
-use colloquy_tools::{graph_standin, moto, server, stack, template::Template};
+use agent_worker::Worker;
+use colloquy::adapters::llm::{Endpoint, LlmClient};
+use colloquy::ports::Llm;
+use colloquy_tools::event_source::LocalEventSource;
+use colloquy_tools::{dev, graph_standin, llm_standin, moto, server, stack, template::Template};
 use tokio::net::TcpListener;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
@@ -73,14 +77,33 @@ async fn run() -> Result<(), String> {
         Arc::new(graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?),
     )
     .with_webhook_secrets(WebhookSecrets { app_secret: LOCAL_APP_SECRET.to_owned(), verify_token: LOCAL_VERIFY_TOKEN.to_owned() });
-    let key = dev_key(store.as_ref(), &state_dir).await?;
+    let (llm, llm_label, model) = llm(port)?;
+    let app = app.with_llm(llm);
+    let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
+    dev::ensure_dev_agent(&app, &workspace_id, &prefix, &model).await?;
+
+    let source = LocalEventSource::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url, 5).await?;
+    let worker = Worker::new(app.clone());
+    tokio::spawn(async move {
+        loop {
+            match source.poll_once(&worker).await {
+                Ok(polled) if polled.received > 0 => continue,
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "worker poll failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    });
 
     let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|err| format!("cannot listen on port {port}: {err}"))?;
     println!();
     println!("Colloquy is running on http://127.0.0.1:{port}");
     println!("  table {}   queue {}", resources.table_name, resources.queue_url);
     println!("  dev admin key: {key}  (also in {})", state_dir.join("dev-api-key").display());
+    println!("  dev WhatsApp number {} ({}) answers with the agent \"Local assistant\"", dev::DEV_DISPLAY_NUMBER, dev::DEV_PHONE_NUMBER_ID);
     println!("  WhatsApp sends go to the local stand-in at http://127.0.0.1:{port}/graph and are printed here");
+    println!("  LLM: {llm_label}");
+    println!("  talk to the agent: cargo run -q -p colloquy-tools --bin colloquy-say -- \"Hello, is anyone there?\"");
     println!("  try: curl -H \"X-API-Key: $(cat .colloquy/dev-api-key)\" localhost:{port}/api/v1/workspace/");
     println!();
     tokio::select! {
@@ -104,13 +127,28 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
+/// A real LLM when `LLM_API_KEY` (OpenAI-compatible) or `ANTHROPIC_API_KEY` is set, else the
+/// labelled stand-in. Returns it, a label, and the model name for the dev agent.
+fn llm(port: u16) -> Result<(Arc<dyn Llm>, String, String), String> {
+    let config_llm = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let model = config_llm("LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_owned());
+    if let Some(api_key) = config_llm("LLM_API_KEY") {
+        let base_url = config_llm("LLM_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
+        let label = format!("{base_url} (model {model}; set LLM_MODEL to change)");
+        let client = LlmClient::new(Some(Endpoint { base_url, api_key }), None, colloquy::app::LLM_TIMEOUT)?;
+        return Ok((Arc::new(client), label, model));
+    }
+    let client = llm_standin::client(port)?;
+    Ok((Arc::new(client), format!("{} — no LLM_API_KEY set", llm_standin::LABEL), model))
+}
+
 /// The dev workspace's admin key: the saved one if the store still knows it, else a new workspace.
-async fn dev_key(store: &dyn Store, state_dir: &Path) -> Result<String, String> {
+async fn dev_key(store: &dyn Store, state_dir: &Path) -> Result<(String, String, String), String> {
     let path = state_dir.join("dev-api-key");
     if let Ok(saved) = std::fs::read_to_string(&path) {
         let saved = saved.trim().to_owned();
-        if let Ok(Some(_)) = store.find_key_by_hash(&hash_key(&saved)).await {
-            return Ok(saved);
+        if let Ok(Some(key)) = store.find_key_by_hash(&hash_key(&saved)).await {
+            return Ok((saved, key.workspace_id, key.prefix));
         }
     }
     let (_, issued) = create_workspace(store, "Local development", time::OffsetDateTime::now_utc())
@@ -118,5 +156,5 @@ async fn dev_key(store: &dyn Store, state_dir: &Path) -> Result<String, String> 
         .map_err(|err| format!("cannot create the dev workspace: {err}"))?;
     std::fs::create_dir_all(state_dir).map_err(|err| format!("cannot create {}: {err}", state_dir.display()))?;
     std::fs::write(&path, format!("{}\n", issued.plaintext)).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    Ok(issued.plaintext)
+    Ok((issued.plaintext, issued.key.workspace_id, issued.key.prefix))
 }
