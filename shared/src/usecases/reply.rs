@@ -33,10 +33,13 @@ pub enum RetryLater {
     Busy(String),
 }
 
-/// Agents and prompt versions, cached per container: versions never change, agents rarely.
+/// Agents and prompt versions, cached per container: versions never change; agents and a
+/// prompt's latest version are re-read after a minute, so a change reaches replies within it.
 #[derive(Default)]
 pub struct AgentCache {
     agents: Mutex<HashMap<String, (Agent, Instant)>>,
+    /// A prompt's latest version number, for agents that follow the latest.
+    latest: Mutex<HashMap<String, (u32, Instant)>>,
     versions: Mutex<HashMap<(String, u32), PromptVersion>>,
 }
 
@@ -55,10 +58,17 @@ impl AgentCache {
     }
 
     async fn system_prompt(&self, app: &App, agent: &Agent) -> Result<Option<PromptVersion>, StoreError> {
-        let number = match agent.prompt_version {
-            Some(number) => number,
-            None => match app.store.get_prompt(&agent.workspace_id, &agent.prompt_id).await? {
-                Some(prompt) => prompt.latest_version,
+        let cached_latest = self.latest.lock().ok().and_then(|c| c.get(&agent.prompt_id).copied());
+        let number = match (agent.prompt_version, cached_latest) {
+            (Some(number), _) => number,
+            (None, Some((number, at))) if at.elapsed() < AGENT_CACHE_TTL => number,
+            (None, _) => match app.store.get_prompt(&agent.workspace_id, &agent.prompt_id).await? {
+                Some(prompt) => {
+                    if let Ok(mut cache) = self.latest.lock() {
+                        cache.insert(agent.prompt_id.clone(), (prompt.latest_version, Instant::now()));
+                    }
+                    prompt.latest_version
+                }
                 None => return Ok(None),
             },
         };

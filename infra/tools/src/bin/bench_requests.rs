@@ -1,0 +1,152 @@
+//! `colloquy-bench-requests`: counts what one inbound text message costs in the webhook and
+//! what one reply costs in the worker — AWS requests by operation, LLM calls, WhatsApp sends —
+//! and prints them beside the design's budgets. Runs on moto (started on `MOTO_PORT`, default
+//! 5098, if nothing listens there) with the local WhatsApp and LLM stand-ins.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use agent_worker::Worker;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use colloquy::adapters::clock::SystemClock;
+use colloquy::adapters::dynamo::DynamoStore;
+use colloquy::adapters::sqs::SqsTriggerQueue;
+use colloquy::adapters::webhook::sign;
+use colloquy::ports::{ChatReply, ChatRequest, GraphError, Llm, LlmError, Outbound, WhatsApp};
+use colloquy::usecases::workspaces::create_workspace;
+use colloquy::{App, WebhookSecrets};
+use colloquy_tools::dev::{self, LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
+use colloquy_tools::event_source::LocalEventSource;
+use colloquy_tools::{graph_standin, llm_standin, moto, server, stack, template::Template};
+use serde_json::json;
+
+/// Counts AWS requests by operation (`DynamoDB.GetItem`, `SQS.SendMessage`…).
+#[derive(Debug, Clone, Default)]
+struct Counter(Arc<Mutex<BTreeMap<String, u32>>>);
+
+impl Counter {
+    fn add(&self, name: String) {
+        if let Ok(mut counts) = self.0.lock() {
+            *counts.entry(name).or_default() += 1;
+        }
+    }
+
+    fn take(&self) -> BTreeMap<String, u32> {
+        self.0.lock().map(|mut counts| std::mem::take(&mut *counts)).unwrap_or_default()
+    }
+}
+
+impl Intercept for Counter {
+    fn name(&self) -> &'static str {
+        "RequestCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or("unknown");
+        let name = target.replace("DynamoDB_20120810.", "DynamoDB.").replace("AmazonSQS.", "SQS.");
+        self.add(name);
+        Ok(())
+    }
+}
+
+struct CountingLlm(Arc<dyn Llm>, Counter);
+
+#[async_trait]
+impl Llm for CountingLlm {
+    async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+        self.1.add("LLM call".into());
+        self.0.complete(request).await
+    }
+}
+
+struct CountingWhatsApp(Arc<dyn WhatsApp>, Counter);
+
+#[async_trait]
+impl WhatsApp for CountingWhatsApp {
+    async fn send(&self, phone_number_id: &str, message: &Outbound) -> Result<String, GraphError> {
+        self.1.add("WhatsApp send".into());
+        self.0.send(phone_number_id, message).await
+    }
+
+    async fn mark_read(&self, phone_number_id: &str, wamid: &str) -> Result<(), GraphError> {
+        self.1.add("WhatsApp read receipt".into());
+        self.0.mark_read(phone_number_id, wamid).await
+    }
+}
+
+fn inbound_text(n: u32) -> String {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550000001", "phone_number_id": dev::DEV_PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": "Bench"}, "wa_id": dev::DEV_CONTACT}],
+        "messages": [{"from": dev::DEV_CONTACT, "id": format!("wamid.BENCH{n}"), "timestamp": time::OffsetDateTime::now_utc().unix_timestamp().to_string(), "type": "text", "text": {"body": format!("message {n}")}}]
+    }}]}]})
+    .to_string()
+}
+
+fn print(title: &str, counts: &BTreeMap<String, u32>, budget: &str) {
+    println!("{title}");
+    for (name, count) in counts {
+        println!("  {name:<32} {count}");
+    }
+    let reads: u32 = counts.iter().filter(|(n, _)| n.ends_with("GetItem") || n.ends_with("Query")).map(|(_, c)| c).sum();
+    let writes: u32 = counts.iter().filter(|(n, _)| n.ends_with("TransactWriteItems") || n.ends_with("PutItem") || n.ends_with("UpdateItem")).map(|(_, c)| c).sum();
+    println!("  = DynamoDB reads {reads}, writes {writes}   budget: {budget}");
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let moto_port: u16 = std::env::var("MOTO_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(5098);
+    let _moto = if moto::is_listening(moto_port).await { None } else { Some(moto::start(&root, moto_port).await?) };
+    let counter = Counter::default();
+    let aws = stack::local_aws(&format!("http://127.0.0.1:{moto_port}")).await;
+    let name = format!("bench-{}", colloquy::model::ids::random_hex(4));
+    let resources = stack::provision(&aws, &Template::load_default().map_err(|e| e.to_string())?, &name).await.map_err(|e| e.to_string())?;
+    let dynamodb = aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&aws).interceptor(counter.clone()).build());
+    let sqs = aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&aws).interceptor(counter.clone()).build());
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| e.to_string())?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let store = Arc::new(DynamoStore::new(dynamodb, &resources.table_name));
+    let whatsapp: Arc<dyn WhatsApp> = Arc::new(CountingWhatsApp(Arc::new(graph_standin::client(port)?), counter.clone()));
+    let llm: Arc<dyn Llm> = Arc::new(CountingLlm(Arc::new(llm_standin::client(port)?), counter.clone()));
+    let app = App::new(store.clone(), Arc::new(SqsTriggerQueue::new(sqs, &resources.queue_url)), Arc::new(SystemClock), whatsapp)
+        .with_llm(llm)
+        .with_webhook_secrets(WebhookSecrets { app_secret: LOCAL_APP_SECRET.into(), verify_token: LOCAL_VERIFY_TOKEN.into() });
+    tokio::spawn(server::serve(listener, app.clone()));
+
+    let (workspace, issued) = create_workspace(store.as_ref(), "bench", time::OffsetDateTime::now_utc()).await.map_err(|e| e.to_string())?;
+    dev::ensure_dev_agent(&app, &workspace.id, &issued.key.prefix, "local").await?;
+    let source = LocalEventSource::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url, 0).await?;
+    let worker = Worker::new(app.clone());
+    let webhook = |body: String| {
+        let signature = sign(LOCAL_APP_SECRET, body.as_bytes());
+        let request = http::Request::builder()
+            .method("POST")
+            .uri("/webhooks/whatsapp")
+            .header("x-hub-signature-256", signature)
+            .body(lambda_http::Body::from(body))
+            .map_err(|e| e.to_string());
+        let app = app.clone();
+        async move { Ok::<_, String>(whatsapp_webhook::handle(app, request?).await.status().as_u16()) }
+    };
+
+    println!("AWS requests per unit of work (moto; WhatsApp and LLM stand-ins)\n");
+    for (round, label) in [(1, "first message (cold container: number, agent and prompt not cached)"), (2, "next message (warm container)")] {
+        counter.take();
+        let status = webhook(inbound_text(round)).await?;
+        print(&format!("whatsapp-webhook, one inbound text — {label} [HTTP {status}]"), &counter.take(), "1 write + 1 SQS send (number lookups cached)");
+        source.poll_once(&worker).await?;
+        print(&format!("agent-worker, one reply — {label}"), &counter.take(), "≤2 reads, 1 LLM call, 1 WhatsApp send, ≤2 writes");
+        println!();
+    }
+    Ok(())
+}
