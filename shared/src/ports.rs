@@ -57,6 +57,9 @@ pub struct Trigger {
     pub workspace_id: String,
     pub conversation_id: String,
     pub kind: TriggerKind,
+    /// For a follow-up: which one (1, 2, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,8 +148,22 @@ pub trait ConversationStore: Send + Sync {
     /// Moves a message's status forward (never back); `false` when it was already as far.
     async fn advance_status(&self, conversation_id: &str, message_id: &str, status: DeliveryStatus, error: Option<&MessageError>) -> Result<bool, StoreError>;
     async fn list_conversations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Conversation>, StoreError>;
+    /// Conversations of one shard of the follow-up index whose follow-up is due by `now`.
+    async fn due_follow_ups(&self, shard: u32, now: OffsetDateTime, limit: u32) -> Result<Vec<DueFollowUp>, StoreError>;
+    /// Moves a due follow-up to `until` if it is still as observed; `false` when another run moved it.
+    async fn lease_follow_up(&self, due: &DueFollowUp, until: OffsetDateTime) -> Result<bool, StoreError>;
     /// Newest first.
     async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError>;
+}
+
+/// A conversation whose follow-up is due, as the follow-up index shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueFollowUp {
+    pub workspace_id: String,
+    pub conversation_id: String,
+    pub due_at: OffsetDateTime,
+    /// The follow-up this would be (1, 2, …).
+    pub attempt: u32,
 }
 
 /// Where an outbound message with a given wamid lives.

@@ -5,6 +5,7 @@ mod agent_loop;
 mod agents;
 mod contract;
 mod conversations;
+mod follow_ups;
 mod graph;
 mod input;
 mod numbers;

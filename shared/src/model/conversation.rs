@@ -39,6 +39,12 @@ pub struct Conversation {
     pub input_tokens: u64,
     #[serde(default)]
     pub output_tokens: u64,
+    /// When the next follow-up is due; none while the contact has the last word.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
+    pub follow_up_due_at: Option<OffsetDateTime>,
+    /// Follow-ups sent since the contact last wrote.
+    #[serde(default)]
+    pub follow_ups_sent: u32,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]

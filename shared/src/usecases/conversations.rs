@@ -127,6 +127,8 @@ pub async fn create_conversation(app: &App, principal: &Principal, input: NewCon
                 revision: 1,
                 input_tokens: 0,
                 output_tokens: 0,
+                follow_up_due_at: None,
+                follow_ups_sent: 0,
                 created_at: now,
                 updated_at: now,
             },
@@ -184,7 +186,11 @@ pub async fn take_over(app: &App, principal: &Principal, conversation_id: &str, 
         return Err(AppError::invalid("durationMinutes", format!("must be from 1 to {MAX_TAKEOVER_MINUTES}")));
     }
     let until = |now| Some(now + Duration::minutes(i64::from(minutes)));
-    change(app, principal, conversation_id, |conversation, now| conversation.takeover_until = until(now)).await
+    change(app, principal, conversation_id, |conversation, now| {
+        conversation.takeover_until = until(now);
+        conversation.follow_up_due_at = None;
+    })
+    .await
 }
 
 pub async fn hand_back(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {
@@ -244,6 +250,7 @@ pub async fn prompt_agent(app: &App, principal: &Principal, conversation_id: &st
                     workspace_id: conversation.workspace_id.clone(),
                     conversation_id: conversation.id.clone(),
                     kind: crate::ports::TriggerKind::OperatorPrompt,
+                    attempt: None,
                 };
                 return app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()));
             }

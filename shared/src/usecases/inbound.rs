@@ -62,6 +62,9 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         let sent_at = inbound.sent_at.map(|at| at.min(now)).unwrap_or(now);
         conversation.last_inbound_at = Some(conversation.last_inbound_at.map_or(sent_at, |last| last.max(sent_at)));
         conversation.last_message = Some(preview(&inbound.text));
+        // The contact answered: no follow-up until the agent has the last word again.
+        conversation.follow_up_due_at = None;
+        conversation.follow_ups_sent = 0;
         if inbound.contact_name.is_some() {
             conversation.contact.name = inbound.contact_name.clone();
         }
@@ -105,6 +108,8 @@ fn new_conversation(number: &WhatsAppNumber, inbound: &InboundMessage, now: time
         revision: 1,
         input_tokens: 0,
         output_tokens: 0,
+        follow_up_due_at: None,
+        follow_ups_sent: 0,
         created_at: now,
         updated_at: now,
     })
@@ -116,6 +121,7 @@ async fn enqueue(app: &App, workspace_id: &str, conversation_id: &str, wamid: &s
         workspace_id: workspace_id.to_owned(),
         conversation_id: conversation_id.to_owned(),
         kind: TriggerKind::InboundMessage,
+        attempt: None,
     };
     app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
 }

@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod api_keys;
 pub mod conversations;
+pub mod follow_ups;
 pub mod inbound;
 pub mod messaging;
 pub mod numbers;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::model::conversation::preview;
 use crate::model::{Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage};
-use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, Trigger};
+use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, Trigger, TriggerKind};
 use crate::usecases::messaging::send_with_retry;
 use crate::App;
 
@@ -169,6 +169,12 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
         if let Some(pending) = history.iter().rev().find(|m| is_reply(m) && m.status == DeliveryStatus::Pending).cloned() {
             return deliver(app, &conversation, pending).await;
         }
+        if trigger.kind == TriggerKind::FollowUp {
+            match follow_up(app, cache, trigger, &conversation, &history).await? {
+                FollowUpOutcome::Done => return Ok(()),
+                FollowUpOutcome::Conflict => continue,
+            }
+        }
         let answered_upto = history.iter().rposition(is_reply).map_or(0, |i| i + 1);
         let unanswered = history[answered_upto..].iter().any(|m| matches!(m.direction, Direction::Inbound | Direction::Operator));
         if !unanswered {
@@ -182,12 +188,12 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
         if !conversation.is_window_open(now) {
             return skip(app, &conversation, "outside the 24-hour customer-service window: only templates may be sent").await;
         }
+        let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? else {
+            return skip(app, &conversation, "the conversation's agent no longer exists").await;
+        };
         let answer = match reply.take() {
             Some(answer) => answer,
             None => {
-                let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? else {
-                    return skip(app, &conversation, "the conversation's agent no longer exists").await;
-                };
                 let Some(prompt) = cache.system_prompt(app, &agent).await? else {
                     return skip(app, &conversation, "the agent's prompt version no longer exists").await;
                 };
@@ -211,6 +217,7 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
         updated.input_tokens += answer.input_tokens;
         updated.output_tokens += answer.output_tokens;
         updated.updated_at = message.created_at;
+        updated.follow_up_due_at = agent.follow_up.as_ref().map(|policy| message.created_at + time::Duration::minutes(i64::from(policy.after_minutes)));
         // Conditional on the revision: a takeover while the LLM was thinking makes this fail,
         // and the next round sees it.
         match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
@@ -220,6 +227,104 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
         }
     }
     Err(RetryLater::Busy(format!("conversation {} kept changing", trigger.conversation_id)))
+}
+
+enum FollowUpOutcome {
+    Done,
+    /// The conversation moved under us: read it again.
+    Conflict,
+}
+
+/// A follow-up, re-checked at send time: still due, this attempt, the contact has not written,
+/// no takeover. Inside the window the LLM writes it; outside, the agent's template is sent.
+async fn follow_up(app: &App, cache: &AgentCache, trigger: &Trigger, conversation: &Conversation, history: &[Message]) -> Result<FollowUpOutcome, RetryLater> {
+    let now = app.clock.now();
+    let attempt = trigger.attempt.unwrap_or(0);
+    let still_due = conversation.follow_up_due_at.is_some() && conversation.follow_ups_sent + 1 == attempt;
+    let contact_wrote_last = history.last().is_some_and(|m| m.direction == Direction::Inbound);
+    if !still_due || contact_wrote_last {
+        tracing::info!(conversation = %conversation.id, attempt, "follow-up no longer due");
+        return Ok(FollowUpOutcome::Done);
+    }
+    let agent = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await?;
+    let Some(policy) = agent.as_ref().and_then(|a| a.follow_up.clone()) else {
+        return stop_follow_ups(app, conversation, "the agent has no follow-up policy").await;
+    };
+    if conversation.is_human_takeover(now) {
+        return stop_follow_ups(app, conversation, "a human has taken over this conversation").await;
+    }
+    let Some(agent) = agent else { return Ok(FollowUpOutcome::Done) };
+    let mut updated = conversation.clone();
+    updated.revision += 1;
+    updated.updated_at = now;
+    updated.follow_ups_sent = attempt;
+    updated.follow_up_due_at = (attempt < policy.max_attempts).then(|| now + time::Duration::minutes(i64::from(policy.after_minutes)));
+
+    if conversation.is_window_open(now) {
+        let Some(prompt) = cache.system_prompt(app, &agent).await? else {
+            return stop_follow_ups(app, conversation, "the agent's prompt version no longer exists").await;
+        };
+        let mut turns = turns(history);
+        let nudge = format!(
+            "[Follow-up {attempt} of {}: the contact has not answered for {} minutes. {}]",
+            policy.max_attempts, policy.after_minutes, policy.instruction
+        );
+        match turns.last_mut() {
+            Some(last) if last.role == ChatRole::User => last.content = format!("{}\n{nudge}", last.content),
+            _ => turns.push(ChatTurn { role: ChatRole::User, content: nudge }),
+        }
+        let request = ChatRequest {
+            provider: agent.model.provider,
+            model: agent.model.name.clone(),
+            system: prompt.content.text.clone(),
+            turns,
+            temperature: agent.model.temperature.or(prompt.content.temperature),
+            max_tokens: agent.model.max_tokens,
+        };
+        let answer = complete(app, &request).await.map_err(RetryLater::Llm)?;
+        let mut message = Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Pending, now);
+        message.text = Some(answer.text.clone());
+        message.usage = Some(TokenUsage { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, model: answer.model.clone() });
+        updated.last_message = Some(preview(&answer.text));
+        updated.input_tokens += answer.input_tokens;
+        updated.output_tokens += answer.output_tokens;
+        return match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
+            Ok(()) => deliver(app, &updated, message).await.map(|()| FollowUpOutcome::Done),
+            Err(StoreError::Conflict(_)) => Ok(FollowUpOutcome::Conflict),
+            Err(err) => Err(err.into()),
+        };
+    }
+    let Some(template) = policy.template.clone() else {
+        return stop_follow_ups(app, conversation, "the 24-hour window is closed and the agent has no follow-up template").await;
+    };
+    let outbound = Outbound::Template { to: conversation.contact.wa_id.clone(), template: template.clone() };
+    let mut message = Message::new(&conversation.id, Direction::Outbound, "template", DeliveryStatus::Sent, now);
+    message.template = Some(template.name.clone());
+    match send_with_retry(app.whatsapp.as_ref(), &conversation.phone_number_id, &outbound, SEND_ATTEMPTS).await {
+        Ok(wamid) => {
+            message.wamid = Some(wamid.clone());
+            message.sent_parts = vec![wamid];
+        }
+        Err(err) if err.is_retryable() => return Err(RetryLater::WhatsApp(err)),
+        Err(err) => {
+            message.status = DeliveryStatus::Failed;
+            message.error = Some(MessageError { code: err.code().unwrap_or(0), message: err.to_string() });
+        }
+    }
+    updated.last_message = Some(preview(&format!("[template] {}", template.name)));
+    match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => {}
+        Err(err) => return Err(err.into()),
+    }
+    app.store.record_delivery(&conversation.workspace_id, &message).await?;
+    Ok(FollowUpOutcome::Done)
+}
+
+/// No more follow-ups for now, and a `skipped` message that says why.
+async fn stop_follow_ups(app: &App, conversation: &Conversation, why: &str) -> Result<FollowUpOutcome, RetryLater> {
+    let mut stopped = conversation.clone();
+    stopped.follow_up_due_at = None;
+    skip(app, &stopped, why).await.map(|()| FollowUpOutcome::Done)
 }
 
 /// Records a deliberate non-reply so that the messages before it count as handled and the

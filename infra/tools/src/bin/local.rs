@@ -3,7 +3,8 @@
 //! `PORT` (default 3000) through the Lambda handlers.
 //!
 //! Environment: `PORT` (3000), `MOTO_PORT` (5000), `COLLOQUY_DIR` (`.colloquy`, where the dev
-//! key is written), `COLLOQUY_TABLE` (`colloquy-local`).
+//! key is written), `COLLOQUY_TABLE` (`colloquy-local`), `FOLLOW_UP_INTERVAL_SECONDS` (60),
+//! `LLM_BASE_URL`/`LLM_API_KEY`/`LLM_MODEL` (else the local stand-in model).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -95,6 +96,18 @@ async fn run() -> Result<(), String> {
         }
     });
 
+    let follow_up_every: u64 = env_or("FOLLOW_UP_INTERVAL_SECONDS", 60)?;
+    let scheduler_app = app.clone();
+    tokio::spawn(async move {
+        let scheduled_event = serde_json::json!({"detail-type": "Scheduled Event", "source": "colloquy-local"});
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(follow_up_every)).await;
+            if let Err(err) = follow_up_scheduler::handle(&scheduler_app, scheduled_event.clone()).await {
+                tracing::warn!(error = %err, "follow-up scheduler run failed");
+            }
+        }
+    });
+
     let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|err| format!("cannot listen on port {port}: {err}"))?;
     println!();
     println!("Colloquy is running on http://127.0.0.1:{port}");
@@ -103,6 +116,7 @@ async fn run() -> Result<(), String> {
     println!("  dev WhatsApp number {} ({}) answers with the agent \"Local assistant\"", dev::DEV_DISPLAY_NUMBER, dev::DEV_PHONE_NUMBER_ID);
     println!("  WhatsApp sends go to the local stand-in at http://127.0.0.1:{port}/graph and are printed here");
     println!("  LLM: {llm_label}");
+    println!("  follow-up scheduler runs every {follow_up_every} s (FOLLOW_UP_INTERVAL_SECONDS)");
     println!("  talk to the agent: cargo run -q -p colloquy-tools --bin colloquy-say -- \"Hello, is anyone there?\"");
     println!("  try: curl -H \"X-API-Key: $(cat .colloquy/dev-api-key)\" localhost:{port}/api/v1/workspace/");
     println!();

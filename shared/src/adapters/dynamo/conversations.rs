@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{keys, to_item, DynamoStore, Listing, Record};
 use super::unavailable;
 use crate::model::{Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
-use crate::ports::{ConversationStore, OutboundRef, StoreError};
+use crate::ports::{ConversationStore, DueFollowUp, OutboundRef, StoreError};
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,7 +34,13 @@ fn lower_statuses(status: DeliveryStatus) -> Vec<&'static str> {
 
 impl DynamoStore {
     fn conversation_items(&self, conversation: &Conversation, expected_revision: Option<u64>) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
-        let item = to_item(&Record::new(keys::conversation(&conversation.workspace_id, &conversation.id), conversation))?;
+        let mut item = to_item(&Record::new(keys::conversation(&conversation.workspace_id, &conversation.id), conversation))?;
+        if let Some(due) = conversation.follow_up_due_at {
+            let shard = keys::follow_up_shard(&conversation.id);
+            let sort = keys::follow_up_sort(&crate::model::timestamp::format(due), conversation.follow_ups_sent + 1);
+            item.insert(keys::GSI1PK.to_owned(), AttributeValue::S(keys::follow_up_partition(shard)));
+            item.insert(keys::GSI1SK.to_owned(), AttributeValue::S(sort));
+        }
         let mut items = Vec::new();
         match expected_revision {
             None => {
@@ -152,6 +158,59 @@ impl ConversationStore for DynamoStore {
     async fn list_conversations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Conversation>, StoreError> {
         let listing = Listing { newest_first: true, contains: None };
         self.query_page(keys::workspace_pk(workspace_id), keys::CONVERSATION, page, listing).await
+    }
+
+    async fn due_follow_ups(&self, shard: u32, now: time::OffsetDateTime, limit: u32) -> Result<Vec<DueFollowUp>, StoreError> {
+        let upto = format!("{}#~", crate::model::timestamp::format(now));
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::FOLLOW_UP_INDEX)
+            .key_condition_expression("GSI1PK = :shard AND GSI1SK <= :upto")
+            .expression_attribute_values(":shard", AttributeValue::S(keys::follow_up_partition(shard)))
+            .expression_attribute_values(":upto", AttributeValue::S(upto))
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let text = |item: &crate::adapters::dynamo::Item, name: &str| match item.get(name) {
+            Some(AttributeValue::S(value)) => Some(value.clone()),
+            _ => None,
+        };
+        let mut due = Vec::new();
+        for item in output.items.unwrap_or_default() {
+            let (Some(pk), Some(sk), Some(sort)) = (text(&item, keys::PK), text(&item, keys::SK), text(&item, keys::GSI1SK)) else { continue };
+            let (Some(workspace_id), Some(conversation_id)) = (pk.strip_prefix("WS#"), sk.strip_prefix(keys::CONVERSATION)) else { continue };
+            let Some((at, attempt)) = sort.rsplit_once('#') else { continue };
+            let (Some(due_at), Ok(attempt)) = (crate::model::timestamp::parse(at), attempt.parse()) else { continue };
+            due.push(DueFollowUp { workspace_id: workspace_id.to_owned(), conversation_id: conversation_id.to_owned(), due_at, attempt });
+        }
+        Ok(due)
+    }
+
+    async fn lease_follow_up(&self, due: &DueFollowUp, until: time::OffsetDateTime) -> Result<bool, StoreError> {
+        let (pk, sk) = keys::conversation(&due.workspace_id, &due.conversation_id);
+        let observed = keys::follow_up_sort(&crate::model::timestamp::format(due.due_at), due.attempt);
+        let leased = keys::follow_up_sort(&crate::model::timestamp::format(until), due.attempt);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression("SET GSI1SK = :leased, followUpDueAt = :until")
+            .condition_expression("GSI1SK = :observed")
+            .expression_attribute_values(":leased", AttributeValue::S(leased))
+            .expression_attribute_values(":until", AttributeValue::S(crate::model::timestamp::format(until)))
+            .expression_attribute_values(":observed", AttributeValue::S(observed))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(err) => Err(unavailable(err)),
+        }
     }
 
     async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError> {

@@ -93,3 +93,23 @@ pub fn inbound_wamid(wamid: &str) -> (String, String) {
 pub fn outbound_wamid(wamid: &str) -> (String, String) {
     (format!("WAMID#{wamid}"), "OUT".to_owned())
 }
+
+/// The sparse follow-up index: only conversations with a follow-up due carry these.
+pub const FOLLOW_UP_INDEX: &str = "FollowUpsDue";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+/// Due follow-ups spread over this many index partitions, so that no one partition gets hot.
+pub const FOLLOW_UP_SHARDS: u32 = 4;
+
+pub fn follow_up_shard(conversation_id: &str) -> u32 {
+    conversation_id.bytes().fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b))) % FOLLOW_UP_SHARDS
+}
+
+pub fn follow_up_partition(shard: u32) -> String {
+    format!("FOLLOWUP#{shard}")
+}
+
+/// `<due time, ISO 8601>#<attempt>`: sorts by due time.
+pub fn follow_up_sort(due_iso: &str, attempt: u32) -> String {
+    format!("{due_iso}#{attempt}")
+}

@@ -1,0 +1,13 @@
+//! The scheduled follow-up function: every minute (EventBridge), queue one trigger per
+//! conversation whose follow-up is due. Queries the sparse index, never scans.
+
+use colloquy::usecases::follow_ups;
+use colloquy::App;
+use serde_json::{json, Value};
+
+/// `event` is EventBridge's scheduled event; only its time matters, and the clock decides that.
+pub async fn handle(app: &App, event: Value) -> Result<Value, colloquy::AppError> {
+    tracing::debug!(time = ?event.get("time"), "scheduled run");
+    let queued = follow_ups::queue_due(app, app.clock.now()).await?;
+    Ok(json!({ "queued": queued }))
+}
