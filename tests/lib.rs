@@ -69,7 +69,10 @@ impl TestStack {
             clock.clone(),
             graph_client(UNREACHABLE_GRAPH),
         )
-        .with_webhook_secrets(colloquy::WebhookSecrets { app_secret: APP_SECRET.to_owned(), verify_token: VERIFY_TOKEN.to_owned() });
+        .with_webhook_secrets(colloquy::WebhookSecrets {
+            app_secret: APP_SECRET.to_owned(),
+            verify_token: VERIFY_TOKEN.to_owned(),
+        });
         Self { aws, resources, app, clock, store }
     }
 
@@ -83,7 +86,11 @@ impl TestStack {
 
     /// The workspace of a key.
     pub async fn app_workspace(&self, key: &str) -> String {
-        let found = colloquy::ports::ApiKeyStore::find_key_by_hash(self.store.as_ref(), &colloquy::model::api_key::hash_key(key)).await;
+        let found = colloquy::ports::ApiKeyStore::find_key_by_hash(
+            self.store.as_ref(),
+            &colloquy::model::api_key::hash_key(key),
+        )
+        .await;
         found.expect("read").expect("a known key").workspace_id
     }
 
@@ -235,7 +242,8 @@ impl Answer {
         } else if content_type.as_deref() == Some("text/plain") {
             Value::String(String::from_utf8_lossy(bytes).into_owned())
         } else {
-            serde_json::from_slice(bytes).unwrap_or_else(|_| panic!("body is not JSON: {}", String::from_utf8_lossy(bytes)))
+            serde_json::from_slice(bytes)
+                .unwrap_or_else(|_| panic!("body is not JSON: {}", String::from_utf8_lossy(bytes)))
         };
         Self { status, body, content_type }
     }

@@ -7,9 +7,9 @@ use aws_config::SdkConfig;
 use crate::adapters::clock::SystemClock;
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::graph::GraphClient;
+use crate::adapters::llm::LlmClient;
 use crate::adapters::sqs::SqsTriggerQueue;
 use crate::config::{Config, ConfigError};
-use crate::adapters::llm::LlmClient;
 use crate::ports::{ChatReply, ChatRequest, Clock, Llm, LlmError, Store, TriggerQueue, WhatsApp};
 use crate::usecases::inbound::NumberCache;
 
@@ -51,7 +51,10 @@ impl WebhookSecrets {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             app_secret: crate::config::required("WHATSAPP_APP_SECRET", "the Meta app secret that signs webhooks")?,
-            verify_token: crate::config::required("WHATSAPP_VERIFY_TOKEN", "the token Meta's webhook handshake must echo")?,
+            verify_token: crate::config::required(
+                "WHATSAPP_VERIFY_TOKEN",
+                "the token Meta's webhook handshake must echo",
+            )?,
         })
     }
 }
@@ -68,7 +71,8 @@ impl App {
         let dynamodb = aws_sdk_dynamodb::Client::new(aws);
         let sqs = aws_sdk_sqs::Client::new(aws);
         let whatsapp = GraphClient::new(config.graph.clone()).map_err(ConfigError::Invalid)?;
-        let llm = LlmClient::new(config.openai.clone(), config.anthropic.clone(), LLM_TIMEOUT).map_err(ConfigError::Invalid)?;
+        let llm = LlmClient::new(config.openai.clone(), config.anthropic.clone(), LLM_TIMEOUT)
+            .map_err(ConfigError::Invalid)?;
         let app = Self::new(
             Arc::new(DynamoStore::new(dynamodb, &config.table_name)),
             Arc::new(SqsTriggerQueue::new(sqs, &config.queue_url)),
@@ -79,7 +83,12 @@ impl App {
     }
 
     /// Without an LLM: `with_llm` adds one where replies are made.
-    pub fn new(store: Arc<dyn Store>, queue: Arc<dyn TriggerQueue>, clock: Arc<dyn Clock>, whatsapp: Arc<dyn WhatsApp>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        queue: Arc<dyn TriggerQueue>,
+        clock: Arc<dyn Clock>,
+        whatsapp: Arc<dyn WhatsApp>,
+    ) -> Self {
         let llm: Arc<dyn Llm> = Arc::new(NoLlm);
         Self { store, queue, clock, whatsapp, llm, webhook: None, numbers: Arc::new(NumberCache::default()) }
     }

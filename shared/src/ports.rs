@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::model::{
-    Agent, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion, TemplateMessage, WhatsAppNumber, Workspace,
+    Agent, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion,
+    TemplateMessage, WhatsAppNumber, Workspace,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +30,12 @@ pub enum StoreError {
 #[async_trait]
 pub trait WorkspaceStore: Send + Sync {
     /// Creates the workspace and its first key in one atomic write.
-    async fn create_workspace(&self, workspace: &Workspace, first_key: &ApiKey, key_hash: &str) -> Result<(), StoreError>;
+    async fn create_workspace(
+        &self,
+        workspace: &Workspace,
+        first_key: &ApiKey,
+        key_hash: &str,
+    ) -> Result<(), StoreError>;
     async fn get_workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError>;
 }
 
@@ -104,10 +110,19 @@ pub trait PromptStore: Send + Sync {
     async fn get_prompt(&self, workspace_id: &str, prompt_id: &str) -> Result<Option<Prompt>, StoreError>;
     async fn find_prompt_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<Prompt>, StoreError>;
     /// Oldest first; `name_contains` filters by a case-sensitive substring of the name.
-    async fn list_prompts(&self, workspace_id: &str, name_contains: Option<&str>, page: &PageRequest) -> Result<Page<Prompt>, StoreError>;
+    async fn list_prompts(
+        &self,
+        workspace_id: &str,
+        name_contains: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<Prompt>, StoreError>;
     async fn get_prompt_version(&self, prompt_id: &str, version: u32) -> Result<Option<PromptVersion>, StoreError>;
     /// Newest first.
-    async fn list_prompt_versions(&self, prompt_id: &str, page: &PageRequest) -> Result<Page<PromptVersion>, StoreError>;
+    async fn list_prompt_versions(
+        &self,
+        prompt_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<PromptVersion>, StoreError>;
 }
 
 #[async_trait]
@@ -132,24 +147,54 @@ pub trait AgentStore: Send + Sync {
 
 #[async_trait]
 pub trait ConversationStore: Send + Sync {
-    async fn get_conversation(&self, workspace_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError>;
+    async fn get_conversation(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<Option<Conversation>, StoreError>;
     /// The conversation between a business number and a contact, if there is one.
-    async fn find_conversation(&self, workspace_id: &str, phone_number_id: &str, wa_id: &str) -> Result<Option<Conversation>, StoreError>;
+    async fn find_conversation(
+        &self,
+        workspace_id: &str,
+        phone_number_id: &str,
+        wa_id: &str,
+    ) -> Result<Option<Conversation>, StoreError>;
     /// Writes the conversation (new when `expected_revision` is `None`, else only if still at
     /// that revision) and the messages, all or nothing.
-    async fn save_conversation(&self, conversation: &Conversation, expected_revision: Option<u64>, messages: &[Message]) -> Result<(), StoreError>;
+    async fn save_conversation(
+        &self,
+        conversation: &Conversation,
+        expected_revision: Option<u64>,
+        messages: &[Message],
+    ) -> Result<(), StoreError>;
     /// Stores an inbound message, claiming its wamid so that a redelivery stores nothing:
     /// `Conflict` when the wamid was seen or the conversation moved.
-    async fn save_inbound(&self, conversation: &Conversation, expected_revision: Option<u64>, message: &Message) -> Result<(), StoreError>;
+    async fn save_inbound(
+        &self,
+        conversation: &Conversation,
+        expected_revision: Option<u64>,
+        message: &Message,
+    ) -> Result<(), StoreError>;
     async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError>;
     /// Writes a sent (or failed) outbound message and indexes its wamids for status updates.
     async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError>;
     async fn find_outbound(&self, wamid: &str) -> Result<Option<OutboundRef>, StoreError>;
     /// Moves a message's status forward (never back); `false` when it was already as far.
-    async fn advance_status(&self, conversation_id: &str, message_id: &str, status: DeliveryStatus, error: Option<&MessageError>) -> Result<bool, StoreError>;
-    async fn list_conversations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Conversation>, StoreError>;
+    async fn advance_status(
+        &self,
+        conversation_id: &str,
+        message_id: &str,
+        status: DeliveryStatus,
+        error: Option<&MessageError>,
+    ) -> Result<bool, StoreError>;
+    async fn list_conversations(
+        &self,
+        workspace_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Conversation>, StoreError>;
     /// Conversations of one shard of the follow-up index whose follow-up is due by `now`.
-    async fn due_follow_ups(&self, shard: u32, now: OffsetDateTime, limit: u32) -> Result<Vec<DueFollowUp>, StoreError>;
+    async fn due_follow_ups(&self, shard: u32, now: OffsetDateTime, limit: u32)
+        -> Result<Vec<DueFollowUp>, StoreError>;
     /// Moves a due follow-up to `until` if it is still as observed; `false` when another run moved it.
     async fn lease_follow_up(&self, due: &DueFollowUp, until: OffsetDateTime) -> Result<bool, StoreError>;
     /// Newest first.

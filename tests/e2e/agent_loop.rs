@@ -40,8 +40,12 @@ pub async fn agent_loop() -> Loop {
     let graph = MockServer::start().await;
     let llm = MockServer::start().await;
     stack.app.whatsapp = graph_client(&graph.uri());
-    let client = LlmClient::new(Some(Endpoint { base_url: format!("{}/v1", llm.uri()), api_key: "sk-test".into() }), None, StdDuration::from_secs(2))
-        .expect("LLM client");
+    let client = LlmClient::new(
+        Some(Endpoint { base_url: format!("{}/v1", llm.uri()), api_key: "sk-test".into() }),
+        None,
+        StdDuration::from_secs(2),
+    )
+    .expect("LLM client");
     stack.app.llm = Arc::new(client);
     let source = LocalEventSource::new(stack.sqs(), &stack.resources.queue_url, 0).await.expect("event source");
     let worker = Worker::new(stack.app.clone());
@@ -60,11 +64,19 @@ impl Loop {
     /// Graph requests that sent a text (not read receipts).
     pub async fn texts_sent(&self) -> Vec<Value> {
         let requests = self.graph.received_requests().await.unwrap_or_default();
-        requests.iter().filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok()).filter(|b| b["type"] == "text").collect()
+        requests
+            .iter()
+            .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+            .filter(|b| b["type"] == "text")
+            .collect()
     }
 
     pub async fn mount_ok(&self, reply: &str) {
-        Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion(reply)).mount(&self.llm).await;
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .respond_with(completion(reply))
+            .mount(&self.llm)
+            .await;
         Mock::given(method("POST")).respond_with(sent("wamid.REPLY")).mount(&self.graph).await;
     }
 }
@@ -100,7 +112,9 @@ async fn a_burst_of_three_messages_gets_one_reply_made_from_all_three() {
     l.mount_ok("Here is everything at once.").await;
     let text = meta_payload("text");
     for (n, words) in ["Hi", "is the flat free", "and can I bring a cat?"].iter().enumerate() {
-        let body = text.replace("Hi, is the 2-bedroom still available?", words).replace("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0", &format!("wamid.BURST{n}"));
+        let body = text
+            .replace("Hi, is the 2-bedroom still available?", words)
+            .replace("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0", &format!("wamid.BURST{n}"));
         assert_eq!(l.inbox.deliver(&body).await.status, 200);
     }
 
@@ -113,7 +127,10 @@ async fn a_burst_of_three_messages_gets_one_reply_made_from_all_three() {
     assert_eq!(user["role"], "user");
     assert_eq!(user["content"], "Hi\nis the flat free\nand can I bring a cat?");
     assert_eq!(request["messages"][0]["role"], "system");
-    assert_eq!(request["messages"][0]["content"], "You are helpful.", "the agent's prompt version is the system prompt");
+    assert_eq!(
+        request["messages"][0]["content"], "You are helpful.",
+        "the agent's prompt version is the system prompt"
+    );
     assert_eq!(l.texts_sent().await.len(), 1);
     let messages = l.inbox.messages().await;
     assert_eq!(messages.len(), 4);
@@ -124,16 +141,29 @@ async fn a_burst_of_three_messages_gets_one_reply_made_from_all_three() {
 #[tokio::test]
 async fn a_worker_that_dies_before_sending_sends_the_stored_reply_on_redelivery() {
     let l = agent_loop().await;
-    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion("Stored first, sent later.")).mount(&l.llm).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion("Stored first, sent later."))
+        .mount(&l.llm)
+        .await;
     // The first delivery attempt dies on WhatsApp (every retry inside it too).
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(503)).up_to_n_times(3).with_priority(1).mount(&l.graph).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(3)
+        .with_priority(1)
+        .mount(&l.graph)
+        .await;
     Mock::given(method("POST")).respond_with(sent("wamid.LATE")).with_priority(2).mount(&l.graph).await;
     l.inbox.deliver(&meta_payload("text")).await;
 
     let first = l.source.poll_once(&l.worker).await.expect("poll");
     assert_eq!(first.failed, 1, "the send failed, the trigger goes back to the queue");
     let pending = l.inbox.messages().await;
-    assert_eq!((pending[0]["status"].as_str(), pending[0]["text"].as_str()), (Some("pending"), Some("Stored first, sent later.")), "the reply was stored before the send");
+    assert_eq!(
+        (pending[0]["status"].as_str(), pending[0]["text"].as_str()),
+        (Some("pending"), Some("Stored first, sent later.")),
+        "the reply was stored before the send"
+    );
     l.run_worker().await;
 
     assert_eq!(l.llm_calls().await.len(), 1, "the LLM is not called again");
@@ -182,7 +212,10 @@ async fn no_free_form_reply_outside_the_window_and_the_conversation_says_why() {
 #[tokio::test]
 async fn an_llm_failing_every_time_dead_letters_the_trigger_and_keeps_the_message() {
     let l = agent_loop().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(500).set_body_string("model overloaded")).mount(&l.llm).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("model overloaded"))
+        .mount(&l.llm)
+        .await;
     Mock::given(method("POST")).respond_with(sent("wamid.NEVER")).mount(&l.graph).await;
     l.inbox.deliver(&meta_payload("text")).await;
 
@@ -190,7 +223,15 @@ async fn an_llm_failing_every_time_dead_letters_the_trigger_and_keeps_the_messag
 
     assert_eq!(polls.len(), 5, "received five times, then moved to the dead-letter queue: {polls:?}");
     assert!(polls.iter().all(|p| p.failed == 1));
-    let dead = l.inbox.stack.sqs().receive_message().queue_url(&l.inbox.stack.resources.dead_letter_queue_url).send().await.expect("receive");
+    let dead = l
+        .inbox
+        .stack
+        .sqs()
+        .receive_message()
+        .queue_url(&l.inbox.stack.resources.dead_letter_queue_url)
+        .send()
+        .await
+        .expect("receive");
     let dead = dead.messages.unwrap_or_default();
     assert_eq!(dead.len(), 1, "the trigger is in the dead-letter queue");
     assert!(dead[0].body().unwrap_or_default().contains("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0"));
@@ -220,7 +261,15 @@ async fn an_operator_prompt_makes_the_agent_write_to_the_contact() {
     let answer = colloquy_tests::call(prompt_agent::handle, &l.inbox.stack.app, request).await;
     assert_eq!(answer.status, 204, "{}", answer.body);
     let queued: Value = {
-        let received = l.inbox.stack.sqs().receive_message().queue_url(&l.inbox.stack.resources.queue_url).send().await.expect("receive");
+        let received = l
+            .inbox
+            .stack
+            .sqs()
+            .receive_message()
+            .queue_url(&l.inbox.stack.resources.queue_url)
+            .send()
+            .await
+            .expect("receive");
         let message = received.messages.unwrap_or_default().into_iter().next().expect("a trigger was queued");
         serde_json::from_str(message.body().unwrap_or_default()).expect("trigger")
     };
@@ -233,7 +282,10 @@ async fn an_operator_prompt_makes_the_agent_write_to_the_contact() {
     assert_eq!(calls.len(), 2, "one reply to the contact, one after the instruction");
     let request: Value = serde_json::from_slice(&calls[1].body).expect("JSON");
     let last = request["messages"].as_array().and_then(|m| m.last()).cloned().unwrap_or_default();
-    assert!(last["content"].as_str().unwrap_or_default().contains("Offer the contact a tour this Saturday at 10:00."), "{last}");
+    assert!(
+        last["content"].as_str().unwrap_or_default().contains("Offer the contact a tour this Saturday at 10:00."),
+        "{last}"
+    );
     assert_eq!(l.texts_sent().await.len(), 2);
 }
 
@@ -250,15 +302,22 @@ async fn an_operator_prompt_on_an_inactive_conversation_is_400() {
 
     assert_eq!(answer.status, 400, "{}", answer.body);
     assert!(answer.body["error"]["message"].as_str().unwrap_or_default().contains("not active"));
-    let missing = colloquy_tests::ApiCall::fixture("prompt-agent").key(&l.inbox.key).path_param("id", &id).json(json!({}));
-    assert_eq!(colloquy_tests::call(prompt_agent::handle, &l.inbox.stack.app, missing).await.error_field(), Some("prompt"));
+    let missing =
+        colloquy_tests::ApiCall::fixture("prompt-agent").key(&l.inbox.key).path_param("id", &id).json(json!({}));
+    assert_eq!(
+        colloquy_tests::call(prompt_agent::handle, &l.inbox.stack.app, missing).await.error_field(),
+        Some("prompt")
+    );
 }
 
 #[tokio::test]
 async fn a_reply_refused_for_good_is_marked_failed_with_meta_s_code_and_not_retried() {
     let l = agent_loop().await;
     Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion("hi")).mount(&l.llm).await;
-    Mock::given(method("POST")).respond_with(crate::conversations::meta_error(131026, "Message undeliverable")).mount(&l.graph).await;
+    Mock::given(method("POST"))
+        .respond_with(crate::conversations::meta_error(131026, "Message undeliverable"))
+        .mount(&l.graph)
+        .await;
     l.inbox.deliver(&meta_payload("text")).await;
 
     let polls = l.source.drain(&l.worker, 5).await.expect("polls");
@@ -278,7 +337,8 @@ async fn a_long_reply_is_split_into_messages_of_at_most_4096_characters() {
 
     l.run_worker().await;
 
-    let bodies: Vec<usize> = l.texts_sent().await.iter().map(|t| t["text"]["body"].as_str().unwrap_or_default().chars().count()).collect();
+    let bodies: Vec<usize> =
+        l.texts_sent().await.iter().map(|t| t["text"]["body"].as_str().unwrap_or_default().chars().count()).collect();
     assert_eq!(bodies, vec![4000, 1000]);
 }
 
@@ -291,7 +351,15 @@ async fn token_usage_is_recorded_on_the_reply() {
     l.run_worker().await;
 
     let conversation = l.inbox.conversations().await[0].clone();
-    let stored = l.inbox.stack.store.get_conversation(&l.inbox.stack.app_workspace(&l.inbox.key).await, conversation["id"].as_str().unwrap_or_default()).await;
+    let stored = l
+        .inbox
+        .stack
+        .store
+        .get_conversation(
+            &l.inbox.stack.app_workspace(&l.inbox.key).await,
+            conversation["id"].as_str().unwrap_or_default(),
+        )
+        .await;
     let stored = stored.expect("read").expect("conversation");
     assert_eq!((stored.input_tokens, stored.output_tokens), (42, 7));
 }

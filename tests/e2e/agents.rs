@@ -13,13 +13,19 @@ pub async fn create(stack: &TestStack, key: &str, body: Value) -> Answer {
 pub async fn agent_for(stack: &TestStack, key: &str) -> String {
     create_prompt_version(stack, key, "support", "You are helpful.").await;
     let prompt = prompt_id(stack, key, "support").await;
-    let answer = create(stack, key, json!({"name": "Support", "promptId": prompt, "model": {"provider": "openai", "name": "gpt-4o-mini"}})).await;
+    let answer = create(
+        stack,
+        key,
+        json!({"name": "Support", "promptId": prompt, "model": {"provider": "openai", "name": "gpt-4o-mini"}}),
+    )
+    .await;
     assert_eq!(answer.status, 201, "{}", answer.body);
     answer.body["id"].as_str().unwrap_or_default().to_owned()
 }
 
 async fn patch(stack: &TestStack, key: &str, id: &str, body: Value) -> Answer {
-    call(update_agent::handle, &stack.app, ApiCall::fixture("update-agent").key(key).path_param("id", id).json(body)).await
+    call(update_agent::handle, &stack.app, ApiCall::fixture("update-agent").key(key).path_param("id", id).json(body))
+        .await
 }
 
 async fn get(stack: &TestStack, key: &str, id: &str) -> Answer {
@@ -38,7 +44,10 @@ async fn an_agent_is_created_from_the_fixture_and_changed_field_by_field() {
 
     let created = create(&stack, &admin.plaintext, body).await;
     assert_eq!(created.status, 201, "{}", created.body);
-    assert_eq!(created.body["model"], json!({"provider": "openai", "name": "gpt-4o-mini", "temperature": 0.4, "maxTokens": 512}));
+    assert_eq!(
+        created.body["model"],
+        json!({"provider": "openai", "name": "gpt-4o-mini", "temperature": 0.4, "maxTokens": 512})
+    );
     assert_eq!(created.body["promptVersion"], Value::Null, "follows the latest");
     assert_eq!(created.body["followUp"]["template"]["name"], "tour_reminder");
     let id = created.body["id"].as_str().unwrap_or_default().to_owned();
@@ -52,7 +61,12 @@ async fn an_agent_is_created_from_the_fixture_and_changed_field_by_field() {
 
     let listed = call(list_agents::handle, &stack.app, ApiCall::fixture("list-agents").key(&admin.plaintext)).await;
     assert_eq!(listed.body["count"], 1);
-    let deleted = call(delete_agent::handle, &stack.app, ApiCall::fixture("delete-agent").key(&admin.plaintext).path_param("id", &id)).await;
+    let deleted = call(
+        delete_agent::handle,
+        &stack.app,
+        ApiCall::fixture("delete-agent").key(&admin.plaintext).path_param("id", &id),
+    )
+    .await;
     assert_eq!(deleted.status, 204);
     assert_eq!(get(&stack, &admin.plaintext, &id).await.status, 404);
 }
@@ -71,12 +85,24 @@ async fn bad_agents_are_400_naming_the_field() {
         (json!({"name": "a", "promptId": theirs, "model": model}), "promptId"),
         (json!({"name": "a", "promptId": mine, "promptVersion": 7, "model": model}), "promptVersion"),
         (json!({"name": "a", "promptId": mine, "model": {"provider": "gemini", "name": "m"}}), "model.provider"),
-        (json!({"name": "a", "promptId": mine, "model": {"provider": "openai", "name": "m", "temperature": 3}}), "model.temperature"),
-        (json!({"name": "a", "promptId": mine, "model": {"provider": "openai", "name": "m", "maxTokens": 0}}), "model.maxTokens"),
+        (
+            json!({"name": "a", "promptId": mine, "model": {"provider": "openai", "name": "m", "temperature": 3}}),
+            "model.temperature",
+        ),
+        (
+            json!({"name": "a", "promptId": mine, "model": {"provider": "openai", "name": "m", "maxTokens": 0}}),
+            "model.maxTokens",
+        ),
         (json!({"name": "", "promptId": mine, "model": model}), "name"),
         (json!({"name": "a", "model": model}), "promptId"),
-        (json!({"name": "a", "promptId": mine, "model": model, "followUp": {"afterMinutes": 0, "maxAttempts": 1, "instruction": "x"}}), "followUp.afterMinutes"),
-        (json!({"name": "a", "promptId": mine, "model": model, "followUp": {"afterMinutes": 5, "maxAttempts": 1, "instruction": "x", "template": {"variables": {}}}}), "followUp.template.name"),
+        (
+            json!({"name": "a", "promptId": mine, "model": model, "followUp": {"afterMinutes": 0, "maxAttempts": 1, "instruction": "x"}}),
+            "followUp.afterMinutes",
+        ),
+        (
+            json!({"name": "a", "promptId": mine, "model": model, "followUp": {"afterMinutes": 5, "maxAttempts": 1, "instruction": "x", "template": {"variables": {}}}}),
+            "followUp.template.name",
+        ),
     ];
     for (body, field) in cases {
         let answer = create(&stack, &admin.plaintext, body.clone()).await;
@@ -93,7 +119,12 @@ async fn another_workspace_s_agent_is_404_and_read_keys_cannot_change_agents() {
 
     assert_eq!(get(&stack, &stranger.plaintext, &id).await.status, 404);
     assert_eq!(patch(&stack, &stranger.plaintext, &id, json!({"name": "mine now"})).await.status, 404);
-    let deleted = call(delete_agent::handle, &stack.app, ApiCall::fixture("delete-agent").key(&stranger.plaintext).path_param("id", &id)).await;
+    let deleted = call(
+        delete_agent::handle,
+        &stack.app,
+        ApiCall::fixture("delete-agent").key(&stranger.plaintext).path_param("id", &id),
+    )
+    .await;
     assert_eq!(deleted.status, 404);
 
     let reader = stack.key(&owner, colloquy::model::Role::Read).await;

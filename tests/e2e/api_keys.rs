@@ -10,7 +10,8 @@ async fn list(stack: &TestStack, key: &str) -> Answer {
 }
 
 async fn revoke(stack: &TestStack, key: &str, prefix: &str) -> Answer {
-    call(revoke_api_key::handle, &stack.app, ApiCall::fixture("revoke-api-key").key(key).path_param("prefix", prefix)).await
+    call(revoke_api_key::handle, &stack.app, ApiCall::fixture("revoke-api-key").key(key).path_param("prefix", prefix))
+        .await
 }
 
 async fn whoami(stack: &TestStack, key: &str) -> Answer {
@@ -92,7 +93,8 @@ async fn a_revoked_key_stops_working_at_once() {
     let stack = TestStack::new().await;
     let admin = stack.workspace("Acme").await;
     let created = create(&stack, &admin.plaintext, json!({"name": "temp", "role": "read"})).await;
-    let (prefix, secret) = (created.body["prefix"].as_str().unwrap_or_default(), created.body["keySecret"].as_str().unwrap_or_default());
+    let (prefix, secret) =
+        (created.body["prefix"].as_str().unwrap_or_default(), created.body["keySecret"].as_str().unwrap_or_default());
 
     let revoked = revoke(&stack, &admin.plaintext, prefix).await;
     assert_eq!(revoked.status, 204);

@@ -78,14 +78,17 @@ async fn the_local_table_is_the_template_s_table() {
     let stack = TestStack::new().await;
     let spec = template().table().expect("table spec");
 
-    let described = stack.dynamodb().describe_table().table_name(&stack.resources.table_name).send().await.expect("describe");
+    let described =
+        stack.dynamodb().describe_table().table_name(&stack.resources.table_name).send().await.expect("describe");
     let table = described.table.expect("table");
 
     let keys: Vec<(String, String)> =
         table.key_schema().iter().map(|k| (k.attribute_name().to_owned(), k.key_type().as_str().to_owned())).collect();
-    let expected: Vec<(String, String)> = spec.key_schema.iter().map(|k| (k.attribute.clone(), k.key_type.clone())).collect();
+    let expected: Vec<(String, String)> =
+        spec.key_schema.iter().map(|k| (k.attribute.clone(), k.key_type.clone())).collect();
     assert_eq!(keys, expected);
-    let indexes: Vec<String> = table.global_secondary_indexes().iter().filter_map(|i| i.index_name().map(str::to_owned)).collect();
+    let indexes: Vec<String> =
+        table.global_secondary_indexes().iter().filter_map(|i| i.index_name().map(str::to_owned)).collect();
     assert_eq!(indexes, spec.indexes.iter().map(|i| i.name.clone()).collect::<Vec<_>>());
     assert!(!indexes.is_empty(), "the follow-up index exists");
 
@@ -102,7 +105,11 @@ async fn the_local_table_is_the_template_s_table() {
     let attribute = |name: aws_sdk_sqs::types::QueueAttributeName| attributes.get(&name).cloned().unwrap_or_default();
     assert_eq!(attribute(aws_sdk_sqs::types::QueueAttributeName::FifoQueue), "true");
     let redrive: serde_json::Value =
-        serde_json::from_str(&attribute(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy)).expect("redrive policy is JSON");
+        serde_json::from_str(&attribute(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy))
+            .expect("redrive policy is JSON");
     assert_eq!(redrive["maxReceiveCount"].to_string().trim_matches('"'), "5", "{redrive}");
-    assert!(redrive["deadLetterTargetArn"].as_str().is_some_and(|arn| arn.ends_with("-triggers-dlq.fifo")), "{redrive}");
+    assert!(
+        redrive["deadLetterTargetArn"].as_str().is_some_and(|arn| arn.ends_with("-triggers-dlq.fifo")),
+        "{redrive}"
+    );
 }

@@ -7,9 +7,7 @@ use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::agents::agent_for;
-use crate::numbers::register;
-
-const PNID: &str = "106540352242922";
+use crate::webhook::PNID;
 
 fn sent(wamid: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
@@ -37,11 +35,8 @@ async fn world() -> World {
     let mut stack = TestStack::new().await;
     let graph = MockServer::start().await;
     stack.app.whatsapp = graph_client(&graph.uri());
-    let admin = stack.workspace("Acme").await;
-    let agent = agent_for(&stack, &admin.plaintext).await;
-    let registered = register(&stack, &admin.plaintext, json!({"phoneNumberId": PNID, "displayNumber": "+15550783881", "defaultAgentId": agent})).await;
-    assert_eq!(registered.status, 201, "{}", registered.body);
-    World { stack, graph, key: admin.plaintext, agent }
+    let inbox = crate::webhook::inbox(stack).await;
+    World { stack: inbox.stack, graph, key: inbox.key, agent: inbox.agent }
 }
 
 impl World {
@@ -49,7 +44,12 @@ impl World {
         if body.get("agentId").is_none() {
             body["agentId"] = json!(self.agent);
         }
-        call(create_conversation::handle, &self.stack.app, ApiCall::fixture("create-conversation").key(&self.key).json(body)).await
+        call(
+            create_conversation::handle,
+            &self.stack.app,
+            ApiCall::fixture("create-conversation").key(&self.key).json(body),
+        )
+        .await
     }
 
     async fn conversations(&self) -> Answer {
@@ -62,7 +62,12 @@ impl World {
     }
 
     async fn get(&self, key: &str, id: &str) -> Answer {
-        call(get_conversation::handle, &self.stack.app, ApiCall::fixture("get-conversation").key(key).path_param("id", id)).await
+        call(
+            get_conversation::handle,
+            &self.stack.app,
+            ApiCall::fixture("get-conversation").key(key).path_param("id", id),
+        )
+        .await
     }
 }
 
@@ -134,9 +139,15 @@ async fn creating_again_returns_the_same_conversation_switched_to_the_agent() {
 #[tokio::test]
 async fn a_refused_template_answers_meta_s_code_and_stores_nothing() {
     let w = world().await;
-    Mock::given(method("POST")).respond_with(meta_error(131047, "Re-engagement message")).expect(1).mount(&w.graph).await;
+    Mock::given(method("POST"))
+        .respond_with(meta_error(131047, "Re-engagement message"))
+        .expect(1)
+        .mount(&w.graph)
+        .await;
 
-    let refused = w.create(json!({"toNumber": "+4915112345678", "message": {"type": "template", "template": {"name": "late"}}})).await;
+    let refused = w
+        .create(json!({"toNumber": "+4915112345678", "message": {"type": "template", "template": {"name": "late"}}}))
+        .await;
 
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert_eq!(refused.body["error"]["code"], "whatsapp_rejected");
@@ -148,10 +159,17 @@ async fn a_refused_template_answers_meta_s_code_and_stores_nothing() {
 #[tokio::test]
 async fn a_rate_limited_send_is_retried_and_then_succeeds() {
     let w = world().await;
-    Mock::given(method("POST")).respond_with(meta_error(130429, "Rate limit hit")).up_to_n_times(2).with_priority(1).mount(&w.graph).await;
+    Mock::given(method("POST"))
+        .respond_with(meta_error(130429, "Rate limit hit"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&w.graph)
+        .await;
     Mock::given(method("POST")).respond_with(sent("wamid.AFTER_RETRY")).with_priority(2).mount(&w.graph).await;
 
-    let created = w.create(json!({"toNumber": "+4915112345678", "message": {"type": "template", "template": {"name": "hello"}}})).await;
+    let created = w
+        .create(json!({"toNumber": "+4915112345678", "message": {"type": "template", "template": {"name": "hello"}}}))
+        .await;
 
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(w.graph.received_requests().await.map(|r| r.len()), Some(3));
@@ -160,13 +178,22 @@ async fn a_rate_limited_send_is_retried_and_then_succeeds() {
 #[tokio::test]
 async fn a_graph_time_out_is_502_sent_once_and_stores_nothing() {
     let w = world().await;
-    Mock::given(method("POST")).respond_with(sent("wamid.LATE").set_delay(std::time::Duration::from_secs(3))).mount(&w.graph).await;
+    Mock::given(method("POST"))
+        .respond_with(sent("wamid.LATE").set_delay(std::time::Duration::from_secs(3)))
+        .mount(&w.graph)
+        .await;
 
-    let answer = w.create(json!({"toNumber": "+4915112345678", "message": {"type": "template", "template": {"name": "hello"}}})).await;
+    let answer = w
+        .create(json!({"toNumber": "+4915112345678", "message": {"type": "template", "template": {"name": "hello"}}}))
+        .await;
 
     assert_eq!(answer.status, 502, "{}", answer.body);
     assert_eq!(answer.body["error"]["code"], "whatsapp_unavailable");
-    assert_eq!(w.graph.received_requests().await.map(|r| r.len()), Some(1), "a time-out is not retried: it may have been sent");
+    assert_eq!(
+        w.graph.received_requests().await.map(|r| r.len()),
+        Some(1),
+        "a time-out is not retried: it may have been sent"
+    );
     assert_eq!(w.conversations().await.body["count"], 0);
 }
 
@@ -183,9 +210,15 @@ async fn bad_input_is_400_naming_the_field() {
         (json!({"toNumber": "+4915112345678", "agentId": their_agent}), "agentId"),
         (json!({"toNumber": "+4915112345678", "fromNumber": "+19998887777"}), "fromNumber"),
         (json!({"toNumber": "+4915112345678", "message": {"type": "template"}}), "message.template"),
-        (json!({"toNumber": "+4915112345678", "message": {"type": "template", "template": {"variables": {}}}}), "message.template.name"),
+        (
+            json!({"toNumber": "+4915112345678", "message": {"type": "template", "template": {"variables": {}}}}),
+            "message.template.name",
+        ),
         (json!({"toNumber": "+4915112345678", "message": {"type": "text"}}), "message.type"),
-        (json!({"toNumber": "+4915112345678", "message": {"type": "template", "template": {"name": "t", "variables": {"body": "x"}}}}), "message.template.variables.body"),
+        (
+            json!({"toNumber": "+4915112345678", "message": {"type": "template", "template": {"name": "t", "variables": {"body": "x"}}}}),
+            "message.template.variables.body",
+        ),
     ];
     for (body, field) in cases {
         let answer = w.create(body.clone()).await;
@@ -204,9 +237,24 @@ async fn another_workspace_s_conversation_is_404_on_every_route() {
 
     let answers = [
         w.get(key, &id).await,
-        call(list_conversation_messages::handle, &w.stack.app, ApiCall::fixture("list-conversation-messages").key(key).path_param("id", &id)).await,
-        call(takeover_conversation::handle, &w.stack.app, ApiCall::fixture("takeover-conversation").key(key).path_param("id", &id)).await,
-        call(handback_conversation::handle, &w.stack.app, ApiCall::fixture("handback-conversation").key(key).path_param("id", &id)).await,
+        call(
+            list_conversation_messages::handle,
+            &w.stack.app,
+            ApiCall::fixture("list-conversation-messages").key(key).path_param("id", &id),
+        )
+        .await,
+        call(
+            takeover_conversation::handle,
+            &w.stack.app,
+            ApiCall::fixture("takeover-conversation").key(key).path_param("id", &id),
+        )
+        .await,
+        call(
+            handback_conversation::handle,
+            &w.stack.app,
+            ApiCall::fixture("handback-conversation").key(key).path_param("id", &id),
+        )
+        .await,
     ];
     for answer in answers {
         assert_eq!(answer.status, 404, "{}", answer.body);

@@ -8,7 +8,10 @@ use time::Duration;
 use crate::agent_loop::{agent_loop, Loop};
 
 async fn set_follow_up(l: &Loop, policy: Value) {
-    let request = ApiCall::fixture("update-agent").key(&l.inbox.key).path_param("id", &l.inbox.agent).json(json!({"followUp": policy}));
+    let request = ApiCall::fixture("update-agent")
+        .key(&l.inbox.key)
+        .path_param("id", &l.inbox.agent)
+        .json(json!({"followUp": policy}));
     let answer = call(update_agent::handle, &l.inbox.stack.app, request).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
@@ -25,7 +28,11 @@ async fn schedule(l: &Loop) -> u64 {
 
 async fn templates_sent(l: &Loop) -> Vec<Value> {
     let requests = l.graph.received_requests().await.unwrap_or_default();
-    requests.iter().filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok()).filter(|b| b["type"] == "template").collect()
+    requests
+        .iter()
+        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+        .filter(|b| b["type"] == "template")
+        .collect()
 }
 
 fn advance(l: &Loop, minutes: i64) {
@@ -35,7 +42,11 @@ fn advance(l: &Loop, minutes: i64) {
 #[tokio::test]
 async fn a_silent_contact_gets_k_follow_ups_n_minutes_apart_and_then_none() {
     let l = agent_loop().await;
-    set_follow_up(&l, json!({"afterMinutes": 30, "maxAttempts": 2, "instruction": "Ask whether they still want a tour."})).await;
+    set_follow_up(
+        &l,
+        json!({"afterMinutes": 30, "maxAttempts": 2, "instruction": "Ask whether they still want a tour."}),
+    )
+    .await;
     l.mount_ok("Sure, when would you like to visit?").await;
     l.inbox.deliver(&meta_payload("text")).await;
     l.run_worker().await;
@@ -104,8 +115,10 @@ async fn two_overlapping_scheduler_runs_send_one_follow_up() {
 #[tokio::test]
 async fn outside_the_window_the_template_is_sent_with_its_variables() {
     let l = agent_loop().await;
-    let template = json!({"name": "tour_reminder", "language": "en_US", "variables": {"body": ["Maple Court", "Saturday"]}});
-    set_follow_up(&l, json!({"afterMinutes": 1500, "maxAttempts": 1, "instruction": "Nudge.", "template": template})).await;
+    let template =
+        json!({"name": "tour_reminder", "language": "en_US", "variables": {"body": ["Maple Court", "Saturday"]}});
+    set_follow_up(&l, json!({"afterMinutes": 1500, "maxAttempts": 1, "instruction": "Nudge.", "template": template}))
+        .await;
     l.mount_ok("ok").await;
     l.inbox.deliver(&meta_payload("text")).await;
     l.run_worker().await;
@@ -117,7 +130,10 @@ async fn outside_the_window_the_template_is_sent_with_its_variables() {
     let sent = templates_sent(&l).await;
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["template"]["name"], "tour_reminder");
-    assert_eq!(sent[0]["template"]["components"], json!([{"type": "body", "parameters": [{"type": "text", "text": "Maple Court"}, {"type": "text", "text": "Saturday"}]}]));
+    assert_eq!(
+        sent[0]["template"]["components"],
+        json!([{"type": "body", "parameters": [{"type": "text", "text": "Maple Court"}, {"type": "text", "text": "Saturday"}]}])
+    );
     assert_eq!(l.llm_calls().await.len(), 1, "no LLM for a template");
     let messages = l.inbox.messages().await;
     assert_eq!((messages[0]["type"].as_str(), messages[0]["status"].as_str()), (Some("template"), Some("sent")));
@@ -139,7 +155,11 @@ async fn outside_the_window_without_a_template_nothing_is_sent_and_the_conversat
     assert_eq!(l.texts_sent().await.len(), 1, "only the first reply");
     let messages = l.inbox.messages().await;
     assert_eq!(messages[0]["status"], "skipped");
-    assert!(messages[0]["error"]["message"].as_str().unwrap_or_default().contains("no follow-up template"), "{:?}", messages[0]);
+    assert!(
+        messages[0]["error"]["message"].as_str().unwrap_or_default().contains("no follow-up template"),
+        "{:?}",
+        messages[0]
+    );
     advance(&l, 1500);
     assert_eq!(schedule(&l).await, 0, "follow-ups stopped");
 }

@@ -19,7 +19,9 @@ async fn a_text_send_posts_meta_s_shape_and_returns_the_wamid() {
         .mount(&graph)
         .await;
 
-    let wamid = graph_client(&graph.uri()).send("123", &Outbound::Text { to: "4915112345678".into(), body: "Hello".into() }).await;
+    let wamid = graph_client(&graph.uri())
+        .send("123", &Outbound::Text { to: "4915112345678".into(), body: "Hello".into() })
+        .await;
 
     assert_eq!(wamid, Ok("wamid.TEXT".to_owned()));
 }
@@ -35,8 +37,14 @@ async fn meta_s_errors_say_whether_a_retry_can_help() {
         assert_eq!((err.code(), err.is_retryable()), (Some(code), retryable), "{err}");
     }
     let graph = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(503).set_body_string("upstream")).mount(&graph).await;
-    let err = graph_client(&graph.uri()).send("1", &Outbound::Text { to: "1".into(), body: "x".into() }).await.expect_err("503");
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("upstream"))
+        .mount(&graph)
+        .await;
+    let err = graph_client(&graph.uri())
+        .send("1", &Outbound::Text { to: "1".into(), body: "x".into() })
+        .await
+        .expect_err("503");
     assert!(err.is_retryable(), "5xx is worth a retry: {err}");
 }
 

@@ -51,7 +51,9 @@ async fn an_oversized_body_is_413() {
 async fn bad_pagination_parameters_are_400() {
     let stack = TestStack::new().await;
     let admin = stack.workspace("Acme").await;
-    for (name, value) in [("limit", "0"), ("limit", "101"), ("limit", "ten"), ("cursor", "not-a-cursor"), ("cursor", "UFJPTVBUIzE")] {
+    for (name, value) in
+        [("limit", "0"), ("limit", "101"), ("limit", "ten"), ("cursor", "not-a-cursor"), ("cursor", "UFJPTVBUIzE")]
+    {
         let request = ApiCall::fixture("list-api-keys").key(&admin.plaintext).query(name, value);
         let answer = call(list_api_keys::handle, &stack.app, request).await;
         assert_eq!(answer.status, 400, "{name}={value} answered {}", answer.body);

@@ -4,7 +4,8 @@ use colloquy_tests::{call, Answer, ApiCall, TestStack};
 use serde_json::{json, Value};
 
 pub async fn register(stack: &TestStack, key: &str, body: Value) -> Answer {
-    call(register_whatsapp_number::handle, &stack.app, ApiCall::fixture("register-whatsapp-number").key(key).json(body)).await
+    call(register_whatsapp_number::handle, &stack.app, ApiCall::fixture("register-whatsapp-number").key(key).json(body))
+        .await
 }
 
 #[tokio::test]
@@ -13,21 +14,33 @@ async fn a_number_belongs_to_one_workspace() {
     let first = stack.workspace("First").await;
     let second = stack.workspace("Second").await;
 
-    let registered = register(&stack, &first.plaintext, json!({"phoneNumberId": "1065403522", "displayNumber": "+1 555 078 3881"})).await;
+    let registered =
+        register(&stack, &first.plaintext, json!({"phoneNumberId": "1065403522", "displayNumber": "+1 555 078 3881"}))
+            .await;
     assert_eq!(registered.status, 201, "{}", registered.body);
     assert_eq!(registered.body["displayNumber"], "+15550783881");
 
-    let taken = register(&stack, &second.plaintext, json!({"phoneNumberId": "1065403522", "displayNumber": "+15550783881"})).await;
+    let taken =
+        register(&stack, &second.plaintext, json!({"phoneNumberId": "1065403522", "displayNumber": "+15550783881"}))
+            .await;
     assert_eq!(taken.status, 409, "{}", taken.body);
     assert!(!taken.body.to_string().contains(&first.key.workspace_id), "does not say who holds it");
 
-    let listed = call(list_whatsapp_numbers::handle, &stack.app, ApiCall::fixture("list-whatsapp-numbers").key(&second.plaintext)).await;
+    let listed = call(
+        list_whatsapp_numbers::handle,
+        &stack.app,
+        ApiCall::fixture("list-whatsapp-numbers").key(&second.plaintext),
+    )
+    .await;
     assert_eq!(listed.body["count"], 0);
-    let remove = |key: &str| ApiCall::fixture("remove-whatsapp-number").key(key).path_param("phoneNumberId", "1065403522");
+    let remove =
+        |key: &str| ApiCall::fixture("remove-whatsapp-number").key(key).path_param("phoneNumberId", "1065403522");
     assert_eq!(call(remove_whatsapp_number::handle, &stack.app, remove(&second.plaintext)).await.status, 404);
     assert_eq!(call(remove_whatsapp_number::handle, &stack.app, remove(&first.plaintext)).await.status, 204);
 
-    let now_free = register(&stack, &second.plaintext, json!({"phoneNumberId": "1065403522", "displayNumber": "+15550783881"})).await;
+    let now_free =
+        register(&stack, &second.plaintext, json!({"phoneNumberId": "1065403522", "displayNumber": "+15550783881"}))
+            .await;
     assert_eq!(now_free.status, 201, "a removed number can be registered again: {}", now_free.body);
 }
 
@@ -40,7 +53,10 @@ async fn bad_numbers_are_400_naming_the_field() {
     let cases = [
         (json!({"phoneNumberId": "abc", "displayNumber": "+15550783881"}), "phoneNumberId"),
         (json!({"phoneNumberId": "123", "displayNumber": "555-CALL"}), "displayNumber"),
-        (json!({"phoneNumberId": "123", "displayNumber": "+15550783881", "defaultAgentId": their_agent}), "defaultAgentId"),
+        (
+            json!({"phoneNumberId": "123", "displayNumber": "+15550783881", "defaultAgentId": their_agent}),
+            "defaultAgentId",
+        ),
         (json!({"displayNumber": "+15550783881"}), "phoneNumberId"),
     ];
     for (body, field) in cases {

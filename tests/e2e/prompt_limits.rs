@@ -17,12 +17,23 @@ async fn eigi_limits_are_enforced_and_name_the_field() {
         (json!({"prompt_content": "x"}), "prompt_name"),
         (json!({"prompt_name": 5, "prompt_content": "x"}), "prompt_name"),
         (json!({"prompt_name": "ok", "prompt_content": ["x"]}), "prompt_content"),
-        (json!({"prompt_name": "ok", "prompt_content": "x", "prompt_metadata": {"prompt_type": "system"}}), "prompt_metadata.prompt_type"),
-        (json!({"prompt_name": "ok", "prompt_content": "x", "prompt_metadata": {"prompt_type": 3}}), "prompt_metadata.prompt_type"),
+        (
+            json!({"prompt_name": "ok", "prompt_content": "x", "prompt_metadata": {"prompt_type": "system"}}),
+            "prompt_metadata.prompt_type",
+        ),
+        (
+            json!({"prompt_name": "ok", "prompt_content": "x", "prompt_metadata": {"prompt_type": 3}}),
+            "prompt_metadata.prompt_type",
+        ),
         (json!({"prompt_name": "ok", "prompt_content": "x", "prompt_metadata": "main"}), "prompt_metadata"),
     ];
     for (body, field) in cases {
-        let answer = call(create_prompt::handle, &stack.app, ApiCall::fixture("create-prompt").key(&admin.plaintext).json(body.clone())).await;
+        let answer = call(
+            create_prompt::handle,
+            &stack.app,
+            ApiCall::fixture("create-prompt").key(&admin.plaintext).json(body.clone()),
+        )
+        .await;
         assert_eq!(answer.status, 400, "{body} answered {}", answer.body);
         assert_eq!(answer.error_field(), Some(field), "{body} answered {}", answer.body);
     }
@@ -32,7 +43,9 @@ async fn eigi_limits_are_enforced_and_name_the_field() {
     let longest = create(&stack, &admin.plaintext, &"n".repeat(100), "x").await;
     assert_eq!(longest.status, 201, "100 characters is allowed: {}", longest.body);
     let analysis = json!({"prompt_name": "a", "prompt_content": "x", "prompt_metadata": {"prompt_type": "analysis"}});
-    let answer = call(create_prompt::handle, &stack.app, ApiCall::fixture("create-prompt").key(&admin.plaintext).json(analysis)).await;
+    let answer =
+        call(create_prompt::handle, &stack.app, ApiCall::fixture("create-prompt").key(&admin.plaintext).json(analysis))
+            .await;
     assert_eq!(answer.status, 201);
 }
 
@@ -64,13 +77,21 @@ async fn leasing_limits_are_enforced_and_name_the_field() {
         assert_eq!(answer.status, 400, "{body} answered {}", answer.body);
         assert_eq!(answer.error_field(), Some(field), "{body} answered {}", answer.body);
     }
-    let unchanged = call(get_prompt::handle, &stack.app, ApiCall::fixture("get-prompt").key(&admin.plaintext).path_param("promptId", &id)).await;
+    let unchanged = call(
+        get_prompt::handle,
+        &stack.app,
+        ApiCall::fixture("get-prompt").key(&admin.plaintext).path_param("promptId", &id),
+    )
+    .await;
     assert_eq!(unchanged.body["prompt"], "original");
     assert_eq!(unchanged.body["temperature"], Value::Null);
     let bad_version = call(
         get_prompt_version::handle,
         &stack.app,
-        ApiCall::fixture("get-prompt-version").key(&admin.plaintext).path_param("promptId", &id).path_param("version", "0"),
+        ApiCall::fixture("get-prompt-version")
+            .key(&admin.plaintext)
+            .path_param("promptId", &id)
+            .path_param("version", "0"),
     )
     .await;
     assert_eq!((bad_version.status, bad_version.error_field()), (400, Some("version")));

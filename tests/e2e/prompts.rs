@@ -13,14 +13,21 @@ pub async fn create(stack: &TestStack, key: &str, name: &str, content: &str) -> 
 
 /// The prompt's id, found through the list (eigi's response carries the name, not the id).
 pub async fn prompt_id(stack: &TestStack, key: &str, name: &str) -> String {
-    let listed = call(list_prompts::handle, &stack.app, ApiCall::fixture("list-prompts").key(key).query("name", name)).await;
+    let listed =
+        call(list_prompts::handle, &stack.app, ApiCall::fixture("list-prompts").key(key).query("name", name)).await;
     let results = listed.body["results"].as_array().cloned().unwrap_or_default();
-    let found = results.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{name} is listed: {}", listed.body));
+    let found =
+        results.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{name} is listed: {}", listed.body));
     found["_id"].as_str().unwrap_or_default().to_owned()
 }
 
 pub async fn update(stack: &TestStack, key: &str, id: &str, body: Value) -> Answer {
-    call(update_prompt::handle, &stack.app, ApiCall::fixture("update-prompt").key(key).path_param("promptId", id).json(body)).await
+    call(
+        update_prompt::handle,
+        &stack.app,
+        ApiCall::fixture("update-prompt").key(key).path_param("promptId", id).json(body),
+    )
+    .await
 }
 
 async fn by_name(stack: &TestStack, key: &str, name: &str, version: Option<&str>) -> Answer {
@@ -32,21 +39,30 @@ async fn by_name(stack: &TestStack, key: &str, name: &str, version: Option<&str>
 }
 
 async fn versions(stack: &TestStack, key: &str, id: &str) -> Answer {
-    call(list_prompt_versions::handle, &stack.app, ApiCall::fixture("list-prompt-versions").key(key).path_param("promptId", id).query("limit", "100")).await
+    call(
+        list_prompt_versions::handle,
+        &stack.app,
+        ApiCall::fixture("list-prompt-versions").key(key).path_param("promptId", id).query("limit", "100"),
+    )
+    .await
 }
 
 async fn restore(stack: &TestStack, key: &str, id: &str, version: &str) -> Answer {
-    let request = ApiCall::fixture("restore-prompt-version").key(key).path_param("promptId", id).path_param("version", version);
+    let request =
+        ApiCall::fixture("restore-prompt-version").key(key).path_param("promptId", id).path_param("version", version);
     call(restore_prompt_version::handle, &stack.app, request).await
 }
 
 async fn version(stack: &TestStack, key: &str, id: &str, number: &str) -> Answer {
-    let request = ApiCall::fixture("get-prompt-version").key(key).path_param("promptId", id).path_param("version", number);
+    let request =
+        ApiCall::fixture("get-prompt-version").key(key).path_param("promptId", id).path_param("version", number);
     call(get_prompt_version::handle, &stack.app, request).await
 }
 
 fn iso(value: &Value) -> bool {
-    value.as_str().is_some_and(|text| time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_ok())
+    value
+        .as_str()
+        .is_some_and(|text| time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_ok())
 }
 
 #[tokio::test]
@@ -73,7 +89,10 @@ async fn a_new_name_starts_at_version_1_and_an_existing_name_gets_the_next() {
     let old = by_name(&stack, &admin.plaintext, "customer_support_v1", Some("1")).await;
     assert_eq!(old.body["prompt_content"], "Be polite.");
     assert_eq!(by_name(&stack, &admin.plaintext, "customer_support_v1", Some("3")).await.status, 404);
-    assert_eq!(by_name(&stack, &admin.plaintext, "customer_support_v1", Some("abc")).await.error_field(), Some("version"));
+    assert_eq!(
+        by_name(&stack, &admin.plaintext, "customer_support_v1", Some("abc")).await.error_field(),
+        Some("version")
+    );
     assert_eq!(by_name(&stack, &admin.plaintext, "nobody", None).await.status, 404);
 }
 
@@ -145,7 +164,10 @@ async fn an_update_captures_a_version_only_when_the_text_changed_and_a_checkpoin
 
     let tiny = update(&stack, &admin.plaintext, &id, json!({"temperature": 2.0e-239, "responseTime": 1.23456})).await;
     assert_eq!(tiny.status, 200, "numbers DynamoDB cannot hold are rounded, not a 500: {}", tiny.body);
-    assert_eq!((tiny.body["prompt"]["temperature"].as_f64(), tiny.body["prompt"]["responseTime"].as_f64()), (Some(0.0), Some(1.235)));
+    assert_eq!(
+        (tiny.body["prompt"]["temperature"].as_f64(), tiny.body["prompt"]["responseTime"].as_f64()),
+        (Some(0.0), Some(1.235))
+    );
 }
 
 #[tokio::test]
@@ -163,9 +185,15 @@ async fn restoring_makes_a_new_version_with_the_old_content() {
     assert_eq!(restored.body["prompt"]["prompt"], "first");
 
     let listed = versions(&stack, &admin.plaintext, &id).await;
-    let numbers: Vec<u64> = listed.body["results"].as_array().into_iter().flatten().filter_map(|v| v["version"].as_u64()).collect();
+    let numbers: Vec<u64> =
+        listed.body["results"].as_array().into_iter().flatten().filter_map(|v| v["version"].as_u64()).collect();
     assert_eq!(numbers, vec![3, 2, 1], "newest first, nothing overwritten");
-    let matches: Vec<bool> = listed.body["results"].as_array().into_iter().flatten().filter_map(|v| v["matchesCurrentPrompt"].as_bool()).collect();
+    let matches: Vec<bool> = listed.body["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["matchesCurrentPrompt"].as_bool())
+        .collect();
     assert_eq!(matches, vec![true, false, true]);
     let v2 = version(&stack, &admin.plaintext, &id, "2").await;
     assert_eq!((v2.status, v2.body["prompt"].as_str()), (200, Some("second")));
@@ -199,7 +227,8 @@ async fn another_workspace_s_prompt_is_404_everywhere_and_read_keys_cannot_chang
     let id = prompt_id(&stack, &owner.plaintext, "secret").await;
     let key = stranger.plaintext.as_str();
 
-    let get = call(get_prompt::handle, &stack.app, ApiCall::fixture("get-prompt").key(key).path_param("promptId", &id)).await;
+    let get =
+        call(get_prompt::handle, &stack.app, ApiCall::fixture("get-prompt").key(key).path_param("promptId", &id)).await;
     let answers = [
         get,
         update(&stack, key, &id, json!({"prompt": "hijacked"})).await,
@@ -220,7 +249,11 @@ async fn another_workspace_s_prompt_is_404_everywhere_and_read_keys_cannot_chang
     assert_eq!(update(&stack, &reader, &id, json!({"prompt": "changed"})).await.status, 403);
     assert_eq!(restore(&stack, &reader, &id, "1").await.status, 403);
     let unchanged = by_name(&stack, &reader, "secret", None).await;
-    assert_eq!((unchanged.status, unchanged.body["prompt_version"].as_u64()), (200, Some(1)), "reads are allowed, nothing changed");
+    assert_eq!(
+        (unchanged.status, unchanged.body["prompt_version"].as_u64()),
+        (200, Some(1)),
+        "reads are allowed, nothing changed"
+    );
     let writer = stack.key(&owner, Role::Write).await;
     assert_eq!(create(&stack, &writer, "secret", "v2").await.status, 201, "write keys may change prompts");
 }
@@ -235,13 +268,16 @@ async fn prompts_are_listed_filtered_and_paged() {
     let mut names = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..5 {
-        let mut request = ApiCall::fixture("list-prompts").key(&admin.plaintext).query("name", "sales").query("limit", "2");
+        let mut request =
+            ApiCall::fixture("list-prompts").key(&admin.plaintext).query("name", "sales").query("limit", "2");
         if let Some(cursor) = &cursor {
             request = request.query("cursor", cursor);
         }
         let page = call(list_prompts::handle, &stack.app, request).await;
         assert_eq!(page.status, 200, "{}", page.body);
-        names.extend(page.body["results"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str().map(str::to_owned)));
+        names.extend(
+            page.body["results"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str().map(str::to_owned)),
+        );
         match page.body["next"].as_str() {
             Some(next) => {
                 assert!(next.contains("name=sales"), "the filter is kept in next: {next}");

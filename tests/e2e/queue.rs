@@ -19,7 +19,13 @@ async fn receive_all(stack: &TestStack) -> Vec<aws_sdk_sqs::types::Message> {
 #[tokio::test]
 async fn a_trigger_is_queued_in_its_conversation_group_with_ids_only() {
     let stack = TestStack::new().await;
-    let trigger = Trigger { id: "wamid.HBgLMzE2MTIzNDU2NzgVAgASGBQzQUNC".into(), workspace_id: "ws_1".into(), conversation_id: "conv_1".into(), kind: TriggerKind::InboundMessage, attempt: None };
+    let trigger = Trigger {
+        id: "wamid.HBgLMzE2MTIzNDU2NzgVAgASGBQzQUNC".into(),
+        workspace_id: "ws_1".into(),
+        conversation_id: "conv_1".into(),
+        kind: TriggerKind::InboundMessage,
+        attempt: None,
+    };
 
     stack.app.queue.enqueue(&trigger).await.expect("enqueue");
 
@@ -35,7 +41,13 @@ async fn a_trigger_is_queued_in_its_conversation_group_with_ids_only() {
 #[tokio::test]
 async fn the_same_trigger_twice_is_queued_once() {
     let stack = TestStack::new().await;
-    let trigger = Trigger { id: "wamid.duplicate".into(), workspace_id: "ws_1".into(), conversation_id: "conv_1".into(), kind: TriggerKind::InboundMessage, attempt: None };
+    let trigger = Trigger {
+        id: "wamid.duplicate".into(),
+        workspace_id: "ws_1".into(),
+        conversation_id: "conv_1".into(),
+        kind: TriggerKind::InboundMessage,
+        attempt: None,
+    };
 
     stack.app.queue.enqueue(&trigger).await.expect("first enqueue");
     stack.app.queue.enqueue(&trigger).await.expect("second enqueue is accepted and dropped");

@@ -19,7 +19,12 @@ pub struct Inbox {
 pub async fn inbox(stack: TestStack) -> Inbox {
     let admin = stack.workspace("Acme").await;
     let agent = agent_for(&stack, &admin.plaintext).await;
-    let registered = register(&stack, &admin.plaintext, json!({"phoneNumberId": PNID, "displayNumber": "+15550783881", "defaultAgentId": agent})).await;
+    let registered = register(
+        &stack,
+        &admin.plaintext,
+        json!({"phoneNumberId": PNID, "displayNumber": "+15550783881", "defaultAgentId": agent}),
+    )
+    .await;
     assert_eq!(registered.status, 201, "{}", registered.body);
     Inbox { stack, key: admin.plaintext, agent }
 }
@@ -33,7 +38,9 @@ impl Inbox {
     }
 
     pub async fn conversations(&self) -> Vec<Value> {
-        let listed = call(list_conversations::handle, &self.stack.app, ApiCall::fixture("list-conversations").key(&self.key)).await;
+        let listed =
+            call(list_conversations::handle, &self.stack.app, ApiCall::fixture("list-conversations").key(&self.key))
+                .await;
         listed.body["results"].as_array().cloned().unwrap_or_default()
     }
 
@@ -41,7 +48,8 @@ impl Inbox {
     pub async fn messages(&self) -> Vec<Value> {
         let conversations = self.conversations().await;
         let Some(id) = conversations.first().and_then(|c| c["id"].as_str()) else { return Vec::new() };
-        let request = ApiCall::fixture("list-conversation-messages").key(&self.key).path_param("id", id).query("limit", "100");
+        let request =
+            ApiCall::fixture("list-conversation-messages").key(&self.key).path_param("id", id).query("limit", "100");
         let listed = call(list_conversation_messages::handle, &self.stack.app, request).await;
         listed.body["results"].as_array().cloned().unwrap_or_default()
     }
@@ -68,7 +76,10 @@ impl Inbox {
 async fn the_handshake_echoes_the_challenge_only_with_the_right_token() {
     let stack = TestStack::new().await;
     let verify = |token: &str| {
-        ApiCall::fixture("whatsapp-webhook-verify").query("hub.mode", "subscribe").query("hub.verify_token", token).query("hub.challenge", "1158201444")
+        ApiCall::fixture("whatsapp-webhook-verify")
+            .query("hub.mode", "subscribe")
+            .query("hub.verify_token", token)
+            .query("hub.challenge", "1158201444")
     };
     let ok = call(whatsapp_webhook::handle, &stack.app, verify(colloquy_tests::VERIFY_TOKEN)).await;
     assert_eq!((ok.status, ok.body.clone()), (200, json!("1158201444")));
@@ -90,7 +101,10 @@ async fn a_text_message_starts_a_conversation_with_the_default_agent_and_queues_
     assert_eq!(conversations[0]["lastMessage"], "Hi, is the 2-bedroom still available?");
     let messages = inbox.messages().await;
     assert_eq!(messages.len(), 1);
-    assert_eq!((messages[0]["direction"].as_str(), messages[0]["status"].as_str()), (Some("inbound"), Some("received")));
+    assert_eq!(
+        (messages[0]["direction"].as_str(), messages[0]["status"].as_str()),
+        (Some("inbound"), Some("received"))
+    );
     assert_eq!(inbox.queued().await, 1);
 }
 
@@ -129,8 +143,12 @@ async fn every_message_type_is_stored_readably() {
     }
     let mut messages = inbox.messages().await;
     messages.reverse();
-    let stored: Vec<(String, String)> = messages.iter().map(|m| (m["type"].as_str().unwrap_or_default().to_owned(), m["text"].as_str().unwrap_or_default().to_owned())).collect();
-    let wanted: Vec<(String, String)> = expected.iter().map(|(_, kind, text)| (kind.to_string(), text.to_string())).collect();
+    let stored: Vec<(String, String)> = messages
+        .iter()
+        .map(|m| (m["type"].as_str().unwrap_or_default().to_owned(), m["text"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let wanted: Vec<(String, String)> =
+        expected.iter().map(|(_, kind, text)| (kind.to_string(), text.to_string())).collect();
     assert_eq!(stored, wanted);
 }
 
@@ -140,7 +158,8 @@ async fn a_batch_with_several_entries_stores_every_message() {
 
     assert_eq!(inbox.deliver(&meta_payload("batch-multi-entry")).await.status, 200);
 
-    let texts: Vec<String> = inbox.messages().await.iter().filter_map(|m| m["text"].as_str().map(str::to_owned)).collect();
+    let texts: Vec<String> =
+        inbox.messages().await.iter().filter_map(|m| m["text"].as_str().map(str::to_owned)).collect();
     assert_eq!(texts, vec!["third", "second", "first"]);
 }
 
@@ -149,11 +168,14 @@ async fn bad_deliveries_are_refused_and_store_nothing() {
     let inbox = inbox(TestStack::new().await).await;
     let body = meta_payload("text");
 
-    let unsigned = call(whatsapp_webhook::handle, &inbox.stack.app, ApiCall::fixture("whatsapp-webhook").body(body.clone())).await;
+    let unsigned =
+        call(whatsapp_webhook::handle, &inbox.stack.app, ApiCall::fixture("whatsapp-webhook").body(body.clone())).await;
     assert_eq!(unsigned.status, 401);
     let tampered = signed_delivery(&body).body(body.replace("2-bedroom", "3-bedroom"));
     assert_eq!(call(whatsapp_webhook::handle, &inbox.stack.app, tampered).await.status, 401);
-    let wrong_secret = ApiCall::fixture("whatsapp-webhook").body(body.clone()).header("x-hub-signature-256", &colloquy::adapters::webhook::sign("not-the-secret", body.as_bytes()));
+    let wrong_secret = ApiCall::fixture("whatsapp-webhook")
+        .body(body.clone())
+        .header("x-hub-signature-256", &colloquy::adapters::webhook::sign("not-the-secret", body.as_bytes()));
     assert_eq!(call(whatsapp_webhook::handle, &inbox.stack.app, wrong_secret).await.status, 401);
     assert_eq!(inbox.deliver("this is not json").await.status, 400);
     assert!(inbox.conversations().await.is_empty(), "nothing stored");

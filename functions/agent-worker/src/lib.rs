@@ -31,11 +31,7 @@ pub async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
         let group = group_of(&record);
-        let succeeded = if failed_groups.contains(&group) {
-            false
-        } else {
-            process(worker, &record).await
-        };
+        let succeeded = if failed_groups.contains(&group) { false } else { process(worker, &record).await };
         if !succeeded {
             failed_groups.insert(group);
             let mut failure = BatchItemFailure::default();

@@ -1,8 +1,8 @@
 //! DELETE /api/v1/agents/{id}/
 
 use colloquy::http::request::path_param;
-use colloquy::usecases::agents;
 use colloquy::http::{auth, respond, response, Body, Request, Response};
+use colloquy::usecases::agents;
 use colloquy::{App, AppError};
 
 pub async fn handle(app: App, request: Request) -> Response<Body> {

@@ -2,8 +2,8 @@
 
 use colloquy::http::request::path_param;
 use colloquy::http::views::wassist::ConversationView;
-use colloquy::usecases::conversations;
 use colloquy::http::{auth, respond, response, Body, Request, Response};
+use colloquy::usecases::conversations;
 use colloquy::{App, AppError};
 use lambda_http::http::StatusCode;
 

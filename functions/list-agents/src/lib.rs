@@ -3,8 +3,8 @@
 use colloquy::http::request::page_request;
 use colloquy::http::response::ListBody;
 use colloquy::http::views::wassist::AgentView;
-use colloquy::usecases::agents;
 use colloquy::http::{auth, respond, response, Body, Request, Response};
+use colloquy::usecases::agents;
 use colloquy::{App, AppError};
 use lambda_http::http::StatusCode;
 

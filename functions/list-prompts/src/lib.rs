@@ -21,6 +21,7 @@ async fn run(app: &App, request: &Request) -> Result<Response<Body>, AppError> {
     let name = query_param(request, "name").filter(|name| !name.is_empty());
     let page = prompts::list_prompts(app, &principal, name.as_deref(), &page_request).await?;
     let filters: Vec<(&str, &str)> = name.as_deref().map(|name| ("name", name)).into_iter().collect();
-    let body = ListBody::from_page(page.map(|prompt| PromptDocument::from(&prompt)), PATH, page_request.limit, &filters);
+    let body =
+        ListBody::from_page(page.map(|prompt| PromptDocument::from(&prompt)), PATH, page_request.limit, &filters);
     Ok(response::json(StatusCode::OK, &body))
 }

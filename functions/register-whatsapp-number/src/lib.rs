@@ -2,8 +2,8 @@
 
 use colloquy::http::request::json_body;
 use colloquy::http::views::wassist::NumberView;
-use colloquy::usecases::numbers;
 use colloquy::http::{auth, respond, response, Body, Request, Response};
+use colloquy::usecases::numbers;
 use colloquy::{App, AppError};
 use lambda_http::http::StatusCode;
 

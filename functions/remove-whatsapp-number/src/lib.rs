@@ -1,8 +1,8 @@
 //! DELETE /api/v1/whatsapp-numbers/{phoneNumberId}/: frees the number; its conversations stay.
 
 use colloquy::http::request::path_param;
-use colloquy::usecases::numbers;
 use colloquy::http::{auth, respond, response, Body, Request, Response};
+use colloquy::usecases::numbers;
 use colloquy::{App, AppError};
 
 pub async fn handle(app: App, request: Request) -> Response<Body> {

@@ -3,8 +3,8 @@
 
 use colloquy::http::request::{optional_json_body, path_param};
 use colloquy::http::views::wassist::ConversationView;
-use colloquy::usecases::conversations;
 use colloquy::http::{auth, respond, response, Body, Request, Response};
+use colloquy::usecases::conversations;
 use colloquy::{App, AppError};
 use lambda_http::http::StatusCode;
 
@@ -16,6 +16,7 @@ async fn run(app: &App, request: &Request) -> Result<Response<Body>, AppError> {
     let principal = auth::authenticate(app, request).await?;
     auth::require_write(&principal)?;
     let conversation_id = path_param(request, "id")?;
-    let conversation = conversations::take_over(app, &principal, &conversation_id, optional_json_body(request)?).await?;
+    let conversation =
+        conversations::take_over(app, &principal, &conversation_id, optional_json_body(request)?).await?;
     Ok(response::json(StatusCode::OK, &ConversationView::new(&conversation, app.clock.now())))
 }

@@ -2,8 +2,8 @@
 
 use colloquy::http::request::{json_body, path_param};
 use colloquy::http::views::wassist::AgentView;
-use colloquy::usecases::agents;
 use colloquy::http::{auth, respond, response, Body, Request, Response};
+use colloquy::usecases::agents;
 use colloquy::{App, AppError};
 use lambda_http::http::StatusCode;
 

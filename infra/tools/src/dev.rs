@@ -19,7 +19,8 @@ pub async fn ensure_dev_agent(app: &App, workspace_id: &str, key_prefix: &str, m
     if app.store.get_number(DEV_PHONE_NUMBER_ID).await.map_err(|e| e.to_string())?.is_some() {
         return Ok(());
     }
-    let admin = Principal { workspace_id: workspace_id.to_owned(), role: Role::Admin, key_prefix: key_prefix.to_owned() };
+    let admin =
+        Principal { workspace_id: workspace_id.to_owned(), role: Role::Admin, key_prefix: key_prefix.to_owned() };
     let prompt = prompts::NewPromptVersion {
         prompt_name: "local-assistant".into(),
         prompt_content: "You are Colloquy's local demo assistant. Answer briefly and kindly.".into(),
@@ -30,7 +31,12 @@ pub async fn ensure_dev_agent(app: &App, workspace_id: &str, key_prefix: &str, m
         name: "Local assistant".into(),
         prompt_id: prompt.id,
         prompt_version: None,
-        model: agents::ModelInput { provider: Provider::Openai, name: model.to_owned(), temperature: None, max_tokens: None },
+        model: agents::ModelInput {
+            provider: Provider::Openai,
+            name: model.to_owned(),
+            temperature: None,
+            max_tokens: None,
+        },
         first_message: None,
         follow_up: None,
         tools: Vec::new(),

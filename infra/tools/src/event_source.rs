@@ -31,7 +31,8 @@ impl LocalEventSource {
             .send()
             .await
             .map_err(|err| format!("cannot read the queue's ARN: {err}"))?;
-        let queue_arn = attributes.attributes.and_then(|mut a| a.remove(&QueueAttributeName::QueueArn)).unwrap_or_default();
+        let queue_arn =
+            attributes.attributes.and_then(|mut a| a.remove(&QueueAttributeName::QueueArn)).unwrap_or_default();
         Ok(Self { sqs, queue_url: queue_url.to_owned(), queue_arn, retry_after_seconds })
     }
 
@@ -57,7 +58,8 @@ impl LocalEventSource {
             record.message_id = message.message_id.clone();
             record.receipt_handle = message.receipt_handle.clone();
             record.body = message.body.clone();
-            record.attributes = message.attributes.unwrap_or_default().into_iter().map(|(k, v)| (k.as_str().to_owned(), v)).collect();
+            record.attributes =
+                message.attributes.unwrap_or_default().into_iter().map(|(k, v)| (k.as_str().to_owned(), v)).collect();
             record.event_source = Some("aws:sqs".into());
             record.event_source_arn = Some(self.queue_arn.clone());
             record.aws_region = Some("us-east-1".into());
@@ -70,7 +72,12 @@ impl LocalEventSource {
         for (id, handle) in &handles {
             let settled = if failed.contains(id) {
                 let retry = self.sqs.change_message_visibility().queue_url(&self.queue_url).receipt_handle(handle);
-                retry.visibility_timeout(self.retry_after_seconds).send().await.map(|_| ()).map_err(|err| err.to_string())
+                retry
+                    .visibility_timeout(self.retry_after_seconds)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|err| err.to_string())
             } else {
                 let delete = self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(handle);
                 delete.send().await.map(|_| ()).map_err(|err| err.to_string())

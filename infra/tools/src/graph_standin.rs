@@ -40,5 +40,8 @@ pub fn answer(path: &str, body: &[u8]) -> Response<Body> {
     };
     println!("[whatsapp stand-in] {from} → +{to}: {what}");
     let wamid = format!("wamid.LOCAL{}", new_id("m").trim_start_matches("m_"));
-    response::json(StatusCode::OK, &json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]}))
+    response::json(
+        StatusCode::OK,
+        &json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]}),
+    )
 }

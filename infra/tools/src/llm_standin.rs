@@ -22,7 +22,8 @@ pub fn answer(body: &[u8]) -> Response<Body> {
     let messages = request["messages"].as_array().cloned().unwrap_or_default();
     let last = messages.iter().rev().find(|m| m["role"] == "user").and_then(|m| m["content"].as_str()).unwrap_or("");
     let text = format!("{LABEL} You said: {last}");
-    let input: usize = messages.iter().filter_map(|m| m["content"].as_str()).map(|c| c.split_whitespace().count()).sum();
+    let input: usize =
+        messages.iter().filter_map(|m| m["content"].as_str()).map(|c| c.split_whitespace().count()).sum();
     response::json(
         StatusCode::OK,
         &json!({

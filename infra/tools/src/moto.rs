@@ -25,10 +25,7 @@ pub fn server_script(project_root: &Path) -> PathBuf {
 pub async fn start(project_root: &Path, port: u16) -> Result<Child, String> {
     let python = python(project_root);
     if !python.exists() {
-        return Err(format!(
-            "{} is missing: run `scripts/dev`, which installs moto into .venv",
-            python.display()
-        ));
+        return Err(format!("{} is missing: run `scripts/dev`, which installs moto into .venv", python.display()));
     }
     let child = Command::new(&python)
         .arg(server_script(project_root))

@@ -20,7 +20,12 @@ pub struct Route {
 
 macro_rules! route {
     ($method:literal, $path:literal, $function:literal, $handler:path) => {
-        Route { method: $method, path: $path, function: $function, handler: |app, request| Box::pin($handler(app, request)) }
+        Route {
+            method: $method,
+            path: $path,
+            function: $function,
+            handler: |app, request| Box::pin($handler(app, request)),
+        }
     };
 }
 
@@ -35,7 +40,12 @@ pub fn routes() -> Vec<Route> {
         route!("POST", "/v1/public/prompts", "create-prompt", create_prompt::handle),
         route!("POST", "/api/v1/whatsapp-numbers/", "register-whatsapp-number", register_whatsapp_number::handle),
         route!("GET", "/api/v1/whatsapp-numbers/", "list-whatsapp-numbers", list_whatsapp_numbers::handle),
-        route!("DELETE", "/api/v1/whatsapp-numbers/{phoneNumberId}/", "remove-whatsapp-number", remove_whatsapp_number::handle),
+        route!(
+            "DELETE",
+            "/api/v1/whatsapp-numbers/{phoneNumberId}/",
+            "remove-whatsapp-number",
+            remove_whatsapp_number::handle
+        ),
         route!("POST", "/api/v1/agents/", "create-agent", create_agent::handle),
         route!("GET", "/api/v1/agents/", "list-agents", list_agents::handle),
         route!("GET", "/api/v1/agents/{id}/", "get-agent", get_agent::handle),
@@ -44,7 +54,12 @@ pub fn routes() -> Vec<Route> {
         route!("POST", "/api/v1/conversations/", "create-conversation", create_conversation::handle),
         route!("GET", "/api/v1/conversations/", "list-conversations", list_conversations::handle),
         route!("GET", "/api/v1/conversations/{id}/", "get-conversation", get_conversation::handle),
-        route!("GET", "/api/v1/conversations/{id}/messages/", "list-conversation-messages", list_conversation_messages::handle),
+        route!(
+            "GET",
+            "/api/v1/conversations/{id}/messages/",
+            "list-conversation-messages",
+            list_conversation_messages::handle
+        ),
         route!("POST", "/api/v1/conversations/{id}/prompt/", "prompt-agent", prompt_agent::handle),
         route!("POST", "/api/v1/conversations/{id}/takeover/", "takeover-conversation", takeover_conversation::handle),
         route!("POST", "/api/v1/conversations/{id}/handback/", "handback-conversation", handback_conversation::handle),
@@ -54,7 +69,12 @@ pub fn routes() -> Vec<Route> {
         route!("PUT", "/api/prompts/{promptId}", "update-prompt", update_prompt::handle),
         route!("GET", "/api/prompts/{promptId}/versions", "list-prompt-versions", list_prompt_versions::handle),
         route!("GET", "/api/prompts/{promptId}/versions/{version}", "get-prompt-version", get_prompt_version::handle),
-        route!("POST", "/api/prompts/{promptId}/versions/{version}/restore", "restore-prompt-version", restore_prompt_version::handle),
+        route!(
+            "POST",
+            "/api/prompts/{promptId}/versions/{version}/restore",
+            "restore-prompt-version",
+            restore_prompt_version::handle
+        ),
     ]
 }
 

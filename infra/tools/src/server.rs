@@ -18,8 +18,8 @@ use lambda_http::http::StatusCode;
 use lambda_http::RequestExt;
 use tokio::net::TcpListener;
 
-use crate::{graph_standin, llm_standin};
 use crate::router::{self, Route};
+use crate::{graph_standin, llm_standin};
 
 /// API Gateway's own payload limit.
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -41,13 +41,20 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
     }
 }
 
-async fn dispatch(app: &App, routes: &[Route], request: hyper::Request<Incoming>, peer: SocketAddr) -> hyper::Response<Full<Bytes>> {
+async fn dispatch(
+    app: &App,
+    routes: &[Route],
+    request: hyper::Request<Incoming>,
+    peer: SocketAddr,
+) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let (method, path) = (parts.method.to_string(), parts.uri.path().to_owned());
     let response = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
         Err(_) => not_routed(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
-        Ok(collected) if path.starts_with(graph_standin::PATH_PREFIX) => graph_standin::answer(&path, &collected.to_bytes()),
+        Ok(collected) if path.starts_with(graph_standin::PATH_PREFIX) => {
+            graph_standin::answer(&path, &collected.to_bytes())
+        }
         Ok(collected) if path.starts_with(llm_standin::PATH_PREFIX) => llm_standin::answer(&collected.to_bytes()),
         Ok(collected) => match router::find(routes, &method, &path) {
             None => not_routed(StatusCode::NOT_FOUND, "Not Found"),

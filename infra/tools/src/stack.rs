@@ -82,7 +82,8 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, template: &Template, na
         request = request.attribute_definitions(definition);
     }
     for index in &spec.indexes {
-        let projection = Projection::builder().projection_type(ProjectionType::from(index.projection_type.as_str())).build();
+        let projection =
+            Projection::builder().projection_type(ProjectionType::from(index.projection_type.as_str())).build();
         let index = GlobalSecondaryIndex::builder()
             .index_name(&index.name)
             .set_key_schema(Some(key_schema(&index.key_schema)?))
@@ -113,7 +114,11 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, template: &Template, na
     Ok(())
 }
 
-async fn create_queues(client: &aws_sdk_sqs::Client, template: &Template, name: &str) -> Result<(String, String), StackError> {
+async fn create_queues(
+    client: &aws_sdk_sqs::Client,
+    template: &Template,
+    name: &str,
+) -> Result<(String, String), StackError> {
     let queues = template.queues();
     let main = queues
         .iter()

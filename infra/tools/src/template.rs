@@ -67,7 +67,8 @@ pub fn default_path() -> PathBuf {
 impl Template {
     pub fn load(path: &Path) -> Result<Self, TemplateError> {
         let text = std::fs::read_to_string(path).map_err(|source| TemplateError::Read { path: path.into(), source })?;
-        let root = serde_norway::from_str(&text).map_err(|source| TemplateError::Parse { path: path.into(), source })?;
+        let root =
+            serde_norway::from_str(&text).map_err(|source| TemplateError::Parse { path: path.into(), source })?;
         Ok(Self { root })
     }
 

@@ -47,20 +47,23 @@ impl GraphClient {
     }
 
     async fn post_messages(&self, phone_number_id: &str, body: &Value) -> Result<Value, GraphError> {
-        let url = format!("{}/{}/{}/messages", self.config.base_url.trim_end_matches('/'), self.config.version, phone_number_id);
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(&self.config.token)
-            .json(body)
-            .send()
-            .await
-            .map_err(transport_error)?;
+        let url = format!(
+            "{}/{}/{}/messages",
+            self.config.base_url.trim_end_matches('/'),
+            self.config.version,
+            phone_number_id
+        );
+        let response =
+            self.http.post(url).bearer_auth(&self.config.token).json(body).send().await.map_err(transport_error)?;
         let status = response.status().as_u16();
         let text = response.text().await.map_err(transport_error)?;
         let parsed: Option<Value> = serde_json::from_str(&text).ok();
         if (200..300).contains(&status) {
-            return parsed.ok_or_else(|| GraphError::Api { http_status: status, code: 0, message: "response is not JSON".into() });
+            return parsed.ok_or_else(|| GraphError::Api {
+                http_status: status,
+                code: 0,
+                message: "response is not JSON".into(),
+            });
         }
         Err(envelope_error(status, parsed.as_ref()))
     }
@@ -115,10 +118,11 @@ fn request_body(message: &Outbound) -> Value {
 impl WhatsApp for GraphClient {
     async fn send(&self, phone_number_id: &str, message: &Outbound) -> Result<String, GraphError> {
         let answer = self.post_messages(phone_number_id, &request_body(message)).await?;
-        answer["messages"][0]["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| GraphError::Api { http_status: 200, code: 0, message: "answer carries no message id".into() })
+        answer["messages"][0]["id"].as_str().map(str::to_owned).ok_or_else(|| GraphError::Api {
+            http_status: 200,
+            code: 0,
+            message: "answer carries no message id".into(),
+        })
     }
 
     async fn mark_read(&self, phone_number_id: &str, wamid: &str) -> Result<(), GraphError> {

@@ -74,7 +74,9 @@ impl LlmClient {
         let url = format!("{}/chat/completions", endpoint.base_url.trim_end_matches('/'));
         let bearer = format!("Bearer {}", endpoint.api_key);
         let answer = self.post(url, &[("authorization", &bearer)], &body).await?;
-        let text = answer["choices"][0]["message"]["content"].as_str().ok_or_else(|| LlmError::Malformed("no choices[0].message.content".into()))?;
+        let text = answer["choices"][0]["message"]["content"]
+            .as_str()
+            .ok_or_else(|| LlmError::Malformed("no choices[0].message.content".into()))?;
         Ok(ChatReply {
             text: text.to_owned(),
             input_tokens: answer["usage"]["prompt_tokens"].as_u64().unwrap_or(0),
@@ -84,7 +86,8 @@ impl LlmClient {
     }
 
     async fn anthropic(&self, endpoint: &Endpoint, request: &ChatRequest) -> Result<ChatReply, LlmError> {
-        let messages: Vec<Value> = request.turns.iter().map(|turn| json!({"role": role(turn.role), "content": turn.content})).collect();
+        let messages: Vec<Value> =
+            request.turns.iter().map(|turn| json!({"role": role(turn.role), "content": turn.content})).collect();
         let mut body = json!({"model": request.model, "system": request.system, "messages": messages, "max_tokens": request.max_tokens});
         if let Some(t) = request.temperature {
             body["temperature"] = json!(t.min(1.0));

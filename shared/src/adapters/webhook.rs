@@ -26,7 +26,8 @@ pub fn signature_is_valid(app_secret: &str, body: &[u8], header: Option<&str>) -
 
 /// `sha256=<hex>` for a body: what Meta sends, and what the local `say` command signs with.
 pub fn sign(app_secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
@@ -124,19 +125,33 @@ fn content(message: &Value, kind: &str) -> (String, Option<MediaRef>) {
     match kind {
         "text" => (str_at(message, &["text", "body"]).unwrap_or_default().to_owned(), None),
         "interactive" => {
-            let reply = message.get("interactive").map(|i| i.get("button_reply").or_else(|| i.get("list_reply")).unwrap_or(i));
+            let reply =
+                message.get("interactive").map(|i| i.get("button_reply").or_else(|| i.get("list_reply")).unwrap_or(i));
             let title = reply.and_then(|r| str_at(r, &["title"])).unwrap_or("(interactive reply)");
             (title.to_owned(), None)
         }
-        "button" => (str_at(message, &["button", "text"]).or_else(|| str_at(message, &["button", "payload"])).unwrap_or("(button)").to_owned(), None),
+        "button" => (
+            str_at(message, &["button", "text"])
+                .or_else(|| str_at(message, &["button", "payload"]))
+                .unwrap_or("(button)")
+                .to_owned(),
+            None,
+        ),
         "reaction" => {
             let emoji = str_at(message, &["reaction", "emoji"]).unwrap_or("");
             (format!("[reacted {emoji} to a message]"), None)
         }
         "location" => {
             let location = message.get("location").cloned().unwrap_or_default();
-            let place = [str_at(&location, &["name"]), str_at(&location, &["address"])].into_iter().flatten().collect::<Vec<_>>().join(", ");
-            (format!("[location {}, {} {place}]", location["latitude"], location["longitude"]).trim_end().to_owned(), None)
+            let place = [str_at(&location, &["name"]), str_at(&location, &["address"])]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            (
+                format!("[location {}, {} {place}]", location["latitude"], location["longitude"]).trim_end().to_owned(),
+                None,
+            )
         }
         kind if media_kinds.contains(&kind) => {
             let media = message.get(kind).cloned().unwrap_or_default();
@@ -164,7 +179,9 @@ fn status(value: &Value) -> Option<DeliveryStatus> {
 
 fn status_error(value: &Value) -> Option<MessageError> {
     let error = value.get("errors")?.as_array()?.first()?;
-    let message = str_at(error, &["error_data", "details"]).or_else(|| str_at(error, &["message"])).or_else(|| str_at(error, &["title"]));
+    let message = str_at(error, &["error_data", "details"])
+        .or_else(|| str_at(error, &["message"]))
+        .or_else(|| str_at(error, &["title"]));
     Some(MessageError { code: error.get("code")?.as_i64()?, message: message.unwrap_or("no details").to_owned() })
 }
 
@@ -175,7 +192,9 @@ impl Payload {
         for value in self.entry.iter().flat_map(|e| &e.changes).map(|c| &c.value) {
             let phone_number_id = value.metadata.phone_number_id.clone();
             for message in &value.messages {
-                let (Some(from), Some(wamid)) = (str_at(message, &["from"]), str_at(message, &["id"])) else { continue };
+                let (Some(from), Some(wamid)) = (str_at(message, &["from"]), str_at(message, &["id"])) else {
+                    continue;
+                };
                 let kind = str_at(message, &["type"]).unwrap_or("unknown").to_owned();
                 let (text, media) = content(message, &kind);
                 let contact_name = value

@@ -52,6 +52,29 @@ pub struct Conversation {
 }
 
 impl Conversation {
+    /// A new conversation between a business number and a contact, answered by `agent_id`.
+    pub fn start(number: &super::WhatsAppNumber, contact: Contact, agent_id: String, now: OffsetDateTime) -> Self {
+        Self {
+            id: super::ids::new_id("conv"),
+            workspace_id: number.workspace_id.clone(),
+            phone_number_id: number.phone_number_id.clone(),
+            contact,
+            agent_id,
+            session: 1,
+            session_started_at: now,
+            last_inbound_at: None,
+            last_message: None,
+            takeover_until: None,
+            revision: 1,
+            input_tokens: 0,
+            output_tokens: 0,
+            follow_up_due_at: None,
+            follow_ups_sent: 0,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub fn window_closes_at(&self) -> Option<OffsetDateTime> {
         self.last_inbound_at.map(|at| at + CUSTOMER_SERVICE_WINDOW)
     }
@@ -162,7 +185,13 @@ pub struct Message {
 
 impl Message {
     /// A message with only the fields every kind has.
-    pub fn new(conversation_id: &str, direction: Direction, kind: &str, status: DeliveryStatus, now: OffsetDateTime) -> Self {
+    pub fn new(
+        conversation_id: &str,
+        direction: Direction,
+        kind: &str,
+        status: DeliveryStatus,
+        now: OffsetDateTime,
+    ) -> Self {
         Self {
             id: super::ids::new_id("msg"),
             conversation_id: conversation_id.to_owned(),

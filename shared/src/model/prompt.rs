@@ -114,7 +114,12 @@ pub struct Prompt {
 
 impl Prompt {
     /// A new prompt and its version 1.
-    pub fn create(workspace_id: &str, name: String, content: PromptContent, now: OffsetDateTime) -> (Self, PromptVersion) {
+    pub fn create(
+        workspace_id: &str,
+        name: String,
+        content: PromptContent,
+        now: OffsetDateTime,
+    ) -> (Self, PromptVersion) {
         let id = new_id("prm");
         let version = PromptVersion {
             id: new_id("pv"),
@@ -142,7 +147,13 @@ impl Prompt {
     }
 
     /// Makes `content` the working copy and captures it as the next version.
-    pub fn append_version(&self, content: PromptContent, source: VersionSource, label: Option<String>, now: OffsetDateTime) -> (Self, PromptVersion) {
+    pub fn append_version(
+        &self,
+        content: PromptContent,
+        source: VersionSource,
+        label: Option<String>,
+        now: OffsetDateTime,
+    ) -> (Self, PromptVersion) {
         let version = PromptVersion {
             id: new_id("pv"),
             prompt_id: self.id.clone(),

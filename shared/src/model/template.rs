@@ -73,7 +73,9 @@ impl TemplateMessage {
                 .map(|(index, card)| {
                     let mut parts = Vec::new();
                     if let Some(image) = &card.header {
-                        parts.push(json!({"type": "header", "parameters": [{"type": "image", "image": {"link": image}}]}));
+                        parts.push(
+                            json!({"type": "header", "parameters": [{"type": "image", "image": {"link": image}}]}),
+                        );
                     }
                     if !card.body.is_empty() {
                         parts.push(json!({"type": "body", "parameters": text_parameters(&card.body)}));

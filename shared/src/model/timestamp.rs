@@ -8,9 +8,7 @@ const ISO_MILLIS: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 pub fn format(at: OffsetDateTime) -> String {
-    at.to_offset(UtcOffset::UTC)
-        .format(ISO_MILLIS)
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+    at.to_offset(UtcOffset::UTC).format(ISO_MILLIS).unwrap_or_else(|_| at.unix_timestamp().to_string())
 }
 
 pub fn parse(text: &str) -> Option<OffsetDateTime> {
@@ -46,7 +44,9 @@ pub mod iso_option {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
         match Option::<String>::deserialize(d)? {
-            Some(text) => super::parse(&text).map(Some).ok_or_else(|| D::Error::custom(format!("not an ISO 8601 time: {text}"))),
+            Some(text) => {
+                super::parse(&text).map(Some).ok_or_else(|| D::Error::custom(format!("not an ISO 8601 time: {text}")))
+            }
             None => Ok(None),
         }
     }

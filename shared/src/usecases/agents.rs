@@ -5,7 +5,9 @@ use serde::{Deserialize, Deserializer};
 use crate::http::auth::require_write;
 use crate::http::request::required_text;
 use crate::model::ids::new_id;
-use crate::model::{Agent, FollowUpPolicy, ModelSettings, Page, PageRequest, Principal, Provider, TemplateMessage, Tool};
+use crate::model::{
+    Agent, FollowUpPolicy, ModelSettings, Page, PageRequest, Principal, Provider, TemplateMessage, Tool,
+};
 use crate::{App, AppError};
 
 pub const DEFAULT_MAX_TOKENS: u32 = 1024;
@@ -166,7 +168,12 @@ pub async fn list_agents(app: &App, principal: &Principal, page: &PageRequest) -
     Ok(app.store.list_agents(&principal.workspace_id, page).await?)
 }
 
-pub async fn change_agent(app: &App, principal: &Principal, agent_id: &str, change: AgentChange) -> Result<Agent, AppError> {
+pub async fn change_agent(
+    app: &App,
+    principal: &Principal,
+    agent_id: &str,
+    change: AgentChange,
+) -> Result<Agent, AppError> {
     require_write(principal)?;
     let mut agent = get_agent(app, principal, agent_id).await?;
     if let Some(name) = change.name {

@@ -6,9 +6,10 @@ use time::Duration;
 
 use crate::http::auth::require_write;
 use crate::model::conversation::preview;
-use crate::model::ids::new_id;
 use crate::model::phone::{normalize_e164, wa_id};
-use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, Page, PageRequest, Principal, TemplateMessage};
+use crate::model::{
+    Contact, Conversation, DeliveryStatus, Direction, Message, Page, PageRequest, Principal, TemplateMessage,
+};
 use crate::ports::{Outbound, StoreError};
 use crate::usecases::agents::template;
 use crate::usecases::messaging::send_with_retry;
@@ -71,14 +72,19 @@ fn opening_template(message: Option<OpeningMessage>) -> Result<Option<TemplateMe
 
 /// One conversation per (business number, contact): creating it again returns it, switched to
 /// the given agent. A template is sent before anything is stored, so a refused send leaves nothing.
-pub async fn create_conversation(app: &App, principal: &Principal, input: NewConversation) -> Result<Created, AppError> {
+pub async fn create_conversation(
+    app: &App,
+    principal: &Principal,
+    input: NewConversation,
+) -> Result<Created, AppError> {
     require_write(principal)?;
     let (field, raw_to) = match (&input.to_number, &input.phone_number) {
         (Some(to), _) => ("toNumber", to.as_str()),
         (None, Some(to)) => ("phoneNumber", to.as_str()),
         (None, None) => return Err(AppError::invalid("toNumber", "is required: the contact's number in E.164 form")),
     };
-    let to = normalize_e164(raw_to).ok_or_else(|| AppError::invalid(field, "must be a phone number in E.164 form, like +15551234567"))?;
+    let to = normalize_e164(raw_to)
+        .ok_or_else(|| AppError::invalid(field, "must be a phone number in E.164 form, like +15551234567"))?;
     let agent_id = input.agent_id.as_deref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
     let agent = app
         .store
@@ -100,7 +106,8 @@ pub async fn create_conversation(app: &App, principal: &Principal, input: NewCon
 
     for _ in 0..SAVE_ATTEMPTS {
         let now = app.clock.now();
-        let existing = app.store.find_conversation(&principal.workspace_id, &number.phone_number_id, &contact_id).await?;
+        let existing =
+            app.store.find_conversation(&principal.workspace_id, &number.phone_number_id, &contact_id).await?;
         let existed = existing.is_some();
         let mut conversation = match existing.clone() {
             Some(mut conversation) => {
@@ -113,25 +120,10 @@ pub async fn create_conversation(app: &App, principal: &Principal, input: NewCon
                 conversation.updated_at = now;
                 conversation
             }
-            None => Conversation {
-                id: new_id("conv"),
-                workspace_id: principal.workspace_id.clone(),
-                phone_number_id: number.phone_number_id.clone(),
-                contact: Contact { wa_id: contact_id.clone(), phone_number: to.clone(), name: None },
-                agent_id: agent.id.clone(),
-                session: 1,
-                session_started_at: now,
-                last_inbound_at: None,
-                last_message: None,
-                takeover_until: None,
-                revision: 1,
-                input_tokens: 0,
-                output_tokens: 0,
-                follow_up_due_at: None,
-                follow_ups_sent: 0,
-                created_at: now,
-                updated_at: now,
-            },
+            None => {
+                let contact = Contact { wa_id: contact_id.clone(), phone_number: to.clone(), name: None };
+                Conversation::start(&number, contact, agent.id.clone(), now)
+            }
         };
         let messages: Vec<Message> = opening
             .iter()
@@ -155,18 +147,31 @@ pub async fn create_conversation(app: &App, principal: &Principal, input: NewCon
     Err(AppError::Conflict("the conversation is being changed by other requests at this moment; retry".into()))
 }
 
-pub async fn get_conversation(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {
+pub async fn get_conversation(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &str,
+) -> Result<Conversation, AppError> {
     app.store
         .get_conversation(&principal.workspace_id, conversation_id)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("conversation `{conversation_id}`")))
 }
 
-pub async fn list_conversations(app: &App, principal: &Principal, page: &PageRequest) -> Result<Page<Conversation>, AppError> {
+pub async fn list_conversations(
+    app: &App,
+    principal: &Principal,
+    page: &PageRequest,
+) -> Result<Page<Conversation>, AppError> {
     Ok(app.store.list_conversations(&principal.workspace_id, page).await?)
 }
 
-pub async fn list_messages(app: &App, principal: &Principal, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, AppError> {
+pub async fn list_messages(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &str,
+    page: &PageRequest,
+) -> Result<Page<Message>, AppError> {
     let conversation = get_conversation(app, principal, conversation_id).await?;
     Ok(app.store.list_messages(&conversation.id, page).await?)
 }
@@ -179,7 +184,12 @@ pub struct Takeover {
 }
 
 /// A human takes over: the bot sends nothing until the takeover expires or is handed back.
-pub async fn take_over(app: &App, principal: &Principal, conversation_id: &str, input: Takeover) -> Result<Conversation, AppError> {
+pub async fn take_over(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &str,
+    input: Takeover,
+) -> Result<Conversation, AppError> {
     require_write(principal)?;
     let minutes = input.duration_minutes.unwrap_or(DEFAULT_TAKEOVER_MINUTES);
     if !(1..=MAX_TAKEOVER_MINUTES).contains(&minutes) {
@@ -227,7 +237,12 @@ pub const MAX_PROMPT_CHARS: usize = 4000;
 
 /// Wassist's prompt: an operator's instruction, after which the agent writes to the contact.
 /// Only while the conversation is active (its 24-hour window is open).
-pub async fn prompt_agent(app: &App, principal: &Principal, conversation_id: &str, input: OperatorPrompt) -> Result<(), AppError> {
+pub async fn prompt_agent(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &str,
+    input: OperatorPrompt,
+) -> Result<(), AppError> {
     require_write(principal)?;
     let instruction = crate::http::request::required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;
     for _ in 0..SAVE_ATTEMPTS {
@@ -238,7 +253,8 @@ pub async fn prompt_agent(app: &App, principal: &Principal, conversation_id: &st
                 "the conversation is not active: the contact has not written in the last 24 hours, so the agent cannot write freely; open it with a template",
             ));
         }
-        let mut message = Message::new(&conversation.id, Direction::Operator, "instruction", DeliveryStatus::Received, now);
+        let mut message =
+            Message::new(&conversation.id, Direction::Operator, "instruction", DeliveryStatus::Received, now);
         message.text = Some(instruction.clone());
         let mut updated = conversation.clone();
         updated.revision += 1;

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use crate::adapters::webhook::{InboundMessage, StatusUpdate, WebhookEvent};
 use crate::model::conversation::preview;
-use crate::model::ids::new_id;
 use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, WhatsAppNumber};
 use crate::ports::{StoreError, Trigger, TriggerKind};
 use crate::{App, AppError};
@@ -92,27 +91,18 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
     Err(AppError::Internal(format!("conversation for wamid {} kept changing; Meta will redeliver", inbound.wamid)))
 }
 
-fn new_conversation(number: &WhatsAppNumber, inbound: &InboundMessage, now: time::OffsetDateTime) -> Option<Conversation> {
+fn new_conversation(
+    number: &WhatsAppNumber,
+    inbound: &InboundMessage,
+    now: time::OffsetDateTime,
+) -> Option<Conversation> {
     let agent_id = number.default_agent_id.clone()?;
-    Some(Conversation {
-        id: new_id("conv"),
-        workspace_id: number.workspace_id.clone(),
-        phone_number_id: number.phone_number_id.clone(),
-        contact: Contact { wa_id: inbound.from.clone(), phone_number: format!("+{}", inbound.from), name: inbound.contact_name.clone() },
-        agent_id,
-        session: 1,
-        session_started_at: now,
-        last_inbound_at: None,
-        last_message: None,
-        takeover_until: None,
-        revision: 1,
-        input_tokens: 0,
-        output_tokens: 0,
-        follow_up_due_at: None,
-        follow_ups_sent: 0,
-        created_at: now,
-        updated_at: now,
-    })
+    let contact = Contact {
+        wa_id: inbound.from.clone(),
+        phone_number: format!("+{}", inbound.from),
+        name: inbound.contact_name.clone(),
+    };
+    Some(Conversation::start(number, contact, agent_id, now))
 }
 
 async fn enqueue(app: &App, workspace_id: &str, conversation_id: &str, wamid: &str) -> Result<(), AppError> {
@@ -131,7 +121,10 @@ async fn apply_status(app: &App, update: StatusUpdate) -> Result<(), AppError> {
         tracing::debug!(wamid = %update.wamid, "status for a message we did not send (or not yet recorded)");
         return Ok(());
     };
-    let moved = app.store.advance_status(&target.conversation_id, &target.message_id, update.status, update.error.as_ref()).await?;
+    let moved = app
+        .store
+        .advance_status(&target.conversation_id, &target.message_id, update.status, update.error.as_ref())
+        .await?;
     if update.status == DeliveryStatus::Failed {
         tracing::warn!(wamid = %update.wamid, code = ?update.error.as_ref().map(|e| e.code), "WhatsApp reports a failed message");
     }

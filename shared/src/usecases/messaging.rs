@@ -7,7 +7,12 @@ use crate::ports::{GraphError, Outbound, WhatsApp};
 /// Retries only when Meta answered that it could not take the message now (rate limits, 5xx):
 /// then it was certainly not sent. A time-out is not retried here, since the message may have
 /// gone out and a retry would send it twice.
-pub async fn send_with_retry(whatsapp: &dyn WhatsApp, phone_number_id: &str, message: &Outbound, attempts: u32) -> Result<String, GraphError> {
+pub async fn send_with_retry(
+    whatsapp: &dyn WhatsApp,
+    phone_number_id: &str,
+    message: &Outbound,
+    attempts: u32,
+) -> Result<String, GraphError> {
     let mut delay = Duration::from_millis(200);
     let mut attempt = 1;
     loop {

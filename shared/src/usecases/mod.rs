@@ -7,6 +7,6 @@ pub mod follow_ups;
 pub mod inbound;
 pub mod messaging;
 pub mod numbers;
-pub mod reply;
 pub mod prompts;
+pub mod reply;
 pub mod workspaces;

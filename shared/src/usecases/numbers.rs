@@ -23,7 +23,10 @@ pub async fn register_number(app: &App, principal: &Principal, input: NewNumber)
     require_write(principal)?;
     let phone_number_id = input.phone_number_id.trim().to_owned();
     if !valid_phone_number_id(&phone_number_id) {
-        return Err(AppError::invalid("phoneNumberId", "must be Meta's numeric phone number id (WhatsApp Manager → API Setup)"));
+        return Err(AppError::invalid(
+            "phoneNumberId",
+            "must be Meta's numeric phone number id (WhatsApp Manager → API Setup)",
+        ));
     }
     let display_number = normalize_e164(&input.display_number)
         .ok_or_else(|| AppError::invalid("displayNumber", "must be a phone number in E.164 form, like +15551234567"))?;
@@ -42,12 +45,18 @@ pub async fn register_number(app: &App, principal: &Principal, input: NewNumber)
     match app.store.register_number(&number).await {
         Ok(()) => Ok(number),
         // Whether this or another workspace holds it is not ours to tell.
-        Err(StoreError::Conflict(_)) => Err(AppError::Conflict("phoneNumberId: this number is already registered".into())),
+        Err(StoreError::Conflict(_)) => {
+            Err(AppError::Conflict("phoneNumberId: this number is already registered".into()))
+        }
         Err(err) => Err(err.into()),
     }
 }
 
-pub async fn list_numbers(app: &App, principal: &Principal, page: &PageRequest) -> Result<Page<WhatsAppNumber>, AppError> {
+pub async fn list_numbers(
+    app: &App,
+    principal: &Principal,
+    page: &PageRequest,
+) -> Result<Page<WhatsAppNumber>, AppError> {
     Ok(app.store.list_numbers(&principal.workspace_id, page).await?)
 }
 
@@ -77,7 +86,10 @@ pub async fn resolve_sender(app: &App, principal: &Principal, from: Option<&str>
             let mut numbers = numbers.into_iter();
             match (numbers.next(), numbers.next()) {
                 (Some(only), None) => Ok(only),
-                (None, _) => Err(AppError::invalid("fromNumber", "this workspace has no WhatsApp number yet: register one first")),
+                (None, _) => Err(AppError::invalid(
+                    "fromNumber",
+                    "this workspace has no WhatsApp number yet: register one first",
+                )),
                 _ => Err(AppError::invalid("fromNumber", "is required: this workspace has several WhatsApp numbers")),
             }
         }

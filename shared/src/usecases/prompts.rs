@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::http::auth::require_write;
 use crate::http::request::required_text;
-use crate::model::{Page, PageRequest, Principal, Prompt, PromptContent, PromptVersion, Tool, VersionSource};
 use crate::model::prompt::display_version;
+use crate::model::{Page, PageRequest, Principal, Prompt, PromptContent, PromptVersion, Tool, VersionSource};
 use crate::ports::{PromptWrite, StoreError};
 use crate::{App, AppError};
 
@@ -60,11 +60,17 @@ fn metadata(value: Map<String, Value>) -> Result<Map<String, Value>, AppError> {
         None | Some(Value::Null) => {}
         Some(Value::String(kind)) if kind == "main" || kind == "analysis" => {}
         Some(other) => {
-            return Err(AppError::invalid("prompt_metadata.prompt_type", format!("must be `main` or `analysis` (got {other})")))
+            return Err(AppError::invalid(
+                "prompt_metadata.prompt_type",
+                format!("must be `main` or `analysis` (got {other})"),
+            ))
         }
     }
     if Value::Object(value.clone()).to_string().len() > MAX_METADATA_BYTES {
-        return Err(AppError::invalid("prompt_metadata", format!("must be at most {MAX_METADATA_BYTES} bytes of JSON")));
+        return Err(AppError::invalid(
+            "prompt_metadata",
+            format!("must be at most {MAX_METADATA_BYTES} bytes of JSON"),
+        ));
     }
     Ok(value)
 }
@@ -123,7 +129,10 @@ impl PromptEdit {
             content.description = Some(description.trim().to_owned()).filter(|d| !d.is_empty());
             let length = description.chars().count();
             if length > MAX_DESCRIPTION_CHARS {
-                return Err(AppError::invalid("description", format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {length})")));
+                return Err(AppError::invalid(
+                    "description",
+                    format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {length})"),
+                ));
             }
         }
         if let Some(temperature) = self.temperature {
@@ -154,7 +163,11 @@ fn busy() -> AppError {
 }
 
 /// eigi: a new name makes a prompt at version 1; an existing name gets the next version.
-pub async fn create_version_by_name(app: &App, principal: &Principal, input: NewPromptVersion) -> Result<(Prompt, PromptVersion), AppError> {
+pub async fn create_version_by_name(
+    app: &App,
+    principal: &Principal,
+    input: NewPromptVersion,
+) -> Result<(Prompt, PromptVersion), AppError> {
     require_write(principal)?;
     let name = required_text("prompt_name", &input.prompt_name, MAX_NAME_CHARS)?;
     let content_text = text("prompt_content", &input.prompt_content)?;
@@ -164,7 +177,11 @@ pub async fn create_version_by_name(app: &App, principal: &Principal, input: New
         let existing = app.store.find_prompt_by_name(&principal.workspace_id, &name).await?;
         let (prompt, version, expected_revision) = match existing {
             None => {
-                let content = PromptContent { text: content_text.clone(), metadata: metadata.clone().unwrap_or_default(), ..Default::default() };
+                let content = PromptContent {
+                    text: content_text.clone(),
+                    metadata: metadata.clone().unwrap_or_default(),
+                    ..Default::default()
+                };
                 let (prompt, version) = Prompt::create(&principal.workspace_id, name.clone(), content, now);
                 (prompt, version, None)
             }
@@ -196,7 +213,12 @@ pub async fn get_prompt(app: &App, principal: &Principal, prompt_id: &str) -> Re
 }
 
 /// The latest version of the prompt called `name`, or its version `version`.
-pub async fn get_by_name(app: &App, principal: &Principal, name: &str, version: Option<u32>) -> Result<(Prompt, PromptVersion), AppError> {
+pub async fn get_by_name(
+    app: &App,
+    principal: &Principal,
+    name: &str,
+    version: Option<u32>,
+) -> Result<(Prompt, PromptVersion), AppError> {
     let prompt = app
         .store
         .find_prompt_by_name(&principal.workspace_id, name)
@@ -208,12 +230,22 @@ pub async fn get_by_name(app: &App, principal: &Principal, name: &str, version: 
     Ok((prompt, version))
 }
 
-pub async fn list_prompts(app: &App, principal: &Principal, name_contains: Option<&str>, page: &PageRequest) -> Result<Page<Prompt>, AppError> {
+pub async fn list_prompts(
+    app: &App,
+    principal: &Principal,
+    name_contains: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<Prompt>, AppError> {
     Ok(app.store.list_prompts(&principal.workspace_id, name_contains, page).await?)
 }
 
 /// leasing: edits the working copy; returns the version when this edit captured one.
-pub async fn edit_prompt(app: &App, principal: &Principal, prompt_id: &str, edit: PromptEdit) -> Result<(Prompt, Option<PromptVersion>), AppError> {
+pub async fn edit_prompt(
+    app: &App,
+    principal: &Principal,
+    prompt_id: &str,
+    edit: PromptEdit,
+) -> Result<(Prompt, Option<PromptVersion>), AppError> {
     require_write(principal)?;
     let mut current = get_prompt(app, principal, prompt_id).await?;
     // After a lost race the same edit is applied again to a fresh read.
@@ -222,7 +254,9 @@ pub async fn edit_prompt(app: &App, principal: &Principal, prompt_id: &str, edit
         if name != current.name {
             if let Some(holder) = app.store.find_prompt_by_name(&principal.workspace_id, &name).await? {
                 if holder.id != current.id {
-                    return Err(AppError::Conflict(format!("name: another prompt of this workspace is called `{name}`")));
+                    return Err(AppError::Conflict(format!(
+                        "name: another prompt of this workspace is called `{name}`"
+                    )));
                 }
             }
         }
@@ -248,13 +282,23 @@ pub async fn edit_prompt(app: &App, principal: &Principal, prompt_id: &str, edit
     Err(busy())
 }
 
-pub async fn list_versions(app: &App, principal: &Principal, prompt_id: &str, page: &PageRequest) -> Result<(Prompt, Page<PromptVersion>), AppError> {
+pub async fn list_versions(
+    app: &App,
+    principal: &Principal,
+    prompt_id: &str,
+    page: &PageRequest,
+) -> Result<(Prompt, Page<PromptVersion>), AppError> {
     let prompt = get_prompt(app, principal, prompt_id).await?;
     let versions = app.store.list_prompt_versions(&prompt.id, page).await?;
     Ok((prompt, versions))
 }
 
-pub async fn get_version(app: &App, principal: &Principal, prompt_id: &str, number: u32) -> Result<(Prompt, PromptVersion), AppError> {
+pub async fn get_version(
+    app: &App,
+    principal: &Principal,
+    prompt_id: &str,
+    number: u32,
+) -> Result<(Prompt, PromptVersion), AppError> {
     let prompt = get_prompt(app, principal, prompt_id).await?;
     let version = app
         .store
@@ -265,13 +309,23 @@ pub async fn get_version(app: &App, principal: &Principal, prompt_id: &str, numb
 }
 
 /// Makes an old version's content the working copy, as a new version: history only grows.
-pub async fn restore_version(app: &App, principal: &Principal, prompt_id: &str, number: u32) -> Result<(Prompt, PromptVersion), AppError> {
+pub async fn restore_version(
+    app: &App,
+    principal: &Principal,
+    prompt_id: &str,
+    number: u32,
+) -> Result<(Prompt, PromptVersion), AppError> {
     require_write(principal)?;
     for attempt in 0..WRITE_ATTEMPTS {
         let (current, old) = get_version(app, principal, prompt_id, number).await?;
         let label = Some(format!("Restored from {}", display_version(old.version)));
         let (prompt, version) = current.append_version(old.content, VersionSource::Restore, label, app.clock.now());
-        let write = PromptWrite { prompt: &prompt, expected_revision: Some(current.revision), version: Some(&version), previous_name: None };
+        let write = PromptWrite {
+            prompt: &prompt,
+            expected_revision: Some(current.revision),
+            version: Some(&version),
+            previous_name: None,
+        };
         match app.store.save_prompt(write).await {
             Ok(()) => return Ok((prompt, version)),
             Err(StoreError::Conflict(_)) => pause_before_retry(attempt).await,

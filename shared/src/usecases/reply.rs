@@ -6,7 +6,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::model::conversation::preview;
-use crate::model::{Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage};
+use crate::model::{
+    Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage,
+};
 use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, Trigger, TriggerKind};
 use crate::usecases::messaging::send_with_retry;
 use crate::App;
@@ -95,7 +97,12 @@ pub fn split_text(text: &str, max_chars: usize) -> Vec<String> {
     while rest.chars().count() > max_chars {
         let limit = rest.char_indices().nth(max_chars).map(|(i, _)| i).unwrap_or(rest.len());
         let head = &rest[..limit];
-        let cut = head.rfind("\n\n").or_else(|| head.rfind('\n')).or_else(|| head.rfind(' ')).filter(|&i| i > 0).unwrap_or(limit);
+        let cut = head
+            .rfind("\n\n")
+            .or_else(|| head.rfind('\n'))
+            .or_else(|| head.rfind(' '))
+            .filter(|&i| i > 0)
+            .unwrap_or(limit);
         parts.push(rest[..cut].trim_end().to_owned());
         rest = rest[cut..].trim_start();
     }
@@ -157,7 +164,8 @@ async fn complete(app: &App, request: &ChatRequest) -> Result<ChatReply, LlmErro
 pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result<(), RetryLater> {
     let mut reply: Option<ChatReply> = None;
     for _ in 0..SAVE_ATTEMPTS {
-        let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await? else {
+        let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await?
+        else {
             tracing::warn!(conversation = %trigger.conversation_id, "trigger for a conversation that does not exist");
             return Ok(());
         };
@@ -166,7 +174,9 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
         history.reverse();
         history.retain(|m| m.created_at >= conversation.session_started_at || m.direction == Direction::Inbound);
 
-        if let Some(pending) = history.iter().rev().find(|m| is_reply(m) && m.status == DeliveryStatus::Pending).cloned() {
+        if let Some(pending) =
+            history.iter().rev().find(|m| is_reply(m) && m.status == DeliveryStatus::Pending).cloned()
+        {
             return deliver(app, &conversation, pending).await;
         }
         if trigger.kind == TriggerKind::FollowUp {
@@ -176,7 +186,8 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
             }
         }
         let answered_upto = history.iter().rposition(is_reply).map_or(0, |i| i + 1);
-        let unanswered = history[answered_upto..].iter().any(|m| matches!(m.direction, Direction::Inbound | Direction::Operator));
+        let unanswered =
+            history[answered_upto..].iter().any(|m| matches!(m.direction, Direction::Inbound | Direction::Operator));
         if !unanswered {
             tracing::info!(conversation = %conversation.id, trigger = %trigger.id, "nothing left to answer");
             return Ok(());
@@ -186,7 +197,8 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
             return skip(app, &conversation, "a human has taken over this conversation").await;
         }
         if !conversation.is_window_open(now) {
-            return skip(app, &conversation, "outside the 24-hour customer-service window: only templates may be sent").await;
+            return skip(app, &conversation, "outside the 24-hour customer-service window: only templates may be sent")
+                .await;
         }
         let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? else {
             return skip(app, &conversation, "the conversation's agent no longer exists").await;
@@ -208,16 +220,24 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
                 complete(app, &request).await.map_err(RetryLater::Llm)?
             }
         };
-        let mut message = Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Pending, app.clock.now());
+        let mut message =
+            Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Pending, app.clock.now());
         message.text = Some(answer.text.clone());
-        message.usage = Some(TokenUsage { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, model: answer.model.clone() });
+        message.usage = Some(TokenUsage {
+            input_tokens: answer.input_tokens,
+            output_tokens: answer.output_tokens,
+            model: answer.model.clone(),
+        });
         let mut updated = conversation.clone();
         updated.revision += 1;
         updated.last_message = Some(preview(&answer.text));
         updated.input_tokens += answer.input_tokens;
         updated.output_tokens += answer.output_tokens;
         updated.updated_at = message.created_at;
-        updated.follow_up_due_at = agent.follow_up.as_ref().map(|policy| message.created_at + time::Duration::minutes(i64::from(policy.after_minutes)));
+        updated.follow_up_due_at = agent
+            .follow_up
+            .as_ref()
+            .map(|policy| message.created_at + time::Duration::minutes(i64::from(policy.after_minutes)));
         // Conditional on the revision: a takeover while the LLM was thinking makes this fail,
         // and the next round sees it.
         match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
@@ -237,7 +257,13 @@ enum FollowUpOutcome {
 
 /// A follow-up, re-checked at send time: still due, this attempt, the contact has not written,
 /// no takeover. Inside the window the LLM writes it; outside, the agent's template is sent.
-async fn follow_up(app: &App, cache: &AgentCache, trigger: &Trigger, conversation: &Conversation, history: &[Message]) -> Result<FollowUpOutcome, RetryLater> {
+async fn follow_up(
+    app: &App,
+    cache: &AgentCache,
+    trigger: &Trigger,
+    conversation: &Conversation,
+    history: &[Message],
+) -> Result<FollowUpOutcome, RetryLater> {
     let now = app.clock.now();
     let attempt = trigger.attempt.unwrap_or(0);
     let still_due = conversation.follow_up_due_at.is_some() && conversation.follow_ups_sent + 1 == attempt;
@@ -258,7 +284,8 @@ async fn follow_up(app: &App, cache: &AgentCache, trigger: &Trigger, conversatio
     updated.revision += 1;
     updated.updated_at = now;
     updated.follow_ups_sent = attempt;
-    updated.follow_up_due_at = (attempt < policy.max_attempts).then(|| now + time::Duration::minutes(i64::from(policy.after_minutes)));
+    updated.follow_up_due_at =
+        (attempt < policy.max_attempts).then(|| now + time::Duration::minutes(i64::from(policy.after_minutes)));
 
     if conversation.is_window_open(now) {
         let Some(prompt) = cache.system_prompt(app, &agent).await? else {
@@ -284,18 +311,31 @@ async fn follow_up(app: &App, cache: &AgentCache, trigger: &Trigger, conversatio
         let answer = complete(app, &request).await.map_err(RetryLater::Llm)?;
         let mut message = Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Pending, now);
         message.text = Some(answer.text.clone());
-        message.usage = Some(TokenUsage { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, model: answer.model.clone() });
+        message.usage = Some(TokenUsage {
+            input_tokens: answer.input_tokens,
+            output_tokens: answer.output_tokens,
+            model: answer.model.clone(),
+        });
         updated.last_message = Some(preview(&answer.text));
         updated.input_tokens += answer.input_tokens;
         updated.output_tokens += answer.output_tokens;
-        return match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
+        return match app
+            .store
+            .save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message))
+            .await
+        {
             Ok(()) => deliver(app, &updated, message).await.map(|()| FollowUpOutcome::Done),
             Err(StoreError::Conflict(_)) => Ok(FollowUpOutcome::Conflict),
             Err(err) => Err(err.into()),
         };
     }
     let Some(template) = policy.template.clone() else {
-        return stop_follow_ups(app, conversation, "the 24-hour window is closed and the agent has no follow-up template").await;
+        return stop_follow_ups(
+            app,
+            conversation,
+            "the 24-hour window is closed and the agent has no follow-up template",
+        )
+        .await;
     };
     let outbound = Outbound::Template { to: conversation.contact.wa_id.clone(), template: template.clone() };
     let mut message = Message::new(&conversation.id, Direction::Outbound, "template", DeliveryStatus::Sent, now);
@@ -331,7 +371,8 @@ async fn stop_follow_ups(app: &App, conversation: &Conversation, why: &str) -> R
 /// conversation says why.
 async fn skip(app: &App, conversation: &Conversation, why: &str) -> Result<(), RetryLater> {
     tracing::info!(conversation = %conversation.id, reason = why, "no reply sent");
-    let mut marker = Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Skipped, app.clock.now());
+    let mut marker =
+        Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Skipped, app.clock.now());
     marker.error = Some(MessageError { code: 0, message: why.to_owned() });
     let mut updated = conversation.clone();
     updated.revision += 1;
@@ -347,7 +388,11 @@ async fn deliver(app: &App, conversation: &Conversation, mut message: Message) -
     let now = app.clock.now();
     if conversation.is_human_takeover(now) || !conversation.is_window_open(now) {
         message.status = DeliveryStatus::Skipped;
-        let why = if conversation.is_human_takeover(now) { "a human took over before it was sent" } else { "the 24-hour window closed before it was sent" };
+        let why = if conversation.is_human_takeover(now) {
+            "a human took over before it was sent"
+        } else {
+            "the 24-hour window closed before it was sent"
+        };
         message.error = Some(MessageError { code: 0, message: why.to_owned() });
         app.store.record_delivery(&conversation.workspace_id, &message).await?;
         return Ok(());

@@ -96,8 +96,13 @@ fn print(title: &str, counts: &BTreeMap<String, u32>, budget: &str) {
     for (name, count) in counts {
         println!("  {name:<32} {count}");
     }
-    let reads: u32 = counts.iter().filter(|(n, _)| n.ends_with("GetItem") || n.ends_with("Query")).map(|(_, c)| c).sum();
-    let writes: u32 = counts.iter().filter(|(n, _)| n.ends_with("TransactWriteItems") || n.ends_with("PutItem") || n.ends_with("UpdateItem")).map(|(_, c)| c).sum();
+    let reads: u32 =
+        counts.iter().filter(|(n, _)| n.ends_with("GetItem") || n.ends_with("Query")).map(|(_, c)| c).sum();
+    let writes: u32 = counts
+        .iter()
+        .filter(|(n, _)| n.ends_with("TransactWriteItems") || n.ends_with("PutItem") || n.ends_with("UpdateItem"))
+        .map(|(_, c)| c)
+        .sum();
     println!("  = DynamoDB reads {reads}, writes {writes}   budget: {budget}");
 }
 
@@ -109,21 +114,36 @@ async fn main() -> Result<(), String> {
     let counter = Counter::default();
     let aws = stack::local_aws(&format!("http://127.0.0.1:{moto_port}")).await;
     let name = format!("bench-{}", colloquy::model::ids::random_hex(4));
-    let resources = stack::provision(&aws, &Template::load_default().map_err(|e| e.to_string())?, &name).await.map_err(|e| e.to_string())?;
-    let dynamodb = aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&aws).interceptor(counter.clone()).build());
-    let sqs = aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&aws).interceptor(counter.clone()).build());
+    let resources = stack::provision(&aws, &Template::load_default().map_err(|e| e.to_string())?, &name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&aws).interceptor(counter.clone()).build(),
+    );
+    let sqs =
+        aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&aws).interceptor(counter.clone()).build());
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| e.to_string())?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let store = Arc::new(DynamoStore::new(dynamodb, &resources.table_name));
-    let whatsapp: Arc<dyn WhatsApp> = Arc::new(CountingWhatsApp(Arc::new(graph_standin::client(port)?), counter.clone()));
+    let whatsapp: Arc<dyn WhatsApp> =
+        Arc::new(CountingWhatsApp(Arc::new(graph_standin::client(port)?), counter.clone()));
     let llm: Arc<dyn Llm> = Arc::new(CountingLlm(Arc::new(llm_standin::client(port)?), counter.clone()));
-    let app = App::new(store.clone(), Arc::new(SqsTriggerQueue::new(sqs, &resources.queue_url)), Arc::new(SystemClock), whatsapp)
-        .with_llm(llm)
-        .with_webhook_secrets(WebhookSecrets { app_secret: LOCAL_APP_SECRET.into(), verify_token: LOCAL_VERIFY_TOKEN.into() });
+    let app = App::new(
+        store.clone(),
+        Arc::new(SqsTriggerQueue::new(sqs, &resources.queue_url)),
+        Arc::new(SystemClock),
+        whatsapp,
+    )
+    .with_llm(llm)
+    .with_webhook_secrets(WebhookSecrets {
+        app_secret: LOCAL_APP_SECRET.into(),
+        verify_token: LOCAL_VERIFY_TOKEN.into(),
+    });
     tokio::spawn(server::serve(listener, app.clone()));
 
-    let (workspace, issued) = create_workspace(store.as_ref(), "bench", time::OffsetDateTime::now_utc()).await.map_err(|e| e.to_string())?;
+    let (workspace, issued) =
+        create_workspace(store.as_ref(), "bench", time::OffsetDateTime::now_utc()).await.map_err(|e| e.to_string())?;
     dev::ensure_dev_agent(&app, &workspace.id, &issued.key.prefix, "local").await?;
     let source = LocalEventSource::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url, 0).await?;
     let worker = Worker::new(app.clone());
@@ -140,12 +160,23 @@ async fn main() -> Result<(), String> {
     };
 
     println!("AWS requests per unit of work (moto; WhatsApp and LLM stand-ins)\n");
-    for (round, label) in [(1, "first message (cold container: number, agent and prompt not cached)"), (2, "next message (warm container)")] {
+    for (round, label) in [
+        (1, "first message (cold container: number, agent and prompt not cached)"),
+        (2, "next message (warm container)"),
+    ] {
         counter.take();
         let status = webhook(inbound_text(round)).await?;
-        print(&format!("whatsapp-webhook, one inbound text — {label} [HTTP {status}]"), &counter.take(), "1 write + 1 SQS send (number lookups cached)");
+        print(
+            &format!("whatsapp-webhook, one inbound text — {label} [HTTP {status}]"),
+            &counter.take(),
+            "1 write + 1 SQS send (number lookups cached)",
+        );
         source.poll_once(&worker).await?;
-        print(&format!("agent-worker, one reply — {label}"), &counter.take(), "≤2 reads, 1 LLM call, 1 WhatsApp send, ≤2 writes");
+        print(
+            &format!("agent-worker, one reply — {label}"),
+            &counter.take(),
+            "≤2 reads, 1 LLM call, 1 WhatsApp send, ≤2 writes",
+        );
         println!();
     }
     Ok(())

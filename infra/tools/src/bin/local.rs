@@ -10,17 +10,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use agent_worker::Worker;
 use colloquy::adapters::clock::SystemClock;
 use colloquy::adapters::dynamo::DynamoStore;
+use colloquy::adapters::llm::{Endpoint, LlmClient};
 use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::model::api_key::hash_key;
+use colloquy::ports::Llm;
 use colloquy::ports::Store;
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::{App, WebhookSecrets};
 use colloquy_tools::dev::{LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
-use agent_worker::Worker;
-use colloquy::adapters::llm::{Endpoint, LlmClient};
-use colloquy::ports::Llm;
 use colloquy_tools::event_source::LocalEventSource;
 use colloquy_tools::{dev, graph_standin, llm_standin, moto, server, stack, template::Template};
 use tokio::net::TcpListener;
@@ -77,7 +77,10 @@ async fn run() -> Result<(), String> {
         Arc::new(SystemClock),
         Arc::new(graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?),
     )
-    .with_webhook_secrets(WebhookSecrets { app_secret: LOCAL_APP_SECRET.to_owned(), verify_token: LOCAL_VERIFY_TOKEN.to_owned() });
+    .with_webhook_secrets(WebhookSecrets {
+        app_secret: LOCAL_APP_SECRET.to_owned(),
+        verify_token: LOCAL_VERIFY_TOKEN.to_owned(),
+    });
     let (llm, llm_label, model) = llm(port)?;
     let app = app.with_llm(llm);
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
@@ -108,12 +111,17 @@ async fn run() -> Result<(), String> {
         }
     });
 
-    let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|err| format!("cannot listen on port {port}: {err}"))?;
+    let listener =
+        TcpListener::bind(("127.0.0.1", port)).await.map_err(|err| format!("cannot listen on port {port}: {err}"))?;
     println!();
     println!("Colloquy is running on http://127.0.0.1:{port}");
     println!("  table {}   queue {}", resources.table_name, resources.queue_url);
     println!("  dev admin key: {key}  (also in {})", state_dir.join("dev-api-key").display());
-    println!("  dev WhatsApp number {} ({}) answers with the agent \"Local assistant\"", dev::DEV_DISPLAY_NUMBER, dev::DEV_PHONE_NUMBER_ID);
+    println!(
+        "  dev WhatsApp number {} ({}) answers with the agent \"Local assistant\"",
+        dev::DEV_DISPLAY_NUMBER,
+        dev::DEV_PHONE_NUMBER_ID
+    );
     println!("  WhatsApp sends go to the local stand-in at http://127.0.0.1:{port}/graph and are printed here");
     println!("  LLM: {llm_label}");
     println!("  follow-up scheduler runs every {follow_up_every} s (FOLLOW_UP_INTERVAL_SECONDS)");
@@ -169,6 +177,7 @@ async fn dev_key(store: &dyn Store, state_dir: &Path) -> Result<(String, String,
         .await
         .map_err(|err| format!("cannot create the dev workspace: {err}"))?;
     std::fs::create_dir_all(state_dir).map_err(|err| format!("cannot create {}: {err}", state_dir.display()))?;
-    std::fs::write(&path, format!("{}\n", issued.plaintext)).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    std::fs::write(&path, format!("{}\n", issued.plaintext))
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
     Ok((issued.plaintext, issued.key.workspace_id, issued.key.prefix))
 }

@@ -19,7 +19,8 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    let from = std::env::var("FROM").map(|f| f.trim_start_matches('+').to_owned()).unwrap_or_else(|_| DEV_CONTACT.to_owned());
+    let from =
+        std::env::var("FROM").map(|f| f.trim_start_matches('+').to_owned()).unwrap_or_else(|_| DEV_CONTACT.to_owned());
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let payload = json!({
         "object": "whatsapp_business_account",

@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
-use super::{keys, to_item, DynamoStore, Listing, Record};
 use super::unavailable;
+use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::{Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
 use crate::ports::{ConversationStore, DueFollowUp, OutboundRef, StoreError};
 
@@ -33,8 +33,13 @@ fn lower_statuses(status: DeliveryStatus) -> Vec<&'static str> {
 }
 
 impl DynamoStore {
-    fn conversation_items(&self, conversation: &Conversation, expected_revision: Option<u64>) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
-        let mut item = to_item(&Record::new(keys::conversation(&conversation.workspace_id, &conversation.id), conversation))?;
+    fn conversation_items(
+        &self,
+        conversation: &Conversation,
+        expected_revision: Option<u64>,
+    ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
+        let mut item =
+            to_item(&Record::new(keys::conversation(&conversation.workspace_id, &conversation.id), conversation))?;
         if let Some(due) = conversation.follow_up_due_at {
             let shard = keys::follow_up_shard(&conversation.id);
             let sort = keys::follow_up_sort(&crate::model::timestamp::format(due), conversation.follow_ups_sent + 1);
@@ -45,12 +50,19 @@ impl DynamoStore {
         match expected_revision {
             None => {
                 items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
-                let claim = ConversationClaim { workspace_id: conversation.workspace_id.clone(), conversation_id: conversation.id.clone() };
+                let claim = ConversationClaim {
+                    workspace_id: conversation.workspace_id.clone(),
+                    conversation_id: conversation.id.clone(),
+                };
                 let claim_key = keys::conversation_key(&conversation.phone_number_id, &conversation.contact.wa_id);
                 items.push(self.put(to_item(&Record::new(claim_key, claim))?, "attribute_not_exists(PK)", &[])?);
             }
             Some(revision) => {
-                items.push(self.put(item, "revision = :revision", &[(":revision", AttributeValue::N(revision.to_string()))])?);
+                items.push(self.put(
+                    item,
+                    "revision = :revision",
+                    &[(":revision", AttributeValue::N(revision.to_string()))],
+                )?);
             }
         }
         Ok(items)
@@ -67,12 +79,21 @@ struct ConversationClaim {
 
 #[async_trait]
 impl ConversationStore for DynamoStore {
-    async fn get_conversation(&self, workspace_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {
+    async fn get_conversation(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
         let record: Option<Record<Conversation>> = self.get(keys::conversation(workspace_id, conversation_id)).await?;
         Ok(record.map(|record| record.data))
     }
 
-    async fn find_conversation(&self, workspace_id: &str, phone_number_id: &str, wa_id: &str) -> Result<Option<Conversation>, StoreError> {
+    async fn find_conversation(
+        &self,
+        workspace_id: &str,
+        phone_number_id: &str,
+        wa_id: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
         let claim: Option<Record<ConversationClaim>> = self.get(keys::conversation_key(phone_number_id, wa_id)).await?;
         match claim {
             Some(claim) if claim.data.workspace_id == workspace_id => {
@@ -82,7 +103,12 @@ impl ConversationStore for DynamoStore {
         }
     }
 
-    async fn save_conversation(&self, conversation: &Conversation, expected_revision: Option<u64>, messages: &[Message]) -> Result<(), StoreError> {
+    async fn save_conversation(
+        &self,
+        conversation: &Conversation,
+        expected_revision: Option<u64>,
+        messages: &[Message],
+    ) -> Result<(), StoreError> {
         let mut items = self.conversation_items(conversation, expected_revision)?;
         for message in messages {
             let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
@@ -91,11 +117,21 @@ impl ConversationStore for DynamoStore {
         self.transact(items, "conversation").await
     }
 
-    async fn save_inbound(&self, conversation: &Conversation, expected_revision: Option<u64>, message: &Message) -> Result<(), StoreError> {
+    async fn save_inbound(
+        &self,
+        conversation: &Conversation,
+        expected_revision: Option<u64>,
+        message: &Message,
+    ) -> Result<(), StoreError> {
         let mut items = self.conversation_items(conversation, expected_revision)?;
-        let wamid = message.wamid.as_deref().ok_or_else(|| StoreError::Corrupt("inbound message without a wamid".into()))?;
+        let wamid =
+            message.wamid.as_deref().ok_or_else(|| StoreError::Corrupt("inbound message without a wamid".into()))?;
         let claim = InboundClaim { conversation_id: conversation.id.clone(), message_id: message.id.clone() };
-        items.push(self.put(to_item(&Record::new(keys::inbound_wamid(wamid), claim))?, "attribute_not_exists(PK)", &[])?);
+        items.push(self.put(
+            to_item(&Record::new(keys::inbound_wamid(wamid), claim))?,
+            "attribute_not_exists(PK)",
+            &[],
+        )?);
         let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
         items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
         self.transact(items, "inbound message").await
@@ -107,11 +143,19 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError> {
-        let mut items = vec![self.put(to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?, "attribute_exists(PK)", &[])?];
+        let mut items = vec![self.put(
+            to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?,
+            "attribute_exists(PK)",
+            &[],
+        )?];
         let mut wamids: Vec<&String> = message.sent_parts.iter().collect();
         wamids.dedup();
         for wamid in wamids {
-            let pointer = OutboundRef { workspace_id: workspace_id.to_owned(), conversation_id: message.conversation_id.clone(), message_id: message.id.clone() };
+            let pointer = OutboundRef {
+                workspace_id: workspace_id.to_owned(),
+                conversation_id: message.conversation_id.clone(),
+                message_id: message.id.clone(),
+            };
             // Rewritten on a resumed delivery: the pointer is the same either way.
             items.push(self.put_unconditional(to_item(&Record::new(keys::outbound_wamid(wamid), pointer))?)?);
         }
@@ -123,7 +167,13 @@ impl ConversationStore for DynamoStore {
         Ok(pointer.map(|record| record.data))
     }
 
-    async fn advance_status(&self, conversation_id: &str, message_id: &str, status: DeliveryStatus, error: Option<&MessageError>) -> Result<bool, StoreError> {
+    async fn advance_status(
+        &self,
+        conversation_id: &str,
+        message_id: &str,
+        status: DeliveryStatus,
+        error: Option<&MessageError>,
+    ) -> Result<bool, StoreError> {
         let lower = lower_statuses(status);
         if lower.is_empty() {
             return Ok(false);
@@ -136,14 +186,22 @@ impl ConversationStore for DynamoStore {
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(pk))
             .key(keys::SK, AttributeValue::S(sk))
-            .update_expression(if error.is_some() { "SET #status = :status, #error = :error" } else { "SET #status = :status" })
+            .update_expression(if error.is_some() {
+                "SET #status = :status, #error = :error"
+            } else {
+                "SET #status = :status"
+            })
             .condition_expression(format!("attribute_exists(PK) AND #status IN ({})", placeholders.join(", ")))
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":status", serde_dynamo::to_attribute_value(status).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+            .expression_attribute_values(
+                ":status",
+                serde_dynamo::to_attribute_value(status).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            );
         if let Some(error) = error {
-            request = request
-                .expression_attribute_names("#error", "error")
-                .expression_attribute_values(":error", serde_dynamo::to_attribute_value(error).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+            request = request.expression_attribute_names("#error", "error").expression_attribute_values(
+                ":error",
+                serde_dynamo::to_attribute_value(error).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            );
         }
         for (placeholder, value) in placeholders.iter().zip(lower) {
             request = request.expression_attribute_values(placeholder, AttributeValue::S(value.to_owned()));
@@ -155,12 +213,21 @@ impl ConversationStore for DynamoStore {
         }
     }
 
-    async fn list_conversations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Conversation>, StoreError> {
+    async fn list_conversations(
+        &self,
+        workspace_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Conversation>, StoreError> {
         let listing = Listing { newest_first: true, contains: None };
         self.query_page(keys::workspace_pk(workspace_id), keys::CONVERSATION, page, listing).await
     }
 
-    async fn due_follow_ups(&self, shard: u32, now: time::OffsetDateTime, limit: u32) -> Result<Vec<DueFollowUp>, StoreError> {
+    async fn due_follow_ups(
+        &self,
+        shard: u32,
+        now: time::OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<DueFollowUp>, StoreError> {
         let upto = format!("{}#~", crate::model::timestamp::format(now));
         let output = self
             .client
@@ -180,11 +247,24 @@ impl ConversationStore for DynamoStore {
         };
         let mut due = Vec::new();
         for item in output.items.unwrap_or_default() {
-            let (Some(pk), Some(sk), Some(sort)) = (text(&item, keys::PK), text(&item, keys::SK), text(&item, keys::GSI1SK)) else { continue };
-            let (Some(workspace_id), Some(conversation_id)) = (pk.strip_prefix("WS#"), sk.strip_prefix(keys::CONVERSATION)) else { continue };
+            let (Some(pk), Some(sk), Some(sort)) =
+                (text(&item, keys::PK), text(&item, keys::SK), text(&item, keys::GSI1SK))
+            else {
+                continue;
+            };
+            let (Some(workspace_id), Some(conversation_id)) =
+                (pk.strip_prefix("WS#"), sk.strip_prefix(keys::CONVERSATION))
+            else {
+                continue;
+            };
             let Some((at, attempt)) = sort.rsplit_once('#') else { continue };
             let (Some(due_at), Ok(attempt)) = (crate::model::timestamp::parse(at), attempt.parse()) else { continue };
-            due.push(DueFollowUp { workspace_id: workspace_id.to_owned(), conversation_id: conversation_id.to_owned(), due_at, attempt });
+            due.push(DueFollowUp {
+                workspace_id: workspace_id.to_owned(),
+                conversation_id: conversation_id.to_owned(),
+                due_at,
+                attempt,
+            });
         }
         Ok(due)
     }

@@ -1,11 +1,11 @@
 //! The store on one DynamoDB table. Every access is a GetItem, a Query on one partition or a
 //! (conditional, often transactional) write; never a Scan. Key layout lives in `keys`.
 
+mod agents;
 mod api_keys;
+mod conversations;
 mod cursor;
 pub mod keys;
-mod agents;
-mod conversations;
 mod numbers;
 mod prompts;
 mod workspaces;
@@ -48,7 +48,8 @@ impl DynamoStore {
 
     /// Puts every item only if none exists yet, all or nothing.
     async fn put_all_new(&self, items: Vec<Item>, what: &str) -> Result<(), StoreError> {
-        let puts = items.into_iter().map(|item| self.put(item, "attribute_not_exists(PK)", &[])).collect::<Result<_, _>>()?;
+        let puts =
+            items.into_iter().map(|item| self.put(item, "attribute_not_exists(PK)", &[])).collect::<Result<_, _>>()?;
         self.transact(puts, what).await
     }
 }
@@ -62,7 +63,12 @@ fn build_error(err: impl std::fmt::Display) -> StoreError {
 
 impl DynamoStore {
     /// A conditional put, as one item of a transaction.
-    pub(crate) fn put(&self, item: Item, condition: &str, values: &[(&str, AttributeValue)]) -> Result<TransactWriteItem, StoreError> {
+    pub(crate) fn put(
+        &self,
+        item: Item,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
         for (name, value) in values {
             put = put.expression_attribute_values(*name, value.clone());
@@ -77,7 +83,11 @@ impl DynamoStore {
     }
 
     /// A (conditional) delete, as one item of a transaction.
-    pub(crate) fn delete_item(&self, (pk, sk): (String, String), condition: Option<Condition<'_>>) -> Result<TransactWriteItem, StoreError> {
+    pub(crate) fn delete_item(
+        &self,
+        (pk, sk): (String, String),
+        condition: Option<Condition<'_>>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut delete = Delete::builder()
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(pk))
@@ -125,10 +135,8 @@ where
 {
     if let SdkError::ServiceError(service) = &err {
         if let TransactWriteItemsError::TransactionCanceledException(cancelled) = service.err() {
-            let lost_condition = cancelled
-                .cancellation_reasons()
-                .iter()
-                .any(|reason| reason.code() == Some("ConditionalCheckFailed"));
+            let lost_condition =
+                cancelled.cancellation_reasons().iter().any(|reason| reason.code() == Some("ConditionalCheckFailed"));
             if lost_condition {
                 return StoreError::Conflict(format!("{what} already exists or changed"));
             }

@@ -28,7 +28,9 @@ impl PromptStore for DynamoStore {
         let record = to_item(&Record::new(keys::prompt(&prompt.workspace_id, &prompt.id), prompt))?;
         items.push(match write.expected_revision {
             None => self.put(record, "attribute_not_exists(PK)", &[])?,
-            Some(revision) => self.put(record, "revision = :revision", &[(":revision", AttributeValue::N(revision.to_string()))])?,
+            Some(revision) => {
+                self.put(record, "revision = :revision", &[(":revision", AttributeValue::N(revision.to_string()))])?
+            }
         });
         let name_changed = write.previous_name.is_some_and(|previous| previous != prompt.name);
         if write.expected_revision.is_none() || name_changed {
@@ -59,7 +61,12 @@ impl PromptStore for DynamoStore {
         }
     }
 
-    async fn list_prompts(&self, workspace_id: &str, name_contains: Option<&str>, page: &PageRequest) -> Result<Page<Prompt>, StoreError> {
+    async fn list_prompts(
+        &self,
+        workspace_id: &str,
+        name_contains: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<Prompt>, StoreError> {
         let listing = Listing { newest_first: false, contains: name_contains.map(|needle| ("name", needle)) };
         self.query_page(keys::workspace_pk(workspace_id), keys::PROMPT, page, listing).await
     }
@@ -69,7 +76,11 @@ impl PromptStore for DynamoStore {
         Ok(record.map(|record| record.data))
     }
 
-    async fn list_prompt_versions(&self, prompt_id: &str, page: &PageRequest) -> Result<Page<PromptVersion>, StoreError> {
+    async fn list_prompt_versions(
+        &self,
+        prompt_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<PromptVersion>, StoreError> {
         let listing = Listing { newest_first: true, contains: None };
         self.query_page(keys::prompt_versions_pk(prompt_id), keys::PROMPT_VERSION, page, listing).await
     }

@@ -7,7 +7,12 @@ use crate::ports::{StoreError, WorkspaceStore};
 
 #[async_trait]
 impl WorkspaceStore for DynamoStore {
-    async fn create_workspace(&self, workspace: &Workspace, first_key: &ApiKey, key_hash: &str) -> Result<(), StoreError> {
+    async fn create_workspace(
+        &self,
+        workspace: &Workspace,
+        first_key: &ApiKey,
+        key_hash: &str,
+    ) -> Result<(), StoreError> {
         let mut items = vec![to_item(&Record::new(keys::workspace(&workspace.id), workspace))?];
         items.extend(key_items(first_key, key_hash)?);
         self.put_all_new(items, "workspace").await

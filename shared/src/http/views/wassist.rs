@@ -4,7 +4,10 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::model::timestamp;
-use crate::model::{Agent, Conversation, DeliveryStatus, Direction, FollowUpPolicy, Message, MessageError, ModelSettings, Tool, WhatsAppNumber};
+use crate::model::{
+    Agent, Conversation, DeliveryStatus, Direction, FollowUpPolicy, Message, MessageError, ModelSettings, Tool,
+    WhatsAppNumber,
+};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
