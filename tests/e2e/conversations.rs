@@ -202,7 +202,11 @@ async fn bad_input_is_400_naming_the_field() {
     let w = world().await;
     let stranger = w.stack.workspace("Stranger").await;
     let their_agent = agent_for(&w.stack, &stranger.plaintext).await;
+    let their_number = json!({"phoneNumberId": "777000777", "displayNumber": "+17770007777"});
+    assert_eq!(crate::numbers::register(&w.stack, &stranger.plaintext, their_number).await.status, 201);
     let cases = [
+        (json!({"toNumber": "+4915112345678", "fromNumber": "777000777"}), "fromNumber"),
+        (json!({"toNumber": "+4915112345678", "fromNumber": "+17770007777"}), "fromNumber"),
         (json!({"toNumber": "12"}), "toNumber"),
         (json!({"phoneNumber": "call me"}), "phoneNumber"),
         (json!({}), "toNumber"),

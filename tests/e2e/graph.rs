@@ -60,3 +60,70 @@ async fn a_slow_graph_is_a_time_out() {
 
     assert_eq!(err, Err(GraphError::Timeout));
 }
+
+mod llm {
+    use std::time::Duration;
+
+    use colloquy::adapters::llm::{Endpoint, LlmClient};
+    use colloquy::model::Provider;
+    use colloquy::ports::{ChatRequest, ChatRole, ChatTurn, Llm, LlmError};
+    use serde_json::json;
+    use wiremock::matchers::{body_json, header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn request(provider: Provider) -> ChatRequest {
+        ChatRequest {
+            provider,
+            model: "claude-sonnet-4-5".into(),
+            system: "Be brief.".into(),
+            turns: vec![ChatTurn { role: ChatRole::User, content: "Hi".into() }],
+            temperature: Some(0.3),
+            max_tokens: 256,
+        }
+    }
+
+    #[tokio::test]
+    async fn anthropic_messages_are_asked_and_read_with_their_usage() {
+        let server = MockServer::start().await;
+        let expected = json!({"model": "claude-sonnet-4-5", "system": "Be brief.", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 256, "temperature": 0.3});
+        Mock::given(method("POST"))
+            .and(path("/v1/messages"))
+            .and(header("x-api-key", "sk-ant-test"))
+            .and(header("anthropic-version", "2023-06-01"))
+            .and(body_json(&expected))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+                "content": [{"type": "text", "text": "Hello!"}],
+                "usage": {"input_tokens": 12, "output_tokens": 3}
+            })))
+            .mount(&server)
+            .await;
+        let anthropic = Endpoint { base_url: server.uri(), api_key: "sk-ant-test".into() };
+        let client = LlmClient::new(None, Some(anthropic), Duration::from_secs(2)).expect("client");
+
+        let reply = client.complete(&request(Provider::Anthropic)).await.expect("reply");
+
+        assert_eq!((reply.text.as_str(), reply.input_tokens, reply.output_tokens), ("Hello!", 12, 3));
+        assert_eq!(client.complete(&request(Provider::Openai)).await, Err(LlmError::NotConfigured(Provider::Openai)));
+    }
+
+    #[tokio::test]
+    async fn llm_errors_say_whether_a_retry_can_help() {
+        for (status, retryable) in [(429, true), (500, true), (503, true), (400, false), (401, false)] {
+            let server = MockServer::start().await;
+            Mock::given(method("POST")).respond_with(ResponseTemplate::new(status)).mount(&server).await;
+            let openai = Endpoint { base_url: server.uri(), api_key: "k".into() };
+            let client = LlmClient::new(Some(openai), None, Duration::from_secs(2)).expect("client");
+            let err = client.complete(&request(Provider::Openai)).await.expect_err("refused");
+            assert_eq!(err.is_retryable(), retryable, "{status}: {err}");
+        }
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+            .mount(&server)
+            .await;
+        let openai = Endpoint { base_url: server.uri(), api_key: "k".into() };
+        let client = LlmClient::new(Some(openai), None, Duration::from_millis(500)).expect("client");
+        assert_eq!(client.complete(&request(Provider::Openai)).await, Err(LlmError::Timeout));
+    }
+}
