@@ -102,6 +102,7 @@ FIXTURES.update({
                      "template": {"name": "tour_reminder", "language": "en_US", "variables": {"body": ["Maple Court"]}}},
         "tools": [{"name": "book_tour"}],
     })),
+    "get-usage": event("GET", "/api/v1/usage/", "/api/v1/usage/", query="from=2026-11-01&to=2026-11-22&groupBy=agent"),
     "list-agents": event("GET", "/api/v1/agents/", "/api/v1/agents/"),
     "get-agent": event("GET", "/api/v1/agents/{id}/", f"/api/v1/agents/{AGENT_ID}/", params={"id": AGENT_ID}),
     "update-agent": event("PATCH", "/api/v1/agents/{id}/", f"/api/v1/agents/{AGENT_ID}/", params={"id": AGENT_ID},

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::model::usage::{UsageDelta, UsageRow};
 use crate::model::{
     Agent, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion,
     TemplateMessage, WhatsAppNumber, Workspace,
@@ -192,6 +193,23 @@ pub trait ConversationStore: Send + Sync {
         workspace_id: &str,
         page: &PageRequest,
     ) -> Result<Page<Conversation>, StoreError>;
+    /// A stored reply with its token usage added, atomically, to the day's counters of the
+    /// workspace and of the agent, in the same write as the conversation and the message.
+    async fn save_reply(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        message: &Message,
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError>;
+    /// Daily counters from `from` to `to` (inclusive, `yyyy-mm-dd`); per agent when `by_agent`.
+    async fn usage(
+        &self,
+        workspace_id: &str,
+        from: &str,
+        to: &str,
+        by_agent: bool,
+    ) -> Result<Vec<UsageRow>, StoreError>;
     /// Conversations of one shard of the follow-up index whose follow-up is due by `now`.
     async fn due_follow_ups(&self, shard: u32, now: OffsetDateTime, limit: u32)
         -> Result<Vec<DueFollowUp>, StoreError>;

@@ -12,5 +12,6 @@ mod numbers;
 mod prompt_limits;
 mod prompts;
 mod queue;
+mod usage;
 mod webhook;
 mod workspace;

@@ -10,6 +10,7 @@ pub mod phone;
 pub mod prompt;
 pub mod template;
 pub mod timestamp;
+pub mod usage;
 pub mod workspace;
 
 pub use agent::{Agent, FollowUpPolicy, ModelSettings, Provider};

@@ -9,4 +9,5 @@ pub mod messaging;
 pub mod numbers;
 pub mod prompts;
 pub mod reply;
+pub mod usage;
 pub mod workspaces;

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::model::conversation::preview;
+use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::{
     Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage,
 };
@@ -240,13 +241,23 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
             .map(|policy| message.created_at + time::Duration::minutes(i64::from(policy.after_minutes)));
         // Conditional on the revision: a takeover while the LLM was thinking makes this fail,
         // and the next round sees it.
-        match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
+        let usage = usage_of(&conversation, &agent.id, &answer, message.created_at);
+        match app.store.save_reply(&updated, conversation.revision, &message, &usage).await {
             Ok(()) => return deliver(app, &updated, message).await,
             Err(StoreError::Conflict(_)) => reply = Some(answer),
             Err(err) => return Err(err.into()),
         }
     }
     Err(RetryLater::Busy(format!("conversation {} kept changing", trigger.conversation_id)))
+}
+
+fn usage_of(conversation: &Conversation, agent_id: &str, answer: &ChatReply, at: time::OffsetDateTime) -> UsageDelta {
+    UsageDelta {
+        workspace_id: conversation.workspace_id.clone(),
+        agent_id: agent_id.to_owned(),
+        day: day_of(at),
+        tokens: Tokens { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, calls: 1 },
+    }
 }
 
 enum FollowUpOutcome {
@@ -319,11 +330,8 @@ async fn follow_up(
         updated.last_message = Some(preview(&answer.text));
         updated.input_tokens += answer.input_tokens;
         updated.output_tokens += answer.output_tokens;
-        return match app
-            .store
-            .save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message))
-            .await
-        {
+        let usage = usage_of(conversation, &agent.id, &answer, now);
+        return match app.store.save_reply(&updated, conversation.revision, &message, &usage).await {
             Ok(()) => deliver(app, &updated, message).await.map(|()| FollowUpOutcome::Done),
             Err(StoreError::Conflict(_)) => Ok(FollowUpOutcome::Conflict),
             Err(err) => Err(err.into()),

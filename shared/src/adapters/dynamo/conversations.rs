@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::unavailable;
 use super::{keys, to_item, DynamoStore, Listing, Record};
+use crate::model::usage::{Tokens, UsageDelta, UsageRow};
 use crate::model::{Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
 use crate::ports::{ConversationStore, DueFollowUp, OutboundRef, StoreError};
 
@@ -32,7 +33,46 @@ fn lower_statuses(status: DeliveryStatus) -> Vec<&'static str> {
         .collect()
 }
 
+/// A day's counters as stored: kept by `ADD`, so concurrent replies add up exactly.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UsageCounters {
+    day: String,
+    #[serde(default)]
+    agent_id: Option<String>,
+    #[serde(flatten)]
+    tokens: Tokens,
+}
+
 impl DynamoStore {
+    fn add_tokens(
+        &self,
+        (pk, sk): (String, String),
+        usage: &UsageDelta,
+        agent_id: Option<&str>,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+        let number = |n: u64| AttributeValue::N(n.to_string());
+        let mut update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression(if agent_id.is_some() {
+                "ADD inputTokens :input, outputTokens :output, calls :calls SET #day = :day, agentId = :agent"
+            } else {
+                "ADD inputTokens :input, outputTokens :output, calls :calls SET #day = :day"
+            })
+            .expression_attribute_names("#day", "day")
+            .expression_attribute_values(":input", number(usage.tokens.input_tokens))
+            .expression_attribute_values(":output", number(usage.tokens.output_tokens))
+            .expression_attribute_values(":calls", number(usage.tokens.calls))
+            .expression_attribute_values(":day", AttributeValue::S(usage.day.clone()));
+        if let Some(agent) = agent_id {
+            update = update.expression_attribute_values(":agent", AttributeValue::S(agent.to_owned()));
+        }
+        let update = update.build().map_err(|err| StoreError::Unavailable(err.to_string()))?;
+        Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build())
+    }
+
     fn conversation_items(
         &self,
         conversation: &Conversation,
@@ -220,6 +260,49 @@ impl ConversationStore for DynamoStore {
     ) -> Result<Page<Conversation>, StoreError> {
         let listing = Listing { newest_first: true, contains: None };
         self.query_page(keys::workspace_pk(workspace_id), keys::CONVERSATION, page, listing).await
+    }
+
+    async fn save_reply(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        message: &Message,
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError> {
+        let mut items = self.conversation_items(conversation, Some(expected_revision))?;
+        let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
+        items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+        items.push(self.add_tokens(keys::usage_day(&usage.workspace_id, &usage.day), usage, None)?);
+        let agent_key = keys::usage_agent(&usage.workspace_id, &usage.day, &usage.agent_id);
+        items.push(self.add_tokens(agent_key, usage, Some(&usage.agent_id))?);
+        self.transact(items, "reply").await
+    }
+
+    async fn usage(
+        &self,
+        workspace_id: &str,
+        from: &str,
+        to: &str,
+        by_agent: bool,
+    ) -> Result<Vec<UsageRow>, StoreError> {
+        let prefix = if by_agent { keys::USAGE_AGENT } else { keys::USAGE_DAY };
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::workspace_pk(workspace_id)))
+            .expression_attribute_values(":from", AttributeValue::S(format!("{prefix}{from}")))
+            .expression_attribute_values(":to", AttributeValue::S(format!("{prefix}{to}~")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let mut rows = Vec::new();
+        for item in output.items.unwrap_or_default() {
+            let counters: UsageCounters = crate::adapters::dynamo::from_item(item)?;
+            rows.push(UsageRow { day: counters.day, agent_id: counters.agent_id, tokens: counters.tokens });
+        }
+        Ok(rows)
     }
 
     async fn due_follow_ups(

@@ -113,3 +113,16 @@ pub fn follow_up_partition(shard: u32) -> String {
 pub fn follow_up_sort(due_iso: &str, attempt: u32) -> String {
     format!("{due_iso}#{attempt}")
 }
+
+pub const USAGE_DAY: &str = "USAGE#";
+pub const USAGE_AGENT: &str = "USAGEAGENT#";
+
+/// A workspace's counters for a day.
+pub fn usage_day(workspace_id: &str, day: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{USAGE_DAY}{day}"))
+}
+
+/// An agent's counters for a day; day first, so that a date range is one key range.
+pub fn usage_agent(workspace_id: &str, day: &str, agent_id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{USAGE_AGENT}{day}#{agent_id}"))
+}

@@ -1,0 +1,50 @@
+//! Token usage: counted per workspace and day, and per agent and day.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tokens {
+    #[serde(default)]
+    pub input_tokens: u64,
+    #[serde(default)]
+    pub output_tokens: u64,
+    /// LLM calls.
+    #[serde(default)]
+    pub calls: u64,
+}
+
+impl Tokens {
+    pub fn add(&mut self, other: Tokens) {
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.calls += other.calls;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.input_tokens + self.output_tokens
+    }
+}
+
+/// One LLM call's tokens, to add to the day's counters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageDelta {
+    pub workspace_id: String,
+    pub agent_id: String,
+    /// `yyyy-mm-dd` (UTC)
+    pub day: String,
+    pub tokens: Tokens,
+}
+
+/// A day's counters, for the workspace or for one agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageRow {
+    pub day: String,
+    pub agent_id: Option<String>,
+    pub tokens: Tokens,
+}
+
+pub fn day_of(at: time::OffsetDateTime) -> String {
+    let date = at.to_offset(time::UtcOffset::UTC).date();
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}

@@ -1,0 +1,58 @@
+//! Token usage: every reply's tokens land in the day's counters, exactly, however many replies
+//! are written at once.
+
+use std::sync::Arc;
+
+use colloquy_tests::{call, meta_payload, ApiCall};
+use serde_json::json;
+
+use crate::agent_loop::agent_loop;
+
+#[tokio::test]
+async fn counters_add_up_exactly_under_concurrent_replies() {
+    let l = Arc::new(agent_loop().await);
+    l.mount_ok("counted").await;
+    let contacts = 12;
+    for n in 0..contacts {
+        let body = meta_payload("text")
+            .replace("4915112345678", &format!("49151123456{n:02}"))
+            .replace("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0", &format!("wamid.USAGE{n}"));
+        assert_eq!(l.inbox.deliver(&body).await.status, 200);
+    }
+
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let l = l.clone();
+            tokio::spawn(async move { l.source.drain(&l.worker, 20).await.expect("worker") })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.expect("worker task");
+    }
+
+    assert_eq!(l.llm_calls().await.len(), contacts);
+    let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", "2000-01-01").query("to", "2099-12-31");
+    let too_wide = call(get_usage::handle, &l.inbox.stack.app, request).await;
+    assert_eq!((too_wide.status, too_wide.error_field()), (400, Some("from")), "a range over a year is refused");
+    let today = colloquy::model::usage::day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    for group in ["day", "agent"] {
+        let request = ApiCall::fixture("get-usage")
+            .key(&l.inbox.key)
+            .query("from", &today)
+            .query("to", &today)
+            .query("groupBy", group);
+        let report = call(get_usage::handle, &l.inbox.stack.app, request).await;
+        assert_eq!(report.status, 200, "{}", report.body);
+        let expected = json!({"inputTokens": 42 * contacts, "outputTokens": 7 * contacts, "calls": contacts});
+        assert_eq!(report.body["totals"], expected, "{}", report.body);
+        assert_eq!(report.body["results"].as_array().map(Vec::len), Some(1), "{}", report.body);
+    }
+    let stranger = l.inbox.stack.workspace("Stranger").await;
+    let theirs = call(
+        get_usage::handle,
+        &l.inbox.stack.app,
+        ApiCall::fixture("get-usage").key(&stranger.plaintext).query("from", &today).query("to", &today),
+    )
+    .await;
+    assert_eq!(theirs.body["totals"]["calls"], 0, "another workspace sees its own usage only");
+}
