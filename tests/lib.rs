@@ -104,6 +104,19 @@ impl TestStack {
 }
 
 impl TestStack {
+    /// Another key, with `role`, of the workspace of the admin key `admin_plaintext`.
+    pub async fn key_for(&self, admin_plaintext: &str, role: colloquy::model::Role) -> String {
+        let hash = colloquy::model::api_key::hash_key(admin_plaintext);
+        let admin = colloquy::ports::ApiKeyStore::find_key_by_hash(self.store.as_ref(), &hash)
+            .await
+            .expect("read")
+            .expect("known key");
+        let principal =
+            colloquy::model::Principal { workspace_id: admin.workspace_id, role: admin.role, key_prefix: admin.prefix };
+        let input = colloquy::usecases::api_keys::NewKey { name: format!("{role} key"), role };
+        colloquy::usecases::api_keys::create_key(&self.app, &principal, input).await.expect("key is created").plaintext
+    }
+
     /// Another key of the admin's workspace, with `role`.
     pub async fn key(&self, admin: &IssuedKey, role: colloquy::model::Role) -> String {
         let principal = colloquy::model::Principal {

@@ -12,6 +12,7 @@ mod numbers;
 mod prompt_limits;
 mod prompts;
 mod queue;
+mod send_prompt;
 mod usage;
 mod webhook;
 mod workspace;

@@ -33,6 +33,7 @@ pub fn routes() -> Vec<Route> {
     vec![
         route!("GET", "/api/v1/workspace/", "get-workspace", get_workspace::handle),
         route!("GET", "/api/v1/usage/", "get-usage", get_usage::handle),
+        route!("POST", "/conversation/{conversationId}/prompt", "send-prompt", send_prompt::handle),
         route!("GET", "/webhooks/whatsapp", "whatsapp-webhook", whatsapp_webhook::handle),
         route!("POST", "/webhooks/whatsapp", "whatsapp-webhook", whatsapp_webhook::handle),
         route!("POST", "/api/v1/api-keys/", "create-api-key", create_api_key::handle),

@@ -81,6 +81,15 @@ fn meta_code(err: &AppError) -> Option<i64> {
     }
 }
 
+/// Flashback's error shape: `{"success": false, "message"}`, with the same statuses.
+pub fn seed_error(err: &AppError) -> Response<Body> {
+    with_json_body(status_of(err), json!({ "success": false, "message": public_message(err) }).to_string())
+}
+
+pub fn respond_flashback(result: Result<Response<Body>, AppError>) -> Response<Body> {
+    result.unwrap_or_else(|err| seed_error(&err))
+}
+
 pub fn respond(result: Result<Response<Body>, AppError>) -> Response<Body> {
     result.unwrap_or_else(|err| error(&err))
 }

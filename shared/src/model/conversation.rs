@@ -15,10 +15,22 @@ pub struct Contact {
     pub name: Option<String>,
 }
 
+/// Where a conversation happens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    #[default]
+    Whatsapp,
+    /// Only over the HTTP API (Flashback's prompt endpoint): no contact, no 24-hour window.
+    Api,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Conversation {
     pub id: String,
+    #[serde(default)]
+    pub channel: Channel,
     pub workspace_id: String,
     pub phone_number_id: String,
     pub contact: Contact,
@@ -56,6 +68,7 @@ impl Conversation {
     pub fn start(number: &super::WhatsAppNumber, contact: Contact, agent_id: String, now: OffsetDateTime) -> Self {
         Self {
             id: super::ids::new_id("conv"),
+            channel: Channel::Whatsapp,
             workspace_id: number.workspace_id.clone(),
             phone_number_id: number.phone_number_id.clone(),
             contact,
@@ -75,6 +88,20 @@ impl Conversation {
         }
     }
 
+    /// An API-only conversation for `workspace_id`, answered by `agent_id`.
+    pub fn start_api(workspace_id: &str, agent_id: String, now: OffsetDateTime) -> Self {
+        let id = super::ids::new_id("conv");
+        let number = super::WhatsAppNumber {
+            phone_number_id: "api".into(),
+            workspace_id: workspace_id.to_owned(),
+            display_number: String::new(),
+            default_agent_id: None,
+            created_at: now,
+        };
+        let contact = Contact { wa_id: id.clone(), phone_number: String::new(), name: None };
+        Self { id, channel: Channel::Api, ..Self::start(&number, contact, agent_id, now) }
+    }
+
     pub fn window_closes_at(&self) -> Option<OffsetDateTime> {
         self.last_inbound_at.map(|at| at + CUSTOMER_SERVICE_WINDOW)
     }
@@ -84,8 +111,9 @@ impl Conversation {
         self.window_closes_at().map(|closes| closes - now).filter(|left| left.is_positive()).unwrap_or(Duration::ZERO)
     }
 
+    /// API-only conversations have no window.
     pub fn is_window_open(&self, now: OffsetDateTime) -> bool {
-        self.window_remaining(now).is_positive()
+        self.channel == Channel::Api || self.window_remaining(now).is_positive()
     }
 
     pub fn is_human_takeover(&self, now: OffsetDateTime) -> bool {

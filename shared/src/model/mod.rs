@@ -15,7 +15,9 @@ pub mod workspace;
 
 pub use agent::{Agent, FollowUpPolicy, ModelSettings, Provider};
 pub use api_key::{ApiKey, IssuedKey, Principal, Role};
-pub use conversation::{Contact, Conversation, DeliveryStatus, Direction, MediaRef, Message, MessageError, TokenUsage};
+pub use conversation::{
+    Channel, Contact, Conversation, DeliveryStatus, Direction, MediaRef, Message, MessageError, TokenUsage,
+};
 pub use number::WhatsAppNumber;
 pub use page::{Page, PageRequest};
 pub use prompt::{Prompt, PromptContent, PromptVersion, Tool, VersionSource};

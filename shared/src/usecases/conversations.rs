@@ -7,6 +7,7 @@ use time::Duration;
 use crate::http::auth::require_write;
 use crate::model::conversation::preview;
 use crate::model::phone::{normalize_e164, wa_id};
+use crate::model::Channel;
 use crate::model::{
     Contact, Conversation, DeliveryStatus, Direction, Message, Page, PageRequest, Principal, TemplateMessage,
 };
@@ -36,6 +37,9 @@ pub struct NewConversation {
     /// Deprecated alias of `toNumber`.
     #[serde(default)]
     pub phone_number: Option<String>,
+    /// `whatsapp` (default), or `api` for a conversation held only over the HTTP API.
+    #[serde(default)]
+    pub channel: Channel,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +82,9 @@ pub async fn create_conversation(
     input: NewConversation,
 ) -> Result<Created, AppError> {
     require_write(principal)?;
+    if input.channel == Channel::Api {
+        return create_api_conversation(app, principal, input).await;
+    }
     let (field, raw_to) = match (&input.to_number, &input.phone_number) {
         (Some(to), _) => ("toNumber", to.as_str()),
         (None, Some(to)) => ("phoneNumber", to.as_str()),
@@ -145,6 +152,26 @@ pub async fn create_conversation(
         }
     }
     Err(AppError::Conflict("the conversation is being changed by other requests at this moment; retry".into()))
+}
+
+/// A conversation with no WhatsApp contact, for API callers (Flashback's prompt endpoint).
+async fn create_api_conversation(
+    app: &App,
+    principal: &Principal,
+    input: NewConversation,
+) -> Result<Created, AppError> {
+    if input.message.is_some() {
+        return Err(AppError::invalid("message", "an API conversation has no WhatsApp contact to send a template to"));
+    }
+    let agent_id = input.agent_id.as_deref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
+    let agent = app
+        .store
+        .get_agent(&principal.workspace_id, agent_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("agentId", "no agent with this id in the workspace"))?;
+    let conversation = Conversation::start_api(&principal.workspace_id, agent.id, app.clock.now());
+    app.store.save_conversation(&conversation, None, &[]).await?;
+    Ok(Created { conversation, existed: false })
 }
 
 pub async fn get_conversation(

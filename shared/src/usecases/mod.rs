@@ -10,4 +10,5 @@ pub mod numbers;
 pub mod prompts;
 pub mod reply;
 pub mod usage;
+pub mod user_prompt;
 pub mod workspaces;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::model::conversation::preview;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
+use crate::model::Channel;
 use crate::model::{
     Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage,
 };
@@ -402,6 +403,11 @@ async fn deliver(app: &App, conversation: &Conversation, mut message: Message) -
             "the 24-hour window closed before it was sent"
         };
         message.error = Some(MessageError { code: 0, message: why.to_owned() });
+        app.store.record_delivery(&conversation.workspace_id, &message).await?;
+        return Ok(());
+    }
+    if conversation.channel == Channel::Api {
+        message.status = DeliveryStatus::Sent;
         app.store.record_delivery(&conversation.workspace_id, &message).await?;
         return Ok(());
     }

@@ -4,6 +4,7 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::model::timestamp;
+use crate::model::Channel;
 use crate::model::{
     Agent, Conversation, DeliveryStatus, Direction, FollowUpPolicy, Message, MessageError, ModelSettings, Tool,
     WhatsAppNumber,
@@ -32,6 +33,7 @@ pub struct ConversationView {
     /// The customer-service window is open: free-form messages may be sent.
     pub active: bool,
     pub whatsapp_number: String,
+    pub channel: Channel,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -55,6 +57,7 @@ impl ConversationView {
             is_human_takeover: conversation.is_human_takeover(now),
             active: conversation.is_window_open(now),
             whatsapp_number: conversation.phone_number_id.clone(),
+            channel: conversation.channel,
             created_at: timestamp::format(conversation.created_at),
             updated_at: timestamp::format(conversation.updated_at),
         }
