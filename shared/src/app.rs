@@ -12,6 +12,7 @@ use crate::adapters::sqs::SqsTriggerQueue;
 use crate::config::{Config, ConfigError};
 use crate::ports::{ChatReply, ChatRequest, Clock, Llm, LlmError, Store, TriggerQueue, WhatsApp};
 use crate::usecases::inbound::NumberCache;
+use crate::usecases::policies::PolicyCache;
 
 /// Cheap to clone: every field is shared.
 #[derive(Clone)]
@@ -24,6 +25,7 @@ pub struct App {
     /// Only the webhook has them; it refuses to start without.
     pub webhook: Option<Arc<WebhookSecrets>>,
     pub numbers: Arc<NumberCache>,
+    pub policies: Arc<PolicyCache>,
 }
 
 /// The LLM requests get answers within this.
@@ -90,7 +92,16 @@ impl App {
         whatsapp: Arc<dyn WhatsApp>,
     ) -> Self {
         let llm: Arc<dyn Llm> = Arc::new(NoLlm);
-        Self { store, queue, clock, whatsapp, llm, webhook: None, numbers: Arc::new(NumberCache::default()) }
+        Self {
+            store,
+            queue,
+            clock,
+            whatsapp,
+            llm,
+            webhook: None,
+            numbers: Arc::new(NumberCache::default()),
+            policies: Arc::new(PolicyCache::default()),
+        }
     }
 
     pub fn with_llm(mut self, llm: Arc<dyn Llm>) -> Self {

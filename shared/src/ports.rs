@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::model::policy::{Policy, Violation};
 use crate::model::usage::{UsageDelta, UsageRow};
 use crate::model::{
     Agent, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion,
@@ -50,9 +51,27 @@ pub trait ApiKeyStore: Send + Sync {
     async fn delete_key(&self, workspace_id: &str, prefix: &str) -> Result<bool, StoreError>;
 }
 
+#[async_trait]
+pub trait PolicyStore: Send + Sync {
+    /// Creates (`expected_existing = false`) or replaces an existing policy.
+    async fn put_policy(&self, policy: &Policy, expected_existing: bool) -> Result<(), StoreError>;
+    async fn get_policy(&self, workspace_id: &str, policy_id: &str) -> Result<Option<Policy>, StoreError>;
+    async fn list_policies(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Policy>, StoreError>;
+    async fn delete_policy(&self, workspace_id: &str, policy_id: &str) -> Result<bool, StoreError>;
+    async fn record_violations(&self, violations: &[Violation]) -> Result<(), StoreError>;
+    /// Newest first.
+    async fn list_violations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Violation>, StoreError>;
+}
+
 /// Everything the use cases keep in the table.
-pub trait Store: WorkspaceStore + ApiKeyStore + PromptStore + NumberStore + AgentStore + ConversationStore {}
-impl<T: WorkspaceStore + ApiKeyStore + PromptStore + NumberStore + AgentStore + ConversationStore> Store for T {}
+pub trait Store:
+    WorkspaceStore + ApiKeyStore + PromptStore + NumberStore + AgentStore + ConversationStore + PolicyStore
+{
+}
+impl<T: WorkspaceStore + ApiKeyStore + PromptStore + NumberStore + AgentStore + ConversationStore + PolicyStore> Store
+    for T
+{
+}
 
 /// What wakes the agent worker. Carries ids, never content: the worker reads state from the table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ mod follow_ups;
 mod graph;
 mod input;
 mod numbers;
+mod policies;
 mod prompt_limits;
 mod prompts;
 mod queue;

@@ -40,6 +40,7 @@ pub async fn ensure_dev_agent(app: &App, workspace_id: &str, key_prefix: &str, m
         first_message: None,
         follow_up: None,
         tools: Vec::new(),
+        fallback_text: None,
     };
     let agent = agents::create_agent(app, &admin, agent).await.map_err(|e| e.to_string())?;
     let number = numbers::NewNumber {

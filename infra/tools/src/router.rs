@@ -32,6 +32,12 @@ macro_rules! route {
 pub fn routes() -> Vec<Route> {
     vec![
         route!("GET", "/api/v1/workspace/", "get-workspace", get_workspace::handle),
+        route!("POST", "/api/v1/policies/", "create-policy", create_policy::handle),
+        route!("GET", "/api/v1/policies/", "list-policies", list_policies::handle),
+        route!("GET", "/api/v1/policies/{id}/", "get-policy", get_policy::handle),
+        route!("PATCH", "/api/v1/policies/{id}/", "update-policy", update_policy::handle),
+        route!("DELETE", "/api/v1/policies/{id}/", "delete-policy", delete_policy::handle),
+        route!("GET", "/api/v1/policy-violations/", "list-policy-violations", list_policy_violations::handle),
         route!("GET", "/api/v1/usage/", "get-usage", get_usage::handle),
         route!("POST", "/conversation/{conversationId}/prompt", "send-prompt", send_prompt::handle),
         route!("GET", "/webhooks/whatsapp", "whatsapp-webhook", whatsapp_webhook::handle),

@@ -55,6 +55,9 @@ pub struct Agent {
     pub follow_up: Option<FollowUpPolicy>,
     #[serde(default)]
     pub tools: Vec<Tool>,
+    /// Sent instead of a reply that an output policy blocked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_text: Option<String>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod number;
 pub mod page;
 pub mod phone;
+pub mod policy;
 pub mod prompt;
 pub mod template;
 pub mod timestamp;

@@ -39,6 +39,8 @@ pub struct NewAgent {
     pub follow_up: Option<FollowUpPolicy>,
     #[serde(default)]
     pub tools: Vec<Tool>,
+    #[serde(default)]
+    pub fallback_text: Option<String>,
 }
 
 /// Absent leaves a field as it is; `null` clears the fields that may be empty.
@@ -55,6 +57,8 @@ pub struct AgentChange {
     #[serde(default, deserialize_with = "present")]
     pub follow_up: Option<Option<FollowUpPolicy>>,
     pub tools: Option<Vec<Tool>>,
+    #[serde(default, deserialize_with = "present")]
+    pub fallback_text: Option<Option<String>>,
 }
 
 /// Tells `null` (Some(None)) from an absent field (None).
@@ -106,6 +110,15 @@ fn first_message(text: Option<String>) -> Result<Option<String>, AppError> {
     }
 }
 
+fn fallback(text: Option<String>) -> Result<Option<String>, AppError> {
+    match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        Some(t) if t.chars().count() > 1000 => {
+            Err(AppError::invalid("fallbackText", "must be at most 1000 characters"))
+        }
+        other => Ok(other),
+    }
+}
+
 fn tools(list: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
     if list.len() > 50 {
         return Err(AppError::invalid("tools", "at most 50 tools"));
@@ -150,6 +163,7 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
         first_message,
         follow_up: input.follow_up,
         tools,
+        fallback_text: fallback(input.fallback_text)?,
         created_at: now,
         updated_at: now,
     };
@@ -193,6 +207,9 @@ pub async fn change_agent(
     }
     if let Some(list) = change.tools {
         agent.tools = tools(list)?;
+    }
+    if let Some(text) = change.fallback_text {
+        agent.fallback_text = fallback(text)?;
     }
     let prompt_changed = change.prompt_id.is_some() || change.prompt_version.is_some();
     if let Some(prompt_id) = change.prompt_id {

@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use crate::adapters::webhook::{InboundMessage, StatusUpdate, WebhookEvent};
 use crate::model::conversation::preview;
-use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, WhatsAppNumber};
+use crate::model::policy::Flow;
+use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
 use crate::ports::{StoreError, Trigger, TriggerKind};
+use crate::usecases::policies::evaluate;
 use crate::{App, AppError};
 
 const NUMBER_CACHE_TTL: Duration = Duration::from_secs(300);
@@ -51,6 +53,7 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         return Ok(());
     };
     let workspace_id = number.workspace_id.clone();
+    let mut blocked: Option<Option<MessageError>> = None;
     for _ in 0..SAVE_ATTEMPTS {
         let now = app.clock.now();
         let existing = app.store.find_conversation(&workspace_id, &number.phone_number_id, &inbound.from).await?;
@@ -72,13 +75,24 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         if expected.is_some() {
             conversation.revision += 1;
         }
+        // Evaluated once, not on every retry of a lost write: each match is one violation.
+        if blocked.is_none() {
+            let verdict = evaluate(app, &workspace_id, &conversation.id, Flow::Input, &inbound.text).await?;
+            blocked = Some(verdict.blocked_by.map(|policy| MessageError {
+                code: 0,
+                message: format!("blocked by the policy `{policy}`: not answered"),
+            }));
+        }
+        let blocked = blocked.clone().flatten();
         let message = Message {
+            error: blocked.clone(),
             text: Some(inbound.text.clone()),
             wamid: Some(inbound.wamid.clone()),
             media: inbound.media.clone(),
             ..Message::new(&conversation.id, Direction::Inbound, &inbound.kind, DeliveryStatus::Received, sent_at)
         };
         match app.store.save_inbound(&conversation, expected, &message).await {
+            Ok(()) if blocked.is_some() => return Ok(()),
             Ok(()) => return enqueue(app, &workspace_id, &conversation.id, &inbound.wamid).await,
             Err(StoreError::Conflict(_)) if app.store.inbound_seen(&inbound.wamid).await? => {
                 tracing::info!(wamid = %inbound.wamid, "redelivered message; already stored");

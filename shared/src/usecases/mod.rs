@@ -7,6 +7,7 @@ pub mod follow_ups;
 pub mod inbound;
 pub mod messaging;
 pub mod numbers;
+pub mod policies;
 pub mod prompts;
 pub mod reply;
 pub mod usage;

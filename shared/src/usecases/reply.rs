@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::model::conversation::preview;
+use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::Channel;
 use crate::model::{
@@ -13,6 +14,7 @@ use crate::model::{
 };
 use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, Trigger, TriggerKind};
 use crate::usecases::messaging::send_with_retry;
+use crate::usecases::policies::evaluate;
 use crate::App;
 
 /// How many recent messages the agent sees.
@@ -121,6 +123,8 @@ fn turns(history: &[Message]) -> Vec<ChatTurn> {
     for message in history {
         let (role, content) = match (message.direction, message.status) {
             (_, DeliveryStatus::Skipped) => continue,
+            // Blocked by a policy: the agent never sees it.
+            (Direction::Inbound, _) if message.error.is_some() => continue,
             (Direction::Inbound, _) => (ChatRole::User, message.text.clone().unwrap_or_default()),
             (Direction::Operator, _) => (
                 ChatRole::User,
@@ -188,8 +192,9 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
             }
         }
         let answered_upto = history.iter().rposition(is_reply).map_or(0, |i| i + 1);
-        let unanswered =
-            history[answered_upto..].iter().any(|m| matches!(m.direction, Direction::Inbound | Direction::Operator));
+        let unanswered = history[answered_upto..]
+            .iter()
+            .any(|m| matches!(m.direction, Direction::Inbound | Direction::Operator) && m.error.is_none());
         if !unanswered {
             tracing::info!(conversation = %conversation.id, trigger = %trigger.id, "nothing left to answer");
             return Ok(());
@@ -219,7 +224,8 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
                     temperature: agent.model.temperature.or(prompt.content.temperature),
                     max_tokens: agent.model.max_tokens,
                 };
-                complete(app, &request).await.map_err(RetryLater::Llm)?
+                let answer = complete(app, &request).await.map_err(RetryLater::Llm)?;
+                checked_output(app, &conversation, &agent, answer).await?
             }
         };
         let mut message =
@@ -250,6 +256,27 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
         }
     }
     Err(RetryLater::Busy(format!("conversation {} kept changing", trigger.conversation_id)))
+}
+
+/// What a reply says when an output policy blocked what the LLM wrote.
+pub const DEFAULT_FALLBACK: &str = "Sorry, I can't help with that here.";
+
+/// Output policies run on the LLM's reply before it is stored: a blocked reply is replaced by
+/// the agent's fallback text (the tokens still count).
+async fn checked_output(
+    app: &App,
+    conversation: &Conversation,
+    agent: &Agent,
+    mut answer: ChatReply,
+) -> Result<ChatReply, RetryLater> {
+    let verdict = evaluate(app, &conversation.workspace_id, &conversation.id, Flow::Output, &answer.text)
+        .await
+        .map_err(|err| RetryLater::Busy(err.to_string()))?;
+    if let Some(policy) = verdict.blocked_by {
+        tracing::info!(conversation = %conversation.id, policy = %policy, "reply replaced by the fallback text");
+        answer.text = agent.fallback_text.clone().unwrap_or_else(|| DEFAULT_FALLBACK.to_owned());
+    }
+    Ok(answer)
 }
 
 fn usage_of(conversation: &Conversation, agent_id: &str, answer: &ChatReply, at: time::OffsetDateTime) -> UsageDelta {
@@ -321,6 +348,7 @@ async fn follow_up(
             max_tokens: agent.model.max_tokens,
         };
         let answer = complete(app, &request).await.map_err(RetryLater::Llm)?;
+        let answer = checked_output(app, conversation, &agent, answer).await?;
         let mut message = Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Pending, now);
         message.text = Some(answer.text.clone());
         message.usage = Some(TokenUsage {

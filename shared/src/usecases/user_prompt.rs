@@ -7,9 +7,11 @@ use serde::Deserialize;
 
 use crate::http::auth::require_write;
 use crate::http::request::required_text;
+use crate::model::policy::Flow;
 use crate::model::{DeliveryStatus, Direction, Message, PageRequest, Principal};
 use crate::ports::{StoreError, Trigger, TriggerKind};
 use crate::usecases::conversations::get_conversation;
+use crate::usecases::policies::evaluate;
 use crate::{App, AppError};
 
 pub const MAX_PROMPT_CHARS: usize = 16_000;
@@ -42,6 +44,13 @@ pub async fn send_prompt(
     let wait = input.wait_seconds.unwrap_or(0);
     if wait > MAX_WAIT_SECONDS {
         return Err(AppError::invalid("waitSeconds", format!("must be from 0 to {MAX_WAIT_SECONDS}")));
+    }
+    let conversation = get_conversation(app, principal, conversation_id).await?;
+    let verdict = evaluate(app, &conversation.workspace_id, &conversation.id, Flow::Input, &text).await?;
+    if let Some(policy) = verdict.blocked_by {
+        return Err(AppError::bad_request(format!(
+            "the prompt was blocked by the policy `{policy}`; nothing was sent"
+        )));
     }
     let prompt = store_and_queue(app, principal, conversation_id, &text).await?;
     let reply = if wait > 0 { await_reply(app, &prompt, Duration::from_secs(u64::from(wait))).await? } else { None };

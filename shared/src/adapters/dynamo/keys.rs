@@ -126,3 +126,16 @@ pub fn usage_day(workspace_id: &str, day: &str) -> (String, String) {
 pub fn usage_agent(workspace_id: &str, day: &str, agent_id: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("{USAGE_AGENT}{day}#{agent_id}"))
 }
+
+pub const POLICY: &str = "POLICY#";
+
+pub fn policy(workspace_id: &str, policy_id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{POLICY}{policy_id}"))
+}
+
+pub const VIOLATION: &str = "VIOL#";
+
+/// Violations sort by their time-ordered ids.
+pub fn violation(workspace_id: &str, violation_id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{VIOLATION}{violation_id}"))
+}

@@ -7,6 +7,7 @@ mod conversations;
 mod cursor;
 pub mod keys;
 mod numbers;
+mod policies;
 mod prompts;
 mod workspaces;
 

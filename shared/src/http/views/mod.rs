@@ -1,5 +1,6 @@
 //! What the house API (`/api/v1/...`) shows of the model: camelCase JSON.
 
+pub mod policies;
 pub mod prompts;
 pub mod wassist;
 

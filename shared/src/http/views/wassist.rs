@@ -107,6 +107,7 @@ pub struct AgentView {
     pub first_message: Option<String>,
     pub follow_up: Option<FollowUpPolicy>,
     pub tools: Vec<Tool>,
+    pub fallback_text: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -122,6 +123,7 @@ impl From<&Agent> for AgentView {
             first_message: agent.first_message.clone(),
             follow_up: agent.follow_up.clone(),
             tools: agent.tools.clone(),
+            fallback_text: agent.fallback_text.clone(),
             created_at: timestamp::format(agent.created_at),
             updated_at: timestamp::format(agent.updated_at),
         }

@@ -1,0 +1,16 @@
+//! `DELETE /api/v1/policies/{id}/`
+
+use colloquy::http::request::path_param;
+use colloquy::http::{auth, respond, response, Body, Request, Response};
+use colloquy::usecases::policies;
+use colloquy::{App, AppError};
+
+pub async fn handle(app: App, request: Request) -> Response<Body> {
+    respond(run(&app, &request).await)
+}
+
+async fn run(app: &App, request: &Request) -> Result<Response<Body>, AppError> {
+    let principal = auth::authenticate(app, request).await?;
+    policies::delete_policy(app, &principal, &path_param(request, "id")?).await?;
+    Ok(response::no_content())
+}

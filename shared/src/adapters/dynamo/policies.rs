@@ -1,0 +1,56 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{keys, to_item, unavailable, DynamoStore, Listing, Record};
+use crate::model::policy::{Policy, Violation};
+use crate::model::{Page, PageRequest};
+use crate::ports::{PolicyStore, StoreError};
+
+#[async_trait]
+impl PolicyStore for DynamoStore {
+    async fn put_policy(&self, policy: &Policy, expected_existing: bool) -> Result<(), StoreError> {
+        let item = to_item(&Record::new(keys::policy(&policy.workspace_id, &policy.id), policy))?;
+        let condition = if expected_existing { "attribute_exists(PK)" } else { "attribute_not_exists(PK)" };
+        self.transact(vec![self.put(item, condition, &[])?], "policy").await
+    }
+
+    async fn get_policy(&self, workspace_id: &str, policy_id: &str) -> Result<Option<Policy>, StoreError> {
+        let record: Option<Record<Policy>> = self.get(keys::policy(workspace_id, policy_id)).await?;
+        Ok(record.map(|record| record.data))
+    }
+
+    async fn list_policies(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Policy>, StoreError> {
+        self.query_page(keys::workspace_pk(workspace_id), keys::POLICY, page, Listing::default()).await
+    }
+
+    async fn delete_policy(&self, workspace_id: &str, policy_id: &str) -> Result<bool, StoreError> {
+        let (pk, sk) = keys::policy(workspace_id, policy_id);
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(output.attributes.is_some())
+    }
+
+    async fn record_violations(&self, violations: &[Violation]) -> Result<(), StoreError> {
+        if violations.is_empty() {
+            return Ok(());
+        }
+        let items = violations
+            .iter()
+            .map(|v| to_item(&Record::new(keys::violation(&v.workspace_id, &v.id), v)))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.put_all_new(items, "violation").await
+    }
+
+    async fn list_violations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Violation>, StoreError> {
+        let listing = Listing { newest_first: true, contains: None };
+        self.query_page(keys::workspace_pk(workspace_id), keys::VIOLATION, page, listing).await
+    }
+}

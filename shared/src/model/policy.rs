@@ -1,0 +1,215 @@
+//! Policies: a workspace's rules on what goes into and comes out of the LLM. A rule matches
+//! keywords, regular expressions or built-in detectors, applies to input, output or both, and
+//! logs, alerts or blocks.
+
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Detector {
+    Email,
+    Phone,
+    /// A payment card number that passes the Luhn check.
+    Card,
+    /// Secret-looking tokens: API keys, access keys, bearer tokens.
+    Secret,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppliesTo {
+    Input,
+    Output,
+    Both,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Log,
+    Alert,
+    Block,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flow {
+    Input,
+    Output,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Regular expressions (Rust syntax; linear-time, so no pattern can stall a request).
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    #[serde(default)]
+    pub detectors: Vec<Detector>,
+    pub applies_to: AppliesTo,
+    pub action: Action,
+    pub enabled: bool,
+    #[serde(with = "super::timestamp::iso")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "super::timestamp::iso")]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Violation {
+    pub id: String,
+    pub workspace_id: String,
+    pub policy_id: String,
+    pub policy_name: String,
+    pub flow: Flow,
+    pub action: Action,
+    pub conversation_id: String,
+    /// The text around the match, with the match masked.
+    pub excerpt: String,
+    #[serde(with = "super::timestamp::iso")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Compiles a user pattern with limits on its size.
+pub fn compile(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern).size_limit(1 << 20).dfa_size_limit(1 << 20).build().map_err(|err| err.to_string())
+}
+
+fn detector_regex(detector: Detector) -> &'static Regex {
+    static EMAIL: OnceLock<Regex> = OnceLock::new();
+    static PHONE: OnceLock<Regex> = OnceLock::new();
+    static CARD: OnceLock<Regex> = OnceLock::new();
+    static SECRET: OnceLock<Regex> = OnceLock::new();
+    let (cell, pattern) = match detector {
+        Detector::Email => (&EMAIL, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+        Detector::Phone => (&PHONE, r"\+?\(?\d[\d\s().-]{6,}\d"),
+        Detector::Card => (&CARD, r"\b(?:\d[ -]?){12,18}\d\b"),
+        Detector::Secret => (
+            &SECRET,
+            r"\b(?:sk-[A-Za-z0-9_-]{20,}|sk-ant-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|clq_[0-9a-f]{8}_[0-9a-f]{64})\b",
+        ),
+    };
+    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|err| unreachable!("built-in detector pattern: {err}")))
+}
+
+fn luhn_valid(digits: &str) -> bool {
+    let digits: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
+    if !(13..=19).contains(&digits.len()) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Byte ranges of `text` that a detector finds.
+pub fn detect(detector: Detector, text: &str) -> Vec<(usize, usize)> {
+    detector_regex(detector)
+        .find_iter(text)
+        .filter(|m| match detector {
+            Detector::Card => luhn_valid(m.as_str()),
+            Detector::Phone => (8..=15).contains(&m.as_str().chars().filter(char::is_ascii_digit).count()),
+            _ => true,
+        })
+        .map(|m| (m.start(), m.end()))
+        .collect()
+}
+
+impl Policy {
+    pub fn applies(&self, flow: Flow) -> bool {
+        self.enabled
+            && matches!(
+                (self.applies_to, flow),
+                (AppliesTo::Both, _) | (AppliesTo::Input, Flow::Input) | (AppliesTo::Output, Flow::Output)
+            )
+    }
+
+    /// The first match in `text`, as a byte range.
+    pub fn first_match(&self, text: &str) -> Option<(usize, usize)> {
+        let lower = text.to_lowercase();
+        let keyword = self.keywords.iter().filter(|k| !k.is_empty()).find_map(|k| {
+            // Case-insensitive; positions come from the lower-cased text, which has the same
+            // byte length for the ASCII keywords this is meant for.
+            lower.find(&k.to_lowercase()).filter(|_| lower.len() == text.len()).map(|at| (at, at + k.len()))
+        });
+        keyword
+            .or_else(|| {
+                self.patterns
+                    .iter()
+                    .filter_map(|p| compile(p).ok())
+                    .find_map(|r| r.find(text).map(|m| (m.start(), m.end())))
+            })
+            .or_else(|| self.detectors.iter().find_map(|&d| detect(d, text).into_iter().next()))
+    }
+}
+
+/// Up to 40 characters either side of the match, the match itself masked.
+pub fn masked_excerpt(text: &str, (start, end): (usize, usize)) -> String {
+    let before: String = text[..start].chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+    let after: String = text[end..].chars().take(40).collect();
+    let mask = "*".repeat(text[start..end].chars().count().min(32));
+    format!("{before}{mask}{after}")
+}
+
+/// Masks every detector match, for logs and excerpts of other rules.
+pub fn mask_all(text: &str) -> String {
+    let mut masked = text.to_owned();
+    for detector in [Detector::Card, Detector::Secret, Detector::Email, Detector::Phone] {
+        let mut ranges = detect(detector, &masked);
+        ranges.reverse();
+        for (start, end) in ranges {
+            let stars = "*".repeat(masked[start..end].chars().count());
+            masked.replace_range(start..end, &stars);
+        }
+    }
+    masked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detectors_find_what_they_say_and_cards_need_luhn() {
+        assert_eq!(detect(Detector::Email, "write to anna@example.co.uk please").len(), 1);
+        assert_eq!(detect(Detector::Card, "card 4111 1111 1111 1111 ok").len(), 1);
+        assert!(detect(Detector::Card, "order 4111 1111 1111 1112").is_empty(), "fails Luhn");
+        assert_eq!(detect(Detector::Phone, "call +49 151 1234 5678").len(), 1);
+        assert!(detect(Detector::Phone, "in 2026").is_empty());
+        assert_eq!(detect(Detector::Secret, "key sk-abcdefghijklmnopqrstuvwxyz123456").len(), 1);
+        assert_eq!(detect(Detector::Secret, "AKIAIOSFODNN7EXAMPLE").len(), 1);
+    }
+
+    #[test]
+    fn excerpts_mask_the_match() {
+        let text = "my card is 4111 1111 1111 1111, thanks";
+        let range = detect(Detector::Card, text)[0];
+        let excerpt = masked_excerpt(text, range);
+        assert_eq!(excerpt, "my card is *******************, thanks");
+        assert!(!mask_all(text).contains("4111"));
+    }
+}

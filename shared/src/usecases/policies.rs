@@ -1,0 +1,209 @@
+//! Policies: managed through the API; evaluated on input before anything is queued and on the
+//! LLM's output before it is stored and sent. Every match is recorded as a violation.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use crate::http::auth::require_write;
+use crate::http::request::required_text;
+use crate::model::ids::new_id;
+use crate::model::policy::{compile, masked_excerpt, Action, AppliesTo, Detector, Flow, Policy, Violation};
+use crate::model::{Page, PageRequest, Principal};
+use crate::{App, AppError};
+
+const CACHE_TTL: Duration = Duration::from_secs(30);
+const MAX_MATCHERS: usize = 100;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPolicy {
+    pub name: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    #[serde(default)]
+    pub detectors: Vec<Detector>,
+    pub applies_to: AppliesTo,
+    pub action: Action,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyChange {
+    pub name: Option<String>,
+    pub keywords: Option<Vec<String>>,
+    pub patterns: Option<Vec<String>>,
+    pub detectors: Option<Vec<Detector>>,
+    pub applies_to: Option<AppliesTo>,
+    pub action: Option<Action>,
+    pub enabled: Option<bool>,
+}
+
+fn validate(policy: &Policy) -> Result<(), AppError> {
+    required_text("name", &policy.name, 100)?;
+    if policy.keywords.is_empty() && policy.patterns.is_empty() && policy.detectors.is_empty() {
+        return Err(AppError::invalid("keywords", "a policy needs at least one keyword, pattern or detector"));
+    }
+    if policy.keywords.len() + policy.patterns.len() > MAX_MATCHERS {
+        return Err(AppError::invalid("patterns", format!("at most {MAX_MATCHERS} keywords and patterns")));
+    }
+    for (i, keyword) in policy.keywords.iter().enumerate() {
+        required_text(&format!("keywords[{i}]"), keyword, 200)?;
+    }
+    for (i, pattern) in policy.patterns.iter().enumerate() {
+        required_text(&format!("patterns[{i}]"), pattern, 500)?;
+        compile(pattern).map_err(|err| {
+            AppError::invalid(format!("patterns[{i}]"), format!("is not a valid regular expression: {err}"))
+        })?;
+    }
+    Ok(())
+}
+
+pub async fn create_policy(app: &App, principal: &Principal, input: NewPolicy) -> Result<Policy, AppError> {
+    require_write(principal)?;
+    let now = app.clock.now();
+    let policy = Policy {
+        id: new_id("pol"),
+        workspace_id: principal.workspace_id.clone(),
+        name: input.name.trim().to_owned(),
+        keywords: input.keywords,
+        patterns: input.patterns,
+        detectors: input.detectors,
+        applies_to: input.applies_to,
+        action: input.action,
+        enabled: input.enabled.unwrap_or(true),
+        created_at: now,
+        updated_at: now,
+    };
+    validate(&policy)?;
+    app.store.put_policy(&policy, false).await?;
+    app.policies.forget(&principal.workspace_id);
+    Ok(policy)
+}
+
+pub async fn get_policy(app: &App, principal: &Principal, policy_id: &str) -> Result<Policy, AppError> {
+    app.store
+        .get_policy(&principal.workspace_id, policy_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("policy `{policy_id}`")))
+}
+
+pub async fn list_policies(app: &App, principal: &Principal, page: &PageRequest) -> Result<Page<Policy>, AppError> {
+    Ok(app.store.list_policies(&principal.workspace_id, page).await?)
+}
+
+pub async fn change_policy(
+    app: &App,
+    principal: &Principal,
+    policy_id: &str,
+    change: PolicyChange,
+) -> Result<Policy, AppError> {
+    require_write(principal)?;
+    let mut policy = get_policy(app, principal, policy_id).await?;
+    if let Some(name) = change.name {
+        policy.name = name.trim().to_owned();
+    }
+    policy.keywords = change.keywords.unwrap_or(policy.keywords);
+    policy.patterns = change.patterns.unwrap_or(policy.patterns);
+    policy.detectors = change.detectors.unwrap_or(policy.detectors);
+    policy.applies_to = change.applies_to.unwrap_or(policy.applies_to);
+    policy.action = change.action.unwrap_or(policy.action);
+    policy.enabled = change.enabled.unwrap_or(policy.enabled);
+    policy.updated_at = app.clock.now();
+    validate(&policy)?;
+    app.store.put_policy(&policy, true).await.map_err(|_| AppError::not_found(&format!("policy `{policy_id}`")))?;
+    app.policies.forget(&principal.workspace_id);
+    Ok(policy)
+}
+
+pub async fn delete_policy(app: &App, principal: &Principal, policy_id: &str) -> Result<(), AppError> {
+    require_write(principal)?;
+    if !app.store.delete_policy(&principal.workspace_id, policy_id).await? {
+        return Err(AppError::not_found(&format!("policy `{policy_id}`")));
+    }
+    app.policies.forget(&principal.workspace_id);
+    Ok(())
+}
+
+pub async fn list_violations(
+    app: &App,
+    principal: &Principal,
+    page: &PageRequest,
+) -> Result<Page<Violation>, AppError> {
+    Ok(app.store.list_violations(&principal.workspace_id, page).await?)
+}
+
+/// A workspace's policies, cached per container for half a minute.
+#[derive(Default)]
+pub struct PolicyCache(Mutex<HashMap<String, (Vec<Policy>, Instant)>>);
+
+impl PolicyCache {
+    async fn get(&self, app: &App, workspace_id: &str) -> Result<Vec<Policy>, AppError> {
+        if let Some((policies, at)) = self.0.lock().ok().and_then(|c| c.get(workspace_id).cloned()) {
+            if at.elapsed() < CACHE_TTL {
+                return Ok(policies);
+            }
+        }
+        let all = PageRequest { limit: crate::model::page::MAX_LIMIT, cursor: None };
+        let policies = app.store.list_policies(workspace_id, &all).await?.items;
+        if let Ok(mut cache) = self.0.lock() {
+            cache.insert(workspace_id.to_owned(), (policies.clone(), Instant::now()));
+        }
+        Ok(policies)
+    }
+
+    /// A change in this container applies at once.
+    pub fn forget(&self, workspace_id: &str) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.remove(workspace_id);
+        }
+    }
+}
+
+/// What the policies say of a text.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// The first blocking policy that matched.
+    pub blocked_by: Option<String>,
+    pub violations: Vec<Violation>,
+}
+
+/// Evaluates every enabled policy for this flow, records the violations, and says whether one blocks.
+pub async fn evaluate(
+    app: &App,
+    workspace_id: &str,
+    conversation_id: &str,
+    flow: Flow,
+    text: &str,
+) -> Result<Verdict, AppError> {
+    let policies = app.policies.get(app, workspace_id).await?;
+    let mut verdict = Verdict::default();
+    for policy in policies.iter().filter(|p| p.applies(flow)) {
+        let Some(range) = policy.first_match(text) else { continue };
+        if policy.action == Action::Block && verdict.blocked_by.is_none() {
+            verdict.blocked_by = Some(policy.name.clone());
+        }
+        if policy.action == Action::Alert {
+            tracing::warn!(workspace = %workspace_id, policy = %policy.name, conversation = %conversation_id, ?flow, "policy alert");
+        }
+        verdict.violations.push(Violation {
+            id: new_id("viol"),
+            workspace_id: workspace_id.to_owned(),
+            policy_id: policy.id.clone(),
+            policy_name: policy.name.clone(),
+            flow,
+            action: policy.action,
+            conversation_id: conversation_id.to_owned(),
+            excerpt: masked_excerpt(text, range),
+            created_at: app.clock.now(),
+        });
+    }
+    app.store.record_violations(&verdict.violations).await?;
+    Ok(verdict)
+}
