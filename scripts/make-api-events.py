@@ -102,6 +102,8 @@ FIXTURES.update({
                      "template": {"name": "tour_reminder", "language": "en_US", "variables": {"body": ["Maple Court"]}}},
         "tools": [{"name": "book_tour"}],
     })),
+    "update-workspace": event("PATCH", "/api/v1/workspace/", "/api/v1/workspace/",
+                              body=json.dumps({"monthlyTokenQuota": 5000000, "webhookUrl": "https://hooks.example.com/colloquy"})),
     "get-usage": event("GET", "/api/v1/usage/", "/api/v1/usage/", query="from=2026-11-01&to=2026-11-22&groupBy=agent"),
     "create-policy": event("POST", "/api/v1/policies/", "/api/v1/policies/", body=json.dumps({
         "name": "No card numbers", "detectors": ["card"], "patterns": ["(?i)cvv\\s*\\d{3}"], "keywords": ["password"],

@@ -8,9 +8,11 @@ use crate::adapters::clock::SystemClock;
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::llm::LlmClient;
+use crate::adapters::outbound::HttpEventDelivery;
 use crate::adapters::sqs::SqsTriggerQueue;
 use crate::config::{Config, ConfigError};
-use crate::ports::{ChatReply, ChatRequest, Clock, Llm, LlmError, Store, TriggerQueue, WhatsApp};
+use crate::ports::{ChatReply, ChatRequest, Clock, EventDelivery, Llm, LlmError, Store, TriggerQueue, WhatsApp};
+use crate::usecases::events::WorkspaceCache;
 use crate::usecases::inbound::NumberCache;
 use crate::usecases::policies::PolicyCache;
 
@@ -26,6 +28,8 @@ pub struct App {
     pub webhook: Option<Arc<WebhookSecrets>>,
     pub numbers: Arc<NumberCache>,
     pub policies: Arc<PolicyCache>,
+    pub workspaces: Arc<WorkspaceCache>,
+    pub events: Arc<dyn EventDelivery>,
 }
 
 /// The LLM requests get answers within this.
@@ -38,6 +42,16 @@ struct NoLlm;
 impl Llm for NoLlm {
     async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
         Err(LlmError::NotConfigured(request.provider))
+    }
+}
+
+/// Stands where no HTTP client could be built: every delivery says why (and is retried).
+struct NoDelivery(String);
+
+#[async_trait::async_trait]
+impl EventDelivery for NoDelivery {
+    async fn post(&self, _url: &str, _headers: &[(&str, String)], _body: String) -> Result<u16, String> {
+        Err(self.0.clone())
     }
 }
 
@@ -92,6 +106,10 @@ impl App {
         whatsapp: Arc<dyn WhatsApp>,
     ) -> Self {
         let llm: Arc<dyn Llm> = Arc::new(NoLlm);
+        let events: Arc<dyn EventDelivery> = match HttpEventDelivery::new(std::time::Duration::from_secs(5)) {
+            Ok(delivery) => Arc::new(delivery),
+            Err(err) => Arc::new(NoDelivery(err)),
+        };
         Self {
             store,
             queue,
@@ -101,6 +119,8 @@ impl App {
             webhook: None,
             numbers: Arc::new(NumberCache::default()),
             policies: Arc::new(PolicyCache::default()),
+            workspaces: Arc::new(WorkspaceCache::default()),
+            events,
         }
     }
 

@@ -15,6 +15,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A limit of the workspace is reached (its monthly token quota).
+    #[error("{0}")]
+    OverQuota(String),
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// WhatsApp refused or failed a send; carries Meta's code.

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::model::event::Event;
 use crate::model::policy::{Policy, Violation};
 use crate::model::usage::{UsageDelta, UsageRow};
 use crate::model::{
@@ -39,6 +40,8 @@ pub trait WorkspaceStore: Send + Sync {
         key_hash: &str,
     ) -> Result<(), StoreError>;
     async fn get_workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError>;
+    /// Replaces the workspace's settings (quota, webhook).
+    async fn save_workspace(&self, workspace: &Workspace) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -49,6 +52,19 @@ pub trait ApiKeyStore: Send + Sync {
     async fn list_keys(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<ApiKey>, StoreError>;
     /// Deletes the key; `false` when the workspace has no key with this prefix.
     async fn delete_key(&self, workspace_id: &str, prefix: &str) -> Result<bool, StoreError>;
+}
+
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    async fn save_event(&self, event: &Event) -> Result<(), StoreError>;
+    async fn get_event(&self, workspace_id: &str, event_id: &str) -> Result<Option<Event>, StoreError>;
+}
+
+/// POSTs a signed event to a workspace's webhook.
+#[async_trait]
+pub trait EventDelivery: Send + Sync {
+    /// The receiver's HTTP status, or why there was none.
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<u16, String>;
 }
 
 #[async_trait]
@@ -65,11 +81,19 @@ pub trait PolicyStore: Send + Sync {
 
 /// Everything the use cases keep in the table.
 pub trait Store:
-    WorkspaceStore + ApiKeyStore + PromptStore + NumberStore + AgentStore + ConversationStore + PolicyStore
+    WorkspaceStore + ApiKeyStore + PromptStore + NumberStore + AgentStore + ConversationStore + PolicyStore + EventStore
 {
 }
-impl<T: WorkspaceStore + ApiKeyStore + PromptStore + NumberStore + AgentStore + ConversationStore + PolicyStore> Store
-    for T
+impl<
+        T: WorkspaceStore
+            + ApiKeyStore
+            + PromptStore
+            + NumberStore
+            + AgentStore
+            + ConversationStore
+            + PolicyStore
+            + EventStore,
+    > Store for T
 {
 }
 
@@ -95,6 +119,9 @@ pub enum TriggerKind {
     OperatorPrompt,
     UserPrompt,
     FollowUp,
+    /// Deliver an outbound event (`id` is the event's id); its group is the workspace's event
+    /// stream, never a conversation, so retries do not hold replies back.
+    Event,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -5,6 +5,7 @@ mod agents;
 mod api_keys;
 mod contract;
 mod conversations;
+mod events;
 mod follow_ups;
 mod graph;
 mod input;

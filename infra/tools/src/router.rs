@@ -32,6 +32,7 @@ macro_rules! route {
 pub fn routes() -> Vec<Route> {
     vec![
         route!("GET", "/api/v1/workspace/", "get-workspace", get_workspace::handle),
+        route!("PATCH", "/api/v1/workspace/", "update-workspace", update_workspace::handle),
         route!("POST", "/api/v1/policies/", "create-policy", create_policy::handle),
         route!("GET", "/api/v1/policies/", "list-policies", list_policies::handle),
         route!("GET", "/api/v1/policies/{id}/", "get-policy", get_policy::handle),

@@ -4,5 +4,6 @@ pub mod clock;
 pub mod dynamo;
 pub mod graph;
 pub mod llm;
+pub mod outbound;
 pub mod sqs;
 pub mod webhook;

@@ -56,6 +56,14 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.strip_suffix('`')
 }
 
+/// For `#[serde(default, deserialize_with = "present")]`: tells `null` (`Some(None)`) from an
+/// absent field (`None`), so that PATCH can clear a field.
+pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 pub fn path_param(request: &Request, name: &str) -> Result<String, AppError> {
     request
         .path_parameters_ref()

@@ -29,6 +29,7 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::OverQuota(_) => StatusCode::TOO_MANY_REQUESTS,
         // Meta said no for good: the request must change. Otherwise Meta failed us.
         AppError::WhatsApp(err) if !err.is_retryable() => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::WhatsApp(_) => StatusCode::BAD_GATEWAY,
@@ -44,6 +45,7 @@ fn code_of(err: &AppError) -> &'static str {
         AppError::NotFound(_) => "not_found",
         AppError::Conflict(_) => "conflict",
         AppError::PayloadTooLarge { .. } => "payload_too_large",
+        AppError::OverQuota(_) => "over_quota",
         AppError::WhatsApp(err) if !err.is_retryable() => "whatsapp_rejected",
         AppError::WhatsApp(_) => "whatsapp_unavailable",
         AppError::Internal(_) => "internal_error",

@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod api_key;
 pub mod conversation;
+pub mod event;
 pub mod ids;
 pub mod number;
 pub mod page;

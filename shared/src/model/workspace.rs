@@ -10,10 +10,25 @@ pub struct Workspace {
     pub name: String,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
+    /// Input plus output tokens allowed per calendar month (UTC); none means no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_token_quota: Option<u64>,
+    /// Where outbound events are POSTed, signed with `webhook_secret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
 }
 
 impl Workspace {
     pub fn new(name: String, now: OffsetDateTime) -> Self {
-        Self { id: new_id("ws"), name, created_at: now }
+        Self {
+            id: new_id("ws"),
+            name,
+            created_at: now,
+            monthly_token_quota: None,
+            webhook_url: None,
+            webhook_secret: None,
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Agents: create, read, list, change (PATCH semantics), delete.
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::http::auth::require_write;
 use crate::http::request::required_text;
@@ -49,21 +49,16 @@ pub struct NewAgent {
 pub struct AgentChange {
     pub name: Option<String>,
     pub prompt_id: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::request::present")]
     pub prompt_version: Option<Option<u32>>,
     pub model: Option<ModelInput>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::request::present")]
     pub first_message: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::request::present")]
     pub follow_up: Option<Option<FollowUpPolicy>>,
     pub tools: Option<Vec<Tool>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::request::present")]
     pub fallback_text: Option<Option<String>>,
-}
-
-/// Tells `null` (Some(None)) from an absent field (None).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 fn model(input: ModelInput) -> Result<ModelSettings, AppError> {

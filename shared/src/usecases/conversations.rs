@@ -223,11 +223,21 @@ pub async fn take_over(
         return Err(AppError::invalid("durationMinutes", format!("must be from 1 to {MAX_TAKEOVER_MINUTES}")));
     }
     let until = |now| Some(now + Duration::minutes(i64::from(minutes)));
-    change(app, principal, conversation_id, |conversation, now| {
+    let conversation = change(app, principal, conversation_id, |conversation, now| {
         conversation.takeover_until = until(now);
         conversation.follow_up_due_at = None;
     })
-    .await
+    .await?;
+    let data = serde_json::json!({"until": conversation.takeover_until.map(crate::model::timestamp::format), "byKey": principal.key_prefix});
+    crate::usecases::events::emit_quietly(
+        app,
+        &conversation.workspace_id,
+        crate::model::event::EventType::ConversationTakeover,
+        &conversation.id,
+        data,
+    )
+    .await;
+    Ok(conversation)
 }
 
 pub async fn hand_back(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {

@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 
 use crate::adapters::webhook::{InboundMessage, StatusUpdate, WebhookEvent};
 use crate::model::conversation::preview;
+use crate::model::event::EventType;
 use crate::model::policy::Flow;
 use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
 use crate::ports::{StoreError, Trigger, TriggerKind};
+use crate::usecases::events::emit_quietly;
 use crate::usecases::policies::evaluate;
 use crate::{App, AppError};
 
@@ -93,7 +95,11 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         };
         match app.store.save_inbound(&conversation, expected, &message).await {
             Ok(()) if blocked.is_some() => return Ok(()),
-            Ok(()) => return enqueue(app, &workspace_id, &conversation.id, &inbound.wamid).await,
+            Ok(()) => {
+                let data = serde_json::json!({"messageId": message.id, "wamid": inbound.wamid, "from": conversation.contact.phone_number, "type": inbound.kind, "text": inbound.text});
+                emit_quietly(app, &workspace_id, EventType::MessageReceived, &conversation.id, data).await;
+                return enqueue(app, &workspace_id, &conversation.id, &inbound.wamid).await;
+            }
             Err(StoreError::Conflict(_)) if app.store.inbound_seen(&inbound.wamid).await? => {
                 tracing::info!(wamid = %inbound.wamid, "redelivered message; already stored");
                 return enqueue(app, &workspace_id, &conversation.id, &inbound.wamid).await;

@@ -3,12 +3,14 @@
 pub mod agents;
 pub mod api_keys;
 pub mod conversations;
+pub mod events;
 pub mod follow_ups;
 pub mod inbound;
 pub mod messaging;
 pub mod numbers;
 pub mod policies;
 pub mod prompts;
+pub mod quota;
 pub mod reply;
 pub mod usage;
 pub mod user_prompt;

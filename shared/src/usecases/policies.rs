@@ -205,5 +205,16 @@ pub async fn evaluate(
         });
     }
     app.store.record_violations(&verdict.violations).await?;
+    for violation in verdict.violations.iter().filter(|v| v.action == Action::Alert) {
+        let data = serde_json::json!({"violationId": violation.id, "policyId": violation.policy_id, "policyName": violation.policy_name, "direction": violation.flow, "excerpt": violation.excerpt});
+        crate::usecases::events::emit_quietly(
+            app,
+            workspace_id,
+            crate::model::event::EventType::PolicyViolation,
+            conversation_id,
+            data,
+        )
+        .await;
+    }
     Ok(verdict)
 }

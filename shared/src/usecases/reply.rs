@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::model::conversation::preview;
+use crate::model::event::EventType;
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::Channel;
@@ -13,6 +14,7 @@ use crate::model::{
     Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage,
 };
 use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, Trigger, TriggerKind};
+use crate::usecases::events::emit_quietly;
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::policies::evaluate;
 use crate::App;
@@ -168,6 +170,11 @@ async fn complete(app: &App, request: &ChatRequest) -> Result<ChatReply, LlmErro
 /// Handles one trigger. `Ok` also when there was nothing to do (a duplicate trigger, a takeover,
 /// a closed window: those are recorded on the conversation instead).
 pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result<(), RetryLater> {
+    if trigger.kind == TriggerKind::Event {
+        return crate::usecases::events::deliver(app, &trigger.workspace_id, &trigger.id)
+            .await
+            .map_err(RetryLater::Busy);
+    }
     let mut reply: Option<ChatReply> = None;
     for _ in 0..SAVE_ATTEMPTS {
         let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await?
@@ -210,6 +217,13 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
         let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? else {
             return skip(app, &conversation, "the conversation's agent no longer exists").await;
         };
+        if reply.is_none() {
+            if let Some(workspace) = app.workspaces.get(app, &conversation.workspace_id).await? {
+                if let Err(err) = crate::usecases::quota::check(app, &workspace).await {
+                    return skip(app, &conversation, &err.to_string()).await;
+                }
+            }
+        }
         let answer = match reply.take() {
             Some(answer) => answer,
             None => {
@@ -453,7 +467,11 @@ async fn deliver(app: &App, conversation: &Conversation, mut message: Message) -
     }
     message.wamid = message.sent_parts.first().cloned();
     match failure {
-        None => message.status = DeliveryStatus::Sent,
+        None => {
+            message.status = DeliveryStatus::Sent;
+            let data = serde_json::json!({"messageId": message.id, "wamid": message.wamid, "to": conversation.contact.phone_number, "text": message.text});
+            emit_quietly(app, &conversation.workspace_id, EventType::MessageSent, &conversation.id, data).await;
+        }
         Some(err) if err.is_retryable() => {
             if !message.sent_parts.is_empty() {
                 app.store.record_delivery(&conversation.workspace_id, &message).await?;

@@ -46,6 +46,9 @@ pub async fn send_prompt(
         return Err(AppError::invalid("waitSeconds", format!("must be from 0 to {MAX_WAIT_SECONDS}")));
     }
     let conversation = get_conversation(app, principal, conversation_id).await?;
+    if let Some(workspace) = app.workspaces.get(app, &conversation.workspace_id).await? {
+        crate::usecases::quota::check(app, &workspace).await?;
+    }
     let verdict = evaluate(app, &conversation.workspace_id, &conversation.id, Flow::Input, &text).await?;
     if let Some(policy) = verdict.blocked_by {
         return Err(AppError::bad_request(format!(

@@ -26,3 +26,56 @@ pub async fn current_workspace(app: &App, principal: &Principal) -> Result<Works
         .await?
         .ok_or_else(|| AppError::Internal(format!("key {} points at a missing workspace", principal.key_prefix)))
 }
+
+/// `PATCH /api/v1/workspace/`: absent fields stay, `null` clears.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceChange {
+    #[serde(default, deserialize_with = "crate::http::request::present")]
+    pub monthly_token_quota: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "crate::http::request::present")]
+    pub webhook_url: Option<Option<String>>,
+}
+
+/// Only `https://` URLs, but for this machine's own addresses (the local stack, tests).
+fn webhook_url(url: &str) -> Result<String, AppError> {
+    let url = url.trim();
+    let local = ["http://127.0.0.1", "http://localhost"].iter().any(|prefix| url.starts_with(prefix));
+    if !(url.starts_with("https://") || local) || url.len() > 2000 || url.contains(char::is_whitespace) {
+        return Err(AppError::invalid("webhookUrl", "must be an https:// URL"));
+    }
+    Ok(url.to_owned())
+}
+
+/// Changes the quota and the webhook; a new webhook gets a new signing secret, returned once.
+pub async fn change_settings(
+    app: &App,
+    principal: &Principal,
+    change: WorkspaceChange,
+) -> Result<(Workspace, Option<String>), AppError> {
+    crate::http::auth::require_admin(principal)?;
+    let mut workspace = current_workspace(app, principal).await?;
+    if let Some(quota) = change.monthly_token_quota {
+        workspace.monthly_token_quota = quota;
+    }
+    let mut new_secret = None;
+    if let Some(url) = change.webhook_url {
+        match url {
+            Some(url) => {
+                workspace.webhook_url = Some(webhook_url(&url)?);
+                if workspace.webhook_secret.is_none() {
+                    let secret = format!("whsec_{}", crate::model::ids::random_hex(24));
+                    workspace.webhook_secret = Some(secret.clone());
+                    new_secret = Some(secret);
+                }
+            }
+            None => {
+                workspace.webhook_url = None;
+                workspace.webhook_secret = None;
+            }
+        }
+    }
+    app.store.save_workspace(&workspace).await?;
+    app.workspaces.forget(&workspace.id);
+    Ok((workspace, new_secret))
+}

@@ -139,3 +139,8 @@ pub const VIOLATION: &str = "VIOL#";
 pub fn violation(workspace_id: &str, violation_id: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("{VIOLATION}{violation_id}"))
 }
+
+/// An outbound event, kept a week for delivery (`expiresAt`).
+pub fn event(workspace_id: &str, event_id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("EVT#{event_id}"))
+}

@@ -54,3 +54,22 @@ impl PolicyStore for DynamoStore {
         self.query_page(keys::workspace_pk(workspace_id), keys::VIOLATION, page, listing).await
     }
 }
+
+#[async_trait]
+impl crate::ports::EventStore for DynamoStore {
+    async fn save_event(&self, event: &crate::model::event::Event) -> Result<(), StoreError> {
+        let mut item = to_item(&Record::new(keys::event(&event.workspace_id, &event.id), event))?;
+        let expires = event.created_at + time::Duration::days(7);
+        item.insert("expiresAt".to_owned(), AttributeValue::N(expires.unix_timestamp().to_string()));
+        self.put_all_new(vec![item], "event").await
+    }
+
+    async fn get_event(
+        &self,
+        workspace_id: &str,
+        event_id: &str,
+    ) -> Result<Option<crate::model::event::Event>, StoreError> {
+        let record: Option<Record<crate::model::event::Event>> = self.get(keys::event(workspace_id, event_id)).await?;
+        Ok(record.map(|record| record.data))
+    }
+}

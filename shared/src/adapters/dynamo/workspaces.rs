@@ -18,6 +18,11 @@ impl WorkspaceStore for DynamoStore {
         self.put_all_new(items, "workspace").await
     }
 
+    async fn save_workspace(&self, workspace: &Workspace) -> Result<(), StoreError> {
+        let item = to_item(&Record::new(keys::workspace(&workspace.id), workspace))?;
+        self.transact(vec![self.put(item, "attribute_exists(PK)", &[])?], "workspace").await
+    }
+
     async fn get_workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError> {
         let record: Option<Record<Workspace>> = self.get(keys::workspace(id)).await?;
         Ok(record.map(|record| record.data))

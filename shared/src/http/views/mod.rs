@@ -17,6 +17,11 @@ pub struct WorkspaceView {
     pub created_at: String,
     /// The key that made this request.
     pub api_key: CallerView,
+    pub monthly_token_quota: Option<u64>,
+    pub webhook_url: Option<String>,
+    /// Shown once, when a webhook is first set: it signs every event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -33,6 +38,9 @@ impl WorkspaceView {
             name: workspace.name.clone(),
             created_at: timestamp::format(workspace.created_at),
             api_key: CallerView { prefix: principal.key_prefix.clone(), role: principal.role },
+            monthly_token_quota: workspace.monthly_token_quota,
+            webhook_url: workspace.webhook_url.clone(),
+            webhook_secret: None,
         }
     }
 }

@@ -1,0 +1,67 @@
+//! Outbound events: what Colloquy tells a workspace's own webhook.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "message.received")]
+    MessageReceived,
+    #[serde(rename = "message.sent")]
+    MessageSent,
+    #[serde(rename = "policy.violation")]
+    PolicyViolation,
+    #[serde(rename = "conversation.takeover")]
+    ConversationTakeover,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::MessageReceived => "message.received",
+            EventType::MessageSent => "message.sent",
+            EventType::PolicyViolation => "policy.violation",
+            EventType::ConversationTakeover => "conversation.takeover",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Also the delivery id: a receiver that sees it twice has seen one event.
+    pub id: String,
+    pub workspace_id: String,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub conversation_id: String,
+    /// Kept as JSON text: callers' content has any shape.
+    #[serde(with = "json_text")]
+    pub data: Value,
+    #[serde(with = "super::timestamp::iso")]
+    pub created_at: OffsetDateTime,
+}
+
+mod json_text {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&value.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
+    }
+}
+
+/// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the receiver recomputes it with
+/// the workspace's webhook secret and refuses stale timestamps.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("t={timestamp},v1={}", hex::encode(mac.finalize().into_bytes()))
+}

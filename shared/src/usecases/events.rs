@@ -1,0 +1,113 @@
+//! Outbound events: stored, then queued, then POSTed — signed — by the worker, outside the
+//! request path; a receiver that fails is retried by the queue with backoff, five times.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::model::event::{signature, Event, EventType};
+use crate::model::ids::new_id;
+use crate::model::Workspace;
+use crate::ports::{StoreError, Trigger, TriggerKind};
+use crate::{App, AppError};
+
+const CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// Workspaces (their quota and webhook), cached per container for a minute.
+#[derive(Default)]
+pub struct WorkspaceCache(Mutex<HashMap<String, (Workspace, Instant)>>);
+
+impl WorkspaceCache {
+    pub async fn get(&self, app: &App, workspace_id: &str) -> Result<Option<Workspace>, StoreError> {
+        if let Some((workspace, at)) = self.0.lock().ok().and_then(|c| c.get(workspace_id).cloned()) {
+            if at.elapsed() < CACHE_TTL {
+                return Ok(Some(workspace));
+            }
+        }
+        let workspace = app.store.get_workspace(workspace_id).await?;
+        if let (Some(workspace), Ok(mut cache)) = (&workspace, self.0.lock()) {
+            cache.insert(workspace_id.to_owned(), (workspace.clone(), Instant::now()));
+        }
+        Ok(workspace)
+    }
+
+    pub fn forget(&self, workspace_id: &str) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.remove(workspace_id);
+        }
+    }
+}
+
+/// The queue group of a workspace's events.
+pub fn event_stream(workspace_id: &str) -> String {
+    format!("events_{workspace_id}")
+}
+
+/// Records and queues an event when the workspace has a webhook; does nothing otherwise.
+pub async fn emit(
+    app: &App,
+    workspace_id: &str,
+    kind: EventType,
+    conversation_id: &str,
+    data: Value,
+) -> Result<(), AppError> {
+    let Some(workspace) = app.workspaces.get(app, workspace_id).await? else { return Ok(()) };
+    if workspace.webhook_url.is_none() {
+        return Ok(());
+    }
+    let event = Event {
+        id: new_id("evt"),
+        workspace_id: workspace_id.to_owned(),
+        kind,
+        conversation_id: conversation_id.to_owned(),
+        data,
+        created_at: app.clock.now(),
+    };
+    app.store.save_event(&event).await?;
+    let trigger = Trigger {
+        id: event.id.clone(),
+        workspace_id: workspace_id.to_owned(),
+        conversation_id: event_stream(workspace_id),
+        kind: TriggerKind::Event,
+        attempt: None,
+    };
+    app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
+}
+
+/// Emits, logging instead of failing: an event must never undo the work it reports.
+pub async fn emit_quietly(app: &App, workspace_id: &str, kind: EventType, conversation_id: &str, data: Value) {
+    if let Err(err) = emit(app, workspace_id, kind, conversation_id, data).await {
+        tracing::warn!(error = %err, event = kind.as_str(), "event not recorded");
+    }
+}
+
+/// POSTs a stored event to the workspace's webhook. `Err` means: retry later.
+pub async fn deliver(app: &App, workspace_id: &str, event_id: &str) -> Result<(), String> {
+    let event = app.store.get_event(workspace_id, event_id).await.map_err(|e| e.to_string())?;
+    let Some(event) = event else { return Ok(()) };
+    let workspace = app.store.get_workspace(workspace_id).await.map_err(|e| e.to_string())?;
+    let (Some(url), Some(secret)) = workspace.map(|w| (w.webhook_url, w.webhook_secret)).unwrap_or_default() else {
+        return Ok(());
+    };
+    let body = json!({
+        "id": event.id,
+        "type": event.kind.as_str(),
+        "createdAt": crate::model::timestamp::format(event.created_at),
+        "conversationId": event.conversation_id,
+        "data": event.data,
+    })
+    .to_string();
+    let timestamp = app.clock.now().unix_timestamp();
+    let headers = [
+        ("x-colloquy-delivery", event.id.clone()),
+        ("x-colloquy-event", event.kind.as_str().to_owned()),
+        ("x-colloquy-signature", signature(&secret, timestamp, &body)),
+    ];
+    match app.events.post(&url, &headers, body).await {
+        Ok(status) if (200..300).contains(&status) => Ok(()),
+        Ok(status) => Err(format!("the webhook answered {status}")),
+        Err(err) => Err(err),
+    }
+}
