@@ -4,6 +4,7 @@ use colloquy_tests::{call, meta_payload, Answer, ApiCall};
 use serde_json::{json, Value};
 
 use crate::agent_loop::{agent_loop, Loop};
+use crate::send_prompt::api_conversation;
 
 async fn create(l: &Loop, key: &str, body: Value) -> Answer {
     call(create_policy::handle, &l.inbox.stack.app, ApiCall::fixture("create-policy").key(key).json(body)).await
@@ -17,17 +18,6 @@ async fn violations(l: &Loop) -> Vec<Value> {
     )
     .await;
     listed.body["results"].as_array().cloned().unwrap_or_default()
-}
-
-async fn api_conversation(l: &Loop) -> String {
-    let body = json!({"channel": "api", "agentId": l.inbox.agent});
-    let created = call(
-        create_conversation::handle,
-        &l.inbox.stack.app,
-        ApiCall::fixture("create-conversation").key(&l.inbox.key).json(body),
-    )
-    .await;
-    created.body["id"].as_str().unwrap_or_default().to_owned()
 }
 
 async fn prompt(l: &Loop, id: &str, text: &str) -> Answer {

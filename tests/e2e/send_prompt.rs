@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::agent_loop::{agent_loop, Loop};
 
-async fn api_conversation(l: &Loop) -> String {
+pub async fn api_conversation(l: &Loop) -> String {
     let body = json!({"channel": "api", "agentId": l.inbox.agent});
     let created = call(
         create_conversation::handle,

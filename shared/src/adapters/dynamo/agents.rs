@@ -1,16 +1,13 @@
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{keys, to_item, unavailable, DynamoStore, Listing, Record};
+use super::{keys, DynamoStore, Listing, Record};
 use crate::model::{Agent, Page, PageRequest};
 use crate::ports::{AgentStore, StoreError};
 
 #[async_trait]
 impl AgentStore for DynamoStore {
     async fn put_agent(&self, agent: &Agent, expected_existing: bool) -> Result<(), StoreError> {
-        let item = to_item(&Record::new(keys::agent(&agent.workspace_id, &agent.id), agent))?;
-        let condition = if expected_existing { "attribute_exists(PK)" } else { "attribute_not_exists(PK)" };
-        self.transact(vec![self.put(item, condition, &[])?], "agent").await
+        self.put_one(keys::agent(&agent.workspace_id, &agent.id), agent, expected_existing, "agent").await
     }
 
     async fn get_agent(&self, workspace_id: &str, agent_id: &str) -> Result<Option<Agent>, StoreError> {
@@ -23,17 +20,6 @@ impl AgentStore for DynamoStore {
     }
 
     async fn delete_agent(&self, workspace_id: &str, agent_id: &str) -> Result<bool, StoreError> {
-        let (pk, sk) = keys::agent(workspace_id, agent_id);
-        let output = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(output.attributes.is_some())
+        self.delete_one(keys::agent(workspace_id, agent_id)).await
     }
 }

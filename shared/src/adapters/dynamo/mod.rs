@@ -102,6 +102,34 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().delete(delete.build().map_err(build_error)?).build())
     }
 
+    /// Creates (`expected_existing = false`) or replaces an existing item: one conditional write.
+    pub(crate) async fn put_one<T: Serialize>(
+        &self,
+        key: (String, String),
+        value: &T,
+        expected_existing: bool,
+        what: &str,
+    ) -> Result<(), StoreError> {
+        let item = to_item(&Record::new(key, value))?;
+        let condition = if expected_existing { "attribute_exists(PK)" } else { "attribute_not_exists(PK)" };
+        self.transact(vec![self.put(item, condition, &[])?], what).await
+    }
+
+    /// Deletes an item; `false` when there was none.
+    pub(crate) async fn delete_one(&self, (pk, sk): (String, String)) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(output.attributes.is_some())
+    }
+
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>, what: &str) -> Result<(), StoreError> {
         self.client
             .transact_write_items()

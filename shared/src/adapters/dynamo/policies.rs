@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{keys, to_item, unavailable, DynamoStore, Listing, Record};
+use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::policy::{Policy, Violation};
 use crate::model::{Page, PageRequest};
 use crate::ports::{PolicyStore, StoreError};
@@ -9,9 +9,7 @@ use crate::ports::{PolicyStore, StoreError};
 #[async_trait]
 impl PolicyStore for DynamoStore {
     async fn put_policy(&self, policy: &Policy, expected_existing: bool) -> Result<(), StoreError> {
-        let item = to_item(&Record::new(keys::policy(&policy.workspace_id, &policy.id), policy))?;
-        let condition = if expected_existing { "attribute_exists(PK)" } else { "attribute_not_exists(PK)" };
-        self.transact(vec![self.put(item, condition, &[])?], "policy").await
+        self.put_one(keys::policy(&policy.workspace_id, &policy.id), policy, expected_existing, "policy").await
     }
 
     async fn get_policy(&self, workspace_id: &str, policy_id: &str) -> Result<Option<Policy>, StoreError> {
@@ -24,18 +22,7 @@ impl PolicyStore for DynamoStore {
     }
 
     async fn delete_policy(&self, workspace_id: &str, policy_id: &str) -> Result<bool, StoreError> {
-        let (pk, sk) = keys::policy(workspace_id, policy_id);
-        let output = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(output.attributes.is_some())
+        self.delete_one(keys::policy(workspace_id, policy_id)).await
     }
 
     async fn record_violations(&self, violations: &[Violation]) -> Result<(), StoreError> {
