@@ -163,3 +163,27 @@ async fn outside_the_window_without_a_template_nothing_is_sent_and_the_conversat
     advance(&l, 1500);
     assert_eq!(schedule(&l).await, 0, "follow-ups stopped");
 }
+
+#[tokio::test]
+async fn a_conversation_marked_done_gets_no_follow_up_until_the_contact_writes() {
+    let l = agent_loop().await;
+    set_follow_up(&l, json!({"afterMinutes": 30, "maxAttempts": 2, "instruction": "Nudge."})).await;
+    l.mount_ok("ok").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    l.run_worker().await;
+    let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+
+    let done = call(
+        done_conversation::handle,
+        &l.inbox.stack.app,
+        ApiCall::fixture("done-conversation").key(&l.inbox.key).path_param("id", &id),
+    )
+    .await;
+    assert_eq!((done.status, done.body["isDone"].as_bool()), (200, Some(true)), "{}", done.body);
+    advance(&l, 31);
+    assert_eq!(schedule(&l).await, 0, "done clears the follow-up");
+
+    let again = meta_payload("text").replace("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0", "wamid.REOPEN");
+    l.inbox.deliver(&again).await;
+    assert_eq!(l.inbox.conversations().await[0]["isDone"], false, "the contact writing reopens it");
+}

@@ -71,6 +71,7 @@ pub fn routes() -> Vec<Route> {
         ),
         route!("POST", "/api/v1/conversations/{id}/prompt/", "prompt-agent", prompt_agent::handle),
         route!("POST", "/api/v1/conversations/{id}/takeover/", "takeover-conversation", takeover_conversation::handle),
+        route!("POST", "/api/v1/conversations/{id}/done/", "done-conversation", done_conversation::handle),
         route!("POST", "/api/v1/conversations/{id}/handback/", "handback-conversation", handback_conversation::handle),
         route!("GET", "/v1/public/prompts/{prompt_name}", "get-public-prompt", get_public_prompt::handle),
         route!("GET", "/api/prompts", "list-prompts", list_prompts::handle),

@@ -57,6 +57,9 @@ pub struct Conversation {
     /// Follow-ups sent since the contact last wrote.
     #[serde(default)]
     pub follow_ups_sent: u32,
+    /// Marked done by an operator; the contact writing again reopens it.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
+    pub done_at: Option<OffsetDateTime>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]
@@ -83,6 +86,7 @@ impl Conversation {
             output_tokens: 0,
             follow_up_due_at: None,
             follow_ups_sent: 0,
+            done_at: None,
             created_at: now,
             updated_at: now,
         }

@@ -240,6 +240,16 @@ pub async fn take_over(
     Ok(conversation)
 }
 
+/// Marks the conversation done: no follow-ups; the contact writing again reopens it.
+pub async fn mark_done(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {
+    require_write(principal)?;
+    change(app, principal, conversation_id, |conversation, now| {
+        conversation.done_at = Some(now);
+        conversation.follow_up_due_at = None;
+    })
+    .await
+}
+
 pub async fn hand_back(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {
     require_write(principal)?;
     change(app, principal, conversation_id, |conversation, _| conversation.takeover_until = None).await

@@ -69,6 +69,7 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         // The contact answered: no follow-up until the agent has the last word again.
         conversation.follow_up_due_at = None;
         conversation.follow_ups_sent = 0;
+        conversation.done_at = None;
         if inbound.contact_name.is_some() {
             conversation.contact.name = inbound.contact_name.clone();
         }

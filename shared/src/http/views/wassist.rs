@@ -34,6 +34,8 @@ pub struct ConversationView {
     pub active: bool,
     pub whatsapp_number: String,
     pub channel: Channel,
+    /// Marked done by an operator (no follow-ups); the contact writing again reopens it.
+    pub is_done: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -58,6 +60,7 @@ impl ConversationView {
             active: conversation.is_window_open(now),
             whatsapp_number: conversation.phone_number_id.clone(),
             channel: conversation.channel,
+            is_done: conversation.done_at.is_some(),
             created_at: timestamp::format(conversation.created_at),
             updated_at: timestamp::format(conversation.updated_at),
         }
