@@ -133,6 +133,8 @@ pub trait TriggerQueue: Send + Sync {
     /// Enqueues in the trigger's conversation group, so one conversation is handled in order and
     /// never twice at once.
     async fn enqueue(&self, trigger: &Trigger) -> Result<(), QueueError>;
+    /// Hides a received trigger for `after` before it is delivered again (backoff on failure).
+    async fn retry_later(&self, receipt_handle: &str, after: std::time::Duration) -> Result<(), QueueError>;
 }
 
 pub trait Clock: Send + Sync {

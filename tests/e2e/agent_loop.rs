@@ -383,3 +383,20 @@ async fn statuses_move_the_reply_forward_and_a_failure_carries_meta_s_error() {
     assert_eq!(status(&messages), "failed");
     assert_eq!(messages[0]["error"]["code"], 131047);
 }
+
+#[tokio::test]
+async fn a_failed_trigger_is_retried_after_a_growing_backoff() {
+    let l = agent_loop().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(500)).mount(&l.llm).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+
+    let (event, _) = l.source.receive().await.expect("receive");
+    let response = agent_worker::handle(&l.worker, event).await;
+
+    assert_eq!(response.batch_item_failures.len(), 1);
+    let (again, _) = l.source.receive().await.expect("receive");
+    assert!(again.records.is_empty(), "the failed trigger is hidden for its backoff, not redelivered at once");
+    let delays: Vec<u64> = (1..=6).map(|n| agent_worker::backoff(n).as_secs()).collect();
+    assert_eq!(delays, vec![10, 20, 40, 80, 160, 320]);
+    assert_eq!(agent_worker::backoff(30).as_secs(), 900);
+}

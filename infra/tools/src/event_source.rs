@@ -36,8 +36,8 @@ impl LocalEventSource {
         Ok(Self { sqs, queue_url: queue_url.to_owned(), queue_arn, retry_after_seconds })
     }
 
-    /// One receive, one invocation of the worker, and the deletes and retries it asks for.
-    pub async fn poll_once(&self, worker: &Worker) -> Result<Polled, String> {
+    /// One receive, as the SQS event Lambda would hand the worker, with each record's receipt handle.
+    pub async fn receive(&self) -> Result<(SqsEvent, HashMap<String, String>), String> {
         let received = self
             .sqs
             .receive_message()
@@ -48,9 +48,6 @@ impl LocalEventSource {
             .await
             .map_err(|err| format!("cannot receive from the queue: {err}"))?;
         let messages = received.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return Ok(Polled::default());
-        }
         let mut handles = HashMap::new();
         let mut event = SqsEvent::default();
         for message in messages {
@@ -65,6 +62,15 @@ impl LocalEventSource {
             record.aws_region = Some("us-east-1".into());
             handles.insert(message.message_id.unwrap_or_default(), message.receipt_handle.unwrap_or_default());
             event.records.push(record);
+        }
+        Ok((event, handles))
+    }
+
+    /// One receive, one invocation of the worker, and the deletes and retries it asks for.
+    pub async fn poll_once(&self, worker: &Worker) -> Result<Polled, String> {
+        let (event, handles) = self.receive().await?;
+        if event.records.is_empty() {
+            return Ok(Polled::default());
         }
         let count = event.records.len();
         let response = agent_worker::handle(worker, event).await;

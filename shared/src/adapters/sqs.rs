@@ -32,7 +32,23 @@ impl TriggerQueue for SqsTriggerQueue {
             .map_err(|err| QueueError(DisplayErrorContext(err).to_string()))?;
         Ok(())
     }
+
+    async fn retry_later(&self, receipt_handle: &str, after: std::time::Duration) -> Result<(), QueueError> {
+        let seconds = i32::try_from(after.as_secs()).unwrap_or(i32::MAX).min(MAX_VISIBILITY_SECONDS);
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.queue_url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(seconds)
+            .send()
+            .await
+            .map_err(|err| QueueError(DisplayErrorContext(err).to_string()))?;
+        Ok(())
+    }
 }
+
+/// SQS's ceiling for a message's visibility timeout (12 hours).
+const MAX_VISIBILITY_SECONDS: i32 = 43_200;
 
 /// SQS allows at most 128 characters from a limited alphabet; longer or odd ids are hashed.
 fn dedup_id(trigger_id: &str) -> String {
