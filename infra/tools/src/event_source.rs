@@ -1,6 +1,6 @@
 //! Feeds the worker from the queue the way Lambda's SQS event source does: batches of up to
 //! ten, partial batch failures, successes deleted, failures left for redelivery (sooner than
-//! the template's visibility timeout, so a person or a test need not wait three minutes).
+//! the template's visibility timeout, so a person or a test need not wait minutes).
 
 use std::collections::HashMap;
 

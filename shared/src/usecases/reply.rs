@@ -156,7 +156,8 @@ async fn complete(app: &App, request: &ChatRequest) -> Result<ChatReply, LlmErro
     let mut attempt = 1;
     loop {
         match app.llm.complete(request).await {
-            Err(err) if err.is_retryable() && attempt < LLM_ATTEMPTS => {
+            // A time-out already used most of the invocation: the queue retries it, later.
+            Err(err) if err.is_retryable() && err != LlmError::Timeout && attempt < LLM_ATTEMPTS => {
                 tracing::warn!(error = %err, attempt, "LLM call failed; retrying");
                 tokio::time::sleep(delay).await;
                 delay *= 2;
