@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::model::prompt::display_version;
 use crate::model::timestamp;
-use crate::model::{Prompt, PromptVersion, Tool, VersionSource};
+use crate::model::{Prompt, PromptContent, PromptVersion, Tool, VersionSource};
 
 /// eigi: one version of a named prompt.
 #[derive(Serialize)]
@@ -33,13 +33,10 @@ impl EigiPrompt {
     }
 }
 
-/// leasing: the prompt document (its working copy).
+/// What a working copy and a version both show: the content that shapes the agent.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PromptDocument {
-    #[serde(rename = "_id")]
-    pub id: String,
-    pub name: String,
+pub struct ContentView {
     pub prompt: String,
     pub description: Option<String>,
     pub temperature: Option<f64>,
@@ -47,6 +44,31 @@ pub struct PromptDocument {
     pub tools: Vec<Tool>,
     pub tool_configs: Map<String, Value>,
     pub metadata: Map<String, Value>,
+}
+
+impl From<&PromptContent> for ContentView {
+    fn from(content: &PromptContent) -> Self {
+        Self {
+            prompt: content.text.clone(),
+            description: content.description.clone(),
+            temperature: content.temperature,
+            response_time: content.response_time,
+            tools: content.tools.clone(),
+            tool_configs: content.tool_configs.clone(),
+            metadata: content.metadata.clone(),
+        }
+    }
+}
+
+/// leasing: the prompt document (its working copy).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptDocument {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub content: ContentView,
     pub organization_id: String,
     /// The latest captured version, and whether the working copy has changed since.
     pub version: u32,
@@ -59,17 +81,10 @@ pub struct PromptDocument {
 
 impl From<&Prompt> for PromptDocument {
     fn from(prompt: &Prompt) -> Self {
-        let content = &prompt.content;
         Self {
             id: prompt.id.clone(),
             name: prompt.name.clone(),
-            prompt: content.text.clone(),
-            description: content.description.clone(),
-            temperature: content.temperature,
-            response_time: content.response_time,
-            tools: content.tools.clone(),
-            tool_configs: content.tool_configs.clone(),
-            metadata: content.metadata.clone(),
+            content: ContentView::from(&prompt.content),
             organization_id: prompt.workspace_id.clone(),
             version: prompt.latest_version,
             display_version: display_version(prompt.latest_version),
@@ -125,28 +140,13 @@ impl VersionSnapshot {
 pub struct VersionDetail {
     #[serde(flatten)]
     pub snapshot: VersionSnapshot,
-    pub prompt: String,
-    pub description: Option<String>,
-    pub temperature: Option<f64>,
-    pub response_time: Option<f64>,
-    pub tools: Vec<Tool>,
-    pub tool_configs: Map<String, Value>,
-    pub metadata: Map<String, Value>,
+    #[serde(flatten)]
+    pub content: ContentView,
 }
 
 impl VersionDetail {
     pub fn new(version: &PromptVersion, current: &Prompt) -> Self {
-        let content = &version.content;
-        Self {
-            snapshot: VersionSnapshot::new(version, current),
-            prompt: content.text.clone(),
-            description: content.description.clone(),
-            temperature: content.temperature,
-            response_time: content.response_time,
-            tools: content.tools.clone(),
-            tool_configs: content.tool_configs.clone(),
-            metadata: content.metadata.clone(),
-        }
+        Self { snapshot: VersionSnapshot::new(version, current), content: ContentView::from(&version.content) }
     }
 }
 
