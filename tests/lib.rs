@@ -10,6 +10,7 @@ use aws_config::SdkConfig;
 use colloquy::adapters::clock::ManualClock;
 use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::sqs::SqsTriggerQueue;
+use colloquy::api::routes;
 use colloquy::http::{Body, Request, Response};
 use colloquy::model::IssuedKey;
 use colloquy::usecases::workspaces::create_workspace;
@@ -69,6 +70,9 @@ impl TestStack {
             clock.clone(),
             graph_client(UNREACHABLE_GRAPH),
         )
+        .with_event_delivery(Arc::new(
+            colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5)).expect("event HTTP client"),
+        ))
         .with_webhook_secrets(colloquy::WebhookSecrets {
             app_secret: APP_SECRET.to_owned(),
             verify_token: VERIFY_TOKEN.to_owned(),
@@ -274,11 +278,14 @@ impl Answer {
     }
 }
 
-/// Sends the call to a handler the way the Lambda runtime would.
-pub async fn call<F, Fut>(handler: F, app: &App, call: ApiCall) -> Answer
-where
-    F: Fn(App, Request) -> Fut,
-    Fut: std::future::Future<Output = Response<Body>>,
-{
-    Answer::from_response(handler(app.clone(), call.request()).await)
+/// Sends the call to `function` the way its Lambda would get it: through the route table's
+/// wrapper, with only the clients the function's route row says it builds.
+pub async fn call(function: &str, app: &App, call: ApiCall) -> Answer {
+    let request = call.request();
+    let method = request.method().as_str().to_owned();
+    let route = routes::of_function(function)
+        .into_iter()
+        .find(|route| route.method == method)
+        .unwrap_or_else(|| panic!("no route of `{function}` answers {method}"));
+    Answer::from_response(routes::dispatch(route, &app.restricted_to(route.needs), &request).await)
 }

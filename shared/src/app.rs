@@ -1,7 +1,10 @@
-//! What every function builds once per container and hands to its handler.
+//! What a function builds once per container and hands to its handlers: the table always, and
+//! only the other clients its route rows (or the worker) say it needs.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use async_trait::async_trait;
 use aws_config::SdkConfig;
 
 use crate::adapters::clock::SystemClock;
@@ -10,11 +13,69 @@ use crate::adapters::graph::GraphClient;
 use crate::adapters::llm::LlmClient;
 use crate::adapters::outbound::HttpEventDelivery;
 use crate::adapters::sqs::SqsTriggerQueue;
-use crate::config::{Config, ConfigError};
-use crate::ports::{ChatReply, ChatRequest, Clock, EventDelivery, Llm, LlmError, Store, TriggerQueue, WhatsApp};
+use crate::config::{self, ConfigError};
+use crate::ports::{
+    ChatReply, ChatRequest, Clock, EventDelivery, GraphError, Llm, LlmError, Outbound, QueueError, Store, Trigger,
+    TriggerQueue, WhatsApp,
+};
 use crate::usecases::events::WorkspaceCache;
 use crate::usecases::inbound::NumberCache;
 use crate::usecases::policies::PolicyCache;
+
+/// The LLM requests get answers within this.
+pub const LLM_TIMEOUT: Duration = Duration::from_secs(25);
+/// A workspace's webhook answers within this, or the delivery is retried.
+pub const EVENT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The clients a function builds besides the table (which every function has).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// The SQS trigger queue (`QUEUE_URL`).
+    pub queue: bool,
+    /// The WhatsApp Graph API.
+    pub whatsapp: bool,
+    /// The LLM providers.
+    pub llm: bool,
+    /// HTTPS delivery of outbound events to workspaces' webhooks.
+    pub event_delivery: bool,
+    /// Meta's app secret and verify token.
+    pub webhook_secrets: bool,
+}
+
+impl Needs {
+    pub const TABLE: Needs =
+        Needs { queue: false, whatsapp: false, llm: false, event_delivery: false, webhook_secrets: false };
+    /// The agent worker: everything but the webhook's secrets.
+    pub const WORKER: Needs =
+        Needs { queue: true, whatsapp: true, llm: true, event_delivery: true, webhook_secrets: false };
+    /// The follow-up scheduler queues triggers.
+    pub const SCHEDULER: Needs = Needs::TABLE.with_queue();
+
+    pub const fn with_queue(mut self) -> Self {
+        self.queue = true;
+        self
+    }
+
+    pub const fn with_whatsapp(mut self) -> Self {
+        self.whatsapp = true;
+        self
+    }
+
+    pub const fn with_webhook_secrets(mut self) -> Self {
+        self.webhook_secrets = true;
+        self
+    }
+
+    pub const fn union(self, other: Needs) -> Self {
+        Needs {
+            queue: self.queue || other.queue,
+            whatsapp: self.whatsapp || other.whatsapp,
+            llm: self.llm || other.llm,
+            event_delivery: self.event_delivery || other.event_delivery,
+            webhook_secrets: self.webhook_secrets || other.webhook_secrets,
+        }
+    }
+}
 
 /// Cheap to clone: every field is shared.
 #[derive(Clone)]
@@ -24,7 +85,7 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub whatsapp: Arc<dyn WhatsApp>,
     pub llm: Arc<dyn Llm>,
-    /// Only the webhook has them; it refuses to start without.
+    /// Only the webhook has them.
     pub webhook: Option<Arc<WebhookSecrets>>,
     pub numbers: Arc<NumberCache>,
     pub policies: Arc<PolicyCache>,
@@ -32,26 +93,47 @@ pub struct App {
     pub events: Arc<dyn EventDelivery>,
 }
 
-/// The LLM requests get answers within this.
-pub const LLM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(25);
+/// Stands in for a client the function was not built with: a use case that reaches for it fails
+/// with a message naming what the function's route row is missing.
+struct NotBuilt(&'static str);
 
-/// Stands where no LLM is configured: every call says so.
-struct NoLlm;
+impl NotBuilt {
+    fn message(&self) -> String {
+        format!("this function was built without {}; add it to the route's needs", self.0)
+    }
+}
 
-#[async_trait::async_trait]
-impl Llm for NoLlm {
+#[async_trait]
+impl TriggerQueue for NotBuilt {
+    async fn enqueue(&self, _trigger: &Trigger) -> Result<(), QueueError> {
+        Err(QueueError(self.message()))
+    }
+    async fn retry_later(&self, _receipt_handle: &str, _after: Duration) -> Result<(), QueueError> {
+        Err(QueueError(self.message()))
+    }
+}
+
+#[async_trait]
+impl WhatsApp for NotBuilt {
+    async fn send(&self, _phone_number_id: &str, _message: &Outbound) -> Result<String, GraphError> {
+        Err(GraphError::Network(self.message()))
+    }
+    async fn mark_read(&self, _phone_number_id: &str, _wamid: &str) -> Result<(), GraphError> {
+        Err(GraphError::Network(self.message()))
+    }
+}
+
+#[async_trait]
+impl Llm for NotBuilt {
     async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
         Err(LlmError::NotConfigured(request.provider))
     }
 }
 
-/// Stands where no HTTP client could be built: every delivery says why (and is retried).
-struct NoDelivery(String);
-
-#[async_trait::async_trait]
-impl EventDelivery for NoDelivery {
+#[async_trait]
+impl EventDelivery for NotBuilt {
     async fn post(&self, _url: &str, _headers: &[(&str, String)], _body: String) -> Result<u16, String> {
-        Err(self.0.clone())
+        Err(self.message())
     }
 }
 
@@ -66,61 +148,72 @@ pub struct WebhookSecrets {
 impl WebhookSecrets {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
-            app_secret: crate::config::required("WHATSAPP_APP_SECRET", "the Meta app secret that signs webhooks")?,
-            verify_token: crate::config::required(
-                "WHATSAPP_VERIFY_TOKEN",
-                "the token Meta's webhook handshake must echo",
-            )?,
+            app_secret: config::required("WHATSAPP_APP_SECRET", "the Meta app secret that signs webhooks")?,
+            verify_token: config::required("WHATSAPP_VERIFY_TOKEN", "the token Meta's webhook handshake must echo")?,
         })
     }
 }
 
 impl App {
-    /// Reads configuration and builds the AWS clients. `AWS_ENDPOINT_URL` points the SDK at a
-    /// local stack.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let config = Config::from_env()?;
-        Self::on_aws(&crate::aws::load().await, &config)
-    }
+    /// Reads the configuration `needs` asks for — a missing value fails here, naming it — and
+    /// builds those clients. `AWS_ENDPOINT_URL` points the SDK at a local stack.
+    pub async fn from_env(needs: Needs) -> Result<Self, ConfigError> {
+        let table_name = config::required("TABLE_NAME", "the DynamoDB table that holds Colloquy's state")?;
+        let queue_url = needs
+            .queue
+            .then(|| config::required("QUEUE_URL", "the URL of the SQS FIFO trigger queue"))
+            .transpose()?;
+        let graph = needs.whatsapp.then(config::graph).transpose()?;
+        let llm = needs.llm.then(config::llm).transpose()?;
+        let secrets = needs.webhook_secrets.then(WebhookSecrets::from_env).transpose()?;
+        let aws = crate::aws::load().await?;
 
-    pub fn on_aws(aws: &SdkConfig, config: &Config) -> Result<Self, ConfigError> {
-        let dynamodb = aws_sdk_dynamodb::Client::new(aws);
-        let sqs = aws_sdk_sqs::Client::new(aws);
-        let whatsapp = GraphClient::new(config.graph.clone()).map_err(ConfigError::Invalid)?;
-        let llm = LlmClient::new(config.openai.clone(), config.anthropic.clone(), LLM_TIMEOUT)
-            .map_err(ConfigError::Invalid)?;
-        let app = Self::new(
-            Arc::new(DynamoStore::new(dynamodb, &config.table_name)),
-            Arc::new(SqsTriggerQueue::new(sqs, &config.queue_url)),
+        let mut app = Self::new(
+            Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &table_name)),
+            Arc::new(NotBuilt("the trigger queue")),
             Arc::new(SystemClock),
-            Arc::new(whatsapp),
+            Arc::new(NotBuilt("the WhatsApp Graph API client")),
         );
-        Ok(app.with_llm(Arc::new(llm)))
+        if let Some(queue_url) = queue_url {
+            app.queue = Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &queue_url));
+        }
+        if let Some(graph) = graph {
+            app.whatsapp = Arc::new(GraphClient::new(graph).map_err(ConfigError::Invalid)?);
+        }
+        if let Some(llm) = llm {
+            app.llm = Arc::new(LlmClient::new(llm.openai, llm.anthropic, LLM_TIMEOUT).map_err(ConfigError::Invalid)?);
+        }
+        if needs.event_delivery {
+            app.events = Arc::new(HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT).map_err(ConfigError::Invalid)?);
+        }
+        app.webhook = secrets.map(Arc::new);
+        Ok(app)
     }
 
-    /// Without an LLM: `with_llm` adds one where replies are made.
+    /// The SDK configuration, for tools that build their own AWS clients.
+    pub async fn sdk_config() -> Result<SdkConfig, ConfigError> {
+        crate::aws::load().await
+    }
+
+    /// An app on the given ports, without an LLM or event delivery: `with_llm` and
+    /// `with_event_delivery` add them.
     pub fn new(
         store: Arc<dyn Store>,
         queue: Arc<dyn TriggerQueue>,
         clock: Arc<dyn Clock>,
         whatsapp: Arc<dyn WhatsApp>,
     ) -> Self {
-        let llm: Arc<dyn Llm> = Arc::new(NoLlm);
-        let events: Arc<dyn EventDelivery> = match HttpEventDelivery::new(std::time::Duration::from_secs(5)) {
-            Ok(delivery) => Arc::new(delivery),
-            Err(err) => Arc::new(NoDelivery(err)),
-        };
         Self {
             store,
             queue,
             clock,
             whatsapp,
-            llm,
+            llm: Arc::new(NotBuilt("an LLM")),
             webhook: None,
             numbers: Arc::new(NumberCache::default()),
             policies: Arc::new(PolicyCache::default()),
             workspaces: Arc::new(WorkspaceCache::default()),
-            events,
+            events: Arc::new(NotBuilt("outbound event delivery")),
         }
     }
 
@@ -129,8 +222,36 @@ impl App {
         self
     }
 
+    pub fn with_event_delivery(mut self, events: Arc<dyn EventDelivery>) -> Self {
+        self.events = events;
+        self
+    }
+
     pub fn with_webhook_secrets(mut self, secrets: WebhookSecrets) -> Self {
         self.webhook = Some(Arc::new(secrets));
         self
+    }
+
+    /// The same app with only what `needs` names: what a function deployed with those needs has.
+    /// The local router and the tests call handlers through this, so a route row that forgets a
+    /// need fails there, not in production.
+    pub fn restricted_to(&self, needs: Needs) -> Self {
+        let mut app = self.clone();
+        if !needs.queue {
+            app.queue = Arc::new(NotBuilt("the trigger queue"));
+        }
+        if !needs.whatsapp {
+            app.whatsapp = Arc::new(NotBuilt("the WhatsApp Graph API client"));
+        }
+        if !needs.llm {
+            app.llm = Arc::new(NotBuilt("an LLM"));
+        }
+        if !needs.event_delivery {
+            app.events = Arc::new(NotBuilt("outbound event delivery"));
+        }
+        if !needs.webhook_secrets {
+            app.webhook = None;
+        }
+        app
     }
 }

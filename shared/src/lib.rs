@@ -5,15 +5,19 @@
 //! `model`, `ports` or `usecases`.
 
 pub mod adapters;
+pub mod api;
 pub mod app;
 pub mod aws;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod lambda;
 pub mod model;
 pub mod ports;
+pub mod scheduler;
 pub mod telemetry;
 pub mod usecases;
+pub mod worker;
 
 pub use app::{App, WebhookSecrets};
 pub use error::AppError;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use agent_worker::Worker;
+use colloquy::worker::{Deadline, Worker};
 use colloquy::adapters::llm::{Endpoint, LlmClient};
 use colloquy::ports::ConversationStore;
 use colloquy_tests::{graph_client, meta_payload, TestStack};
@@ -181,7 +181,7 @@ async fn no_reply_while_a_human_has_taken_over() {
     l.inbox.deliver(&meta_payload("text")).await;
     let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
     let takeover = colloquy_tests::ApiCall::fixture("takeover-conversation").key(&l.inbox.key).path_param("id", &id);
-    assert_eq!(colloquy_tests::call(takeover_conversation::handle, &l.inbox.stack.app, takeover).await.status, 200);
+    assert_eq!(colloquy_tests::call("takeover-conversation", &l.inbox.stack.app, takeover).await.status, 200);
 
     l.run_worker().await;
 
@@ -210,7 +210,7 @@ async fn no_free_form_reply_outside_the_window_and_the_conversation_says_why() {
 }
 
 #[tokio::test]
-async fn an_llm_failing_every_time_dead_letters_the_trigger_and_keeps_the_message() {
+async fn an_llm_failing_every_time_dead_letters_the_trigger_keeps_the_message_and_says_why() {
     let l = agent_loop().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(500).set_body_string("model overloaded"))
@@ -236,7 +236,10 @@ async fn an_llm_failing_every_time_dead_letters_the_trigger_and_keeps_the_messag
     assert_eq!(dead.len(), 1, "the trigger is in the dead-letter queue");
     assert!(dead[0].body().unwrap_or_default().contains("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0"));
     let messages = l.inbox.messages().await;
-    assert_eq!(messages.len(), 1, "the inbound message is still stored, nothing else");
+    assert_eq!(messages.len(), 2, "the inbound message is still stored, and the failure beside it: {messages:?}");
+    assert_eq!(messages[0]["status"], "failed", "on the last receive the operator sees why: {:?}", messages[0]);
+    let why = messages[0]["error"]["message"].as_str().unwrap_or_default();
+    assert!(why.contains("model overloaded"), "{why}");
     assert!(l.texts_sent().await.is_empty());
 }
 
@@ -258,7 +261,7 @@ async fn an_operator_prompt_makes_the_agent_write_to_the_contact() {
     let id = conversation["id"].as_str().unwrap_or_default().to_owned();
 
     let request = colloquy_tests::ApiCall::fixture("prompt-agent").key(&l.inbox.key).path_param("id", &id);
-    let answer = colloquy_tests::call(prompt_agent::handle, &l.inbox.stack.app, request).await;
+    let answer = colloquy_tests::call("prompt-agent", &l.inbox.stack.app, request).await;
     assert_eq!(answer.status, 204, "{}", answer.body);
     let queued: Value = {
         let received = l
@@ -275,7 +278,7 @@ async fn an_operator_prompt_makes_the_agent_write_to_the_contact() {
     };
     assert_eq!(queued["kind"], "operator_prompt");
 
-    let response = agent_worker::handle(&l.worker, sqs_fixture("operator-prompt", &queued)).await;
+    let response = l.worker.handle(sqs_fixture("operator-prompt", &queued), Deadline::NONE).await;
 
     assert!(response.batch_item_failures.is_empty());
     let calls = l.llm_calls().await;
@@ -298,14 +301,14 @@ async fn an_operator_prompt_on_an_inactive_conversation_is_400() {
     let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
 
     let request = colloquy_tests::ApiCall::fixture("prompt-agent").key(&l.inbox.key).path_param("id", &id);
-    let answer = colloquy_tests::call(prompt_agent::handle, &l.inbox.stack.app, request).await;
+    let answer = colloquy_tests::call("prompt-agent", &l.inbox.stack.app, request).await;
 
     assert_eq!(answer.status, 400, "{}", answer.body);
     assert!(answer.body["error"]["message"].as_str().unwrap_or_default().contains("not active"));
     let missing =
         colloquy_tests::ApiCall::fixture("prompt-agent").key(&l.inbox.key).path_param("id", &id).json(json!({}));
     assert_eq!(
-        colloquy_tests::call(prompt_agent::handle, &l.inbox.stack.app, missing).await.error_field(),
+        colloquy_tests::call("prompt-agent", &l.inbox.stack.app, missing).await.error_field(),
         Some("prompt")
     );
 }
@@ -391,12 +394,12 @@ async fn a_failed_trigger_is_retried_after_a_growing_backoff() {
     l.inbox.deliver(&meta_payload("text")).await;
 
     let (event, _) = l.source.receive().await.expect("receive");
-    let response = agent_worker::handle(&l.worker, event).await;
+    let response = l.worker.handle(event, Deadline::NONE).await;
 
     assert_eq!(response.batch_item_failures.len(), 1);
     let (again, _) = l.source.receive().await.expect("receive");
     assert!(again.records.is_empty(), "the failed trigger is hidden for its backoff, not redelivered at once");
-    let delays: Vec<u64> = (1..=6).map(|n| agent_worker::backoff(n).as_secs()).collect();
+    let delays: Vec<u64> = (1..=6).map(|n| colloquy::worker::backoff(n).as_secs()).collect();
     assert_eq!(delays, vec![10, 20, 40, 80, 160, 320]);
-    assert_eq!(agent_worker::backoff(30).as_secs(), 900);
+    assert_eq!(colloquy::worker::backoff(30).as_secs(), 900);
 }

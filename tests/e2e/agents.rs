@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::prompts::{create as create_prompt_version, prompt_id};
 
 pub async fn create(stack: &TestStack, key: &str, body: Value) -> Answer {
-    call(create_agent::handle, &stack.app, ApiCall::fixture("create-agent").key(key).json(body)).await
+    call("create-agent", &stack.app, ApiCall::fixture("create-agent").key(key).json(body)).await
 }
 
 /// A prompt and an agent on it; returns the agent's id.
@@ -24,12 +24,12 @@ pub async fn agent_for(stack: &TestStack, key: &str) -> String {
 }
 
 async fn patch(stack: &TestStack, key: &str, id: &str, body: Value) -> Answer {
-    call(update_agent::handle, &stack.app, ApiCall::fixture("update-agent").key(key).path_param("id", id).json(body))
+    call("update-agent", &stack.app, ApiCall::fixture("update-agent").key(key).path_param("id", id).json(body))
         .await
 }
 
 async fn get(stack: &TestStack, key: &str, id: &str) -> Answer {
-    call(get_agent::handle, &stack.app, ApiCall::fixture("get-agent").key(key).path_param("id", id)).await
+    call("get-agent", &stack.app, ApiCall::fixture("get-agent").key(key).path_param("id", id)).await
 }
 
 #[tokio::test]
@@ -59,10 +59,10 @@ async fn an_agent_is_created_from_the_fixture_and_changed_field_by_field() {
     assert_eq!((latest.body["promptVersion"].clone(), latest.body["followUp"].clone()), (Value::Null, Value::Null));
     assert_eq!(get(&stack, &admin.plaintext, &id).await.body["name"], "Pinned");
 
-    let listed = call(list_agents::handle, &stack.app, ApiCall::fixture("list-agents").key(&admin.plaintext)).await;
+    let listed = call("list-agents", &stack.app, ApiCall::fixture("list-agents").key(&admin.plaintext)).await;
     assert_eq!(listed.body["count"], 1);
     let deleted = call(
-        delete_agent::handle,
+        "delete-agent",
         &stack.app,
         ApiCall::fixture("delete-agent").key(&admin.plaintext).path_param("id", &id),
     )
@@ -120,7 +120,7 @@ async fn another_workspace_s_agent_is_404_and_read_keys_cannot_change_agents() {
     assert_eq!(get(&stack, &stranger.plaintext, &id).await.status, 404);
     assert_eq!(patch(&stack, &stranger.plaintext, &id, json!({"name": "mine now"})).await.status, 404);
     let deleted = call(
-        delete_agent::handle,
+        "delete-agent",
         &stack.app,
         ApiCall::fixture("delete-agent").key(&stranger.plaintext).path_param("id", &id),
     )

@@ -2,20 +2,20 @@ use colloquy_tests::{call, Answer, ApiCall, TestStack};
 use serde_json::{json, Value};
 
 async fn create(stack: &TestStack, key: &str, body: Value) -> Answer {
-    call(create_api_key::handle, &stack.app, ApiCall::fixture("create-api-key").key(key).json(body)).await
+    call("create-api-key", &stack.app, ApiCall::fixture("create-api-key").key(key).json(body)).await
 }
 
 async fn list(stack: &TestStack, key: &str) -> Answer {
-    call(list_api_keys::handle, &stack.app, ApiCall::fixture("list-api-keys").key(key)).await
+    call("list-api-keys", &stack.app, ApiCall::fixture("list-api-keys").key(key)).await
 }
 
 async fn revoke(stack: &TestStack, key: &str, prefix: &str) -> Answer {
-    call(revoke_api_key::handle, &stack.app, ApiCall::fixture("revoke-api-key").key(key).path_param("prefix", prefix))
+    call("revoke-api-key", &stack.app, ApiCall::fixture("revoke-api-key").key(key).path_param("prefix", prefix))
         .await
 }
 
 async fn whoami(stack: &TestStack, key: &str) -> Answer {
-    call(get_workspace::handle, &stack.app, ApiCall::fixture("get-workspace").key(key)).await
+    call("get-workspace", &stack.app, ApiCall::fixture("get-workspace").key(key)).await
 }
 
 fn prefixes(answer: &Answer) -> Vec<String> {
@@ -133,7 +133,7 @@ async fn keys_are_listed_page_by_page() {
         if let Some(cursor) = &cursor {
             request = request.query("cursor", cursor);
         }
-        let page = call(list_api_keys::handle, &stack.app, request).await;
+        let page = call("list-api-keys", &stack.app, request).await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(page.body["count"].as_u64().is_some_and(|count| count <= 2));
         assert_eq!(page.body["previous"], Value::Null);

@@ -1,11 +1,11 @@
-//! The template, the local router, the `events/` fixtures and the OpenAPI document describe the
+//! The route table, the template, the function binaries, the `events/` fixtures and the OpenAPI document describe the
 //! same API; the local stack's table is the template's table.
 
 use std::collections::BTreeSet;
 
 use colloquy::config::required;
 use colloquy_tests::{project_root, TestStack};
-use colloquy_tools::router;
+use colloquy::api::routes::{self, ROUTES};
 use colloquy_tools::template::Template;
 use serde_norway::Value;
 
@@ -14,7 +14,7 @@ fn template() -> Template {
 }
 
 fn local_routes() -> BTreeSet<(String, String, String)> {
-    router::routes().iter().map(|r| (r.method.to_owned(), r.path.to_owned(), r.function.to_owned())).collect()
+    ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned(), r.function.to_owned())).collect()
 }
 
 #[test]
@@ -33,7 +33,7 @@ fn every_route_has_a_fixture_for_its_route() {
             route_keys.insert(event["routeKey"].as_str().unwrap_or_default().to_owned());
         }
     }
-    for route in router::routes() {
+    for route in ROUTES {
         let key = format!("{} {}", route.method, route.path);
         assert!(route_keys.contains(&key), "no API Gateway v2 event in events/ for `{key}` ({})", route.function);
     }
@@ -52,19 +52,18 @@ fn every_route_is_in_the_openapi_document_and_nothing_else() {
             documented.insert((method.to_uppercase(), path.as_str().unwrap_or_default().to_owned()));
         }
     }
-    let served: BTreeSet<_> = router::routes().iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    let served: BTreeSet<_> = ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
     assert_eq!(documented, served);
 }
 
 #[test]
 fn routes_match_parameters_and_trailing_slashes_exactly() {
-    let routes = router::routes();
-    let (route, params) = router::find(&routes, "DELETE", "/api/v1/api-keys/clq_1234/").expect("route");
+    let (route, params) = routes::find("DELETE", "/api/v1/api-keys/clq_1234/").expect("route");
     assert_eq!(route.function, "revoke-api-key");
     assert_eq!(params, vec![("prefix".to_owned(), "clq_1234".to_owned())]);
-    assert!(router::find(&routes, "DELETE", "/api/v1/api-keys//").is_none());
-    assert!(router::find(&routes, "GET", "/api/v1/workspace").is_none());
-    assert!(router::find(&routes, "PUT", "/api/v1/workspace/").is_none());
+    assert!(routes::find("DELETE", "/api/v1/api-keys//").is_none());
+    assert!(routes::find("GET", "/api/v1/workspace").is_none());
+    assert!(routes::find("PUT", "/api/v1/workspace/").is_none());
 }
 
 #[test]

@@ -45,7 +45,7 @@ impl World {
             body["agentId"] = json!(self.agent);
         }
         call(
-            create_conversation::handle,
+            "create-conversation",
             &self.stack.app,
             ApiCall::fixture("create-conversation").key(&self.key).json(body),
         )
@@ -53,17 +53,17 @@ impl World {
     }
 
     async fn conversations(&self) -> Answer {
-        call(list_conversations::handle, &self.stack.app, ApiCall::fixture("list-conversations").key(&self.key)).await
+        call("list-conversations", &self.stack.app, ApiCall::fixture("list-conversations").key(&self.key)).await
     }
 
     async fn messages(&self, id: &str) -> Answer {
         let request = ApiCall::fixture("list-conversation-messages").key(&self.key).path_param("id", id);
-        call(list_conversation_messages::handle, &self.stack.app, request).await
+        call("list-conversation-messages", &self.stack.app, request).await
     }
 
     async fn get(&self, key: &str, id: &str) -> Answer {
         call(
-            get_conversation::handle,
+            "get-conversation",
             &self.stack.app,
             ApiCall::fixture("get-conversation").key(key).path_param("id", id),
         )
@@ -242,19 +242,19 @@ async fn another_workspace_s_conversation_is_404_on_every_route() {
     let answers = [
         w.get(key, &id).await,
         call(
-            list_conversation_messages::handle,
+            "list-conversation-messages",
             &w.stack.app,
             ApiCall::fixture("list-conversation-messages").key(key).path_param("id", &id),
         )
         .await,
         call(
-            takeover_conversation::handle,
+            "takeover-conversation",
             &w.stack.app,
             ApiCall::fixture("takeover-conversation").key(key).path_param("id", &id),
         )
         .await,
         call(
-            handback_conversation::handle,
+            "handback-conversation",
             &w.stack.app,
             ApiCall::fixture("handback-conversation").key(key).path_param("id", &id),
         )
@@ -263,7 +263,7 @@ async fn another_workspace_s_conversation_is_404_on_every_route() {
     for answer in answers {
         assert_eq!(answer.status, 404, "{}", answer.body);
     }
-    let listed = call(list_conversations::handle, &w.stack.app, ApiCall::fixture("list-conversations").key(key)).await;
+    let listed = call("list-conversations", &w.stack.app, ApiCall::fixture("list-conversations").key(key)).await;
     assert_eq!(listed.body["count"], 0);
 }
 
@@ -278,7 +278,7 @@ async fn a_takeover_lasts_until_it_expires_or_is_handed_back() {
             Some(body) => request.json(body),
             None => request.body(""),
         };
-        call(takeover_conversation::handle, &w.stack.app, request)
+        call("takeover-conversation", &w.stack.app, request)
     };
 
     let taken = take(None).await;
@@ -290,7 +290,7 @@ async fn a_takeover_lasts_until_it_expires_or_is_handed_back() {
 
     assert_eq!(take(Some(json!({"durationMinutes": 120}))).await.body["isHumanTakeover"], true);
     let handback = ApiCall::fixture("handback-conversation").key(&w.key).path_param("id", &id);
-    let back = call(handback_conversation::handle, &w.stack.app, handback).await;
+    let back = call("handback-conversation", &w.stack.app, handback).await;
     assert_eq!((back.status, back.body["isHumanTakeover"].clone()), (200, json!(false)));
     assert_eq!(take(Some(json!({"durationMinutes": 0}))).await.error_field(), Some("durationMinutes"));
 }

@@ -9,7 +9,7 @@ use crate::agent_loop::{agent_loop, Loop};
 
 async fn settings(l: &Loop, body: Value) -> colloquy_tests::Answer {
     let request = ApiCall::fixture("update-workspace").key(&l.inbox.key).json(body);
-    call(update_workspace::handle, &l.inbox.stack.app, request).await
+    call("update-workspace", &l.inbox.stack.app, request).await
 }
 
 fn verify(secret: &str, request: &wiremock::Request) -> bool {
@@ -85,7 +85,7 @@ async fn over_the_monthly_quota_prompts_get_429_and_the_llm_is_not_called() {
         .bearer(&l.inbox.key)
         .path_param("conversationId", &conversation)
         .json(json!({"prompt": "hi"}));
-    let refused = call(send_prompt::handle, &l.inbox.stack.app, request).await;
+    let refused = call("send-prompt", &l.inbox.stack.app, request).await;
     assert_eq!(refused.status, 429, "{}", refused.body);
     assert_eq!(refused.body["success"], false);
     assert!(refused.body["message"].as_str().unwrap_or_default().contains("quota"));
@@ -96,7 +96,7 @@ async fn settings_are_admin_only_and_validated() {
     let l = agent_loop().await;
     let writer = l.inbox.stack.key_for(&l.inbox.key, colloquy::model::Role::Write).await;
     let request = ApiCall::fixture("update-workspace").key(&writer);
-    assert_eq!(call(update_workspace::handle, &l.inbox.stack.app, request).await.status, 403);
+    assert_eq!(call("update-workspace", &l.inbox.stack.app, request).await.status, 403);
     for (body, field) in [
         (json!({"webhookUrl": "ftp://example.com"}), "webhookUrl"),
         (json!({"monthlyTokenQuota": -5}), "monthlyTokenQuota"),

@@ -12,7 +12,7 @@ async fn set_follow_up(l: &Loop, policy: Value) {
         .key(&l.inbox.key)
         .path_param("id", &l.inbox.agent)
         .json(json!({"followUp": policy}));
-    let answer = call(update_agent::handle, &l.inbox.stack.app, request).await;
+    let answer = call("update-agent", &l.inbox.stack.app, request).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
 
@@ -22,7 +22,7 @@ fn scheduled_event() -> Value {
 }
 
 async fn schedule(l: &Loop) -> u64 {
-    let summary = follow_up_scheduler::handle(&l.inbox.stack.app, scheduled_event()).await.expect("scheduler runs");
+    let summary = colloquy::scheduler::handle(&l.inbox.stack.app, scheduled_event()).await.expect("scheduler runs");
     summary["queued"].as_u64().unwrap_or(0)
 }
 
@@ -174,7 +174,7 @@ async fn a_conversation_marked_done_gets_no_follow_up_until_the_contact_writes()
     let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
 
     let done = call(
-        done_conversation::handle,
+        "done-conversation",
         &l.inbox.stack.app,
         ApiCall::fixture("done-conversation").key(&l.inbox.key).path_param("id", &id),
     )

@@ -4,7 +4,7 @@ use colloquy_tests::{call, Answer, ApiCall, TestStack};
 use serde_json::json;
 
 async fn create_with_body(stack: &TestStack, key: &str, body: &str) -> Answer {
-    call(create_api_key::handle, &stack.app, ApiCall::fixture("create-api-key").key(key).body(body)).await
+    call("create-api-key", &stack.app, ApiCall::fixture("create-api-key").key(key).body(body)).await
 }
 
 #[tokio::test]
@@ -31,7 +31,7 @@ async fn bad_bodies_are_400_naming_the_field() {
         assert_eq!(answer.error_code(), "invalid_request");
         assert_eq!(answer.error_field(), field, "body {body:?} answered {}", answer.body);
     }
-    let listed = call(list_api_keys::handle, &stack.app, ApiCall::fixture("list-api-keys").key(&admin.plaintext)).await;
+    let listed = call("list-api-keys", &stack.app, ApiCall::fixture("list-api-keys").key(&admin.plaintext)).await;
     assert_eq!(listed.body["count"], 1, "no bad body created a key");
 }
 
@@ -55,7 +55,7 @@ async fn bad_pagination_parameters_are_400() {
         [("limit", "0"), ("limit", "101"), ("limit", "ten"), ("cursor", "not-a-cursor"), ("cursor", "UFJPTVBUIzE")]
     {
         let request = ApiCall::fixture("list-api-keys").key(&admin.plaintext).query(name, value);
-        let answer = call(list_api_keys::handle, &stack.app, request).await;
+        let answer = call("list-api-keys", &stack.app, request).await;
         assert_eq!(answer.status, 400, "{name}={value} answered {}", answer.body);
         assert_eq!(answer.error_field(), Some(name));
     }

@@ -4,7 +4,7 @@ use colloquy_tests::{call, Answer, ApiCall, TestStack};
 use serde_json::{json, Value};
 
 pub async fn register(stack: &TestStack, key: &str, body: Value) -> Answer {
-    call(register_whatsapp_number::handle, &stack.app, ApiCall::fixture("register-whatsapp-number").key(key).json(body))
+    call("register-whatsapp-number", &stack.app, ApiCall::fixture("register-whatsapp-number").key(key).json(body))
         .await
 }
 
@@ -27,7 +27,7 @@ async fn a_number_belongs_to_one_workspace() {
     assert!(!taken.body.to_string().contains(&first.key.workspace_id), "does not say who holds it");
 
     let listed = call(
-        list_whatsapp_numbers::handle,
+        "list-whatsapp-numbers",
         &stack.app,
         ApiCall::fixture("list-whatsapp-numbers").key(&second.plaintext),
     )
@@ -35,8 +35,8 @@ async fn a_number_belongs_to_one_workspace() {
     assert_eq!(listed.body["count"], 0);
     let remove =
         |key: &str| ApiCall::fixture("remove-whatsapp-number").key(key).path_param("phoneNumberId", "1065403522");
-    assert_eq!(call(remove_whatsapp_number::handle, &stack.app, remove(&second.plaintext)).await.status, 404);
-    assert_eq!(call(remove_whatsapp_number::handle, &stack.app, remove(&first.plaintext)).await.status, 204);
+    assert_eq!(call("remove-whatsapp-number", &stack.app, remove(&second.plaintext)).await.status, 404);
+    assert_eq!(call("remove-whatsapp-number", &stack.app, remove(&first.plaintext)).await.status, 204);
 
     let now_free =
         register(&stack, &second.plaintext, json!({"phoneNumberId": "1065403522", "displayNumber": "+15550783881"}))

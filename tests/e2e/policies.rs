@@ -7,12 +7,12 @@ use crate::agent_loop::{agent_loop, Loop};
 use crate::send_prompt::api_conversation;
 
 async fn create(l: &Loop, key: &str, body: Value) -> Answer {
-    call(create_policy::handle, &l.inbox.stack.app, ApiCall::fixture("create-policy").key(key).json(body)).await
+    call("create-policy", &l.inbox.stack.app, ApiCall::fixture("create-policy").key(key).json(body)).await
 }
 
 async fn violations(l: &Loop) -> Vec<Value> {
     let listed = call(
-        list_policy_violations::handle,
+        "list-policy-violations",
         &l.inbox.stack.app,
         ApiCall::fixture("list-policy-violations").key(&l.inbox.key),
     )
@@ -25,7 +25,7 @@ async fn prompt(l: &Loop, id: &str, text: &str) -> Answer {
         .bearer(&l.inbox.key)
         .path_param("conversationId", id)
         .json(json!({"prompt": text}));
-    call(send_prompt::handle, &l.inbox.stack.app, request).await
+    call("send-prompt", &l.inbox.stack.app, request).await
 }
 
 #[tokio::test]
@@ -122,7 +122,7 @@ async fn policies_are_managed_validated_and_private_to_their_workspace() {
     assert_eq!(created.status, 201, "{}", created.body);
     let id = created.body["id"].as_str().unwrap_or_default().to_owned();
     let changed = call(
-        update_policy::handle,
+        "update-policy",
         &l.inbox.stack.app,
         ApiCall::fixture("update-policy").key(&l.inbox.key).path_param("id", &id),
     )
@@ -130,19 +130,19 @@ async fn policies_are_managed_validated_and_private_to_their_workspace() {
     assert_eq!((changed.status, changed.body["action"].as_str()), (200, Some("log")));
 
     let theirs = |f: &str| ApiCall::fixture(f).key(&stranger.plaintext).path_param("id", &id);
-    assert_eq!(call(get_policy::handle, &l.inbox.stack.app, theirs("get-policy")).await.status, 404);
-    assert_eq!(call(update_policy::handle, &l.inbox.stack.app, theirs("update-policy")).await.status, 404);
-    assert_eq!(call(delete_policy::handle, &l.inbox.stack.app, theirs("delete-policy")).await.status, 404);
+    assert_eq!(call("get-policy", &l.inbox.stack.app, theirs("get-policy")).await.status, 404);
+    assert_eq!(call("update-policy", &l.inbox.stack.app, theirs("update-policy")).await.status, 404);
+    assert_eq!(call("delete-policy", &l.inbox.stack.app, theirs("delete-policy")).await.status, 404);
     let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy::model::Role::Read).await;
     assert_eq!(create(&l, &reader, ApiCall::fixture("create-policy").body_json()).await.status, 403);
     let deleted = call(
-        delete_policy::handle,
+        "delete-policy",
         &l.inbox.stack.app,
         ApiCall::fixture("delete-policy").key(&l.inbox.key).path_param("id", &id),
     )
     .await;
     assert_eq!(deleted.status, 204);
     let listed =
-        call(list_policies::handle, &l.inbox.stack.app, ApiCall::fixture("list-policies").key(&l.inbox.key)).await;
+        call("list-policies", &l.inbox.stack.app, ApiCall::fixture("list-policies").key(&l.inbox.key)).await;
     assert_eq!(listed.body["count"], 0);
 }

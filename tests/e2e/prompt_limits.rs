@@ -29,7 +29,7 @@ async fn eigi_limits_are_enforced_and_name_the_field() {
     ];
     for (body, field) in cases {
         let answer = call(
-            create_prompt::handle,
+            "create-prompt",
             &stack.app,
             ApiCall::fixture("create-prompt").key(&admin.plaintext).json(body.clone()),
         )
@@ -37,14 +37,14 @@ async fn eigi_limits_are_enforced_and_name_the_field() {
         assert_eq!(answer.status, 400, "{body} answered {}", answer.body);
         assert_eq!(answer.error_field(), Some(field), "{body} answered {}", answer.body);
     }
-    let listed = call(list_prompts::handle, &stack.app, ApiCall::fixture("list-prompts").key(&admin.plaintext)).await;
+    let listed = call("list-prompts", &stack.app, ApiCall::fixture("list-prompts").key(&admin.plaintext)).await;
     assert_eq!(listed.body["count"], 0, "nothing was stored");
 
     let longest = create(&stack, &admin.plaintext, &"n".repeat(100), "x").await;
     assert_eq!(longest.status, 201, "100 characters is allowed: {}", longest.body);
     let analysis = json!({"prompt_name": "a", "prompt_content": "x", "prompt_metadata": {"prompt_type": "analysis"}});
     let answer =
-        call(create_prompt::handle, &stack.app, ApiCall::fixture("create-prompt").key(&admin.plaintext).json(analysis))
+        call("create-prompt", &stack.app, ApiCall::fixture("create-prompt").key(&admin.plaintext).json(analysis))
             .await;
     assert_eq!(answer.status, 201);
 }
@@ -78,7 +78,7 @@ async fn leasing_limits_are_enforced_and_name_the_field() {
         assert_eq!(answer.error_field(), Some(field), "{body} answered {}", answer.body);
     }
     let unchanged = call(
-        get_prompt::handle,
+        "get-prompt",
         &stack.app,
         ApiCall::fixture("get-prompt").key(&admin.plaintext).path_param("promptId", &id),
     )
@@ -86,7 +86,7 @@ async fn leasing_limits_are_enforced_and_name_the_field() {
     assert_eq!(unchanged.body["prompt"], "original");
     assert_eq!(unchanged.body["temperature"], Value::Null);
     let bad_version = call(
-        get_prompt_version::handle,
+        "get-prompt-version",
         &stack.app,
         ApiCall::fixture("get-prompt-version")
             .key(&admin.plaintext)

@@ -8,13 +8,13 @@ use time::Duration;
 
 pub async fn create(stack: &TestStack, key: &str, name: &str, content: &str) -> Answer {
     let body = json!({"prompt_name": name, "prompt_content": content, "prompt_metadata": {"prompt_type": "main"}});
-    call(create_prompt::handle, &stack.app, ApiCall::fixture("create-prompt").key(key).json(body)).await
+    call("create-prompt", &stack.app, ApiCall::fixture("create-prompt").key(key).json(body)).await
 }
 
 /// The prompt's id, found through the list (eigi's response carries the name, not the id).
 pub async fn prompt_id(stack: &TestStack, key: &str, name: &str) -> String {
     let listed =
-        call(list_prompts::handle, &stack.app, ApiCall::fixture("list-prompts").key(key).query("name", name)).await;
+        call("list-prompts", &stack.app, ApiCall::fixture("list-prompts").key(key).query("name", name)).await;
     let results = listed.body["results"].as_array().cloned().unwrap_or_default();
     let found =
         results.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{name} is listed: {}", listed.body));
@@ -23,7 +23,7 @@ pub async fn prompt_id(stack: &TestStack, key: &str, name: &str) -> String {
 
 pub async fn update(stack: &TestStack, key: &str, id: &str, body: Value) -> Answer {
     call(
-        update_prompt::handle,
+        "update-prompt",
         &stack.app,
         ApiCall::fixture("update-prompt").key(key).path_param("promptId", id).json(body),
     )
@@ -35,12 +35,12 @@ async fn by_name(stack: &TestStack, key: &str, name: &str, version: Option<&str>
     if let Some(version) = version {
         request = request.query("version", version);
     }
-    call(get_public_prompt::handle, &stack.app, request).await
+    call("get-public-prompt", &stack.app, request).await
 }
 
 async fn versions(stack: &TestStack, key: &str, id: &str) -> Answer {
     call(
-        list_prompt_versions::handle,
+        "list-prompt-versions",
         &stack.app,
         ApiCall::fixture("list-prompt-versions").key(key).path_param("promptId", id).query("limit", "100"),
     )
@@ -50,13 +50,13 @@ async fn versions(stack: &TestStack, key: &str, id: &str) -> Answer {
 async fn restore(stack: &TestStack, key: &str, id: &str, version: &str) -> Answer {
     let request =
         ApiCall::fixture("restore-prompt-version").key(key).path_param("promptId", id).path_param("version", version);
-    call(restore_prompt_version::handle, &stack.app, request).await
+    call("restore-prompt-version", &stack.app, request).await
 }
 
 async fn version(stack: &TestStack, key: &str, id: &str, number: &str) -> Answer {
     let request =
         ApiCall::fixture("get-prompt-version").key(key).path_param("promptId", id).path_param("version", number);
-    call(get_prompt_version::handle, &stack.app, request).await
+    call("get-prompt-version", &stack.app, request).await
 }
 
 fn iso(value: &Value) -> bool {
@@ -107,7 +107,7 @@ async fn concurrent_creates_of_one_name_get_consecutive_versions_and_overwrite_n
             let (app, key) = (stack.app.clone(), admin.plaintext.clone());
             tokio::spawn(async move {
                 let body = json!({"prompt_name": "support", "prompt_content": format!("content from writer {n}")});
-                call(create_prompt::handle, &app, ApiCall::fixture("create-prompt").key(&key).json(body)).await
+                call("create-prompt", &app, ApiCall::fixture("create-prompt").key(&key).json(body)).await
             })
         })
         .collect();
@@ -228,7 +228,7 @@ async fn another_workspace_s_prompt_is_404_everywhere_and_read_keys_cannot_chang
     let key = stranger.plaintext.as_str();
 
     let get =
-        call(get_prompt::handle, &stack.app, ApiCall::fixture("get-prompt").key(key).path_param("promptId", &id)).await;
+        call("get-prompt", &stack.app, ApiCall::fixture("get-prompt").key(key).path_param("promptId", &id)).await;
     let answers = [
         get,
         update(&stack, key, &id, json!({"prompt": "hijacked"})).await,
@@ -241,7 +241,7 @@ async fn another_workspace_s_prompt_is_404_everywhere_and_read_keys_cannot_chang
         assert_eq!(answer.status, 404, "{}", answer.body);
         assert!(!answer.body.to_string().contains("owner's prompt"));
     }
-    let listed = call(list_prompts::handle, &stack.app, ApiCall::fixture("list-prompts").key(key)).await;
+    let listed = call("list-prompts", &stack.app, ApiCall::fixture("list-prompts").key(key)).await;
     assert_eq!(listed.body["count"], 0);
 
     let reader = stack.key(&owner, Role::Read).await;
@@ -273,7 +273,7 @@ async fn prompts_are_listed_filtered_and_paged() {
         if let Some(cursor) = &cursor {
             request = request.query("cursor", cursor);
         }
-        let page = call(list_prompts::handle, &stack.app, request).await;
+        let page = call("list-prompts", &stack.app, request).await;
         assert_eq!(page.status, 200, "{}", page.body);
         names.extend(
             page.body["results"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str().map(str::to_owned)),

@@ -32,7 +32,7 @@ async fn counters_add_up_exactly_under_concurrent_replies() {
 
     assert_eq!(l.llm_calls().await.len(), contacts);
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", "2000-01-01").query("to", "2099-12-31");
-    let too_wide = call(get_usage::handle, &l.inbox.stack.app, request).await;
+    let too_wide = call("get-usage", &l.inbox.stack.app, request).await;
     assert_eq!((too_wide.status, too_wide.error_field()), (400, Some("from")), "a range over a year is refused");
     let today = colloquy::model::usage::day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     for group in ["day", "agent"] {
@@ -41,7 +41,7 @@ async fn counters_add_up_exactly_under_concurrent_replies() {
             .query("from", &today)
             .query("to", &today)
             .query("groupBy", group);
-        let report = call(get_usage::handle, &l.inbox.stack.app, request).await;
+        let report = call("get-usage", &l.inbox.stack.app, request).await;
         assert_eq!(report.status, 200, "{}", report.body);
         let expected = json!({"inputTokens": 42 * contacts, "outputTokens": 7 * contacts, "calls": contacts});
         assert_eq!(report.body["totals"], expected, "{}", report.body);
@@ -49,7 +49,7 @@ async fn counters_add_up_exactly_under_concurrent_replies() {
     }
     let stranger = l.inbox.stack.workspace("Stranger").await;
     let theirs = call(
-        get_usage::handle,
+        "get-usage",
         &l.inbox.stack.app,
         ApiCall::fixture("get-usage").key(&stranger.plaintext).query("from", &today).query("to", &today),
     )

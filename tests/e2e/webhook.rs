@@ -34,12 +34,12 @@ impl Inbox {
     pub async fn deliver(&self, body: &str) -> Answer {
         let now = self.stack.clock.now().unix_timestamp().to_string();
         let body = body.replace("\"1795345200\"", &format!("\"{now}\""));
-        call(whatsapp_webhook::handle, &self.stack.app, signed_delivery(&body)).await
+        call("whatsapp-webhook", &self.stack.app, signed_delivery(&body)).await
     }
 
     pub async fn conversations(&self) -> Vec<Value> {
         let listed =
-            call(list_conversations::handle, &self.stack.app, ApiCall::fixture("list-conversations").key(&self.key))
+            call("list-conversations", &self.stack.app, ApiCall::fixture("list-conversations").key(&self.key))
                 .await;
         listed.body["results"].as_array().cloned().unwrap_or_default()
     }
@@ -50,7 +50,7 @@ impl Inbox {
         let Some(id) = conversations.first().and_then(|c| c["id"].as_str()) else { return Vec::new() };
         let request =
             ApiCall::fixture("list-conversation-messages").key(&self.key).path_param("id", id).query("limit", "100");
-        let listed = call(list_conversation_messages::handle, &self.stack.app, request).await;
+        let listed = call("list-conversation-messages", &self.stack.app, request).await;
         listed.body["results"].as_array().cloned().unwrap_or_default()
     }
 
@@ -81,9 +81,9 @@ async fn the_handshake_echoes_the_challenge_only_with_the_right_token() {
             .query("hub.verify_token", token)
             .query("hub.challenge", "1158201444")
     };
-    let ok = call(whatsapp_webhook::handle, &stack.app, verify(colloquy_tests::VERIFY_TOKEN)).await;
+    let ok = call("whatsapp-webhook", &stack.app, verify(colloquy_tests::VERIFY_TOKEN)).await;
     assert_eq!((ok.status, ok.body.clone()), (200, json!("1158201444")));
-    let wrong = call(whatsapp_webhook::handle, &stack.app, verify("guess")).await;
+    let wrong = call("whatsapp-webhook", &stack.app, verify("guess")).await;
     assert_eq!(wrong.status, 403);
 }
 
@@ -169,14 +169,14 @@ async fn bad_deliveries_are_refused_and_store_nothing() {
     let body = meta_payload("text");
 
     let unsigned =
-        call(whatsapp_webhook::handle, &inbox.stack.app, ApiCall::fixture("whatsapp-webhook").body(body.clone())).await;
+        call("whatsapp-webhook", &inbox.stack.app, ApiCall::fixture("whatsapp-webhook").body(body.clone())).await;
     assert_eq!(unsigned.status, 401);
     let tampered = signed_delivery(&body).body(body.replace("2-bedroom", "3-bedroom"));
-    assert_eq!(call(whatsapp_webhook::handle, &inbox.stack.app, tampered).await.status, 401);
+    assert_eq!(call("whatsapp-webhook", &inbox.stack.app, tampered).await.status, 401);
     let wrong_secret = ApiCall::fixture("whatsapp-webhook")
         .body(body.clone())
         .header("x-hub-signature-256", &colloquy::adapters::webhook::sign("not-the-secret", body.as_bytes()));
-    assert_eq!(call(whatsapp_webhook::handle, &inbox.stack.app, wrong_secret).await.status, 401);
+    assert_eq!(call("whatsapp-webhook", &inbox.stack.app, wrong_secret).await.status, 401);
     assert_eq!(inbox.deliver("this is not json").await.status, 400);
     assert!(inbox.conversations().await.is_empty(), "nothing stored");
     assert_eq!(inbox.queued().await, 0);

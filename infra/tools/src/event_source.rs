@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use agent_worker::Worker;
+use colloquy::worker::{Deadline, Worker};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 
@@ -73,7 +73,7 @@ impl LocalEventSource {
             return Ok(Polled::default());
         }
         let count = event.records.len();
-        let response = agent_worker::handle(worker, event).await;
+        let response = worker.handle(event, Deadline::NONE).await;
         let failed: Vec<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
         for (id, handle) in &handles {
             let settled = if failed.contains(id) {

@@ -6,7 +6,6 @@ pub mod event_source;
 pub mod graph_standin;
 pub mod llm_standin;
 pub mod moto;
-pub mod router;
 pub mod server;
 pub mod stack;
 pub mod template;

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Instant;
 
 use colloquy::http::{response, Body, Request, Response};
@@ -18,21 +17,20 @@ use lambda_http::http::StatusCode;
 use lambda_http::RequestExt;
 use tokio::net::TcpListener;
 
-use crate::router::{self, Route};
+use colloquy::api::routes;
 use crate::{graph_standin, llm_standin};
 
 /// API Gateway's own payload limit.
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
-    let routes: Arc<Vec<Route>> = Arc::new(router::routes());
     loop {
         let (stream, peer) = listener.accept().await?;
-        let (app, routes) = (app.clone(), routes.clone());
+        let app = app.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| {
-                let (app, routes) = (app.clone(), routes.clone());
-                async move { Ok::<_, Infallible>(dispatch(&app, &routes, request, peer).await) }
+                let app = app.clone();
+                async move { Ok::<_, Infallible>(dispatch(&app, request, peer).await) }
             });
             if let Err(err) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(error = %err, "connection closed with an error");
@@ -43,7 +41,6 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
 
 async fn dispatch(
     app: &App,
-    routes: &[Route],
     request: hyper::Request<Incoming>,
     peer: SocketAddr,
 ) -> hyper::Response<Full<Bytes>> {
@@ -56,7 +53,7 @@ async fn dispatch(
             graph_standin::answer(&path, &collected.to_bytes())
         }
         Ok(collected) if path.starts_with(llm_standin::PATH_PREFIX) => llm_standin::answer(&collected.to_bytes()),
-        Ok(collected) => match router::find(routes, &method, &path) {
+        Ok(collected) => match routes::find(&method, &path) {
             None => not_routed(StatusCode::NOT_FOUND, "Not Found"),
             Some((route, params)) => {
                 let query = parts.uri.query().map(query_map).unwrap_or_default();
@@ -65,7 +62,8 @@ async fn dispatch(
                 let request: Request = http::Request::from_parts(parts, body)
                     .with_path_parameters(params.into_iter().collect::<HashMap<_, _>>())
                     .with_query_string_parameters(query);
-                (route.handler)(app.clone(), request).await
+                // What the function deployed for this route has, and nothing more.
+                routes::dispatch(route, &app.restricted_to(route.needs), &request).await
             }
         },
     };

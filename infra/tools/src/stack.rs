@@ -33,12 +33,19 @@ pub struct LocalResources {
 /// An SDK configuration for a local AWS at `endpoint` with throw-away credentials.
 pub async fn local_aws(endpoint: &str) -> SdkConfig {
     let credentials = aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "colloquy-local");
-    aws_config::defaults(BehaviorVersion::latest())
+    let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
-        .credentials_provider(credentials)
-        .load()
-        .await
+        .credentials_provider(credentials);
+    // The same HTTP client the Lambdas use; without one, every request says that none is set.
+    let loader = match colloquy::adapters::aws_http::sdk_http_client() {
+        Ok(http) => loader.http_client(http),
+        Err(err) => {
+            tracing::error!(error = %err, "no HTTP client for the local AWS");
+            loader
+        }
+    };
+    loader.load().await
 }
 
 fn aws_error(what: &str, err: impl std::error::Error) -> StackError {

@@ -38,9 +38,7 @@ pub struct GraphClient {
 
 impl GraphClient {
     pub fn new(config: GraphConfig) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(3))
+        let http = super::https::client_builder(config.timeout)?
             .build()
             .map_err(|err| format!("cannot build the WhatsApp HTTP client: {err}"))?;
         Ok(Self { http, config })

@@ -33,9 +33,7 @@ pub struct LlmClient {
 
 impl LlmClient {
     pub fn new(openai: Option<Endpoint>, anthropic: Option<Endpoint>, timeout: Duration) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(3))
+        let http = super::https::client_builder(timeout)?
             .build()
             .map_err(|err| format!("cannot build the LLM HTTP client: {err}"))?;
         Ok(Self { http, openai, anthropic, openai_for_all: false })

@@ -1,8 +1,10 @@
 //! Adapters: the ports implemented on AWS and on the system clock.
 
+pub mod aws_http;
 pub mod clock;
 pub mod dynamo;
 pub mod graph;
+pub mod https;
 pub mod llm;
 pub mod outbound;
 pub mod sqs;

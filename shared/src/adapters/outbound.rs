@@ -12,10 +12,7 @@ pub struct HttpEventDelivery {
 
 impl HttpEventDelivery {
     pub fn new(timeout: Duration) -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(Duration::from_secs(3))
-            .redirect(reqwest::redirect::Policy::none())
+        let http = super::https::client_builder(timeout)?
             .build()
             .map_err(|err| format!("cannot build the event HTTP client: {err}"))?;
         Ok(Self { http })

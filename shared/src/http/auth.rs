@@ -3,7 +3,7 @@
 use lambda_http::Request;
 
 use crate::model::api_key::hash_key;
-use crate::model::Principal;
+use crate::model::{Principal, Role};
 use crate::{App, AppError};
 
 const MISSING_KEY: &str = "missing API key: send it as `X-API-Key: <key>` or `Authorization: Bearer <key>`";
@@ -31,24 +31,22 @@ pub async fn authenticate(app: &App, request: &Request) -> Result<Principal, App
     Ok(Principal { workspace_id: key.workspace_id, role: key.role, key_prefix: key.prefix })
 }
 
-pub fn require_write(principal: &Principal) -> Result<(), AppError> {
-    if principal.role.can_write() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
+/// The one role check: `read` keys read, `write` keys also change, `admin` keys also manage keys
+/// and the workspace.
+pub fn require(principal: &Principal, needed: Role) -> Result<(), AppError> {
+    let allowed = match needed {
+        Role::Read => true,
+        Role::Write => principal.role.can_write(),
+        Role::Admin => principal.role.is_admin(),
+    };
+    if allowed {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(match needed {
+        Role::Admin => format!("this API key has the `{}` role; this needs an `admin` key", principal.role),
+        _ => format!(
             "this API key has the `{}` role, which cannot change anything; use a `write` or `admin` key",
             principal.role
-        )))
-    }
-}
-
-pub fn require_admin(principal: &Principal) -> Result<(), AppError> {
-    if principal.role.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "this API key has the `{}` role; managing API keys needs an `admin` key",
-            principal.role
-        )))
-    }
+        ),
+    }))
 }

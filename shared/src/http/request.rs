@@ -7,6 +7,8 @@ use crate::model::page::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::model::PageRequest;
 use crate::AppError;
 
+pub use crate::model::input::{present, required_text};
+
 /// Bodies above this are refused before parsing; nothing in the API needs more.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -56,14 +58,6 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.strip_suffix('`')
 }
 
-/// For `#[serde(default, deserialize_with = "present")]`: tells `null` (`Some(None)`) from an
-/// absent field (`None`), so that PATCH can clear a field.
-pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
-}
-
 pub fn path_param(request: &Request, name: &str) -> Result<String, AppError> {
     request
         .path_parameters_ref()
@@ -88,19 +82,6 @@ pub fn page_request(request: &Request) -> Result<PageRequest, AppError> {
     };
     let cursor = query_param(request, "cursor").filter(|cursor| !cursor.is_empty());
     Ok(PageRequest { limit, cursor })
-}
-
-/// Trims a required text field and checks its length in characters.
-pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String, AppError> {
-    let trimmed = value.trim();
-    let length = trimmed.chars().count();
-    if length == 0 {
-        return Err(AppError::invalid(field, "must not be empty"));
-    }
-    if length > max_chars {
-        return Err(AppError::invalid(field, format!("must be at most {max_chars} characters (got {length})")));
-    }
-    Ok(trimmed.to_owned())
 }
 
 #[cfg(test)]

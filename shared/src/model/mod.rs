@@ -2,9 +2,12 @@
 
 pub mod agent;
 pub mod api_key;
+pub mod cache;
 pub mod conversation;
+pub mod deadline;
 pub mod event;
 pub mod ids;
+pub mod input;
 pub mod number;
 pub mod page;
 pub mod phone;

@@ -147,31 +147,57 @@ impl Policy {
                 (AppliesTo::Both, _) | (AppliesTo::Input, Flow::Input) | (AppliesTo::Output, Flow::Output)
             )
     }
+}
 
-    /// The first match in `text`, as a byte range.
+/// A policy ready to evaluate: its keywords as one case-insensitive regex over escaped literals
+/// and its patterns compiled, once per policy-set revision. Every range it returns is a range of
+/// the text it was given (no offsets are carried between two strings), so slicing is safe.
+#[derive(Debug, Clone)]
+pub struct CompiledPolicy {
+    pub policy: Policy,
+    keywords: Option<Regex>,
+    patterns: Vec<Regex>,
+}
+
+impl CompiledPolicy {
+    /// A stored pattern that no longer compiles (limits changed) fails here, loudly.
+    pub fn new(policy: Policy) -> Result<Self, String> {
+        let keywords: Vec<String> =
+            policy.keywords.iter().filter(|k| !k.trim().is_empty()).map(|k| regex::escape(k.trim())).collect();
+        let keywords = if keywords.is_empty() {
+            None
+        } else {
+            let alternation = format!("(?i:{})", keywords.join("|"));
+            Some(compile(&alternation).map_err(|err| format!("policy {}: keywords: {err}", policy.id))?)
+        };
+        let patterns = policy
+            .patterns
+            .iter()
+            .map(|p| compile(p).map_err(|err| format!("policy {}: pattern: {err}", policy.id)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { policy, keywords, patterns })
+    }
+
+    /// The first match in `text`, as a byte range of `text` on char boundaries.
     pub fn first_match(&self, text: &str) -> Option<(usize, usize)> {
-        let lower = text.to_lowercase();
-        let keyword = self.keywords.iter().filter(|k| !k.is_empty()).find_map(|k| {
-            // Case-insensitive; positions come from the lower-cased text, which has the same
-            // byte length for the ASCII keywords this is meant for.
-            lower.find(&k.to_lowercase()).filter(|_| lower.len() == text.len()).map(|at| (at, at + k.len()))
-        });
-        keyword
-            .or_else(|| {
-                self.patterns
-                    .iter()
-                    .filter_map(|p| compile(p).ok())
-                    .find_map(|r| r.find(text).map(|m| (m.start(), m.end())))
-            })
-            .or_else(|| self.detectors.iter().find_map(|&d| detect(d, text).into_iter().next()))
+        let found = |regex: &Regex| regex.find(text).map(|m| (m.start(), m.end()));
+        self.keywords
+            .as_ref()
+            .and_then(found)
+            .or_else(|| self.patterns.iter().find_map(found))
+            .or_else(|| self.policy.detectors.iter().find_map(|&d| detect(d, text).into_iter().next()))
     }
 }
 
-/// Up to 40 characters either side of the match, the match itself masked.
+/// Up to 40 characters either side of the match, the match itself masked. A range that is not
+/// on char boundaries of `text` masks the whole excerpt instead of panicking.
 pub fn masked_excerpt(text: &str, (start, end): (usize, usize)) -> String {
-    let before: String = text[..start].chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
-    let after: String = text[end..].chars().take(40).collect();
-    let mask = "*".repeat(text[start..end].chars().count().min(32));
+    let (Some(before), Some(matched), Some(after)) = (text.get(..start), text.get(start..end), text.get(end..)) else {
+        return "*".repeat(text.chars().count().min(32));
+    };
+    let before: String = before.chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+    let after: String = after.chars().take(40).collect();
+    let mask = "*".repeat(matched.chars().count().min(32));
     format!("{before}{mask}{after}")
 }
 
@@ -182,7 +208,9 @@ pub fn mask_all(text: &str) -> String {
         let mut ranges = detect(detector, &masked);
         ranges.reverse();
         for (start, end) in ranges {
-            let stars = "*".repeat(masked[start..end].chars().count());
+            // Ranges come from `detect` on this very string: on char boundaries.
+            let Some(found) = masked.get(start..end) else { continue };
+            let stars = "*".repeat(found.chars().count());
             masked.replace_range(start..end, &stars);
         }
     }
@@ -191,7 +219,67 @@ pub fn mask_all(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn keyword_policy(keywords: &[&str]) -> CompiledPolicy {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        CompiledPolicy::new(Policy {
+            id: "pol_1".into(),
+            workspace_id: "ws_1".into(),
+            name: "words".into(),
+            keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
+            patterns: vec![r"order-\d+".into()],
+            detectors: vec![Detector::Email, Detector::Card, Detector::Phone, Detector::Secret],
+            applies_to: AppliesTo::Both,
+            action: Action::Block,
+            enabled: true,
+            created_at: now,
+            updated_at: now,
+        })
+        .expect("compiles")
+    }
+
+    #[test]
+    fn unicode_that_changes_length_when_lower_cased_neither_panics_nor_hides_a_keyword() {
+        let policy = keyword_policy(&["password"]);
+        for text in ["İépasswordẞ", "İ my password is hunter2", "ẞẞẞ PASSWORD", "ǅ İ Password"] {
+            let range = policy.first_match(text).unwrap_or_else(|| panic!("keyword found in {text:?}"));
+            let excerpt = masked_excerpt(text, range);
+            assert!(!excerpt.to_lowercase().contains("password"), "{excerpt}");
+        }
+        assert!(policy.first_match("passwor d").is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn evaluation_and_masking_never_panic(text in "\\PC{0,80}", keyword in "\\PC{1,12}") {
+            let policy = keyword_policy(&[keyword.as_str()]);
+            if let Some(range) = policy.first_match(&text) {
+                let _ = masked_excerpt(&text, range);
+            }
+            let _ = mask_all(&text);
+            let _ = masked_excerpt(&text, (text.len(), text.len() + 3));
+        }
+
+        #[test]
+        fn a_keyword_is_found_in_any_letter_case(
+            before in "\\PC{0,30}",
+            keyword in "[a-zA-Zéßüİ]{1,12}",
+            after in "\\PC{0,30}",
+            upper in any::<bool>(),
+        ) {
+            let policy = keyword_policy(&[keyword.as_str()]);
+            let cased = if upper { keyword.to_uppercase() } else { keyword.to_lowercase() };
+            // Case folding is per character: a keyword whose case change alters its letters
+            // (ß → SS) is found in its own simple-folded forms.
+            prop_assume!(cased.chars().count() == keyword.chars().count());
+            let text = format!("{before}{cased}{after}");
+            let found = policy.first_match(&text);
+            prop_assert!(found.is_some(), "{keyword:?} in {text:?}");
+        }
+    }
 
     #[test]
     fn detectors_find_what_they_say_and_cards_need_luhn() {

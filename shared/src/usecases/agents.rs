@@ -2,8 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::http::auth::require_write;
-use crate::http::request::required_text;
+use crate::model::input::required_text;
 use crate::model::ids::new_id;
 use crate::model::{
     Agent, FollowUpPolicy, ModelSettings, Page, PageRequest, Principal, Provider, TemplateMessage, Tool,
@@ -49,15 +48,15 @@ pub struct NewAgent {
 pub struct AgentChange {
     pub name: Option<String>,
     pub prompt_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::http::request::present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub prompt_version: Option<Option<u32>>,
     pub model: Option<ModelInput>,
-    #[serde(default, deserialize_with = "crate::http::request::present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub first_message: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::http::request::present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub follow_up: Option<Option<FollowUpPolicy>>,
     pub tools: Option<Vec<Tool>>,
-    #[serde(default, deserialize_with = "crate::http::request::present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub fallback_text: Option<Option<String>>,
 }
 
@@ -138,7 +137,6 @@ async fn check_prompt(app: &App, principal: &Principal, prompt_id: &str, version
 }
 
 pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> Result<Agent, AppError> {
-    require_write(principal)?;
     let name = required_text("name", &input.name, 100)?;
     let model = model(input.model)?;
     let first_message = first_message(input.first_message)?;
@@ -183,7 +181,6 @@ pub async fn change_agent(
     agent_id: &str,
     change: AgentChange,
 ) -> Result<Agent, AppError> {
-    require_write(principal)?;
     let mut agent = get_agent(app, principal, agent_id).await?;
     if let Some(name) = change.name {
         agent.name = required_text("name", &name, 100)?;
@@ -225,7 +222,6 @@ pub async fn change_agent(
 }
 
 pub async fn delete_agent(app: &App, principal: &Principal, agent_id: &str) -> Result<(), AppError> {
-    require_write(principal)?;
     if app.store.delete_agent(&principal.workspace_id, agent_id).await? {
         Ok(())
     } else {

@@ -4,7 +4,6 @@
 use serde::Deserialize;
 use time::Duration;
 
-use crate::http::auth::require_write;
 use crate::model::conversation::preview;
 use crate::model::phone::{normalize_e164, wa_id};
 use crate::model::Channel;
@@ -81,7 +80,6 @@ pub async fn create_conversation(
     principal: &Principal,
     input: NewConversation,
 ) -> Result<Created, AppError> {
-    require_write(principal)?;
     if input.channel == Channel::Api {
         return create_api_conversation(app, principal, input).await;
     }
@@ -217,7 +215,6 @@ pub async fn take_over(
     conversation_id: &str,
     input: Takeover,
 ) -> Result<Conversation, AppError> {
-    require_write(principal)?;
     let minutes = input.duration_minutes.unwrap_or(DEFAULT_TAKEOVER_MINUTES);
     if !(1..=MAX_TAKEOVER_MINUTES).contains(&minutes) {
         return Err(AppError::invalid("durationMinutes", format!("must be from 1 to {MAX_TAKEOVER_MINUTES}")));
@@ -242,7 +239,6 @@ pub async fn take_over(
 
 /// Marks the conversation done: no follow-ups; the contact writing again reopens it.
 pub async fn mark_done(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {
-    require_write(principal)?;
     change(app, principal, conversation_id, |conversation, now| {
         conversation.done_at = Some(now);
         conversation.follow_up_due_at = None;
@@ -251,7 +247,6 @@ pub async fn mark_done(app: &App, principal: &Principal, conversation_id: &str) 
 }
 
 pub async fn hand_back(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {
-    require_write(principal)?;
     change(app, principal, conversation_id, |conversation, _| conversation.takeover_until = None).await
 }
 
@@ -290,8 +285,7 @@ pub async fn prompt_agent(
     conversation_id: &str,
     input: OperatorPrompt,
 ) -> Result<(), AppError> {
-    require_write(principal)?;
-    let instruction = crate::http::request::required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;
+    let instruction = crate::model::input::required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;
     for _ in 0..SAVE_ATTEMPTS {
         let conversation = get_conversation(app, principal, conversation_id).await?;
         let now = app.clock.now();

@@ -1,12 +1,11 @@
 //! Outbound events: stored, then queued, then POSTed — signed — by the worker, outside the
 //! request path; a receiver that fails is retried by the queue with backoff, five times.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::model::cache::TtlCache;
 use crate::model::event::{signature, Event, EventType};
 use crate::model::ids::new_id;
 use crate::model::Workspace;
@@ -17,26 +16,15 @@ const CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// Workspaces (their quota and webhook), cached per container for a minute.
 #[derive(Default)]
-pub struct WorkspaceCache(Mutex<HashMap<String, (Workspace, Instant)>>);
+pub struct WorkspaceCache(TtlCache<String, Workspace>);
 
 impl WorkspaceCache {
     pub async fn get(&self, app: &App, workspace_id: &str) -> Result<Option<Workspace>, StoreError> {
-        if let Some((workspace, at)) = self.0.lock().ok().and_then(|c| c.get(workspace_id).cloned()) {
-            if at.elapsed() < CACHE_TTL {
-                return Ok(Some(workspace));
-            }
-        }
-        let workspace = app.store.get_workspace(workspace_id).await?;
-        if let (Some(workspace), Ok(mut cache)) = (&workspace, self.0.lock()) {
-            cache.insert(workspace_id.to_owned(), (workspace.clone(), Instant::now()));
-        }
-        Ok(workspace)
+        self.0.get_or_load(workspace_id.to_owned(), CACHE_TTL, app.store.get_workspace(workspace_id)).await
     }
 
     pub fn forget(&self, workspace_id: &str) {
-        if let Ok(mut cache) = self.0.lock() {
-            cache.remove(workspace_id);
-        }
+        self.0.remove(&workspace_id.to_owned());
     }
 }
 

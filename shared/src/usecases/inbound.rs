@@ -1,11 +1,10 @@
 //! What the webhook does with each event: store inbound messages once, queue a trigger, move
 //! outbound statuses forward. The LLM is never called here.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::adapters::webhook::{InboundMessage, StatusUpdate, WebhookEvent};
+use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
 use crate::model::event::EventType;
 use crate::model::policy::Flow;
@@ -20,22 +19,14 @@ const SAVE_ATTEMPTS: u32 = 8;
 
 /// Number lookups, cached per container: every inbound message names its number.
 #[derive(Default)]
-pub struct NumberCache(Mutex<HashMap<String, (Option<WhatsAppNumber>, Instant)>>);
+pub struct NumberCache(TtlCache<String, WhatsAppNumber>);
 
 impl NumberCache {
+    /// Registered numbers are cached; an unknown one is looked up again next time, so a number
+    /// registered a moment ago gets its first messages.
     pub async fn get(&self, app: &App, phone_number_id: &str) -> Result<Option<WhatsAppNumber>, AppError> {
-        if let Ok(cache) = self.0.lock() {
-            if let Some((number, at)) = cache.get(phone_number_id) {
-                if at.elapsed() < NUMBER_CACHE_TTL {
-                    return Ok(number.clone());
-                }
-            }
-        }
-        let number = app.store.get_number(phone_number_id).await?;
-        if let Ok(mut cache) = self.0.lock() {
-            cache.insert(phone_number_id.to_owned(), (number.clone(), Instant::now()));
-        }
-        Ok(number)
+        let load = app.store.get_number(phone_number_id);
+        Ok(self.0.get_or_load(phone_number_id.to_owned(), NUMBER_CACHE_TTL, load).await?)
     }
 }
 

@@ -1,21 +1,26 @@
 //! Policies: managed through the API; evaluated on input before anything is queued and on the
 //! LLM's output before it is stored and sent. Every match is recorded as a violation.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::http::auth::require_write;
-use crate::http::request::required_text;
+use crate::model::input::required_text;
 use crate::model::ids::new_id;
-use crate::model::policy::{compile, masked_excerpt, Action, AppliesTo, Detector, Flow, Policy, Violation};
+use crate::model::cache::TtlCache;
+use crate::model::policy::{
+    compile, masked_excerpt, Action, AppliesTo, CompiledPolicy, Detector, Flow, Policy, Violation,
+};
 use crate::model::{Page, PageRequest, Principal};
 use crate::{App, AppError};
 
 const CACHE_TTL: Duration = Duration::from_secs(30);
 const MAX_MATCHERS: usize = 100;
+/// Every message of the workspace is checked against all of its policies: these bound that work.
+pub const MAX_POLICIES: usize = 50;
+/// Keywords and patterns of all the workspace's policies together, in bytes.
+pub const MAX_MATCHER_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,8 +70,29 @@ fn validate(policy: &Policy) -> Result<(), AppError> {
     Ok(())
 }
 
+fn matcher_bytes(policy: &Policy) -> usize {
+    policy.keywords.iter().chain(&policy.patterns).map(String::len).sum()
+}
+
+/// The workspace's policies with `policy` added or replaced stay within the caps.
+fn within_caps(existing: &[Policy], policy: &Policy) -> Result<(), AppError> {
+    let others = existing.iter().filter(|p| p.id != policy.id);
+    if others.clone().count() + 1 > MAX_POLICIES {
+        return Err(AppError::Conflict(format!(
+            "a workspace has at most {MAX_POLICIES} policies; delete or merge one before adding another"
+        )));
+    }
+    let bytes = others.map(matcher_bytes).sum::<usize>() + matcher_bytes(policy);
+    if bytes > MAX_MATCHER_BYTES {
+        return Err(AppError::invalid(
+            "patterns",
+            format!("the workspace's keywords and patterns together may be at most {MAX_MATCHER_BYTES} bytes (this would make {bytes})"),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn create_policy(app: &App, principal: &Principal, input: NewPolicy) -> Result<Policy, AppError> {
-    require_write(principal)?;
     let now = app.clock.now();
     let policy = Policy {
         id: new_id("pol"),
@@ -82,6 +108,7 @@ pub async fn create_policy(app: &App, principal: &Principal, input: NewPolicy) -
         updated_at: now,
     };
     validate(&policy)?;
+    within_caps(&all_policies(app, &principal.workspace_id).await?, &policy)?;
     app.store.put_policy(&policy, false).await?;
     app.policies.forget(&principal.workspace_id);
     Ok(policy)
@@ -104,7 +131,6 @@ pub async fn change_policy(
     policy_id: &str,
     change: PolicyChange,
 ) -> Result<Policy, AppError> {
-    require_write(principal)?;
     let mut policy = get_policy(app, principal, policy_id).await?;
     if let Some(name) = change.name {
         policy.name = name.trim().to_owned();
@@ -117,13 +143,13 @@ pub async fn change_policy(
     policy.enabled = change.enabled.unwrap_or(policy.enabled);
     policy.updated_at = app.clock.now();
     validate(&policy)?;
+    within_caps(&all_policies(app, &principal.workspace_id).await?, &policy)?;
     app.store.put_policy(&policy, true).await.map_err(|_| AppError::not_found(&format!("policy `{policy_id}`")))?;
     app.policies.forget(&principal.workspace_id);
     Ok(policy)
 }
 
 pub async fn delete_policy(app: &App, principal: &Principal, policy_id: &str) -> Result<(), AppError> {
-    require_write(principal)?;
     if !app.store.delete_policy(&principal.workspace_id, policy_id).await? {
         return Err(AppError::not_found(&format!("policy `{policy_id}`")));
     }
@@ -139,29 +165,60 @@ pub async fn list_violations(
     Ok(app.store.list_violations(&principal.workspace_id, page).await?)
 }
 
-/// A workspace's policies, cached per container for half a minute.
+/// A workspace's policies, compiled, cached per container for half a minute. A reload that
+/// finds the same policies (ids and change times) keeps the compiled set: patterns are compiled
+/// once per change of the set, never per message.
 #[derive(Default)]
-pub struct PolicyCache(Mutex<HashMap<String, (Vec<Policy>, Instant)>>);
+pub struct PolicyCache(TtlCache<String, Arc<PolicySet>>);
+
+/// Compiled policies and what they were compiled from.
+pub struct PolicySet {
+    revision: Vec<(String, time::OffsetDateTime)>,
+    pub policies: Vec<CompiledPolicy>,
+}
 
 impl PolicyCache {
-    async fn get(&self, app: &App, workspace_id: &str) -> Result<Vec<Policy>, AppError> {
-        if let Some((policies, at)) = self.0.lock().ok().and_then(|c| c.get(workspace_id).cloned()) {
-            if at.elapsed() < CACHE_TTL {
-                return Ok(policies);
+    async fn get(&self, app: &App, workspace_id: &str) -> Result<Arc<PolicySet>, AppError> {
+        let key = workspace_id.to_owned();
+        if let Some(set) = self.0.fresh(&key, CACHE_TTL) {
+            return Ok(set);
+        }
+        let stored = all_policies(app, workspace_id).await?;
+        let revision: Vec<_> = stored.iter().map(|p| (p.id.clone(), p.updated_at)).collect();
+        if let Some(set) = self.0.any_age(&key).filter(|set| set.revision == revision) {
+            self.0.insert(key, set.clone());
+            return Ok(set);
+        }
+        let mut policies = Vec::with_capacity(stored.len());
+        for policy in stored {
+            match CompiledPolicy::new(policy) {
+                Ok(compiled) => policies.push(compiled),
+                // Validated on write with the same limits: only a change of limits gets here.
+                Err(err) => return Err(AppError::Internal(format!("a stored policy does not compile: {err}"))),
             }
         }
-        let all = PageRequest { limit: crate::model::page::MAX_LIMIT, cursor: None };
-        let policies = app.store.list_policies(workspace_id, &all).await?.items;
-        if let Ok(mut cache) = self.0.lock() {
-            cache.insert(workspace_id.to_owned(), (policies.clone(), Instant::now()));
-        }
-        Ok(policies)
+        let set = Arc::new(PolicySet { revision, policies });
+        self.0.insert(key, set.clone());
+        Ok(set)
     }
 
     /// A change in this container applies at once.
     pub fn forget(&self, workspace_id: &str) {
-        if let Ok(mut cache) = self.0.lock() {
-            cache.remove(workspace_id);
+        self.0.remove(&workspace_id.to_owned());
+    }
+}
+
+/// Every policy of the workspace, page after page: none is ever left out.
+async fn all_policies(app: &App, workspace_id: &str) -> Result<Vec<Policy>, AppError> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = PageRequest { limit: crate::model::page::MAX_LIMIT, cursor };
+        let page = app.store.list_policies(workspace_id, &page).await?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
         }
     }
 }
@@ -182,10 +239,11 @@ pub async fn evaluate(
     flow: Flow,
     text: &str,
 ) -> Result<Verdict, AppError> {
-    let policies = app.policies.get(app, workspace_id).await?;
+    let set = app.policies.get(app, workspace_id).await?;
     let mut verdict = Verdict::default();
-    for policy in policies.iter().filter(|p| p.applies(flow)) {
-        let Some(range) = policy.first_match(text) else { continue };
+    for compiled in set.policies.iter().filter(|p| p.policy.applies(flow)) {
+        let Some(range) = compiled.first_match(text) else { continue };
+        let policy = &compiled.policy;
         if policy.action == Action::Block && verdict.blocked_by.is_none() {
             verdict.blocked_by = Some(policy.name.clone());
         }

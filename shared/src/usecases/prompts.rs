@@ -6,8 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::http::auth::require_write;
-use crate::http::request::required_text;
+use crate::model::input::required_text;
 use crate::model::prompt::display_version;
 use crate::model::{Page, PageRequest, Principal, Prompt, PromptContent, PromptVersion, Tool, VersionSource};
 use crate::ports::{PromptWrite, StoreError};
@@ -168,7 +167,6 @@ pub async fn create_version_by_name(
     principal: &Principal,
     input: NewPromptVersion,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    require_write(principal)?;
     let name = required_text("prompt_name", &input.prompt_name, MAX_NAME_CHARS)?;
     let content_text = text("prompt_content", &input.prompt_content)?;
     let metadata = input.prompt_metadata.map(metadata).transpose()?;
@@ -246,7 +244,6 @@ pub async fn edit_prompt(
     prompt_id: &str,
     edit: PromptEdit,
 ) -> Result<(Prompt, Option<PromptVersion>), AppError> {
-    require_write(principal)?;
     let mut current = get_prompt(app, principal, prompt_id).await?;
     // After a lost race the same edit is applied again to a fresh read.
     for attempt in 0..WRITE_ATTEMPTS {
@@ -315,7 +312,6 @@ pub async fn restore_version(
     prompt_id: &str,
     number: u32,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    require_write(principal)?;
     for attempt in 0..WRITE_ATTEMPTS {
         let (current, old) = get_version(app, principal, prompt_id, number).await?;
         let label = Some(format!("Restored from {}", display_version(old.version)));

@@ -1,11 +1,11 @@
 //! The agent loop's worker side: answer every unanswered message of a conversation in one LLM
 //! call, store the reply before sending it, and check takeover and the 24-hour window at send time.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
+use crate::model::deadline::Deadline;
 use crate::model::event::EventType;
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
@@ -45,50 +45,37 @@ pub enum RetryLater {
 /// prompt's latest version are re-read after a minute, so a change reaches replies within it.
 #[derive(Default)]
 pub struct AgentCache {
-    agents: Mutex<HashMap<String, (Agent, Instant)>>,
+    agents: TtlCache<String, Agent>,
     /// A prompt's latest version number, for agents that follow the latest.
-    latest: Mutex<HashMap<String, (u32, Instant)>>,
-    versions: Mutex<HashMap<(String, u32), PromptVersion>>,
+    latest: TtlCache<String, u32>,
+    versions: TtlCache<(String, u32), PromptVersion>,
 }
+
+/// Versions never change: kept as long as the container lives.
+const FOREVER: Duration = Duration::MAX;
 
 impl AgentCache {
     async fn agent(&self, app: &App, workspace_id: &str, agent_id: &str) -> Result<Option<Agent>, StoreError> {
-        if let Some((agent, at)) = self.agents.lock().ok().and_then(|c| c.get(agent_id).cloned()) {
-            if at.elapsed() < AGENT_CACHE_TTL {
-                return Ok(Some(agent));
-            }
-        }
-        let agent = app.store.get_agent(workspace_id, agent_id).await?;
-        if let (Some(agent), Ok(mut cache)) = (&agent, self.agents.lock()) {
-            cache.insert(agent_id.to_owned(), (agent.clone(), Instant::now()));
-        }
-        Ok(agent)
+        let load = app.store.get_agent(workspace_id, agent_id);
+        self.agents.get_or_load(agent_id.to_owned(), AGENT_CACHE_TTL, load).await
     }
 
     async fn system_prompt(&self, app: &App, agent: &Agent) -> Result<Option<PromptVersion>, StoreError> {
-        let cached_latest = self.latest.lock().ok().and_then(|c| c.get(&agent.prompt_id).copied());
-        let number = match (agent.prompt_version, cached_latest) {
-            (Some(number), _) => number,
-            (None, Some((number, at))) if at.elapsed() < AGENT_CACHE_TTL => number,
-            (None, _) => match app.store.get_prompt(&agent.workspace_id, &agent.prompt_id).await? {
-                Some(prompt) => {
-                    if let Ok(mut cache) = self.latest.lock() {
-                        cache.insert(agent.prompt_id.clone(), (prompt.latest_version, Instant::now()));
-                    }
-                    prompt.latest_version
+        let number = match agent.prompt_version {
+            Some(number) => number,
+            None => {
+                let load = async {
+                    let prompt = app.store.get_prompt(&agent.workspace_id, &agent.prompt_id).await?;
+                    Ok::<_, StoreError>(prompt.map(|prompt| prompt.latest_version))
+                };
+                match self.latest.get_or_load(agent.prompt_id.clone(), AGENT_CACHE_TTL, load).await? {
+                    Some(number) => number,
+                    None => return Ok(None),
                 }
-                None => return Ok(None),
-            },
+            }
         };
-        let key = (agent.prompt_id.clone(), number);
-        if let Some(version) = self.versions.lock().ok().and_then(|c| c.get(&key).cloned()) {
-            return Ok(Some(version));
-        }
-        let version = app.store.get_prompt_version(&agent.prompt_id, number).await?;
-        if let (Some(version), Ok(mut cache)) = (&version, self.versions.lock()) {
-            cache.insert(key, version.clone());
-        }
-        Ok(version)
+        let load = app.store.get_prompt_version(&agent.prompt_id, number);
+        self.versions.get_or_load((agent.prompt_id.clone(), number), FOREVER, load).await
     }
 }
 
@@ -151,13 +138,19 @@ fn turns(history: &[Message]) -> Vec<ChatTurn> {
     turns
 }
 
-async fn complete(app: &App, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+async fn complete(app: &App, request: &ChatRequest, deadline: Deadline) -> Result<ChatReply, LlmError> {
     let mut delay = Duration::from_millis(500);
     let mut attempt = 1;
     loop {
         match app.llm.complete(request).await {
-            // A time-out already used most of the invocation: the queue retries it, later.
-            Err(err) if err.is_retryable() && err != LlmError::Timeout && attempt < LLM_ATTEMPTS => {
+            // A time-out already used most of the invocation, and a retry must fit before the
+            // invocation's end: otherwise the queue retries it, later.
+            Err(err)
+                if err.is_retryable()
+                    && err != LlmError::Timeout
+                    && attempt < LLM_ATTEMPTS
+                    && deadline.leaves(delay + crate::app::LLM_TIMEOUT) =>
+            {
                 tracing::warn!(error = %err, attempt, "LLM call failed; retrying");
                 tokio::time::sleep(delay).await;
                 delay *= 2;
@@ -170,7 +163,7 @@ async fn complete(app: &App, request: &ChatRequest) -> Result<ChatReply, LlmErro
 
 /// Handles one trigger. `Ok` also when there was nothing to do (a duplicate trigger, a takeover,
 /// a closed window: those are recorded on the conversation instead).
-pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result<(), RetryLater> {
+pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline: Deadline) -> Result<(), RetryLater> {
     if trigger.kind == TriggerKind::Event {
         return crate::usecases::events::deliver(app, &trigger.workspace_id, &trigger.id)
             .await
@@ -194,7 +187,7 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
             return deliver(app, &conversation, pending).await;
         }
         if trigger.kind == TriggerKind::FollowUp {
-            match follow_up(app, cache, trigger, &conversation, &history).await? {
+            match follow_up(app, cache, trigger, &conversation, &history, deadline).await? {
                 FollowUpOutcome::Done => return Ok(()),
                 FollowUpOutcome::Conflict => continue,
             }
@@ -239,7 +232,13 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger) -> Result
                     temperature: agent.model.temperature.or(prompt.content.temperature),
                     max_tokens: agent.model.max_tokens,
                 };
-                let answer = complete(app, &request).await.map_err(RetryLater::Llm)?;
+                let answer = match complete(app, &request, deadline).await {
+                    Ok(answer) => answer,
+                    Err(err) if !err.is_retryable() => {
+                        return fail(app, &conversation, &format!("the LLM refused the request: {err}")).await
+                    }
+                    Err(err) => return Err(RetryLater::Llm(err)),
+                };
                 checked_output(app, &conversation, &agent, answer).await?
             }
         };
@@ -317,6 +316,7 @@ async fn follow_up(
     trigger: &Trigger,
     conversation: &Conversation,
     history: &[Message],
+    deadline: Deadline,
 ) -> Result<FollowUpOutcome, RetryLater> {
     let now = app.clock.now();
     let attempt = trigger.attempt.unwrap_or(0);
@@ -362,7 +362,7 @@ async fn follow_up(
             temperature: agent.model.temperature.or(prompt.content.temperature),
             max_tokens: agent.model.max_tokens,
         };
-        let answer = complete(app, &request).await.map_err(RetryLater::Llm)?;
+        let answer = complete(app, &request, deadline).await.map_err(RetryLater::Llm)?;
         let answer = checked_output(app, conversation, &agent, answer).await?;
         let mut message = Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Pending, now);
         message.text = Some(answer.text.clone());
@@ -423,8 +423,35 @@ async fn stop_follow_ups(app: &App, conversation: &Conversation, why: &str) -> R
 /// conversation says why.
 async fn skip(app: &App, conversation: &Conversation, why: &str) -> Result<(), RetryLater> {
     tracing::info!(conversation = %conversation.id, reason = why, "no reply sent");
-    let mut marker =
-        Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Skipped, app.clock.now());
+    record_no_reply(app, conversation, DeliveryStatus::Skipped, why).await
+}
+
+/// A reply that cannot be made (the LLM refused the request for good, or the trigger failed its
+/// last try): recorded as a `failed` reply with the reason, where an operator looks.
+async fn fail(app: &App, conversation: &Conversation, why: &str) -> Result<(), RetryLater> {
+    tracing::warn!(conversation = %conversation.id, reason = why, "no reply could be made");
+    record_no_reply(app, conversation, DeliveryStatus::Failed, why).await
+}
+
+/// On a trigger's last receive before the dead-letter queue: the conversation says why it got no
+/// answer.
+pub async fn give_up(app: &App, trigger: &Trigger, reason: &str) -> Result<(), RetryLater> {
+    if trigger.kind == TriggerKind::Event {
+        return Ok(());
+    }
+    let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await? else {
+        return Ok(());
+    };
+    fail(app, &conversation, &format!("no reply after repeated failures: {reason}")).await
+}
+
+async fn record_no_reply(
+    app: &App,
+    conversation: &Conversation,
+    status: DeliveryStatus,
+    why: &str,
+) -> Result<(), RetryLater> {
+    let mut marker = Message::new(&conversation.id, Direction::Outbound, "text", status, app.clock.now());
     marker.error = Some(MessageError { code: 0, message: why.to_owned() });
     let mut updated = conversation.clone();
     updated.revision += 1;

@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::http::auth::require_write;
-use crate::http::request::required_text;
+use crate::model::input::required_text;
 use crate::model::policy::Flow;
 use crate::model::{DeliveryStatus, Direction, Message, PageRequest, Principal};
 use crate::ports::{StoreError, Trigger, TriggerKind};
@@ -39,7 +38,6 @@ pub async fn send_prompt(
     conversation_id: &str,
     input: UserPrompt,
 ) -> Result<Sent, AppError> {
-    require_write(principal)?;
     let text = required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;
     let wait = input.wait_seconds.unwrap_or(0);
     if wait > MAX_WAIT_SECONDS {

@@ -13,7 +13,7 @@ pub async fn create_workspace(
     name: &str,
     now: OffsetDateTime,
 ) -> Result<(Workspace, IssuedKey), AppError> {
-    let name = crate::http::request::required_text("name", name, MAX_NAME_CHARS)?;
+    let name = crate::model::input::required_text("name", name, MAX_NAME_CHARS)?;
     let workspace = Workspace::new(name, now);
     let issued = IssuedKey::generate(&workspace.id, "first admin key".to_owned(), Role::Admin, now);
     store.create_workspace(&workspace, &issued.key, &issued.hash).await?;
@@ -31,9 +31,9 @@ pub async fn current_workspace(app: &App, principal: &Principal) -> Result<Works
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceChange {
-    #[serde(default, deserialize_with = "crate::http::request::present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub monthly_token_quota: Option<Option<u64>>,
-    #[serde(default, deserialize_with = "crate::http::request::present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub webhook_url: Option<Option<String>>,
 }
 
@@ -53,7 +53,6 @@ pub async fn change_settings(
     principal: &Principal,
     change: WorkspaceChange,
 ) -> Result<(Workspace, Option<String>), AppError> {
-    crate::http::auth::require_admin(principal)?;
     let mut workspace = current_workspace(app, principal).await?;
     if let Some(quota) = change.monthly_token_quota {
         workspace.monthly_token_quota = quota;

@@ -4,7 +4,6 @@
 
 use std::process::ExitCode;
 
-use aws_config::BehaviorVersion;
 use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::config::required;
 use colloquy::usecases::workspaces::create_workspace;
@@ -28,7 +27,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let aws = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let aws = match colloquy::aws::load().await {
+        Ok(aws) => aws,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(1);
+        }
+    };
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
     match create_workspace(&store, &name, time::OffsetDateTime::now_utc()).await {
         Ok((workspace, issued)) => {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use agent_worker::Worker;
+use colloquy::worker::Worker;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -15,6 +15,7 @@ use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::adapters::webhook::sign;
 use colloquy::ports::{ChatReply, ChatRequest, GraphError, Llm, LlmError, Outbound, WhatsApp};
+use colloquy::api::routes;
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::{App, WebhookSecrets};
 use colloquy_tools::dev::{self, LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
@@ -156,7 +157,11 @@ async fn main() -> Result<(), String> {
             .body(lambda_http::Body::from(body))
             .map_err(|e| e.to_string());
         let app = app.clone();
-        async move { Ok::<_, String>(whatsapp_webhook::handle(app, request?).await.status().as_u16()) }
+        async move {
+            let request = request?;
+            let (route, _) = routes::find("POST", "/webhooks/whatsapp").ok_or("the webhook has no route")?;
+            Ok::<_, String>(routes::dispatch(route, &app, &request).await.status().as_u16())
+        }
     };
 
     println!("AWS requests per unit of work (moto; WhatsApp and LLM stand-ins)\n");

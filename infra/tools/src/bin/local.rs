@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use agent_worker::Worker;
+use colloquy::worker::Worker;
 use colloquy::adapters::clock::SystemClock;
 use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::llm::{Endpoint, LlmClient};
+use colloquy::adapters::outbound::HttpEventDelivery;
 use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::model::api_key::hash_key;
 use colloquy::ports::Llm;
@@ -82,7 +83,8 @@ async fn run() -> Result<(), String> {
         verify_token: LOCAL_VERIFY_TOKEN.to_owned(),
     });
     let (llm, llm_label, model) = llm(port)?;
-    let app = app.with_llm(llm);
+    let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT)?;
+    let app = app.with_llm(llm).with_event_delivery(Arc::new(events));
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
     dev::ensure_dev_agent(&app, &workspace_id, &prefix, &model).await?;
 
@@ -105,7 +107,7 @@ async fn run() -> Result<(), String> {
         let scheduled_event = serde_json::json!({"detail-type": "Scheduled Event", "source": "colloquy-local"});
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(follow_up_every)).await;
-            if let Err(err) = follow_up_scheduler::handle(&scheduler_app, scheduled_event.clone()).await {
+            if let Err(err) = colloquy::scheduler::handle(&scheduler_app, scheduled_event.clone()).await {
                 tracing::warn!(error = %err, "follow-up scheduler run failed");
             }
         }

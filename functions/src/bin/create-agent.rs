@@ -1,0 +1,2 @@
+//! POST /api/v1/agents/
+colloquy_functions::http_function!("create-agent");

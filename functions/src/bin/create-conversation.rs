@@ -1,0 +1,2 @@
+//! POST /api/v1/conversations/
+colloquy_functions::http_function!("create-conversation");

@@ -1,0 +1,2 @@
+//! POST /api/v1/policies/
+colloquy_functions::http_function!("create-policy");

@@ -1,0 +1,2 @@
+//! POST /v1/public/prompts
+colloquy_functions::http_function!("create-prompt");

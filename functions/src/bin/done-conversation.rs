@@ -1,0 +1,2 @@
+//! POST /api/v1/conversations/{id}/done/
+colloquy_functions::http_function!("done-conversation");

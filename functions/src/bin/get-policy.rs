@@ -1,0 +1,2 @@
+//! GET /api/v1/policies/{id}/
+colloquy_functions::http_function!("get-policy");

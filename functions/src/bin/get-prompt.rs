@@ -1,0 +1,2 @@
+//! GET /api/prompts/{promptId}
+colloquy_functions::http_function!("get-prompt");

@@ -1,0 +1,2 @@
+//! GET /api/v1/agents/
+colloquy_functions::http_function!("list-agents");

@@ -1,0 +1,2 @@
+//! GET /api/prompts/{promptId}/versions
+colloquy_functions::http_function!("list-prompt-versions");

@@ -1,0 +1,2 @@
+//! GET /api/prompts
+colloquy_functions::http_function!("list-prompts");

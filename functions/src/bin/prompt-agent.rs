@@ -1,0 +1,2 @@
+//! POST /api/v1/conversations/{id}/prompt/
+colloquy_functions::http_function!("prompt-agent");

@@ -1,0 +1,2 @@
+//! DELETE /api/v1/whatsapp-numbers/{phoneNumberId}/
+colloquy_functions::http_function!("remove-whatsapp-number");

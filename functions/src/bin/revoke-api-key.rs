@@ -1,0 +1,2 @@
+//! DELETE /api/v1/api-keys/{prefix}/
+colloquy_functions::http_function!("revoke-api-key");

@@ -1,0 +1,2 @@
+//! POST /api/v1/conversations/{id}/takeover/
+colloquy_functions::http_function!("takeover-conversation");

@@ -1,0 +1,2 @@
+//! PUT /api/prompts/{promptId}
+colloquy_functions::http_function!("update-prompt");

@@ -1,0 +1,2 @@
+//! GET /webhooks/whatsapp and POST /webhooks/whatsapp
+colloquy_functions::http_function!("whatsapp-webhook");

@@ -1,0 +1,70 @@
+//! `/api/v1/conversations/` (Wassist): conversations with contacts, their messages, takeover.
+
+use super::{created, no_content, ok, Reply};
+use crate::http::request::{json_body, optional_json_body, page_request, path_param};
+use crate::http::response::ListBody;
+use crate::http::views::wassist::{ConversationView, MessageView};
+use crate::http::Request;
+use crate::model::{Conversation, Principal};
+use crate::usecases::conversations;
+use crate::App;
+
+fn view(app: &App, conversation: &Conversation) -> Reply {
+    ok(&ConversationView::new(conversation, app.clock.now()))
+}
+
+/// POST /api/v1/conversations/: the conversation with a contact, optionally opened with a
+/// template; 201 with the `Conversation`, also when it existed (then switched to the agent).
+pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
+    let created_conversation = conversations::create_conversation(app, who, json_body(request)?).await?;
+    let conversation = &created_conversation.conversation;
+    tracing::info!(workspace = %who.workspace_id, conversation = %conversation.id, existed = created_conversation.existed, "conversation created");
+    created(&ConversationView::new(conversation, app.clock.now()))
+}
+
+/// GET /api/v1/conversations/: newest first.
+pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
+    let page_request = page_request(request)?;
+    let now = app.clock.now();
+    let page = conversations::list_conversations(app, who, &page_request).await?.map(|c| ConversationView::new(&c, now));
+    ok(&ListBody::from_page(page, "/api/v1/conversations/", page_request.limit, &[]))
+}
+
+/// GET /api/v1/conversations/{id}/
+pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
+    view(app, &conversations::get_conversation(app, who, &path_param(request, "id")?).await?)
+}
+
+/// GET /api/v1/conversations/{id}/messages/: newest first.
+pub async fn messages(app: &App, who: &Principal, request: &Request) -> Reply {
+    let conversation_id = path_param(request, "id")?;
+    let page_request = page_request(request)?;
+    let page =
+        conversations::list_messages(app, who, &conversation_id, &page_request).await?.map(|m| MessageView::from(&m));
+    let path = format!("/api/v1/conversations/{conversation_id}/messages/");
+    ok(&ListBody::from_page(page, &path, page_request.limit, &[]))
+}
+
+/// POST /api/v1/conversations/{id}/prompt/: an operator's instruction to the agent, which then
+/// writes to the contact. 204 once queued; 400 when the conversation is not active.
+pub async fn prompt_agent(app: &App, who: &Principal, request: &Request) -> Reply {
+    conversations::prompt_agent(app, who, &path_param(request, "id")?, json_body(request)?).await?;
+    no_content()
+}
+
+/// POST /api/v1/conversations/{id}/takeover/: a human takes over for `durationMinutes`
+/// (default 10); the bot sends nothing until it expires or is handed back.
+pub async fn take_over(app: &App, who: &Principal, request: &Request) -> Reply {
+    let id = path_param(request, "id")?;
+    view(app, &conversations::take_over(app, who, &id, optional_json_body(request)?).await?)
+}
+
+/// POST /api/v1/conversations/{id}/handback/: the agent answers again.
+pub async fn hand_back(app: &App, who: &Principal, request: &Request) -> Reply {
+    view(app, &conversations::hand_back(app, who, &path_param(request, "id")?).await?)
+}
+
+/// POST /api/v1/conversations/{id}/done/: its follow-ups stop until the contact writes again.
+pub async fn done(app: &App, who: &Principal, request: &Request) -> Reply {
+    view(app, &conversations::mark_done(app, who, &path_param(request, "id")?).await?)
+}

@@ -1,0 +1,29 @@
+//! `POST /conversation/{conversationId}/prompt` (Flashback): a user turn in the conversation.
+
+use serde_json::json;
+
+use super::{ok, Reply};
+use crate::http::request::{json_body, path_param};
+use crate::http::Request;
+use crate::model::Principal;
+use crate::usecases::user_prompt;
+use crate::App;
+
+/// Queued for the agent. Answers `{success, message}`; with `waitSeconds`, also `response` (the
+/// reply, its token counts and model) when the reply is ready in time. Errors in the same shape.
+pub async fn send_prompt(app: &App, who: &Principal, request: &Request) -> Reply {
+    let conversation_id = path_param(request, "conversationId")?;
+    let sent = user_prompt::send_prompt(app, who, &conversation_id, json_body(request)?).await?;
+    let mut body = json!({ "success": true, "message": "Prompt sent successfully", "promptId": sent.prompt.id });
+    if let Some(reply) = sent.reply {
+        let usage = reply.usage.as_ref();
+        body["response"] = json!({
+            "content": reply.text,
+            "status": reply.status,
+            "model": usage.map(|u| u.model.clone()),
+            "inputTokens": usage.map(|u| u.input_tokens),
+            "outputTokens": usage.map(|u| u.output_tokens),
+        });
+    }
+    ok(&body)
+}

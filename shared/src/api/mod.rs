@@ -1,0 +1,36 @@
+//! The HTTP API: one route table (`routes`) and the handlers it names, grouped by resource.
+//! A handler receives the authenticated principal; authentication, the role check and the error
+//! shape happen once, in `routes::dispatch`.
+
+pub mod agents;
+pub mod conversations;
+pub mod flashback;
+pub mod keys;
+pub mod numbers;
+pub mod policies;
+pub mod prompts;
+pub mod routes;
+pub mod usage;
+pub mod webhook;
+pub mod workspace;
+
+use http::StatusCode;
+use serde::Serialize;
+
+use crate::http::{response, Body, Response};
+use crate::AppError;
+
+/// What every handler returns: a response, or an error that `routes::dispatch` shapes.
+pub type Reply = Result<Response<Body>, AppError>;
+
+pub(crate) fn ok<T: Serialize>(value: &T) -> Reply {
+    Ok(response::json(StatusCode::OK, value))
+}
+
+pub(crate) fn created<T: Serialize>(value: &T) -> Reply {
+    Ok(response::json(StatusCode::CREATED, value))
+}
+
+pub(crate) fn no_content() -> Reply {
+    Ok(response::no_content())
+}

@@ -1,0 +1,80 @@
+//! Prompts: eigi's create-by-name (`/v1/public/prompts`) and leasing's documents and versions
+//! (`/api/prompts`).
+
+use super::{created, ok, Reply};
+use crate::http::request::{json_body, page_request, path_param, query_param};
+use crate::http::response::ListBody;
+use crate::http::views::prompts::{EigiPrompt, PromptChange, PromptDocument, VersionDetail, VersionSnapshot};
+use crate::http::Request;
+use crate::model::Principal;
+use crate::usecases::prompts;
+use crate::App;
+
+const LIST_PATH: &str = "/api/prompts";
+
+fn version_in_path(request: &Request) -> Result<u32, crate::AppError> {
+    prompts::parse_version("version", &path_param(request, "version")?)
+}
+
+/// POST /v1/public/prompts (eigi): a new prompt at version 1, or the next version of the prompt
+/// with that name.
+pub async fn create_by_name(app: &App, who: &Principal, request: &Request) -> Reply {
+    let (prompt, version) = prompts::create_version_by_name(app, who, json_body(request)?).await?;
+    tracing::info!(workspace = %who.workspace_id, prompt = %prompt.id, version = version.version, "prompt version created");
+    created(&EigiPrompt::new(&prompt, &version))
+}
+
+/// GET /v1/public/prompts/{prompt_name} (eigi): the latest version, or `?version=N`.
+pub async fn get_by_name(app: &App, who: &Principal, request: &Request) -> Reply {
+    let name = path_param(request, "prompt_name")?;
+    let version = query_param(request, "version").map(|text| prompts::parse_version("version", &text)).transpose()?;
+    let (prompt, version) = prompts::get_by_name(app, who, &name, version).await?;
+    ok(&EigiPrompt::new(&prompt, &version))
+}
+
+/// GET /api/prompts: oldest first; `?name=` keeps those whose name contains it.
+pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
+    let page_request = page_request(request)?;
+    let name = query_param(request, "name").filter(|name| !name.is_empty());
+    let page = prompts::list_prompts(app, who, name.as_deref(), &page_request).await?;
+    let filters: Vec<(&str, &str)> = name.as_deref().map(|name| ("name", name)).into_iter().collect();
+    let page = page.map(|prompt| PromptDocument::from(&prompt));
+    ok(&ListBody::from_page(page, LIST_PATH, page_request.limit, &filters))
+}
+
+/// GET /api/prompts/{promptId}: the prompt document (its working copy).
+pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
+    ok(&PromptDocument::from(&prompts::get_prompt(app, who, &path_param(request, "promptId")?).await?))
+}
+
+/// PUT /api/prompts/{promptId} (leasing): edits the working copy; `versionSnapshot` appears when
+/// the edit captured a version.
+pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
+    let prompt_id = path_param(request, "promptId")?;
+    let (prompt, version) = prompts::edit_prompt(app, who, &prompt_id, json_body(request)?).await?;
+    ok(&PromptChange::new("Prompt updated successfully", &prompt, version.as_ref()))
+}
+
+/// GET /api/prompts/{promptId}/versions: newest first.
+pub async fn versions(app: &App, who: &Principal, request: &Request) -> Reply {
+    let prompt_id = path_param(request, "promptId")?;
+    let page_request = page_request(request)?;
+    let (prompt, versions) = prompts::list_versions(app, who, &prompt_id, &page_request).await?;
+    let path = format!("{LIST_PATH}/{prompt_id}/versions");
+    ok(&ListBody::from_page(versions.map(|v| VersionSnapshot::new(&v, &prompt)), &path, page_request.limit, &[]))
+}
+
+/// GET /api/prompts/{promptId}/versions/{version}: one version in full.
+pub async fn version(app: &App, who: &Principal, request: &Request) -> Reply {
+    let prompt_id = path_param(request, "promptId")?;
+    let (prompt, version) = prompts::get_version(app, who, &prompt_id, version_in_path(request)?).await?;
+    ok(&VersionDetail::new(&version, &prompt))
+}
+
+/// POST /api/prompts/{promptId}/versions/{version}/restore: the old version's content becomes
+/// the working copy and a new version; no version is ever overwritten.
+pub async fn restore(app: &App, who: &Principal, request: &Request) -> Reply {
+    let prompt_id = path_param(request, "promptId")?;
+    let (prompt, version) = prompts::restore_version(app, who, &prompt_id, version_in_path(request)?).await?;
+    ok(&PromptChange::new("Prompt restored successfully", &prompt, Some(&version)))
+}

@@ -1,0 +1,14 @@
+//! The scheduled follow-up function: every minute (EventBridge), queue one trigger per
+//! conversation whose follow-up is due. Queries the sparse index, never scans.
+
+use serde_json::{json, Value};
+
+use crate::usecases::follow_ups;
+use crate::{App, AppError};
+
+/// `event` is EventBridge's scheduled event; only its time matters, and the clock decides that.
+pub async fn handle(app: &App, event: Value) -> Result<Value, AppError> {
+    tracing::debug!(time = ?event.get("time"), "scheduled run");
+    let queued = follow_ups::queue_due(app, app.clock.now()).await?;
+    Ok(json!({ "queued": queued }))
+}

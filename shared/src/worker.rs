@@ -1,0 +1,136 @@
+//! The SQS FIFO worker: each record is a trigger for one conversation. The batch's conversation
+//! groups run concurrently (bounded), each group's records in order; after a failure, the rest of
+//! that group fails too, so that its order holds. A failed record is hidden for a growing time
+//! (10 s, 20 s, 40 s… by its receive count) before the queue delivers it again. Close to the
+//! invocation's deadline no record is started: those are reported as failures and come back at
+//! once, unpenalised, instead of being lost with a timed-out invocation.
+
+use std::time::Duration;
+
+pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures_util::stream::{self, StreamExt};
+
+pub use crate::model::deadline::Deadline;
+use crate::ports::Trigger;
+use crate::usecases::reply::{self, AgentCache};
+use crate::App;
+
+/// Conversation groups worked on at once: enough to hide one slow LLM call behind the others.
+pub const CONCURRENT_GROUPS: usize = 5;
+/// No trigger is started with less than this left: one LLM call and its sends fit in it.
+pub const TRIGGER_BUDGET: Duration = Duration::from_secs(35);
+/// The queue's redrive policy dead-letters a trigger after this many receives.
+pub const MAX_RECEIVES: u32 = 5;
+
+/// What the worker keeps between invocations of one container.
+pub struct Worker {
+    pub app: App,
+    pub cache: AgentCache,
+}
+
+/// 10 s after the first receive, doubling each time, at most 15 minutes.
+pub fn backoff(receive_count: u32) -> Duration {
+    let doublings = receive_count.saturating_sub(1).min(10);
+    Duration::from_secs((10u64 << doublings).min(900))
+}
+
+fn receive_count(record: &SqsMessage) -> u32 {
+    record.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1)
+}
+
+fn group_of(record: &SqsMessage) -> String {
+    record.attributes.get("MessageGroupId").cloned().unwrap_or_default()
+}
+
+enum Outcome {
+    Done,
+    Failed,
+    NotStarted,
+}
+
+impl Worker {
+    pub fn new(app: App) -> Self {
+        Self { app, cache: AgentCache::default() }
+    }
+
+    pub async fn handle(&self, event: SqsEvent, deadline: Deadline) -> SqsBatchResponse {
+        let mut groups: Vec<(String, Vec<SqsMessage>)> = Vec::new();
+        for record in event.records {
+            let group = group_of(&record);
+            match groups.iter_mut().find(|(name, _)| *name == group) {
+                Some((_, records)) => records.push(record),
+                None => groups.push((group, vec![record])),
+            }
+        }
+        let failures: Vec<Vec<String>> = stream::iter(groups)
+            .map(|(_, records)| self.run_group(records, deadline))
+            .buffer_unordered(CONCURRENT_GROUPS)
+            .collect()
+            .await;
+        let mut response = SqsBatchResponse::default();
+        for id in failures.into_iter().flatten() {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+        response
+    }
+
+    /// One conversation's records in order; the ids of those that must come back.
+    async fn run_group(&self, records: Vec<SqsMessage>, deadline: Deadline) -> Vec<String> {
+        let mut failed = Vec::new();
+        let mut blocked = false;
+        for record in records {
+            let outcome = if blocked {
+                Outcome::Failed
+            } else if !deadline.leaves(TRIGGER_BUDGET) {
+                Outcome::NotStarted
+            } else {
+                self.process(&record, deadline).await
+            };
+            match outcome {
+                Outcome::Done => continue,
+                Outcome::Failed => self.retry_later(&record, backoff(receive_count(&record))).await,
+                // Not its fault: back at once.
+                Outcome::NotStarted => self.retry_later(&record, Duration::ZERO).await,
+            }
+            blocked = true;
+            failed.push(record.message_id.clone().unwrap_or_default());
+        }
+        failed
+    }
+
+    async fn retry_later(&self, record: &SqsMessage, after: Duration) {
+        let Some(receipt) = record.receipt_handle.as_deref() else { return };
+        if let Err(err) = self.app.queue.retry_later(receipt, after).await {
+            tracing::warn!(error = %err, "could not set when the trigger comes back; the queue's visibility timeout applies");
+        }
+    }
+
+    async fn process(&self, record: &SqsMessage, deadline: Deadline) -> Outcome {
+        let body = record.body.as_deref().unwrap_or_default();
+        let trigger: Trigger = match serde_json::from_str(body) {
+            Ok(trigger) => trigger,
+            Err(err) => {
+                // Retrying cannot fix it; dropping keeps the conversation moving.
+                tracing::error!(error = %err, message = ?record.message_id, "trigger is not readable; dropped");
+                return Outcome::Done;
+            }
+        };
+        match reply::process(&self.app, &self.cache, &trigger, deadline).await {
+            Ok(()) => Outcome::Done,
+            Err(err) if receive_count(record) >= MAX_RECEIVES => {
+                tracing::error!(error = %err, conversation = %trigger.conversation_id, trigger = %trigger.id, "trigger failed for the last time; it goes to the dead-letter queue");
+                // No contact is left silently unanswered: the operator sees why on the conversation.
+                if let Err(record_err) = reply::give_up(&self.app, &trigger, &err.to_string()).await {
+                    tracing::error!(error = %record_err, "could not record the failure on the conversation");
+                }
+                Outcome::Failed
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, conversation = %trigger.conversation_id, trigger = %trigger.id, "trigger failed; the queue will redeliver it");
+                Outcome::Failed
+            }
+        }
+    }
+}
