@@ -1,6 +1,7 @@
 //! Test support: a fresh table and queue on moto per test, API Gateway events from `events/`,
 //! and calls to handlers exactly as Lambda makes them.
 
+use colloquy::model::outbound_url::OutboundRules;
 use std::net::ToSocketAddrs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,7 +11,11 @@ use aws_config::SdkConfig;
 use colloquy::adapters::clock::ManualClock;
 use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::sqs::SqsTriggerQueue;
+use colloquy::adapters::vault::SecretsManagerVault;
 use colloquy::api::routes;
+use colloquy::ports::{GraphError, NumberInfo, Outbound, Secret, Sender, WhatsApp};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 use colloquy::http::{Body, Request, Response};
 use colloquy::model::IssuedKey;
 use colloquy::usecases::workspaces::create_workspace;
@@ -52,6 +57,8 @@ pub struct TestStack {
     pub app: App,
     pub clock: Arc<ManualClock>,
     pub store: Arc<DynamoStore>,
+    /// Meta as far as number ownership goes: answers `GET /{phone-number-id}` for `TEST_TOKEN`.
+    pub meta: MockServer,
 }
 
 impl TestStack {
@@ -64,20 +71,31 @@ impl TestStack {
         let resources = stack::provision(&aws, &template, &name).await.expect("table and queues are created on moto");
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
         let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
-        let app = App::new(
+        let meta = MockServer::start().await;
+        Mock::given(method("GET")).respond_with(MetaNumbers).mount(&meta).await;
+        let whatsapp = Arc::new(TestWhatsApp { lookups: graph_client(&meta.uri()), sends: graph_client(UNREACHABLE_GRAPH) });
+        let mut app = App::new(
             store.clone(),
             Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
             clock.clone(),
-            graph_client(UNREACHABLE_GRAPH),
+            whatsapp,
         )
         .with_event_delivery(Arc::new(
-            colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5)).expect("event HTTP client"),
+            colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5), LOOPBACK).expect("event HTTP client"),
         ))
+        .allowing_loopback_http()
         .with_webhook_secrets(colloquy::WebhookSecrets {
             app_secret: APP_SECRET.to_owned(),
             verify_token: VERIFY_TOKEN.to_owned(),
         });
-        Self { aws, resources, app, clock, store }
+        app.vault = Arc::new(SecretsManagerVault::new(aws_sdk_secretsmanager::Client::new(&aws), &resources.table_name));
+        Self { aws, resources, app, clock, store, meta }
+    }
+
+    /// Sends (and read receipts) go to the Graph API at `base_url` (a wiremock server); number
+    /// look-ups stay with `meta`.
+    pub fn send_through(&mut self, base_url: &str) {
+        self.app.whatsapp = Arc::new(TestWhatsApp { lookups: graph_client(&self.meta.uri()), sends: graph_client(base_url) });
     }
 
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
@@ -133,6 +151,62 @@ impl TestStack {
     }
 }
 
+/// Tests and the local stack call wiremock and stand-ins over plain HTTP on loopback.
+const LOOPBACK: OutboundRules = OutboundRules { allow_loopback_http: true };
+
+/// The access token tests register numbers with (the one `TestStack::meta` accepts).
+pub const TEST_TOKEN: &str = "test-token";
+
+/// The numbers the tests' Meta knows, by phone number id, and their display numbers.
+const META_NUMBERS: [(&str, &str); 4] = [
+    ("106540352242922", "+1 555-078-3881"),
+    ("1065403522", "+1 555-078-3881"),
+    ("777000777", "+1 777-000-7777"),
+    ("123", "+1 555-078-3881"),
+];
+
+/// Answers `GET /{version}/{phone-number-id}` as Meta does: the number to a token of its
+/// account (`TEST_TOKEN`), error 190 to another token, error 100 for an id it does not know.
+struct MetaNumbers;
+
+impl Respond for MetaNumbers {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let authorized = request.headers.get("authorization").and_then(|v| v.to_str().ok())
+            == Some(&format!("Bearer {TEST_TOKEN}"));
+        if !authorized {
+            let error = serde_json::json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}});
+            return ResponseTemplate::new(401).set_body_json(error);
+        }
+        let id = request.url.path().rsplit('/').next().unwrap_or_default();
+        match META_NUMBERS.iter().find(|(known, _)| *known == id) {
+            Some((_, display)) => ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": id, "display_phone_number": display})),
+            None => {
+                let error = serde_json::json!({"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100}});
+                ResponseTemplate::new(400).set_body_json(error)
+            }
+        }
+    }
+}
+
+/// The Graph API as the tests use it: look-ups and sends may go to different servers.
+struct TestWhatsApp {
+    lookups: Arc<dyn WhatsApp>,
+    sends: Arc<dyn WhatsApp>,
+}
+
+#[async_trait::async_trait]
+impl WhatsApp for TestWhatsApp {
+    async fn send(&self, from: &Sender, message: &Outbound) -> Result<String, GraphError> {
+        self.sends.send(from, message).await
+    }
+    async fn mark_read(&self, from: &Sender, wamid: &str) -> Result<(), GraphError> {
+        self.sends.mark_read(from, wamid).await
+    }
+    async fn number_info(&self, phone_number_id: &str, token: &Secret) -> Result<NumberInfo, GraphError> {
+        self.lookups.number_info(phone_number_id, token).await
+    }
+}
+
 pub const APP_SECRET: &str = "test-app-secret";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
 
@@ -144,7 +218,6 @@ pub fn graph_client(base_url: &str) -> Arc<dyn colloquy::ports::WhatsApp> {
     let config = colloquy::adapters::graph::GraphConfig {
         base_url: base_url.to_owned(),
         version: "v23.0".to_owned(),
-        token: "test-token".to_owned(),
         timeout: Duration::from_millis(800),
     };
     Arc::new(colloquy::adapters::graph::GraphClient::new(config).expect("graph client"))

@@ -14,9 +14,12 @@ use crate::adapters::llm::LlmClient;
 use crate::adapters::outbound::HttpEventDelivery;
 use crate::adapters::sqs::SqsTriggerQueue;
 use crate::config::{self, ConfigError};
+use crate::model::outbound_url::OutboundRules;
+use crate::adapters::vault::SecretsManagerVault;
+use crate::model::cache::TtlCache;
 use crate::ports::{
-    ChatReply, ChatRequest, Clock, EventDelivery, GraphError, Llm, LlmError, Outbound, QueueError, Store, Trigger,
-    TriggerQueue, WhatsApp,
+    ChatReply, ChatRequest, Clock, EventDelivery, GraphError, Llm, LlmError, NumberInfo, Outbound, QueueError, Secret,
+    Sender, Store, TokenVault, Trigger, TriggerQueue, VaultError, WhatsApp,
 };
 use crate::usecases::events::WorkspaceCache;
 use crate::usecases::inbound::NumberCache;
@@ -32,7 +35,7 @@ pub const EVENT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Needs {
     /// The SQS trigger queue (`QUEUE_URL`).
     pub queue: bool,
-    /// The WhatsApp Graph API.
+    /// Sending as a business number: the WhatsApp Graph API and the numbers' token vault.
     pub whatsapp: bool,
     /// The LLM providers.
     pub llm: bool,
@@ -91,6 +94,14 @@ pub struct App {
     pub policies: Arc<PolicyCache>,
     pub workspaces: Arc<WorkspaceCache>,
     pub events: Arc<dyn EventDelivery>,
+    /// Where tenants' URLs may point.
+    pub outbound: OutboundRules,
+    /// Numbers' access tokens.
+    pub vault: Arc<dyn TokenVault>,
+    /// The deployment's own token, for numbers registered without one (single-tenant set-ups).
+    pub default_token: Option<Secret>,
+    /// Tokens read from the vault, per container.
+    pub tokens: Arc<TtlCache<String, Secret>>,
 }
 
 /// Stands in for a client the function was not built with: a use case that reaches for it fails
@@ -115,10 +126,13 @@ impl TriggerQueue for NotBuilt {
 
 #[async_trait]
 impl WhatsApp for NotBuilt {
-    async fn send(&self, _phone_number_id: &str, _message: &Outbound) -> Result<String, GraphError> {
+    async fn send(&self, _from: &Sender, _message: &Outbound) -> Result<String, GraphError> {
         Err(GraphError::Network(self.message()))
     }
-    async fn mark_read(&self, _phone_number_id: &str, _wamid: &str) -> Result<(), GraphError> {
+    async fn mark_read(&self, _from: &Sender, _wamid: &str) -> Result<(), GraphError> {
+        Err(GraphError::Network(self.message()))
+    }
+    async fn number_info(&self, _phone_number_id: &str, _token: &Secret) -> Result<NumberInfo, GraphError> {
         Err(GraphError::Network(self.message()))
     }
 }
@@ -127,6 +141,19 @@ impl WhatsApp for NotBuilt {
 impl Llm for NotBuilt {
     async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
         Err(LlmError::NotConfigured(request.provider))
+    }
+}
+
+#[async_trait]
+impl TokenVault for NotBuilt {
+    async fn store_token(&self, _: &str, _: &str, _: &Secret) -> Result<String, VaultError> {
+        Err(VaultError(self.message()))
+    }
+    async fn token(&self, _reference: &str) -> Result<Secret, VaultError> {
+        Err(VaultError(self.message()))
+    }
+    async fn delete_token(&self, _reference: &str) -> Result<(), VaultError> {
+        Err(VaultError(self.message()))
     }
 }
 
@@ -178,13 +205,18 @@ impl App {
             app.queue = Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &queue_url));
         }
         if let Some(graph) = graph {
-            app.whatsapp = Arc::new(GraphClient::new(graph).map_err(ConfigError::Invalid)?);
+            app.whatsapp = Arc::new(GraphClient::new(graph.graph).map_err(ConfigError::Invalid)?);
+            let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+            app.vault = Arc::new(SecretsManagerVault::new(secrets, graph.secrets_prefix));
+            app.default_token = graph.default_token.map(Secret);
         }
         if let Some(llm) = llm {
             app.llm = Arc::new(LlmClient::new(llm.openai, llm.anthropic, LLM_TIMEOUT).map_err(ConfigError::Invalid)?);
         }
+        app.outbound = config::outbound_rules()?;
         if needs.event_delivery {
-            app.events = Arc::new(HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT).map_err(ConfigError::Invalid)?);
+            let delivery = HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound).map_err(ConfigError::Invalid)?;
+            app.events = Arc::new(delivery);
         }
         app.webhook = secrets.map(Arc::new);
         Ok(app)
@@ -214,6 +246,10 @@ impl App {
             policies: Arc::new(PolicyCache::default()),
             workspaces: Arc::new(WorkspaceCache::default()),
             events: Arc::new(NotBuilt("outbound event delivery")),
+            outbound: OutboundRules::default(),
+            vault: Arc::new(NotBuilt("the token vault")),
+            default_token: None,
+            tokens: Arc::new(TtlCache::default()),
         }
     }
 
@@ -224,6 +260,19 @@ impl App {
 
     pub fn with_event_delivery(mut self, events: Arc<dyn EventDelivery>) -> Self {
         self.events = events;
+        self
+    }
+
+    /// Where numbers' tokens are kept, and the token for numbers registered without one.
+    pub fn with_token_vault(mut self, vault: Arc<dyn TokenVault>, default_token: Option<Secret>) -> Self {
+        self.vault = vault;
+        self.default_token = default_token;
+        self
+    }
+
+    /// Lets outbound calls reach this machine over plain HTTP: the local stack and tests only.
+    pub fn allowing_loopback_http(mut self) -> Self {
+        self.outbound = OutboundRules { allow_loopback_http: true };
         self
     }
 
@@ -242,6 +291,8 @@ impl App {
         }
         if !needs.whatsapp {
             app.whatsapp = Arc::new(NotBuilt("the WhatsApp Graph API client"));
+            app.vault = Arc::new(NotBuilt("the token vault"));
+            app.default_token = None;
         }
         if !needs.llm {
             app.llm = Arc::new(NotBuilt("an LLM"));

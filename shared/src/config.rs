@@ -26,14 +26,27 @@ pub struct LlmConfig {
     pub anthropic: Option<Endpoint>,
 }
 
-/// The WhatsApp Graph API: where it is, and the token that sends.
-pub fn graph() -> Result<GraphConfig, ConfigError> {
-    Ok(GraphConfig {
+/// Sending as business numbers.
+#[derive(Debug, Clone)]
+pub struct SendingConfig {
+    pub graph: GraphConfig,
+    /// Names the numbers' token secrets (`SECRETS_PREFIX`, default the table's name).
+    pub secrets_prefix: String,
+    /// `WHATSAPP_TOKEN`: optional; numbers registered without a token of their own send with it.
+    pub default_token: Option<String>,
+}
+
+pub fn graph() -> Result<SendingConfig, ConfigError> {
+    let graph = GraphConfig {
         base_url: optional("WHATSAPP_GRAPH_URL").unwrap_or_else(|| DEFAULT_GRAPH_URL.to_owned()),
         version: optional("WHATSAPP_API_VERSION").unwrap_or_else(|| DEFAULT_GRAPH_VERSION.to_owned()),
-        token: required("WHATSAPP_TOKEN", "the WhatsApp Cloud API access token")?,
         timeout: Duration::from_secs(10),
-    })
+    };
+    let secrets_prefix = match optional("SECRETS_PREFIX") {
+        Some(prefix) => prefix,
+        None => required("TABLE_NAME", "the DynamoDB table that holds Colloquy's state")?,
+    };
+    Ok(SendingConfig { graph, secrets_prefix, default_token: optional("WHATSAPP_TOKEN") })
 }
 
 pub fn llm() -> Result<LlmConfig, ConfigError> {
@@ -54,6 +67,17 @@ pub fn llm() -> Result<LlmConfig, ConfigError> {
         });
     }
     Ok(config)
+}
+
+/// `ALLOW_LOOPBACK_HTTP=true` lets tenants' URLs be plain HTTP to this machine's loopback: for
+/// the local stack only; a deployment never sets it.
+pub fn outbound_rules() -> Result<crate::model::outbound_url::OutboundRules, ConfigError> {
+    let allow = match optional("ALLOW_LOOPBACK_HTTP").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return Err(ConfigError::Invalid(format!("ALLOW_LOOPBACK_HTTP must be true or false, not {other:?}"))),
+    };
+    Ok(crate::model::outbound_url::OutboundRules { allow_loopback_http: allow })
 }
 
 pub fn required(name: &'static str, purpose: &'static str) -> Result<String, ConfigError> {

@@ -325,11 +325,58 @@ impl GraphError {
     }
 }
 
+/// A secret value (an access token): never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who sends: a business number and the access token of the WhatsApp Business Account that
+/// holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sender {
+    pub phone_number_id: String,
+    pub token: Secret,
+}
+
+/// What Meta says of a phone number id, read with a given token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumberInfo {
+    pub display_phone_number: String,
+}
+
 #[async_trait]
 pub trait WhatsApp: Send + Sync {
     /// Sends and returns the message's wamid.
-    async fn send(&self, phone_number_id: &str, message: &Outbound) -> Result<String, GraphError>;
-    async fn mark_read(&self, phone_number_id: &str, wamid: &str) -> Result<(), GraphError>;
+    async fn send(&self, from: &Sender, message: &Outbound) -> Result<String, GraphError>;
+    async fn mark_read(&self, from: &Sender, wamid: &str) -> Result<(), GraphError>;
+    /// `GET /{phone-number-id}` with `token`: answers only for a token of the account that holds
+    /// the number, which is how a workspace proves it owns one.
+    async fn number_info(&self, phone_number_id: &str, token: &Secret) -> Result<NumberInfo, GraphError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("secret store: {0}")]
+pub struct VaultError(pub String);
+
+/// Where tenants' access tokens are kept, encrypted, outside the table.
+#[async_trait]
+pub trait TokenVault: Send + Sync {
+    /// Keeps the token of a workspace's number; returns the reference to store with the number.
+    async fn store_token(&self, workspace_id: &str, phone_number_id: &str, token: &Secret)
+        -> Result<String, VaultError>;
+    async fn token(&self, reference: &str) -> Result<Secret, VaultError>;
+    async fn delete_token(&self, reference: &str) -> Result<(), VaultError>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 use colloquy::worker::{Deadline, Worker};
 use colloquy::adapters::llm::{Endpoint, LlmClient};
 use colloquy::ports::ConversationStore;
-use colloquy_tests::{graph_client, meta_payload, TestStack};
+use colloquy_tests::{meta_payload, TestStack};
 use colloquy_tools::event_source::LocalEventSource;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
@@ -39,7 +39,7 @@ pub async fn agent_loop() -> Loop {
     let mut stack = TestStack::new().await;
     let graph = MockServer::start().await;
     let llm = MockServer::start().await;
-    stack.app.whatsapp = graph_client(&graph.uri());
+    stack.send_through(&graph.uri());
     let client = LlmClient::new(
         Some(Endpoint { base_url: format!("{}/v1", llm.uri()), api_key: "sk-test".into() }),
         None,

@@ -1,6 +1,6 @@
 //! Wassist's create-conversation against moto, with wiremock as the WhatsApp Graph API.
 
-use colloquy_tests::{call, graph_client, Answer, ApiCall, TestStack};
+use colloquy_tests::{call, Answer, ApiCall, TestStack};
 use serde_json::{json, Value};
 use time::Duration;
 use wiremock::matchers::{body_json, header, method, path};
@@ -34,7 +34,7 @@ struct World {
 async fn world() -> World {
     let mut stack = TestStack::new().await;
     let graph = MockServer::start().await;
-    stack.app.whatsapp = graph_client(&graph.uri());
+    stack.send_through(&graph.uri());
     let inbox = crate::webhook::inbox(stack).await;
     World { stack: inbox.stack, graph, key: inbox.key, agent: inbox.agent }
 }

@@ -1,12 +1,16 @@
 //! The Graph client against wiremock: what is sent, and Meta's errors typed by whether a retry helps.
 
-use colloquy::ports::{GraphError, Outbound};
+use colloquy::ports::{GraphError, Outbound, Secret, Sender};
 use colloquy_tests::graph_client;
 use serde_json::json;
-use wiremock::matchers::{body_json, method, path};
+use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::conversations::meta_error;
+
+fn from(phone_number_id: &str) -> Sender {
+    Sender { phone_number_id: phone_number_id.into(), token: Secret(colloquy_tests::TEST_TOKEN.into()) }
+}
 
 #[tokio::test]
 async fn a_text_send_posts_meta_s_shape_and_returns_the_wamid() {
@@ -14,13 +18,14 @@ async fn a_text_send_posts_meta_s_shape_and_returns_the_wamid() {
     let expected = json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": "4915112345678", "type": "text", "text": {"preview_url": false, "body": "Hello"}});
     Mock::given(method("POST"))
         .and(path("/v23.0/123/messages"))
+        .and(header("authorization", "Bearer test-token"))
         .and(body_json(&expected))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"messages": [{"id": "wamid.TEXT"}]})))
         .mount(&graph)
         .await;
 
     let wamid = graph_client(&graph.uri())
-        .send("123", &Outbound::Text { to: "4915112345678".into(), body: "Hello".into() })
+        .send(&from("123"), &Outbound::Text { to: "4915112345678".into(), body: "Hello".into() })
         .await;
 
     assert_eq!(wamid, Ok("wamid.TEXT".to_owned()));
@@ -32,7 +37,7 @@ async fn meta_s_errors_say_whether_a_retry_can_help() {
     for (code, retryable) in cases {
         let graph = MockServer::start().await;
         Mock::given(method("POST")).respond_with(meta_error(code, "nope")).mount(&graph).await;
-        let err = graph_client(&graph.uri()).send("1", &Outbound::Text { to: "1".into(), body: "x".into() }).await;
+        let err = graph_client(&graph.uri()).send(&from("1"), &Outbound::Text { to: "1".into(), body: "x".into() }).await;
         let err = err.expect_err("Meta refused");
         assert_eq!((err.code(), err.is_retryable()), (Some(code), retryable), "{err}");
     }
@@ -42,7 +47,7 @@ async fn meta_s_errors_say_whether_a_retry_can_help() {
         .mount(&graph)
         .await;
     let err = graph_client(&graph.uri())
-        .send("1", &Outbound::Text { to: "1".into(), body: "x".into() })
+        .send(&from("1"), &Outbound::Text { to: "1".into(), body: "x".into() })
         .await
         .expect_err("503");
     assert!(err.is_retryable(), "5xx is worth a retry: {err}");
@@ -56,7 +61,7 @@ async fn a_slow_graph_is_a_time_out() {
         .mount(&graph)
         .await;
 
-    let err = graph_client(&graph.uri()).mark_read("1", "wamid.X").await;
+    let err = graph_client(&graph.uri()).mark_read(&from("1"), "wamid.X").await;
 
     assert_eq!(err, Err(GraphError::Timeout));
 }

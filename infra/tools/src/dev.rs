@@ -47,6 +47,8 @@ pub async fn ensure_dev_agent(app: &App, workspace_id: &str, key_prefix: &str, m
         phone_number_id: DEV_PHONE_NUMBER_ID.into(),
         display_number: DEV_DISPLAY_NUMBER.into(),
         default_agent_id: Some(agent.id),
+        // The local stack sends with its default token.
+        access_token: None,
     };
     numbers::register_number(app, &admin, number).await.map_err(|e| e.to_string())?;
     Ok(())

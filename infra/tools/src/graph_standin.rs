@@ -16,13 +16,29 @@ pub fn client(port: u16) -> Result<GraphClient, String> {
     GraphClient::new(GraphConfig {
         base_url: format!("http://127.0.0.1:{port}/graph"),
         version: colloquy::config::DEFAULT_GRAPH_VERSION.to_owned(),
-        token: "local-stand-in".to_owned(),
         timeout: Duration::from_secs(5),
     })
 }
 
-/// `POST /graph/{version}/{phone_number_id}/messages`
+/// The token the local stack sends with when a number was registered without one of its own.
+pub const DEFAULT_TOKEN: &str = "local-stand-in";
+
+/// The display number the stand-in shows for a phone number id: `+1555` and the id's last seven
+/// digits (the dev number's id ends in its display number's digits).
+pub fn display_number_of(phone_number_id: &str) -> String {
+    let digits: String = phone_number_id.chars().filter(char::is_ascii_digit).collect();
+    let tail = digits.get(digits.len().saturating_sub(7)..).unwrap_or_default();
+    format!("+1555{tail:0>7}")
+}
+
+/// `GET /graph/{version}/{phone_number_id}`: what Meta shows of a number to any token.
+/// `POST /graph/{version}/{phone_number_id}/messages`: a send.
 pub fn answer(path: &str, body: &[u8]) -> Response<Body> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    if let [_, "graph", _version, phone_number_id] = segments.as_slice() {
+        let display = display_number_of(phone_number_id);
+        return response::json(StatusCode::OK, &json!({"id": phone_number_id, "display_phone_number": display}));
+    }
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
         let error = json!({"error": {"message": "(#100) Invalid JSON", "type": "OAuthException", "code": 100}});
         return response::json(StatusCode::BAD_REQUEST, &error);

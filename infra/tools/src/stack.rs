@@ -178,3 +178,9 @@ async fn create_queue(
         .queue_url
         .ok_or_else(|| StackError::Shape("created queue has no URL".into()))
 }
+
+/// Numbers' tokens in the local AWS's Secrets Manager, named after the local table.
+pub fn local_vault(aws: &SdkConfig, table_name: &str) -> std::sync::Arc<dyn colloquy::ports::TokenVault> {
+    let client = aws_sdk_secretsmanager::Client::new(aws);
+    std::sync::Arc::new(colloquy::adapters::vault::SecretsManagerVault::new(client, table_name))
+}

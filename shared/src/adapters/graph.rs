@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use crate::ports::{GraphError, Outbound, WhatsApp};
+use crate::ports::{GraphError, NumberInfo, Outbound, Secret, Sender, WhatsApp};
 
 #[derive(Clone)]
 pub struct GraphConfig {
@@ -14,7 +14,6 @@ pub struct GraphConfig {
     pub base_url: String,
     /// e.g. `v23.0`
     pub version: String,
-    pub token: String,
     pub timeout: Duration,
 }
 
@@ -24,7 +23,6 @@ impl fmt::Debug for GraphConfig {
         f.debug_struct("GraphConfig")
             .field("base_url", &self.base_url)
             .field("version", &self.version)
-            .field("token", &"<redacted>")
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -44,27 +42,27 @@ impl GraphClient {
         Ok(Self { http, config })
     }
 
-    async fn post_messages(&self, phone_number_id: &str, body: &Value) -> Result<Value, GraphError> {
-        let url = format!(
-            "{}/{}/{}/messages",
-            self.config.base_url.trim_end_matches('/'),
-            self.config.version,
-            phone_number_id
-        );
-        let response =
-            self.http.post(url).bearer_auth(&self.config.token).json(body).send().await.map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let text = response.text().await.map_err(transport_error)?;
-        let parsed: Option<Value> = serde_json::from_str(&text).ok();
-        if (200..300).contains(&status) {
-            return parsed.ok_or_else(|| GraphError::Api {
-                http_status: status,
-                code: 0,
-                message: "response is not JSON".into(),
-            });
-        }
-        Err(envelope_error(status, parsed.as_ref()))
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}/{}", self.config.base_url.trim_end_matches('/'), self.config.version, path)
     }
+
+    async fn post_messages(&self, from: &Sender, body: &Value) -> Result<Value, GraphError> {
+        let url = self.url(&format!("{}/messages", from.phone_number_id));
+        let request = self.http.post(url).bearer_auth(from.token.expose()).json(body);
+        answer(request).await
+    }
+}
+
+/// Meta's answer as JSON, or its error envelope as a `GraphError`.
+async fn answer(request: reqwest::RequestBuilder) -> Result<Value, GraphError> {
+    let response = request.send().await.map_err(transport_error)?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(transport_error)?;
+    let parsed: Option<Value> = serde_json::from_str(&text).ok();
+    if (200..300).contains(&status) {
+        return parsed.ok_or_else(|| GraphError::Api { http_status: status, code: 0, message: "response is not JSON".into() });
+    }
+    Err(envelope_error(status, parsed.as_ref()))
 }
 
 fn transport_error(err: reqwest::Error) -> GraphError {
@@ -114,8 +112,8 @@ fn request_body(message: &Outbound) -> Value {
 
 #[async_trait]
 impl WhatsApp for GraphClient {
-    async fn send(&self, phone_number_id: &str, message: &Outbound) -> Result<String, GraphError> {
-        let answer = self.post_messages(phone_number_id, &request_body(message)).await?;
+    async fn send(&self, from: &Sender, message: &Outbound) -> Result<String, GraphError> {
+        let answer = self.post_messages(from, &request_body(message)).await?;
         answer["messages"][0]["id"].as_str().map(str::to_owned).ok_or_else(|| GraphError::Api {
             http_status: 200,
             code: 0,
@@ -123,8 +121,21 @@ impl WhatsApp for GraphClient {
         })
     }
 
-    async fn mark_read(&self, phone_number_id: &str, wamid: &str) -> Result<(), GraphError> {
+    async fn mark_read(&self, from: &Sender, wamid: &str) -> Result<(), GraphError> {
         let body = json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid});
-        self.post_messages(phone_number_id, &body).await.map(|_| ())
+        self.post_messages(from, &body).await.map(|_| ())
+    }
+
+    async fn number_info(&self, phone_number_id: &str, token: &Secret) -> Result<NumberInfo, GraphError> {
+        // The id is digits only (checked before): it cannot change the path.
+        let url = self.url(&format!("{phone_number_id}?fields=display_phone_number"));
+        let request = self.http.get(url).bearer_auth(token.expose());
+        let body = answer(request).await?;
+        let display = body["display_phone_number"].as_str().ok_or_else(|| GraphError::Api {
+            http_status: 200,
+            code: 0,
+            message: "answer carries no display_phone_number".into(),
+        })?;
+        Ok(NumberInfo { display_phone_number: display.to_owned() })
     }
 }

@@ -3,8 +3,11 @@
 //! from the file system at start, so a cold start pays for TLS once, in microseconds. Root
 //! updates arrive with a dependency update and a redeploy, not with the OS image.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use crate::model::outbound_url::{is_forbidden, OutboundRules};
 
 static TLS: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
 
@@ -30,4 +33,38 @@ pub fn client_builder(timeout: Duration) -> Result<reqwest::ClientBuilder, Strin
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(3).min(timeout))
         .timeout(timeout))
+}
+
+/// Resolves host names for outbound calls to tenants' URLs and keeps only addresses the outbound
+/// rules allow, so that a name which resolved to a public address when it was checked cannot
+/// later lead a connection to a private one (DNS rebinding).
+struct GuardedResolver {
+    rules: OutboundRules,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let rules = self.rules;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let allowed: Vec<SocketAddr> = found
+                .filter(|addr| !is_forbidden(addr.ip()) || (rules.allow_loopback_http && addr.ip().is_loopback()))
+                .collect();
+            if allowed.is_empty() {
+                return Err(format!("{host} resolves to no address outbound calls may reach").into());
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// A client for tenants' URLs: the shared TLS configuration, and only allowed addresses. Every
+/// URL is also checked with `outbound_url::check` before it is called, for IP-literal hosts
+/// (which are not resolved).
+pub fn guarded_client(timeout: Duration, rules: OutboundRules) -> Result<reqwest::Client, String> {
+    client_builder(timeout)?
+        .dns_resolver(Arc::new(GuardedResolver { rules }))
+        .build()
+        .map_err(|err| format!("cannot build the outbound HTTP client: {err}"))
 }

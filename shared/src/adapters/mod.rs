@@ -8,4 +8,5 @@ pub mod https;
 pub mod llm;
 pub mod outbound;
 pub mod sqs;
+pub mod vault;
 pub mod webhook;

@@ -4,25 +4,26 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::model::outbound_url::{check, OutboundRules};
 use crate::ports::EventDelivery;
 
 pub struct HttpEventDelivery {
     http: reqwest::Client,
+    rules: OutboundRules,
 }
 
 impl HttpEventDelivery {
-    pub fn new(timeout: Duration) -> Result<Self, String> {
-        let http = super::https::client_builder(timeout)?
-            .build()
-            .map_err(|err| format!("cannot build the event HTTP client: {err}"))?;
-        Ok(Self { http })
+    pub fn new(timeout: Duration, rules: OutboundRules) -> Result<Self, String> {
+        Ok(Self { http: super::https::guarded_client(timeout, rules)?, rules })
     }
 }
 
 #[async_trait]
 impl EventDelivery for HttpEventDelivery {
     async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<u16, String> {
-        let mut request = self.http.post(url).header("content-type", "application/json").body(body);
+        // Checked again at delivery: the rule may have changed since the URL was stored.
+        let url = check(url, self.rules).map_err(|why| format!("the URL {why}"))?;
+        let mut request = self.http.post(url.as_str()).header("content-type", "application/json").body(body);
         for (name, value) in headers {
             request = request.header(*name, value);
         }

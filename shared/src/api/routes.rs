@@ -120,7 +120,7 @@ pub static ROUTES: &[Route] = &[
 
     route!("POST" "/api/v1/whatsapp-numbers/" => "register-whatsapp-number", write, GRAPH, numbers::register),
     route!("GET" "/api/v1/whatsapp-numbers/" => "list-whatsapp-numbers", read, TABLE, numbers::list),
-    route!("DELETE" "/api/v1/whatsapp-numbers/{phoneNumberId}/" => "remove-whatsapp-number", write, TABLE, numbers::remove),
+    route!("DELETE" "/api/v1/whatsapp-numbers/{phoneNumberId}/" => "remove-whatsapp-number", write, GRAPH, numbers::remove),
 
     route!("POST" "/api/v1/agents/" => "create-agent", write, TABLE, agents::create),
     route!("GET" "/api/v1/agents/" => "list-agents", read, TABLE, agents::list),

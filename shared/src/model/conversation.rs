@@ -100,6 +100,7 @@ impl Conversation {
             workspace_id: workspace_id.to_owned(),
             display_number: String::new(),
             default_agent_id: None,
+            token_ref: None,
             created_at: now,
         };
         let contact = Contact { wa_id: id.clone(), phone_number: String::new(), name: None };

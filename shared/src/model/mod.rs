@@ -9,6 +9,7 @@ pub mod event;
 pub mod ids;
 pub mod input;
 pub mod number;
+pub mod outbound_url;
 pub mod page;
 pub mod phone;
 pub mod policy;

@@ -12,6 +12,10 @@ pub struct WhatsAppNumber {
     pub display_number: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_agent_id: Option<String>,
+    /// Where the number's access token is kept (`TokenVault`); `None` sends with the
+    /// deployment's default token, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_ref: Option<String>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
 }

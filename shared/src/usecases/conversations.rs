@@ -13,6 +13,7 @@ use crate::model::{
 use crate::ports::{Outbound, StoreError};
 use crate::usecases::agents::template;
 use crate::usecases::messaging::send_with_retry;
+use crate::usecases::senders::{sender, SenderError};
 use crate::usecases::numbers::resolve_sender;
 use crate::{App, AppError};
 
@@ -103,7 +104,11 @@ pub async fn create_conversation(
     let mut opening = Vec::new();
     if let Some(template) = template {
         let outbound = Outbound::Template { to: contact_id.clone(), template: template.clone() };
-        let wamid = send_with_retry(app.whatsapp.as_ref(), &number.phone_number_id, &outbound, SEND_ATTEMPTS)
+        let from = sender(app, &principal.workspace_id, &number.phone_number_id).await.map_err(|err| match err {
+            SenderError::Refused(why) => AppError::invalid("fromNumber", why),
+            SenderError::Unavailable(why) => AppError::Internal(why),
+        })?;
+        let wamid = send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS)
             .await
             .map_err(AppError::WhatsApp)?;
         opening.push((template.name, wamid));

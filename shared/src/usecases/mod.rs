@@ -12,6 +12,7 @@ pub mod policies;
 pub mod prompts;
 pub mod quota;
 pub mod reply;
+pub mod senders;
 pub mod usage;
 pub mod user_prompt;
 pub mod workspaces;

@@ -2,7 +2,7 @@ use serde::Deserialize;
 
 use crate::model::phone::normalize_e164;
 use crate::model::{Page, PageRequest, Principal, WhatsAppNumber};
-use crate::ports::StoreError;
+use crate::ports::{GraphError, Secret, StoreError};
 use crate::{App, AppError};
 
 #[derive(Debug, Deserialize)]
@@ -12,7 +12,13 @@ pub struct NewNumber {
     pub display_number: String,
     #[serde(default)]
     pub default_agent_id: Option<String>,
+    /// A system-user token of the WhatsApp Business Account that holds the number: proves
+    /// ownership at registration, then sends the number's messages.
+    #[serde(default)]
+    pub access_token: Option<String>,
 }
+
+const MAX_TOKEN_CHARS: usize = 1024;
 
 pub fn valid_phone_number_id(value: &str) -> bool {
     !value.is_empty() && value.len() <= 32 && value.bytes().all(|b| b.is_ascii_digit())
@@ -33,21 +39,84 @@ pub async fn register_number(app: &App, principal: &Principal, input: NewNumber)
             return Err(AppError::invalid("defaultAgentId", "no agent with this id in the workspace"));
         }
     }
+    let token = owners_token(app, &phone_number_id, &display_number, input.access_token.as_deref()).await?;
+    if app.store.get_number(&phone_number_id).await?.is_some() {
+        return Err(taken());
+    }
+    let token_ref = match &token {
+        Some(token) => Some(
+            app.vault
+                .store_token(&principal.workspace_id, &phone_number_id, token)
+                .await
+                .map_err(|err| AppError::Internal(err.to_string()))?,
+        ),
+        None => None,
+    };
     let number = WhatsAppNumber {
         phone_number_id,
         workspace_id: principal.workspace_id.clone(),
         display_number,
         default_agent_id: input.default_agent_id,
+        token_ref,
         created_at: app.clock.now(),
     };
     match app.store.register_number(&number).await {
         Ok(()) => Ok(number),
-        // Whether this or another workspace holds it is not ours to tell.
-        Err(StoreError::Conflict(_)) => {
-            Err(AppError::Conflict("phoneNumberId: this number is already registered".into()))
+        Err(err) => {
+            if let Some(reference) = &number.token_ref {
+                if let Err(cleanup) = app.vault.delete_token(reference).await {
+                    tracing::warn!(error = %cleanup, "token of a number that could not be registered is left in the vault");
+                }
+            }
+            match err {
+                StoreError::Conflict(_) => Err(taken()),
+                other => Err(other.into()),
+            }
         }
-        Err(err) => Err(err.into()),
     }
+}
+
+/// Whether this or another workspace holds it is not ours to tell.
+fn taken() -> AppError {
+    AppError::Conflict("phoneNumberId: this number is already registered".into())
+}
+
+/// Proves the caller owns the number: Meta shows the number to its token, with the same display
+/// number. Without a token, only a deployment with a default token (single tenant) accepts it.
+async fn owners_token(
+    app: &App,
+    phone_number_id: &str,
+    display_number: &str,
+    access_token: Option<&str>,
+) -> Result<Option<Secret>, AppError> {
+    let Some(token) = access_token.map(str::trim).filter(|t| !t.is_empty()) else {
+        if app.default_token.is_some() {
+            return Ok(None);
+        }
+        return Err(AppError::invalid(
+            "accessToken",
+            "is required: a system-user access token of the WhatsApp Business Account that holds this number",
+        ));
+    };
+    if token.chars().count() > MAX_TOKEN_CHARS || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::invalid("accessToken", "is not an access token"));
+    }
+    let token = Secret(token.to_owned());
+    let info = match app.whatsapp.number_info(phone_number_id, &token).await {
+        Ok(info) => info,
+        Err(err @ GraphError::Api { http_status, .. }) if http_status < 500 => {
+            tracing::info!(code = ?err.code(), "a number's ownership check was refused by Meta");
+            return Err(AppError::invalid(
+                "accessToken",
+                "Meta does not show this phone number id to this token: use a token of the WhatsApp Business Account that holds the number",
+            ));
+        }
+        Err(err) => return Err(AppError::WhatsApp(err)),
+    };
+    if normalize_e164(&info.display_phone_number).as_deref() != Some(display_number) {
+        return Err(AppError::invalid("displayNumber", "does not match the number Meta shows for this phone number id"));
+    }
+    Ok(Some(token))
 }
 
 pub async fn list_numbers(
@@ -59,11 +128,18 @@ pub async fn list_numbers(
 }
 
 pub async fn remove_number(app: &App, principal: &Principal, phone_number_id: &str) -> Result<(), AppError> {
-    if app.store.remove_number(&principal.workspace_id, phone_number_id).await? {
-        Ok(())
-    } else {
-        Err(AppError::not_found(&format!("WhatsApp number `{phone_number_id}`")))
+    let number = app.store.get_number(phone_number_id).await?.filter(|n| n.workspace_id == principal.workspace_id);
+    let not_found = || AppError::not_found(&format!("WhatsApp number `{phone_number_id}`"));
+    let number = number.ok_or_else(not_found)?;
+    if !app.store.remove_number(&principal.workspace_id, phone_number_id).await? {
+        return Err(not_found());
     }
+    if let Some(reference) = &number.token_ref {
+        if let Err(err) = app.vault.delete_token(reference).await {
+            tracing::warn!(error = %err, "a removed number's token is left in the vault");
+        }
+    }
+    Ok(())
 }
 
 /// The workspace's number named by `from` (its phone number id or its display number), or its

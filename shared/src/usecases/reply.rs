@@ -16,6 +16,7 @@ use crate::model::{
 use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, Trigger, TriggerKind};
 use crate::usecases::events::emit_quietly;
 use crate::usecases::messaging::send_with_retry;
+use crate::usecases::senders::{sender, SenderError};
 use crate::usecases::policies::evaluate;
 use crate::App;
 
@@ -392,7 +393,12 @@ async fn follow_up(
     let outbound = Outbound::Template { to: conversation.contact.wa_id.clone(), template: template.clone() };
     let mut message = Message::new(&conversation.id, Direction::Outbound, "template", DeliveryStatus::Sent, now);
     message.template = Some(template.name.clone());
-    match send_with_retry(app.whatsapp.as_ref(), &conversation.phone_number_id, &outbound, SEND_ATTEMPTS).await {
+    let from = match sender(app, &conversation.workspace_id, &conversation.phone_number_id).await {
+        Ok(from) => from,
+        Err(SenderError::Refused(why)) => return stop_follow_ups(app, conversation, &why).await,
+        Err(SenderError::Unavailable(why)) => return Err(RetryLater::Busy(why)),
+    };
+    match send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS).await {
         Ok(wamid) => {
             message.wamid = Some(wamid.clone());
             message.sent_parts = vec![wamid];
@@ -481,11 +487,21 @@ async fn deliver(app: &App, conversation: &Conversation, mut message: Message) -
         app.store.record_delivery(&conversation.workspace_id, &message).await?;
         return Ok(());
     }
+    let from = match sender(app, &conversation.workspace_id, &conversation.phone_number_id).await {
+        Ok(from) => from,
+        Err(SenderError::Refused(why)) => {
+            message.status = DeliveryStatus::Failed;
+            message.error = Some(MessageError { code: 0, message: why });
+            app.store.record_delivery(&conversation.workspace_id, &message).await?;
+            return Ok(());
+        }
+        Err(SenderError::Unavailable(why)) => return Err(RetryLater::Busy(why)),
+    };
     let parts = split_text(message.text.as_deref().unwrap_or_default(), MAX_TEXT_CHARS);
     let mut failure = None;
     for part in parts.iter().skip(message.sent_parts.len()) {
         let outbound = Outbound::Text { to: conversation.contact.wa_id.clone(), body: part.clone() };
-        match send_with_retry(app.whatsapp.as_ref(), &conversation.phone_number_id, &outbound, SEND_ATTEMPTS).await {
+        match send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS).await {
             Ok(wamid) => message.sent_parts.push(wamid),
             Err(err) => {
                 failure = Some(err);

@@ -37,16 +37,6 @@ pub struct WorkspaceChange {
     pub webhook_url: Option<Option<String>>,
 }
 
-/// Only `https://` URLs, but for this machine's own addresses (the local stack, tests).
-fn webhook_url(url: &str) -> Result<String, AppError> {
-    let url = url.trim();
-    let local = ["http://127.0.0.1", "http://localhost"].iter().any(|prefix| url.starts_with(prefix));
-    if !(url.starts_with("https://") || local) || url.len() > 2000 || url.contains(char::is_whitespace) {
-        return Err(AppError::invalid("webhookUrl", "must be an https:// URL"));
-    }
-    Ok(url.to_owned())
-}
-
 /// Changes the quota and the webhook; a new webhook gets a new signing secret, returned once.
 pub async fn change_settings(
     app: &App,
@@ -61,7 +51,9 @@ pub async fn change_settings(
     if let Some(url) = change.webhook_url {
         match url {
             Some(url) => {
-                workspace.webhook_url = Some(webhook_url(&url)?);
+                let checked = crate::model::outbound_url::check(&url, app.outbound)
+                    .map_err(|why| AppError::invalid("webhookUrl", why))?;
+                workspace.webhook_url = Some(checked.to_string());
                 if workspace.webhook_secret.is_none() {
                     let secret = format!("whsec_{}", crate::model::ids::random_hex(24));
                     workspace.webhook_secret = Some(secret.clone());

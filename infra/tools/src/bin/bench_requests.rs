@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use colloquy::ports::Secret;
+use colloquy_tools::stack::local_vault;
 use colloquy::worker::Worker;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
@@ -14,7 +16,7 @@ use colloquy::adapters::clock::SystemClock;
 use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::adapters::webhook::sign;
-use colloquy::ports::{ChatReply, ChatRequest, GraphError, Llm, LlmError, Outbound, WhatsApp};
+use colloquy::ports::{ChatReply, ChatRequest, GraphError, Llm, LlmError, NumberInfo, Outbound, Sender, WhatsApp};
 use colloquy::api::routes;
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::{App, WebhookSecrets};
@@ -71,14 +73,19 @@ struct CountingWhatsApp(Arc<dyn WhatsApp>, Counter);
 
 #[async_trait]
 impl WhatsApp for CountingWhatsApp {
-    async fn send(&self, phone_number_id: &str, message: &Outbound) -> Result<String, GraphError> {
+    async fn send(&self, from: &Sender, message: &Outbound) -> Result<String, GraphError> {
         self.1.add("WhatsApp send".into());
-        self.0.send(phone_number_id, message).await
+        self.0.send(from, message).await
     }
 
-    async fn mark_read(&self, phone_number_id: &str, wamid: &str) -> Result<(), GraphError> {
+    async fn mark_read(&self, from: &Sender, wamid: &str) -> Result<(), GraphError> {
         self.1.add("WhatsApp read receipt".into());
-        self.0.mark_read(phone_number_id, wamid).await
+        self.0.mark_read(from, wamid).await
+    }
+
+    async fn number_info(&self, phone_number_id: &str, token: &Secret) -> Result<NumberInfo, GraphError> {
+        self.1.add("WhatsApp number look-up".into());
+        self.0.number_info(phone_number_id, token).await
     }
 }
 
@@ -137,6 +144,7 @@ async fn main() -> Result<(), String> {
         whatsapp,
     )
     .with_llm(llm)
+    .with_token_vault(local_vault(&aws, &resources.table_name), Some(Secret(graph_standin::DEFAULT_TOKEN.into())))
     .with_webhook_secrets(WebhookSecrets {
         app_secret: LOCAL_APP_SECRET.into(),
         verify_token: LOCAL_VERIFY_TOKEN.into(),

@@ -6,6 +6,9 @@
 //! key is written), `COLLOQUY_TABLE` (`colloquy-local`), `FOLLOW_UP_INTERVAL_SECONDS` (60),
 //! `LLM_BASE_URL`/`LLM_API_KEY`/`LLM_MODEL` (else the local stand-in model).
 
+use colloquy::ports::Secret;
+use colloquy_tools::stack::local_vault;
+use colloquy::model::outbound_url::OutboundRules;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -78,13 +81,18 @@ async fn run() -> Result<(), String> {
         Arc::new(SystemClock),
         Arc::new(graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?),
     )
+    .allowing_loopback_http()
     .with_webhook_secrets(WebhookSecrets {
         app_secret: LOCAL_APP_SECRET.to_owned(),
         verify_token: LOCAL_VERIFY_TOKEN.to_owned(),
     });
     let (llm, llm_label, model) = llm(port)?;
-    let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT)?;
-    let app = app.with_llm(llm).with_event_delivery(Arc::new(events));
+    let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, LOOPBACK)?;
+    let vault = local_vault(&aws, &resources.table_name);
+    let app = app
+        .with_llm(llm)
+        .with_event_delivery(Arc::new(events))
+        .with_token_vault(vault, Some(Secret(graph_standin::DEFAULT_TOKEN.into())));
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
     dev::ensure_dev_agent(&app, &workspace_id, &prefix, &model).await?;
 
@@ -138,6 +146,9 @@ async fn run() -> Result<(), String> {
         }
     }
 }
+
+/// The local stack's receivers run on this machine, over plain HTTP.
+const LOOPBACK: OutboundRules = OutboundRules { allow_loopback_http: true };
 
 /// Ctrl-C or SIGTERM: either way `main` returns, and moto (if we started it) stops with us.
 async fn shutdown_signal() -> &'static str {
