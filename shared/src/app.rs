@@ -102,6 +102,8 @@ pub struct App {
     pub default_token: Option<Secret>,
     /// Tokens read from the vault, per container.
     pub tokens: Arc<TtlCache<String, Secret>>,
+    /// The models agents may use (`ALLOWED_MODELS`); any when `None`.
+    pub allowed_models: Option<Arc<[String]>>,
 }
 
 /// Stands in for a client the function was not built with: a use case that reaches for it fails
@@ -214,6 +216,7 @@ impl App {
             app.llm = Arc::new(LlmClient::new(llm.openai, llm.anthropic, LLM_TIMEOUT).map_err(ConfigError::Invalid)?);
         }
         app.outbound = config::outbound_rules()?;
+        app.allowed_models = config::allowed_models().map(Arc::from);
         if needs.event_delivery {
             let delivery = HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound).map_err(ConfigError::Invalid)?;
             app.events = Arc::new(delivery);
@@ -250,6 +253,7 @@ impl App {
             vault: Arc::new(NotBuilt("the token vault")),
             default_token: None,
             tokens: Arc::new(TtlCache::default()),
+            allowed_models: None,
         }
     }
 

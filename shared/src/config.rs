@@ -80,6 +80,17 @@ pub fn outbound_rules() -> Result<crate::model::outbound_url::OutboundRules, Con
     Ok(crate::model::outbound_url::OutboundRules { allow_loopback_http: allow })
 }
 
+/// `ALLOWED_MODELS=gpt-4o-mini,claude-3-5-haiku-latest`: the only models agents may name.
+pub fn allowed_models() -> Option<Vec<String>> {
+    let models: Vec<String> = optional("ALLOWED_MODELS")?
+        .split(',')
+        .map(str::trim)
+        .filter(|model| !model.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (!models.is_empty()).then_some(models)
+}
+
 pub fn required(name: &'static str, purpose: &'static str) -> Result<String, ConfigError> {
     match env::var(name) {
         Ok(value) if !value.trim().is_empty() => Ok(value),

@@ -8,6 +8,7 @@ mod conversations;
 mod events;
 mod follow_ups;
 mod graph;
+mod hardening;
 mod input;
 mod numbers;
 mod policies;

@@ -68,12 +68,17 @@ impl LocalEventSource {
 
     /// One receive, one invocation of the worker, and the deletes and retries it asks for.
     pub async fn poll_once(&self, worker: &Worker) -> Result<Polled, String> {
+        self.poll_within(worker, Deadline::NONE).await
+    }
+
+    /// Like `poll_once`, for an invocation that ends at `deadline`.
+    pub async fn poll_within(&self, worker: &Worker, deadline: Deadline) -> Result<Polled, String> {
         let (event, handles) = self.receive().await?;
         if event.records.is_empty() {
             return Ok(Polled::default());
         }
         let count = event.records.len();
-        let response = worker.handle(event, Deadline::NONE).await;
+        let response = worker.handle(event, deadline).await;
         let failed: Vec<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
         for (id, handle) in &handles {
             let settled = if failed.contains(id) {

@@ -60,8 +60,16 @@ pub struct AgentChange {
     pub fallback_text: Option<Option<String>>,
 }
 
-fn model(input: ModelInput) -> Result<ModelSettings, AppError> {
+fn model(app: &App, input: ModelInput) -> Result<ModelSettings, AppError> {
     let name = required_text("model.name", &input.name, 100)?;
+    if let Some(allowed) = app.allowed_models.as_deref() {
+        if !allowed.iter().any(|model| *model == name) {
+            return Err(AppError::invalid(
+                "model.name",
+                format!("this deployment allows only these models: {}", allowed.join(", ")),
+            ));
+        }
+    }
     if let Some(t) = input.temperature {
         if !(0.0..=2.0).contains(&t) {
             return Err(AppError::invalid("model.temperature", format!("must be from 0 to 2 (got {t})")));
@@ -138,7 +146,7 @@ async fn check_prompt(app: &App, principal: &Principal, prompt_id: &str, version
 
 pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> Result<Agent, AppError> {
     let name = required_text("name", &input.name, 100)?;
-    let model = model(input.model)?;
+    let model = model(app, input.model)?;
     let first_message = first_message(input.first_message)?;
     if let Some(policy) = &input.follow_up {
         follow_up(policy)?;
@@ -186,7 +194,7 @@ pub async fn change_agent(
         agent.name = required_text("name", &name, 100)?;
     }
     if let Some(input) = change.model {
-        agent.model = model(input)?;
+        agent.model = model(app, input)?;
     }
     if let Some(text) = change.first_message {
         agent.first_message = first_message(text)?;

@@ -11,7 +11,7 @@ use crate::model::policy::Flow;
 use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
 use crate::ports::{StoreError, Trigger, TriggerKind};
 use crate::usecases::events::emit_quietly;
-use crate::usecases::policies::evaluate;
+use crate::usecases::policies::{check, record, Verdict};
 use crate::{App, AppError};
 
 const NUMBER_CACHE_TTL: Duration = Duration::from_secs(300);
@@ -46,7 +46,7 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         return Ok(());
     };
     let workspace_id = number.workspace_id.clone();
-    let mut blocked: Option<Option<MessageError>> = None;
+    let mut verdict: Option<Verdict> = None;
     for _ in 0..SAVE_ATTEMPTS {
         let now = app.clock.now();
         let existing = app.store.find_conversation(&workspace_id, &number.phone_number_id, &inbound.from).await?;
@@ -69,15 +69,15 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         if expected.is_some() {
             conversation.revision += 1;
         }
-        // Evaluated once, not on every retry of a lost write: each match is one violation.
-        if blocked.is_none() {
-            let verdict = evaluate(app, &workspace_id, &conversation.id, Flow::Input, &inbound.text).await?;
-            blocked = Some(verdict.blocked_by.map(|policy| MessageError {
-                code: 0,
-                message: format!("blocked by the policy `{policy}`: not answered"),
-            }));
+        // Checked once, not on every retry of a lost write.
+        if verdict.is_none() {
+            verdict = Some(check(app, &workspace_id, &conversation.id, Flow::Input, &inbound.text).await?);
         }
-        let blocked = blocked.clone().flatten();
+        let checked = verdict.as_ref().ok_or_else(|| AppError::Internal("policy verdict missing".into()))?;
+        let blocked = checked.blocked_by.as_ref().map(|policy| MessageError {
+            code: 0,
+            message: format!("blocked by the policy `{policy}`: not answered"),
+        });
         let message = Message {
             error: blocked.clone(),
             text: Some(inbound.text.clone()),
@@ -85,7 +85,12 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
             media: inbound.media.clone(),
             ..Message::new(&conversation.id, Direction::Inbound, &inbound.kind, DeliveryStatus::Received, sent_at)
         };
-        match app.store.save_inbound(&conversation, expected, &message).await {
+        let saved = app.store.save_inbound(&conversation, expected, &message).await;
+        if saved.is_ok() {
+            // Only the delivery that stored the message records its violations.
+            record(app, &workspace_id, &conversation.id, checked).await?;
+        }
+        match saved {
             Ok(()) if blocked.is_some() => return Ok(()),
             Ok(()) => {
                 let data = serde_json::json!({"messageId": message.id, "wamid": inbound.wamid, "from": conversation.contact.phone_number, "type": inbound.kind, "text": inbound.text});

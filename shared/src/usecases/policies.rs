@@ -239,6 +239,20 @@ pub async fn evaluate(
     flow: Flow,
     text: &str,
 ) -> Result<Verdict, AppError> {
+    let verdict = check(app, workspace_id, conversation_id, flow, text).await?;
+    record(app, workspace_id, conversation_id, &verdict).await?;
+    Ok(verdict)
+}
+
+/// What the policies say of a text, recorded nowhere yet: an inbound message records its
+/// violations only once its wamid is claimed, so a redelivery records nothing twice.
+pub async fn check(
+    app: &App,
+    workspace_id: &str,
+    conversation_id: &str,
+    flow: Flow,
+    text: &str,
+) -> Result<Verdict, AppError> {
     let set = app.policies.get(app, workspace_id).await?;
     let mut verdict = Verdict::default();
     for compiled in set.policies.iter().filter(|p| p.policy.applies(flow)) {
@@ -262,6 +276,11 @@ pub async fn evaluate(
             created_at: app.clock.now(),
         });
     }
+    Ok(verdict)
+}
+
+/// Stores the violations and sends an event for each alert.
+pub async fn record(app: &App, workspace_id: &str, conversation_id: &str, verdict: &Verdict) -> Result<(), AppError> {
     app.store.record_violations(&verdict.violations).await?;
     for violation in verdict.violations.iter().filter(|v| v.action == Action::Alert) {
         let data = serde_json::json!({"violationId": violation.id, "policyId": violation.policy_id, "policyName": violation.policy_name, "direction": violation.flow, "excerpt": violation.excerpt});
@@ -274,5 +293,5 @@ pub async fn evaluate(
         )
         .await;
     }
-    Ok(verdict)
+    Ok(())
 }

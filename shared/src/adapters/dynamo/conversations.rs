@@ -94,7 +94,7 @@ impl DynamoStore {
                     workspace_id: conversation.workspace_id.clone(),
                     conversation_id: conversation.id.clone(),
                 };
-                let claim_key = keys::conversation_key(&conversation.phone_number_id, &conversation.contact.wa_id);
+                let claim_key = keys::conversation_key(&conversation.workspace_id, &conversation.phone_number_id, &conversation.contact.wa_id);
                 items.push(self.put(to_item(&Record::new(claim_key, claim))?, "attribute_not_exists(PK)", &[])?);
             }
             Some(revision) => {
@@ -134,7 +134,7 @@ impl ConversationStore for DynamoStore {
         phone_number_id: &str,
         wa_id: &str,
     ) -> Result<Option<Conversation>, StoreError> {
-        let claim: Option<Record<ConversationClaim>> = self.get(keys::conversation_key(phone_number_id, wa_id)).await?;
+        let claim: Option<Record<ConversationClaim>> = self.get(keys::conversation_key(workspace_id, phone_number_id, wa_id)).await?;
         match claim {
             Some(claim) if claim.data.workspace_id == workspace_id => {
                 self.get_conversation(workspace_id, &claim.data.conversation_id).await

@@ -69,9 +69,11 @@ pub fn conversation(workspace_id: &str, conversation_id: &str) -> (String, Strin
     (workspace_pk(workspace_id), format!("{CONVERSATION}{conversation_id}"))
 }
 
-/// One conversation per (business number, contact).
-pub fn conversation_key(phone_number_id: &str, wa_id: &str) -> (String, String) {
-    (format!("CONVKEY#{phone_number_id}#{wa_id}"), "KEY".to_owned())
+/// One conversation per (workspace, business number, contact). The workspace is part of the
+/// claim: when a number moves to another workspace, the old workspace's conversations stay its
+/// own and the new owner's start fresh.
+pub fn conversation_key(workspace_id: &str, phone_number_id: &str, wa_id: &str) -> (String, String) {
+    (format!("CONVKEY#{workspace_id}#{phone_number_id}#{wa_id}"), "KEY".to_owned())
 }
 
 pub fn messages_pk(conversation_id: &str) -> String {
