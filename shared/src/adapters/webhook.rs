@@ -243,4 +243,42 @@ mod tests {
         assert!(!signature_is_valid("secret", body, Some("sha256=zz")));
         assert!(!signature_is_valid("secret", body, Some(header.trim_start_matches("sha256="))));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn meta_text(from: &str, id: &str, body: &str, kind: &str) -> String {
+            serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "15550000001", "phone_number_id": "100"},
+                "contacts": [{"profile": {"name": body}, "wa_id": from}],
+                "messages": [{"from": from, "id": id, "timestamp": body, "type": kind, "text": {"body": body},
+                    "interactive": {"type": kind, "button_reply": {"id": id, "title": body}}},
+                    {"from": from, "id": id, "timestamp": "1", "type": "image", "image": {"id": id, "caption": body, "mime_type": kind}}],
+                "statuses": [{"id": id, "status": kind, "timestamp": body, "recipient_id": from, "errors": [{"code": 131047, "title": body}]}]
+            }}]}]})
+            .to_string()
+        }
+
+        proptest! {
+            #[test]
+            fn any_bytes_parse_or_fail_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+                if let Ok(payload) = crate::http::request::parse_json::<Payload>(&bytes) {
+                    let _ = payload.events();
+                }
+            }
+
+            #[test]
+            fn any_text_in_a_meta_shaped_payload_is_read_without_panicking(
+                from in "\\PC{0,20}", id in "\\PC{0,40}", body in "\\PC{0,200}", kind in "text|image|interactive|button|read|failed|\\PC{0,8}",
+            ) {
+                let payload = crate::http::request::parse_json::<Payload>(meta_text(&from, &id, &body, &kind).as_bytes());
+                if let Ok(payload) = payload {
+                    let _ = payload.events();
+                }
+            }
+        }
+    }
 }

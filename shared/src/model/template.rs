@@ -89,3 +89,34 @@ impl TemplateMessage {
         components
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_variables_make_components_without_panicking(
+            body in proptest::collection::vec("\\PC{0,30}", 0..5),
+            header in proptest::option::of("\\PC{0,30}"),
+            buttons in proptest::collection::vec("\\PC{0,30}", 0..4),
+            card_bodies in proptest::collection::vec(proptest::collection::vec("\\PC{0,20}", 0..3), 0..4),
+        ) {
+            let cards = card_bodies.into_iter().map(|body| Card { body, header: None, buttons: Vec::new() }).collect();
+            let template = TemplateMessage {
+                name: "t".into(),
+                language: DEFAULT_LANGUAGE.into(),
+                variables: TemplateVariables { body: body.clone(), header, buttons, cards },
+            };
+            let components = template.components();
+            let texts: Vec<&str> = components.iter()
+                .filter(|c| c["type"] == "body")
+                .flat_map(|c| c["parameters"].as_array().into_iter().flatten())
+                .filter_map(|p| p["text"].as_str())
+                .collect();
+            prop_assert_eq!(texts, body.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+    }
+}

@@ -548,4 +548,17 @@ mod tests {
         assert_eq!(parts.iter().map(|p| p.chars().count()).collect::<Vec<_>>(), vec![4096, 4096, 808]);
         assert_eq!(split_text("short", MAX_TEXT_CHARS), vec!["short"]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_splits_into_parts_within_the_limit_losing_nothing(text in "\\PC{0,300}", max in 1usize..40) {
+            let parts = split_text(&text, max);
+            for part in &parts {
+                proptest::prop_assert!(!part.is_empty() && part.chars().count() <= max, "{part:?}");
+            }
+            let kept: String = parts.concat().chars().filter(|c| !c.is_whitespace()).collect();
+            let given: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            proptest::prop_assert_eq!(kept, given);
+        }
+    }
 }

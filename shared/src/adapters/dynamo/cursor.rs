@@ -32,4 +32,17 @@ mod tests {
         assert!(decode(&cursor, "PROMPT#").is_err());
         assert!(decode("%%%", "APIKEY#").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_cursor_is_refused_or_read_without_panicking(cursor in "\\PC{0,120}") {
+            let _ = decode(&cursor, "APIKEY#");
+        }
+
+        #[test]
+        fn every_sort_key_round_trips(rest in "\\PC{0,80}") {
+            let key = format!("MSG#{rest}");
+            proptest::prop_assert_eq!(decode(&encode(&key), "MSG#").ok(), Some(key));
+        }
+    }
 }
