@@ -2,6 +2,7 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
+CHECKOV_VENV="$ROOT/.venv-checkov"
 
 # Installs the pinned Python tools into the project's virtualenv when they are missing or stale.
 ensure_python_tools() {
@@ -13,6 +14,18 @@ ensure_python_tools() {
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
     cp "$ROOT/scripts/requirements.txt" "$stamp"
+}
+
+# checkov, in a virtualenv of its own (its pins conflict with schemathesis').
+ensure_checkov() {
+    local stamp="$CHECKOV_VENV/.requirements"
+    if [[ -x "$CHECKOV_VENV/bin/checkov" ]] && cmp -s "$ROOT/scripts/requirements-checkov.txt" "$stamp"; then
+        return
+    fi
+    echo "==> installing checkov into .venv-checkov (once)"
+    python3 -m venv "$CHECKOV_VENV"
+    "$CHECKOV_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements-checkov.txt"
+    cp "$ROOT/scripts/requirements-checkov.txt" "$stamp"
 }
 
 # wait_for_port PORT SECONDS WHAT

@@ -13,7 +13,7 @@ use crate::adapters::graph::GraphClient;
 use crate::adapters::llm::LlmClient;
 use crate::adapters::outbound::HttpEventDelivery;
 use crate::adapters::sqs::SqsTriggerQueue;
-use crate::config::{self, ConfigError};
+use crate::config::{self, ConfigError, SecretValues};
 use crate::model::outbound_url::OutboundRules;
 use crate::adapters::vault::SecretsManagerVault;
 use crate::model::cache::TtlCache;
@@ -175,10 +175,10 @@ pub struct WebhookSecrets {
 }
 
 impl WebhookSecrets {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_secrets(values: &SecretValues) -> Result<Self, ConfigError> {
         Ok(Self {
-            app_secret: config::required("WHATSAPP_APP_SECRET", "the Meta app secret that signs webhooks")?,
-            verify_token: config::required("WHATSAPP_VERIFY_TOKEN", "the token Meta's webhook handshake must echo")?,
+            app_secret: values.required("WHATSAPP_APP_SECRET", "the Meta app secret that signs webhooks")?,
+            verify_token: values.required("WHATSAPP_VERIFY_TOKEN", "the token Meta's webhook handshake must echo")?,
         })
     }
 }
@@ -192,10 +192,11 @@ impl App {
             .queue
             .then(|| config::required("QUEUE_URL", "the URL of the SQS FIFO trigger queue"))
             .transpose()?;
-        let graph = needs.whatsapp.then(config::graph).transpose()?;
-        let llm = needs.llm.then(config::llm).transpose()?;
-        let secrets = needs.webhook_secrets.then(WebhookSecrets::from_env).transpose()?;
         let aws = crate::aws::load().await?;
+        let values = SecretValues::load(&aws).await?;
+        let graph = needs.whatsapp.then(|| config::graph(&values)).transpose()?;
+        let llm = needs.llm.then(|| config::llm(&values)).transpose()?;
+        let secrets = needs.webhook_secrets.then(|| WebhookSecrets::from_secrets(&values)).transpose()?;
 
         let mut app = Self::new(
             Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &table_name)),

@@ -17,6 +17,43 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// Secret configuration values: from Secrets Manager on AWS (the secrets named by
+/// `CONFIG_SECRET_ARNS`, each a JSON object of names to values, read once per container), or
+/// from the environment where there is no Secrets Manager (the local stack, tests).
+#[derive(Default)]
+pub struct SecretValues(std::collections::HashMap<String, String>);
+
+impl SecretValues {
+    /// Reads the function's secrets; a function without `CONFIG_SECRET_ARNS` reads none.
+    pub async fn load(aws: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        let Some(arns) = optional("CONFIG_SECRET_ARNS") else { return Ok(Self::default()) };
+        let client = aws_sdk_secretsmanager::Client::new(aws);
+        let mut values = std::collections::HashMap::new();
+        for arn in arns.split(',').map(str::trim).filter(|arn| !arn.is_empty()) {
+            let found = client.get_secret_value().secret_id(arn).send().await.map_err(|err| {
+                ConfigError::Invalid(format!(
+                    "cannot read the secret {arn} named in CONFIG_SECRET_ARNS: {}",
+                    aws_sdk_secretsmanager::error::DisplayErrorContext(err)
+                ))
+            })?;
+            let text = found.secret_string.unwrap_or_default();
+            let object: std::collections::HashMap<String, String> = serde_json::from_str(&text).map_err(|_| {
+                ConfigError::Invalid(format!("the secret {arn} must be a JSON object of names to string values"))
+            })?;
+            values.extend(object.into_iter().filter(|(_, value)| !value.trim().is_empty()));
+        }
+        Ok(Self(values))
+    }
+
+    pub fn optional(&self, name: &str) -> Option<String> {
+        optional(name).or_else(|| self.0.get(name).cloned())
+    }
+
+    pub fn required(&self, name: &'static str, purpose: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing { name, purpose })
+    }
+}
+
 /// The LLM providers a worker may call; at least one is configured.
 #[derive(Debug, Clone)]
 pub struct LlmConfig {
@@ -36,7 +73,7 @@ pub struct SendingConfig {
     pub default_token: Option<String>,
 }
 
-pub fn graph() -> Result<SendingConfig, ConfigError> {
+pub fn graph(secrets: &SecretValues) -> Result<SendingConfig, ConfigError> {
     let graph = GraphConfig {
         base_url: optional("WHATSAPP_GRAPH_URL").unwrap_or_else(|| DEFAULT_GRAPH_URL.to_owned()),
         version: optional("WHATSAPP_API_VERSION").unwrap_or_else(|| DEFAULT_GRAPH_VERSION.to_owned()),
@@ -46,16 +83,16 @@ pub fn graph() -> Result<SendingConfig, ConfigError> {
         Some(prefix) => prefix,
         None => required("TABLE_NAME", "the DynamoDB table that holds Colloquy's state")?,
     };
-    Ok(SendingConfig { graph, secrets_prefix, default_token: optional("WHATSAPP_TOKEN") })
+    Ok(SendingConfig { graph, secrets_prefix, default_token: secrets.optional("WHATSAPP_TOKEN") })
 }
 
-pub fn llm() -> Result<LlmConfig, ConfigError> {
+pub fn llm(secrets: &SecretValues) -> Result<LlmConfig, ConfigError> {
     let config = LlmConfig {
-        openai: optional("LLM_API_KEY").map(|api_key| Endpoint {
+        openai: secrets.optional("LLM_API_KEY").map(|api_key| Endpoint {
             base_url: optional("LLM_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".to_owned()),
             api_key,
         }),
-        anthropic: optional("ANTHROPIC_API_KEY").map(|api_key| Endpoint {
+        anthropic: secrets.optional("ANTHROPIC_API_KEY").map(|api_key| Endpoint {
             base_url: optional("ANTHROPIC_BASE_URL").unwrap_or_else(|| "https://api.anthropic.com".to_owned()),
             api_key,
         }),
