@@ -112,3 +112,41 @@ async fn the_local_table_is_the_template_s_table() {
         "{redrive}"
     );
 }
+
+/// Every function of the route table (and the worker and scheduler) is a binary and a template
+/// function, and nothing else is.
+#[test]
+fn every_function_is_a_binary_and_a_template_function_and_nothing_else() {
+    let mut expected: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_owned()).collect();
+    expected.extend(["agent-worker".to_owned(), "follow-up-scheduler".to_owned()]);
+    let binaries: BTreeSet<String> = std::fs::read_dir(project_root().join("functions/src/bin"))
+        .expect("functions/src/bin")
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.strip_suffix(".rs").map(str::to_owned))
+        .collect();
+    let deployed: BTreeSet<String> = template().functions().into_iter().map(|f| f.binary).collect();
+    assert_eq!(binaries, expected, "functions/src/bin against the route table");
+    assert_eq!(deployed, expected, "infra/template.yaml against the route table");
+}
+
+/// A function's environment gives it exactly what its route rows say it builds: no queue URL,
+/// Graph settings or secrets where they are not used, and none missing where they are.
+#[test]
+fn every_function_is_configured_for_exactly_what_it_needs() {
+    use colloquy::app::Needs;
+    for function in template().functions() {
+        let needs = match function.binary.as_str() {
+            "agent-worker" => Needs::WORKER,
+            "follow-up-scheduler" => Needs::SCHEDULER,
+            name => routes::of_function(name).iter().fold(Needs::TABLE, |needs, row| needs.union(row.needs)),
+        };
+        let has = |name: &str| function.environment.contains(name);
+        let name = &function.binary;
+        assert_eq!(has("QUEUE_URL"), needs.queue, "{name}: QUEUE_URL");
+        assert_eq!(has("WHATSAPP_API_VERSION"), needs.whatsapp, "{name}: WHATSAPP_API_VERSION");
+        assert_eq!(function.secrets.contains("WebhookSecret"), needs.webhook_secrets, "{name}: WebhookSecret");
+        assert_eq!(function.secrets.contains("LlmSecret"), needs.llm, "{name}: LlmSecret");
+        assert_eq!(function.secrets.contains("WhatsAppTokenSecret"), needs.whatsapp, "{name}: WhatsAppTokenSecret");
+        assert!(!has("WHATSAPP_TOKEN") && !has("LLM_API_KEY") && !has("WHATSAPP_APP_SECRET"), "{name}: a secret in plain environment");
+    }
+}

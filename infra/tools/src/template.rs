@@ -55,6 +55,15 @@ pub struct RouteSpec {
     pub binary: String,
 }
 
+/// A Lambda function of the template: its binary, the environment variables it sets and the
+/// secrets it is given (the logical ids in `CONFIG_SECRET_ARNS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSpec {
+    pub binary: String,
+    pub environment: std::collections::BTreeSet<String>,
+    pub secrets: std::collections::BTreeSet<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Template {
     root: Value,
@@ -172,6 +181,50 @@ impl Template {
             .collect();
         routes.sort();
         routes
+    }
+}
+
+impl Template {
+    pub fn functions(&self) -> Vec<FunctionSpec> {
+        self.resources_of_type("AWS::Serverless::Function")
+            .map(|(_, function)| {
+                let binary = function
+                    .get("Metadata")
+                    .and_then(|m| m.get("BuildProperties"))
+                    .and_then(|b| b.get("Binary"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let variables = function
+                    .get("Properties")
+                    .and_then(|p| p.get("Environment"))
+                    .and_then(|e| e.get("Variables"))
+                    .and_then(Value::as_mapping);
+                let environment = variables.into_iter().flatten().filter_map(|(k, _)| k.as_str().map(str::to_owned)).collect();
+                let secrets = variables
+                    .and_then(|v| v.get("CONFIG_SECRET_ARNS"))
+                    .map(|value| {
+                        let mut refs = Vec::new();
+                        collect_refs(value, &mut refs);
+                        refs
+                    })
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect();
+                FunctionSpec { binary, environment, secrets }
+            })
+            .collect()
+    }
+}
+
+/// Every `!Ref X` (tagged) inside `value`.
+fn collect_refs(value: &Value, refs: &mut Vec<String>) {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => refs.extend(tagged.value.as_str().map(str::to_owned)),
+        Value::Tagged(tagged) => collect_refs(&tagged.value, refs),
+        Value::Sequence(items) => items.iter().for_each(|item| collect_refs(item, refs)),
+        Value::Mapping(map) => map.iter().for_each(|(_, item)| collect_refs(item, refs)),
+        _ => {}
     }
 }
 
