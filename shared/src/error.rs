@@ -44,6 +44,12 @@ impl AppError {
     }
 }
 
+impl From<crate::usecases::optimistic::Contended> for AppError {
+    fn from(err: crate::usecases::optimistic::Contended) -> Self {
+        Self::Conflict(err.to_string())
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {

@@ -92,6 +92,12 @@ impl Conversation {
         }
     }
 
+    /// The next revision of this conversation, changed at `now`: what every conditional write of
+    /// a conversation stores (on condition that the stored one is still at `self.revision`).
+    pub fn revised(&self, now: OffsetDateTime) -> Self {
+        Self { revision: self.revision + 1, updated_at: now, ..self.clone() }
+    }
+
     /// An API-only conversation for `workspace_id`, answered by `agent_id`.
     pub fn start_api(workspace_id: &str, agent_id: String, now: OffsetDateTime) -> Self {
         let id = super::ids::new_id("conv");

@@ -15,13 +15,13 @@ use crate::usecases::agents::template;
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::senders::{sender, SenderError};
 use crate::usecases::numbers::resolve_sender;
+use crate::usecases::optimistic::Retries;
 use crate::{App, AppError};
 
 pub const DEFAULT_TAKEOVER_MINUTES: u32 = 10;
 pub const MAX_TAKEOVER_MINUTES: u32 = 24 * 60;
 /// Meta's own rate-limit answers are retried this many times within a request.
 const SEND_ATTEMPTS: u32 = 3;
-const SAVE_ATTEMPTS: u32 = 5;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -114,7 +114,9 @@ pub async fn create_conversation(
         opening.push((template.name, wamid));
     }
 
-    for _ in 0..SAVE_ATTEMPTS {
+    let mut retries = Retries::new("the conversation");
+    loop {
+        retries.another().await?;
         let now = app.clock.now();
         let existing =
             app.store.find_conversation(&principal.workspace_id, &number.phone_number_id, &contact_id).await?;
@@ -126,9 +128,7 @@ pub async fn create_conversation(
                     conversation.session += 1;
                     conversation.session_started_at = now;
                 }
-                conversation.revision += 1;
-                conversation.updated_at = now;
-                conversation
+                conversation.revised(now)
             }
             None => {
                 let contact = Contact { wa_id: contact_id.clone(), phone_number: to.clone(), name: None };
@@ -153,9 +153,7 @@ pub async fn create_conversation(
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }
-    Err(AppError::Conflict("the conversation is being changed by other requests at this moment; retry".into()))
-}
+    }}
 
 /// A conversation with no WhatsApp contact, for API callers (Flashback's prompt endpoint).
 async fn create_api_conversation(
@@ -259,21 +257,19 @@ async fn change<F>(app: &App, principal: &Principal, conversation_id: &str, appl
 where
     F: Fn(&mut Conversation, time::OffsetDateTime),
 {
-    for _ in 0..SAVE_ATTEMPTS {
+    let mut retries = Retries::new("the conversation");
+    loop {
+        retries.another().await?;
         let current = get_conversation(app, principal, conversation_id).await?;
-        let mut next = current.clone();
         let now = app.clock.now();
+        let mut next = current.revised(now);
         apply(&mut next, now);
-        next.revision += 1;
-        next.updated_at = now;
         match app.store.save_conversation(&next, Some(current.revision), &[]).await {
             Ok(()) => return Ok(next),
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }
-    Err(AppError::Conflict("the conversation is being changed by other requests at this moment; retry".into()))
-}
+    }}
 
 #[derive(Debug, Deserialize)]
 pub struct OperatorPrompt {
@@ -291,7 +287,9 @@ pub async fn prompt_agent(
     input: OperatorPrompt,
 ) -> Result<(), AppError> {
     let instruction = crate::model::input::required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;
-    for _ in 0..SAVE_ATTEMPTS {
+    let mut retries = Retries::new("the conversation");
+    loop {
+        retries.another().await?;
         let conversation = get_conversation(app, principal, conversation_id).await?;
         let now = app.clock.now();
         if !conversation.is_window_open(now) {
@@ -302,9 +300,7 @@ pub async fn prompt_agent(
         let mut message =
             Message::new(&conversation.id, Direction::Operator, "instruction", DeliveryStatus::Received, now);
         message.text = Some(instruction.clone());
-        let mut updated = conversation.clone();
-        updated.revision += 1;
-        updated.updated_at = now;
+        let updated = conversation.revised(now);
         match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
             Ok(()) => {
                 let trigger = crate::ports::Trigger {
@@ -319,6 +315,4 @@ pub async fn prompt_agent(
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }
-    Err(AppError::Conflict("the conversation is being changed by other requests at this moment; retry".into()))
-}
+    }}

@@ -12,10 +12,10 @@ use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, Me
 use crate::ports::{StoreError, Trigger, TriggerKind};
 use crate::usecases::events::emit_quietly;
 use crate::usecases::policies::{check, record, Verdict};
+use crate::usecases::optimistic::Retries;
 use crate::{App, AppError};
 
 const NUMBER_CACHE_TTL: Duration = Duration::from_secs(300);
-const SAVE_ATTEMPTS: u32 = 8;
 
 /// Number lookups, cached per container: every inbound message names its number.
 #[derive(Default)]
@@ -47,10 +47,13 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
     };
     let workspace_id = number.workspace_id.clone();
     let mut verdict: Option<Verdict> = None;
-    for _ in 0..SAVE_ATTEMPTS {
+    let mut retries = Retries::with_attempts("the conversation", 8);
+    loop {
+        retries.another().await.map_err(|busy| AppError::Internal(format!("{busy}; Meta will redeliver")))?;
         let now = app.clock.now();
         let existing = app.store.find_conversation(&workspace_id, &number.phone_number_id, &inbound.from).await?;
-        let Some(mut conversation) = existing.clone().or_else(|| new_conversation(&number, &inbound, now)) else {
+        let revised = existing.as_ref().map(|current| current.revised(now));
+        let Some(mut conversation) = revised.or_else(|| new_conversation(&number, &inbound, now)) else {
             tracing::warn!(phone_number_id = %number.phone_number_id, "inbound message but the number has no default agent; stored nowhere");
             return Ok(());
         };
@@ -64,11 +67,7 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         if inbound.contact_name.is_some() {
             conversation.contact.name = inbound.contact_name.clone();
         }
-        conversation.updated_at = now;
         let expected = existing.as_ref().map(|c| c.revision);
-        if expected.is_some() {
-            conversation.revision += 1;
-        }
         // Checked once, not on every retry of a lost write.
         if verdict.is_none() {
             verdict = Some(check(app, &workspace_id, &conversation.id, Flow::Input, &inbound.text).await?);
@@ -104,9 +103,7 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }
-    Err(AppError::Internal(format!("conversation for wamid {} kept changing; Meta will redeliver", inbound.wamid)))
-}
+    }}
 
 fn new_conversation(
     number: &WhatsAppNumber,

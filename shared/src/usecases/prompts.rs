@@ -1,7 +1,6 @@
 //! Versioned prompts: eigi's create-or-version by name, leasing's edit-by-id with checkpoints,
 //! and reading, listing and restoring versions.
 
-use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -10,6 +9,7 @@ use crate::model::input::required_text;
 use crate::model::prompt::display_version;
 use crate::model::{Page, PageRequest, Principal, Prompt, PromptContent, PromptVersion, Tool, VersionSource};
 use crate::ports::{PromptWrite, StoreError};
+use crate::usecases::optimistic::Retries;
 use crate::{App, AppError};
 
 pub const MAX_NAME_CHARS: usize = 100;
@@ -19,7 +19,6 @@ pub const MAX_TOOLS: usize = 50;
 pub const MAX_RESPONSE_TIME_SECONDS: f64 = 600.0;
 const MAX_METADATA_BYTES: usize = 16 * 1024;
 /// Concurrent writers each lose at most once per winner; this many rounds covers real bursts.
-const WRITE_ATTEMPTS: u32 = 12;
 
 /// `POST /v1/public/prompts`
 #[derive(Debug, Deserialize)]
@@ -150,17 +149,6 @@ impl PromptEdit {
     }
 }
 
-/// A short, growing pause with jitter between attempts of a lost conditional write.
-async fn pause_before_retry(attempt: u32) {
-    let mut byte = [0u8; 1];
-    let jitter = getrandom::fill(&mut byte).map(|_| u64::from(byte[0]) % 20).unwrap_or(10);
-    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt) + jitter)).await;
-}
-
-fn busy() -> AppError {
-    AppError::Conflict("the prompt is being changed by other requests at this moment; retry".into())
-}
-
 /// eigi: a new name makes a prompt at version 1; an existing name gets the next version.
 pub async fn create_version_by_name(
     app: &App,
@@ -170,7 +158,9 @@ pub async fn create_version_by_name(
     let name = required_text("prompt_name", &input.prompt_name, MAX_NAME_CHARS)?;
     let content_text = text("prompt_content", &input.prompt_content)?;
     let metadata = input.prompt_metadata.map(metadata).transpose()?;
-    for attempt in 0..WRITE_ATTEMPTS {
+    let mut retries = Retries::with_attempts("the prompt", 12);
+    loop {
+        retries.another().await?;
         let now = app.clock.now();
         let existing = app.store.find_prompt_by_name(&principal.workspace_id, &name).await?;
         let (prompt, version, expected_revision) = match existing {
@@ -195,12 +185,10 @@ pub async fn create_version_by_name(
         let write = PromptWrite { prompt: &prompt, expected_revision, version: Some(&version), previous_name: None };
         match app.store.save_prompt(write).await {
             Ok(()) => return Ok((prompt, version)),
-            Err(StoreError::Conflict(_)) => pause_before_retry(attempt).await,
+            Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }
-    Err(busy())
-}
+    }}
 
 fn prompt_not_found(prompt_id: &str) -> AppError {
     AppError::not_found(&format!("prompt `{prompt_id}`"))
@@ -246,7 +234,9 @@ pub async fn edit_prompt(
 ) -> Result<(Prompt, Option<PromptVersion>), AppError> {
     let mut current = get_prompt(app, principal, prompt_id).await?;
     // After a lost race the same edit is applied again to a fresh read.
-    for attempt in 0..WRITE_ATTEMPTS {
+    let mut retries = Retries::with_attempts("the prompt", 12);
+    loop {
+        retries.another().await?;
         let (name, content) = edit.clone().apply(&current.name, &current.content)?;
         if name != current.name {
             if let Some(holder) = app.store.find_prompt_by_name(&principal.workspace_id, &name).await? {
@@ -270,14 +260,11 @@ pub async fn edit_prompt(
         match app.store.save_prompt(write).await {
             Ok(()) => return Ok((updated, version)),
             Err(StoreError::Conflict(_)) => {
-                pause_before_retry(attempt).await;
                 current = get_prompt(app, principal, prompt_id).await?;
             }
             Err(err) => return Err(err.into()),
         }
-    }
-    Err(busy())
-}
+    }}
 
 pub async fn list_versions(
     app: &App,
@@ -312,7 +299,9 @@ pub async fn restore_version(
     prompt_id: &str,
     number: u32,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    for attempt in 0..WRITE_ATTEMPTS {
+    let mut retries = Retries::with_attempts("the prompt", 12);
+    loop {
+        retries.another().await?;
         let (current, old) = get_version(app, principal, prompt_id, number).await?;
         let label = Some(format!("Restored from {}", display_version(old.version)));
         let (prompt, version) = current.append_version(old.content, VersionSource::Restore, label, app.clock.now());
@@ -324,12 +313,10 @@ pub async fn restore_version(
         };
         match app.store.save_prompt(write).await {
             Ok(()) => return Ok((prompt, version)),
-            Err(StoreError::Conflict(_)) => pause_before_retry(attempt).await,
+            Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }
-    Err(busy())
-}
+    }}
 
 /// A version number from the path or query: a whole number from 1.
 pub fn parse_version(field: &str, text: &str) -> Result<u32, AppError> {

@@ -18,6 +18,7 @@ use crate::usecases::events::emit_quietly;
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::senders::{sender, SenderError};
 use crate::usecases::policies::evaluate;
+use crate::usecases::optimistic::Retries;
 use crate::App;
 
 /// How many recent messages the agent sees.
@@ -26,7 +27,6 @@ pub const HISTORY: u32 = 30;
 pub const MAX_TEXT_CHARS: usize = 4096;
 const LLM_ATTEMPTS: u32 = 3;
 const SEND_ATTEMPTS: u32 = 3;
-const SAVE_ATTEMPTS: u32 = 5;
 const AGENT_CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// Why a trigger must be retried (the queue redelivers it; after five receives it is dead-lettered).
@@ -171,7 +171,9 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline:
             .map_err(RetryLater::Busy);
     }
     let mut reply: Option<ChatReply> = None;
-    for _ in 0..SAVE_ATTEMPTS {
+    let mut retries = Retries::new("the conversation");
+    loop {
+        retries.another().await.map_err(|busy| RetryLater::Busy(busy.to_string()))?;
         let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await?
         else {
             tracing::warn!(conversation = %trigger.conversation_id, "trigger for a conversation that does not exist");
@@ -251,12 +253,10 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline:
             output_tokens: answer.output_tokens,
             model: answer.model.clone(),
         });
-        let mut updated = conversation.clone();
-        updated.revision += 1;
+        let mut updated = conversation.revised(message.created_at);
         updated.last_message = Some(preview(&answer.text));
         updated.input_tokens += answer.input_tokens;
         updated.output_tokens += answer.output_tokens;
-        updated.updated_at = message.created_at;
         updated.follow_up_due_at = agent
             .follow_up
             .as_ref()
@@ -269,9 +269,7 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline:
             Err(StoreError::Conflict(_)) => reply = Some(answer),
             Err(err) => return Err(err.into()),
         }
-    }
-    Err(RetryLater::Busy(format!("conversation {} kept changing", trigger.conversation_id)))
-}
+    }}
 
 /// What a reply says when an output policy blocked what the LLM wrote.
 pub const DEFAULT_FALLBACK: &str = "Sorry, I can't help with that here.";
@@ -335,9 +333,7 @@ async fn follow_up(
         return stop_follow_ups(app, conversation, "a human has taken over this conversation").await;
     }
     let Some(agent) = agent else { return Ok(FollowUpOutcome::Done) };
-    let mut updated = conversation.clone();
-    updated.revision += 1;
-    updated.updated_at = now;
+    let mut updated = conversation.revised(now);
     updated.follow_ups_sent = attempt;
     updated.follow_up_due_at =
         (attempt < policy.max_attempts).then(|| now + time::Duration::minutes(i64::from(policy.after_minutes)));
@@ -459,9 +455,7 @@ async fn record_no_reply(
 ) -> Result<(), RetryLater> {
     let mut marker = Message::new(&conversation.id, Direction::Outbound, "text", status, app.clock.now());
     marker.error = Some(MessageError { code: 0, message: why.to_owned() });
-    let mut updated = conversation.clone();
-    updated.revision += 1;
-    updated.updated_at = marker.created_at;
+    let updated = conversation.revised(marker.created_at);
     match app.store.save_conversation(&updated, Some(conversation.revision), &[marker]).await {
         Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
         Err(err) => Err(err.into()),

@@ -11,12 +11,12 @@ use crate::model::{DeliveryStatus, Direction, Message, PageRequest, Principal};
 use crate::ports::{StoreError, Trigger, TriggerKind};
 use crate::usecases::conversations::get_conversation;
 use crate::usecases::policies::evaluate;
+use crate::usecases::optimistic::Retries;
 use crate::{App, AppError};
 
 pub const MAX_PROMPT_CHARS: usize = 16_000;
 pub const MAX_WAIT_SECONDS: u32 = 25;
 const POLL_EVERY: Duration = Duration::from_millis(200);
-const SAVE_ATTEMPTS: u32 = 5;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -64,7 +64,9 @@ async fn store_and_queue(
     conversation_id: &str,
     text: &str,
 ) -> Result<Message, AppError> {
-    for _ in 0..SAVE_ATTEMPTS {
+    let mut retries = Retries::new("the conversation");
+    loop {
+        retries.another().await?;
         let conversation = get_conversation(app, principal, conversation_id).await?;
         let now = app.clock.now();
         if !conversation.is_window_open(now) {
@@ -74,9 +76,7 @@ async fn store_and_queue(
         }
         let mut message = Message::new(&conversation.id, Direction::Inbound, "prompt", DeliveryStatus::Received, now);
         message.text = Some(text.to_owned());
-        let mut updated = conversation.clone();
-        updated.revision += 1;
-        updated.updated_at = now;
+        let mut updated = conversation.revised(now);
         updated.last_message = Some(crate::model::conversation::preview(text));
         match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
             Ok(()) => {
@@ -93,9 +93,7 @@ async fn store_and_queue(
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }
-    Err(AppError::Conflict("the conversation is being changed by other requests at this moment; retry".into()))
-}
+    }}
 
 /// The first finished reply after the prompt (ids are time-ordered), or none within `wait`.
 async fn await_reply(app: &App, prompt: &Message, wait: Duration) -> Result<Option<Message>, AppError> {
