@@ -63,7 +63,7 @@ pub struct AgentChange {
 fn model(app: &App, input: ModelInput) -> Result<ModelSettings, AppError> {
     let name = required_text("model.name", &input.name, 100)?;
     if let Some(allowed) = app.allowed_models.as_deref() {
-        if !allowed.iter().any(|model| *model == name) {
+        if !allowed.contains(&name) {
             return Err(AppError::invalid(
                 "model.name",
                 format!("this deployment allows only these models: {}", allowed.join(", ")),

@@ -19,7 +19,7 @@ pub const MAX_TOOLS: usize = 50;
 pub const MAX_RESPONSE_TIME_SECONDS: f64 = 600.0;
 const MAX_METADATA_BYTES: usize = 16 * 1024;
 /// Concurrent writers each lose at most once per winner; this many rounds covers real bursts.
-
+const PROMPT_WRITE_ATTEMPTS: u32 = 12;
 /// `POST /v1/public/prompts`
 #[derive(Debug, Deserialize)]
 pub struct NewPromptVersion {
@@ -158,7 +158,7 @@ pub async fn create_version_by_name(
     let name = required_text("prompt_name", &input.prompt_name, MAX_NAME_CHARS)?;
     let content_text = text("prompt_content", &input.prompt_content)?;
     let metadata = input.prompt_metadata.map(metadata).transpose()?;
-    let mut retries = Retries::with_attempts("the prompt", 12);
+    let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
         let now = app.clock.now();
@@ -234,7 +234,7 @@ pub async fn edit_prompt(
 ) -> Result<(Prompt, Option<PromptVersion>), AppError> {
     let mut current = get_prompt(app, principal, prompt_id).await?;
     // After a lost race the same edit is applied again to a fresh read.
-    let mut retries = Retries::with_attempts("the prompt", 12);
+    let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
         let (name, content) = edit.clone().apply(&current.name, &current.content)?;
@@ -299,7 +299,7 @@ pub async fn restore_version(
     prompt_id: &str,
     number: u32,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    let mut retries = Retries::with_attempts("the prompt", 12);
+    let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
         let (current, old) = get_version(app, principal, prompt_id, number).await?;

@@ -1,0 +1,253 @@
+//! The agent loop's worker side: answer every unanswered message of a conversation in one LLM
+//! call, store the reply before sending it, and check takeover and the 24-hour window at send time.
+//!
+//! `agent_cache` keeps agents and prompts per container, `follow_up` writes follow-ups, `delivery`
+//! sends stored replies and records why none was sent.
+
+mod agent_cache;
+mod delivery;
+mod follow_up;
+
+use std::time::Duration;
+
+use crate::model::cache::TtlCache;
+use crate::model::conversation::preview;
+use crate::model::deadline::Deadline;
+use crate::model::event::EventType;
+use crate::model::policy::Flow;
+use crate::model::usage::{day_of, Tokens, UsageDelta};
+use crate::model::Channel;
+use crate::model::{
+    Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage,
+};
+use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, Trigger, TriggerKind};
+use crate::usecases::events::emit_quietly;
+use crate::usecases::messaging::send_with_retry;
+use crate::usecases::senders::{sender, SenderError};
+use crate::usecases::policies::evaluate;
+use crate::usecases::optimistic::Retries;
+use crate::App;
+
+pub use agent_cache::AgentCache;
+use delivery::{deliver, fail, skip};
+pub use delivery::{give_up, split_text};
+use follow_up::{follow_up, FollowUpOutcome};
+
+/// How many recent messages the agent sees.
+pub const HISTORY: u32 = 30;
+/// WhatsApp's limit for one text message.
+pub const MAX_TEXT_CHARS: usize = 4096;
+const LLM_ATTEMPTS: u32 = 3;
+const SEND_ATTEMPTS: u32 = 3;
+
+/// Why a trigger must be retried (the queue redelivers it; after five receives it is dead-lettered).
+#[derive(Debug, thiserror::Error)]
+pub enum RetryLater {
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("LLM: {0}")]
+    Llm(LlmError),
+    #[error("WhatsApp: {0}")]
+    WhatsApp(crate::ports::GraphError),
+    #[error("{0}")]
+    Busy(String),
+}
+
+pub(super) fn is_reply(message: &Message) -> bool {
+    message.direction == Direction::Outbound && message.kind == "text"
+}
+
+/// The history as alternating turns: contact and operator on the user side, the agent's
+/// replies and templates on the assistant side.
+pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
+    let mut turns: Vec<ChatTurn> = Vec::new();
+    for message in history {
+        let (role, content) = match (message.direction, message.status) {
+            (_, DeliveryStatus::Skipped) => continue,
+            // Blocked by a policy: the agent never sees it.
+            (Direction::Inbound, _) if message.error.is_some() => continue,
+            (Direction::Inbound, _) => (ChatRole::User, message.text.clone().unwrap_or_default()),
+            (Direction::Operator, _) => (
+                ChatRole::User,
+                format!("[Instruction from the business, not from the contact: follow it in your next message; do not quote it] {}", message.text.clone().unwrap_or_default()),
+            ),
+            (Direction::Outbound, _) if message.kind == "template" => {
+                (ChatRole::Assistant, format!("[template sent: {}]", message.template.clone().unwrap_or_default()))
+            }
+            (Direction::Outbound, _) => (ChatRole::Assistant, message.text.clone().unwrap_or_default()),
+        };
+        match turns.last_mut() {
+            Some(last) if last.role == role => {
+                last.content.push('\n');
+                last.content.push_str(&content);
+            }
+            _ => turns.push(ChatTurn { role, content }),
+        }
+    }
+    if turns.first().is_some_and(|t| t.role == ChatRole::Assistant) {
+        turns.insert(0, ChatTurn { role: ChatRole::User, content: "(the conversation starts)".into() });
+    }
+    turns
+}
+
+pub(super) async fn complete(app: &App, request: &ChatRequest, deadline: Deadline) -> Result<ChatReply, LlmError> {
+    let mut delay = Duration::from_millis(500);
+    let mut attempt = 1;
+    loop {
+        match app.llm.complete(request).await {
+            // A time-out already used most of the invocation, and a retry must fit before the
+            // invocation's end: otherwise the queue retries it, later.
+            Err(err)
+                if err.is_retryable()
+                    && err != LlmError::Timeout
+                    && attempt < LLM_ATTEMPTS
+                    && deadline.leaves(delay + crate::app::LLM_TIMEOUT) =>
+            {
+                tracing::warn!(error = %err, attempt, "LLM call failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Handles one trigger. `Ok` also when there was nothing to do (a duplicate trigger, a takeover,
+/// a closed window: those are recorded on the conversation instead).
+pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline: Deadline) -> Result<(), RetryLater> {
+    if trigger.kind == TriggerKind::Event {
+        return crate::usecases::events::deliver(app, &trigger.workspace_id, &trigger.id)
+            .await
+            .map_err(RetryLater::Busy);
+    }
+    let mut reply: Option<ChatReply> = None;
+    let mut retries = Retries::new("the conversation");
+    loop {
+        retries.another().await.map_err(|busy| RetryLater::Busy(busy.to_string()))?;
+        let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await?
+        else {
+            tracing::warn!(conversation = %trigger.conversation_id, "trigger for a conversation that does not exist");
+            return Ok(());
+        };
+        let recent = PageRequest { limit: HISTORY, cursor: None };
+        let mut history = app.store.list_messages(&conversation.id, &recent).await?.items;
+        history.reverse();
+        history.retain(|m| m.created_at >= conversation.session_started_at || m.direction == Direction::Inbound);
+
+        if let Some(pending) =
+            history.iter().rev().find(|m| is_reply(m) && m.status == DeliveryStatus::Pending).cloned()
+        {
+            return deliver(app, &conversation, pending).await;
+        }
+        if trigger.kind == TriggerKind::FollowUp {
+            match follow_up(app, cache, trigger, &conversation, &history, deadline).await? {
+                FollowUpOutcome::Done => return Ok(()),
+                FollowUpOutcome::Conflict => continue,
+            }
+        }
+        let answered_upto = history.iter().rposition(is_reply).map_or(0, |i| i + 1);
+        let unanswered = history[answered_upto..]
+            .iter()
+            .any(|m| matches!(m.direction, Direction::Inbound | Direction::Operator) && m.error.is_none());
+        if !unanswered {
+            tracing::info!(conversation = %conversation.id, trigger = %trigger.id, "nothing left to answer");
+            return Ok(());
+        }
+        let now = app.clock.now();
+        if conversation.is_human_takeover(now) {
+            return skip(app, &conversation, "a human has taken over this conversation").await;
+        }
+        if !conversation.is_window_open(now) {
+            return skip(app, &conversation, "outside the 24-hour customer-service window: only templates may be sent")
+                .await;
+        }
+        let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? else {
+            return skip(app, &conversation, "the conversation's agent no longer exists").await;
+        };
+        if reply.is_none() {
+            if let Some(workspace) = app.workspaces.get(app, &conversation.workspace_id).await? {
+                if let Err(err) = crate::usecases::quota::check(app, &workspace).await {
+                    return skip(app, &conversation, &err.to_string()).await;
+                }
+            }
+        }
+        let answer = match reply.take() {
+            Some(answer) => answer,
+            None => {
+                let Some(prompt) = cache.system_prompt(app, &agent).await? else {
+                    return skip(app, &conversation, "the agent's prompt version no longer exists").await;
+                };
+                let request = ChatRequest {
+                    provider: agent.model.provider,
+                    model: agent.model.name.clone(),
+                    system: prompt.content.text.clone(),
+                    turns: turns(&history),
+                    temperature: agent.model.temperature.or(prompt.content.temperature),
+                    max_tokens: agent.model.max_tokens,
+                };
+                let answer = match complete(app, &request, deadline).await {
+                    Ok(answer) => answer,
+                    Err(err) if !err.is_retryable() => {
+                        return fail(app, &conversation, &format!("the LLM refused the request: {err}")).await
+                    }
+                    Err(err) => return Err(RetryLater::Llm(err)),
+                };
+                checked_output(app, &conversation, &agent, answer).await?
+            }
+        };
+        let mut message =
+            Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Pending, app.clock.now());
+        message.text = Some(answer.text.clone());
+        message.usage = Some(TokenUsage {
+            input_tokens: answer.input_tokens,
+            output_tokens: answer.output_tokens,
+            model: answer.model.clone(),
+        });
+        let mut updated = conversation.revised(message.created_at);
+        updated.last_message = Some(preview(&answer.text));
+        updated.input_tokens += answer.input_tokens;
+        updated.output_tokens += answer.output_tokens;
+        updated.follow_up_due_at = agent
+            .follow_up
+            .as_ref()
+            .map(|policy| message.created_at + time::Duration::minutes(i64::from(policy.after_minutes)));
+        // Conditional on the revision: a takeover while the LLM was thinking makes this fail,
+        // and the next round sees it.
+        let usage = usage_of(&conversation, &agent.id, &answer, message.created_at);
+        match app.store.save_reply(&updated, conversation.revision, &message, &usage).await {
+            Ok(()) => return deliver(app, &updated, message).await,
+            Err(StoreError::Conflict(_)) => reply = Some(answer),
+            Err(err) => return Err(err.into()),
+        }
+    }}
+
+/// What a reply says when an output policy blocked what the LLM wrote.
+pub const DEFAULT_FALLBACK: &str = "Sorry, I can't help with that here.";
+
+/// Output policies run on the LLM's reply before it is stored: a blocked reply is replaced by
+/// the agent's fallback text (the tokens still count).
+pub(super) async fn checked_output(
+    app: &App,
+    conversation: &Conversation,
+    agent: &Agent,
+    mut answer: ChatReply,
+) -> Result<ChatReply, RetryLater> {
+    let verdict = evaluate(app, &conversation.workspace_id, &conversation.id, Flow::Output, &answer.text)
+        .await
+        .map_err(|err| RetryLater::Busy(err.to_string()))?;
+    if let Some(policy) = verdict.blocked_by {
+        tracing::info!(conversation = %conversation.id, policy = %policy, "reply replaced by the fallback text");
+        answer.text = agent.fallback_text.clone().unwrap_or_else(|| DEFAULT_FALLBACK.to_owned());
+    }
+    Ok(answer)
+}
+
+pub(super) fn usage_of(conversation: &Conversation, agent_id: &str, answer: &ChatReply, at: time::OffsetDateTime) -> UsageDelta {
+    UsageDelta {
+        workspace_id: conversation.workspace_id.clone(),
+        agent_id: agent_id.to_owned(),
+        day: day_of(at),
+        tokens: Tokens { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, calls: 1 },
+    }
+}
