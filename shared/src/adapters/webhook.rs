@@ -7,7 +7,7 @@ use serde_json::Value;
 use sha2::Sha256;
 use time::OffsetDateTime;
 
-use crate::model::{DeliveryStatus, MediaRef, MessageError};
+use crate::model::{DeliveryStatus, MediaRef, MessageError, MessageKind};
 
 /// HMAC-SHA256 of the raw body with the app secret, compared in constant time.
 pub fn signature_is_valid(app_secret: &str, body: &[u8], header: Option<&str>) -> bool {
@@ -89,8 +89,8 @@ pub struct InboundMessage {
     pub contact_name: Option<String>,
     pub wamid: String,
     pub sent_at: Option<OffsetDateTime>,
-    /// Meta's `type`: text, image, interactive, button, reaction, location…
-    pub kind: String,
+    /// Meta's `type`.
+    pub kind: MessageKind,
     /// What the message says, as text the agent can read.
     pub text: String,
     pub media: Option<MediaRef>,
@@ -182,7 +182,7 @@ fn status_error(value: &Value) -> Option<MessageError> {
     let message = str_at(error, &["error_data", "details"])
         .or_else(|| str_at(error, &["message"]))
         .or_else(|| str_at(error, &["title"]));
-    Some(MessageError { code: error.get("code")?.as_i64()?, message: message.unwrap_or("no details").to_owned() })
+    Some(MessageError::whatsapp(error.get("code")?.as_i64()?, message.unwrap_or("no details")))
 }
 
 impl Payload {
@@ -209,7 +209,7 @@ impl Payload {
                     contact_name,
                     wamid: wamid.to_owned(),
                     sent_at: timestamp(message),
-                    kind,
+                    kind: MessageKind::from(kind.as_str()),
                     text,
                     media,
                 }));

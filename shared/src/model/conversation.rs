@@ -186,11 +186,128 @@ pub struct TokenUsage {
     pub model: String,
 }
 
+/// Why a message failed or was not sent. `code` is Meta's error code when Meta refused it, and
+/// 0 otherwise; `reason` says which kind of refusal it was.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageError {
     pub code: i64,
     pub message: String,
+    #[serde(default)]
+    pub reason: ErrorReason,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorReason {
+    /// Meta refused or failed the message (`code` is Meta's).
+    #[default]
+    Whatsapp,
+    /// A policy blocked it.
+    PolicyBlocked,
+    /// Deliberately not sent: a takeover, a closed window, a quota.
+    Skipped,
+    /// No reply could be made: the LLM refused the request, the number left the workspace…
+    Failed,
+}
+
+impl MessageError {
+    pub fn whatsapp(code: i64, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), reason: ErrorReason::Whatsapp }
+    }
+
+    pub fn blocked_by(policy: &str) -> Self {
+        Self { code: 0, message: format!("blocked by the policy `{policy}`: not answered"), reason: ErrorReason::PolicyBlocked }
+    }
+
+    pub fn skipped(why: impl Into<String>) -> Self {
+        Self { code: 0, message: why.into(), reason: ErrorReason::Skipped }
+    }
+
+    pub fn failed(why: impl Into<String>) -> Self {
+        Self { code: 0, message: why.into(), reason: ErrorReason::Failed }
+    }
+}
+
+/// What a message is: Meta's message types, and our own for an operator's instruction to the
+/// agent and a user turn sent through the API. Stored and shown by name; a type Meta adds later
+/// is kept as it came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum MessageKind {
+    Text,
+    Template,
+    /// An operator's instruction to the agent (Wassist's prompt).
+    Instruction,
+    /// A user turn sent through the API (Flashback's prompt).
+    Prompt,
+    Image,
+    Audio,
+    Video,
+    Document,
+    Sticker,
+    Location,
+    Contacts,
+    Interactive,
+    Button,
+    Reaction,
+    Other(String),
+}
+
+impl MessageKind {
+    pub fn as_str(&self) -> &str {
+        match self {
+            MessageKind::Text => "text",
+            MessageKind::Template => "template",
+            MessageKind::Instruction => "instruction",
+            MessageKind::Prompt => "prompt",
+            MessageKind::Image => "image",
+            MessageKind::Audio => "audio",
+            MessageKind::Video => "video",
+            MessageKind::Document => "document",
+            MessageKind::Sticker => "sticker",
+            MessageKind::Location => "location",
+            MessageKind::Contacts => "contacts",
+            MessageKind::Interactive => "interactive",
+            MessageKind::Button => "button",
+            MessageKind::Reaction => "reaction",
+            MessageKind::Other(name) => name,
+        }
+    }
+}
+
+impl From<&str> for MessageKind {
+    fn from(name: &str) -> Self {
+        match name {
+            "text" => MessageKind::Text,
+            "template" => MessageKind::Template,
+            "instruction" => MessageKind::Instruction,
+            "prompt" => MessageKind::Prompt,
+            "image" => MessageKind::Image,
+            "audio" => MessageKind::Audio,
+            "video" => MessageKind::Video,
+            "document" => MessageKind::Document,
+            "sticker" => MessageKind::Sticker,
+            "location" => MessageKind::Location,
+            "contacts" => MessageKind::Contacts,
+            "interactive" => MessageKind::Interactive,
+            "button" => MessageKind::Button,
+            "reaction" => MessageKind::Reaction,
+            other => MessageKind::Other(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for MessageKind {
+    fn from(name: String) -> Self {
+        MessageKind::from(name.as_str())
+    }
+}
+
+impl From<MessageKind> for String {
+    fn from(kind: MessageKind) -> Self {
+        kind.as_str().to_owned()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,8 +317,7 @@ pub struct Message {
     pub id: String,
     pub conversation_id: String,
     pub direction: Direction,
-    /// `text`, `template`, `image`, `interactive`…
-    pub kind: String,
+    pub kind: MessageKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,7 +343,7 @@ impl Message {
     pub fn new(
         conversation_id: &str,
         direction: Direction,
-        kind: &str,
+        kind: MessageKind,
         status: DeliveryStatus,
         now: OffsetDateTime,
     ) -> Self {
@@ -235,7 +351,7 @@ impl Message {
             id: super::ids::new_id("msg"),
             conversation_id: conversation_id.to_owned(),
             direction,
-            kind: kind.to_owned(),
+            kind,
             text: None,
             template: None,
             wamid: None,

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use time::Duration;
 
+use crate::model::MessageKind;
 use crate::model::conversation::preview;
 use crate::model::phone::{normalize_e164, wa_id};
 use crate::model::Channel;
@@ -141,7 +142,7 @@ pub async fn create_conversation(
                 template: Some(name.clone()),
                 wamid: Some(wamid.clone()),
                 sent_parts: vec![wamid.clone()],
-                ..Message::new(&conversation.id, Direction::Outbound, "template", DeliveryStatus::Sent, now)
+                ..Message::new(&conversation.id, Direction::Outbound, MessageKind::Template, DeliveryStatus::Sent, now)
             })
             .collect();
         if let Some((name, _)) = opening.first() {
@@ -298,7 +299,7 @@ pub async fn prompt_agent(
             ));
         }
         let mut message =
-            Message::new(&conversation.id, Direction::Operator, "instruction", DeliveryStatus::Received, now);
+            Message::new(&conversation.id, Direction::Operator, MessageKind::Instruction, DeliveryStatus::Received, now);
         message.text = Some(instruction.clone());
         let updated = conversation.revised(now);
         match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {

@@ -73,16 +73,13 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
             verdict = Some(check(app, &workspace_id, &conversation.id, Flow::Input, &inbound.text).await?);
         }
         let checked = verdict.as_ref().ok_or_else(|| AppError::Internal("policy verdict missing".into()))?;
-        let blocked = checked.blocked_by.as_ref().map(|policy| MessageError {
-            code: 0,
-            message: format!("blocked by the policy `{policy}`: not answered"),
-        });
+        let blocked = checked.blocked_by.as_deref().map(MessageError::blocked_by);
         let message = Message {
             error: blocked.clone(),
             text: Some(inbound.text.clone()),
             wamid: Some(inbound.wamid.clone()),
             media: inbound.media.clone(),
-            ..Message::new(&conversation.id, Direction::Inbound, &inbound.kind, DeliveryStatus::Received, sent_at)
+            ..Message::new(&conversation.id, Direction::Inbound, inbound.kind.clone(), DeliveryStatus::Received, sent_at)
         };
         let saved = app.store.save_inbound(&conversation, expected, &message).await;
         if saved.is_ok() {
@@ -92,7 +89,7 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         match saved {
             Ok(()) if blocked.is_some() => return Ok(()),
             Ok(()) => {
-                let data = serde_json::json!({"messageId": message.id, "wamid": inbound.wamid, "from": conversation.contact.phone_number, "type": inbound.kind, "text": inbound.text});
+                let data = serde_json::json!({"messageId": message.id, "wamid": inbound.wamid, "from": conversation.contact.phone_number, "type": inbound.kind.as_str(), "text": inbound.text});
                 emit_quietly(app, &workspace_id, EventType::MessageReceived, &conversation.id, data).await;
                 return enqueue(app, &workspace_id, &conversation.id, &inbound.wamid).await;
             }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::model::MessageKind;
 use crate::model::input::required_text;
 use crate::model::policy::Flow;
 use crate::model::{DeliveryStatus, Direction, Message, PageRequest, Principal};
@@ -74,7 +75,7 @@ async fn store_and_queue(
                 "the conversation is not active: its WhatsApp contact has not written in the last 24 hours, so no reply could be sent",
             ));
         }
-        let mut message = Message::new(&conversation.id, Direction::Inbound, "prompt", DeliveryStatus::Received, now);
+        let mut message = Message::new(&conversation.id, Direction::Inbound, MessageKind::Prompt, DeliveryStatus::Received, now);
         message.text = Some(text.to_owned());
         let mut updated = conversation.revised(now);
         updated.last_message = Some(crate::model::conversation::preview(text));
@@ -103,7 +104,7 @@ async fn await_reply(app: &App, prompt: &Message, wait: Duration) -> Result<Opti
         let messages = app.store.list_messages(&prompt.conversation_id, &recent).await?.items;
         let reply = messages
             .into_iter()
-            .filter(|m| m.id > prompt.id && m.direction == Direction::Outbound && m.kind == "text")
+            .filter(|m| m.id > prompt.id && m.direction == Direction::Outbound && m.kind == MessageKind::Text)
             .min_by(|a, b| a.id.cmp(&b.id));
         if let Some(reply) = reply.filter(|r| r.status != DeliveryStatus::Pending) {
             return Ok(Some(reply));

@@ -87,7 +87,7 @@ impl From<&Message> for MessageView {
         Self {
             id: message.id.clone(),
             direction: message.direction,
-            kind: message.kind.clone(),
+            kind: message.kind.as_str().to_owned(),
             text: message.text.clone(),
             template: message.template.clone(),
             wamid: message.wamid.clone(),

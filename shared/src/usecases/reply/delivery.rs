@@ -56,8 +56,8 @@ pub(super) async fn record_no_reply(
     status: DeliveryStatus,
     why: &str,
 ) -> Result<(), RetryLater> {
-    let mut marker = Message::new(&conversation.id, Direction::Outbound, "text", status, app.clock.now());
-    marker.error = Some(MessageError { code: 0, message: why.to_owned() });
+    let mut marker = Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, status, app.clock.now());
+    marker.error = Some(MessageError::skipped(why));
     let updated = conversation.revised(marker.created_at);
     match app.store.save_conversation(&updated, Some(conversation.revision), &[marker]).await {
         Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
@@ -75,7 +75,7 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
         } else {
             "the 24-hour window closed before it was sent"
         };
-        message.error = Some(MessageError { code: 0, message: why.to_owned() });
+        message.error = Some(MessageError::skipped(why));
         app.store.record_delivery(&conversation.workspace_id, &message).await?;
         return Ok(());
     }
@@ -88,7 +88,7 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
         Ok(from) => from,
         Err(SenderError::Refused(why)) => {
             message.status = DeliveryStatus::Failed;
-            message.error = Some(MessageError { code: 0, message: why });
+            message.error = Some(MessageError::failed(why));
             app.store.record_delivery(&conversation.workspace_id, &message).await?;
             return Ok(());
         }
@@ -122,7 +122,7 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
         Some(err) => {
             tracing::warn!(conversation = %conversation.id, code = ?err.code(), "WhatsApp refused the reply for good");
             message.status = DeliveryStatus::Failed;
-            message.error = Some(MessageError { code: err.code().unwrap_or(0), message: err.to_string() });
+            message.error = Some(MessageError::whatsapp(err.code().unwrap_or(0), err.to_string()));
         }
     }
     app.store.record_delivery(&conversation.workspace_id, &message).await?;

@@ -62,7 +62,7 @@ pub(super) async fn follow_up(
         };
         let answer = complete(app, &request, deadline).await.map_err(RetryLater::Llm)?;
         let answer = checked_output(app, conversation, &agent, answer).await?;
-        let mut message = Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Pending, now);
+        let mut message = Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, now);
         message.text = Some(answer.text.clone());
         message.usage = Some(TokenUsage {
             input_tokens: answer.input_tokens,
@@ -88,7 +88,7 @@ pub(super) async fn follow_up(
         .await;
     };
     let outbound = Outbound::Template { to: conversation.contact.wa_id.clone(), template: template.clone() };
-    let mut message = Message::new(&conversation.id, Direction::Outbound, "template", DeliveryStatus::Sent, now);
+    let mut message = Message::new(&conversation.id, Direction::Outbound, MessageKind::Template, DeliveryStatus::Sent, now);
     message.template = Some(template.name.clone());
     let from = match sender(app, &conversation.workspace_id, &conversation.phone_number_id).await {
         Ok(from) => from,
@@ -103,7 +103,7 @@ pub(super) async fn follow_up(
         Err(err) if err.is_retryable() => return Err(RetryLater::WhatsApp(err)),
         Err(err) => {
             message.status = DeliveryStatus::Failed;
-            message.error = Some(MessageError { code: err.code().unwrap_or(0), message: err.to_string() });
+            message.error = Some(MessageError::whatsapp(err.code().unwrap_or(0), err.to_string()));
         }
     }
     updated.last_message = Some(preview(&format!("[template] {}", template.name)));

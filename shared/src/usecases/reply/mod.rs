@@ -10,6 +10,7 @@ mod follow_up;
 
 use std::time::Duration;
 
+use crate::model::MessageKind;
 use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
 use crate::model::deadline::Deadline;
@@ -54,7 +55,7 @@ pub enum RetryLater {
 }
 
 pub(super) fn is_reply(message: &Message) -> bool {
-    message.direction == Direction::Outbound && message.kind == "text"
+    message.direction == Direction::Outbound && message.kind == MessageKind::Text
 }
 
 /// The history as alternating turns: contact and operator on the user side, the agent's
@@ -71,7 +72,7 @@ pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
                 ChatRole::User,
                 format!("[Instruction from the business, not from the contact: follow it in your next message; do not quote it] {}", message.text.clone().unwrap_or_default()),
             ),
-            (Direction::Outbound, _) if message.kind == "template" => {
+            (Direction::Outbound, _) if message.kind == MessageKind::Template => {
                 (ChatRole::Assistant, format!("[template sent: {}]", message.template.clone().unwrap_or_default()))
             }
             (Direction::Outbound, _) => (ChatRole::Assistant, message.text.clone().unwrap_or_default()),
@@ -197,7 +198,7 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline:
             }
         };
         let mut message =
-            Message::new(&conversation.id, Direction::Outbound, "text", DeliveryStatus::Pending, app.clock.now());
+            Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, app.clock.now());
         message.text = Some(answer.text.clone());
         message.usage = Some(TokenUsage {
             input_tokens: answer.input_tokens,
