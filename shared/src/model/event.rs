@@ -27,6 +27,74 @@ impl EventType {
     }
 }
 
+/// The `data` of one kind of event: each kind is one type, documented in the OpenAPI document's
+/// `webhooks` section.
+pub trait EventData: Serialize {
+    const TYPE: EventType;
+}
+
+/// `message.received`: a contact wrote.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageReceived {
+    pub message_id: String,
+    pub wamid: String,
+    /// The contact, in E.164.
+    pub from: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: String,
+}
+
+impl EventData for MessageReceived {
+    const TYPE: EventType = EventType::MessageReceived;
+}
+
+/// `message.sent`: a reply went out.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageSent {
+    pub message_id: String,
+    pub wamid: Option<String>,
+    /// The contact, in E.164.
+    pub to: String,
+    pub text: Option<String>,
+}
+
+impl EventData for MessageSent {
+    const TYPE: EventType = EventType::MessageSent;
+}
+
+/// `policy.violation`: an `alert` policy matched.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyViolated {
+    pub violation_id: String,
+    pub policy_id: String,
+    pub policy_name: String,
+    pub direction: super::policy::Flow,
+    /// The text around the match, the match masked.
+    pub excerpt: String,
+}
+
+impl EventData for PolicyViolated {
+    const TYPE: EventType = EventType::PolicyViolation;
+}
+
+/// `conversation.takeover`: a human took the conversation over.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationTakenOver {
+    /// When the takeover ends unless handed back (RFC 3339).
+    pub until: Option<String>,
+    /// The prefix of the API key that took over.
+    pub by_key: String,
+}
+
+impl EventData for ConversationTakenOver {
+    const TYPE: EventType = EventType::ConversationTakeover;
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use time::Duration;
 
+use crate::model::event::ConversationTakenOver;
 use crate::model::MessageKind;
 use crate::model::conversation::preview;
 use crate::model::phone::{normalize_e164, wa_id};
@@ -229,15 +230,11 @@ pub async fn take_over(
         conversation.follow_up_due_at = None;
     })
     .await?;
-    let data = serde_json::json!({"until": conversation.takeover_until.map(crate::model::timestamp::format), "byKey": principal.key_prefix});
-    crate::usecases::events::emit_quietly(
-        app,
-        &conversation.workspace_id,
-        crate::model::event::EventType::ConversationTakeover,
-        &conversation.id,
-        data,
-    )
-    .await;
+    let event = ConversationTakenOver {
+        until: conversation.takeover_until.map(crate::model::timestamp::format),
+        by_key: principal.key_prefix.clone(),
+    };
+    crate::usecases::events::emit_quietly(app, &conversation.workspace_id, &conversation.id, &event).await;
     Ok(conversation)
 }
 

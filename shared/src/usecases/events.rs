@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::model::cache::TtlCache;
-use crate::model::event::{signature, Event, EventType};
+use crate::model::event::{signature, Event, EventData, EventType};
 use crate::model::ids::new_id;
 use crate::model::Workspace;
 use crate::ports::{StoreError, Trigger, TriggerKind};
@@ -65,9 +65,13 @@ pub async fn emit(
 }
 
 /// Emits, logging instead of failing: an event must never undo the work it reports.
-pub async fn emit_quietly(app: &App, workspace_id: &str, kind: EventType, conversation_id: &str, data: Value) {
-    if let Err(err) = emit(app, workspace_id, kind, conversation_id, data).await {
-        tracing::warn!(error = %err, event = kind.as_str(), "event not recorded");
+pub async fn emit_quietly<D: EventData>(app: &App, workspace_id: &str, conversation_id: &str, data: &D) {
+    let emitted = match serde_json::to_value(data) {
+        Ok(data) => emit(app, workspace_id, D::TYPE, conversation_id, data).await,
+        Err(err) => Err(AppError::Internal(format!("event data did not serialise: {err}"))),
+    };
+    if let Err(err) = emitted {
+        tracing::warn!(error = %err, event = D::TYPE.as_str(), "event not recorded");
     }
 }
 

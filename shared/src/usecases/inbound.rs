@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::adapters::webhook::{InboundMessage, StatusUpdate, WebhookEvent};
 use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
-use crate::model::event::EventType;
+use crate::model::event::MessageReceived;
 use crate::model::policy::Flow;
 use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
 use crate::ports::{StoreError, Trigger, TriggerKind};
@@ -89,8 +89,14 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         match saved {
             Ok(()) if blocked.is_some() => return Ok(()),
             Ok(()) => {
-                let data = serde_json::json!({"messageId": message.id, "wamid": inbound.wamid, "from": conversation.contact.phone_number, "type": inbound.kind.as_str(), "text": inbound.text});
-                emit_quietly(app, &workspace_id, EventType::MessageReceived, &conversation.id, data).await;
+                let event = MessageReceived {
+                    message_id: message.id.clone(),
+                    wamid: inbound.wamid.clone(),
+                    from: conversation.contact.phone_number.clone(),
+                    kind: inbound.kind.as_str().to_owned(),
+                    text: inbound.text.clone(),
+                };
+                emit_quietly(app, &workspace_id, &conversation.id, &event).await;
                 return enqueue(app, &workspace_id, &conversation.id, &inbound.wamid).await;
             }
             Err(StoreError::Conflict(_)) if app.store.inbound_seen(&inbound.wamid).await? => {

@@ -283,15 +283,14 @@ pub async fn check(
 pub async fn record(app: &App, workspace_id: &str, conversation_id: &str, verdict: &Verdict) -> Result<(), AppError> {
     app.store.record_violations(&verdict.violations).await?;
     for violation in verdict.violations.iter().filter(|v| v.action == Action::Alert) {
-        let data = serde_json::json!({"violationId": violation.id, "policyId": violation.policy_id, "policyName": violation.policy_name, "direction": violation.flow, "excerpt": violation.excerpt});
-        crate::usecases::events::emit_quietly(
-            app,
-            workspace_id,
-            crate::model::event::EventType::PolicyViolation,
-            conversation_id,
-            data,
-        )
-        .await;
+        let event = crate::model::event::PolicyViolated {
+            violation_id: violation.id.clone(),
+            policy_id: violation.policy_id.clone(),
+            policy_name: violation.policy_name.clone(),
+            direction: violation.flow,
+            excerpt: violation.excerpt.clone(),
+        };
+        crate::usecases::events::emit_quietly(app, workspace_id, conversation_id, &event).await;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Sending a stored reply, part by part, and recording why no reply was sent.
 
 use super::*;
+use crate::model::event::MessageSent;
 
 /// Splits at paragraph or word boundaries so that every part fits in one WhatsApp message.
 pub fn split_text(text: &str, max_chars: usize) -> Vec<String> {
@@ -110,8 +111,13 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
     match failure {
         None => {
             message.status = DeliveryStatus::Sent;
-            let data = serde_json::json!({"messageId": message.id, "wamid": message.wamid, "to": conversation.contact.phone_number, "text": message.text});
-            emit_quietly(app, &conversation.workspace_id, EventType::MessageSent, &conversation.id, data).await;
+            let event = MessageSent {
+                message_id: message.id.clone(),
+                wamid: message.wamid.clone(),
+                to: conversation.contact.phone_number.clone(),
+                text: message.text.clone(),
+            };
+            emit_quietly(app, &conversation.workspace_id, &conversation.id, &event).await;
         }
         Some(err) if err.is_retryable() => {
             if !message.sent_parts.is_empty() {

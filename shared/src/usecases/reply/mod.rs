@@ -14,7 +14,6 @@ use crate::model::MessageKind;
 use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
 use crate::model::deadline::Deadline;
-use crate::model::event::EventType;
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::Channel;
