@@ -258,6 +258,17 @@ impl App {
         }
     }
 
+    /// An app on the in-memory store and a manual clock, with nothing else built: for fast unit
+    /// tests of use cases.
+    pub fn in_memory(clock: Arc<dyn Clock>) -> Self {
+        Self::new(
+            Arc::new(crate::adapters::memory::MemoryStore::default()),
+            Arc::new(NotBuilt("the trigger queue")),
+            clock,
+            Arc::new(NotBuilt("the WhatsApp Graph API client")),
+        )
+    }
+
     pub fn with_llm(mut self, llm: Arc<dyn Llm>) -> Self {
         self.llm = llm;
         self

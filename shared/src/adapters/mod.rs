@@ -6,6 +6,7 @@ pub mod dynamo;
 pub mod graph;
 pub mod https;
 pub mod llm;
+pub mod memory;
 pub mod outbound;
 pub mod sqs;
 pub mod vault;

@@ -294,3 +294,54 @@ pub async fn record(app: &App, workspace_id: &str, conversation_id: &str, verdic
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::adapters::clock::ManualClock;
+    use crate::model::{Principal, Role};
+
+    fn app() -> (App, Principal) {
+        let app = App::in_memory(Arc::new(ManualClock::new(time::OffsetDateTime::UNIX_EPOCH)));
+        (app, Principal { workspace_id: "ws_1".into(), role: Role::Write, key_prefix: "clq_test".into() })
+    }
+
+    fn rule(name: &str, keyword: &str) -> NewPolicy {
+        NewPolicy {
+            name: name.into(),
+            keywords: vec![keyword.into()],
+            patterns: Vec::new(),
+            detectors: Vec::new(),
+            applies_to: AppliesTo::Input,
+            action: Action::Block,
+            enabled: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_policy_past_the_cap_is_refused_and_every_stored_one_is_evaluated() {
+        let (app, who) = app();
+        for n in 0..MAX_POLICIES {
+            create_policy(&app, &who, rule(&format!("rule {n}"), &format!("word{n}x"))).await.expect("under the cap");
+        }
+        let over = create_policy(&app, &who, rule("one more", "x")).await;
+        assert!(matches!(over, Err(AppError::Conflict(_))), "{over:?}");
+
+        let last = format!("WORD{}X", MAX_POLICIES - 1);
+        let verdict = check(&app, "ws_1", "conv_1", Flow::Input, &format!("İ say {last}")).await.expect("checked");
+        assert_eq!(verdict.blocked_by.as_deref(), Some(format!("rule {}", MAX_POLICIES - 1).as_str()));
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_policy_set_is_not_compiled_again() {
+        let (app, who) = app();
+        create_policy(&app, &who, rule("one", "alpha")).await.expect("created");
+        let first = app.policies.get(&app, "ws_1").await.expect("loaded");
+        app.policies.0.remove(&"ws_1".to_owned());
+        app.policies.0.insert("ws_1".to_owned(), first.clone());
+        let again = app.policies.get(&app, "ws_1").await.expect("loaded");
+        assert!(Arc::ptr_eq(&first, &again));
+    }
+}
