@@ -4,28 +4,27 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 CHECKOV_VENV="$ROOT/.venv-checkov"
 
-# Installs the pinned Python tools into the project's virtualenv when they are missing or stale.
-ensure_python_tools() {
-    local stamp="$VENV/.requirements"
-    if [[ -x "$VENV/bin/python" ]] && cmp -s "$ROOT/scripts/requirements.txt" "$stamp"; then
+# ensure_venv VENV REQUIREMENTS WHAT: installs REQUIREMENTS into VENV when missing or stale.
+ensure_venv() {
+    local venv=$1 requirements=$2 what=$3
+    local stamp="$venv/.requirements"
+    if [[ -x "$venv/bin/python" ]] && cmp -s "$requirements" "$stamp"; then
         return
     fi
-    echo "==> installing moto, cfn-lint and schemathesis into .venv (once)"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
-    cp "$ROOT/scripts/requirements.txt" "$stamp"
+    echo "==> installing $what into ${venv#"$ROOT"/} (once)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$stamp"
+}
+
+# moto, cfn-lint and schemathesis.
+ensure_python_tools() {
+    ensure_venv "$VENV" "$ROOT/scripts/requirements.txt" "moto, cfn-lint and schemathesis"
 }
 
 # checkov, in a virtualenv of its own (its pins conflict with schemathesis').
 ensure_checkov() {
-    local stamp="$CHECKOV_VENV/.requirements"
-    if [[ -x "$CHECKOV_VENV/bin/checkov" ]] && cmp -s "$ROOT/scripts/requirements-checkov.txt" "$stamp"; then
-        return
-    fi
-    echo "==> installing checkov into .venv-checkov (once)"
-    python3 -m venv "$CHECKOV_VENV"
-    "$CHECKOV_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements-checkov.txt"
-    cp "$ROOT/scripts/requirements-checkov.txt" "$stamp"
+    ensure_venv "$CHECKOV_VENV" "$ROOT/scripts/requirements-checkov.txt" "checkov"
 }
 
 # wait_for_port PORT SECONDS WHAT

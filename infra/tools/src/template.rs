@@ -152,13 +152,7 @@ impl Template {
         let mut routes: Vec<RouteSpec> = self
             .resources_of_type("AWS::Serverless::Function")
             .flat_map(|(_, function)| {
-                let binary = function
-                    .get("Metadata")
-                    .and_then(|m| m.get("BuildProperties"))
-                    .and_then(|b| b.get("Binary"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
+                let binary = binary_of(function);
                 let events = function
                     .get("Properties")
                     .and_then(|p| p.get("Events"))
@@ -188,13 +182,7 @@ impl Template {
     pub fn functions(&self) -> Vec<FunctionSpec> {
         self.resources_of_type("AWS::Serverless::Function")
             .map(|(_, function)| {
-                let binary = function
-                    .get("Metadata")
-                    .and_then(|m| m.get("BuildProperties"))
-                    .and_then(|b| b.get("Binary"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
+                let binary = binary_of(function);
                 let variables = function
                     .get("Properties")
                     .and_then(|p| p.get("Environment"))
@@ -215,6 +203,12 @@ impl Template {
             })
             .collect()
     }
+}
+
+/// The cargo binary a function resource is built from.
+fn binary_of(function: &Value) -> String {
+    let properties = function.get("Metadata").and_then(|m| m.get("BuildProperties"));
+    properties.and_then(|b| b.get("Binary")).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
 /// Every `!Ref X` (tagged) inside `value`.
