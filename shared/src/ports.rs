@@ -359,6 +359,7 @@ pub struct NumberInfo {
 pub trait WhatsApp: Send + Sync {
     /// Sends and returns the message's wamid.
     async fn send(&self, from: &Sender, message: &Outbound) -> Result<String, GraphError>;
+    /// Marks a received message read and shows the typing indicator until the next send.
     async fn mark_read(&self, from: &Sender, wamid: &str) -> Result<(), GraphError>;
     /// `GET /{phone-number-id}` with `token`: answers only for a token of the account that holds
     /// the number, which is how a workspace proves it owns one.

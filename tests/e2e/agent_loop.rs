@@ -10,7 +10,7 @@ use colloquy::ports::ConversationStore;
 use colloquy_tests::{meta_payload, TestStack};
 use colloquy_tools::event_source::LocalEventSource;
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::webhook::{inbox, Inbox};
@@ -146,8 +146,9 @@ async fn a_worker_that_dies_before_sending_sends_the_stored_reply_on_redelivery(
         .respond_with(completion("Stored first, sent later."))
         .mount(&l.llm)
         .await;
-    // The first delivery attempt dies on WhatsApp (every retry inside it too).
+    // The first delivery attempt dies on WhatsApp (every retry inside it too); read receipts pass.
     Mock::given(method("POST"))
+        .and(body_partial_json(json!({"type": "text"})))
         .respond_with(ResponseTemplate::new(503))
         .up_to_n_times(3)
         .with_priority(1)

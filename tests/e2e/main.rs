@@ -4,6 +4,7 @@ mod agent_loop;
 mod agents;
 mod api_keys;
 mod contract;
+mod conversation_feel;
 mod conversations;
 mod events;
 mod follow_ups;

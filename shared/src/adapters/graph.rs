@@ -122,7 +122,7 @@ impl WhatsApp for GraphClient {
     }
 
     async fn mark_read(&self, from: &Sender, wamid: &str) -> Result<(), GraphError> {
-        let body = json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid});
+        let body = json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid, "typing_indicator": {"type": "text"}});
         self.post_messages(from, &body).await.map(|_| ())
     }
 

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod conversation;
 pub mod deadline;
 pub mod event;
+pub mod formatting;
 pub mod ids;
 pub mod input;
 pub mod number;

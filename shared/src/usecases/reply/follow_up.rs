@@ -63,13 +63,13 @@ pub(super) async fn follow_up(
         let answer = complete(app, &request, deadline).await.map_err(RetryLater::Llm)?;
         let answer = checked_output(app, conversation, &agent, answer).await?;
         let mut message = Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, now);
-        message.text = Some(answer.text.clone());
+        message.text = Some(as_shown(conversation, &answer.text));
         message.usage = Some(TokenUsage {
             input_tokens: answer.input_tokens,
             output_tokens: answer.output_tokens,
             model: answer.model.clone(),
         });
-        updated.last_message = Some(preview(&answer.text));
+        updated.last_message = message.text.as_deref().map(preview);
         updated.input_tokens += answer.input_tokens;
         updated.output_tokens += answer.output_tokens;
         let usage = usage_of(conversation, &agent.id, &answer, now);

@@ -53,6 +53,14 @@ pub enum RetryLater {
     Busy(String),
 }
 
+/// A reply as the contact will see it: WhatsApp's own marks instead of Markdown.
+pub(super) fn as_shown(conversation: &Conversation, text: &str) -> String {
+    match conversation.channel {
+        Channel::Whatsapp => crate::model::formatting::markdown_to_whatsapp(text),
+        Channel::Api => text.to_owned(),
+    }
+}
+
 pub(super) fn is_reply(message: &Message) -> bool {
     message.direction == Direction::Outbound && message.kind == MessageKind::Text
 }
@@ -121,7 +129,11 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline:
             .await
             .map_err(RetryLater::Busy);
     }
-    let mut reply: Option<ChatReply> = None;
+    // An answer that lost its write, and the newest message it saw.
+    let mut reply: Option<(ChatReply, Option<String>)> = None;
+    // Tokens of answers thrown away because a newer message came in while the LLM wrote.
+    let mut discarded = Tokens::default();
+    let mut redos = 0;
     let mut retries = Retries::new("the conversation");
     loop {
         retries.another().await.map_err(|busy| RetryLater::Busy(busy.to_string()))?;
@@ -172,9 +184,19 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline:
                 }
             }
         }
+        let newest = history.last().map(|m| m.id.clone());
         let answer = match reply.take() {
-            Some(answer) => answer,
-            None => {
+            // Nothing new since it was written, or it was rewritten enough: send it.
+            Some((answer, seen)) if seen == newest || redos >= MAX_REDOS => answer,
+            stale => {
+                match stale {
+                    Some((thrown_away, _)) => {
+                        redos += 1;
+                        discarded.add(tokens_of(&thrown_away));
+                        tracing::info!(conversation = %conversation.id, redos, "a message came in while the LLM wrote; answering again with it");
+                    }
+                    None => acknowledge(app, &conversation, &history[answered_upto..]).await,
+                }
                 let Some(prompt) = cache.system_prompt(app, &agent).await? else {
                     return skip(app, &conversation, "the agent's prompt version no longer exists").await;
                 };
@@ -198,29 +220,57 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline:
         };
         let mut message =
             Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, app.clock.now());
-        message.text = Some(answer.text.clone());
+        message.text = Some(as_shown(&conversation, &answer.text));
         message.usage = Some(TokenUsage {
             input_tokens: answer.input_tokens,
             output_tokens: answer.output_tokens,
             model: answer.model.clone(),
         });
         let mut updated = conversation.revised(message.created_at);
-        updated.last_message = Some(preview(&answer.text));
-        updated.input_tokens += answer.input_tokens;
-        updated.output_tokens += answer.output_tokens;
+        updated.last_message = message.text.as_deref().map(preview);
+        updated.input_tokens += answer.input_tokens + discarded.input_tokens;
+        updated.output_tokens += answer.output_tokens + discarded.output_tokens;
         updated.follow_up_due_at = agent
             .follow_up
             .as_ref()
             .map(|policy| message.created_at + time::Duration::minutes(i64::from(policy.after_minutes)));
         // Conditional on the revision: a takeover while the LLM was thinking makes this fail,
         // and the next round sees it.
-        let usage = usage_of(&conversation, &agent.id, &answer, message.created_at);
+        let mut usage = usage_of(&conversation, &agent.id, &answer, message.created_at);
+        usage.tokens.add(discarded);
         match app.store.save_reply(&updated, conversation.revision, &message, &usage).await {
             Ok(()) => return deliver(app, &updated, message).await,
-            Err(StoreError::Conflict(_)) => reply = Some(answer),
+            Err(StoreError::Conflict(_)) => reply = Some((answer, newest)),
             Err(err) => return Err(err.into()),
         }
     }}
+
+/// How often an answer is thrown away for a message that came in while the LLM wrote; after
+/// that, the latest answer is sent (a contact who keeps writing still hears back).
+const MAX_REDOS: u32 = 2;
+
+fn tokens_of(answer: &ChatReply) -> Tokens {
+    Tokens { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, calls: 1 }
+}
+
+/// Marks the contact's latest message read and shows the typing indicator, in one Graph call,
+/// as the agent starts writing. Best effort: a failure here never holds the reply back.
+async fn acknowledge(app: &App, conversation: &Conversation, unanswered: &[Message]) {
+    if conversation.channel != Channel::Whatsapp {
+        return;
+    }
+    let Some(wamid) = unanswered.iter().rev().filter(|m| m.direction == Direction::Inbound).find_map(|m| m.wamid.clone())
+    else {
+        return;
+    };
+    let marked = match sender(app, &conversation.workspace_id, &conversation.phone_number_id).await {
+        Ok(from) => app.whatsapp.mark_read(&from, &wamid).await.map_err(|err| err.to_string()),
+        Err(err) => Err(err.to_string()),
+    };
+    if let Err(err) = marked {
+        tracing::info!(conversation = %conversation.id, error = %err, "read receipt not sent");
+    }
+}
 
 /// What a reply says when an output policy blocked what the LLM wrote.
 pub const DEFAULT_FALLBACK: &str = "Sorry, I can't help with that here.";

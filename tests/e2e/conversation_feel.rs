@@ -1,0 +1,129 @@
+//! Feels like a person on the other end: WhatsApp's own formatting, a read receipt with the
+//! typing indicator as the agent starts, and no answer that ignores a message sent meanwhile.
+
+use std::time::Duration;
+
+use colloquy_tests::{call, meta_payload, ApiCall};
+use serde_json::{json, Value};
+use wiremock::matchers::{body_partial_json, body_string_contains, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::agent_loop::{agent_loop, completion, sent, Loop};
+
+const FIXTURE_WAMID: &str = "wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0";
+const FIXTURE_TEXT: &str = "Hi, is the 2-bedroom still available?";
+
+fn text(wamid: &str, words: &str) -> String {
+    meta_payload("text").replace(FIXTURE_TEXT, words).replace(FIXTURE_WAMID, wamid)
+}
+
+async fn read_receipts(l: &Loop) -> Vec<Value> {
+    let requests = l.graph.received_requests().await.unwrap_or_default();
+    let bodies = requests.iter().filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok());
+    bodies.filter(|b| b["status"] == "read").collect()
+}
+
+#[tokio::test]
+async fn markdown_from_the_model_reaches_whatsapp_in_whatsapp_s_own_marks() {
+    let l = agent_loop().await;
+    let markdown = "## Saturday\n**Yes!** The flat is *free*.\n* 10:00\n* 11:30\nBook: [calendar](https://example.com/book)";
+    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion(markdown)).mount(&l.llm).await;
+    Mock::given(method("POST")).respond_with(sent("wamid.MD")).mount(&l.graph).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+
+    l.run_worker().await;
+
+    let sent = l.texts_sent().await;
+    let expected = "*Saturday*\n*Yes!* The flat is _free_.\n- 10:00\n- 11:30\nBook: calendar (https://example.com/book)";
+    assert_eq!(sent[0]["text"]["body"], expected);
+    assert_eq!(l.inbox.messages().await[0]["text"], expected, "stored as sent");
+}
+
+#[tokio::test]
+async fn the_latest_message_is_marked_read_with_the_typing_indicator_once_per_answered_burst() {
+    let l = agent_loop().await;
+    l.mount_ok("Here you go.").await;
+    for (n, words) in ["Hi", "is it free?"].iter().enumerate() {
+        l.inbox.deliver(&text(&format!("wamid.READ{n}"), words)).await;
+    }
+
+    l.run_worker().await;
+
+    let receipts = read_receipts(&l).await;
+    assert_eq!(receipts.len(), 1, "one call for the burst: {receipts:?}");
+    assert_eq!(receipts[0]["message_id"], "wamid.READ1", "the latest message");
+    assert_eq!(receipts[0]["typing_indicator"], json!({"type": "text"}));
+    assert_eq!(l.texts_sent().await.len(), 1);
+}
+
+#[tokio::test]
+async fn no_read_receipt_or_typing_while_a_human_has_taken_over() {
+    let l = agent_loop().await;
+    l.mount_ok("should not be sent").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let takeover = ApiCall::fixture("takeover-conversation").key(&l.inbox.key).path_param("id", &id).json(json!({}));
+    assert_eq!(call("takeover-conversation", &l.inbox.stack.app, takeover).await.status, 200);
+
+    l.run_worker().await;
+
+    assert!(read_receipts(&l).await.is_empty(), "the human decides when the contact sees a read receipt");
+    assert!(l.texts_sent().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_message_that_arrives_while_the_llm_writes_is_in_the_reply_that_is_sent() {
+    let l = agent_loop().await;
+    // The first answer takes a while; the one written after the second message comes at once.
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(body_string_contains("for Saturday morning"))
+        .respond_with(completion("Saturday morning works, see you then."))
+        .with_priority(1)
+        .mount(&l.llm)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion("Which day would you like?").set_delay(Duration::from_millis(800)))
+        .with_priority(2)
+        .mount(&l.llm)
+        .await;
+    Mock::given(method("POST")).respond_with(sent("wamid.LATEST")).mount(&l.graph).await;
+    l.inbox.deliver(&text("wamid.FIRST", "I want to book a viewing")).await;
+
+    let worker = l.run_worker();
+    let meanwhile = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        l.inbox.deliver(&text("wamid.SECOND", "for Saturday morning")).await
+    };
+    let (_, delivered) = tokio::join!(worker, meanwhile);
+    assert_eq!(delivered.status, 200);
+    l.run_worker().await;
+
+    let sent = l.texts_sent().await;
+    assert_eq!(sent.len(), 1, "one reply: {sent:?}");
+    assert_eq!(sent[0]["text"]["body"], "Saturday morning works, see you then.");
+    assert_eq!(l.llm_calls().await.len(), 2, "the first answer was written again with the new message");
+    let today = colloquy::model::usage::day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
+    let report = call("get-usage", &l.inbox.stack.app, request).await;
+    assert_eq!(report.body["totals"], json!({"inputTokens": 84, "outputTokens": 14, "calls": 2}), "both calls count");
+}
+
+#[tokio::test]
+async fn read_receipts_that_fail_do_not_hold_the_reply_back() {
+    let l = agent_loop().await;
+    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion("Still here.")).mount(&l.llm).await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({"status": "read"})))
+        .respond_with(ResponseTemplate::new(500))
+        .with_priority(1)
+        .mount(&l.graph)
+        .await;
+    Mock::given(method("POST")).respond_with(sent("wamid.OK")).with_priority(2).mount(&l.graph).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+
+    l.run_worker().await;
+
+    assert_eq!(l.texts_sent().await.len(), 1);
+}
