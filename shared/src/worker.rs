@@ -12,13 +12,16 @@ use futures_util::stream::{self, StreamExt};
 
 pub use crate::model::deadline::Deadline;
 use crate::ports::Trigger;
-use crate::usecases::reply::{self, AgentCache};
+use crate::usecases::reply::{self, AgentCache, RetryLater};
 use crate::App;
 
 /// Conversation groups worked on at once: enough to hide one slow LLM call behind the others.
 pub const CONCURRENT_GROUPS: usize = 5;
 /// No trigger is started with less than this left: one LLM call and its sends fit in it.
 pub const TRIGGER_BUDGET: Duration = Duration::from_secs(35);
+/// A trigger is put off for the quiet period at most this many receives, well before the
+/// dead-letter queue: a contact who never stops writing is still answered.
+pub const MAX_DEFERRALS: u32 = 3;
 /// The queue's redrive policy dead-letters a trigger after this many receives.
 pub const MAX_RECEIVES: u32 = 5;
 
@@ -46,6 +49,8 @@ enum Outcome {
     Done,
     Failed,
     NotStarted,
+    /// The contact is still writing: back after this, unpenalised.
+    Deferred(Duration),
 }
 
 impl Worker {
@@ -93,6 +98,7 @@ impl Worker {
                 Outcome::Failed => self.retry_later(&record, backoff(receive_count(&record))).await,
                 // Not its fault: back at once.
                 Outcome::NotStarted => self.retry_later(&record, Duration::ZERO).await,
+                Outcome::Deferred(wait) => self.retry_later(&record, wait).await,
             }
             blocked = true;
             failed.push(record.message_id.clone().unwrap_or_default());
@@ -117,8 +123,10 @@ impl Worker {
                 return Outcome::Done;
             }
         };
-        match reply::process(&self.app, &self.cache, &trigger, deadline).await {
+        let may_wait = receive_count(record) < MAX_DEFERRALS;
+        match reply::process(&self.app, &self.cache, &trigger, deadline, may_wait).await {
             Ok(()) => Outcome::Done,
+            Err(RetryLater::NotYet(wait)) => Outcome::Deferred(wait),
             Err(err) if receive_count(record) >= MAX_RECEIVES => {
                 tracing::error!(error = %err, conversation = %trigger.conversation_id, trigger = %trigger.id, "trigger failed for the last time; it goes to the dead-letter queue");
                 // No contact is left silently unanswered: the operator sees why on the conversation.

@@ -16,7 +16,8 @@ pub async fn agent_for(stack: &TestStack, key: &str) -> String {
     let answer = create(
         stack,
         key,
-        json!({"name": "Support", "promptId": prompt, "model": {"provider": "openai", "name": "gpt-4o-mini"}}),
+        // Answers at once: the quiet period has tests of its own.
+        json!({"name": "Support", "promptId": prompt, "model": {"provider": "openai", "name": "gpt-4o-mini"}, "replyDelaySeconds": 0}),
     )
     .await;
     assert_eq!(answer.status, 201, "{}", answer.body);

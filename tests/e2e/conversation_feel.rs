@@ -127,3 +127,59 @@ async fn read_receipts_that_fail_do_not_hold_the_reply_back() {
 
     assert_eq!(l.texts_sent().await.len(), 1);
 }
+
+/// An agent with a quiet period: the inbox's agent, changed.
+async fn with_reply_delay(l: &Loop, body: Value) {
+    let request = ApiCall::fixture("update-agent").key(&l.inbox.key).path_param("id", &l.inbox.agent).json(body);
+    let changed = call("update-agent", &l.inbox.stack.app, request).await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+}
+
+#[tokio::test]
+async fn a_burst_within_the_quiet_period_gets_one_reply_that_sees_all_of_it() {
+    let l = agent_loop().await;
+    l.mount_ok("One answer to all three.").await;
+    with_reply_delay(&l, json!({"replyDelaySeconds": 3})).await;
+    for (n, words) in ["Hi", "I want to book a viewing", "for Saturday morning"].iter().enumerate() {
+        l.inbox.deliver(&text(&format!("wamid.QUIET{n}"), words)).await;
+        l.inbox.stack.clock.advance(time::Duration::seconds(1));
+    }
+    let polled = l.source.poll_once(&l.worker).await.expect("poll");
+    assert_eq!((polled.received, polled.failed), (3, 3), "still writing: the triggers are put off");
+    assert!(l.llm_calls().await.is_empty(), "nothing is answered while the contact writes");
+
+    l.inbox.stack.clock.advance(time::Duration::seconds(3));
+    l.run_worker().await;
+
+    let calls = l.llm_calls().await;
+    assert_eq!(calls.len(), 1, "one reply for the burst");
+    let asked = String::from_utf8_lossy(&calls[0].body).into_owned();
+    for words in ["Hi", "I want to book a viewing", "for Saturday morning"] {
+        assert!(asked.contains(words), "the reply saw {words:?}");
+    }
+    assert_eq!(l.texts_sent().await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_prompt_s_response_time_is_the_quiet_period_when_the_agent_sets_none() {
+    let l = agent_loop().await;
+    l.mount_ok("Answered.").await;
+    with_reply_delay(&l, json!({"replyDelaySeconds": null})).await;
+    let agent = call("get-agent", &l.inbox.stack.app, ApiCall::fixture("get-agent").key(&l.inbox.key).path_param("id", &l.inbox.agent)).await;
+    let prompt_id = agent.body["promptId"].as_str().unwrap_or_default().to_owned();
+    // A text change on a version ten minutes old is captured as a version, which the agent follows.
+    l.inbox.stack.clock.advance(time::Duration::minutes(11));
+    let change = json!({"prompt": "You are helpful and brief.", "responseTime": 10});
+    let edit = ApiCall::fixture("update-prompt").key(&l.inbox.key).path_param("promptId", &prompt_id).json(change);
+    let edited = call("update-prompt", &l.inbox.stack.app, edit).await;
+    assert!(edited.body.get("versionSnapshot").is_some(), "{}", edited.body);
+    l.inbox.deliver(&meta_payload("text")).await;
+
+    l.inbox.stack.clock.advance(time::Duration::seconds(5));
+    let early = l.source.poll_once(&l.worker).await.expect("poll");
+    l.inbox.stack.clock.advance(time::Duration::seconds(6));
+    l.run_worker().await;
+
+    assert_eq!(early.failed, 1, "5 s of quiet is not yet 10");
+    assert_eq!(l.texts_sent().await.len(), 1);
+}

@@ -15,7 +15,14 @@ pub const DEV_DISPLAY_NUMBER: &str = "+15550000001";
 pub const DEV_CONTACT: &str = "15557654321";
 
 /// Creates the dev prompt, agent and number unless the number exists.
-pub async fn ensure_dev_agent(app: &App, workspace_id: &str, key_prefix: &str, model: &str) -> Result<(), String> {
+/// `reply_delay_seconds`: the agent's quiet period (`None`: the default).
+pub async fn ensure_dev_agent(
+    app: &App,
+    workspace_id: &str,
+    key_prefix: &str,
+    model: &str,
+    reply_delay_seconds: Option<u32>,
+) -> Result<(), String> {
     if app.store.get_number(DEV_PHONE_NUMBER_ID).await.map_err(|e| e.to_string())?.is_some() {
         return Ok(());
     }
@@ -41,6 +48,7 @@ pub async fn ensure_dev_agent(app: &App, workspace_id: &str, key_prefix: &str, m
         follow_up: None,
         tools: Vec::new(),
         fallback_text: None,
+        reply_delay_seconds,
     };
     let agent = agents::create_agent(app, &admin, agent).await.map_err(|e| e.to_string())?;
     let number = numbers::NewNumber {

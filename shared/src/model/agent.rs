@@ -38,6 +38,11 @@ pub struct FollowUpPolicy {
     pub template: Option<TemplateMessage>,
 }
 
+/// A burst of messages ("Hi" / "I want to book" / "for Saturday") gets one reply: the agent
+/// waits until the contact has been quiet this long.
+pub const DEFAULT_REPLY_DELAY_SECONDS: u32 = 2;
+pub const MAX_REPLY_DELAY_SECONDS: u32 = 30;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Agent {
@@ -58,6 +63,10 @@ pub struct Agent {
     /// Sent instead of a reply that an output policy blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_text: Option<String>,
+    /// How long a conversation must be quiet before the agent answers (0–30 s); else the
+    /// prompt's `responseTime`, else `DEFAULT_REPLY_DELAY_SECONDS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_delay_seconds: Option<u32>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]

@@ -40,6 +40,8 @@ pub struct NewAgent {
     pub tools: Vec<Tool>,
     #[serde(default)]
     pub fallback_text: Option<String>,
+    #[serde(default)]
+    pub reply_delay_seconds: Option<u32>,
 }
 
 /// Absent leaves a field as it is; `null` clears the fields that may be empty.
@@ -58,6 +60,18 @@ pub struct AgentChange {
     pub tools: Option<Vec<Tool>>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub fallback_text: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub reply_delay_seconds: Option<Option<u32>>,
+}
+
+fn reply_delay(seconds: Option<u32>) -> Result<Option<u32>, AppError> {
+    match seconds {
+        Some(s) if s > crate::model::agent::MAX_REPLY_DELAY_SECONDS => Err(AppError::invalid(
+            "replyDelaySeconds",
+            format!("must be from 0 to {}", crate::model::agent::MAX_REPLY_DELAY_SECONDS),
+        )),
+        other => Ok(other),
+    }
 }
 
 fn model(app: &App, input: ModelInput) -> Result<ModelSettings, AppError> {
@@ -165,6 +179,7 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
         follow_up: input.follow_up,
         tools,
         fallback_text: fallback(input.fallback_text)?,
+        reply_delay_seconds: reply_delay(input.reply_delay_seconds)?,
         created_at: now,
         updated_at: now,
     };
@@ -207,6 +222,9 @@ pub async fn change_agent(
     }
     if let Some(list) = change.tools {
         agent.tools = tools(list)?;
+    }
+    if let Some(seconds) = change.reply_delay_seconds {
+        agent.reply_delay_seconds = reply_delay(seconds)?;
     }
     if let Some(text) = change.fallback_text {
         agent.fallback_text = fallback(text)?;

@@ -94,7 +94,7 @@ async fn run() -> Result<(), String> {
         .with_event_delivery(Arc::new(events))
         .with_token_vault(vault, Some(Secret(graph_standin::DEFAULT_TOKEN.into())));
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
-    dev::ensure_dev_agent(&app, &workspace_id, &prefix, &model).await?;
+    dev::ensure_dev_agent(&app, &workspace_id, &prefix, &model, None).await?;
 
     let source = LocalEventSource::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url, 5).await?;
     let worker = Worker::new(app.clone());

@@ -111,6 +111,7 @@ pub struct AgentView {
     pub follow_up: Option<FollowUpPolicy>,
     pub tools: Vec<Tool>,
     pub fallback_text: Option<String>,
+    pub reply_delay_seconds: Option<u32>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -127,6 +128,7 @@ impl From<&Agent> for AgentView {
             follow_up: agent.follow_up.clone(),
             tools: agent.tools.clone(),
             fallback_text: agent.fallback_text.clone(),
+            reply_delay_seconds: agent.reply_delay_seconds,
             created_at: timestamp::format(agent.created_at),
             updated_at: timestamp::format(agent.updated_at),
         }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::model::MessageKind;
 use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
+use crate::model::agent::{DEFAULT_REPLY_DELAY_SECONDS, MAX_REPLY_DELAY_SECONDS};
 use crate::model::deadline::Deadline;
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
@@ -51,6 +52,9 @@ pub enum RetryLater {
     WhatsApp(crate::ports::GraphError),
     #[error("{0}")]
     Busy(String),
+    /// The contact is still writing: come back when the conversation has been quiet long enough.
+    #[error("the contact is still writing")]
+    NotYet(Duration),
 }
 
 /// A reply as the contact will see it: WhatsApp's own marks instead of Markdown.
@@ -123,7 +127,15 @@ pub(super) async fn complete(app: &App, request: &ChatRequest, deadline: Deadlin
 
 /// Handles one trigger. `Ok` also when there was nothing to do (a duplicate trigger, a takeover,
 /// a closed window: those are recorded on the conversation instead).
-pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline: Deadline) -> Result<(), RetryLater> {
+/// `may_wait`: whether the trigger may still be put off for the quiet period (a contact who never
+/// stops writing is answered all the same after a few tries).
+pub async fn process(
+    app: &App,
+    cache: &AgentCache,
+    trigger: &Trigger,
+    deadline: Deadline,
+    may_wait: bool,
+) -> Result<(), RetryLater> {
     if trigger.kind == TriggerKind::Event {
         return crate::usecases::events::deliver(app, &trigger.workspace_id, &trigger.id)
             .await
@@ -182,6 +194,11 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline:
                 if let Err(err) = crate::usecases::quota::check(app, &workspace).await {
                     return skip(app, &conversation, &err.to_string()).await;
                 }
+            }
+        }
+        if reply.is_none() && may_wait && conversation.channel == Channel::Whatsapp {
+            if let Some(wait) = still_writing(app, cache, &agent, &history[answered_upto..], now).await? {
+                return Err(RetryLater::NotYet(wait));
             }
         }
         let newest = history.last().map(|m| m.id.clone());
@@ -244,6 +261,27 @@ pub async fn process(app: &App, cache: &AgentCache, trigger: &Trigger, deadline:
             Err(err) => return Err(err.into()),
         }
     }}
+
+/// How much longer to wait for the contact to finish a burst, if at all: the agent's
+/// `replyDelaySeconds`, else the prompt's `responseTime`, else the default.
+async fn still_writing(
+    app: &App,
+    cache: &AgentCache,
+    agent: &Agent,
+    unanswered: &[Message],
+    now: time::OffsetDateTime,
+) -> Result<Option<Duration>, RetryLater> {
+    let Some(last) = unanswered.iter().rev().find(|m| m.direction == Direction::Inbound) else { return Ok(None) };
+    let quiet = match agent.reply_delay_seconds {
+        Some(seconds) => Duration::from_secs(u64::from(seconds)),
+        None => match cache.system_prompt(app, agent).await?.and_then(|p| p.content.response_time) {
+            Some(seconds) => Duration::from_secs_f64(seconds.clamp(0.0, f64::from(MAX_REPLY_DELAY_SECONDS))),
+            None => Duration::from_secs(u64::from(DEFAULT_REPLY_DELAY_SECONDS)),
+        },
+    };
+    let since = Duration::try_from(now - last.created_at).unwrap_or(Duration::ZERO);
+    Ok(quiet.checked_sub(since).filter(|wait| !wait.is_zero()))
+}
 
 /// How often an answer is thrown away for a message that came in while the LLM wrote; after
 /// that, the latest answer is sent (a contact who keeps writing still hears back).
