@@ -10,7 +10,7 @@ use crate::model::event::Event;
 use crate::model::policy::{Policy, Violation};
 use crate::model::usage::{UsageDelta, UsageRow};
 use crate::model::{
-    Agent, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion,
+    Agent, Amendment, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion,
     TemplateMessage, WhatsAppNumber, Workspace,
 };
 
@@ -225,6 +225,10 @@ pub trait ConversationStore: Send + Sync {
         message: &Message,
     ) -> Result<(), StoreError>;
     async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError>;
+    /// The inbound message stored for a wamid.
+    async fn find_inbound(&self, wamid: &str) -> Result<Option<MessageRef>, StoreError>;
+    /// Records what the contact did to a stored message; `false` when there is no such message.
+    async fn amend_message(&self, target: &MessageRef, amendment: &Amendment) -> Result<bool, StoreError>;
     /// Writes a sent (or failed) outbound message and indexes its wamids for status updates.
     async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError>;
     async fn find_outbound(&self, wamid: &str) -> Result<Option<OutboundRef>, StoreError>;
@@ -275,6 +279,13 @@ pub struct DueFollowUp {
     pub due_at: OffsetDateTime,
     /// The follow-up this would be (1, 2, …).
     pub attempt: u32,
+}
+
+/// A stored message, by its conversation and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRef {
+    pub conversation_id: String,
+    pub message_id: String,
 }
 
 /// Where an outbound message with a given wamid lives.

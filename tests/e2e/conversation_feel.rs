@@ -183,3 +183,88 @@ async fn the_prompt_s_response_time_is_the_quiet_period_when_the_agent_sets_none
     assert_eq!(early.failed, 1, "5 s of quiet is not yet 10");
     assert_eq!(l.texts_sent().await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_reaction_is_recorded_on_the_reply_it_reacts_to_and_answered_only_when_the_agent_says_so() {
+    let l = agent_loop().await;
+    l.mount_ok("The flat is free.").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    l.run_worker().await;
+    let reply_wamid = l.inbox.messages().await[0]["wamid"].as_str().unwrap_or_default().to_owned();
+    let reaction = |wamid: &str| meta_payload("reaction").replace("wamid.OUT1", &reply_wamid).replace("wamid.REACTION1", wamid);
+
+    l.inbox.deliver(&reaction("wamid.THUMBS1")).await;
+    l.run_worker().await;
+    let messages = l.inbox.messages().await;
+    assert_eq!(messages.len(), 2, "no new turn: {messages:?}");
+    assert_eq!(messages[0]["reaction"], "👍", "recorded on the reply");
+    assert_eq!(l.llm_calls().await.len(), 1, "not answered");
+
+    with_reply_delay(&l, json!({"answerReactions": true})).await;
+    l.inbox.deliver(&reaction("wamid.THUMBS2")).await;
+    l.run_worker().await;
+    assert_eq!(l.llm_calls().await.len(), 2, "answered once the agent says so");
+}
+
+#[tokio::test]
+async fn an_edit_before_the_answer_is_what_the_agent_reads_and_a_deleted_message_it_never_reads() {
+    let l = agent_loop().await;
+    l.mount_ok("The 3-bedroom is free.").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    l.inbox.deliver(&meta_payload("edit")).await;
+
+    l.run_worker().await;
+
+    let asked = String::from_utf8_lossy(&l.llm_calls().await[0].body).into_owned();
+    assert!(asked.contains("3-bedroom") && !asked.contains("2-bedroom"), "{asked}");
+    let original = &l.inbox.messages().await[1];
+    assert_eq!((original["text"].as_str(), original["edited"].as_bool()), (Some("Hi, is the 3-bedroom still available?"), Some(true)));
+
+    let revoked = agent_loop().await;
+    revoked.mount_ok("should not be sent").await;
+    revoked.inbox.deliver(&meta_payload("text")).await;
+    revoked.inbox.deliver(&meta_payload("revoke")).await;
+    revoked.run_worker().await;
+    assert!(revoked.llm_calls().await.is_empty(), "the only message was deleted: nothing to answer");
+    let gone = &revoked.inbox.messages().await[0];
+    assert_eq!((gone["deleted"].as_bool(), gone["text"].as_str()), (Some(true), None), "its words are not kept");
+}
+
+#[tokio::test]
+async fn a_contact_cannot_edit_or_delete_someone_else_s_message() {
+    let l = agent_loop().await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    let stranger = meta_payload("revoke").replace("\"from\": \"4915112345678\"", "\"from\": \"4915199999999\"");
+    assert!(stranger.contains("4915199999999"));
+
+    assert_eq!(l.inbox.deliver(&stranger).await.status, 200);
+
+    let original = &l.inbox.messages().await[0];
+    assert_eq!(original["deleted"], false);
+    assert_eq!(original["text"], FIXTURE_TEXT);
+}
+
+#[tokio::test]
+async fn a_system_notice_is_recorded_and_not_answered() {
+    let l = agent_loop().await;
+    l.mount_ok("should not be sent").await;
+
+    assert_eq!(l.inbox.deliver(&meta_payload("system")).await.status, 200);
+    l.run_worker().await;
+
+    assert_eq!(l.inbox.messages().await[0]["type"], "system");
+    assert_eq!(l.inbox.queued().await, 0);
+    assert!(l.llm_calls().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_flow_s_answers_reach_the_agent_with_their_data() {
+    let l = agent_loop().await;
+    l.mount_ok("Thanks, noted.").await;
+    l.inbox.deliver(&meta_payload("interactive-flow-reply")).await;
+
+    l.run_worker().await;
+
+    let asked = String::from_utf8_lossy(&l.llm_calls().await[0].body).into_owned();
+    assert!(asked.contains("move_in") && asked.contains("2026-12-01"), "{asked}");
+}

@@ -129,12 +129,13 @@ async fn five_deliveries_two_at_once_store_one_message() {
 async fn every_message_type_is_stored_readably() {
     let inbox = inbox(TestStack::new().await).await;
     let expected = [
-        ("interactive-button-reply", "interactive", "Saturday 10:00"),
-        ("interactive-list-reply", "interactive", "2 bedrooms"),
+        ("interactive-button-reply", "interactive", "[tapped the button \"Saturday 10:00\" (id: tour-sat)]"),
+        ("interactive-list-reply", "interactive", "[chose \"2 bedrooms\" — From $1,900 from a list (id: unit-2)]"),
+        ("interactive-flow-reply", "interactive", "[completed the flow form; its answers: {\"move_in\": \"2026-12-01\", \"budget\": 1900}]"),
         ("button", "button", "Stop promotions"),
         ("image", "image", "[image: My payslip]"),
         ("document", "document", "[document: ID]"),
-        ("reaction", "reaction", "[reacted 👍 to a message]"),
+        ("system", "system", "[WhatsApp notice: User Anna Schmidt changed from 4915112345678 to 4915187654321]"),
         ("location", "location", "[location 52.52, 13.405 Maple Court, 1 Maple St]"),
         ("unsupported", "unsupported", "[unsupported message]"),
     ];

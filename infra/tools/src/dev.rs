@@ -49,6 +49,7 @@ pub async fn ensure_dev_agent(
         tools: Vec::new(),
         fallback_text: None,
         reply_delay_seconds,
+        answer_reactions: false,
     };
     let agent = agents::create_agent(app, &admin, agent).await.map_err(|e| e.to_string())?;
     let number = numbers::NewNumber {

@@ -13,7 +13,7 @@ use crate::model::event::Event;
 use crate::model::policy::{Policy, Violation};
 use crate::model::usage::{UsageDelta, UsageRow};
 use crate::model::{
-    Agent, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion,
+    Agent, Amendment, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion,
     WhatsAppNumber, Workspace,
 };
 use crate::ports::*;
@@ -327,6 +327,30 @@ impl ConversationStore for MemoryStore {
     }
     async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError> {
         Ok(self.state()?.wamids.contains_key(wamid))
+    }
+    async fn find_inbound(&self, wamid: &str) -> Result<Option<MessageRef>, StoreError> {
+        let state = self.state()?;
+        let Some(message_id) = state.wamids.get(wamid) else { return Ok(None) };
+        let found = state.messages.keys().find(|(_, id)| id == message_id);
+        Ok(found.map(|(conversation_id, message_id)| MessageRef { conversation_id: conversation_id.clone(), message_id: message_id.clone() }))
+    }
+    async fn amend_message(&self, target: &MessageRef, amendment: &Amendment) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        let Some(message) = state.messages.get_mut(&(target.conversation_id.clone(), target.message_id.clone())) else {
+            return Ok(false);
+        };
+        match amendment {
+            Amendment::Reaction(emoji) => message.reaction = emoji.clone(),
+            Amendment::Edited(text) => {
+                message.text = Some(text.clone());
+                message.edited = true;
+            }
+            Amendment::Revoked => {
+                message.text = None;
+                message.deleted = true;
+            }
+        }
+        Ok(true)
     }
     async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError> {
         self.state()?.put_message(workspace_id, message);

@@ -7,7 +7,7 @@ use serde_json::Value;
 use sha2::Sha256;
 use time::OffsetDateTime;
 
-use crate::model::{DeliveryStatus, MediaRef, MessageError, MessageKind};
+use crate::model::{Amendment, DeliveryStatus, MediaRef, MessageError, MessageKind};
 
 /// HMAC-SHA256 of the raw body with the app secret, compared in constant time.
 pub fn signature_is_valid(app_secret: &str, body: &[u8], header: Option<&str>) -> bool {
@@ -104,9 +104,22 @@ pub struct StatusUpdate {
     pub error: Option<MessageError>,
 }
 
+/// A contact reacting to, editing or deleting a message they or the business sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundAmendment {
+    pub phone_number_id: String,
+    pub from: String,
+    /// The wamid of the reaction, edit or revoke itself.
+    pub wamid: String,
+    /// The message it is about.
+    pub target_wamid: String,
+    pub amendment: Amendment,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum WebhookEvent {
     Message(InboundMessage),
+    Amend(InboundAmendment),
     Status(StatusUpdate),
 }
 
@@ -124,11 +137,10 @@ fn content(message: &Value, kind: &str) -> (String, Option<MediaRef>) {
     let media_kinds = ["image", "audio", "video", "document", "sticker"];
     match kind {
         "text" => (str_at(message, &["text", "body"]).unwrap_or_default().to_owned(), None),
-        "interactive" => {
-            let reply =
-                message.get("interactive").map(|i| i.get("button_reply").or_else(|| i.get("list_reply")).unwrap_or(i));
-            let title = reply.and_then(|r| str_at(r, &["title"])).unwrap_or("(interactive reply)");
-            (title.to_owned(), None)
+        "interactive" => (interactive(message.get("interactive").unwrap_or(&Value::Null)), None),
+        "system" => {
+            let notice = str_at(message, &["system", "body"]).unwrap_or("(a notice from WhatsApp)");
+            (format!("[WhatsApp notice: {notice}]"), None)
         }
         "button" => (
             str_at(message, &["button", "text"])
@@ -167,6 +179,52 @@ fn content(message: &Value, kind: &str) -> (String, Option<MediaRef>) {
     }
 }
 
+/// A button, list or flow answer with what the agent needs to act on it: ids, titles and the
+/// flow's response data.
+fn interactive(value: &Value) -> String {
+    let kind = str_at(value, &["type"]).unwrap_or_default();
+    let reply = value.get(kind).unwrap_or(&Value::Null);
+    let id = str_at(reply, &["id"]).unwrap_or_default();
+    let title = str_at(reply, &["title"]).unwrap_or_default();
+    match kind {
+        "button_reply" => format!("[tapped the button \"{title}\" (id: {id})]"),
+        "list_reply" => {
+            let description = str_at(reply, &["description"]).map(|d| format!(" — {d}")).unwrap_or_default();
+            format!("[chose \"{title}\"{description} from a list (id: {id})]")
+        }
+        "nfm_reply" => {
+            let name = str_at(reply, &["name"]).unwrap_or("flow");
+            let response = str_at(reply, &["response_json"]).unwrap_or("{}");
+            format!("[completed the {name} form; its answers: {response}]")
+        }
+        _ => "(interactive reply)".to_owned(),
+    }
+}
+
+/// What a reaction, edit or revoke is about, and what it changes.
+fn amendment(message: &Value, kind: &str) -> Option<(String, Amendment)> {
+    let context = str_at(message, &["context", "id"]);
+    match kind {
+        "reaction" => {
+            let target = str_at(message, &["reaction", "message_id"])?;
+            let emoji = str_at(message, &["reaction", "emoji"]).filter(|e| !e.is_empty()).map(str::to_owned);
+            Some((target.to_owned(), Amendment::Reaction(emoji)))
+        }
+        "edit" => {
+            let target = str_at(message, &["edit", "original_message_id"]).or(context)?;
+            let text = str_at(message, &["edit", "message", "text", "body"])
+                .or_else(|| str_at(message, &["edit", "text", "body"]))
+                .or_else(|| str_at(message, &["text", "body"]))?;
+            Some((target.to_owned(), Amendment::Edited(text.to_owned())))
+        }
+        "revoke" => {
+            let target = str_at(message, &["revoke", "original_message_id"]).or(context)?;
+            Some((target.to_owned(), Amendment::Revoked))
+        }
+        _ => None,
+    }
+}
+
 fn status(value: &Value) -> Option<DeliveryStatus> {
     match str_at(value, &["status"])? {
         "sent" => Some(DeliveryStatus::Sent),
@@ -196,6 +254,16 @@ impl Payload {
                     continue;
                 };
                 let kind = str_at(message, &["type"]).unwrap_or("unknown").to_owned();
+                if let Some((target_wamid, amendment)) = amendment(message, &kind) {
+                    events.push(WebhookEvent::Amend(InboundAmendment {
+                        phone_number_id: phone_number_id.clone(),
+                        from: from.to_owned(),
+                        wamid: wamid.to_owned(),
+                        target_wamid,
+                        amendment,
+                    }));
+                    continue;
+                }
                 let (text, media) = content(message, &kind);
                 let contact_name = value
                     .contacts

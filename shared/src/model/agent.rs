@@ -63,6 +63,10 @@ pub struct Agent {
     /// Sent instead of a reply that an output policy blocked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_text: Option<String>,
+    /// Whether a reaction (a 👍 to a reply) is a turn the agent answers; otherwise it is only
+    /// recorded on the message it reacts to.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub answer_reactions: bool,
     /// How long a conversation must be quiet before the agent answers (0–30 s); else the
     /// prompt's `responseTime`, else `DEFAULT_REPLY_DELAY_SECONDS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -251,6 +251,8 @@ pub enum MessageKind {
     Interactive,
     Button,
     Reaction,
+    /// A notice from WhatsApp (the contact changed number…): recorded, never answered.
+    System,
     Other(String),
 }
 
@@ -271,6 +273,7 @@ impl MessageKind {
             MessageKind::Interactive => "interactive",
             MessageKind::Button => "button",
             MessageKind::Reaction => "reaction",
+            MessageKind::System => "system",
             MessageKind::Other(name) => name,
         }
     }
@@ -293,6 +296,7 @@ impl From<&str> for MessageKind {
             "interactive" => MessageKind::Interactive,
             "button" => MessageKind::Button,
             "reaction" => MessageKind::Reaction,
+            "system" => MessageKind::System,
             other => MessageKind::Other(other.to_owned()),
         }
     }
@@ -334,6 +338,15 @@ pub struct Message {
     /// Every wamid the message went out as (a long reply is split into several).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sent_parts: Vec<String>,
+    /// The contact's reaction to this message (an emoji), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<String>,
+    /// The contact edited it: `text` is the corrected text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub edited: bool,
+    /// The contact deleted it: its text is gone and the agent never sees it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
 }
@@ -360,9 +373,30 @@ impl Message {
             media: None,
             usage: None,
             sent_parts: Vec::new(),
+            reaction: None,
+            edited: false,
+            deleted: false,
             created_at: now,
         }
     }
+}
+
+impl Message {
+    /// Whether the agent reads it: not deleted by the contact, not a WhatsApp notice.
+    pub fn for_the_agent(&self) -> bool {
+        !self.deleted && self.kind != MessageKind::System
+    }
+}
+
+/// What the contact did to a message after sending it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Amendment {
+    /// Reacted with an emoji; `None` took the reaction back.
+    Reaction(Option<String>),
+    /// Edited it to this text.
+    Edited(String),
+    /// Deleted it for everyone.
+    Revoked,
 }
 
 /// A short, single-line summary of a message for lists.

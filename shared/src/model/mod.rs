@@ -23,7 +23,7 @@ pub mod workspace;
 pub use agent::{Agent, FollowUpPolicy, ModelSettings, Provider};
 pub use api_key::{ApiKey, IssuedKey, Principal, Role};
 pub use conversation::{
-    Channel, Contact, Conversation, DeliveryStatus, Direction, ErrorReason, MediaRef, Message, MessageError, MessageKind,
+    Amendment, Channel, Contact, Conversation, DeliveryStatus, Direction, ErrorReason, MediaRef, Message, MessageError, MessageKind,
     TokenUsage,
 };
 pub use number::WhatsAppNumber;

@@ -42,6 +42,8 @@ pub struct NewAgent {
     pub fallback_text: Option<String>,
     #[serde(default)]
     pub reply_delay_seconds: Option<u32>,
+    #[serde(default)]
+    pub answer_reactions: bool,
 }
 
 /// Absent leaves a field as it is; `null` clears the fields that may be empty.
@@ -62,6 +64,7 @@ pub struct AgentChange {
     pub fallback_text: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub reply_delay_seconds: Option<Option<u32>>,
+    pub answer_reactions: Option<bool>,
 }
 
 fn reply_delay(seconds: Option<u32>) -> Result<Option<u32>, AppError> {
@@ -180,6 +183,7 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
         tools,
         fallback_text: fallback(input.fallback_text)?,
         reply_delay_seconds: reply_delay(input.reply_delay_seconds)?,
+        answer_reactions: input.answer_reactions,
         created_at: now,
         updated_at: now,
     };
@@ -222,6 +226,9 @@ pub async fn change_agent(
     }
     if let Some(list) = change.tools {
         agent.tools = tools(list)?;
+    }
+    if let Some(answer) = change.answer_reactions {
+        agent.answer_reactions = answer;
     }
     if let Some(seconds) = change.reply_delay_seconds {
         agent.reply_delay_seconds = reply_delay(seconds)?;

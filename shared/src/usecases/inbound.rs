@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use crate::adapters::webhook::{InboundMessage, StatusUpdate, WebhookEvent};
+use crate::adapters::webhook::{InboundAmendment, InboundMessage, StatusUpdate, WebhookEvent};
 use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
 use crate::model::event::MessageReceived;
 use crate::model::policy::Flow;
 use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
-use crate::ports::{StoreError, Trigger, TriggerKind};
+use crate::model::{Amendment, MessageKind};
+use crate::ports::{MessageRef, StoreError, Trigger, TriggerKind};
 use crate::usecases::events::emit_quietly;
 use crate::usecases::policies::{check, record, Verdict};
 use crate::usecases::optimistic::Retries;
@@ -33,6 +34,7 @@ impl NumberCache {
 pub async fn handle_event(app: &App, numbers: &NumberCache, event: WebhookEvent) -> Result<(), AppError> {
     match event {
         WebhookEvent::Message(message) => receive_message(app, numbers, message).await,
+        WebhookEvent::Amend(amendment) => amend(app, numbers, amendment).await,
         WebhookEvent::Status(update) => apply_status(app, update).await,
     }
 }
@@ -87,7 +89,8 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
             record(app, &workspace_id, &conversation.id, checked).await?;
         }
         match saved {
-            Ok(()) if blocked.is_some() => return Ok(()),
+            // Blocked, or a WhatsApp notice: recorded, not answered.
+            Ok(()) if blocked.is_some() || inbound.kind == MessageKind::System => return Ok(()),
             Ok(()) => {
                 let event = MessageReceived {
                     message_id: message.id.clone(),
@@ -107,6 +110,53 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
             Err(err) => return Err(err.into()),
         }
     }}
+
+/// A reaction, edit or revoke: recorded on the message it is about, if that message is the same
+/// contact's conversation with this workspace (a contact cannot touch anyone else's messages).
+/// An edit the agent has not answered yet is what it reads; a deleted message it never reads. A
+/// reaction is answered only when the conversation's agent says so.
+async fn amend(app: &App, numbers: &NumberCache, event: InboundAmendment) -> Result<(), AppError> {
+    let Some(number) = numbers.get(app, &event.phone_number_id).await? else { return Ok(()) };
+    let workspace_id = &number.workspace_id;
+    let target = match app.store.find_inbound(&event.target_wamid).await? {
+        Some(target) => Some(target),
+        None => app
+            .store
+            .find_outbound(&event.target_wamid)
+            .await?
+            .filter(|found| found.workspace_id == *workspace_id)
+            .map(|found| MessageRef { conversation_id: found.conversation_id, message_id: found.message_id }),
+    };
+    let conversation = match &target {
+        Some(target) => app.store.get_conversation(workspace_id, &target.conversation_id).await?,
+        None => None,
+    };
+    let (Some(target), Some(conversation)) = (target, conversation) else {
+        tracing::info!(wamid = %event.wamid, "a reaction, edit or delete of a message we do not hold; ignored");
+        return Ok(());
+    };
+    if conversation.contact.wa_id != event.from || conversation.phone_number_id != number.phone_number_id {
+        tracing::warn!(wamid = %event.wamid, "a contact tried to change a message of another conversation; ignored");
+        return Ok(());
+    }
+    app.store.amend_message(&target, &event.amendment).await?;
+    let Amendment::Reaction(Some(emoji)) = &event.amendment else { return Ok(()) };
+    let agent = app.store.get_agent(workspace_id, &conversation.agent_id).await?;
+    if !agent.is_some_and(|agent| agent.answer_reactions) {
+        return Ok(());
+    }
+    let turn = InboundMessage {
+        phone_number_id: event.phone_number_id,
+        from: event.from,
+        contact_name: None,
+        wamid: event.wamid,
+        sent_at: None,
+        kind: MessageKind::Reaction,
+        text: format!("[reacted {emoji} to a message]"),
+        media: None,
+    };
+    Box::pin(receive_message(app, numbers, turn)).await
+}
 
 fn new_conversation(
     number: &WhatsAppNumber,

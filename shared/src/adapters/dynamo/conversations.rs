@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use super::unavailable;
 use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::usage::{Tokens, UsageDelta, UsageRow};
-use crate::model::{Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
-use crate::ports::{ConversationStore, DueFollowUp, OutboundRef, StoreError};
+use crate::model::{Amendment, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
+use crate::ports::{ConversationStore, DueFollowUp, MessageRef, OutboundRef, StoreError};
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -180,6 +180,48 @@ impl ConversationStore for DynamoStore {
     async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError> {
         let claim: Option<Record<InboundClaim>> = self.get(keys::inbound_wamid(wamid)).await?;
         Ok(claim.is_some())
+    }
+
+    async fn find_inbound(&self, wamid: &str) -> Result<Option<MessageRef>, StoreError> {
+        let claim: Option<Record<InboundClaim>> = self.get(keys::inbound_wamid(wamid)).await?;
+        Ok(claim.map(|c| MessageRef { conversation_id: c.data.conversation_id, message_id: c.data.message_id }))
+    }
+
+    async fn amend_message(&self, target: &MessageRef, amendment: &Amendment) -> Result<bool, StoreError> {
+        let (pk, sk) = keys::message(&target.conversation_id, &target.message_id);
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .condition_expression("attribute_exists(PK)");
+        let request = match amendment {
+            Amendment::Reaction(Some(emoji)) => request
+                .update_expression("SET #reaction = :emoji")
+                .expression_attribute_names("#reaction", "reaction")
+                .expression_attribute_values(":emoji", AttributeValue::S(emoji.clone())),
+            Amendment::Reaction(None) => {
+                request.update_expression("REMOVE #reaction").expression_attribute_names("#reaction", "reaction")
+            }
+            Amendment::Edited(text) => request
+                .update_expression("SET #text = :text, #edited = :yes")
+                .expression_attribute_names("#text", "text")
+                .expression_attribute_names("#edited", "edited")
+                .expression_attribute_values(":text", AttributeValue::S(text.clone()))
+                .expression_attribute_values(":yes", AttributeValue::Bool(true)),
+            // The contact deleted it: its words are not kept.
+            Amendment::Revoked => request
+                .update_expression("SET #deleted = :yes REMOVE #text")
+                .expression_attribute_names("#deleted", "deleted")
+                .expression_attribute_names("#text", "text")
+                .expression_attribute_values(":yes", AttributeValue::Bool(true)),
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(err) => Err(unavailable(err)),
+        }
     }
 
     async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError> {

@@ -79,6 +79,11 @@ pub struct MessageView {
     pub wamid: Option<String>,
     pub status: DeliveryStatus,
     pub error: Option<MessageError>,
+    /// The contact's reaction to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<String>,
+    pub edited: bool,
+    pub deleted: bool,
     pub created_at: String,
 }
 
@@ -93,6 +98,9 @@ impl From<&Message> for MessageView {
             wamid: message.wamid.clone(),
             status: message.status,
             error: message.error.clone(),
+            reaction: message.reaction.clone(),
+            edited: message.edited,
+            deleted: message.deleted,
             created_at: timestamp::format(message.created_at),
         }
     }
@@ -112,6 +120,7 @@ pub struct AgentView {
     pub tools: Vec<Tool>,
     pub fallback_text: Option<String>,
     pub reply_delay_seconds: Option<u32>,
+    pub answer_reactions: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -129,6 +138,7 @@ impl From<&Agent> for AgentView {
             tools: agent.tools.clone(),
             fallback_text: agent.fallback_text.clone(),
             reply_delay_seconds: agent.reply_delay_seconds,
+            answer_reactions: agent.answer_reactions,
             created_at: timestamp::format(agent.created_at),
             updated_at: timestamp::format(agent.updated_at),
         }

@@ -73,7 +73,7 @@ pub(super) fn is_reply(message: &Message) -> bool {
 /// replies and templates on the assistant side.
 pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
     let mut turns: Vec<ChatTurn> = Vec::new();
-    for message in history {
+    for message in history.iter().filter(|m| m.for_the_agent()) {
         let (role, content) = match (message.direction, message.status) {
             (_, DeliveryStatus::Skipped) => continue,
             // Blocked by a policy: the agent never sees it.
@@ -173,7 +173,7 @@ pub async fn process(
         let answered_upto = history.iter().rposition(is_reply).map_or(0, |i| i + 1);
         let unanswered = history[answered_upto..]
             .iter()
-            .any(|m| matches!(m.direction, Direction::Inbound | Direction::Operator) && m.error.is_none());
+            .any(|m| matches!(m.direction, Direction::Inbound | Direction::Operator) && m.error.is_none() && m.for_the_agent());
         if !unanswered {
             tracing::info!(conversation = %conversation.id, trigger = %trigger.id, "nothing left to answer");
             return Ok(());
