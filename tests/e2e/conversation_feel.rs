@@ -268,3 +268,83 @@ async fn a_flow_s_answers_reach_the_agent_with_their_data() {
     let asked = String::from_utf8_lossy(&l.llm_calls().await[0].body).into_owned();
     assert!(asked.contains("move_in") && asked.contains("2026-12-01"), "{asked}");
 }
+
+async fn write_as_operator(l: &Loop, key: &str, conversation: &str, body: Value) -> colloquy_tests::Answer {
+    let request =
+        ApiCall::fixture("send-conversation-message").key(key).path_param("id", conversation).json(body);
+    call("send-conversation-message", &l.inbox.stack.app, request).await
+}
+
+#[tokio::test]
+async fn a_person_writes_during_a_takeover_and_the_agent_reads_it_as_history_afterwards() {
+    let l = agent_loop().await;
+    l.mount_ok("Glad Maria could help.").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let takeover = ApiCall::fixture("takeover-conversation").key(&l.inbox.key).path_param("id", &id).json(json!({}));
+    assert_eq!(call("takeover-conversation", &l.inbox.stack.app, takeover).await.status, 200);
+
+    let written = write_as_operator(&l, &l.inbox.key, &id, json!({"text": "Maria here: yes, Saturday works."})).await;
+
+    assert_eq!(written.status, 201, "{}", written.body);
+    assert_eq!((written.body["sentBy"].as_str(), written.body["status"].as_str()), (Some("operator"), Some("sent")));
+    assert!(written.body["operatorKey"].as_str().is_some_and(|k| l.inbox.key.starts_with(k)));
+    let sent = l.texts_sent().await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["text"]["body"], "Maria here: yes, Saturday works.");
+
+    let handback = ApiCall::fixture("handback-conversation").key(&l.inbox.key).path_param("id", &id);
+    assert_eq!(call("handback-conversation", &l.inbox.stack.app, handback).await.status, 200);
+    l.inbox.deliver(&text("wamid.AFTER", "Thanks! And parking?")).await;
+    l.run_worker().await;
+    let asked = String::from_utf8_lossy(&l.llm_calls().await[0].body).into_owned();
+    assert!(asked.contains("Maria here: yes, Saturday works."), "the agent reads what the person wrote: {asked}");
+}
+
+#[tokio::test]
+async fn outside_the_window_a_person_may_send_a_template_but_no_text() {
+    let l = agent_loop().await;
+    Mock::given(method("POST")).respond_with(sent("wamid.TPL")).mount(&l.graph).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    l.inbox.stack.clock.advance(time::Duration::hours(25));
+
+    let text_refused = write_as_operator(&l, &l.inbox.key, &id, json!({"text": "Still interested?"})).await;
+    let template = json!({"template": {"name": "viewing_reminder", "language": "en_US", "variables": {"body": ["Anna"]}}});
+    let template_sent = write_as_operator(&l, &l.inbox.key, &id, template).await;
+
+    assert_eq!((text_refused.status, text_refused.error_field()), (400, Some("text")), "{}", text_refused.body);
+    assert_eq!(template_sent.status, 201, "{}", template_sent.body);
+    let requests = l.graph.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1, "only the template went out");
+}
+
+#[tokio::test]
+async fn meta_s_refusal_answers_as_in_create_conversation_and_stores_nothing() {
+    let l = agent_loop().await;
+    let refusal = json!({"error": {"message": "Re-engagement message", "type": "OAuthException", "code": 131047}});
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(400).set_body_json(refusal)).mount(&l.graph).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+
+    let refused = write_as_operator(&l, &l.inbox.key, &id, json!({"text": "hello"})).await;
+
+    assert_eq!((refused.status, refused.body["error"]["metaCode"].as_i64()), (422, Some(131047)), "{}", refused.body);
+    assert_eq!(l.inbox.messages().await.len(), 1, "nothing stored");
+}
+
+#[tokio::test]
+async fn a_read_key_and_another_workspace_cannot_write_to_the_contact() {
+    let l = agent_loop().await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy::model::Role::Read).await;
+    let stranger = l.inbox.stack.workspace("Stranger").await;
+
+    let by_reader = write_as_operator(&l, &reader, &id, json!({"text": "hi"})).await;
+    let by_stranger = write_as_operator(&l, &stranger.plaintext, &id, json!({"text": "hi"})).await;
+
+    assert_eq!(by_reader.status, 403);
+    assert_eq!(by_stranger.status, 404);
+    assert!(l.graph.received_requests().await.unwrap_or_default().is_empty());
+}

@@ -6,7 +6,7 @@ use crate::http::response::ListBody;
 use crate::http::views::wassist::{ConversationView, MessageView};
 use crate::http::Request;
 use crate::model::{Conversation, Principal};
-use crate::usecases::conversations;
+use crate::usecases::{conversations, operator_messages};
 use crate::App;
 
 fn view(app: &App, conversation: &Conversation) -> Reply {
@@ -43,6 +43,14 @@ pub async fn messages(app: &App, who: &Principal, request: &Request) -> Reply {
         conversations::list_messages(app, who, &conversation_id, &page_request).await?.map(|m| MessageView::from(&m));
     let path = format!("/api/v1/conversations/{conversation_id}/messages/");
     ok(&ListBody::from_page(page, &path, page_request.limit, &[]))
+}
+
+/// POST /api/v1/conversations/{id}/messages/: a person writes to the contact: `text` inside the
+/// 24-hour window, `template` at any time. 201 with the message as sent.
+pub async fn send_message(app: &App, who: &Principal, request: &Request) -> Reply {
+    let input = json_body(request)?;
+    let message = operator_messages::send_operator_message(app, who, &path_param(request, "id")?, input).await?;
+    created(&MessageView::from(&message))
 }
 
 /// POST /api/v1/conversations/{id}/prompt/: an operator's instruction to the agent, which then

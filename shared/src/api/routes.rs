@@ -132,6 +132,7 @@ pub static ROUTES: &[Route] = &[
     route!("GET" "/api/v1/conversations/" => "list-conversations", read, TABLE, conversations::list),
     route!("GET" "/api/v1/conversations/{id}/" => "get-conversation", read, TABLE, conversations::get),
     route!("GET" "/api/v1/conversations/{id}/messages/" => "list-conversation-messages", read, TABLE, conversations::messages),
+    route!("POST" "/api/v1/conversations/{id}/messages/" => "send-conversation-message", write, GRAPH, conversations::send_message),
     route!("POST" "/api/v1/conversations/{id}/prompt/" => "prompt-agent", write, QUEUE, conversations::prompt_agent),
     route!("POST" "/api/v1/conversations/{id}/takeover/" => "takeover-conversation", write, QUEUE, conversations::take_over),
     route!("POST" "/api/v1/conversations/{id}/handback/" => "handback-conversation", write, TABLE, conversations::hand_back),

@@ -347,6 +347,10 @@ pub struct Message {
     /// The contact deleted it: its text is gone and the agent never sees it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// An outbound message a person wrote (during a takeover), by the key's prefix; `None` for
+    /// the agent's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_key: Option<String>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
 }
@@ -376,6 +380,7 @@ impl Message {
             reaction: None,
             edited: false,
             deleted: false,
+            operator_key: None,
             created_at: now,
         }
     }

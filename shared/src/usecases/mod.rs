@@ -8,6 +8,7 @@ pub mod follow_ups;
 pub mod inbound;
 pub mod messaging;
 pub mod numbers;
+pub mod operator_messages;
 pub mod optimistic;
 pub mod policies;
 pub mod prompts;

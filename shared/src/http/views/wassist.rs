@@ -84,6 +84,12 @@ pub struct MessageView {
     pub reaction: Option<String>,
     pub edited: bool,
     pub deleted: bool,
+    /// `agent` or `operator` for outbound messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_by: Option<&'static str>,
+    /// The prefix of the key of the person who wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_key: Option<String>,
     pub created_at: String,
 }
 
@@ -101,6 +107,9 @@ impl From<&Message> for MessageView {
             reaction: message.reaction.clone(),
             edited: message.edited,
             deleted: message.deleted,
+            sent_by: (message.direction == crate::model::Direction::Outbound)
+                .then_some(if message.operator_key.is_some() { "operator" } else { "agent" }),
+            operator_key: message.operator_key.clone(),
             created_at: timestamp::format(message.created_at),
         }
     }

@@ -86,6 +86,10 @@ pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
             (Direction::Outbound, _) if message.kind == MessageKind::Template => {
                 (ChatRole::Assistant, format!("[template sent: {}]", message.template.clone().unwrap_or_default()))
             }
+            (Direction::Outbound, _) if message.operator_key.is_some() => (
+                ChatRole::Assistant,
+                format!("[written by a person from the business while they had taken over] {}", message.text.clone().unwrap_or_default()),
+            ),
             (Direction::Outbound, _) => (ChatRole::Assistant, message.text.clone().unwrap_or_default()),
         };
         match turns.last_mut() {

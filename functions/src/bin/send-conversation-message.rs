@@ -1,0 +1,2 @@
+//! POST /api/v1/conversations/{id}/messages/
+colloquy_functions::http_function!("send-conversation-message");
