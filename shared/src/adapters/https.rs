@@ -12,6 +12,9 @@ use crate::model::outbound_url::{is_forbidden, OutboundRules};
 static TLS: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
 
 fn build_tls() -> Result<rustls::ClientConfig, String> {
+    // The process default too, for any client built without this configuration (a tool's):
+    // without one, rustls would refuse to build it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let builder = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
@@ -22,6 +25,11 @@ fn build_tls() -> Result<rustls::ClientConfig, String> {
 /// The process's TLS configuration (built on first use).
 pub fn tls_config() -> Result<rustls::ClientConfig, String> {
     TLS.get_or_init(build_tls).clone()
+}
+
+/// A plain client on the shared TLS configuration, for tools and tests.
+pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+    client_builder(timeout)?.build().map_err(|err| format!("cannot build an HTTP client: {err}"))
 }
 
 /// A reqwest client builder on the shared TLS configuration, with no proxy discovery and no

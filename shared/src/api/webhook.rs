@@ -5,7 +5,9 @@ use http::{header, StatusCode};
 use serde_json::json;
 
 use super::Reply;
-use crate::adapters::webhook::{signature_is_valid, Payload};
+use futures_util::stream::{self, StreamExt};
+
+use crate::adapters::webhook::{signature_is_valid, Payload, WebhookEvent};
 use crate::http::request::{parse_json, query_param};
 use crate::http::{response, Body, Request, Response};
 use crate::usecases::inbound;
@@ -40,8 +42,38 @@ pub async fn deliver(app: &App, request: &Request) -> Reply {
     let payload: Payload = parse_json(body)?;
     let events = payload.events();
     let count = events.len();
+    // Independent conversations at once (bounded); each conversation's events in order.
+    let mut groups: Vec<(String, Vec<WebhookEvent>)> = Vec::new();
     for event in events {
-        inbound::handle_event(app, &app.numbers, event).await?;
+        let key = conversation_of(&event);
+        match groups.iter_mut().find(|(group, _)| *group == key) {
+            Some((_, events)) => events.push(event),
+            None => groups.push((key, vec![event])),
+        }
     }
+    let handled: Vec<Result<(), AppError>> = stream::iter(groups)
+        .map(|(_, events)| async move {
+            for event in events {
+                inbound::handle_event(app, &app.numbers, event).await?;
+            }
+            Ok(())
+        })
+        .buffer_unordered(CONCURRENT_CONVERSATIONS)
+        .collect()
+        .await;
+    // Meta redelivers the whole delivery on an error; what was stored is not stored twice.
+    handled.into_iter().collect::<Result<(), AppError>>()?;
     Ok(response::json(StatusCode::OK, &json!({ "received": count })))
+}
+
+/// Conversations of one delivery handled at once.
+const CONCURRENT_CONVERSATIONS: usize = 8;
+
+/// Events of one conversation share this key; a status is about one message of ours.
+fn conversation_of(event: &WebhookEvent) -> String {
+    match event {
+        WebhookEvent::Message(message) => format!("{}#{}", message.phone_number_id, message.from),
+        WebhookEvent::Amend(amendment) => format!("{}#{}", amendment.phone_number_id, amendment.from),
+        WebhookEvent::Status(status) => format!("status#{}", status.wamid),
+    }
 }

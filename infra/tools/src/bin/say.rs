@@ -32,7 +32,14 @@ async fn main() -> ExitCode {
         }}]}]
     })
     .to_string();
-    let response = reqwest::Client::new()
+    let http = match colloquy::adapters::https::client(std::time::Duration::from_secs(30)) {
+        Ok(http) => http,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let response = http
         .post(format!("http://127.0.0.1:{port}/webhooks/whatsapp"))
         .header("content-type", "application/json")
         .header("x-hub-signature-256", sign(LOCAL_APP_SECRET, payload.as_bytes()))
