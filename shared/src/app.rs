@@ -102,6 +102,9 @@ pub struct App {
     pub default_token: Option<Secret>,
     /// Tokens read from the vault, per container.
     pub tokens: Arc<TtlCache<String, Secret>>,
+    /// Conversation ids by (workspace, business number, contact), per container: a contact's
+    /// conversation never changes, so a known contact's message needs no read.
+    pub conversation_ids: Arc<TtlCache<(String, String, String), String>>,
     /// The models agents may use (`ALLOWED_MODELS`); any when `None`.
     pub allowed_models: Option<Arc<[String]>>,
 }
@@ -255,6 +258,7 @@ impl App {
             default_token: None,
             tokens: Arc::new(TtlCache::default()),
             allowed_models: None,
+            conversation_ids: Arc::new(TtlCache::default()),
         }
     }
 

@@ -225,6 +225,11 @@ pub trait ConversationStore: Send + Sync {
         message: &Message,
     ) -> Result<(), StoreError>;
     async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError>;
+    /// The common case of an inbound message, in one conditional write and no read: the message
+    /// and its wamid claim, and the conversation's inbound fields updated in place. `Conflict` when
+    /// the wamid was seen, the conversation is gone, or a newer message was recorded already.
+    async fn record_inbound(&self, conversation: &ConversationRef, update: &InboundUpdate, message: &Message)
+        -> Result<(), StoreError>;
     /// The inbound message stored for a wamid.
     async fn find_inbound(&self, wamid: &str) -> Result<Option<MessageRef>, StoreError>;
     /// Records what the contact did to a stored message; `false` when there is no such message.
@@ -279,6 +284,23 @@ pub struct DueFollowUp {
     pub due_at: OffsetDateTime,
     /// The follow-up this would be (1, 2, …).
     pub attempt: u32,
+}
+
+/// A conversation, by its workspace and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRef {
+    pub workspace_id: String,
+    pub conversation_id: String,
+}
+
+/// What an inbound message changes on its conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundUpdate {
+    /// When the contact sent it (the 24-hour window starts again).
+    pub sent_at: OffsetDateTime,
+    pub preview: String,
+    pub contact_name: Option<String>,
+    pub now: OffsetDateTime,
 }
 
 /// A stored message, by its conversation and id.

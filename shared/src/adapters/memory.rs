@@ -328,6 +328,28 @@ impl ConversationStore for MemoryStore {
     async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError> {
         Ok(self.state()?.wamids.contains_key(wamid))
     }
+    async fn record_inbound(&self, conversation: &ConversationRef, update: &InboundUpdate, message: &Message) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let wamid = message.wamid.clone().unwrap_or_default();
+        let key = (conversation.workspace_id.clone(), conversation.conversation_id.clone());
+        let current = state.conversations.get(&key).ok_or_else(|| conflict("conversation"))?;
+        if state.wamids.contains_key(&wamid) || current.last_inbound_at.is_some_and(|last| last > update.sent_at) {
+            return Err(conflict("inbound message"));
+        }
+        let mut updated = current.revised(update.now);
+        updated.last_inbound_at = Some(update.sent_at);
+        updated.last_message = Some(update.preview.clone());
+        updated.follow_up_due_at = None;
+        updated.follow_ups_sent = 0;
+        updated.done_at = None;
+        if let Some(name) = &update.contact_name {
+            updated.contact.name = Some(name.clone());
+        }
+        state.conversations.insert(key, updated);
+        state.wamids.insert(wamid, message.id.clone());
+        state.put_message(&conversation.workspace_id, message);
+        Ok(())
+    }
     async fn find_inbound(&self, wamid: &str) -> Result<Option<MessageRef>, StoreError> {
         let state = self.state()?;
         let Some(message_id) = state.wamids.get(wamid) else { return Ok(None) };

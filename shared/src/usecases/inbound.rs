@@ -10,7 +10,7 @@ use crate::model::event::MessageReceived;
 use crate::model::policy::Flow;
 use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
 use crate::model::{Amendment, MessageKind};
-use crate::ports::{MessageRef, StoreError, Trigger, TriggerKind};
+use crate::ports::{ConversationRef, InboundUpdate, MessageRef, StoreError, Trigger, TriggerKind};
 use crate::usecases::events::emit_quietly;
 use crate::usecases::policies::{check, record, Verdict};
 use crate::usecases::optimistic::Retries;
@@ -47,6 +47,12 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         tracing::warn!(phone_number_id = %inbound.phone_number_id, "message for a number nobody registered; acknowledged and dropped");
         return Ok(());
     };
+    let contact_key = (number.workspace_id.clone(), number.phone_number_id.clone(), inbound.from.clone());
+    if let Some(conversation_id) = app.conversation_ids.fresh(&contact_key, CONVERSATION_ID_TTL) {
+        if known_contact(app, &number, &conversation_id, &inbound).await? {
+            return Ok(());
+        }
+    }
     let workspace_id = number.workspace_id.clone();
     let mut verdict: Option<Verdict> = None;
     let mut retries = Retries::with_attempts("the conversation", 8);
@@ -75,32 +81,11 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
             verdict = Some(check(app, &workspace_id, &conversation.id, Flow::Input, &inbound.text).await?);
         }
         let checked = verdict.as_ref().ok_or_else(|| AppError::Internal("policy verdict missing".into()))?;
-        let blocked = checked.blocked_by.as_deref().map(MessageError::blocked_by);
-        let message = Message {
-            error: blocked.clone(),
-            text: Some(inbound.text.clone()),
-            wamid: Some(inbound.wamid.clone()),
-            media: inbound.media.clone(),
-            ..Message::new(&conversation.id, Direction::Inbound, inbound.kind.clone(), DeliveryStatus::Received, sent_at)
-        };
-        let saved = app.store.save_inbound(&conversation, expected, &message).await;
-        if saved.is_ok() {
-            // Only the delivery that stored the message records its violations.
-            record(app, &workspace_id, &conversation.id, checked).await?;
-        }
-        match saved {
-            // Blocked, or a WhatsApp notice: recorded, not answered.
-            Ok(()) if blocked.is_some() || inbound.kind == MessageKind::System => return Ok(()),
+        let message = inbound_message(&conversation.id, &inbound, checked, sent_at);
+        match app.store.save_inbound(&conversation, expected, &message).await {
             Ok(()) => {
-                let event = MessageReceived {
-                    message_id: message.id.clone(),
-                    wamid: inbound.wamid.clone(),
-                    from: conversation.contact.phone_number.clone(),
-                    kind: inbound.kind.as_str().to_owned(),
-                    text: inbound.text.clone(),
-                };
-                emit_quietly(app, &workspace_id, &conversation.id, &event).await;
-                return enqueue(app, &workspace_id, &conversation.id, &inbound.wamid).await;
+                app.conversation_ids.insert(contact_key, conversation.id.clone());
+                return stored(app, &workspace_id, &conversation.id, &inbound, &message, checked).await;
             }
             Err(StoreError::Conflict(_)) if app.store.inbound_seen(&inbound.wamid).await? => {
                 tracing::info!(wamid = %inbound.wamid, "redelivered message; already stored");
@@ -109,7 +94,77 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }}
+    }
+}
+
+/// A (business number, contact)'s conversation never changes: its id is kept per container.
+const CONVERSATION_ID_TTL: Duration = Duration::from_secs(3600);
+
+/// A contact this container has seen: the message in one conditional write, with no read before
+/// it. `false` when that write could not be made (a redelivery, a message older than the last, a
+/// blocked one): the careful path below decides.
+async fn known_contact(
+    app: &App,
+    number: &WhatsAppNumber,
+    conversation_id: &str,
+    inbound: &InboundMessage,
+) -> Result<bool, AppError> {
+    let workspace_id = &number.workspace_id;
+    let checked = check(app, workspace_id, conversation_id, Flow::Input, &inbound.text).await?;
+    if checked.blocked_by.is_some() {
+        return Ok(false);
+    }
+    let now = app.clock.now();
+    let sent_at = inbound.sent_at.map(|at| at.min(now)).unwrap_or(now);
+    let message = inbound_message(conversation_id, inbound, &checked, sent_at);
+    let update = InboundUpdate {
+        sent_at,
+        preview: preview(&inbound.text),
+        contact_name: inbound.contact_name.clone(),
+        now,
+    };
+    let target = ConversationRef { workspace_id: workspace_id.clone(), conversation_id: conversation_id.to_owned() };
+    match app.store.record_inbound(&target, &update, &message).await {
+        Ok(()) => stored(app, workspace_id, conversation_id, inbound, &message, &checked).await.map(|()| true),
+        Err(StoreError::Conflict(_)) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn inbound_message(conversation_id: &str, inbound: &InboundMessage, checked: &Verdict, sent_at: time::OffsetDateTime) -> Message {
+    Message {
+        error: checked.blocked_by.as_deref().map(MessageError::blocked_by),
+        text: Some(inbound.text.clone()),
+        wamid: Some(inbound.wamid.clone()),
+        media: inbound.media.clone(),
+        ..Message::new(conversation_id, Direction::Inbound, inbound.kind.clone(), DeliveryStatus::Received, sent_at)
+    }
+}
+
+/// After the one write that stored it: its violations (only this delivery records them), its
+/// event, and its trigger — unless it was blocked or is a WhatsApp notice, which are not answered.
+async fn stored(
+    app: &App,
+    workspace_id: &str,
+    conversation_id: &str,
+    inbound: &InboundMessage,
+    message: &Message,
+    checked: &Verdict,
+) -> Result<(), AppError> {
+    record(app, workspace_id, conversation_id, checked).await?;
+    if message.error.is_some() || inbound.kind == MessageKind::System {
+        return Ok(());
+    }
+    let event = MessageReceived {
+        message_id: message.id.clone(),
+        wamid: inbound.wamid.clone(),
+        from: format!("+{}", inbound.from),
+        kind: inbound.kind.as_str().to_owned(),
+        text: inbound.text.clone(),
+    };
+    emit_quietly(app, workspace_id, conversation_id, &event).await;
+    enqueue(app, workspace_id, conversation_id, &inbound.wamid).await
+}
 
 /// A reaction, edit or revoke: recorded on the message it is about, if that message is the same
 /// contact's conversation with this workspace (a contact cannot touch anyone else's messages).

@@ -107,6 +107,10 @@ fn main() -> ExitCode {
     let mut over_goal = 0;
     for name in functions() {
         let binary = dir.join(&name);
+        if !binary.exists() {
+            println!("{name:<28} {:>12}", "not built");
+            continue;
+        }
         let mut measured = Vec::new();
         for _ in 0..runs {
             match measure(&binary, &name) {

@@ -6,7 +6,8 @@ use super::unavailable;
 use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::usage::{Tokens, UsageDelta, UsageRow};
 use crate::model::{Amendment, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
-use crate::ports::{ConversationStore, DueFollowUp, MessageRef, OutboundRef, StoreError};
+use crate::model::timestamp;
+use crate::ports::{ConversationRef, ConversationStore, DueFollowUp, InboundUpdate, MessageRef, OutboundRef, StoreError};
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -180,6 +181,50 @@ impl ConversationStore for DynamoStore {
     async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError> {
         let claim: Option<Record<InboundClaim>> = self.get(keys::inbound_wamid(wamid)).await?;
         Ok(claim.is_some())
+    }
+
+    async fn record_inbound(
+        &self,
+        conversation: &ConversationRef,
+        update: &InboundUpdate,
+        message: &Message,
+    ) -> Result<(), StoreError> {
+        let (pk, sk) = keys::conversation(&conversation.workspace_id, &conversation.conversation_id);
+        let mut set = vec!["lastInboundAt = :at", "lastMessage = :preview", "updatedAt = :now", "followUpsSent = :zero"];
+        if update.contact_name.is_some() {
+            set.push("contact.#name = :name");
+        }
+        let expression = format!("SET {} ADD revision :one REMOVE followUpDueAt, doneAt, GSI1PK, GSI1SK", set.join(", "));
+        let mut builder = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression(expression)
+            // Timestamps are fixed-width UTC, so they compare as text.
+            .condition_expression("attribute_exists(PK) AND (attribute_not_exists(lastInboundAt) OR lastInboundAt <= :at)")
+            .expression_attribute_values(":at", AttributeValue::S(timestamp::format(update.sent_at)))
+            .expression_attribute_values(":preview", AttributeValue::S(update.preview.clone()))
+            .expression_attribute_values(":now", AttributeValue::S(timestamp::format(update.now)))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()));
+        if let Some(name) = &update.contact_name {
+            builder = builder
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", AttributeValue::S(name.clone()));
+        }
+        let update = builder.build().map_err(|err| StoreError::Unavailable(err.to_string()))?;
+        let wamid = message.wamid.as_deref().unwrap_or_default();
+        let claim = InboundClaim { conversation_id: conversation.conversation_id.clone(), message_id: message.id.clone() };
+        let items = vec![
+            aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build(),
+            self.put(to_item(&Record::new(keys::inbound_wamid(wamid), claim))?, "attribute_not_exists(PK)", &[])?,
+            self.put(
+                to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?,
+                "attribute_not_exists(PK)",
+                &[],
+            )?,
+        ];
+        self.transact(items, "inbound message").await
     }
 
     async fn find_inbound(&self, wamid: &str) -> Result<Option<MessageRef>, StoreError> {
