@@ -13,16 +13,16 @@ use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::adapters::vault::SecretsManagerVault;
 use colloquy::api::routes;
-use colloquy::ports::{GraphError, NumberInfo, Outbound, Secret, Sender, WhatsApp};
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 use colloquy::http::{Body, Request, Response};
 use colloquy::model::IssuedKey;
+use colloquy::ports::{GraphError, NumberInfo, Outbound, Secret, Sender, WhatsApp};
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::App;
 use colloquy_tools::stack::{self, LocalResources};
 use colloquy_tools::template::Template;
 use serde_json::Value;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 pub const MOTO_ENDPOINT_VAR: &str = "COLLOQUY_TEST_AWS_ENDPOINT";
 pub const DEFAULT_MOTO_ENDPOINT: &str = "http://127.0.0.1:5055";
@@ -73,7 +73,8 @@ impl TestStack {
         let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
         let meta = MockServer::start().await;
         Mock::given(method("GET")).respond_with(MetaNumbers).mount(&meta).await;
-        let whatsapp = Arc::new(TestWhatsApp { lookups: graph_client(&meta.uri()), sends: graph_client(UNREACHABLE_GRAPH) });
+        let whatsapp =
+            Arc::new(TestWhatsApp { lookups: graph_client(&meta.uri()), sends: graph_client(UNREACHABLE_GRAPH) });
         let mut app = App::new(
             store.clone(),
             Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
@@ -81,21 +82,24 @@ impl TestStack {
             whatsapp,
         )
         .with_event_delivery(Arc::new(
-            colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5), LOOPBACK).expect("event HTTP client"),
+            colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5), LOOPBACK)
+                .expect("event HTTP client"),
         ))
         .allowing_loopback_http()
         .with_webhook_secrets(colloquy::WebhookSecrets {
             app_secret: APP_SECRET.to_owned(),
             verify_token: VERIFY_TOKEN.to_owned(),
         });
-        app.vault = Arc::new(SecretsManagerVault::new(aws_sdk_secretsmanager::Client::new(&aws), &resources.table_name));
+        app.vault =
+            Arc::new(SecretsManagerVault::new(aws_sdk_secretsmanager::Client::new(&aws), &resources.table_name));
         Self { aws, resources, app, clock, store, meta }
     }
 
     /// Sends (and read receipts) go to the Graph API at `base_url` (a wiremock server); number
     /// look-ups stay with `meta`.
     pub fn send_through(&mut self, base_url: &str) {
-        self.app.whatsapp = Arc::new(TestWhatsApp { lookups: graph_client(&self.meta.uri()), sends: graph_client(base_url) });
+        self.app.whatsapp =
+            Arc::new(TestWhatsApp { lookups: graph_client(&self.meta.uri()), sends: graph_client(base_url) });
     }
 
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
@@ -171,15 +175,17 @@ struct MetaNumbers;
 
 impl Respond for MetaNumbers {
     fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
-        let authorized = request.headers.get("authorization").and_then(|v| v.to_str().ok())
-            == Some(&format!("Bearer {TEST_TOKEN}"));
+        let authorized =
+            request.headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {TEST_TOKEN}"));
         if !authorized {
             let error = serde_json::json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}});
             return ResponseTemplate::new(401).set_body_json(error);
         }
         let id = request.url.path().rsplit('/').next().unwrap_or_default();
         match META_NUMBERS.iter().find(|(known, _)| *known == id) {
-            Some((_, display)) => ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": id, "display_phone_number": display})),
+            Some((_, display)) => {
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": id, "display_phone_number": display}))
+            }
             None => {
                 let error = serde_json::json!({"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100}});
                 ResponseTemplate::new(400).set_body_json(error)

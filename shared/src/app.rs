@@ -13,10 +13,10 @@ use crate::adapters::graph::GraphClient;
 use crate::adapters::llm::LlmClient;
 use crate::adapters::outbound::HttpEventDelivery;
 use crate::adapters::sqs::SqsTriggerQueue;
-use crate::config::{self, ConfigError, SecretValues};
-use crate::model::outbound_url::OutboundRules;
 use crate::adapters::vault::SecretsManagerVault;
+use crate::config::{self, ConfigError, SecretValues};
 use crate::model::cache::TtlCache;
+use crate::model::outbound_url::OutboundRules;
 use crate::ports::{
     ChatReply, ChatRequest, Clock, EventDelivery, GraphError, Llm, LlmError, NumberInfo, Outbound, QueueError, Secret,
     Sender, Store, TokenVault, Trigger, TriggerQueue, VaultError, WhatsApp,
@@ -191,10 +191,8 @@ impl App {
     /// builds those clients. `AWS_ENDPOINT_URL` points the SDK at a local stack.
     pub async fn from_env(needs: Needs) -> Result<Self, ConfigError> {
         let table_name = config::required("TABLE_NAME", "the DynamoDB table that holds Colloquy's state")?;
-        let queue_url = needs
-            .queue
-            .then(|| config::required("QUEUE_URL", "the URL of the SQS FIFO trigger queue"))
-            .transpose()?;
+        let queue_url =
+            needs.queue.then(|| config::required("QUEUE_URL", "the URL of the SQS FIFO trigger queue")).transpose()?;
         let aws = crate::aws::load().await?;
         let values = SecretValues::load(&aws).await?;
         let graph = needs.whatsapp.then(|| config::graph(&values)).transpose()?;
@@ -222,7 +220,8 @@ impl App {
         app.outbound = config::outbound_rules()?;
         app.allowed_models = config::allowed_models().map(Arc::from);
         if needs.event_delivery {
-            let delivery = HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound).map_err(ConfigError::Invalid)?;
+            let delivery =
+                HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound).map_err(ConfigError::Invalid)?;
             app.events = Arc::new(delivery);
         }
         app.webhook = secrets.map(Arc::new);

@@ -100,7 +100,8 @@ pub fn llm(secrets: &SecretValues) -> Result<LlmConfig, ConfigError> {
     if config.openai.is_none() && config.anthropic.is_none() {
         return Err(ConfigError::Missing {
             name: "LLM_API_KEY",
-            purpose: "an OpenAI-compatible LLM key (with LLM_BASE_URL for a non-OpenAI endpoint), or set ANTHROPIC_API_KEY",
+            purpose:
+                "an OpenAI-compatible LLM key (with LLM_BASE_URL for a non-OpenAI endpoint), or set ANTHROPIC_API_KEY",
         });
     }
     Ok(config)
@@ -112,7 +113,9 @@ pub fn outbound_rules() -> Result<crate::model::outbound_url::OutboundRules, Con
     let allow = match optional("ALLOW_LOOPBACK_HTTP").as_deref() {
         None | Some("false") => false,
         Some("true") => true,
-        Some(other) => return Err(ConfigError::Invalid(format!("ALLOW_LOOPBACK_HTTP must be true or false, not {other:?}"))),
+        Some(other) => {
+            return Err(ConfigError::Invalid(format!("ALLOW_LOOPBACK_HTTP must be true or false, not {other:?}")))
+        }
     };
     Ok(crate::model::outbound_url::OutboundRules { allow_loopback_http: allow })
 }

@@ -10,8 +10,8 @@ use crate::model::event::Event;
 use crate::model::policy::{Policy, Violation};
 use crate::model::usage::{UsageDelta, UsageRow};
 use crate::model::{
-    Agent, Amendment, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion,
-    TemplateMessage, WhatsAppNumber, Workspace,
+    Agent, Amendment, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt,
+    PromptVersion, TemplateMessage, WhatsAppNumber, Workspace,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -228,8 +228,12 @@ pub trait ConversationStore: Send + Sync {
     /// The common case of an inbound message, in one conditional write and no read: the message
     /// and its wamid claim, and the conversation's inbound fields updated in place. `Conflict` when
     /// the wamid was seen, the conversation is gone, or a newer message was recorded already.
-    async fn record_inbound(&self, conversation: &ConversationRef, update: &InboundUpdate, message: &Message)
-        -> Result<(), StoreError>;
+    async fn record_inbound(
+        &self,
+        conversation: &ConversationRef,
+        update: &InboundUpdate,
+        message: &Message,
+    ) -> Result<(), StoreError>;
     /// The inbound message stored for a wamid.
     async fn find_inbound(&self, wamid: &str) -> Result<Option<MessageRef>, StoreError>;
     /// Records what the contact did to a stored message; `false` when there is no such message.
@@ -407,8 +411,12 @@ pub struct VaultError(pub String);
 #[async_trait]
 pub trait TokenVault: Send + Sync {
     /// Keeps the token of a workspace's number; returns the reference to store with the number.
-    async fn store_token(&self, workspace_id: &str, phone_number_id: &str, token: &Secret)
-        -> Result<String, VaultError>;
+    async fn store_token(
+        &self,
+        workspace_id: &str,
+        phone_number_id: &str,
+        token: &Secret,
+    ) -> Result<String, VaultError>;
     async fn token(&self, reference: &str) -> Result<Secret, VaultError>;
     async fn delete_token(&self, reference: &str) -> Result<(), VaultError>;
 }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use colloquy::worker::{Deadline, Worker};
 use colloquy::adapters::llm::{Endpoint, LlmClient};
 use colloquy::ports::ConversationStore;
+use colloquy::worker::{Deadline, Worker};
 use colloquy_tests::{meta_payload, TestStack};
 use colloquy_tools::event_source::LocalEventSource;
 use serde_json::{json, Value};
@@ -308,10 +308,7 @@ async fn an_operator_prompt_on_an_inactive_conversation_is_400() {
     assert!(answer.body["error"]["message"].as_str().unwrap_or_default().contains("not active"));
     let missing =
         colloquy_tests::ApiCall::fixture("prompt-agent").key(&l.inbox.key).path_param("id", &id).json(json!({}));
-    assert_eq!(
-        colloquy_tests::call("prompt-agent", &l.inbox.stack.app, missing).await.error_field(),
-        Some("prompt")
-    );
+    assert_eq!(colloquy_tests::call("prompt-agent", &l.inbox.stack.app, missing).await.error_field(), Some("prompt"));
 }
 
 #[tokio::test]

@@ -25,8 +25,7 @@ pub async fn agent_for(stack: &TestStack, key: &str) -> String {
 }
 
 async fn patch(stack: &TestStack, key: &str, id: &str, body: Value) -> Answer {
-    call("update-agent", &stack.app, ApiCall::fixture("update-agent").key(key).path_param("id", id).json(body))
-        .await
+    call("update-agent", &stack.app, ApiCall::fixture("update-agent").key(key).path_param("id", id).json(body)).await
 }
 
 async fn get(stack: &TestStack, key: &str, id: &str) -> Answer {
@@ -62,12 +61,9 @@ async fn an_agent_is_created_from_the_fixture_and_changed_field_by_field() {
 
     let listed = call("list-agents", &stack.app, ApiCall::fixture("list-agents").key(&admin.plaintext)).await;
     assert_eq!(listed.body["count"], 1);
-    let deleted = call(
-        "delete-agent",
-        &stack.app,
-        ApiCall::fixture("delete-agent").key(&admin.plaintext).path_param("id", &id),
-    )
-    .await;
+    let deleted =
+        call("delete-agent", &stack.app, ApiCall::fixture("delete-agent").key(&admin.plaintext).path_param("id", &id))
+            .await;
     assert_eq!(deleted.status, 204);
     assert_eq!(get(&stack, &admin.plaintext, &id).await.status, 404);
 }

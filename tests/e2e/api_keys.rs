@@ -10,8 +10,7 @@ async fn list(stack: &TestStack, key: &str) -> Answer {
 }
 
 async fn revoke(stack: &TestStack, key: &str, prefix: &str) -> Answer {
-    call("revoke-api-key", &stack.app, ApiCall::fixture("revoke-api-key").key(key).path_param("prefix", prefix))
-        .await
+    call("revoke-api-key", &stack.app, ApiCall::fixture("revoke-api-key").key(key).path_param("prefix", prefix)).await
 }
 
 async fn whoami(stack: &TestStack, key: &str) -> Answer {

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use colloquy::api::routes::{self, ROUTES};
 use colloquy::config::required;
 use colloquy_tests::{project_root, TestStack};
-use colloquy::api::routes::{self, ROUTES};
 use colloquy_tools::template::Template;
 use serde_norway::Value;
 
@@ -147,6 +147,9 @@ fn every_function_is_configured_for_exactly_what_it_needs() {
         assert_eq!(function.secrets.contains("WebhookSecret"), needs.webhook_secrets, "{name}: WebhookSecret");
         assert_eq!(function.secrets.contains("LlmSecret"), needs.llm, "{name}: LlmSecret");
         assert_eq!(function.secrets.contains("WhatsAppTokenSecret"), needs.whatsapp, "{name}: WhatsAppTokenSecret");
-        assert!(!has("WHATSAPP_TOKEN") && !has("LLM_API_KEY") && !has("WHATSAPP_APP_SECRET"), "{name}: a secret in plain environment");
+        assert!(
+            !has("WHATSAPP_TOKEN") && !has("LLM_API_KEY") && !has("WHATSAPP_APP_SECRET"),
+            "{name}: a secret in plain environment"
+        );
     }
 }

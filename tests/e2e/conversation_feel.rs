@@ -26,15 +26,21 @@ async fn read_receipts(l: &Loop) -> Vec<Value> {
 #[tokio::test]
 async fn markdown_from_the_model_reaches_whatsapp_in_whatsapp_s_own_marks() {
     let l = agent_loop().await;
-    let markdown = "## Saturday\n**Yes!** The flat is *free*.\n* 10:00\n* 11:30\nBook: [calendar](https://example.com/book)";
-    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion(markdown)).mount(&l.llm).await;
+    let markdown =
+        "## Saturday\n**Yes!** The flat is *free*.\n* 10:00\n* 11:30\nBook: [calendar](https://example.com/book)";
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(markdown))
+        .mount(&l.llm)
+        .await;
     Mock::given(method("POST")).respond_with(sent("wamid.MD")).mount(&l.graph).await;
     l.inbox.deliver(&meta_payload("text")).await;
 
     l.run_worker().await;
 
     let sent = l.texts_sent().await;
-    let expected = "*Saturday*\n*Yes!* The flat is _free_.\n- 10:00\n- 11:30\nBook: calendar (https://example.com/book)";
+    let expected =
+        "*Saturday*\n*Yes!* The flat is _free_.\n- 10:00\n- 11:30\nBook: calendar (https://example.com/book)";
     assert_eq!(sent[0]["text"]["body"], expected);
     assert_eq!(l.inbox.messages().await[0]["text"], expected, "stored as sent");
 }
@@ -113,7 +119,11 @@ async fn a_message_that_arrives_while_the_llm_writes_is_in_the_reply_that_is_sen
 #[tokio::test]
 async fn read_receipts_that_fail_do_not_hold_the_reply_back() {
     let l = agent_loop().await;
-    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion("Still here.")).mount(&l.llm).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion("Still here."))
+        .mount(&l.llm)
+        .await;
     Mock::given(method("POST"))
         .and(body_partial_json(json!({"status": "read"})))
         .respond_with(ResponseTemplate::new(500))
@@ -165,7 +175,12 @@ async fn the_prompt_s_response_time_is_the_quiet_period_when_the_agent_sets_none
     let l = agent_loop().await;
     l.mount_ok("Answered.").await;
     with_reply_delay(&l, json!({"replyDelaySeconds": null})).await;
-    let agent = call("get-agent", &l.inbox.stack.app, ApiCall::fixture("get-agent").key(&l.inbox.key).path_param("id", &l.inbox.agent)).await;
+    let agent = call(
+        "get-agent",
+        &l.inbox.stack.app,
+        ApiCall::fixture("get-agent").key(&l.inbox.key).path_param("id", &l.inbox.agent),
+    )
+    .await;
     let prompt_id = agent.body["promptId"].as_str().unwrap_or_default().to_owned();
     // A text change on a version ten minutes old is captured as a version, which the agent follows.
     l.inbox.stack.clock.advance(time::Duration::minutes(11));
@@ -191,7 +206,8 @@ async fn a_reaction_is_recorded_on_the_reply_it_reacts_to_and_answered_only_when
     l.inbox.deliver(&meta_payload("text")).await;
     l.run_worker().await;
     let reply_wamid = l.inbox.messages().await[0]["wamid"].as_str().unwrap_or_default().to_owned();
-    let reaction = |wamid: &str| meta_payload("reaction").replace("wamid.OUT1", &reply_wamid).replace("wamid.REACTION1", wamid);
+    let reaction =
+        |wamid: &str| meta_payload("reaction").replace("wamid.OUT1", &reply_wamid).replace("wamid.REACTION1", wamid);
 
     l.inbox.deliver(&reaction("wamid.THUMBS1")).await;
     l.run_worker().await;
@@ -218,7 +234,10 @@ async fn an_edit_before_the_answer_is_what_the_agent_reads_and_a_deleted_message
     let asked = String::from_utf8_lossy(&l.llm_calls().await[0].body).into_owned();
     assert!(asked.contains("3-bedroom") && !asked.contains("2-bedroom"), "{asked}");
     let original = &l.inbox.messages().await[1];
-    assert_eq!((original["text"].as_str(), original["edited"].as_bool()), (Some("Hi, is the 3-bedroom still available?"), Some(true)));
+    assert_eq!(
+        (original["text"].as_str(), original["edited"].as_bool()),
+        (Some("Hi, is the 3-bedroom still available?"), Some(true))
+    );
 
     let revoked = agent_loop().await;
     revoked.mount_ok("should not be sent").await;
@@ -270,8 +289,7 @@ async fn a_flow_s_answers_reach_the_agent_with_their_data() {
 }
 
 async fn write_as_operator(l: &Loop, key: &str, conversation: &str, body: Value) -> colloquy_tests::Answer {
-    let request =
-        ApiCall::fixture("send-conversation-message").key(key).path_param("id", conversation).json(body);
+    let request = ApiCall::fixture("send-conversation-message").key(key).path_param("id", conversation).json(body);
     call("send-conversation-message", &l.inbox.stack.app, request).await
 }
 
@@ -310,7 +328,8 @@ async fn outside_the_window_a_person_may_send_a_template_but_no_text() {
     l.inbox.stack.clock.advance(time::Duration::hours(25));
 
     let text_refused = write_as_operator(&l, &l.inbox.key, &id, json!({"text": "Still interested?"})).await;
-    let template = json!({"template": {"name": "viewing_reminder", "language": "en_US", "variables": {"body": ["Anna"]}}});
+    let template =
+        json!({"template": {"name": "viewing_reminder", "language": "en_US", "variables": {"body": ["Anna"]}}});
     let template_sent = write_as_operator(&l, &l.inbox.key, &id, template).await;
 
     assert_eq!((text_refused.status, text_refused.error_field()), (400, Some("text")), "{}", text_refused.body);

@@ -44,12 +44,8 @@ impl World {
         if body.get("agentId").is_none() {
             body["agentId"] = json!(self.agent);
         }
-        call(
-            "create-conversation",
-            &self.stack.app,
-            ApiCall::fixture("create-conversation").key(&self.key).json(body),
-        )
-        .await
+        call("create-conversation", &self.stack.app, ApiCall::fixture("create-conversation").key(&self.key).json(body))
+            .await
     }
 
     async fn conversations(&self) -> Answer {
@@ -62,12 +58,8 @@ impl World {
     }
 
     async fn get(&self, key: &str, id: &str) -> Answer {
-        call(
-            "get-conversation",
-            &self.stack.app,
-            ApiCall::fixture("get-conversation").key(key).path_param("id", id),
-        )
-        .await
+        call("get-conversation", &self.stack.app, ApiCall::fixture("get-conversation").key(key).path_param("id", id))
+            .await
     }
 }
 

@@ -37,7 +37,8 @@ async fn meta_s_errors_say_whether_a_retry_can_help() {
     for (code, retryable) in cases {
         let graph = MockServer::start().await;
         Mock::given(method("POST")).respond_with(meta_error(code, "nope")).mount(&graph).await;
-        let err = graph_client(&graph.uri()).send(&from("1"), &Outbound::Text { to: "1".into(), body: "x".into() }).await;
+        let err =
+            graph_client(&graph.uri()).send(&from("1"), &Outbound::Text { to: "1".into(), body: "x".into() }).await;
         let err = err.expect_err("Meta refused");
         assert_eq!((err.code(), err.is_retryable()), (Some(code), retryable), "{err}");
     }

@@ -23,10 +23,7 @@ const FIXTURE_TEXT: &str = "Hi, is the 2-bedroom still available?";
 
 /// The text fixture with other words, another wamid, and optionally another contact.
 fn text_from(contact: &str, wamid: &str, words: &str) -> String {
-    meta_payload("text")
-        .replace(FIXTURE_TEXT, words)
-        .replace(FIXTURE_WAMID, wamid)
-        .replace("4915112345678", contact)
+    meta_payload("text").replace(FIXTURE_TEXT, words).replace(FIXTURE_WAMID, wamid).replace("4915112345678", contact)
 }
 
 fn text(wamid: &str, words: &str) -> String {
@@ -38,9 +35,12 @@ async fn create_policy(stack: &TestStack, key: &str, body: Value) -> Answer {
 }
 
 async fn violations(stack: &TestStack, key: &str) -> Vec<Value> {
-    let listed =
-        call("list-policy-violations", &stack.app, ApiCall::fixture("list-policy-violations").key(key).query("limit", "100"))
-            .await;
+    let listed = call(
+        "list-policy-violations",
+        &stack.app,
+        ApiCall::fixture("list-policy-violations").key(key).query("limit", "100"),
+    )
+    .await;
     listed.body["results"].as_array().cloned().unwrap_or_default()
 }
 
@@ -89,8 +89,9 @@ async fn webhook_urls_to_private_loopback_or_metadata_addresses_are_refused() {
         assert_eq!(answer.status, 400, "{url}: {}", answer.body);
         assert_eq!(answer.error_field(), Some("webhookUrl"), "{url}");
     }
-    let request =
-        ApiCall::fixture("update-workspace").key(&admin.plaintext).json(json!({"webhookUrl": "https://hooks.example.com/x"}));
+    let request = ApiCall::fixture("update-workspace")
+        .key(&admin.plaintext)
+        .json(json!({"webhookUrl": "https://hooks.example.com/x"}));
     assert_eq!(call("update-workspace", &stack.app, request).await.status, 200);
 }
 
@@ -99,12 +100,13 @@ async fn delivery_never_connects_to_a_forbidden_address_whatever_the_stored_url_
     let receiver = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(204)).mount(&receiver).await;
     let production = OutboundRules::default();
-    let delivery = colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(2), production)
-        .expect("client");
+    let delivery =
+        colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(2), production).expect("client");
     let port = receiver.address().port();
 
     // A URL stored before the rules, to an address literal: checked again at delivery.
-    let literal = colloquy::ports::EventDelivery::post(&delivery, &format!("http://127.0.0.1:{port}/"), &[], "{}".into()).await;
+    let literal =
+        colloquy::ports::EventDelivery::post(&delivery, &format!("http://127.0.0.1:{port}/"), &[], "{}".into()).await;
     // A name that resolves to loopback (what DNS rebinding makes of a public name): the resolver
     // drops the address, so the connection is never made.
     let guarded = colloquy::adapters::https::guarded_client(Duration::from_secs(2), production).expect("client");
@@ -135,7 +137,8 @@ async fn a_number_is_registered_only_with_a_token_meta_shows_it_to() {
     .await;
     let wrong_token = register(&stack, &admin.plaintext, number(Some("someone-elses-token"), "+15550783881")).await;
     let wrong_display = register(&stack, &admin.plaintext, number(Some(TEST_TOKEN), "+15550000000")).await;
-    let unknown_id = register(&stack, &admin.plaintext, json!({"phoneNumberId": "999", "displayNumber": "+15550783881"})).await;
+    let unknown_id =
+        register(&stack, &admin.plaintext, json!({"phoneNumberId": "999", "displayNumber": "+15550783881"})).await;
     let proven = register(&stack, &admin.plaintext, number(Some(TEST_TOKEN), "+1 555 078 3881")).await;
 
     assert_eq!((no_token.status, no_token.error_field()), (400, Some("accessToken")), "{}", no_token.body);
@@ -155,7 +158,11 @@ async fn a_number_is_registered_only_with_a_token_meta_shows_it_to() {
 #[tokio::test]
 async fn replies_go_out_with_the_number_s_own_token_and_not_once_the_number_left_the_workspace() {
     let l = agent_loop().await;
-    Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion("Hello!")).mount(&l.llm).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion("Hello!"))
+        .mount(&l.llm)
+        .await;
     Mock::given(method("POST"))
         .and(header("authorization", format!("Bearer {TEST_TOKEN}").as_str()))
         .respond_with(sent("wamid.OWN"))
@@ -200,9 +207,8 @@ async fn a_number_that_moves_to_another_workspace_keeps_the_old_history_and_star
     let moved = call("whatsapp-webhook", &fresh, signed_delivery(&text("wamid.MOVE2", "hello second"))).await;
 
     assert_eq!(moved.status, 200, "{}", moved.body);
-    let conversations = |key: &str| {
-        call("list-conversations", &stack.app, ApiCall::fixture("list-conversations").key(key))
-    };
+    let conversations =
+        |key: &str| call("list-conversations", &stack.app, ApiCall::fixture("list-conversations").key(key));
     let old = conversations(&first.plaintext).await;
     let new = conversations(&second.plaintext).await;
     assert_eq!(old.body["count"], 1, "the old workspace keeps its history");
@@ -245,7 +251,8 @@ async fn a_slow_llm_in_one_conversation_costs_the_others_nothing_and_nothing_is_
 
     assert_eq!(polls.iter().map(|p| p.received).sum::<usize>(), 10, "{polls:?}");
     assert!(polls.iter().all(|p| p.failed == 0), "no record failed for another's slowness: {polls:?}");
-    let sent_to: Vec<String> = l.texts_sent().await.iter().map(|b| b["to"].as_str().unwrap_or_default().to_owned()).collect();
+    let sent_to: Vec<String> =
+        l.texts_sent().await.iter().map(|b| b["to"].as_str().unwrap_or_default().to_owned()).collect();
     for contact in contacts {
         assert_eq!(sent_to.iter().filter(|to| *to == contact).count(), 1, "one reply to {contact}: {sent_to:?}");
     }
@@ -274,7 +281,12 @@ async fn policies_are_capped_with_a_clear_error_and_the_newest_block_rule_still_
         let rule = json!({"name": format!("rule {n}"), "keywords": [format!("forbidden{n}")], "appliesTo": "input", "action": "block"});
         assert_eq!(create_policy(stack, &l.inbox.key, rule).await.status, 201, "policy {n}");
     }
-    let over = create_policy(stack, &l.inbox.key, json!({"name": "one more", "keywords": ["x"], "appliesTo": "input", "action": "log"})).await;
+    let over = create_policy(
+        stack,
+        &l.inbox.key,
+        json!({"name": "one more", "keywords": ["x"], "appliesTo": "input", "action": "log"}),
+    )
+    .await;
     assert_eq!(over.status, 409, "{}", over.body);
     assert!(over.body["error"]["message"].as_str().unwrap_or_default().contains("at most"));
 
@@ -289,10 +301,20 @@ async fn a_workspace_s_patterns_are_limited_in_total_size() {
     let stack = TestStack::new().await;
     let admin = stack.workspace("Acme").await;
     let big: Vec<String> = (0..99).map(|n| format!("{n:0>3}{}", "a".repeat(490))).collect();
-    let first = create_policy(&stack, &admin.plaintext, json!({"name": "big", "patterns": big, "appliesTo": "input", "action": "log"})).await;
+    let first = create_policy(
+        &stack,
+        &admin.plaintext,
+        json!({"name": "big", "patterns": big, "appliesTo": "input", "action": "log"}),
+    )
+    .await;
     assert_eq!(first.status, 201, "{}", first.body);
     let more: Vec<String> = (0..99).map(|n| format!("{n:0>3}{}", "b".repeat(490))).collect();
-    let second = create_policy(&stack, &admin.plaintext, json!({"name": "bigger", "patterns": more, "appliesTo": "input", "action": "log"})).await;
+    let second = create_policy(
+        &stack,
+        &admin.plaintext,
+        json!({"name": "bigger", "patterns": more, "appliesTo": "input", "action": "log"}),
+    )
+    .await;
     assert_eq!((second.status, second.error_field()), (400, Some("patterns")), "{}", second.body);
 }
 
@@ -311,7 +333,11 @@ async fn an_llm_that_refuses_the_request_fails_the_reply_at_once_and_says_why() 
     assert_eq!(l.llm_calls().await.len(), 1, "a 400 is not retried");
     let messages = l.inbox.messages().await;
     assert_eq!(messages[0]["status"], "failed");
-    assert!(messages[0]["error"]["message"].as_str().unwrap_or_default().contains("does not exist"), "{:?}", messages[0]);
+    assert!(
+        messages[0]["error"]["message"].as_str().unwrap_or_default().contains("does not exist"),
+        "{:?}",
+        messages[0]
+    );
     assert!(l.texts_sent().await.is_empty());
 }
 
@@ -344,7 +370,8 @@ async fn a_number_registered_a_moment_ago_gets_its_first_messages() {
     let first = call("whatsapp-webhook", &stack.app, signed_delivery(&text("wamid.FIRST", "now"))).await;
 
     assert_eq!(first.status, 200);
-    let listed = call("list-conversations", &stack.app, ApiCall::fixture("list-conversations").key(&admin.plaintext)).await;
+    let listed =
+        call("list-conversations", &stack.app, ApiCall::fixture("list-conversations").key(&admin.plaintext)).await;
     assert_eq!(listed.body["count"], 1, "the first message after registering is stored: {}", listed.body);
 }
 
@@ -370,7 +397,8 @@ async fn a_read_key_may_send_prompts_and_make_no_other_change() {
     let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy::model::Role::Read).await;
     let id = crate::send_prompt::api_conversation(&l).await;
 
-    let request = ApiCall::fixture("send-prompt").key(&reader).path_param("conversationId", &id).json(json!({"prompt": "hello"}));
+    let request =
+        ApiCall::fixture("send-prompt").key(&reader).path_param("conversationId", &id).json(json!({"prompt": "hello"}));
     let prompted = call("send-prompt", &l.inbox.stack.app, request).await;
     let request = ApiCall::fixture("prompt-agent").key(&reader).path_param("id", &id).json(json!({"prompt": "say hi"}));
     let operator = call("prompt-agent", &l.inbox.stack.app, request).await;

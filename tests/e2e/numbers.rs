@@ -8,8 +8,7 @@ pub async fn register(stack: &TestStack, key: &str, mut body: Value) -> Answer {
     if body.get("accessToken").is_none() {
         body["accessToken"] = Value::from(colloquy_tests::TEST_TOKEN);
     }
-    call("register-whatsapp-number", &stack.app, ApiCall::fixture("register-whatsapp-number").key(key).json(body))
-        .await
+    call("register-whatsapp-number", &stack.app, ApiCall::fixture("register-whatsapp-number").key(key).json(body)).await
 }
 
 #[tokio::test]
@@ -30,12 +29,9 @@ async fn a_number_belongs_to_one_workspace() {
     assert_eq!(taken.status, 409, "{}", taken.body);
     assert!(!taken.body.to_string().contains(&first.key.workspace_id), "does not say who holds it");
 
-    let listed = call(
-        "list-whatsapp-numbers",
-        &stack.app,
-        ApiCall::fixture("list-whatsapp-numbers").key(&second.plaintext),
-    )
-    .await;
+    let listed =
+        call("list-whatsapp-numbers", &stack.app, ApiCall::fixture("list-whatsapp-numbers").key(&second.plaintext))
+            .await;
     assert_eq!(listed.body["count"], 0);
     let remove =
         |key: &str| ApiCall::fixture("remove-whatsapp-number").key(key).path_param("phoneNumberId", "1065403522");

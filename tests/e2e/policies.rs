@@ -142,7 +142,6 @@ async fn policies_are_managed_validated_and_private_to_their_workspace() {
     )
     .await;
     assert_eq!(deleted.status, 204);
-    let listed =
-        call("list-policies", &l.inbox.stack.app, ApiCall::fixture("list-policies").key(&l.inbox.key)).await;
+    let listed = call("list-policies", &l.inbox.stack.app, ApiCall::fixture("list-policies").key(&l.inbox.key)).await;
     assert_eq!(listed.body["count"], 0);
 }

@@ -44,8 +44,7 @@ async fn eigi_limits_are_enforced_and_name_the_field() {
     assert_eq!(longest.status, 201, "100 characters is allowed: {}", longest.body);
     let analysis = json!({"prompt_name": "a", "prompt_content": "x", "prompt_metadata": {"prompt_type": "analysis"}});
     let answer =
-        call("create-prompt", &stack.app, ApiCall::fixture("create-prompt").key(&admin.plaintext).json(analysis))
-            .await;
+        call("create-prompt", &stack.app, ApiCall::fixture("create-prompt").key(&admin.plaintext).json(analysis)).await;
     assert_eq!(answer.status, 201);
 }
 

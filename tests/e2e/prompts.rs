@@ -13,8 +13,7 @@ pub async fn create(stack: &TestStack, key: &str, name: &str, content: &str) -> 
 
 /// The prompt's id, found through the list (eigi's response carries the name, not the id).
 pub async fn prompt_id(stack: &TestStack, key: &str, name: &str) -> String {
-    let listed =
-        call("list-prompts", &stack.app, ApiCall::fixture("list-prompts").key(key).query("name", name)).await;
+    let listed = call("list-prompts", &stack.app, ApiCall::fixture("list-prompts").key(key).query("name", name)).await;
     let results = listed.body["results"].as_array().cloned().unwrap_or_default();
     let found =
         results.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{name} is listed: {}", listed.body));
@@ -22,12 +21,8 @@ pub async fn prompt_id(stack: &TestStack, key: &str, name: &str) -> String {
 }
 
 pub async fn update(stack: &TestStack, key: &str, id: &str, body: Value) -> Answer {
-    call(
-        "update-prompt",
-        &stack.app,
-        ApiCall::fixture("update-prompt").key(key).path_param("promptId", id).json(body),
-    )
-    .await
+    call("update-prompt", &stack.app, ApiCall::fixture("update-prompt").key(key).path_param("promptId", id).json(body))
+        .await
 }
 
 async fn by_name(stack: &TestStack, key: &str, name: &str, version: Option<&str>) -> Answer {
@@ -227,8 +222,7 @@ async fn another_workspace_s_prompt_is_404_everywhere_and_read_keys_cannot_chang
     let id = prompt_id(&stack, &owner.plaintext, "secret").await;
     let key = stranger.plaintext.as_str();
 
-    let get =
-        call("get-prompt", &stack.app, ApiCall::fixture("get-prompt").key(key).path_param("promptId", &id)).await;
+    let get = call("get-prompt", &stack.app, ApiCall::fixture("get-prompt").key(key).path_param("promptId", &id)).await;
     let answers = [
         get,
         update(&stack, key, &id, json!({"prompt": "hijacked"})).await,

@@ -39,8 +39,7 @@ impl Inbox {
 
     pub async fn conversations(&self) -> Vec<Value> {
         let listed =
-            call("list-conversations", &self.stack.app, ApiCall::fixture("list-conversations").key(&self.key))
-                .await;
+            call("list-conversations", &self.stack.app, ApiCall::fixture("list-conversations").key(&self.key)).await;
         listed.body["results"].as_array().cloned().unwrap_or_default()
     }
 
@@ -131,7 +130,11 @@ async fn every_message_type_is_stored_readably() {
     let expected = [
         ("interactive-button-reply", "interactive", "[tapped the button \"Saturday 10:00\" (id: tour-sat)]"),
         ("interactive-list-reply", "interactive", "[chose \"2 bedrooms\" — From $1,900 from a list (id: unit-2)]"),
-        ("interactive-flow-reply", "interactive", "[completed the flow form; its answers: {\"move_in\": \"2026-12-01\", \"budget\": 1900}]"),
+        (
+            "interactive-flow-reply",
+            "interactive",
+            "[completed the flow form; its answers: {\"move_in\": \"2026-12-01\", \"budget\": 1900}]",
+        ),
         ("button", "button", "Stop promotions"),
         ("image", "image", "[image: My payslip]"),
         ("document", "document", "[document: ID]"),

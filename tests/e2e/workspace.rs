@@ -5,8 +5,7 @@ async fn the_key_s_workspace_is_returned_with_the_key_s_role() {
     let stack = TestStack::new().await;
     let issued = stack.workspace("Acme Support").await;
 
-    let answer =
-        call("get-workspace", &stack.app, ApiCall::fixture("get-workspace").key(&issued.plaintext)).await;
+    let answer = call("get-workspace", &stack.app, ApiCall::fixture("get-workspace").key(&issued.plaintext)).await;
 
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["id"], issued.key.workspace_id);
@@ -21,8 +20,7 @@ async fn a_bearer_token_is_accepted_like_x_api_key() {
     let stack = TestStack::new().await;
     let issued = stack.workspace("Acme").await;
 
-    let answer =
-        call("get-workspace", &stack.app, ApiCall::fixture("get-workspace").bearer(&issued.plaintext)).await;
+    let answer = call("get-workspace", &stack.app, ApiCall::fixture("get-workspace").bearer(&issued.plaintext)).await;
 
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["id"], issued.key.workspace_id);

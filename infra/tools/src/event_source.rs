@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use colloquy::worker::{Deadline, Worker};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use colloquy::worker::{Deadline, Worker};
 
 pub struct LocalEventSource {
     sqs: aws_sdk_sqs::Client,

@@ -17,8 +17,8 @@ use lambda_http::http::StatusCode;
 use lambda_http::RequestExt;
 use tokio::net::TcpListener;
 
-use colloquy::api::routes;
 use crate::{graph_standin, llm_standin};
+use colloquy::api::routes;
 
 /// API Gateway's own payload limit.
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -39,11 +39,7 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
     }
 }
 
-async fn dispatch(
-    app: &App,
-    request: hyper::Request<Incoming>,
-    peer: SocketAddr,
-) -> hyper::Response<Full<Bytes>> {
+async fn dispatch(app: &App, request: hyper::Request<Incoming>, peer: SocketAddr) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let (method, path) = (parts.method.to_string(), parts.uri.path().to_owned());

@@ -188,7 +188,8 @@ impl Template {
                     .and_then(|p| p.get("Environment"))
                     .and_then(|e| e.get("Variables"))
                     .and_then(Value::as_mapping);
-                let environment = variables.into_iter().flatten().filter_map(|(k, _)| k.as_str().map(str::to_owned)).collect();
+                let environment =
+                    variables.into_iter().flatten().filter_map(|(k, _)| k.as_str().map(str::to_owned)).collect();
                 let secrets = variables
                     .and_then(|v| v.get("CONFIG_SECRET_ARNS"))
                     .map(|value| {

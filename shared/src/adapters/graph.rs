@@ -60,7 +60,11 @@ async fn answer(request: reqwest::RequestBuilder) -> Result<Value, GraphError> {
     let text = response.text().await.map_err(transport_error)?;
     let parsed: Option<Value> = serde_json::from_str(&text).ok();
     if (200..300).contains(&status) {
-        return parsed.ok_or_else(|| GraphError::Api { http_status: status, code: 0, message: "response is not JSON".into() });
+        return parsed.ok_or_else(|| GraphError::Api {
+            http_status: status,
+            code: 0,
+            message: "response is not JSON".into(),
+        });
     }
     Err(envelope_error(status, parsed.as_ref()))
 }

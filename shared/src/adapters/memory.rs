@@ -13,8 +13,8 @@ use crate::model::event::Event;
 use crate::model::policy::{Policy, Violation};
 use crate::model::usage::{UsageDelta, UsageRow};
 use crate::model::{
-    Agent, Amendment, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt, PromptVersion,
-    WhatsAppNumber, Workspace,
+    Agent, Amendment, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt,
+    PromptVersion, WhatsAppNumber, Workspace,
 };
 use crate::ports::*;
 
@@ -64,7 +64,12 @@ fn conflict(what: &str) -> StoreError {
 
 #[async_trait]
 impl WorkspaceStore for MemoryStore {
-    async fn create_workspace(&self, workspace: &Workspace, first_key: &ApiKey, key_hash: &str) -> Result<(), StoreError> {
+    async fn create_workspace(
+        &self,
+        workspace: &Workspace,
+        first_key: &ApiKey,
+        key_hash: &str,
+    ) -> Result<(), StoreError> {
         let mut state = self.state()?;
         if state.workspaces.contains_key(&workspace.id) || state.keys.contains_key(key_hash) {
             return Err(conflict("workspace"));
@@ -97,8 +102,12 @@ impl ApiKeyStore for MemoryStore {
     }
     async fn list_keys(&self, workspace_id: &str, request: &PageRequest) -> Result<Page<ApiKey>, StoreError> {
         let state = self.state()?;
-        let mut keys: Vec<(String, ApiKey)> =
-            state.keys.values().filter(|k| k.workspace_id == workspace_id).map(|k| (k.prefix.clone(), k.clone())).collect();
+        let mut keys: Vec<(String, ApiKey)> = state
+            .keys
+            .values()
+            .filter(|k| k.workspace_id == workspace_id)
+            .map(|k| (k.prefix.clone(), k.clone()))
+            .collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(page(keys, request))
     }
@@ -137,7 +146,8 @@ impl PolicyStore for MemoryStore {
     }
     async fn list_policies(&self, workspace_id: &str, request: &PageRequest) -> Result<Page<Policy>, StoreError> {
         let state = self.state()?;
-        let items = state.policies.iter().filter(|((ws, _), _)| ws == workspace_id).map(|((_, id), p)| (id.clone(), p.clone()));
+        let items =
+            state.policies.iter().filter(|((ws, _), _)| ws == workspace_id).map(|((_, id), p)| (id.clone(), p.clone()));
         Ok(page(items.collect(), request))
     }
     async fn delete_policy(&self, workspace_id: &str, policy_id: &str) -> Result<bool, StoreError> {
@@ -169,7 +179,10 @@ impl PromptStore for MemoryStore {
             (Some(_), None) => return Err(conflict("prompt")),
             _ => {}
         }
-        let name_taken = state.prompts.values().any(|p| p.workspace_id == prompt.workspace_id && p.name == prompt.name && p.id != prompt.id);
+        let name_taken = state
+            .prompts
+            .values()
+            .any(|p| p.workspace_id == prompt.workspace_id && p.name == prompt.name && p.id != prompt.id);
         if name_taken {
             return Err(conflict("prompt name"));
         }
@@ -189,7 +202,12 @@ impl PromptStore for MemoryStore {
     async fn find_prompt_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<Prompt>, StoreError> {
         Ok(self.state()?.prompts.values().find(|p| p.workspace_id == workspace_id && p.name == name).cloned())
     }
-    async fn list_prompts(&self, workspace_id: &str, name_contains: Option<&str>, request: &PageRequest) -> Result<Page<Prompt>, StoreError> {
+    async fn list_prompts(
+        &self,
+        workspace_id: &str,
+        name_contains: Option<&str>,
+        request: &PageRequest,
+    ) -> Result<Page<Prompt>, StoreError> {
         let state = self.state()?;
         let mut items: Vec<(String, Prompt)> = state
             .prompts
@@ -203,7 +221,11 @@ impl PromptStore for MemoryStore {
     async fn get_prompt_version(&self, prompt_id: &str, version: u32) -> Result<Option<PromptVersion>, StoreError> {
         Ok(self.state()?.versions.get(&(prompt_id.to_owned(), version)).cloned())
     }
-    async fn list_prompt_versions(&self, prompt_id: &str, request: &PageRequest) -> Result<Page<PromptVersion>, StoreError> {
+    async fn list_prompt_versions(
+        &self,
+        prompt_id: &str,
+        request: &PageRequest,
+    ) -> Result<Page<PromptVersion>, StoreError> {
         let state = self.state()?;
         let items = state.versions.iter().rev().filter(|((id, _), _)| id == prompt_id);
         Ok(page(items.map(|((_, n), v)| (format!("{n:06}"), v.clone())).collect(), request))
@@ -223,7 +245,11 @@ impl NumberStore for MemoryStore {
     async fn get_number(&self, phone_number_id: &str) -> Result<Option<WhatsAppNumber>, StoreError> {
         Ok(self.state()?.numbers.get(phone_number_id).cloned())
     }
-    async fn list_numbers(&self, workspace_id: &str, request: &PageRequest) -> Result<Page<WhatsAppNumber>, StoreError> {
+    async fn list_numbers(
+        &self,
+        workspace_id: &str,
+        request: &PageRequest,
+    ) -> Result<Page<WhatsAppNumber>, StoreError> {
         let state = self.state()?;
         let items = state.numbers.values().filter(|n| n.workspace_id == workspace_id);
         Ok(page(items.map(|n| (n.phone_number_id.clone(), n.clone())).collect(), request))
@@ -273,7 +299,11 @@ impl State {
             _ => {}
         }
         if expected.is_none() {
-            let claim = (conversation.workspace_id.clone(), conversation.phone_number_id.clone(), conversation.contact.wa_id.clone());
+            let claim = (
+                conversation.workspace_id.clone(),
+                conversation.phone_number_id.clone(),
+                conversation.contact.wa_id.clone(),
+            );
             if self.claims.contains_key(&claim) {
                 return Err(conflict("conversation claim"));
             }
@@ -298,15 +328,32 @@ impl State {
 
 #[async_trait]
 impl ConversationStore for MemoryStore {
-    async fn get_conversation(&self, workspace_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {
+    async fn get_conversation(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
         Ok(self.state()?.conversations.get(&(workspace_id.to_owned(), conversation_id.to_owned())).cloned())
     }
-    async fn find_conversation(&self, workspace_id: &str, phone_number_id: &str, wa_id: &str) -> Result<Option<Conversation>, StoreError> {
+    async fn find_conversation(
+        &self,
+        workspace_id: &str,
+        phone_number_id: &str,
+        wa_id: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
         let state = self.state()?;
         let claim = (workspace_id.to_owned(), phone_number_id.to_owned(), wa_id.to_owned());
-        Ok(state.claims.get(&claim).and_then(|id| state.conversations.get(&(workspace_id.to_owned(), id.clone())).cloned()))
+        Ok(state
+            .claims
+            .get(&claim)
+            .and_then(|id| state.conversations.get(&(workspace_id.to_owned(), id.clone())).cloned()))
     }
-    async fn save_conversation(&self, conversation: &Conversation, expected_revision: Option<u64>, messages: &[Message]) -> Result<(), StoreError> {
+    async fn save_conversation(
+        &self,
+        conversation: &Conversation,
+        expected_revision: Option<u64>,
+        messages: &[Message],
+    ) -> Result<(), StoreError> {
         let mut state = self.state()?;
         state.put_conversation(conversation, expected_revision)?;
         for message in messages {
@@ -314,7 +361,12 @@ impl ConversationStore for MemoryStore {
         }
         Ok(())
     }
-    async fn save_inbound(&self, conversation: &Conversation, expected_revision: Option<u64>, message: &Message) -> Result<(), StoreError> {
+    async fn save_inbound(
+        &self,
+        conversation: &Conversation,
+        expected_revision: Option<u64>,
+        message: &Message,
+    ) -> Result<(), StoreError> {
         let mut state = self.state()?;
         let wamid = message.wamid.clone().unwrap_or_default();
         if state.wamids.contains_key(&wamid) {
@@ -328,7 +380,12 @@ impl ConversationStore for MemoryStore {
     async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError> {
         Ok(self.state()?.wamids.contains_key(wamid))
     }
-    async fn record_inbound(&self, conversation: &ConversationRef, update: &InboundUpdate, message: &Message) -> Result<(), StoreError> {
+    async fn record_inbound(
+        &self,
+        conversation: &ConversationRef,
+        update: &InboundUpdate,
+        message: &Message,
+    ) -> Result<(), StoreError> {
         let mut state = self.state()?;
         let wamid = message.wamid.clone().unwrap_or_default();
         let key = (conversation.workspace_id.clone(), conversation.conversation_id.clone());
@@ -354,7 +411,10 @@ impl ConversationStore for MemoryStore {
         let state = self.state()?;
         let Some(message_id) = state.wamids.get(wamid) else { return Ok(None) };
         let found = state.messages.keys().find(|(_, id)| id == message_id);
-        Ok(found.map(|(conversation_id, message_id)| MessageRef { conversation_id: conversation_id.clone(), message_id: message_id.clone() }))
+        Ok(found.map(|(conversation_id, message_id)| MessageRef {
+            conversation_id: conversation_id.clone(),
+            message_id: message_id.clone(),
+        }))
     }
     async fn amend_message(&self, target: &MessageRef, amendment: &Amendment) -> Result<bool, StoreError> {
         let mut state = self.state()?;
@@ -381,9 +441,17 @@ impl ConversationStore for MemoryStore {
     async fn find_outbound(&self, wamid: &str) -> Result<Option<OutboundRef>, StoreError> {
         Ok(self.state()?.outbound.get(wamid).cloned())
     }
-    async fn advance_status(&self, conversation_id: &str, message_id: &str, status: DeliveryStatus, error: Option<&MessageError>) -> Result<bool, StoreError> {
+    async fn advance_status(
+        &self,
+        conversation_id: &str,
+        message_id: &str,
+        status: DeliveryStatus,
+        error: Option<&MessageError>,
+    ) -> Result<bool, StoreError> {
         let mut state = self.state()?;
-        let Some(message) = state.messages.get_mut(&(conversation_id.to_owned(), message_id.to_owned())) else { return Ok(false) };
+        let Some(message) = state.messages.get_mut(&(conversation_id.to_owned(), message_id.to_owned())) else {
+            return Ok(false);
+        };
         if status.rank() <= message.status.rank() {
             return Ok(false);
         }
@@ -393,12 +461,22 @@ impl ConversationStore for MemoryStore {
         }
         Ok(true)
     }
-    async fn list_conversations(&self, workspace_id: &str, request: &PageRequest) -> Result<Page<Conversation>, StoreError> {
+    async fn list_conversations(
+        &self,
+        workspace_id: &str,
+        request: &PageRequest,
+    ) -> Result<Page<Conversation>, StoreError> {
         let state = self.state()?;
         let items = state.conversations.iter().rev().filter(|((ws, _), _)| ws == workspace_id);
         Ok(page(items.map(|((_, id), c)| (id.clone(), c.clone())).collect(), request))
     }
-    async fn save_reply(&self, conversation: &Conversation, expected_revision: u64, message: &Message, usage: &UsageDelta) -> Result<(), StoreError> {
+    async fn save_reply(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        message: &Message,
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError> {
         let mut state = self.state()?;
         state.put_conversation(conversation, Some(expected_revision))?;
         state.put_message(&conversation.workspace_id, message);
@@ -407,18 +485,36 @@ impl ConversationStore for MemoryStore {
         }
         Ok(())
     }
-    async fn usage(&self, workspace_id: &str, from: &str, to: &str, by_agent: bool) -> Result<Vec<UsageRow>, StoreError> {
+    async fn usage(
+        &self,
+        workspace_id: &str,
+        from: &str,
+        to: &str,
+        by_agent: bool,
+    ) -> Result<Vec<UsageRow>, StoreError> {
         let state = self.state()?;
         let rows = state.usage.iter().filter(|((ws, day, agent), _)| {
             ws == workspace_id && day.as_str() >= from && day.as_str() <= to && agent.is_some() == by_agent
         });
-        Ok(rows.map(|((_, day, agent), tokens)| UsageRow { day: day.clone(), agent_id: agent.clone(), tokens: *tokens }).collect())
+        Ok(rows
+            .map(|((_, day, agent), tokens)| UsageRow { day: day.clone(), agent_id: agent.clone(), tokens: *tokens })
+            .collect())
     }
-    async fn due_follow_ups(&self, shard: u32, now: OffsetDateTime, limit: u32) -> Result<Vec<DueFollowUp>, StoreError> {
+    async fn due_follow_ups(
+        &self,
+        shard: u32,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<DueFollowUp>, StoreError> {
         let state = self.state()?;
         let due = state.conversations.values().filter_map(|c| {
             let due_at = c.follow_up_due_at.filter(|at| *at <= now && follow_up_shard(&c.id) == shard)?;
-            Some(DueFollowUp { workspace_id: c.workspace_id.clone(), conversation_id: c.id.clone(), due_at, attempt: c.follow_ups_sent + 1 })
+            Some(DueFollowUp {
+                workspace_id: c.workspace_id.clone(),
+                conversation_id: c.id.clone(),
+                due_at,
+                attempt: c.follow_ups_sent + 1,
+            })
         });
         Ok(due.take(limit as usize).collect())
     }

@@ -26,7 +26,8 @@ pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
     let page_request = page_request(request)?;
     let now = app.clock.now();
-    let page = conversations::list_conversations(app, who, &page_request).await?.map(|c| ConversationView::new(&c, now));
+    let page =
+        conversations::list_conversations(app, who, &page_request).await?.map(|c| ConversationView::new(&c, now));
     ok(&ListBody::from_page(page, "/api/v1/conversations/", page_request.limit, &[]))
 }
 

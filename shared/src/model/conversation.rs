@@ -217,7 +217,11 @@ impl MessageError {
     }
 
     pub fn blocked_by(policy: &str) -> Self {
-        Self { code: 0, message: format!("blocked by the policy `{policy}`: not answered"), reason: ErrorReason::PolicyBlocked }
+        Self {
+            code: 0,
+            message: format!("blocked by the policy `{policy}`: not answered"),
+            reason: ErrorReason::PolicyBlocked,
+        }
     }
 
     pub fn skipped(why: impl Into<String>) -> Self {

@@ -93,7 +93,11 @@ fn inline_marks(text: &str) -> String {
     let text = p.image.replace_all(text, "$1 ($2)");
     let text = p.link.replace_all(&text, |caps: &regex::Captures| {
         let (label, url) = (caps.get(1).map_or("", |m| m.as_str()), caps.get(2).map_or("", |m| m.as_str()));
-        if label == url { url.to_owned() } else { format!("{label} ({url})") }
+        if label == url {
+            url.to_owned()
+        } else {
+            format!("{label} ({url})")
+        }
     });
     let text = p.bold.replace_all(&text, |caps: &regex::Captures| {
         let inner = caps.get(1).or_else(|| caps.get(2)).map_or("", |m| m.as_str());

@@ -22,4 +22,3 @@ pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<Strin
     }
     Ok(trimmed.to_owned())
 }
-

@@ -23,8 +23,8 @@ pub mod workspace;
 pub use agent::{Agent, FollowUpPolicy, ModelSettings, Provider};
 pub use api_key::{ApiKey, IssuedKey, Principal, Role};
 pub use conversation::{
-    Amendment, Channel, Contact, Conversation, DeliveryStatus, Direction, ErrorReason, MediaRef, Message, MessageError, MessageKind,
-    TokenUsage,
+    Amendment, Channel, Contact, Conversation, DeliveryStatus, Direction, ErrorReason, MediaRef, Message, MessageError,
+    MessageKind, TokenUsage,
 };
 pub use number::WhatsAppNumber;
 pub use page::{Page, PageRequest};

@@ -45,7 +45,8 @@ fn is_forbidden_v6(ip: Ipv6Addr) -> bool {
         return is_forbidden_v4(v4);
     }
     let segments = ip.segments();
-    let embedded_v4 = || Ipv4Addr::new((segments[6] >> 8) as u8, segments[6] as u8, (segments[7] >> 8) as u8, segments[7] as u8);
+    let embedded_v4 =
+        || Ipv4Addr::new((segments[6] >> 8) as u8, segments[6] as u8, (segments[7] >> 8) as u8, segments[7] as u8);
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()

@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
-use crate::model::input::required_text;
 use crate::model::ids::new_id;
+use crate::model::input::required_text;
 use crate::model::{
     Agent, FollowUpPolicy, ModelSettings, Page, PageRequest, Principal, Provider, TemplateMessage, Tool,
 };

@@ -4,20 +4,20 @@
 use serde::Deserialize;
 use time::Duration;
 
-use crate::model::event::ConversationTakenOver;
-use crate::model::MessageKind;
 use crate::model::conversation::preview;
+use crate::model::event::ConversationTakenOver;
 use crate::model::phone::{normalize_e164, wa_id};
 use crate::model::Channel;
+use crate::model::MessageKind;
 use crate::model::{
     Contact, Conversation, DeliveryStatus, Direction, Message, Page, PageRequest, Principal, TemplateMessage,
 };
 use crate::ports::{Outbound, StoreError};
 use crate::usecases::agents::template;
 use crate::usecases::messaging::send_with_retry;
-use crate::usecases::senders::{sender, SenderError};
 use crate::usecases::numbers::resolve_sender;
 use crate::usecases::optimistic::Retries;
+use crate::usecases::senders::{sender, SenderError};
 use crate::{App, AppError};
 
 pub const DEFAULT_TAKEOVER_MINUTES: u32 = 10;
@@ -155,7 +155,8 @@ pub async fn create_conversation(
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }}
+    }
+}
 
 /// A conversation with no WhatsApp contact, for API callers (Flashback's prompt endpoint).
 async fn create_api_conversation(
@@ -267,7 +268,8 @@ where
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }}
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct OperatorPrompt {
@@ -295,8 +297,13 @@ pub async fn prompt_agent(
                 "the conversation is not active: the contact has not written in the last 24 hours, so the agent cannot write freely; open it with a template",
             ));
         }
-        let mut message =
-            Message::new(&conversation.id, Direction::Operator, MessageKind::Instruction, DeliveryStatus::Received, now);
+        let mut message = Message::new(
+            &conversation.id,
+            Direction::Operator,
+            MessageKind::Instruction,
+            DeliveryStatus::Received,
+            now,
+        );
         message.text = Some(instruction.clone());
         let updated = conversation.revised(now);
         match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
@@ -313,4 +320,5 @@ pub async fn prompt_agent(
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }}
+    }
+}

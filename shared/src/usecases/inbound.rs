@@ -8,12 +8,12 @@ use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
 use crate::model::event::MessageReceived;
 use crate::model::policy::Flow;
-use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
 use crate::model::{Amendment, MessageKind};
+use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
 use crate::ports::{ConversationRef, InboundUpdate, MessageRef, StoreError, Trigger, TriggerKind};
 use crate::usecases::events::emit_quietly;
-use crate::usecases::policies::{check, record, Verdict};
 use crate::usecases::optimistic::Retries;
+use crate::usecases::policies::{check, record, Verdict};
 use crate::{App, AppError};
 
 const NUMBER_CACHE_TTL: Duration = Duration::from_secs(300);
@@ -117,12 +117,8 @@ async fn known_contact(
     let now = app.clock.now();
     let sent_at = inbound.sent_at.map(|at| at.min(now)).unwrap_or(now);
     let message = inbound_message(conversation_id, inbound, &checked, sent_at);
-    let update = InboundUpdate {
-        sent_at,
-        preview: preview(&inbound.text),
-        contact_name: inbound.contact_name.clone(),
-        now,
-    };
+    let update =
+        InboundUpdate { sent_at, preview: preview(&inbound.text), contact_name: inbound.contact_name.clone(), now };
     let target = ConversationRef { workspace_id: workspace_id.clone(), conversation_id: conversation_id.to_owned() };
     match app.store.record_inbound(&target, &update, &message).await {
         Ok(()) => stored(app, workspace_id, conversation_id, inbound, &message, &checked).await.map(|()| true),
@@ -131,7 +127,12 @@ async fn known_contact(
     }
 }
 
-fn inbound_message(conversation_id: &str, inbound: &InboundMessage, checked: &Verdict, sent_at: time::OffsetDateTime) -> Message {
+fn inbound_message(
+    conversation_id: &str,
+    inbound: &InboundMessage,
+    checked: &Verdict,
+    sent_at: time::OffsetDateTime,
+) -> Message {
     Message {
         error: checked.blocked_by.as_deref().map(MessageError::blocked_by),
         text: Some(inbound.text.clone()),

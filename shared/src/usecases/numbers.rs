@@ -114,7 +114,10 @@ async fn owners_token(
         Err(err) => return Err(AppError::WhatsApp(err)),
     };
     if normalize_e164(&info.display_phone_number).as_deref() != Some(display_number) {
-        return Err(AppError::invalid("displayNumber", "does not match the number Meta shows for this phone number id"));
+        return Err(AppError::invalid(
+            "displayNumber",
+            "does not match the number Meta shows for this phone number id",
+        ));
     }
     Ok(Some(token))
 }

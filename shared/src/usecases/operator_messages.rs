@@ -4,7 +4,9 @@
 use serde::Deserialize;
 
 use crate::model::conversation::preview;
-use crate::model::{Channel, Conversation, DeliveryStatus, Direction, Message, MessageKind, Principal, TemplateMessage};
+use crate::model::{
+    Channel, Conversation, DeliveryStatus, Direction, Message, MessageKind, Principal, TemplateMessage,
+};
 use crate::ports::{Outbound, StoreError};
 use crate::usecases::agents::template;
 use crate::usecases::conversations::get_conversation;
@@ -49,7 +51,8 @@ pub async fn send_operator_message(
                     "the contact has not written in the last 24 hours: only a template may be sent",
                 ));
             }
-            let mut message = Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Sent, now);
+            let mut message =
+                Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Sent, now);
             message.text = Some(text.clone());
             (Outbound::Text { to: conversation.contact.wa_id.clone(), body: text }, message)
         }
@@ -63,11 +66,13 @@ pub async fn send_operator_message(
         _ => return Err(AppError::bad_request("send either `text` or `template`")),
     };
     message.operator_key = Some(principal.key_prefix.clone());
-    let from = sender(app, &conversation.workspace_id, &conversation.phone_number_id).await.map_err(|err| match err {
-        SenderError::Refused(why) => AppError::Conflict(why),
-        SenderError::Unavailable(why) => AppError::Internal(why),
-    })?;
-    let wamid = send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS).await.map_err(AppError::WhatsApp)?;
+    let from =
+        sender(app, &conversation.workspace_id, &conversation.phone_number_id).await.map_err(|err| match err {
+            SenderError::Refused(why) => AppError::Conflict(why),
+            SenderError::Unavailable(why) => AppError::Internal(why),
+        })?;
+    let wamid =
+        send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS).await.map_err(AppError::WhatsApp)?;
     message.wamid = Some(wamid.clone());
     message.sent_parts = vec![wamid];
     store(app, principal, &conversation, &message).await?;

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::model::input::required_text;
-use crate::model::ids::new_id;
 use crate::model::cache::TtlCache;
+use crate::model::ids::new_id;
+use crate::model::input::required_text;
 use crate::model::policy::{
     compile, masked_excerpt, Action, AppliesTo, CompiledPolicy, Detector, Flow, Policy, Violation,
 };

@@ -1,7 +1,6 @@
 //! Versioned prompts: eigi's create-or-version by name, leasing's edit-by-id with checkpoints,
 //! and reading, listing and restoring versions.
 
-
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -188,7 +187,8 @@ pub async fn create_version_by_name(
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }}
+    }
+}
 
 fn prompt_not_found(prompt_id: &str) -> AppError {
     AppError::not_found(&format!("prompt `{prompt_id}`"))
@@ -264,7 +264,8 @@ pub async fn edit_prompt(
             }
             Err(err) => return Err(err.into()),
         }
-    }}
+    }
+}
 
 pub async fn list_versions(
     app: &App,
@@ -316,7 +317,8 @@ pub async fn restore_version(
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }}
+    }
+}
 
 /// A version number from the path or query: a whole number from 1.
 pub fn parse_version(field: &str, text: &str) -> Result<u32, AppError> {

@@ -19,7 +19,8 @@ pub enum SenderError {
 }
 
 pub async fn sender(app: &App, workspace_id: &str, phone_number_id: &str) -> Result<Sender, SenderError> {
-    let number = app.numbers.get(app, phone_number_id).await.map_err(|err| SenderError::Unavailable(err.to_string()))?;
+    let number =
+        app.numbers.get(app, phone_number_id).await.map_err(|err| SenderError::Unavailable(err.to_string()))?;
     let Some(number) = number.filter(|number| number.workspace_id == workspace_id) else {
         return Err(SenderError::Refused(
             "the business number is no longer registered to this workspace; nothing was sent".to_owned(),

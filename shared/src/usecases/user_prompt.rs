@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::model::MessageKind;
 use crate::model::input::required_text;
 use crate::model::policy::Flow;
+use crate::model::MessageKind;
 use crate::model::{DeliveryStatus, Direction, Message, PageRequest, Principal};
 use crate::ports::{StoreError, Trigger, TriggerKind};
 use crate::usecases::conversations::get_conversation;
-use crate::usecases::policies::evaluate;
 use crate::usecases::optimistic::Retries;
+use crate::usecases::policies::evaluate;
 use crate::{App, AppError};
 
 pub const MAX_PROMPT_CHARS: usize = 16_000;
@@ -75,7 +75,8 @@ async fn store_and_queue(
                 "the conversation is not active: its WhatsApp contact has not written in the last 24 hours, so no reply could be sent",
             ));
         }
-        let mut message = Message::new(&conversation.id, Direction::Inbound, MessageKind::Prompt, DeliveryStatus::Received, now);
+        let mut message =
+            Message::new(&conversation.id, Direction::Inbound, MessageKind::Prompt, DeliveryStatus::Received, now);
         message.text = Some(text.to_owned());
         let mut updated = conversation.revised(now);
         updated.last_message = Some(crate::model::conversation::preview(text));
@@ -94,7 +95,8 @@ async fn store_and_queue(
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
-    }}
+    }
+}
 
 /// The first finished reply after the prompt (ids are time-ordered), or none within `wait`.
 async fn await_reply(app: &App, prompt: &Message, wait: Duration) -> Result<Option<Message>, AppError> {

@@ -135,6 +135,10 @@ fn main() -> ExitCode {
             rss as f64 / 1024.0
         );
     }
-    println!("\ngoal: ≤ {} ms init and ≤ {} MB peak RSS; {over_goal} function(s) over it", GOAL_INIT.as_millis(), GOAL_RSS_KB / 1024);
+    println!(
+        "\ngoal: ≤ {} ms init and ≤ {} MB peak RSS; {over_goal} function(s) over it",
+        GOAL_INIT.as_millis(),
+        GOAL_RSS_KB / 1024
+    );
     ExitCode::SUCCESS
 }

@@ -103,7 +103,10 @@ async fn main() -> Result<(), String> {
     )
     .with_llm(Arc::new(llm_standin::client(port)?))
     .with_token_vault(local_vault(&aws, &resources.table_name), Some(Secret(graph_standin::DEFAULT_TOKEN.into())))
-    .with_webhook_secrets(WebhookSecrets { app_secret: LOCAL_APP_SECRET.into(), verify_token: LOCAL_VERIFY_TOKEN.into() });
+    .with_webhook_secrets(WebhookSecrets {
+        app_secret: LOCAL_APP_SECRET.into(),
+        verify_token: LOCAL_VERIFY_TOKEN.into(),
+    });
     tokio::spawn(server::serve(listener, app.clone()));
     let (workspace, issued) =
         create_workspace(store.as_ref(), "load", time::OffsetDateTime::now_utc()).await.map_err(|e| e.to_string())?;
@@ -188,15 +191,24 @@ async fn main() -> Result<(), String> {
     ids.sort();
     ids.dedup();
     for id in &ids {
-        let page = store.list_messages(id, &PageRequest { limit: 100, cursor: None }).await.map_err(|e| e.to_string())?;
+        let page =
+            store.list_messages(id, &PageRequest { limit: 100, cursor: None }).await.map_err(|e| e.to_string())?;
         stored_inbound += page.items.iter().filter(|m| m.direction == colloquy::model::Direction::Inbound).count();
     }
     let replies = replies.0.lock().map(|r| r.clone()).unwrap_or_default();
     let (fewest, most) = (replies.values().min().copied().unwrap_or(0), replies.values().max().copied().unwrap_or(0));
 
     println!("{conversations} conversations × {per_conversation} messages, {senders} concurrent senders, through the local stack\n");
-    println!("webhook latency        p50 {:>6.0} ms   p99 {:>6.0} ms", percentile(&latencies, 0.5).as_secs_f64() * 1000.0, percentile(&latencies, 0.99).as_secs_f64() * 1000.0);
-    println!("accepted               {:>6.1} messages/s ({total} in {:.1} s)", total as f64 / sending.as_secs_f64(), sending.as_secs_f64());
+    println!(
+        "webhook latency        p50 {:>6.0} ms   p99 {:>6.0} ms",
+        percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0
+    );
+    println!(
+        "accepted               {:>6.1} messages/s ({total} in {:.1} s)",
+        total as f64 / sending.as_secs_f64(),
+        sending.as_secs_f64()
+    );
     println!("all answered after     {:>6.1} s", answered_at.as_secs_f64());
     println!("replies per conversation  {fewest} to {most}");
     println!("stored                 {stored_inbound} of {total} inbound messages in {} conversations", ids.len());

@@ -6,9 +6,6 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use colloquy::ports::Secret;
-use colloquy_tools::stack::local_vault;
-use colloquy::worker::Worker;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -16,12 +13,15 @@ use colloquy::adapters::clock::SystemClock;
 use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::adapters::webhook::sign;
-use colloquy::ports::{ChatReply, ChatRequest, GraphError, Llm, LlmError, NumberInfo, Outbound, Sender, WhatsApp};
 use colloquy::api::routes;
+use colloquy::ports::Secret;
+use colloquy::ports::{ChatReply, ChatRequest, GraphError, Llm, LlmError, NumberInfo, Outbound, Sender, WhatsApp};
 use colloquy::usecases::workspaces::create_workspace;
+use colloquy::worker::Worker;
 use colloquy::{App, WebhookSecrets};
 use colloquy_tools::dev::{self, LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
 use colloquy_tools::event_source::LocalEventSource;
+use colloquy_tools::stack::local_vault;
 use colloquy_tools::{graph_standin, llm_standin, moto, server, stack, template::Template};
 use serde_json::json;
 

@@ -6,14 +6,13 @@
 //! key is written), `COLLOQUY_TABLE` (`colloquy-local`), `FOLLOW_UP_INTERVAL_SECONDS` (60),
 //! `LLM_BASE_URL`/`LLM_API_KEY`/`LLM_MODEL` (else the local stand-in model).
 
+use colloquy::model::outbound_url::OutboundRules;
 use colloquy::ports::Secret;
 use colloquy_tools::stack::local_vault;
-use colloquy::model::outbound_url::OutboundRules;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use colloquy::worker::Worker;
 use colloquy::adapters::clock::SystemClock;
 use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::llm::{Endpoint, LlmClient};
@@ -23,6 +22,7 @@ use colloquy::model::api_key::hash_key;
 use colloquy::ports::Llm;
 use colloquy::ports::Store;
 use colloquy::usecases::workspaces::create_workspace;
+use colloquy::worker::Worker;
 use colloquy::{App, WebhookSecrets};
 use colloquy_tools::dev::{LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
 use colloquy_tools::event_source::LocalEventSource;

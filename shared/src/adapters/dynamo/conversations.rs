@@ -4,10 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use super::unavailable;
 use super::{keys, to_item, DynamoStore, Listing, Record};
+use crate::model::timestamp;
 use crate::model::usage::{Tokens, UsageDelta, UsageRow};
 use crate::model::{Amendment, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
-use crate::model::timestamp;
-use crate::ports::{ConversationRef, ConversationStore, DueFollowUp, InboundUpdate, MessageRef, OutboundRef, StoreError};
+use crate::ports::{
+    ConversationRef, ConversationStore, DueFollowUp, InboundUpdate, MessageRef, OutboundRef, StoreError,
+};
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -95,7 +97,11 @@ impl DynamoStore {
                     workspace_id: conversation.workspace_id.clone(),
                     conversation_id: conversation.id.clone(),
                 };
-                let claim_key = keys::conversation_key(&conversation.workspace_id, &conversation.phone_number_id, &conversation.contact.wa_id);
+                let claim_key = keys::conversation_key(
+                    &conversation.workspace_id,
+                    &conversation.phone_number_id,
+                    &conversation.contact.wa_id,
+                );
                 items.push(self.put(to_item(&Record::new(claim_key, claim))?, "attribute_not_exists(PK)", &[])?);
             }
             Some(revision) => {
@@ -135,7 +141,8 @@ impl ConversationStore for DynamoStore {
         phone_number_id: &str,
         wa_id: &str,
     ) -> Result<Option<Conversation>, StoreError> {
-        let claim: Option<Record<ConversationClaim>> = self.get(keys::conversation_key(workspace_id, phone_number_id, wa_id)).await?;
+        let claim: Option<Record<ConversationClaim>> =
+            self.get(keys::conversation_key(workspace_id, phone_number_id, wa_id)).await?;
         match claim {
             Some(claim) if claim.data.workspace_id == workspace_id => {
                 self.get_conversation(workspace_id, &claim.data.conversation_id).await
@@ -190,18 +197,22 @@ impl ConversationStore for DynamoStore {
         message: &Message,
     ) -> Result<(), StoreError> {
         let (pk, sk) = keys::conversation(&conversation.workspace_id, &conversation.conversation_id);
-        let mut set = vec!["lastInboundAt = :at", "lastMessage = :preview", "updatedAt = :now", "followUpsSent = :zero"];
+        let mut set =
+            vec!["lastInboundAt = :at", "lastMessage = :preview", "updatedAt = :now", "followUpsSent = :zero"];
         if update.contact_name.is_some() {
             set.push("contact.#name = :name");
         }
-        let expression = format!("SET {} ADD revision :one REMOVE followUpDueAt, doneAt, GSI1PK, GSI1SK", set.join(", "));
+        let expression =
+            format!("SET {} ADD revision :one REMOVE followUpDueAt, doneAt, GSI1PK, GSI1SK", set.join(", "));
         let mut builder = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(pk))
             .key(keys::SK, AttributeValue::S(sk))
             .update_expression(expression)
             // Timestamps are fixed-width UTC, so they compare as text.
-            .condition_expression("attribute_exists(PK) AND (attribute_not_exists(lastInboundAt) OR lastInboundAt <= :at)")
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(lastInboundAt) OR lastInboundAt <= :at)",
+            )
             .expression_attribute_values(":at", AttributeValue::S(timestamp::format(update.sent_at)))
             .expression_attribute_values(":preview", AttributeValue::S(update.preview.clone()))
             .expression_attribute_values(":now", AttributeValue::S(timestamp::format(update.now)))
@@ -214,7 +225,8 @@ impl ConversationStore for DynamoStore {
         }
         let update = builder.build().map_err(|err| StoreError::Unavailable(err.to_string()))?;
         let wamid = message.wamid.as_deref().unwrap_or_default();
-        let claim = InboundClaim { conversation_id: conversation.conversation_id.clone(), message_id: message.id.clone() };
+        let claim =
+            InboundClaim { conversation_id: conversation.conversation_id.clone(), message_id: message.id.clone() };
         let items = vec![
             aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build(),
             self.put(to_item(&Record::new(keys::inbound_wamid(wamid), claim))?, "attribute_not_exists(PK)", &[])?,

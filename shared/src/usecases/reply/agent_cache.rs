@@ -18,7 +18,12 @@ pub struct AgentCache {
 const FOREVER: Duration = Duration::MAX;
 
 impl AgentCache {
-    pub(super) async fn agent(&self, app: &App, workspace_id: &str, agent_id: &str) -> Result<Option<Agent>, StoreError> {
+    pub(super) async fn agent(
+        &self,
+        app: &App,
+        workspace_id: &str,
+        agent_id: &str,
+    ) -> Result<Option<Agent>, StoreError> {
         let load = app.store.get_agent(workspace_id, agent_id);
         self.agents.get_or_load(agent_id.to_owned(), AGENT_CACHE_TTL, load).await
     }

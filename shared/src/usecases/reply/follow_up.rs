@@ -62,7 +62,8 @@ pub(super) async fn follow_up(
         };
         let answer = complete(app, &request, deadline).await.map_err(RetryLater::Llm)?;
         let answer = checked_output(app, conversation, &agent, answer).await?;
-        let mut message = Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, now);
+        let mut message =
+            Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, now);
         message.text = Some(as_shown(conversation, &answer.text));
         message.usage = Some(TokenUsage {
             input_tokens: answer.input_tokens,
@@ -88,7 +89,8 @@ pub(super) async fn follow_up(
         .await;
     };
     let outbound = Outbound::Template { to: conversation.contact.wa_id.clone(), template: template.clone() };
-    let mut message = Message::new(&conversation.id, Direction::Outbound, MessageKind::Template, DeliveryStatus::Sent, now);
+    let mut message =
+        Message::new(&conversation.id, Direction::Outbound, MessageKind::Template, DeliveryStatus::Sent, now);
     message.template = Some(template.name.clone());
     let from = match sender(app, &conversation.workspace_id, &conversation.phone_number_id).await {
         Ok(from) => from,
@@ -116,7 +118,11 @@ pub(super) async fn follow_up(
 }
 
 /// No more follow-ups for now, and a `skipped` message that says why.
-pub(super) async fn stop_follow_ups(app: &App, conversation: &Conversation, why: &str) -> Result<FollowUpOutcome, RetryLater> {
+pub(super) async fn stop_follow_ups(
+    app: &App,
+    conversation: &Conversation,
+    why: &str,
+) -> Result<FollowUpOutcome, RetryLater> {
     let mut stopped = conversation.clone();
     stopped.follow_up_due_at = None;
     skip(app, &stopped, why).await.map(|()| FollowUpOutcome::Done)

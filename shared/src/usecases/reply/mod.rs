@@ -10,23 +10,23 @@ mod follow_up;
 
 use std::time::Duration;
 
-use crate::model::MessageKind;
+use crate::model::agent::{DEFAULT_REPLY_DELAY_SECONDS, MAX_REPLY_DELAY_SECONDS};
 use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
-use crate::model::agent::{DEFAULT_REPLY_DELAY_SECONDS, MAX_REPLY_DELAY_SECONDS};
 use crate::model::deadline::Deadline;
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::Channel;
+use crate::model::MessageKind;
 use crate::model::{
     Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage,
 };
 use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, Trigger, TriggerKind};
 use crate::usecases::events::emit_quietly;
 use crate::usecases::messaging::send_with_retry;
-use crate::usecases::senders::{sender, SenderError};
-use crate::usecases::policies::evaluate;
 use crate::usecases::optimistic::Retries;
+use crate::usecases::policies::evaluate;
+use crate::usecases::senders::{sender, SenderError};
 use crate::App;
 
 pub use agent_cache::AgentCache;
@@ -175,9 +175,9 @@ pub async fn process(
             }
         }
         let answered_upto = history.iter().rposition(is_reply).map_or(0, |i| i + 1);
-        let unanswered = history[answered_upto..]
-            .iter()
-            .any(|m| matches!(m.direction, Direction::Inbound | Direction::Operator) && m.error.is_none() && m.for_the_agent());
+        let unanswered = history[answered_upto..].iter().any(|m| {
+            matches!(m.direction, Direction::Inbound | Direction::Operator) && m.error.is_none() && m.for_the_agent()
+        });
         if !unanswered {
             tracing::info!(conversation = %conversation.id, trigger = %trigger.id, "nothing left to answer");
             return Ok(());
@@ -239,8 +239,13 @@ pub async fn process(
                 checked_output(app, &conversation, &agent, answer).await?
             }
         };
-        let mut message =
-            Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, app.clock.now());
+        let mut message = Message::new(
+            &conversation.id,
+            Direction::Outbound,
+            MessageKind::Text,
+            DeliveryStatus::Pending,
+            app.clock.now(),
+        );
         message.text = Some(as_shown(&conversation, &answer.text));
         message.usage = Some(TokenUsage {
             input_tokens: answer.input_tokens,
@@ -264,7 +269,8 @@ pub async fn process(
             Err(StoreError::Conflict(_)) => reply = Some((answer, newest)),
             Err(err) => return Err(err.into()),
         }
-    }}
+    }
+}
 
 /// How much longer to wait for the contact to finish a burst, if at all: the agent's
 /// `replyDelaySeconds`, else the prompt's `responseTime`, else the default.
@@ -301,7 +307,8 @@ async fn acknowledge(app: &App, conversation: &Conversation, unanswered: &[Messa
     if conversation.channel != Channel::Whatsapp {
         return;
     }
-    let Some(wamid) = unanswered.iter().rev().filter(|m| m.direction == Direction::Inbound).find_map(|m| m.wamid.clone())
+    let Some(wamid) =
+        unanswered.iter().rev().filter(|m| m.direction == Direction::Inbound).find_map(|m| m.wamid.clone())
     else {
         return;
     };
@@ -335,7 +342,12 @@ pub(super) async fn checked_output(
     Ok(answer)
 }
 
-pub(super) fn usage_of(conversation: &Conversation, agent_id: &str, answer: &ChatReply, at: time::OffsetDateTime) -> UsageDelta {
+pub(super) fn usage_of(
+    conversation: &Conversation,
+    agent_id: &str,
+    answer: &ChatReply,
+    at: time::OffsetDateTime,
+) -> UsageDelta {
     UsageDelta {
         workspace_id: conversation.workspace_id.clone(),
         agent_id: agent_id.to_owned(),
