@@ -351,6 +351,9 @@ pub struct Message {
     /// The contact deleted it: its text is gone and the agent never sees it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// For a reply: which prompt text the agent answered with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_used: Option<PromptUsed>,
     /// An outbound message a person wrote (during a takeover), by the key's prefix; `None` for
     /// the agent's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -385,6 +388,7 @@ impl Message {
             edited: false,
             deleted: false,
             operator_key: None,
+            prompt_used: None,
             created_at: now,
         }
     }
@@ -395,6 +399,16 @@ impl Message {
     pub fn for_the_agent(&self) -> bool {
         !self.deleted && self.kind != MessageKind::System
     }
+}
+
+/// Which prompt text a reply was written with, so a conversation traces to the exact text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PromptUsed {
+    /// A captured version (agents pinned to one).
+    Version(u32),
+    /// The working copy at this revision (agents that follow the latest).
+    WorkingCopy(u64),
 }
 
 /// What the contact did to a message after sending it.

@@ -24,7 +24,7 @@ pub use agent::{Agent, FollowUpPolicy, ModelSettings, Provider};
 pub use api_key::{ApiKey, IssuedKey, Principal, Role};
 pub use conversation::{
     Amendment, Channel, Contact, Conversation, DeliveryStatus, Direction, ErrorReason, MediaRef, Message, MessageError,
-    MessageKind, TokenUsage,
+    MessageKind, PromptUsed, TokenUsage,
 };
 pub use number::WhatsAppNumber;
 pub use page::{Page, PageRequest};

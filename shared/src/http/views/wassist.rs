@@ -87,6 +87,9 @@ pub struct MessageView {
     /// `agent` or `operator` for outbound messages.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_by: Option<&'static str>,
+    /// For a reply: the prompt text it was written with (`{"version": n}` or `{"workingCopy": revision}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_used: Option<crate::model::PromptUsed>,
     /// The prefix of the key of the person who wrote it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_key: Option<String>,
@@ -110,6 +113,7 @@ impl From<&Message> for MessageView {
             sent_by: (message.direction == crate::model::Direction::Outbound)
                 .then_some(if message.operator_key.is_some() { "operator" } else { "agent" }),
             operator_key: message.operator_key.clone(),
+            prompt_used: message.prompt_used,
             created_at: timestamp::format(message.created_at),
         }
     }

@@ -1,17 +1,25 @@
 //! Agents and prompt versions, cached per container.
 
 use super::*;
+use crate::model::{Prompt, PromptContent};
 
 const AGENT_CACHE_TTL: Duration = Duration::from_secs(60);
 
-/// Agents and prompt versions, cached per container: versions never change; agents and a
-/// prompt's latest version are re-read after a minute, so a change reaches replies within it.
+/// Agents and prompts, cached per container: versions never change; agents and a prompt's
+/// working copy are re-read after a minute, so an edit reaches replies within it.
 #[derive(Default)]
 pub struct AgentCache {
     agents: TtlCache<String, Agent>,
-    /// A prompt's latest version number, for agents that follow the latest.
-    latest: TtlCache<String, u32>,
+    /// Prompts as saved (their working copies), for agents that follow the latest.
+    prompts: TtlCache<String, Prompt>,
     versions: TtlCache<(String, u32), PromptVersion>,
+}
+
+/// The instructions an agent answers with, and which text they are.
+#[derive(Debug, Clone)]
+pub struct SystemPrompt {
+    pub content: PromptContent,
+    pub used: PromptUsed,
 }
 
 /// Versions never change: kept as long as the container lives.
@@ -28,21 +36,20 @@ impl AgentCache {
         self.agents.get_or_load(agent_id.to_owned(), AGENT_CACHE_TTL, load).await
     }
 
-    pub(super) async fn system_prompt(&self, app: &App, agent: &Agent) -> Result<Option<PromptVersion>, StoreError> {
-        let number = match agent.prompt_version {
-            Some(number) => number,
-            None => {
-                let load = async {
-                    let prompt = app.store.get_prompt(&agent.workspace_id, &agent.prompt_id).await?;
-                    Ok::<_, StoreError>(prompt.map(|prompt| prompt.latest_version))
-                };
-                match self.latest.get_or_load(agent.prompt_id.clone(), AGENT_CACHE_TTL, load).await? {
-                    Some(number) => number,
-                    None => return Ok(None),
-                }
+    /// A pinned agent's version; otherwise the prompt's working copy as last saved, so that an
+    /// edit takes effect without waiting for a version to be captured.
+    pub(super) async fn system_prompt(&self, app: &App, agent: &Agent) -> Result<Option<SystemPrompt>, StoreError> {
+        match agent.prompt_version {
+            Some(number) => {
+                let load = app.store.get_prompt_version(&agent.prompt_id, number);
+                let version = self.versions.get_or_load((agent.prompt_id.clone(), number), FOREVER, load).await?;
+                Ok(version.map(|v| SystemPrompt { content: v.content, used: PromptUsed::Version(v.version) }))
             }
-        };
-        let load = app.store.get_prompt_version(&agent.prompt_id, number);
-        self.versions.get_or_load((agent.prompt_id.clone(), number), FOREVER, load).await
+            None => {
+                let load = app.store.get_prompt(&agent.workspace_id, &agent.prompt_id);
+                let prompt = self.prompts.get_or_load(agent.prompt_id.clone(), AGENT_CACHE_TTL, load).await?;
+                Ok(prompt.map(|p| SystemPrompt { content: p.content, used: PromptUsed::WorkingCopy(p.revision) }))
+            }
+        }
     }
 }

@@ -18,6 +18,7 @@ use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::Channel;
 use crate::model::MessageKind;
+use crate::model::PromptUsed;
 use crate::model::{
     Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage,
 };
@@ -29,7 +30,7 @@ use crate::usecases::policies::evaluate;
 use crate::usecases::senders::{sender, SenderError};
 use crate::App;
 
-pub use agent_cache::AgentCache;
+pub use agent_cache::{AgentCache, SystemPrompt};
 use delivery::{deliver, fail, skip};
 pub use delivery::{give_up, split_text};
 use follow_up::{follow_up, FollowUpOutcome};
@@ -146,7 +147,7 @@ pub async fn process(
             .map_err(RetryLater::Busy);
     }
     // An answer that lost its write, and the newest message it saw.
-    let mut reply: Option<(ChatReply, Option<String>)> = None;
+    let mut reply: Option<(ChatReply, Option<String>, Option<PromptUsed>)> = None;
     // Tokens of answers thrown away because a newer message came in while the LLM wrote.
     let mut discarded = Tokens::default();
     let mut redos = 0;
@@ -206,12 +207,12 @@ pub async fn process(
             }
         }
         let newest = history.last().map(|m| m.id.clone());
-        let answer = match reply.take() {
+        let (answer, prompt_used) = match reply.take() {
             // Nothing new since it was written, or it was rewritten enough: send it.
-            Some((answer, seen)) if seen == newest || redos >= MAX_REDOS => answer,
+            Some((answer, seen, used)) if seen == newest || redos >= MAX_REDOS => (answer, used),
             stale => {
                 match stale {
-                    Some((thrown_away, _)) => {
+                    Some((thrown_away, _, _)) => {
                         redos += 1;
                         discarded.add(tokens_of(&thrown_away));
                         tracing::info!(conversation = %conversation.id, redos, "a message came in while the LLM wrote; answering again with it");
@@ -236,7 +237,7 @@ pub async fn process(
                     }
                     Err(err) => return Err(RetryLater::Llm(err)),
                 };
-                checked_output(app, &conversation, &agent, answer).await?
+                (checked_output(app, &conversation, &agent, answer).await?, Some(prompt.used))
             }
         };
         let mut message = Message::new(
@@ -247,6 +248,7 @@ pub async fn process(
             app.clock.now(),
         );
         message.text = Some(as_shown(&conversation, &answer.text));
+        message.prompt_used = prompt_used;
         message.usage = Some(TokenUsage {
             input_tokens: answer.input_tokens,
             output_tokens: answer.output_tokens,
@@ -266,7 +268,7 @@ pub async fn process(
         usage.tokens.add(discarded);
         match app.store.save_reply(&updated, conversation.revision, &message, &usage).await {
             Ok(()) => return deliver(app, &updated, message).await,
-            Err(StoreError::Conflict(_)) => reply = Some((answer, newest)),
+            Err(StoreError::Conflict(_)) => reply = Some((answer, newest, prompt_used)),
             Err(err) => return Err(err.into()),
         }
     }
