@@ -11,12 +11,20 @@ transaction: about 24 ms per transaction with 650 items, growing with the table,
 are what the local stack's memory grew with under load. Instead, each transaction keeps an undo
 record of only the items it touches and restores those if it fails.
 
+moto's SQS is made to cost the same however many messages wait, too. Under load it spent its time
+recounting every message of a queue: each SendMessage reads the queue's attributes (which count
+all its messages, three times, with a slow clock), and each ReceiveMessage reads them again for
+every message it hands out (to check the retention period). Here the counts are made in one pass
+with a fast clock and reused for a tenth of a second (SQS's counts are approximate anyway), and
+the retention check reads the one attribute it needs.
+
 Usage: python infra/local/moto_server.py [moto_server arguments, e.g. -H 127.0.0.1 -p 5000]
 """
 
 import copy
 import sys
 import threading
+import time
 
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
@@ -24,6 +32,9 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.server import main
+from moto.sqs.models import Message as SqsMessage
+from moto.sqs.models import Queue as SqsQueue
+from moto.sqs.models import SQSBackend
 
 _dynamodb_lock = threading.Lock()
 _call_action = DynamoHandler.call_action
@@ -103,6 +114,73 @@ def _transact_with_undo(self, transact_items):
 
 
 DynamoDBBackend.transact_write_items = _transact_with_undo
+
+def _now_millis():
+    return time.time() * 1000
+
+
+SqsMessage.visible = property(lambda self: _now_millis() > self.visible_at)
+SqsMessage.delayed = property(lambda self: _now_millis() < self.delayed_until)
+
+_COUNTS_FOR_SECONDS = 0.1
+
+
+def _counts(queue):
+    """(visible, not visible, delayed), counted in one pass, reused for a tenth of a second."""
+    cached = getattr(queue, "_colloquy_counts", None)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < _COUNTS_FOR_SECONDS:
+        return cached[1]
+    millis = _now_millis()
+    visible = not_visible = delayed = 0
+    for message in queue._messages:
+        is_delayed = millis < message.delayed_until
+        is_visible = millis > message.visible_at
+        delayed += is_delayed
+        not_visible += not is_visible
+        visible += is_visible and not is_delayed
+    counts = (visible, not_visible, delayed)
+    queue._colloquy_counts = (now, counts)
+    return counts
+
+
+def _recount_after(method, queue_of):
+    """Wraps something that changes a queue's messages so that its counts are made afresh."""
+
+    def changed(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            queue = queue_of(self, *args, **kwargs)
+            if queue is not None:
+                queue._colloquy_counts = None
+
+    return changed
+
+
+def _queue_named(backend, *args, **kwargs):
+    queue_name = kwargs.get("queue_name", args[0] if args else None)
+    return backend.queues.get(queue_name) if isinstance(queue_name, str) else None
+
+
+SqsQueue.add_message = _recount_after(SqsQueue.add_message, lambda queue, *_, **__: queue)
+SqsQueue.delete_message = _recount_after(SqsQueue.delete_message, lambda queue, *_, **__: queue)
+for _name in ("receive_message", "change_message_visibility", "purge_queue", "delete_message"):
+    if hasattr(SQSBackend, _name):
+        setattr(SQSBackend, _name, _recount_after(getattr(SQSBackend, _name), _queue_named))
+
+SqsQueue.approximate_number_of_messages = property(lambda self: _counts(self)[0])
+SqsQueue.approximate_number_of_messages_not_visible = property(lambda self: _counts(self)[1])
+SqsQueue.approximate_number_of_messages_delayed = property(lambda self: _counts(self)[2])
+
+
+def _retained(self, queue_name, message):
+    queue = self.get_queue(queue_name)
+    retention = int(getattr(queue, "message_retention_period", None) or 345600)
+    return retention + message.sent_timestamp / 1000 > time.time()
+
+
+SQSBackend.is_message_valid_based_on_retention_period = _retained
 
 if __name__ == "__main__":
     main(sys.argv[1:])
