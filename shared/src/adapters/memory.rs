@@ -298,12 +298,8 @@ impl State {
             (Some(_), None) => return Err(conflict("conversation")),
             _ => {}
         }
-        if expected.is_none() {
-            let claim = (
-                conversation.workspace_id.clone(),
-                conversation.phone_number_id.clone(),
-                conversation.contact.wa_id.clone(),
-            );
+        if let (None, Some((phone_number_id, contact))) = (expected, conversation.party()) {
+            let claim = (conversation.workspace_id.clone(), phone_number_id.to_owned(), contact.wa_id.clone());
             if self.claims.contains_key(&claim) {
                 return Err(conflict("conversation claim"));
             }
@@ -399,8 +395,8 @@ impl ConversationStore for MemoryStore {
         updated.follow_up_due_at = None;
         updated.follow_ups_sent = 0;
         updated.done_at = None;
-        if let Some(name) = &update.contact_name {
-            updated.contact.name = Some(name.clone());
+        if let (Some(name), Some(contact)) = (&update.contact_name, updated.contact.as_mut()) {
+            contact.name = Some(name.clone());
         }
         state.conversations.insert(key, updated);
         state.wamids.insert(wamid, message.id.clone());

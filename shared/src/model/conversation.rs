@@ -32,8 +32,11 @@ pub struct Conversation {
     #[serde(default)]
     pub channel: Channel,
     pub workspace_id: String,
-    pub phone_number_id: String,
-    pub contact: Contact,
+    /// The business number and the contact; an API-only conversation has neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
     pub agent_id: String,
     /// A new agent starts a new session; the worker's history starts at the session's start.
     pub session: u32,
@@ -70,11 +73,21 @@ impl Conversation {
     /// A new conversation between a business number and a contact, answered by `agent_id`.
     pub fn start(number: &super::WhatsAppNumber, contact: Contact, agent_id: String, now: OffsetDateTime) -> Self {
         Self {
-            id: super::ids::new_id("conv"),
             channel: Channel::Whatsapp,
-            workspace_id: number.workspace_id.clone(),
-            phone_number_id: number.phone_number_id.clone(),
-            contact,
+            phone_number_id: Some(number.phone_number_id.clone()),
+            contact: Some(contact),
+            ..Self::start_api(&number.workspace_id, agent_id, now)
+        }
+    }
+
+    /// An API-only conversation for `workspace_id`, answered by `agent_id`: no number, no contact.
+    pub fn start_api(workspace_id: &str, agent_id: String, now: OffsetDateTime) -> Self {
+        Self {
+            id: super::ids::new_id("conv"),
+            channel: Channel::Api,
+            workspace_id: workspace_id.to_owned(),
+            phone_number_id: None,
+            contact: None,
             agent_id,
             session: 1,
             session_started_at: now,
@@ -98,19 +111,9 @@ impl Conversation {
         Self { revision: self.revision + 1, updated_at: now, ..self.clone() }
     }
 
-    /// An API-only conversation for `workspace_id`, answered by `agent_id`.
-    pub fn start_api(workspace_id: &str, agent_id: String, now: OffsetDateTime) -> Self {
-        let id = super::ids::new_id("conv");
-        let number = super::WhatsAppNumber {
-            phone_number_id: "api".into(),
-            workspace_id: workspace_id.to_owned(),
-            display_number: String::new(),
-            default_agent_id: None,
-            token_ref: None,
-            created_at: now,
-        };
-        let contact = Contact { wa_id: id.clone(), phone_number: String::new(), name: None };
-        Self { id, channel: Channel::Api, ..Self::start(&number, contact, agent_id, now) }
+    /// The business number and the contact of a WhatsApp conversation.
+    pub fn party(&self) -> Option<(&str, &Contact)> {
+        Some((self.phone_number_id.as_deref()?, self.contact.as_ref()?))
     }
 
     pub fn window_closes_at(&self) -> Option<OffsetDateTime> {
@@ -430,5 +433,17 @@ pub fn preview(text: &str) -> String {
         format!("{}…", line.chars().take(MAX).collect::<String>())
     } else {
         line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_only_conversation_has_no_number_and_no_contact() {
+        let conversation = Conversation::start_api("ws_1", "agt_1".into(), OffsetDateTime::UNIX_EPOCH);
+        assert_eq!((conversation.channel, conversation.party()), (Channel::Api, None));
+        assert!(conversation.phone_number_id.is_none() && conversation.contact.is_none());
     }
 }

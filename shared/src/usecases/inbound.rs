@@ -72,8 +72,8 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
         conversation.follow_up_due_at = None;
         conversation.follow_ups_sent = 0;
         conversation.done_at = None;
-        if inbound.contact_name.is_some() {
-            conversation.contact.name = inbound.contact_name.clone();
+        if let (Some(name), Some(contact)) = (&inbound.contact_name, conversation.contact.as_mut()) {
+            contact.name = Some(name.clone());
         }
         let expected = existing.as_ref().map(|c| c.revision);
         // Checked once, not on every retry of a lost write.
@@ -191,7 +191,10 @@ async fn amend(app: &App, numbers: &NumberCache, event: InboundAmendment) -> Res
         tracing::info!(wamid = %event.wamid, "a reaction, edit or delete of a message we do not hold; ignored");
         return Ok(());
     };
-    if conversation.contact.wa_id != event.from || conversation.phone_number_id != number.phone_number_id {
+    let same_contact = conversation.party().is_some_and(|(phone_number_id, contact)| {
+        phone_number_id == number.phone_number_id && contact.wa_id == event.from
+    });
+    if !same_contact {
         tracing::warn!(wamid = %event.wamid, "a contact tried to change a message of another conversation; ignored");
         return Ok(());
     }

@@ -4,15 +4,13 @@
 use serde::Deserialize;
 
 use crate::model::conversation::preview;
-use crate::model::{
-    Channel, Conversation, DeliveryStatus, Direction, Message, MessageKind, Principal, TemplateMessage,
-};
+use crate::model::{Conversation, DeliveryStatus, Direction, Message, MessageKind, Principal, TemplateMessage};
 use crate::ports::{Outbound, StoreError};
 use crate::usecases::agents::template;
 use crate::usecases::conversations::get_conversation;
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::optimistic::Retries;
-use crate::usecases::senders::{sender, SenderError};
+use crate::usecases::senders::{sender_of, SenderError};
 use crate::{App, AppError};
 
 const SEND_ATTEMPTS: u32 = 3;
@@ -38,9 +36,10 @@ pub async fn send_operator_message(
     input: OperatorMessage,
 ) -> Result<Message, AppError> {
     let conversation = get_conversation(app, principal, conversation_id).await?;
-    if conversation.channel == Channel::Api {
+    let Some((_, contact)) = conversation.party() else {
         return Err(AppError::bad_request("this conversation is API-only: there is no WhatsApp contact to write to"));
-    }
+    };
+    let to = contact.wa_id.clone();
     let now = app.clock.now();
     let (outbound, mut message) = match (input.text, input.template) {
         (Some(text), None) => {
@@ -54,23 +53,22 @@ pub async fn send_operator_message(
             let mut message =
                 Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Sent, now);
             message.text = Some(text.clone());
-            (Outbound::Text { to: conversation.contact.wa_id.clone(), body: text }, message)
+            (Outbound::Text { to, body: text }, message)
         }
         (None, Some(chosen)) => {
             template("template", &chosen)?;
             let mut message =
                 Message::new(&conversation.id, Direction::Outbound, MessageKind::Template, DeliveryStatus::Sent, now);
             message.template = Some(chosen.name.clone());
-            (Outbound::Template { to: conversation.contact.wa_id.clone(), template: chosen }, message)
+            (Outbound::Template { to, template: chosen }, message)
         }
         _ => return Err(AppError::bad_request("send either `text` or `template`")),
     };
     message.operator_key = Some(principal.key_prefix.clone());
-    let from =
-        sender(app, &conversation.workspace_id, &conversation.phone_number_id).await.map_err(|err| match err {
-            SenderError::Refused(why) => AppError::Conflict(why),
-            SenderError::Unavailable(why) => AppError::Internal(why),
-        })?;
+    let from = sender_of(app, &conversation).await.map_err(|err| match err {
+        SenderError::Refused(why) => AppError::Conflict(why),
+        SenderError::Unavailable(why) => AppError::Internal(why),
+    })?;
     let wamid =
         send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS).await.map_err(AppError::WhatsApp)?;
     message.wamid = Some(wamid.clone());

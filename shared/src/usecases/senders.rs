@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::model::Conversation;
 use crate::ports::{Secret, Sender};
 use crate::App;
 
@@ -16,6 +17,14 @@ pub enum SenderError {
     Refused(String),
     #[error("{0}")]
     Unavailable(String),
+}
+
+/// The sender of a conversation's messages: its business number, if it has one.
+pub async fn sender_of(app: &App, conversation: &Conversation) -> Result<Sender, SenderError> {
+    let Some((phone_number_id, _)) = conversation.party() else {
+        return Err(SenderError::Refused("an API-only conversation has no WhatsApp number to send from".into()));
+    };
+    sender(app, &conversation.workspace_id, phone_number_id).await
 }
 
 pub async fn sender(app: &App, workspace_id: &str, phone_number_id: &str) -> Result<Sender, SenderError> {

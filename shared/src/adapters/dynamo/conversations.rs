@@ -93,16 +93,16 @@ impl DynamoStore {
         match expected_revision {
             None => {
                 items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
-                let claim = ConversationClaim {
-                    workspace_id: conversation.workspace_id.clone(),
-                    conversation_id: conversation.id.clone(),
-                };
-                let claim_key = keys::conversation_key(
-                    &conversation.workspace_id,
-                    &conversation.phone_number_id,
-                    &conversation.contact.wa_id,
-                );
-                items.push(self.put(to_item(&Record::new(claim_key, claim))?, "attribute_not_exists(PK)", &[])?);
+                // A WhatsApp conversation claims its (business number, contact); an API-only one
+                // has neither.
+                if let Some((phone_number_id, contact)) = conversation.party() {
+                    let claim = ConversationClaim {
+                        workspace_id: conversation.workspace_id.clone(),
+                        conversation_id: conversation.id.clone(),
+                    };
+                    let claim_key = keys::conversation_key(&conversation.workspace_id, phone_number_id, &contact.wa_id);
+                    items.push(self.put(to_item(&Record::new(claim_key, claim))?, "attribute_not_exists(PK)", &[])?);
+                }
             }
             Some(revision) => {
                 items.push(self.put(

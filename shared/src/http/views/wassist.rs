@@ -50,15 +50,15 @@ impl ConversationView {
         Self {
             id: conversation.id.clone(),
             contact: ConversationContactView {
-                phone_number: conversation.contact.phone_number.clone(),
-                name: conversation.contact.name.clone(),
+                phone_number: conversation.contact.as_ref().map(|c| c.phone_number.clone()).unwrap_or_default(),
+                name: conversation.contact.as_ref().and_then(|c| c.name.clone()),
             },
             active_agent: conversation.agent_id.clone(),
             chat_window_remaining_time: clock_time(conversation.window_remaining(now)),
             last_message: conversation.last_message.clone().unwrap_or_default(),
             is_human_takeover: conversation.is_human_takeover(now),
             active: conversation.is_window_open(now),
-            whatsapp_number: conversation.phone_number_id.clone(),
+            whatsapp_number: conversation.phone_number_id.clone().unwrap_or_default(),
             channel: conversation.channel,
             is_done: conversation.done_at.is_some(),
             created_at: timestamp::format(conversation.created_at),

@@ -85,7 +85,7 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
         app.store.record_delivery(&conversation.workspace_id, &message).await?;
         return Ok(());
     }
-    let from = match sender(app, &conversation.workspace_id, &conversation.phone_number_id).await {
+    let from = match sender_of(app, conversation).await {
         Ok(from) => from,
         Err(SenderError::Refused(why)) => {
             message.status = DeliveryStatus::Failed;
@@ -98,7 +98,8 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
     let parts = split_text(message.text.as_deref().unwrap_or_default(), MAX_TEXT_CHARS);
     let mut failure = None;
     for part in parts.iter().skip(message.sent_parts.len()) {
-        let outbound = Outbound::Text { to: conversation.contact.wa_id.clone(), body: part.clone() };
+        let to = conversation.party().map(|(_, contact)| contact.wa_id.clone()).unwrap_or_default();
+        let outbound = Outbound::Text { to, body: part.clone() };
         match send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS).await {
             Ok(wamid) => message.sent_parts.push(wamid),
             Err(err) => {
@@ -114,7 +115,7 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
             let event = MessageSent {
                 message_id: message.id.clone(),
                 wamid: message.wamid.clone(),
-                to: conversation.contact.phone_number.clone(),
+                to: conversation.party().map(|(_, contact)| contact.phone_number.clone()).unwrap_or_default(),
                 text: message.text.clone(),
             };
             emit_quietly(app, &conversation.workspace_id, &conversation.id, &event).await;

@@ -88,11 +88,12 @@ pub(super) async fn follow_up(
         )
         .await;
     };
-    let outbound = Outbound::Template { to: conversation.contact.wa_id.clone(), template: template.clone() };
+    let Some((_, contact)) = conversation.party() else { return Ok(FollowUpOutcome::Done) };
+    let outbound = Outbound::Template { to: contact.wa_id.clone(), template: template.clone() };
     let mut message =
         Message::new(&conversation.id, Direction::Outbound, MessageKind::Template, DeliveryStatus::Sent, now);
     message.template = Some(template.name.clone());
-    let from = match sender(app, &conversation.workspace_id, &conversation.phone_number_id).await {
+    let from = match sender_of(app, conversation).await {
         Ok(from) => from,
         Err(SenderError::Refused(why)) => return stop_follow_ups(app, conversation, &why).await,
         Err(SenderError::Unavailable(why)) => return Err(RetryLater::Busy(why)),

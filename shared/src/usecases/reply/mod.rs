@@ -27,7 +27,7 @@ use crate::usecases::events::emit_quietly;
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::optimistic::Retries;
 use crate::usecases::policies::evaluate;
-use crate::usecases::senders::{sender, SenderError};
+use crate::usecases::senders::{sender_of, SenderError};
 use crate::App;
 
 pub use agent_cache::{AgentCache, SystemPrompt};
@@ -314,7 +314,7 @@ async fn acknowledge(app: &App, conversation: &Conversation, unanswered: &[Messa
     else {
         return;
     };
-    let marked = match sender(app, &conversation.workspace_id, &conversation.phone_number_id).await {
+    let marked = match sender_of(app, conversation).await {
         Ok(from) => app.whatsapp.mark_read(&from, &wamid).await.map_err(|err| err.to_string()),
         Err(err) => Err(err.to_string()),
     };
