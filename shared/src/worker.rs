@@ -11,7 +11,7 @@ pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsE
 use futures_util::stream::{self, StreamExt};
 
 pub use crate::model::deadline::Deadline;
-use crate::ports::Trigger;
+use crate::ports::{Trigger, TriggerKind};
 use crate::usecases::reply::{self, AgentCache, RetryLater};
 use crate::App;
 
@@ -41,10 +41,20 @@ fn receive_count(record: &SqsMessage) -> u32 {
     record.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1)
 }
 
+/// A trigger for a turn of the conversation (an inbound message or a prompt), not a follow-up or
+/// an event delivery.
+fn turn_trigger(record: &SqsMessage) -> bool {
+    let trigger: Option<Trigger> = record.body.as_deref().and_then(|body| serde_json::from_str(body).ok());
+    trigger.is_some_and(|t| {
+        matches!(t.kind, TriggerKind::InboundMessage | TriggerKind::UserPrompt | TriggerKind::OperatorPrompt)
+    })
+}
+
 fn group_of(record: &SqsMessage) -> String {
     record.attributes.get("MessageGroupId").cloned().unwrap_or_default()
 }
 
+#[derive(Clone, Copy)]
 enum Outcome {
     Done,
     Failed,
@@ -84,23 +94,35 @@ impl Worker {
     /// One conversation's records in order; the ids of those that must come back.
     async fn run_group(&self, records: Vec<SqsMessage>, deadline: Deadline) -> Vec<String> {
         let mut failed = Vec::new();
-        let mut blocked = false;
+        // Once a record is not done, the rest of the group waits behind it, for the same reason.
+        let mut blocked: Option<Outcome> = None;
+        // Every turn a trigger of this batch stands for was stored before the batch was received:
+        // once one of them has been handled, the conversation has answered (or found nothing to
+        // answer in) all of them, and the rest need not read it again.
+        let mut turns_handled = false;
         for record in records {
-            let outcome = if blocked {
-                Outcome::Failed
+            let is_turn = turn_trigger(&record);
+            let outcome = if let Some(reason) = blocked {
+                reason
+            } else if turns_handled && is_turn {
+                tracing::debug!(message = ?record.message_id, "turn already answered in this batch");
+                Outcome::Done
             } else if !deadline.leaves(TRIGGER_BUDGET) {
                 Outcome::NotStarted
             } else {
                 self.process(&record, deadline).await
             };
             match outcome {
-                Outcome::Done => continue,
+                Outcome::Done => {
+                    turns_handled |= is_turn;
+                    continue;
+                }
                 Outcome::Failed => self.retry_later(&record, backoff(receive_count(&record))).await,
                 // Not its fault: back at once.
                 Outcome::NotStarted => self.retry_later(&record, Duration::ZERO).await,
                 Outcome::Deferred(wait) => self.retry_later(&record, wait).await,
             }
-            blocked = true;
+            blocked = Some(outcome);
             failed.push(record.message_id.clone().unwrap_or_default());
         }
         failed

@@ -113,9 +113,11 @@ async fn main() -> Result<(), String> {
     // The product's quiet period (2 s) stands: bursts are what this measures.
     dev::ensure_dev_agent(&app, &workspace.id, &issued.key.prefix, "local", None).await?;
 
-    // The worker as Lambda would run it: several invocations at once, each a batch of ten.
+    // The worker as Lambda would run it: several invocations at once (`BENCH_POLLERS`, default
+    // 4), each a batch of ten.
+    let pollers: usize = std::env::var("BENCH_POLLERS").ok().and_then(|n| n.parse().ok()).unwrap_or(4);
     let worker = Arc::new(Worker::new(app.clone()));
-    for _ in 0..4 {
+    for _ in 0..pollers {
         let source = LocalEventSource::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url, 1).await?;
         let worker = worker.clone();
         tokio::spawn(async move {
@@ -161,6 +163,14 @@ async fn main() -> Result<(), String> {
     }
     let sending = started.elapsed();
     let total = conversations * per_conversation;
+    let mut sorted = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    sorted.sort();
+    eprintln!(
+        "all sent in {:.1} s (p50 {:.0} ms, p99 {:.0} ms); waiting for the answers…",
+        sending.as_secs_f64(),
+        percentile(&sorted, 0.5).as_secs_f64() * 1000.0,
+        percentile(&sorted, 0.99).as_secs_f64() * 1000.0
+    );
 
     let answered_at = loop {
         let answered = replies.0.lock().map(|r| r.len()).unwrap_or(0);
