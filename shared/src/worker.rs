@@ -41,13 +41,22 @@ fn receive_count(record: &SqsMessage) -> u32 {
     record.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse().ok()).unwrap_or(1)
 }
 
+/// The trigger a record carries; `None` when it is not readable (retrying cannot fix that).
+fn read_trigger(record: &SqsMessage) -> Option<Trigger> {
+    let body = record.body.as_deref().unwrap_or_default();
+    match serde_json::from_str(body) {
+        Ok(trigger) => Some(trigger),
+        Err(err) => {
+            tracing::error!(error = %err, message = ?record.message_id, "trigger is not readable; dropped");
+            None
+        }
+    }
+}
+
 /// A trigger for a turn of the conversation (an inbound message or a prompt), not a follow-up or
 /// an event delivery.
-fn turn_trigger(record: &SqsMessage) -> bool {
-    let trigger: Option<Trigger> = record.body.as_deref().and_then(|body| serde_json::from_str(body).ok());
-    trigger.is_some_and(|t| {
-        matches!(t.kind, TriggerKind::InboundMessage | TriggerKind::UserPrompt | TriggerKind::OperatorPrompt)
-    })
+fn is_turn(trigger: &Trigger) -> bool {
+    matches!(trigger.kind, TriggerKind::InboundMessage | TriggerKind::UserPrompt | TriggerKind::OperatorPrompt)
 }
 
 fn group_of(record: &SqsMessage) -> String {
@@ -101,7 +110,8 @@ impl Worker {
         // answer in) all of them, and the rest need not read it again.
         let mut turns_handled = false;
         for record in records {
-            let is_turn = turn_trigger(&record);
+            let trigger = read_trigger(&record);
+            let is_turn = trigger.as_ref().is_some_and(is_turn);
             let outcome = if let Some(reason) = blocked {
                 reason
             } else if turns_handled && is_turn {
@@ -110,7 +120,7 @@ impl Worker {
             } else if !deadline.leaves(TRIGGER_BUDGET) {
                 Outcome::NotStarted
             } else {
-                self.process(&record, deadline).await
+                self.process(&record, trigger, deadline).await
             };
             match outcome {
                 Outcome::Done => {
@@ -135,16 +145,9 @@ impl Worker {
         }
     }
 
-    async fn process(&self, record: &SqsMessage, deadline: Deadline) -> Outcome {
-        let body = record.body.as_deref().unwrap_or_default();
-        let trigger: Trigger = match serde_json::from_str(body) {
-            Ok(trigger) => trigger,
-            Err(err) => {
-                // Retrying cannot fix it; dropping keeps the conversation moving.
-                tracing::error!(error = %err, message = ?record.message_id, "trigger is not readable; dropped");
-                return Outcome::Done;
-            }
-        };
+    async fn process(&self, record: &SqsMessage, trigger: Option<Trigger>, deadline: Deadline) -> Outcome {
+        // An unreadable trigger is dropped: retrying cannot fix it, and the conversation moves on.
+        let Some(trigger) = trigger else { return Outcome::Done };
         let may_wait = receive_count(record) < MAX_DEFERRALS;
         match reply::process(&self.app, &self.cache, &trigger, deadline, may_wait).await {
             Ok(()) => Outcome::Done,

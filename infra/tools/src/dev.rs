@@ -3,11 +3,37 @@
 
 use colloquy::model::{Principal, Provider, Role};
 use colloquy::usecases::{agents, numbers, prompts};
-use colloquy::App;
+use std::sync::Arc;
+
+use colloquy::adapters::clock::SystemClock;
+use colloquy::adapters::dynamo::DynamoStore;
+use colloquy::adapters::sqs::SqsTriggerQueue;
+use colloquy::ports::{Llm, Secret, TokenVault, WhatsApp};
+use colloquy::{App, WebhookSecrets};
+
+use crate::graph_standin;
 
 /// The local webhook's secrets; `colloquy-say` signs with the same.
 pub const LOCAL_APP_SECRET: &str = "local-app-secret";
 pub const LOCAL_VERIFY_TOKEN: &str = "local-verify-token";
+
+/// The app the local stack runs (and its benchmarks): the real store and queue on moto, the
+/// local webhook secrets, and numbers sending with the Graph stand-in's default token.
+pub fn local_app(
+    store: Arc<DynamoStore>,
+    queue: SqsTriggerQueue,
+    vault: Arc<dyn TokenVault>,
+    whatsapp: Arc<dyn WhatsApp>,
+    llm: Arc<dyn Llm>,
+) -> App {
+    App::new(store, Arc::new(queue), Arc::new(SystemClock), whatsapp)
+        .with_llm(llm)
+        .with_token_vault(vault, Some(Secret(graph_standin::DEFAULT_TOKEN.into())))
+        .with_webhook_secrets(WebhookSecrets {
+            app_secret: LOCAL_APP_SECRET.to_owned(),
+            verify_token: LOCAL_VERIFY_TOKEN.to_owned(),
+        })
+}
 /// The dev workspace's WhatsApp number (Meta's id, and its display number).
 pub const DEV_PHONE_NUMBER_ID: &str = "100000000000001";
 pub const DEV_DISPLAY_NUMBER: &str = "+15550000001";

@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use colloquy::adapters::clock::SystemClock;
 use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::adapters::webhook::sign;
@@ -20,8 +19,7 @@ use colloquy::model::PageRequest;
 use colloquy::ports::{ConversationStore, GraphError, NumberInfo, Outbound, Secret, Sender, WhatsApp};
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::worker::Worker;
-use colloquy::{App, WebhookSecrets};
-use colloquy_tools::dev::{self, LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
+use colloquy_tools::dev::{self, LOCAL_APP_SECRET};
 use colloquy_tools::event_source::LocalEventSource;
 use colloquy_tools::stack::local_vault;
 use colloquy_tools::{graph_standin, llm_standin, moto, server, stack, template::Template};
@@ -95,18 +93,13 @@ async fn main() -> Result<(), String> {
     let replies = Arc::new(Replies::default());
     let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
     let whatsapp = Arc::new(CountingWhatsApp(Arc::new(graph_standin::client(port)?), replies.clone()));
-    let app = App::new(
+    let app = dev::local_app(
         store.clone(),
-        Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
-        Arc::new(SystemClock),
+        SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url),
+        local_vault(&aws, &resources.table_name),
         whatsapp,
-    )
-    .with_llm(Arc::new(llm_standin::client(port)?))
-    .with_token_vault(local_vault(&aws, &resources.table_name), Some(Secret(graph_standin::DEFAULT_TOKEN.into())))
-    .with_webhook_secrets(WebhookSecrets {
-        app_secret: LOCAL_APP_SECRET.into(),
-        verify_token: LOCAL_VERIFY_TOKEN.into(),
-    });
+        Arc::new(llm_standin::client(port)?),
+    );
     tokio::spawn(server::serve(listener, app.clone()));
     let (workspace, issued) =
         create_workspace(store.as_ref(), "load", time::OffsetDateTime::now_utc()).await.map_err(|e| e.to_string())?;

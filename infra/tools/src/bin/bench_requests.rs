@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use colloquy::adapters::clock::SystemClock;
 use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::adapters::webhook::sign;
@@ -18,8 +17,7 @@ use colloquy::ports::Secret;
 use colloquy::ports::{ChatReply, ChatRequest, GraphError, Llm, LlmError, NumberInfo, Outbound, Sender, WhatsApp};
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::worker::Worker;
-use colloquy::{App, WebhookSecrets};
-use colloquy_tools::dev::{self, LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
+use colloquy_tools::dev::{self, LOCAL_APP_SECRET};
 use colloquy_tools::event_source::LocalEventSource;
 use colloquy_tools::stack::local_vault;
 use colloquy_tools::{graph_standin, llm_standin, moto, server, stack, template::Template};
@@ -137,18 +135,13 @@ async fn main() -> Result<(), String> {
     let whatsapp: Arc<dyn WhatsApp> =
         Arc::new(CountingWhatsApp(Arc::new(graph_standin::client(port)?), counter.clone()));
     let llm: Arc<dyn Llm> = Arc::new(CountingLlm(Arc::new(llm_standin::client(port)?), counter.clone()));
-    let app = App::new(
+    let app = dev::local_app(
         store.clone(),
-        Arc::new(SqsTriggerQueue::new(sqs, &resources.queue_url)),
-        Arc::new(SystemClock),
+        SqsTriggerQueue::new(sqs, &resources.queue_url),
+        local_vault(&aws, &resources.table_name),
         whatsapp,
-    )
-    .with_llm(llm)
-    .with_token_vault(local_vault(&aws, &resources.table_name), Some(Secret(graph_standin::DEFAULT_TOKEN.into())))
-    .with_webhook_secrets(WebhookSecrets {
-        app_secret: LOCAL_APP_SECRET.into(),
-        verify_token: LOCAL_VERIFY_TOKEN.into(),
-    });
+        llm,
+    );
     tokio::spawn(server::serve(listener, app.clone()));
 
     let (workspace, issued) =

@@ -7,13 +7,11 @@
 //! `LLM_BASE_URL`/`LLM_API_KEY`/`LLM_MODEL` (else the local stand-in model).
 
 use colloquy::model::outbound_url::OutboundRules;
-use colloquy::ports::Secret;
 use colloquy_tools::stack::local_vault;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use colloquy::adapters::clock::SystemClock;
 use colloquy::adapters::dynamo::DynamoStore;
 use colloquy::adapters::llm::{Endpoint, LlmClient};
 use colloquy::adapters::outbound::HttpEventDelivery;
@@ -23,8 +21,6 @@ use colloquy::ports::Llm;
 use colloquy::ports::Store;
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::worker::Worker;
-use colloquy::{App, WebhookSecrets};
-use colloquy_tools::dev::{LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
 use colloquy_tools::event_source::LocalEventSource;
 use colloquy_tools::{dev, graph_standin, llm_standin, moto, server, stack, template::Template};
 use tokio::net::TcpListener;
@@ -75,24 +71,14 @@ async fn run() -> Result<(), String> {
     let resources = stack::provision(&aws, &template, &table).await.map_err(|err| err.to_string())?;
 
     let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
-    let app = App::new(
-        store.clone(),
-        Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
-        Arc::new(SystemClock),
-        Arc::new(graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?),
-    )
-    .allowing_loopback_http()
-    .with_webhook_secrets(WebhookSecrets {
-        app_secret: LOCAL_APP_SECRET.to_owned(),
-        verify_token: LOCAL_VERIFY_TOKEN.to_owned(),
-    });
     let (llm, llm_label, model) = llm(port)?;
-    let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, LOOPBACK)?;
+    let whatsapp = graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?;
+    let queue = SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url);
     let vault = local_vault(&aws, &resources.table_name);
-    let app = app
-        .with_llm(llm)
-        .with_event_delivery(Arc::new(events))
-        .with_token_vault(vault, Some(Secret(graph_standin::DEFAULT_TOKEN.into())));
+    let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, LOOPBACK)?;
+    let app = dev::local_app(store.clone(), queue, vault, Arc::new(whatsapp), llm)
+        .allowing_loopback_http()
+        .with_event_delivery(Arc::new(events));
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
     dev::ensure_dev_agent(&app, &workspace_id, &prefix, &model, None).await?;
 
