@@ -65,10 +65,11 @@ impl TestStack {
     pub async fn new() -> Self {
         let endpoint = moto_endpoint();
         require_moto(&endpoint);
-        let aws = stack::local_aws(&endpoint).await;
+        let local = stack::LocalAws::single(&endpoint).await;
+        let aws = local.dynamodb.clone();
         let template = Template::load_default().expect("infra/template.yaml loads");
         let name = format!("test-{}", uuid_like());
-        let resources = stack::provision(&aws, &template, &name).await.expect("table and queues are created on moto");
+        let resources = stack::provision(&local, &template, &name).await.expect("table and queues are created on moto");
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
         let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
         let meta = MockServer::start().await;

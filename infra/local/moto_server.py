@@ -22,6 +22,8 @@ Usage: python infra/local/moto_server.py [moto_server arguments, e.g. -H 127.0.0
 """
 
 import copy
+import json
+import logging
 import sys
 import threading
 import time
@@ -30,7 +32,9 @@ import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
-from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
+import moto.backends as moto_backends
+from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import main
 from moto.sqs.models import Message as SqsMessage
 from moto.sqs.models import Queue as SqsQueue
@@ -115,6 +119,42 @@ def _transact_with_undo(self, transact_items):
 
 DynamoDBBackend.transact_write_items = _transact_with_undo
 
+_table_query = Table.query
+
+
+def _query_one_partition(self, hash_key, *args, **kwargs):
+    """A query on the table (not an index) reads its one partition. moto's lists and sorts every
+    item of the table for each query and keeps those with the hash key; the result is the same."""
+    # moto passes the index name as the eighth argument after the table.
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    if index_name or hash_key is None or self.range_key_attr is None:
+        return _table_query(self, hash_key, *args, **kwargs)
+    partition = list(self.items.get(hash_key, {}).values())
+    self.all_items = lambda: partition
+    try:
+        return _table_query(self, hash_key, *args, **kwargs)
+    finally:
+        del self.all_items
+
+
+Table.query = _query_one_partition
+
+_dynamo_execute_result = DynamoResult.execute_result
+
+
+def _as_json(self, context):
+    """DynamoDB's results are already its wire format (attribute values as `{"S": ...}`): they are
+    written as JSON at once. moto's generic serializer walks the API's shapes for every value and
+    took nine tenths of a query's time; what JSON cannot write (dates) still goes through it."""
+    try:
+        body = json.dumps(self.result, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return _dynamo_execute_result(self, context)
+    return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+
+DynamoResult.execute_result = _as_json
+
 def _now_millis():
     return time.time() * 1000
 
@@ -182,5 +222,15 @@ def _retained(self, queue_name, message):
 
 SQSBackend.is_message_valid_based_on_retention_period = _retained
 
+# moto lists its own package's folders on disk for every request, to tell a service's name from
+# a host name; they do not change while it runs.
+_moto_modules = tuple(moto_backends.list_of_moto_modules())
+moto_backends.list_of_moto_modules = lambda: _moto_modules
+# HTTP/1.1 keeps connections open: the SDKs reuse them instead of a new connection, and a new
+# thread, per request.
+MotoRequestHandler.protocol_version = "HTTP/1.1"
+
 if __name__ == "__main__":
+    # A log line per request costs moto's one core more than some requests do.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     main(sys.argv[1:])

@@ -8,6 +8,10 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use colloquy::worker::{Deadline, Worker};
 
+fn error_text(err: impl std::error::Error) -> String {
+    aws_sdk_sqs::error::DisplayErrorContext(err).to_string()
+}
+
 pub struct LocalEventSource {
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
@@ -80,20 +84,28 @@ impl LocalEventSource {
         let count = event.records.len();
         let response = worker.handle(event, deadline).await;
         let failed: Vec<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+        // Each message is settled on its own: one that cannot be must not leave the others in
+        // flight until the queue's visibility timeout.
+        let mut unsettled = Vec::new();
         for (id, handle) in &handles {
             let settled = if failed.contains(id) {
                 let retry = self.sqs.change_message_visibility().queue_url(&self.queue_url).receipt_handle(handle);
-                retry
-                    .visibility_timeout(self.retry_after_seconds)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|err| err.to_string())
+                match retry.visibility_timeout(self.retry_after_seconds).send().await {
+                    // The worker made it visible again itself (a deferral), and another poll has
+                    // it now: it comes back as the worker asked, which is what a retry wants.
+                    Err(err) if err.as_service_error().is_some_and(|e| e.is_receipt_handle_is_invalid()) => Ok(()),
+                    other => other.map(|_| ()).map_err(error_text),
+                }
             } else {
                 let delete = self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(handle);
-                delete.send().await.map(|_| ()).map_err(|err| err.to_string())
+                delete.send().await.map(|_| ()).map_err(error_text)
             };
-            settled.map_err(|err| format!("cannot settle a message: {err}"))?;
+            if let Err(err) = settled {
+                unsettled.push(format!("message {id}: {err}"));
+            }
+        }
+        if !unsettled.is_empty() {
+            return Err(format!("cannot settle {} of {count} messages: {}", unsettled.len(), unsettled.join("; ")));
         }
         Ok(Polled { received: count, failed: failed.len() })
     }

@@ -7,6 +7,8 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
+use crate::stack::LocalAws;
+
 pub async fn is_listening(port: u16) -> bool {
     TcpStream::connect(("127.0.0.1", port)).await.is_ok()
 }
@@ -42,4 +44,32 @@ pub async fn start(project_root: &Path, port: u16) -> Result<Child, String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err(format!("moto did not start listening on port {port} within 10 s"))
+}
+
+/// moto servers this process started; they stop when it is dropped.
+pub struct Servers(#[allow(dead_code)] Vec<Child>);
+
+impl Servers {
+    /// The pids of the servers started here, to measure them.
+    pub fn pids(&self) -> Vec<u32> {
+        self.0.iter().filter_map(Child::id).collect()
+    }
+}
+
+/// The local AWS on `port` (DynamoDB) and `port + 1` (SQS, Secrets Manager): servers already
+/// listening there are reused, the others started. Also says, per port, whether it was reused.
+pub async fn start_or_reuse(project_root: &Path, port: u16) -> Result<(LocalAws, Servers, Vec<(u16, bool)>), String> {
+    let messaging_port = port.checked_add(1).ok_or_else(|| format!("moto port {port} leaves no room for a second"))?;
+    let mut started = Vec::new();
+    let mut reused = Vec::new();
+    for each in [port, messaging_port] {
+        if is_listening(each).await {
+            reused.push((each, true));
+        } else {
+            started.push(start(project_root, each).await?);
+            reused.push((each, false));
+        }
+    }
+    let aws = LocalAws::split(&format!("http://127.0.0.1:{port}"), &format!("http://127.0.0.1:{messaging_port}")).await;
+    Ok((aws, Servers(started), reused))
 }

@@ -30,8 +30,38 @@ pub struct LocalResources {
     pub dead_letter_queue_url: String,
 }
 
+/// The local AWS: one moto server for DynamoDB and one for SQS and Secrets Manager, or one for
+/// all. moto is Python: one process runs on one core at a time, and the webhook's write and send
+/// then wait for each other's turn; two processes let them run side by side.
+#[derive(Clone)]
+pub struct LocalAws {
+    pub dynamodb: SdkConfig,
+    /// SQS and Secrets Manager.
+    pub messaging: SdkConfig,
+}
+
+impl LocalAws {
+    /// Everything on one server at `endpoint`.
+    pub async fn single(endpoint: &str) -> Self {
+        let config = sdk_config(endpoint).await;
+        Self { dynamodb: config.clone(), messaging: config }
+    }
+
+    pub async fn split(dynamodb_endpoint: &str, messaging_endpoint: &str) -> Self {
+        Self { dynamodb: sdk_config(dynamodb_endpoint).await, messaging: sdk_config(messaging_endpoint).await }
+    }
+
+    pub fn dynamodb_client(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.dynamodb)
+    }
+
+    pub fn sqs_client(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.messaging)
+    }
+}
+
 /// An SDK configuration for a local AWS at `endpoint` with throw-away credentials.
-pub async fn local_aws(endpoint: &str) -> SdkConfig {
+async fn sdk_config(endpoint: &str) -> SdkConfig {
     let credentials = aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "colloquy-local");
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
@@ -54,9 +84,9 @@ fn aws_error(what: &str, err: impl std::error::Error) -> StackError {
 
 /// Creates (or finds) the table and queues named after `name`: table `name`, queue
 /// `name-triggers.fifo`, dead-letter queue `name-triggers-dlq.fifo`.
-pub async fn provision(aws: &SdkConfig, template: &Template, name: &str) -> Result<LocalResources, StackError> {
-    create_table(&aws_sdk_dynamodb::Client::new(aws), template, name).await?;
-    let (queue_url, dead_letter_queue_url) = create_queues(&aws_sdk_sqs::Client::new(aws), template, name).await?;
+pub async fn provision(aws: &LocalAws, template: &Template, name: &str) -> Result<LocalResources, StackError> {
+    create_table(&aws.dynamodb_client(), template, name).await?;
+    let (queue_url, dead_letter_queue_url) = create_queues(&aws.sqs_client(), template, name).await?;
     Ok(LocalResources { table_name: name.to_owned(), queue_url, dead_letter_queue_url })
 }
 
@@ -180,7 +210,7 @@ async fn create_queue(
 }
 
 /// Numbers' tokens in the local AWS's Secrets Manager, named after the local table.
-pub fn local_vault(aws: &SdkConfig, table_name: &str) -> std::sync::Arc<dyn colloquy::ports::TokenVault> {
-    let client = aws_sdk_secretsmanager::Client::new(aws);
+pub fn local_vault(aws: &LocalAws, table_name: &str) -> std::sync::Arc<dyn colloquy::ports::TokenVault> {
+    let client = aws_sdk_secretsmanager::Client::new(&aws.messaging);
     std::sync::Arc::new(colloquy::adapters::vault::SecretsManagerVault::new(client, table_name))
 }

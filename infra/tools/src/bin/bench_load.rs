@@ -68,8 +68,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted.get(index).copied().unwrap_or_default()
 }
 
-fn rss_mb(pid: Option<u32>) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
+fn rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
@@ -81,9 +81,7 @@ async fn main() -> Result<(), String> {
         (args.first().copied().unwrap_or(100), args.get(1).copied().unwrap_or(10), args.get(2).copied().unwrap_or(16));
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let moto_port: u16 = std::env::var("MOTO_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(5097);
-    let moto = if moto::is_listening(moto_port).await { None } else { Some(moto::start(&root, moto_port).await?) };
-    let moto_pid = moto.as_ref().and_then(|child| child.id());
-    let aws = stack::local_aws(&format!("http://127.0.0.1:{moto_port}")).await;
+    let (aws, moto_servers, _) = moto::start_or_reuse(&root, moto_port).await?;
     let name = format!("load-{}", colloquy::model::ids::random_hex(4));
     let template = Template::load_default().map_err(|e| e.to_string())?;
     let resources = stack::provision(&aws, &template, &name).await.map_err(|e| e.to_string())?;
@@ -91,11 +89,11 @@ async fn main() -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| e.to_string())?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let replies = Arc::new(Replies::default());
-    let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
+    let store = Arc::new(DynamoStore::new(aws.dynamodb_client(), &resources.table_name));
     let whatsapp = Arc::new(CountingWhatsApp(Arc::new(graph_standin::client(port)?), replies.clone()));
     let app = dev::local_app(
         store.clone(),
-        SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url),
+        SqsTriggerQueue::new(aws.sqs_client(), &resources.queue_url),
         local_vault(&aws, &resources.table_name),
         whatsapp,
         Arc::new(llm_standin::client(port)?),
@@ -111,13 +109,17 @@ async fn main() -> Result<(), String> {
     let pollers: usize = std::env::var("BENCH_POLLERS").ok().and_then(|n| n.parse().ok()).unwrap_or(4);
     let worker = Arc::new(Worker::new(app.clone()));
     for _ in 0..pollers {
-        let source = LocalEventSource::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url, 1).await?;
+        let source = LocalEventSource::new(aws.sqs_client(), &resources.queue_url, 1).await?;
         let worker = worker.clone();
         tokio::spawn(async move {
             loop {
                 match source.poll_once(&worker).await {
                     Ok(polled) if polled.received > 0 => {}
-                    _ => tokio::time::sleep(Duration::from_millis(100)).await,
+                    Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                    Err(err) => {
+                        eprintln!("worker poll failed: {err}");
+                        tokio::time::sleep(Duration::from_millis(100)).await
+                    }
                 }
             }
         });
@@ -215,9 +217,14 @@ async fn main() -> Result<(), String> {
     println!("all answered after     {:>6.1} s", answered_at.as_secs_f64());
     println!("replies per conversation  {fewest} to {most}");
     println!("stored                 {stored_inbound} of {total} inbound messages in {} conversations", ids.len());
-    match rss_mb(moto_pid) {
-        Some(mb) => println!("moto                   {mb:.0} MB resident"),
-        None => println!("moto                   (reused, not measured)"),
+    let resident: Vec<f64> = moto_servers.pids().into_iter().filter_map(rss_mb).collect();
+    match resident.as_slice() {
+        [] => println!("moto                   (reused, not measured)"),
+        sizes => println!(
+            "moto                   {:.0} MB resident ({})",
+            sizes.iter().sum::<f64>(),
+            sizes.iter().map(|mb| format!("{mb:.0} MB")).collect::<Vec<_>>().join(" + ")
+        ),
     }
     if stored_inbound != total || ids.len() != conversations {
         return Err("messages were lost or stored twice".into());
@@ -226,9 +233,9 @@ async fn main() -> Result<(), String> {
 }
 
 /// No trigger waits or is in flight.
-async fn worker_idle(aws: &aws_config::SdkConfig, queue_url: &str) -> bool {
+async fn worker_idle(aws: &stack::LocalAws, queue_url: &str) -> bool {
     use aws_sdk_sqs::types::QueueAttributeName::{ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible};
-    let sqs = aws_sdk_sqs::Client::new(aws);
+    let sqs = aws.sqs_client();
     let Ok(found) = sqs
         .get_queue_attributes()
         .queue_url(queue_url)

@@ -1,7 +1,7 @@
 //! `colloquy-bench-requests`: counts what one inbound text message costs in the webhook and
 //! what one reply costs in the worker — AWS requests by operation, LLM calls, WhatsApp sends —
 //! and prints them beside the design's budgets. Runs on moto (started on `MOTO_PORT`, default
-//! 5098, if nothing listens there) with the local WhatsApp and LLM stand-ins.
+//! 5099, and the next port, if nothing listens there) with the local WhatsApp and LLM stand-ins.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -115,19 +115,19 @@ fn print(title: &str, counts: &BTreeMap<String, u32>, budget: &str) {
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let moto_port: u16 = std::env::var("MOTO_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(5098);
-    let _moto = if moto::is_listening(moto_port).await { None } else { Some(moto::start(&root, moto_port).await?) };
+    let moto_port: u16 = std::env::var("MOTO_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(5099);
+    let (aws, _moto, _) = moto::start_or_reuse(&root, moto_port).await?;
     let counter = Counter::default();
-    let aws = stack::local_aws(&format!("http://127.0.0.1:{moto_port}")).await;
     let name = format!("bench-{}", colloquy::model::ids::random_hex(4));
     let resources = stack::provision(&aws, &Template::load_default().map_err(|e| e.to_string())?, &name)
         .await
         .map_err(|e| e.to_string())?;
     let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&aws).interceptor(counter.clone()).build(),
+        aws_sdk_dynamodb::config::Builder::from(&aws.dynamodb).interceptor(counter.clone()).build(),
     );
-    let sqs =
-        aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&aws).interceptor(counter.clone()).build());
+    let sqs = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(&aws.messaging).interceptor(counter.clone()).build(),
+    );
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| e.to_string())?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -148,7 +148,7 @@ async fn main() -> Result<(), String> {
         create_workspace(store.as_ref(), "bench", time::OffsetDateTime::now_utc()).await.map_err(|e| e.to_string())?;
     // Measured without the quiet period: the bench counts requests, not seconds.
     dev::ensure_dev_agent(&app, &workspace.id, &issued.key.prefix, "local", Some(0)).await?;
-    let source = LocalEventSource::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url, 0).await?;
+    let source = LocalEventSource::new(aws.sqs_client(), &resources.queue_url, 0).await?;
     let worker = Worker::new(app.clone());
     let webhook = |body: String| {
         let signature = sign(LOCAL_APP_SECRET, body.as_bytes());

@@ -2,7 +2,7 @@
 //! template's table and queues on it, makes a dev workspace, and serves every API route on
 //! `PORT` (default 3000) through the Lambda handlers.
 //!
-//! Environment: `PORT` (3000), `MOTO_PORT` (5000), `COLLOQUY_DIR` (`.colloquy`, where the dev
+//! Environment: `PORT` (3000), `MOTO_PORT` (5000, DynamoDB; the next port serves SQS and Secrets Manager), `COLLOQUY_DIR` (`.colloquy`, where the dev
 //! key is written), `COLLOQUY_TABLE` (`colloquy-local`), `FOLLOW_UP_INTERVAL_SECONDS` (60),
 //! `LLM_BASE_URL`/`LLM_API_KEY`/`LLM_MODEL` (else the local stand-in model).
 
@@ -58,22 +58,22 @@ async fn run() -> Result<(), String> {
     let state_dir = PathBuf::from(env_or("COLLOQUY_DIR", root.join(".colloquy").display().to_string())?);
     let table: String = env_or("COLLOQUY_TABLE", "colloquy-local".to_owned())?;
 
-    let _moto = if moto::is_listening(moto_port).await {
-        println!("local AWS: reusing the moto server on port {moto_port}; its state is kept");
-        None
-    } else {
-        let child = moto::start(&root, moto_port).await?;
-        println!("local AWS: started moto on port {moto_port}; state is in memory and ends when this command stops");
-        Some(child)
-    };
-    let aws = stack::local_aws(&format!("http://127.0.0.1:{moto_port}")).await;
+    let (aws, _moto, reused) = moto::start_or_reuse(&root, moto_port).await?;
+    for (port, reused) in reused {
+        let what = if port == moto_port { "DynamoDB" } else { "SQS and Secrets Manager" };
+        if reused {
+            println!("local AWS: reusing the moto server on port {port} for {what}; its state is kept");
+        } else {
+            println!("local AWS: started moto on port {port} for {what}; state is in memory and ends when this command stops");
+        }
+    }
     let template = Template::load_default().map_err(|err| err.to_string())?;
     let resources = stack::provision(&aws, &template, &table).await.map_err(|err| err.to_string())?;
 
-    let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &resources.table_name));
+    let store = Arc::new(DynamoStore::new(aws.dynamodb_client(), &resources.table_name));
     let (llm, llm_label, model) = llm(port)?;
     let whatsapp = graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?;
-    let queue = SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url);
+    let queue = SqsTriggerQueue::new(aws.sqs_client(), &resources.queue_url);
     let vault = local_vault(&aws, &resources.table_name);
     let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, LOOPBACK)?;
     let app = dev::local_app(store.clone(), queue, vault, Arc::new(whatsapp), llm)
@@ -82,7 +82,7 @@ async fn run() -> Result<(), String> {
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
     dev::ensure_dev_agent(&app, &workspace_id, &prefix, &model, None).await?;
 
-    let source = LocalEventSource::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url, 5).await?;
+    let source = LocalEventSource::new(aws.sqs_client(), &resources.queue_url, 5).await?;
     let worker = Worker::new(app.clone());
     tokio::spawn(async move {
         loop {
