@@ -78,6 +78,8 @@ FIXTURES = {
         "toolConfigs": {"book_tour": {"requireApproval": True}},
     })),
     "list-prompt-versions": event("GET", "/api/prompts/{promptId}/versions", f"/api/prompts/{PROMPT_ID}/versions", params={"promptId": PROMPT_ID}),
+    "save-prompt-version": event("POST", "/api/prompts/{promptId}/versions", f"/api/prompts/{PROMPT_ID}/versions", params={"promptId": PROMPT_ID},
+                                 body=json.dumps({"label": "Friendlier tone", "title": "Tone update", "description": "Softened the opening line."})),
     "get-prompt-version": event("GET", "/api/prompts/{promptId}/versions/{version}", f"/api/prompts/{PROMPT_ID}/versions/1",
                                 params={"promptId": PROMPT_ID, "version": "1"}),
     "restore-prompt-version": event("POST", "/api/prompts/{promptId}/versions/{version}/restore", f"/api/prompts/{PROMPT_ID}/versions/1/restore",
@@ -88,7 +90,7 @@ CONV_ID = "conv_0193a6f2c1b07c3e8d2f4a5b6c7d8e9f"
 AGENT_ID = "agt_0193a6f2c1b07c3e8d2f4a5b6c7d8e9f"
 FIXTURES.update({
     "register-whatsapp-number": event("POST", "/api/v1/whatsapp-numbers/", "/api/v1/whatsapp-numbers/", body=json.dumps({
-        "phoneNumberId": "106540352242922", "displayNumber": "+15550783881", "defaultAgentId": AGENT_ID})),
+        "phoneNumberId": "106540352242922", "displayNumber": "+15550783881", "defaultAgentId": AGENT_ID, "accessToken": "EAAG-system-user-token"})),
     "list-whatsapp-numbers": event("GET", "/api/v1/whatsapp-numbers/", "/api/v1/whatsapp-numbers/"),
     "remove-whatsapp-number": event("DELETE", "/api/v1/whatsapp-numbers/{phoneNumberId}/", "/api/v1/whatsapp-numbers/106540352242922/",
                                     params={"phoneNumberId": "106540352242922"}),

@@ -158,11 +158,11 @@ pub trait PromptStore: Send + Sync {
     async fn save_prompt(&self, write: PromptWrite<'_>) -> Result<(), StoreError>;
     async fn get_prompt(&self, workspace_id: &str, prompt_id: &str) -> Result<Option<Prompt>, StoreError>;
     async fn find_prompt_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<Prompt>, StoreError>;
-    /// Oldest first; `name_contains` filters by a case-sensitive substring of the name.
+    /// Oldest first.
     async fn list_prompts(
         &self,
         workspace_id: &str,
-        name_contains: Option<&str>,
+        filter: &PromptFilter<'_>,
         page: &PageRequest,
     ) -> Result<Page<Prompt>, StoreError>;
     async fn get_prompt_version(&self, prompt_id: &str, version: u32) -> Result<Option<PromptVersion>, StoreError>;
@@ -475,6 +475,15 @@ impl LlmError {
             LlmError::Malformed(_) | LlmError::NotConfigured(_) => false,
         }
     }
+}
+
+/// Which prompts a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PromptFilter<'a> {
+    /// A case-sensitive substring of the name.
+    pub name_contains: Option<&'a str>,
+    /// Hidden prompts too.
+    pub include_hidden: bool,
 }
 
 #[async_trait]

@@ -13,6 +13,7 @@ mod hardening;
 mod input;
 mod numbers;
 mod policies;
+mod prompt_document;
 mod prompt_effect;
 mod prompt_limits;
 mod prompts;

@@ -205,14 +205,15 @@ impl PromptStore for MemoryStore {
     async fn list_prompts(
         &self,
         workspace_id: &str,
-        name_contains: Option<&str>,
+        filter: &PromptFilter<'_>,
         request: &PageRequest,
     ) -> Result<Page<Prompt>, StoreError> {
         let state = self.state()?;
         let mut items: Vec<(String, Prompt)> = state
             .prompts
             .values()
-            .filter(|p| p.workspace_id == workspace_id && name_contains.is_none_or(|part| p.name.contains(part)))
+            .filter(|p| p.workspace_id == workspace_id && filter.name_contains.is_none_or(|part| p.name.contains(part)))
+            .filter(|p| filter.include_hidden || !p.is_hidden)
             .map(|p| (p.id.clone(), p.clone()))
             .collect();
         items.sort_by(|a, b| a.1.created_at.cmp(&b.1.created_at).then(a.0.cmp(&b.0)));

@@ -7,6 +7,7 @@ use crate::http::response::ListBody;
 use crate::http::views::prompts::{EigiPrompt, PromptChange, PromptDocument, VersionDetail, VersionSnapshot};
 use crate::http::Request;
 use crate::model::Principal;
+use crate::ports::PromptFilter;
 use crate::usecases::prompts;
 use crate::App;
 
@@ -32,12 +33,24 @@ pub async fn get_by_name(app: &App, who: &Principal, request: &Request) -> Reply
     ok(&EigiPrompt::new(&prompt, &version))
 }
 
-/// GET /api/prompts: oldest first; `?name=` keeps those whose name contains it.
+/// GET /api/prompts: oldest first; `?name=` keeps those whose name contains it; hidden prompts
+/// only with `?includeHidden=true`.
 pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
     let page_request = page_request(request)?;
     let name = query_param(request, "name").filter(|name| !name.is_empty());
-    let page = prompts::list_prompts(app, who, name.as_deref(), &page_request).await?;
-    let filters: Vec<(&str, &str)> = name.as_deref().map(|name| ("name", name)).into_iter().collect();
+    let include_hidden = match query_param(request, "includeHidden").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(crate::AppError::invalid("includeHidden", format!("must be true or false (got `{other}`)")))
+        }
+    };
+    let filter = PromptFilter { name_contains: name.as_deref(), include_hidden };
+    let page = prompts::list_prompts(app, who, &filter, &page_request).await?;
+    let mut filters: Vec<(&str, &str)> = name.as_deref().map(|name| ("name", name)).into_iter().collect();
+    if include_hidden {
+        filters.push(("includeHidden", "true"));
+    }
     let page = page.map(|prompt| PromptDocument::from(&prompt));
     ok(&ListBody::from_page(page, LIST_PATH, page_request.limit, &filters))
 }
@@ -62,6 +75,18 @@ pub async fn versions(app: &App, who: &Principal, request: &Request) -> Reply {
     let (prompt, versions) = prompts::list_versions(app, who, &prompt_id, &page_request).await?;
     let path = format!("{LIST_PATH}/{prompt_id}/versions");
     ok(&ListBody::from_page(versions.map(|v| VersionSnapshot::new(&v, &prompt)), &path, page_request.limit, &[]))
+}
+
+/// POST /api/prompts/{promptId}/versions: captures the working copy as a version
+/// (`source: manual_save`), with an optional label, title and description; 201 with the snapshot.
+pub async fn save_version(app: &App, who: &Principal, request: &Request) -> Reply {
+    let prompt_id = path_param(request, "promptId")?;
+    let body: &[u8] = request.body().as_ref();
+    let input =
+        if body.iter().all(u8::is_ascii_whitespace) { prompts::ManualSave::default() } else { json_body(request)? };
+    let (prompt, version) = prompts::save_version(app, who, &prompt_id, input).await?;
+    tracing::info!(workspace = %who.workspace_id, prompt = %prompt.id, version = version.version, "prompt version saved");
+    created(&VersionSnapshot::new(&version, &prompt))
 }
 
 /// GET /api/prompts/{promptId}/versions/{version}: one version in full.

@@ -115,6 +115,7 @@ pub static ROUTES: &[Route] = &[
     route!("GET" "/api/prompts/{promptId}" => "get-prompt", read, TABLE, prompts::get),
     route!("PUT" "/api/prompts/{promptId}" => "update-prompt", write, TABLE, prompts::update),
     route!("GET" "/api/prompts/{promptId}/versions" => "list-prompt-versions", read, TABLE, prompts::versions),
+    route!("POST" "/api/prompts/{promptId}/versions" => "save-prompt-version", write, TABLE, prompts::save_version),
     route!("GET" "/api/prompts/{promptId}/versions/{version}" => "get-prompt-version", read, TABLE, prompts::version),
     route!("POST" "/api/prompts/{promptId}/versions/{version}/restore" => "restore-prompt-version", write, TABLE, prompts::restore),
 

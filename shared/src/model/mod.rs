@@ -28,6 +28,6 @@ pub use conversation::{
 };
 pub use number::WhatsAppNumber;
 pub use page::{Page, PageRequest};
-pub use prompt::{Prompt, PromptContent, PromptVersion, Tool, VersionSource};
+pub use prompt::{Prompt, PromptContent, PromptVersion, Tool, VersionNotes, VersionSource};
 pub use template::{Card, TemplateMessage, TemplateVariables};
 pub use workspace::Workspace;

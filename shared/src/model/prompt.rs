@@ -23,7 +23,7 @@ pub struct PromptContent {
     pub temperature: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_time: Option<f64>,
-    #[serde(default)]
+    #[serde(default, with = "tools_text")]
     pub tools: Vec<Tool>,
     #[serde(default, with = "json_text")]
     pub tool_configs: Map<String, Value>,
@@ -48,9 +48,44 @@ mod json_text {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Tools carry whatever keys a client sends beside `name`, stored as JSON text like the other
+/// free-form fields; items written before that hold a plain list, which still reads.
+mod tools_text {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    use super::Tool;
+
+    pub fn serialize<S: Serializer>(tools: &[Tool], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&serde_json::to_string(tools).map_err(serde::ser::Error::custom)?)
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Text(String),
+        List(Vec<Tool>),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Tool>, D::Error> {
+        match Stored::deserialize(d)? {
+            Stored::Text(text) => serde_json::from_str(&text).map_err(D::Error::custom),
+            Stored::List(tools) => Ok(tools),
+        }
+    }
+}
+
+/// An enabled tool: its name, and every other key the client sent (kept as sent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
+    #[serde(flatten)]
+    pub settings: Map<String, Value>,
+}
+
+impl Tool {
+    pub fn named(name: impl Into<String>) -> Self {
+        Self { name: name.into(), settings: Map::new() }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +97,20 @@ pub enum VersionSource {
     Autosave,
     /// `POST /api/prompts/{id}/versions/{n}/restore`
     Restore,
+    /// `POST /api/prompts/{id}/versions`
+    ManualSave,
+}
+
+/// What a person says about a version they save.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionNotes {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,8 +121,8 @@ pub struct PromptVersion {
     pub version: u32,
     pub content: PromptContent,
     pub source: VersionSource,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
+    #[serde(flatten)]
+    pub notes: VersionNotes,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
 }
@@ -104,6 +153,12 @@ pub struct Prompt {
     pub edits_since_version: u32,
     /// Bumped by every write; writes are conditional on it.
     pub revision: u64,
+    /// Left out of lists unless asked for.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_hidden: bool,
+    /// The prefix of the API key that last changed the prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_by: Option<String>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]
@@ -127,7 +182,7 @@ impl Prompt {
             version: 1,
             content: content.clone(),
             source: VersionSource::Create,
-            label: None,
+            notes: VersionNotes::default(),
             created_at: now,
         };
         let prompt = Self {
@@ -139,6 +194,8 @@ impl Prompt {
             latest_version_at: now,
             edits_since_version: 0,
             revision: 1,
+            is_hidden: false,
+            edited_by: None,
             created_at: now,
             updated_at: now,
             last_edited_at: now,
@@ -151,7 +208,7 @@ impl Prompt {
         &self,
         content: PromptContent,
         source: VersionSource,
-        label: Option<String>,
+        notes: VersionNotes,
         now: OffsetDateTime,
     ) -> (Self, PromptVersion) {
         let version = PromptVersion {
@@ -160,7 +217,7 @@ impl Prompt {
             version: self.latest_version + 1,
             content: content.clone(),
             source,
-            label,
+            notes,
             created_at: now,
         };
         let text_changed = content.text != self.content.text;
@@ -184,7 +241,7 @@ impl Prompt {
         let edits = self.edits_since_version + u32::from(text_changed);
         let due = now - self.latest_version_at >= CHECKPOINT_AFTER || edits >= CHECKPOINT_EVERY_EDITS;
         if text_changed && due {
-            let (prompt, version) = self.append_version(content, VersionSource::Autosave, None, now);
+            let (prompt, version) = self.append_version(content, VersionSource::Autosave, VersionNotes::default(), now);
             return (Self { name, ..prompt }, Some(version));
         }
         let prompt = Self {

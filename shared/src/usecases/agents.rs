@@ -144,7 +144,7 @@ fn tools(list: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
     }
     list.into_iter()
         .enumerate()
-        .map(|(i, tool)| Ok(Tool { name: required_text(&format!("tools[{i}].name"), &tool.name, 64)? }))
+        .map(|(i, tool)| Ok(Tool::named(required_text(&format!("tools[{i}].name"), &tool.name, 64)?)))
         .collect()
 }
 

@@ -6,7 +6,10 @@ use serde_json::{Map, Value};
 
 use crate::model::input::required_text;
 use crate::model::prompt::display_version;
-use crate::model::{Page, PageRequest, Principal, Prompt, PromptContent, PromptVersion, Tool, VersionSource};
+use crate::model::{
+    Page, PageRequest, Principal, Prompt, PromptContent, PromptVersion, Tool, VersionNotes, VersionSource,
+};
+use crate::ports::PromptFilter;
 use crate::ports::{PromptWrite, StoreError};
 use crate::usecases::optimistic::Retries;
 use crate::{App, AppError};
@@ -28,17 +31,58 @@ pub struct NewPromptVersion {
     pub prompt_metadata: Option<Map<String, Value>>,
 }
 
-/// `PUT /api/prompts/{promptId}`: every field optional.
+/// `PUT /api/prompts/{promptId}`: every field optional; `null` clears an optional one.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PromptEdit {
     pub name: Option<String>,
     pub prompt: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub temperature: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub response_time: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "present")]
+    pub tools: Option<Option<Vec<Tool>>>,
+    #[serde(default, deserialize_with = "present")]
+    pub tool_configs: Option<Option<Map<String, Value>>>,
+    pub is_hidden: Option<bool>,
+}
+
+/// A field that is present: `Some(None)` when it is `null`; absent fields stay `None` (default).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `POST /api/prompts/{promptId}/versions`: what the person saving says about the version.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualSave {
+    pub label: Option<String>,
+    pub title: Option<String>,
     pub description: Option<String>,
-    pub temperature: Option<f64>,
-    pub response_time: Option<f64>,
-    pub tools: Option<Vec<Tool>>,
-    pub tool_configs: Option<Map<String, Value>>,
+}
+
+pub const MAX_LABEL_CHARS: usize = 200;
+
+fn optional_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, AppError> {
+    let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let length = value.chars().count();
+    if length > max {
+        return Err(AppError::invalid(field, format!("must be at most {max} characters (got {length})")));
+    }
+    Ok(Some(value))
+}
+
+impl ManualSave {
+    fn notes(self) -> Result<VersionNotes, AppError> {
+        Ok(VersionNotes {
+            label: optional_text("label", self.label, MAX_LABEL_CHARS)?,
+            title: optional_text("title", self.title, MAX_LABEL_CHARS)?,
+            description: optional_text("description", self.description, MAX_DESCRIPTION_CHARS)?,
+        })
+    }
 }
 
 fn text(field: &str, value: &str) -> Result<String, AppError> {
@@ -86,10 +130,16 @@ fn tools(tools: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
     if tools.len() > MAX_TOOLS {
         return Err(AppError::invalid("tools", format!("at most {MAX_TOOLS} tools")));
     }
+    let size = serde_json::to_string(&tools).map(|text| text.len()).unwrap_or(usize::MAX);
+    if size > MAX_METADATA_BYTES {
+        return Err(AppError::invalid("tools", format!("must be at most {MAX_METADATA_BYTES} bytes of JSON")));
+    }
     tools
         .into_iter()
         .enumerate()
-        .map(|(index, tool)| Ok(Tool { name: required_text(&format!("tools[{index}].name"), &tool.name, 64)? }))
+        .map(|(index, tool)| {
+            Ok(Tool { name: required_text(&format!("tools[{index}].name"), &tool.name, 64)?, settings: tool.settings })
+        })
         .collect()
 }
 
@@ -123,26 +173,20 @@ impl PromptEdit {
             content.text = text("prompt", &prompt)?;
         }
         if let Some(description) = self.description {
-            content.description = Some(description.trim().to_owned()).filter(|d| !d.is_empty());
-            let length = description.chars().count();
-            if length > MAX_DESCRIPTION_CHARS {
-                return Err(AppError::invalid(
-                    "description",
-                    format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {length})"),
-                ));
-            }
+            content.description = optional_text("description", description, MAX_DESCRIPTION_CHARS)?;
         }
         if let Some(temperature) = self.temperature {
-            content.temperature = Some(number_in("temperature", temperature, 0.0, 1.0)?);
+            content.temperature = temperature.map(|t| number_in("temperature", t, 0.0, 1.0)).transpose()?;
         }
         if let Some(seconds) = self.response_time {
-            content.response_time = Some(number_in("responseTime", seconds, 0.0, MAX_RESPONSE_TIME_SECONDS)?);
+            content.response_time =
+                seconds.map(|s| number_in("responseTime", s, 0.0, MAX_RESPONSE_TIME_SECONDS)).transpose()?;
         }
         if let Some(list) = self.tools {
-            content.tools = tools(list)?;
+            content.tools = tools(list.unwrap_or_default())?;
         }
         if let Some(configs) = self.tool_configs {
-            content.tool_configs = tool_configs(configs)?;
+            content.tool_configs = tool_configs(configs.unwrap_or_default())?;
         }
         Ok((name, content))
     }
@@ -170,15 +214,16 @@ pub async fn create_version_by_name(
                     ..Default::default()
                 };
                 let (prompt, version) = Prompt::create(&principal.workspace_id, name.clone(), content, now);
-                (prompt, version, None)
+                (Prompt { edited_by: Some(principal.key_prefix.clone()), ..prompt }, version, None)
             }
             Some(current) => {
                 let mut content = PromptContent { text: content_text.clone(), ..current.content.clone() };
                 if let Some(metadata) = &metadata {
                     content.metadata = metadata.clone();
                 }
-                let (prompt, version) = current.append_version(content, VersionSource::Create, None, now);
-                (prompt, version, Some(current.revision))
+                let (prompt, version) =
+                    current.append_version(content, VersionSource::Create, VersionNotes::default(), now);
+                (Prompt { edited_by: Some(principal.key_prefix.clone()), ..prompt }, version, Some(current.revision))
             }
         };
         let write = PromptWrite { prompt: &prompt, expected_revision, version: Some(&version), previous_name: None };
@@ -219,10 +264,10 @@ pub async fn get_by_name(
 pub async fn list_prompts(
     app: &App,
     principal: &Principal,
-    name_contains: Option<&str>,
+    filter: &PromptFilter<'_>,
     page: &PageRequest,
 ) -> Result<Page<Prompt>, AppError> {
-    Ok(app.store.list_prompts(&principal.workspace_id, name_contains, page).await?)
+    Ok(app.store.list_prompts(&principal.workspace_id, filter, page).await?)
 }
 
 /// leasing: edits the working copy; returns the version when this edit captured one.
@@ -247,10 +292,12 @@ pub async fn edit_prompt(
                 }
             }
         }
-        if name == current.name && content == current.content {
+        let hidden = edit.is_hidden.unwrap_or(current.is_hidden);
+        if name == current.name && content == current.content && hidden == current.is_hidden {
             return Ok((current, None));
         }
         let (updated, version) = current.edit(name, content, app.clock.now());
+        let updated = Prompt { is_hidden: hidden, edited_by: Some(principal.key_prefix.clone()), ..updated };
         let write = PromptWrite {
             prompt: &updated,
             expected_revision: Some(current.revision),
@@ -304,8 +351,41 @@ pub async fn restore_version(
     loop {
         retries.another().await?;
         let (current, old) = get_version(app, principal, prompt_id, number).await?;
-        let label = Some(format!("Restored from {}", display_version(old.version)));
-        let (prompt, version) = current.append_version(old.content, VersionSource::Restore, label, app.clock.now());
+        let notes = VersionNotes {
+            label: Some(format!("Restored from {}", display_version(old.version))),
+            ..Default::default()
+        };
+        let (prompt, version) = current.append_version(old.content, VersionSource::Restore, notes, app.clock.now());
+        let prompt = Prompt { edited_by: Some(principal.key_prefix.clone()), ..prompt };
+        let write = PromptWrite {
+            prompt: &prompt,
+            expected_revision: Some(current.revision),
+            version: Some(&version),
+            previous_name: None,
+        };
+        match app.store.save_prompt(write).await {
+            Ok(()) => return Ok((prompt, version)),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+/// Captures the working copy as a new version, as the person asked (`source: manual_save`).
+pub async fn save_version(
+    app: &App,
+    principal: &Principal,
+    prompt_id: &str,
+    input: ManualSave,
+) -> Result<(Prompt, PromptVersion), AppError> {
+    let notes = input.notes()?;
+    let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
+    loop {
+        retries.another().await?;
+        let current = get_prompt(app, principal, prompt_id).await?;
+        let (prompt, version) =
+            current.append_version(current.content.clone(), VersionSource::ManualSave, notes.clone(), app.clock.now());
+        let prompt = Prompt { edited_by: Some(principal.key_prefix.clone()), ..prompt };
         let write = PromptWrite {
             prompt: &prompt,
             expected_revision: Some(current.revision),

@@ -357,7 +357,7 @@ impl ConversationStore for DynamoStore {
         workspace_id: &str,
         page: &PageRequest,
     ) -> Result<Page<Conversation>, StoreError> {
-        let listing = Listing { newest_first: true, contains: None };
+        let listing = Listing { newest_first: true, ..Listing::default() };
         self.query_page(keys::workspace_pk(workspace_id), keys::CONVERSATION, page, listing).await
     }
 
@@ -476,7 +476,7 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError> {
-        let listing = Listing { newest_first: true, contains: None };
+        let listing = Listing { newest_first: true, ..Listing::default() };
         self.query_page(keys::messages_pk(conversation_id), keys::MESSAGE, page, listing).await
     }
 }

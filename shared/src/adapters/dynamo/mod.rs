@@ -191,11 +191,19 @@ impl<T> Record<T> {
     }
 }
 
-/// How a collection is read: order, and an optional `contains` filter on one attribute.
+/// How a collection is read: order, an optional `contains` filter on one attribute, and an
+/// optional flag that must not be true.
 #[derive(Default)]
 pub(crate) struct Listing<'a> {
     pub newest_first: bool,
     pub contains: Option<(&'a str, &'a str)>,
+    pub not_true: Option<&'a str>,
+}
+
+impl Listing<'_> {
+    fn filters(&self) -> bool {
+        self.contains.is_some() || self.not_true.is_some()
+    }
 }
 
 impl DynamoStore {
@@ -227,13 +235,23 @@ impl DynamoStore {
                 .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
                 .expression_attribute_values(":collection", AttributeValue::S(collection.to_owned()))
                 .scan_index_forward(!listing.newest_first)
-                .limit(if listing.contains.is_some() { 100 } else { limit as i32 + 1 })
+                .limit(if listing.filters() { 100 } else { limit as i32 + 1 })
                 .set_exclusive_start_key(start.take());
+            let mut filters = Vec::new();
             if let Some((attribute, needle)) = listing.contains {
+                filters.push("contains(#attribute, :needle)");
                 request = request
-                    .filter_expression("contains(#attribute, :needle)")
                     .expression_attribute_names("#attribute", attribute)
                     .expression_attribute_values(":needle", AttributeValue::S(needle.to_owned()));
+            }
+            if let Some(flag) = listing.not_true {
+                filters.push("(attribute_not_exists(#flag) OR #flag <> :true)");
+                request = request
+                    .expression_attribute_names("#flag", flag)
+                    .expression_attribute_values(":true", AttributeValue::Bool(true));
+            }
+            if !filters.is_empty() {
+                request = request.filter_expression(filters.join(" AND "));
             }
             let output = request.send().await.map_err(unavailable)?;
             items.extend(output.items.unwrap_or_default());

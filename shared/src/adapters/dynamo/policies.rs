@@ -37,7 +37,7 @@ impl PolicyStore for DynamoStore {
     }
 
     async fn list_violations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Violation>, StoreError> {
-        let listing = Listing { newest_first: true, contains: None };
+        let listing = Listing { newest_first: true, ..Listing::default() };
         self.query_page(keys::workspace_pk(workspace_id), keys::VIOLATION, page, listing).await
     }
 }

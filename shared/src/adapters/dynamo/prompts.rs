@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::{Page, PageRequest, Prompt, PromptVersion};
-use crate::ports::{PromptStore, PromptWrite, StoreError};
+use crate::ports::{PromptFilter, PromptStore, PromptWrite, StoreError};
 
 /// The item that reserves a name in its workspace.
 #[derive(Serialize, Deserialize)]
@@ -64,10 +64,14 @@ impl PromptStore for DynamoStore {
     async fn list_prompts(
         &self,
         workspace_id: &str,
-        name_contains: Option<&str>,
+        filter: &PromptFilter<'_>,
         page: &PageRequest,
     ) -> Result<Page<Prompt>, StoreError> {
-        let listing = Listing { newest_first: false, contains: name_contains.map(|needle| ("name", needle)) };
+        let listing = Listing {
+            newest_first: false,
+            contains: filter.name_contains.map(|needle| ("name", needle)),
+            not_true: if filter.include_hidden { None } else { Some("isHidden") },
+        };
         self.query_page(keys::workspace_pk(workspace_id), keys::PROMPT, page, listing).await
     }
 
@@ -81,7 +85,7 @@ impl PromptStore for DynamoStore {
         prompt_id: &str,
         page: &PageRequest,
     ) -> Result<Page<PromptVersion>, StoreError> {
-        let listing = Listing { newest_first: true, contains: None };
+        let listing = Listing { newest_first: true, ..Listing::default() };
         self.query_page(keys::prompt_versions_pk(prompt_id), keys::PROMPT_VERSION, page, listing).await
     }
 }

@@ -33,12 +33,13 @@ impl EigiPrompt {
     }
 }
 
-/// What a working copy and a version both show: the content that shapes the agent.
+/// What a working copy and a version both show: the content that shapes the agent. The prompt's
+/// own description is shown beside it (`description` on the document, `promptDescription` on a
+/// version, whose `description` is what was said when it was saved).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContentView {
     pub prompt: String,
-    pub description: Option<String>,
     pub temperature: Option<f64>,
     pub response_time: Option<f64>,
     pub tools: Vec<Tool>,
@@ -50,7 +51,6 @@ impl From<&PromptContent> for ContentView {
     fn from(content: &PromptContent) -> Self {
         Self {
             prompt: content.text.clone(),
-            description: content.description.clone(),
             temperature: content.temperature,
             response_time: content.response_time,
             tools: content.tools.clone(),
@@ -67,9 +67,13 @@ pub struct PromptDocument {
     #[serde(rename = "_id")]
     pub id: String,
     pub name: String,
+    pub description: Option<String>,
     #[serde(flatten)]
     pub content: ContentView,
+    pub is_hidden: bool,
     pub organization_id: String,
+    /// The prefix of the API key that last changed the prompt.
+    pub user_id: Option<String>,
     /// The latest captured version, and whether the working copy has changed since.
     pub version: u32,
     pub display_version: String,
@@ -84,8 +88,11 @@ impl From<&Prompt> for PromptDocument {
         Self {
             id: prompt.id.clone(),
             name: prompt.name.clone(),
+            description: prompt.content.description.clone(),
             content: ContentView::from(&prompt.content),
+            is_hidden: prompt.is_hidden,
             organization_id: prompt.workspace_id.clone(),
+            user_id: prompt.edited_by.clone(),
             version: prompt.latest_version,
             display_version: display_version(prompt.latest_version),
             has_unsaved_changes: prompt.edits_since_version > 0,
@@ -107,6 +114,8 @@ pub struct VersionSnapshot {
     pub version: u32,
     pub display_version: String,
     pub label: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
     pub source: VersionSource,
     pub created_at: String,
     /// Whether this version's text is the working copy's text.
@@ -125,7 +134,9 @@ impl VersionSnapshot {
             id: version.id.clone(),
             version: version.version,
             display_version: version.display_version(),
-            label: version.label.clone(),
+            label: version.notes.label.clone(),
+            title: version.notes.title.clone(),
+            description: version.notes.description.clone(),
             source: version.source,
             created_at: timestamp::format(version.created_at),
             matches_current_prompt: version.content.text == current.content.text,
@@ -140,13 +151,18 @@ impl VersionSnapshot {
 pub struct VersionDetail {
     #[serde(flatten)]
     pub snapshot: VersionSnapshot,
+    pub prompt_description: Option<String>,
     #[serde(flatten)]
     pub content: ContentView,
 }
 
 impl VersionDetail {
     pub fn new(version: &PromptVersion, current: &Prompt) -> Self {
-        Self { snapshot: VersionSnapshot::new(version, current), content: ContentView::from(&version.content) }
+        Self {
+            snapshot: VersionSnapshot::new(version, current),
+            prompt_description: version.content.description.clone(),
+            content: ContentView::from(&version.content),
+        }
     }
 }
 
