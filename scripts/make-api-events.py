@@ -141,6 +141,8 @@ FIXTURES.update({
                          api_key=False, headers={"authorization": "Bearer clq_00000000_replace-with-a-real-key"}),
     "takeover-conversation": event("POST", "/api/v1/conversations/{id}/takeover/", f"/api/v1/conversations/{CONV_ID}/takeover/",
                                    params={"id": CONV_ID}, body=json.dumps({"durationMinutes": 30})),
+    "analyze-conversation": event("POST", "/api/v1/conversations/{id}/analyze/", f"/api/v1/conversations/{CONV_ID}/analyze/", params={"id": CONV_ID}),
+    "get-conversation-analysis": event("GET", "/api/v1/conversations/{id}/analysis/", f"/api/v1/conversations/{CONV_ID}/analysis/", params={"id": CONV_ID}),
     "done-conversation": event("POST", "/api/v1/conversations/{id}/done/", f"/api/v1/conversations/{CONV_ID}/done/",
                                params={"id": CONV_ID}),
     "handback-conversation": event("POST", "/api/v1/conversations/{id}/handback/", f"/api/v1/conversations/{CONV_ID}/handback/",

@@ -119,6 +119,8 @@ pub enum TriggerKind {
     OperatorPrompt,
     UserPrompt,
     FollowUp,
+    /// Run the agent's analysis prompt over the conversation's transcript.
+    Analysis,
     /// Deliver an outbound event (`id` is the event's id); its group is the workspace's event
     /// stream, never a conversation, so retries do not hold replies back.
     Event,
@@ -276,8 +278,27 @@ pub trait ConversationStore: Send + Sync {
         -> Result<Vec<DueFollowUp>, StoreError>;
     /// Moves a due follow-up to `until` if it is still as observed; `false` when another run moved it.
     async fn lease_follow_up(&self, due: &DueFollowUp, until: OffsetDateTime) -> Result<bool, StoreError>;
+    /// Conversations whose analysis is due (the sparse `AnalysesDue` index), in one shard.
+    async fn due_analyses(&self, shard: u32, now: OffsetDateTime, limit: u32) -> Result<Vec<DueAnalysis>, StoreError>;
+    /// Moves a due analysis to `until` if it is still as observed; `false` when another run moved it.
+    async fn lease_analysis(&self, due: &DueAnalysis, until: OffsetDateTime) -> Result<bool, StoreError>;
+    /// The conversation (conditional on its revision) and an analysis's tokens, in one write.
+    async fn save_analysis(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError>;
     /// Newest first.
     async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError>;
+}
+
+/// A conversation whose analysis is due after a silence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueAnalysis {
+    pub workspace_id: String,
+    pub conversation_id: String,
+    pub due_at: OffsetDateTime,
 }
 
 /// A conversation whose follow-up is due, as the follow-up index shows it.
@@ -442,6 +463,9 @@ pub struct ChatRequest {
     pub turns: Vec<ChatTurn>,
     pub temperature: Option<f64>,
     pub max_tokens: u32,
+    /// Ask for a JSON object (OpenAI-compatible `response_format`; Anthropic has no such mode
+    /// and is told so by the prompt).
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

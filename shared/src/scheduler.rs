@@ -1,5 +1,5 @@
 //! The scheduled follow-up function: every minute (EventBridge), queue one trigger per
-//! conversation whose follow-up is due. Queries the sparse index, never scans.
+//! conversation whose follow-up or analysis is due. Queries the sparse index, never scans.
 
 use serde_json::{json, Value};
 
@@ -9,6 +9,8 @@ use crate::{App, AppError};
 /// `event` is EventBridge's scheduled event; only its time matters, and the clock decides that.
 pub async fn handle(app: &App, event: Value) -> Result<Value, AppError> {
     tracing::debug!(time = ?event.get("time"), "scheduled run");
-    let queued = follow_ups::queue_due(app, app.clock.now()).await?;
-    Ok(json!({ "queued": queued }))
+    let now = app.clock.now();
+    let queued = follow_ups::queue_due(app, now).await?;
+    let analyses = crate::usecases::analysis::queue_due(app, now).await?;
+    Ok(json!({ "queued": queued, "analyses": analyses }))
 }

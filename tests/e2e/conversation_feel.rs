@@ -113,7 +113,9 @@ async fn a_message_that_arrives_while_the_llm_writes_is_in_the_reply_that_is_sen
     let today = colloquy::model::usage::day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
     let report = call("get-usage", &l.inbox.stack.app, request).await;
-    assert_eq!(report.body["totals"], json!({"inputTokens": 84, "outputTokens": 14, "calls": 2}), "both calls count");
+    let expected = json!({"inputTokens": 84, "outputTokens": 14, "calls": 2,
+        "analysisInputTokens": 0, "analysisOutputTokens": 0, "analysisCalls": 0});
+    assert_eq!(report.body["totals"], expected, "both calls count");
 }
 
 #[tokio::test]

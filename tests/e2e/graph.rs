@@ -85,6 +85,7 @@ mod llm {
             turns: vec![ChatTurn { role: ChatRole::User, content: "Hi".into() }],
             temperature: Some(0.3),
             max_tokens: 256,
+            json: false,
         }
     }
 

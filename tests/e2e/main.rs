@@ -2,6 +2,7 @@
 
 mod agent_loop;
 mod agents;
+mod analysis;
 mod api_keys;
 mod contract;
 mod conversation_feel;

@@ -76,6 +76,9 @@ pub async fn ensure_dev_agent(
         fallback_text: None,
         reply_delay_seconds,
         answer_reactions: false,
+        analysis_prompt_id: None,
+        analysis_prompt_version: None,
+        analyze_after_minutes: None,
     };
     let agent = agents::create_agent(app, &admin, agent).await.map_err(|e| e.to_string())?;
     let number = numbers::NewNumber {

@@ -66,6 +66,9 @@ impl LlmClient {
         let mut messages = vec![json!({"role": "system", "content": request.system})];
         messages.extend(request.turns.iter().map(|turn| json!({"role": role(turn.role), "content": turn.content})));
         let mut body = json!({"model": request.model, "messages": messages, "max_tokens": request.max_tokens});
+        if request.json {
+            body["response_format"] = json!({"type": "json_object"});
+        }
         if let Some(t) = request.temperature {
             body["temperature"] = json!(t);
         }

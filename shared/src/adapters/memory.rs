@@ -526,6 +526,38 @@ impl ConversationStore for MemoryStore {
             _ => Ok(false),
         }
     }
+    async fn due_analyses(&self, shard: u32, now: OffsetDateTime, limit: u32) -> Result<Vec<DueAnalysis>, StoreError> {
+        let state = self.state()?;
+        let due = state.conversations.values().filter_map(|c| {
+            let due_at = c.analysis_due_at.filter(|at| *at <= now && follow_up_shard(&c.id) == shard)?;
+            Some(DueAnalysis { workspace_id: c.workspace_id.clone(), conversation_id: c.id.clone(), due_at })
+        });
+        Ok(due.take(limit as usize).collect())
+    }
+    async fn lease_analysis(&self, due: &DueAnalysis, until: OffsetDateTime) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        let key = (due.workspace_id.clone(), due.conversation_id.clone());
+        match state.conversations.get_mut(&key) {
+            Some(c) if c.analysis_due_at == Some(due.due_at) => {
+                c.analysis_due_at = Some(until);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+    async fn save_analysis(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        state.put_conversation(conversation, Some(expected_revision))?;
+        for agent in [None, Some(usage.agent_id.clone())] {
+            state.usage.entry((usage.workspace_id.clone(), usage.day.clone(), agent)).or_default().add(usage.tokens);
+        }
+        Ok(())
+    }
     async fn list_messages(&self, conversation_id: &str, request: &PageRequest) -> Result<Page<Message>, StoreError> {
         let state = self.state()?;
         let items = state.messages.iter().rev().filter(|((conv, _), _)| conv == conversation_id);

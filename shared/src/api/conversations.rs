@@ -1,11 +1,13 @@
 //! `/api/v1/conversations/` (Wassist): conversations with contacts, their messages, takeover.
 
-use super::{created, no_content, ok, Reply};
+use super::{accepted, created, no_content, ok, Reply};
 use crate::http::request::{json_body, optional_json_body, page_request, path_param};
 use crate::http::response::ListBody;
 use crate::http::views::wassist::{ConversationView, MessageView};
 use crate::http::Request;
+use crate::model::analysis::{AnalysisCause, AnalysisView};
 use crate::model::{Conversation, Principal};
+use crate::usecases::analysis;
 use crate::usecases::{conversations, operator_messages};
 use crate::App;
 
@@ -75,5 +77,33 @@ pub async fn hand_back(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// POST /api/v1/conversations/{id}/done/: its follow-ups stop until the contact writes again.
 pub async fn done(app: &App, who: &Principal, request: &Request) -> Reply {
-    view(app, &conversations::mark_done(app, who, &path_param(request, "id")?).await?)
+    let conversation = conversations::mark_done(app, who, &path_param(request, "id")?).await?;
+    analysis::after_done(app, &conversation).await;
+    view(app, &conversation)
+}
+
+/// POST /api/v1/conversations/{id}/analyze/: 202 when an analysis of the transcript as it stands
+/// is queued; 200 with the stored analysis when the transcript has not changed since.
+pub async fn analyze(app: &App, who: &Principal, request: &Request) -> Reply {
+    let conversation = conversations::get_conversation(app, who, &path_param(request, "id")?).await?;
+    let agent = app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await?;
+    match analysis::request(app, &conversation, agent.as_ref(), AnalysisCause::OnDemand).await? {
+        analysis::Requested::Current(current) => ok(&AnalysisView::new(&conversation.id, &current)),
+        analysis::Requested::Queued => accepted(&serde_json::json!({
+            "message": "Analysis queued: GET the conversation's analysis/ for the result",
+            "conversationId": conversation.id,
+        })),
+    }
+}
+
+/// GET /api/v1/conversations/{id}/analysis/: the latest analysis, or 404 before the first.
+pub async fn get_analysis(app: &App, who: &Principal, request: &Request) -> Reply {
+    let conversation = conversations::get_conversation(app, who, &path_param(request, "id")?).await?;
+    match &conversation.analysis {
+        Some(current) => ok(&AnalysisView::new(&conversation.id, current)),
+        None => Err(crate::AppError::not_found(&format!(
+            "an analysis of conversation `{}` (none has run yet)",
+            conversation.id
+        ))),
+    }
 }

@@ -31,6 +31,10 @@ pub(crate) fn created<T: Serialize>(value: &T) -> Reply {
     Ok(response::json(StatusCode::CREATED, value))
 }
 
+pub(crate) fn accepted<T: Serialize>(value: &T) -> Reply {
+    Ok(response::json(StatusCode::ACCEPTED, value))
+}
+
 pub(crate) fn no_content() -> Reply {
     Ok(response::no_content())
 }

@@ -137,7 +137,9 @@ pub static ROUTES: &[Route] = &[
     route!("POST" "/api/v1/conversations/{id}/prompt/" => "prompt-agent", write, QUEUE, conversations::prompt_agent),
     route!("POST" "/api/v1/conversations/{id}/takeover/" => "takeover-conversation", write, QUEUE, conversations::take_over),
     route!("POST" "/api/v1/conversations/{id}/handback/" => "handback-conversation", write, TABLE, conversations::hand_back),
-    route!("POST" "/api/v1/conversations/{id}/done/" => "done-conversation", write, TABLE, conversations::done),
+    route!("POST" "/api/v1/conversations/{id}/done/" => "done-conversation", write, QUEUE, conversations::done),
+    route!("POST" "/api/v1/conversations/{id}/analyze/" => "analyze-conversation", write, QUEUE, conversations::analyze),
+    route!("GET" "/api/v1/conversations/{id}/analysis/" => "get-conversation-analysis", read, TABLE, conversations::get_analysis),
     // Flashback's seed lets a key with read access send prompts: the one write a `read` key may make.
     route!("POST" "/conversation/{conversationId}/prompt" => "send-prompt", read, QUEUE, flashback::send_prompt, ErrorShape::Flashback),
 

@@ -38,6 +38,22 @@ pub struct FollowUpPolicy {
     pub template: Option<TemplateMessage>,
 }
 
+/// An agent's analysis prompt (of type `analysis`), and when it runs besides on demand and when
+/// the conversation is marked done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisSettings {
+    pub prompt_id: String,
+    /// `None` follows the prompt's working copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_version: Option<u32>,
+    /// After this many minutes without a message; never when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_minutes: Option<u32>,
+}
+
+pub const MAX_ANALYZE_AFTER_MINUTES: u32 = 30 * 24 * 60;
+
 /// A burst of messages ("Hi" / "I want to book" / "for Saturday") gets one reply: the agent
 /// waits until the contact has been quiet this long.
 pub const DEFAULT_REPLY_DELAY_SECONDS: u32 = 2;
@@ -71,6 +87,9 @@ pub struct Agent {
     /// prompt's `responseTime`, else `DEFAULT_REPLY_DELAY_SECONDS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_delay_seconds: Option<u32>,
+    /// Runs over the transcript when the conversation is done, after a silence, or on demand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<AnalysisSettings>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]

@@ -63,6 +63,12 @@ pub struct Conversation {
     /// Marked done by an operator; the contact writing again reopens it.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
     pub done_at: Option<OffsetDateTime>,
+    /// When the agent's analysis is due after a silence (the sparse `AnalysesDue` index).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
+    pub analysis_due_at: Option<OffsetDateTime>,
+    /// The latest analysis of the transcript.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<super::analysis::Analysis>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]
@@ -100,6 +106,8 @@ impl Conversation {
             follow_up_due_at: None,
             follow_ups_sent: 0,
             done_at: None,
+            analysis_due_at: None,
+            analysis: None,
             created_at: now,
             updated_at: now,
         }

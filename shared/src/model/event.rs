@@ -14,6 +14,8 @@ pub enum EventType {
     PolicyViolation,
     #[serde(rename = "conversation.takeover")]
     ConversationTakeover,
+    #[serde(rename = "conversation.analyzed")]
+    ConversationAnalyzed,
 }
 
 impl EventType {
@@ -23,6 +25,7 @@ impl EventType {
             EventType::MessageSent => "message.sent",
             EventType::PolicyViolation => "policy.violation",
             EventType::ConversationTakeover => "conversation.takeover",
+            EventType::ConversationAnalyzed => "conversation.analyzed",
         }
     }
 }
@@ -93,6 +96,17 @@ pub struct ConversationTakenOver {
 
 impl EventData for ConversationTakenOver {
     const TYPE: EventType = EventType::ConversationTakeover;
+}
+
+/// `conversation.analyzed`: the agent's analysis prompt ran over the transcript.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationAnalyzed {
+    pub analysis: super::analysis::AnalysisView,
+}
+
+impl EventData for ConversationAnalyzed {
+    const TYPE: EventType = EventType::ConversationAnalyzed;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! The domain model. Plain data and the rules that need no I/O.
 
 pub mod agent;
+pub mod analysis;
 pub mod api_key;
 pub mod cache;
 pub mod conversation;

@@ -12,6 +12,13 @@ pub struct Tokens {
     /// LLM calls.
     #[serde(default)]
     pub calls: u64,
+    /// Of the above, what analysis prompts spent (the rest is replies and follow-ups).
+    #[serde(default)]
+    pub analysis_input_tokens: u64,
+    #[serde(default)]
+    pub analysis_output_tokens: u64,
+    #[serde(default)]
+    pub analysis_calls: u64,
 }
 
 impl Tokens {
@@ -19,6 +26,21 @@ impl Tokens {
         self.input_tokens += other.input_tokens;
         self.output_tokens += other.output_tokens;
         self.calls += other.calls;
+        self.analysis_input_tokens += other.analysis_input_tokens;
+        self.analysis_output_tokens += other.analysis_output_tokens;
+        self.analysis_calls += other.analysis_calls;
+    }
+
+    /// One analysis call's tokens: counted in the totals and as analysis.
+    pub fn analysis(input_tokens: u64, output_tokens: u64) -> Self {
+        Self {
+            input_tokens,
+            output_tokens,
+            calls: 1,
+            analysis_input_tokens: input_tokens,
+            analysis_output_tokens: output_tokens,
+            analysis_calls: 1,
+        }
     }
 
     pub fn total(&self) -> u64 {

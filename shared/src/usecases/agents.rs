@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use crate::model::agent::{AnalysisSettings, MAX_ANALYZE_AFTER_MINUTES};
 use crate::model::ids::new_id;
 use crate::model::input::required_text;
 use crate::model::{
@@ -44,6 +45,12 @@ pub struct NewAgent {
     pub reply_delay_seconds: Option<u32>,
     #[serde(default)]
     pub answer_reactions: bool,
+    #[serde(default)]
+    pub analysis_prompt_id: Option<String>,
+    #[serde(default)]
+    pub analysis_prompt_version: Option<u32>,
+    #[serde(default)]
+    pub analyze_after_minutes: Option<u32>,
 }
 
 /// Absent leaves a field as it is; `null` clears the fields that may be empty.
@@ -65,6 +72,12 @@ pub struct AgentChange {
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub reply_delay_seconds: Option<Option<u32>>,
     pub answer_reactions: Option<bool>,
+    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub analysis_prompt_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub analysis_prompt_version: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub analyze_after_minutes: Option<Option<u32>>,
 }
 
 fn reply_delay(seconds: Option<u32>) -> Result<Option<u32>, AppError> {
@@ -148,6 +161,51 @@ fn tools(list: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
         .collect()
 }
 
+/// The analysis prompt must be the workspace's own, of type `analysis`; the other two settings
+/// mean nothing without it.
+async fn analysis(
+    app: &App,
+    principal: &Principal,
+    prompt_id: Option<String>,
+    version: Option<u32>,
+    after_minutes: Option<u32>,
+) -> Result<Option<AnalysisSettings>, AppError> {
+    let Some(prompt_id) = prompt_id else {
+        if version.is_some() || after_minutes.is_some() {
+            return Err(AppError::invalid(
+                "analysisPromptId",
+                "is required with analysisPromptVersion or analyzeAfterMinutes",
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(prompt) = app.store.get_prompt(&principal.workspace_id, &prompt_id).await? else {
+        return Err(AppError::invalid("analysisPromptId", "no prompt with this id in the workspace"));
+    };
+    let content = match version {
+        Some(number) => match app.store.get_prompt_version(&prompt.id, number).await? {
+            Some(found) if number > 0 => found.content,
+            _ => return Err(AppError::invalid("analysisPromptVersion", format!("the prompt has no version {number}"))),
+        },
+        None => prompt.content,
+    };
+    if content.metadata.get("prompt_type").and_then(serde_json::Value::as_str) != Some("analysis") {
+        return Err(AppError::invalid(
+            "analysisPromptId",
+            "must be a prompt of type `analysis` (prompt_metadata.prompt_type); this one is not",
+        ));
+    }
+    if let Some(minutes) = after_minutes {
+        if !(1..=MAX_ANALYZE_AFTER_MINUTES).contains(&minutes) {
+            return Err(AppError::invalid(
+                "analyzeAfterMinutes",
+                format!("must be from 1 to {MAX_ANALYZE_AFTER_MINUTES} (30 days)"),
+            ));
+        }
+    }
+    Ok(Some(AnalysisSettings { prompt_id, prompt_version: version, after_minutes }))
+}
+
 /// The prompt (and version) must be the workspace's own.
 async fn check_prompt(app: &App, principal: &Principal, prompt_id: &str, version: Option<u32>) -> Result<(), AppError> {
     let Some(prompt) = app.store.get_prompt(&principal.workspace_id, prompt_id).await? else {
@@ -170,6 +228,9 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
     }
     let tools = tools(input.tools)?;
     check_prompt(app, principal, &input.prompt_id, input.prompt_version).await?;
+    let analysis =
+        analysis(app, principal, input.analysis_prompt_id, input.analysis_prompt_version, input.analyze_after_minutes)
+            .await?;
     let now = app.clock.now();
     let agent = Agent {
         id: new_id("agt"),
@@ -184,6 +245,7 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
         fallback_text: fallback(input.fallback_text)?,
         reply_delay_seconds: reply_delay(input.reply_delay_seconds)?,
         answer_reactions: input.answer_reactions,
+        analysis,
         created_at: now,
         updated_at: now,
     };
@@ -235,6 +297,16 @@ pub async fn change_agent(
     }
     if let Some(text) = change.fallback_text {
         agent.fallback_text = fallback(text)?;
+    }
+    let analysis_changed = change.analysis_prompt_id.is_some()
+        || change.analysis_prompt_version.is_some()
+        || change.analyze_after_minutes.is_some();
+    if analysis_changed {
+        let current = agent.analysis.take();
+        let prompt_id = change.analysis_prompt_id.unwrap_or_else(|| current.as_ref().map(|a| a.prompt_id.clone()));
+        let version = change.analysis_prompt_version.unwrap_or_else(|| current.as_ref().and_then(|a| a.prompt_version));
+        let after = change.analyze_after_minutes.unwrap_or_else(|| current.as_ref().and_then(|a| a.after_minutes));
+        agent.analysis = analysis(app, principal, prompt_id, version, after).await?;
     }
     let prompt_changed = change.prompt_id.is_some() || change.prompt_version.is_some();
     if let Some(prompt_id) = change.prompt_id {

@@ -1,6 +1,7 @@
 //! Use cases: what the API does, in terms of the ports.
 
 pub mod agents;
+pub mod analysis;
 pub mod api_keys;
 pub mod conversations;
 pub mod events;

@@ -8,7 +8,7 @@ use crate::model::timestamp;
 use crate::model::usage::{Tokens, UsageDelta, UsageRow};
 use crate::model::{Amendment, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
 use crate::ports::{
-    ConversationRef, ConversationStore, DueFollowUp, InboundUpdate, MessageRef, OutboundRef, StoreError,
+    ConversationRef, ConversationStore, DueAnalysis, DueFollowUp, InboundUpdate, MessageRef, OutboundRef, StoreError,
 };
 
 #[derive(Serialize, Deserialize)]
@@ -60,10 +60,13 @@ impl DynamoStore {
             .key(keys::PK, AttributeValue::S(pk))
             .key(keys::SK, AttributeValue::S(sk))
             .update_expression(if agent_id.is_some() {
-                "ADD inputTokens :input, outputTokens :output, calls :calls SET #day = :day, agentId = :agent"
+                "ADD inputTokens :input, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls SET #day = :day, agentId = :agent"
             } else {
-                "ADD inputTokens :input, outputTokens :output, calls :calls SET #day = :day"
+                "ADD inputTokens :input, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls SET #day = :day"
             })
+            .expression_attribute_values(":analysisInput", number(usage.tokens.analysis_input_tokens))
+            .expression_attribute_values(":analysisOutput", number(usage.tokens.analysis_output_tokens))
+            .expression_attribute_values(":analysisCalls", number(usage.tokens.analysis_calls))
             .expression_attribute_names("#day", "day")
             .expression_attribute_values(":input", number(usage.tokens.input_tokens))
             .expression_attribute_values(":output", number(usage.tokens.output_tokens))
@@ -88,6 +91,11 @@ impl DynamoStore {
             let sort = keys::follow_up_sort(&crate::model::timestamp::format(due), conversation.follow_ups_sent + 1);
             item.insert(keys::GSI1PK.to_owned(), AttributeValue::S(keys::follow_up_partition(shard)));
             item.insert(keys::GSI1SK.to_owned(), AttributeValue::S(sort));
+        }
+        if let Some(due) = conversation.analysis_due_at {
+            let shard = keys::follow_up_shard(&conversation.id);
+            item.insert(keys::GSI2PK.to_owned(), AttributeValue::S(keys::analysis_partition(shard)));
+            item.insert(keys::GSI2SK.to_owned(), AttributeValue::S(crate::model::timestamp::format(due)));
         }
         let mut items = Vec::new();
         match expected_revision {
@@ -473,6 +481,83 @@ impl ConversationStore for DynamoStore {
             Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
             Err(err) => Err(unavailable(err)),
         }
+    }
+
+    async fn due_analyses(
+        &self,
+        shard: u32,
+        now: time::OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<DueAnalysis>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::ANALYSIS_INDEX)
+            .key_condition_expression("GSI2PK = :shard AND GSI2SK <= :upto")
+            .expression_attribute_values(":shard", AttributeValue::S(keys::analysis_partition(shard)))
+            .expression_attribute_values(":upto", AttributeValue::S(crate::model::timestamp::format(now)))
+            .limit(limit as i32)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let text = |item: &crate::adapters::dynamo::Item, name: &str| match item.get(name) {
+            Some(AttributeValue::S(value)) => Some(value.clone()),
+            _ => None,
+        };
+        let mut due = Vec::new();
+        for item in output.items.unwrap_or_default() {
+            let (Some(pk), Some(sk), Some(sort)) =
+                (text(&item, keys::PK), text(&item, keys::SK), text(&item, keys::GSI2SK))
+            else {
+                continue;
+            };
+            let (Some(workspace_id), Some(conversation_id), Some(due_at)) =
+                (pk.strip_prefix("WS#"), sk.strip_prefix(keys::CONVERSATION), crate::model::timestamp::parse(&sort))
+            else {
+                continue;
+            };
+            due.push(DueAnalysis {
+                workspace_id: workspace_id.to_owned(),
+                conversation_id: conversation_id.to_owned(),
+                due_at,
+            });
+        }
+        Ok(due)
+    }
+
+    async fn lease_analysis(&self, due: &DueAnalysis, until: time::OffsetDateTime) -> Result<bool, StoreError> {
+        let (pk, sk) = keys::conversation(&due.workspace_id, &due.conversation_id);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression("SET GSI2SK = :leased, analysisDueAt = :leased")
+            .condition_expression("GSI2SK = :observed")
+            .expression_attribute_values(":leased", AttributeValue::S(crate::model::timestamp::format(until)))
+            .expression_attribute_values(":observed", AttributeValue::S(crate::model::timestamp::format(due.due_at)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn save_analysis(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError> {
+        let mut items = self.conversation_items(conversation, Some(expected_revision))?;
+        items.push(self.add_tokens(keys::usage_day(&usage.workspace_id, &usage.day), usage, None)?);
+        let agent_key = keys::usage_agent(&usage.workspace_id, &usage.day, &usage.agent_id);
+        items.push(self.add_tokens(agent_key, usage, Some(&usage.agent_id))?);
+        self.transact(items, "conversation").await
     }
 
     async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError> {

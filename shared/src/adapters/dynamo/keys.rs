@@ -116,6 +116,15 @@ pub fn follow_up_sort(due_iso: &str, attempt: u32) -> String {
     format!("{due_iso}#{attempt}")
 }
 
+/// The sparse analysis index: only conversations with an analysis due after a silence carry these.
+pub const ANALYSIS_INDEX: &str = "AnalysesDue";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
+
+pub fn analysis_partition(shard: u32) -> String {
+    format!("ANALYSIS#{shard}")
+}
+
 pub const USAGE_DAY: &str = "USAGE#";
 pub const USAGE_AGENT: &str = "USAGEAGENT#";
 

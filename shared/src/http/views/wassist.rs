@@ -134,6 +134,9 @@ pub struct AgentView {
     pub fallback_text: Option<String>,
     pub reply_delay_seconds: Option<u32>,
     pub answer_reactions: bool,
+    pub analysis_prompt_id: Option<String>,
+    pub analysis_prompt_version: Option<u32>,
+    pub analyze_after_minutes: Option<u32>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -152,6 +155,9 @@ impl From<&Agent> for AgentView {
             fallback_text: agent.fallback_text.clone(),
             reply_delay_seconds: agent.reply_delay_seconds,
             answer_reactions: agent.answer_reactions,
+            analysis_prompt_id: agent.analysis.as_ref().map(|a| a.prompt_id.clone()),
+            analysis_prompt_version: agent.analysis.as_ref().and_then(|a| a.prompt_version),
+            analyze_after_minutes: agent.analysis.as_ref().and_then(|a| a.after_minutes),
             created_at: timestamp::format(agent.created_at),
             updated_at: timestamp::format(agent.updated_at),
         }

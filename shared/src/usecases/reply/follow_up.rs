@@ -59,6 +59,7 @@ pub(super) async fn follow_up(
             turns,
             temperature: agent.model.temperature.or(prompt.content.temperature),
             max_tokens: agent.model.max_tokens,
+            json: false,
         };
         let answer = complete(app, &request, deadline).await.map_err(RetryLater::Llm)?;
         let answer = checked_output(app, conversation, &agent, answer).await?;

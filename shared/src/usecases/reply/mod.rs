@@ -146,6 +146,9 @@ pub async fn process(
             .await
             .map_err(RetryLater::Busy);
     }
+    if trigger.kind == TriggerKind::Analysis {
+        return crate::usecases::analysis::run(app, trigger).await;
+    }
     // An answer that lost its write, and the newest message it saw.
     let mut reply: Option<(ChatReply, Option<String>, Option<PromptUsed>)> = None;
     // Tokens of answers thrown away because a newer message came in while the LLM wrote.
@@ -229,6 +232,7 @@ pub async fn process(
                     turns: turns(&history),
                     temperature: agent.model.temperature.or(prompt.content.temperature),
                     max_tokens: agent.model.max_tokens,
+                    json: false,
                 };
                 let answer = match complete(app, &request, deadline).await {
                     Ok(answer) => answer,
@@ -262,6 +266,9 @@ pub async fn process(
             .follow_up
             .as_ref()
             .map(|policy| message.created_at + time::Duration::minutes(i64::from(policy.after_minutes)));
+        if let Some(minutes) = agent.analysis.as_ref().and_then(|analysis| analysis.after_minutes) {
+            updated.analysis_due_at = Some(message.created_at + time::Duration::minutes(i64::from(minutes)));
+        }
         // Conditional on the revision: a takeover while the LLM was thinking makes this fail,
         // and the next round sees it.
         let mut usage = usage_of(&conversation, &agent.id, &answer, message.created_at);
@@ -300,7 +307,7 @@ async fn still_writing(
 const MAX_REDOS: u32 = 2;
 
 fn tokens_of(answer: &ChatReply) -> Tokens {
-    Tokens { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, calls: 1 }
+    Tokens { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, calls: 1, ..Tokens::default() }
 }
 
 /// Marks the contact's latest message read and shows the typing indicator, in one Graph call,
@@ -354,6 +361,11 @@ pub(super) fn usage_of(
         workspace_id: conversation.workspace_id.clone(),
         agent_id: agent_id.to_owned(),
         day: day_of(at),
-        tokens: Tokens { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, calls: 1 },
+        tokens: Tokens {
+            input_tokens: answer.input_tokens,
+            output_tokens: answer.output_tokens,
+            calls: 1,
+            ..Tokens::default()
+        },
     }
 }

@@ -1,0 +1,2 @@
+//! POST /api/v1/conversations/{id}/analyze/
+colloquy_functions::http_function!("analyze-conversation");

@@ -1,0 +1,275 @@
+//! Analysis prompts: queued when a conversation is marked done, after the agent's
+//! `analyzeAfterMinutes` of silence (the scheduler, through the sparse `AnalysesDue` index) or on
+//! demand; run by the worker on the conversation's FIFO group, never twice for one transcript.
+
+use time::{Duration, OffsetDateTime};
+
+use crate::adapters::dynamo::keys::FOLLOW_UP_SHARDS;
+use crate::model::analysis::{parse_json, wants_json, Analysis, AnalysisCause, AnalysisView};
+use crate::model::event::ConversationAnalyzed;
+use crate::model::usage::{day_of, Tokens, UsageDelta};
+use crate::model::{Agent, Conversation, Direction, Message, PageRequest, PromptContent, PromptUsed};
+use crate::ports::{ChatRequest, ChatRole, ChatTurn, StoreError, Trigger, TriggerKind};
+use crate::usecases::optimistic::Retries;
+use crate::usecases::reply::RetryLater;
+use crate::{App, AppError};
+
+/// The transcript an analysis reads: the conversation's latest messages, at most this many.
+pub const MAX_TRANSCRIPT_MESSAGES: usize = 400;
+/// A queued silence analysis is hidden from the index this long; the worker clears it.
+const LEASE: Duration = Duration::minutes(15);
+const PER_SHARD: u32 = 200;
+
+fn cause_name(cause: AnalysisCause) -> &'static str {
+    match cause {
+        AnalysisCause::Done => "done",
+        AnalysisCause::Silence => "silence",
+        AnalysisCause::OnDemand => "on_demand",
+    }
+}
+
+/// The trigger carries its cause in its id (`analysis.<cause>.<newest message id>`), which is
+/// also the queue's de-duplication id: one run per cause and transcript.
+fn trigger(conversation: &Conversation, cause: AnalysisCause, through: &str) -> Trigger {
+    Trigger {
+        id: format!("analysis.{}.{through}", cause_name(cause)),
+        workspace_id: conversation.workspace_id.clone(),
+        conversation_id: conversation.id.clone(),
+        kind: TriggerKind::Analysis,
+        attempt: None,
+    }
+}
+
+fn cause_of(trigger: &Trigger) -> AnalysisCause {
+    match trigger.id.split('.').nth(1) {
+        Some("done") => AnalysisCause::Done,
+        Some("silence") => AnalysisCause::Silence,
+        _ => AnalysisCause::OnDemand,
+    }
+}
+
+/// The newest message of the conversation, whose id marks the transcript as it stands.
+async fn newest_message(app: &App, conversation_id: &str) -> Result<Option<Message>, StoreError> {
+    let newest = app.store.list_messages(conversation_id, &PageRequest { limit: 1, cursor: None }).await?;
+    Ok(newest.items.into_iter().next())
+}
+
+pub enum Requested {
+    /// The transcript has not changed since the stored analysis.
+    Current(Analysis),
+    Queued,
+}
+
+/// Queues an analysis of the transcript as it stands, unless the stored one already covers it.
+pub async fn request(
+    app: &App,
+    conversation: &Conversation,
+    agent: Option<&Agent>,
+    cause: AnalysisCause,
+) -> Result<Requested, AppError> {
+    if agent.and_then(|a| a.analysis.as_ref()).is_none() {
+        return Err(AppError::bad_request(
+            "the conversation's agent has no analysis prompt: set `analysisPromptId` on the agent",
+        ));
+    }
+    let Some(newest) = newest_message(app, &conversation.id).await? else {
+        return Err(AppError::bad_request("the conversation has no messages to analyse yet"));
+    };
+    if let Some(current) = conversation.analysis.as_ref().filter(|a| a.transcript_through == newest.id) {
+        return Ok(Requested::Current(current.clone()));
+    }
+    let trigger = trigger(conversation, cause, &newest.id);
+    app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))?;
+    Ok(Requested::Queued)
+}
+
+/// A conversation marked done is analysed, if its agent has an analysis prompt. Marking it done
+/// stands even if the analysis cannot be queued.
+pub async fn after_done(app: &App, conversation: &Conversation) {
+    let agent = match app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await {
+        Ok(Some(agent)) if agent.analysis.is_some() => agent,
+        Ok(_) => return,
+        Err(err) => {
+            tracing::warn!(conversation = %conversation.id, error = %err, "analysis after done not queued");
+            return;
+        }
+    };
+    if let Err(err) = request(app, conversation, Some(&agent), AnalysisCause::Done).await {
+        tracing::warn!(conversation = %conversation.id, error = %err, "analysis after done not queued");
+    }
+}
+
+/// The scheduler: queues every analysis due after a silence; returns how many were queued.
+pub async fn queue_due(app: &App, now: OffsetDateTime) -> Result<usize, AppError> {
+    let mut queued = 0;
+    for shard in 0..FOLLOW_UP_SHARDS {
+        for due in app.store.due_analyses(shard, now, PER_SHARD).await? {
+            if !app.store.lease_analysis(&due, now + LEASE).await? {
+                continue;
+            }
+            let Some(conversation) = app.store.get_conversation(&due.workspace_id, &due.conversation_id).await? else {
+                continue;
+            };
+            let Some(newest) = newest_message(app, &conversation.id).await? else { continue };
+            let trigger = trigger(&conversation, AnalysisCause::Silence, &newest.id);
+            app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))?;
+            queued += 1;
+        }
+    }
+    if queued > 0 {
+        tracing::info!(queued, "analyses queued");
+    }
+    Ok(queued)
+}
+
+/// The conversation's latest messages, oldest first, as the analysis prompt reads them.
+async fn transcript(app: &App, conversation_id: &str) -> Result<Vec<Message>, StoreError> {
+    let mut messages = Vec::new();
+    let mut cursor = None;
+    while messages.len() < MAX_TRANSCRIPT_MESSAGES {
+        let page = app.store.list_messages(conversation_id, &PageRequest { limit: 100, cursor }).await?;
+        messages.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    messages.truncate(MAX_TRANSCRIPT_MESSAGES);
+    messages.reverse();
+    Ok(messages)
+}
+
+fn transcript_text(messages: &[Message]) -> String {
+    let lines = messages.iter().filter(|m| m.for_the_agent()).filter_map(|m| {
+        let speaker = match (m.direction, m.operator_key.is_some()) {
+            (Direction::Inbound, _) => "Contact",
+            (Direction::Outbound, true) => "Operator",
+            (Direction::Outbound, false) => "Agent",
+            (Direction::Operator, _) => return None,
+        };
+        let text = m.text.as_deref().filter(|t| !t.trim().is_empty())?;
+        Some(format!("[{}] {speaker}: {text}", crate::model::timestamp::format(m.created_at)))
+    });
+    let lines: Vec<String> = lines.collect();
+    format!("The conversation's transcript, oldest first:\n\n{}", lines.join("\n"))
+}
+
+async fn analysis_prompt(app: &App, agent: &Agent) -> Result<Option<(String, PromptContent, PromptUsed)>, StoreError> {
+    let Some(settings) = &agent.analysis else { return Ok(None) };
+    Ok(match settings.prompt_version {
+        Some(number) => app
+            .store
+            .get_prompt_version(&settings.prompt_id, number)
+            .await?
+            .map(|v| (settings.prompt_id.clone(), v.content, PromptUsed::Version(v.version))),
+        None => app
+            .store
+            .get_prompt(&agent.workspace_id, &settings.prompt_id)
+            .await?
+            .map(|p| (p.id, p.content, PromptUsed::WorkingCopy(p.revision))),
+    })
+}
+
+/// The worker: runs the agent's analysis prompt over the transcript and stores the result.
+pub async fn run(app: &App, trigger: &Trigger) -> Result<(), RetryLater> {
+    let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await? else {
+        return Ok(());
+    };
+    let agent = app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await?;
+    let Some((agent, (prompt_id, prompt, used))) = (match agent {
+        Some(agent) => analysis_prompt(app, &agent).await?.map(|found| (agent, found)),
+        None => None,
+    }) else {
+        tracing::info!(conversation = %conversation.id, "no analysis prompt for this conversation's agent; nothing to do");
+        return Ok(());
+    };
+    let messages = transcript(app, &conversation.id).await?;
+    let Some(through) = messages.last().map(|m| m.id.clone()) else { return Ok(()) };
+    if conversation.analysis.as_ref().is_some_and(|a| a.transcript_through == through) {
+        tracing::info!(conversation = %conversation.id, "transcript already analysed");
+        return clear_due(app, &conversation).await;
+    }
+    let json = wants_json(&prompt.text, &prompt.metadata);
+    let request = ChatRequest {
+        provider: agent.model.provider,
+        model: agent.model.name.clone(),
+        system: prompt.text.clone(),
+        turns: vec![ChatTurn { role: ChatRole::User, content: transcript_text(&messages) }],
+        temperature: agent.model.temperature.or(prompt.temperature),
+        max_tokens: agent.model.max_tokens,
+        json,
+    };
+    let answer = match app.llm.complete(&request).await {
+        Ok(answer) => answer,
+        Err(err) if err.is_retryable() => return Err(RetryLater::Llm(err)),
+        Err(err) => {
+            tracing::warn!(conversation = %conversation.id, error = %err, "analysis failed; not retried");
+            return Ok(());
+        }
+    };
+    let (parsed, json_error) = if json {
+        match parse_json(&answer.text) {
+            Ok(value) => (Some(value), None),
+            Err(why) => (None, Some(why)),
+        }
+    } else {
+        (None, None)
+    };
+    let now = app.clock.now();
+    let analysis = Analysis {
+        text: answer.text.clone(),
+        json: parsed,
+        json_error,
+        prompt_id,
+        prompt_used: used,
+        model: answer.model.clone(),
+        input_tokens: answer.input_tokens,
+        output_tokens: answer.output_tokens,
+        transcript_through: through,
+        cause: cause_of(trigger),
+        analyzed_at: now,
+    };
+    let usage = UsageDelta {
+        workspace_id: conversation.workspace_id.clone(),
+        agent_id: agent.id.clone(),
+        day: day_of(now),
+        tokens: Tokens::analysis(answer.input_tokens, answer.output_tokens),
+    };
+    let mut current = conversation;
+    let mut retries = Retries::new("the conversation");
+    loop {
+        retries.another().await.map_err(|busy| RetryLater::Busy(busy.to_string()))?;
+        let mut updated = current.revised(now);
+        updated.analysis = Some(analysis.clone());
+        updated.analysis_due_at = None;
+        updated.input_tokens += answer.input_tokens;
+        updated.output_tokens += answer.output_tokens;
+        match app.store.save_analysis(&updated, current.revision, &usage).await {
+            Ok(()) => break,
+            Err(StoreError::Conflict(_)) => {
+                let Some(fresh) = app.store.get_conversation(&current.workspace_id, &current.id).await? else {
+                    return Ok(());
+                };
+                current = fresh;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    tracing::info!(conversation = %current.id, cause = cause_name(analysis.cause), "conversation analysed");
+    let event = ConversationAnalyzed { analysis: AnalysisView::new(&current.id, &analysis) };
+    crate::usecases::events::emit_quietly(app, &current.workspace_id, &current.id, &event).await;
+    Ok(())
+}
+
+/// A silence analysis that found nothing new leaves the index.
+async fn clear_due(app: &App, conversation: &Conversation) -> Result<(), RetryLater> {
+    if conversation.analysis_due_at.is_none() {
+        return Ok(());
+    }
+    let mut updated = conversation.revised(app.clock.now());
+    updated.analysis_due_at = None;
+    match app.store.save_conversation(&updated, Some(conversation.revision), &[]).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
+}
