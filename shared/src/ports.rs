@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use crate::model::event::Event;
 use crate::model::policy::{Policy, Violation};
+use crate::model::tool::ToolDef;
 use crate::model::usage::{UsageDelta, UsageRow};
 use crate::model::{
     Agent, Amendment, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt,
@@ -79,9 +80,32 @@ pub trait PolicyStore: Send + Sync {
     async fn list_violations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Violation>, StoreError>;
 }
 
+#[async_trait]
+pub trait ToolStore: Send + Sync {
+    /// Creates a tool; `Conflict` when the workspace has a tool of that name.
+    async fn create_tool(&self, tool: &ToolDef) -> Result<(), StoreError>;
+    /// Replaces an existing tool (renamed from `previous_name`); `Conflict` when the new name is
+    /// taken, `NotFound`-like `Conflict` when the tool is gone.
+    async fn replace_tool(&self, tool: &ToolDef, previous_name: &str) -> Result<(), StoreError>;
+    async fn get_tool(&self, workspace_id: &str, tool_id: &str) -> Result<Option<ToolDef>, StoreError>;
+    async fn find_tool_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<ToolDef>, StoreError>;
+    /// Oldest first.
+    async fn list_tools(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<ToolDef>, StoreError>;
+    /// `false` when there was no such tool.
+    async fn delete_tool(&self, tool: &ToolDef) -> Result<bool, StoreError>;
+}
+
 /// Everything the use cases keep in the table.
 pub trait Store:
-    WorkspaceStore + ApiKeyStore + PromptStore + NumberStore + AgentStore + ConversationStore + PolicyStore + EventStore
+    WorkspaceStore
+    + ApiKeyStore
+    + PromptStore
+    + NumberStore
+    + AgentStore
+    + ConversationStore
+    + PolicyStore
+    + EventStore
+    + ToolStore
 {
 }
 impl<
@@ -92,6 +116,7 @@ impl<
             + AgentStore
             + ConversationStore
             + PolicyStore
+            + ToolStore
             + EventStore,
     > Store for T
 {

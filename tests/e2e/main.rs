@@ -20,6 +20,7 @@ mod prompt_limits;
 mod prompts;
 mod queue;
 mod send_prompt;
+mod tools;
 mod usage;
 mod webhook;
 mod workspace;

@@ -105,6 +105,10 @@ async fn tool_entries_keep_every_key_the_client_sent() {
     let admin = stack.workspace("Leasing").await;
     create(&stack, &admin.plaintext, "maple-court", "Be kind.").await;
     let id = prompt_id(&stack, &admin.plaintext, "maple-court").await;
+    for name in ["book_tour", "getContact"] {
+        let tool = json!({"name": name, "description": "A tool.", "url": "https://tools.example.com/t"});
+        assert_eq!(crate::tools::create(&stack, &admin.plaintext, tool).await.status, 201);
+    }
     let tools = json!([
         {"name": "book_tour", "label": "Book a tour", "config": {"propertyId": "MC-1", "slots": [9, 11]}, "M": "not a DynamoDB type"},
         {"name": "getContact"}

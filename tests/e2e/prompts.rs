@@ -128,6 +128,9 @@ async fn an_update_captures_a_version_only_when_the_text_changed_and_a_checkpoin
     let admin = stack.workspace("Acme").await;
     create(&stack, &admin.plaintext, "leasing", "<prompt>v1</prompt>").await;
     let id = prompt_id(&stack, &admin.plaintext, "leasing").await;
+    // The seed's prompt names the tool `book_tour`: the workspace must have it.
+    let tool = json!({"name": "book_tour", "description": "Books a tour.", "url": "https://tools.example.com/tours"});
+    assert_eq!(crate::tools::create(&stack, &admin.plaintext, tool).await.status, 201);
 
     let seed_body = ApiCall::fixture("update-prompt").body_json();
     let soon = update(&stack, &admin.plaintext, &id, seed_body).await;

@@ -35,6 +35,7 @@ struct State {
     policies: BTreeMap<(String, String), Policy>,
     violations: BTreeMap<(String, String), Violation>,
     events: HashMap<(String, String), Event>,
+    tools: BTreeMap<(String, String), crate::model::tool::ToolDef>,
 }
 
 #[derive(Default)]
@@ -127,6 +128,56 @@ impl EventStore for MemoryStore {
     }
     async fn get_event(&self, workspace_id: &str, event_id: &str) -> Result<Option<Event>, StoreError> {
         Ok(self.state()?.events.get(&(workspace_id.to_owned(), event_id.to_owned())).cloned())
+    }
+}
+
+#[async_trait]
+impl ToolStore for MemoryStore {
+    async fn create_tool(&self, tool: &crate::model::tool::ToolDef) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let taken = state.tools.values().any(|t| t.workspace_id == tool.workspace_id && t.name == tool.name);
+        if taken {
+            return Err(StoreError::Conflict("tool".into()));
+        }
+        state.tools.insert((tool.workspace_id.clone(), tool.id.clone()), tool.clone());
+        Ok(())
+    }
+    async fn replace_tool(&self, tool: &crate::model::tool::ToolDef, _previous_name: &str) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let key = (tool.workspace_id.clone(), tool.id.clone());
+        let taken =
+            state.tools.values().any(|t| t.workspace_id == tool.workspace_id && t.name == tool.name && t.id != tool.id);
+        if taken || !state.tools.contains_key(&key) {
+            return Err(StoreError::Conflict("tool".into()));
+        }
+        state.tools.insert(key, tool.clone());
+        Ok(())
+    }
+    async fn get_tool(
+        &self,
+        workspace_id: &str,
+        tool_id: &str,
+    ) -> Result<Option<crate::model::tool::ToolDef>, StoreError> {
+        Ok(self.state()?.tools.get(&(workspace_id.to_owned(), tool_id.to_owned())).cloned())
+    }
+    async fn find_tool_by_name(
+        &self,
+        workspace_id: &str,
+        name: &str,
+    ) -> Result<Option<crate::model::tool::ToolDef>, StoreError> {
+        Ok(self.state()?.tools.values().find(|t| t.workspace_id == workspace_id && t.name == name).cloned())
+    }
+    async fn list_tools(
+        &self,
+        workspace_id: &str,
+        request: &PageRequest,
+    ) -> Result<Page<crate::model::tool::ToolDef>, StoreError> {
+        let state = self.state()?;
+        let items = state.tools.iter().filter(|((ws, _), _)| ws == workspace_id);
+        Ok(page(items.map(|((_, id), t)| (id.clone(), t.clone())).collect(), request))
+    }
+    async fn delete_tool(&self, tool: &crate::model::tool::ToolDef) -> Result<bool, StoreError> {
+        Ok(self.state()?.tools.remove(&(tool.workspace_id.clone(), tool.id.clone())).is_some())
     }
 }
 

@@ -10,6 +10,7 @@ pub mod numbers;
 pub mod policies;
 pub mod prompts;
 pub mod routes;
+pub mod tools;
 pub mod usage;
 pub mod webhook;
 pub mod workspace;

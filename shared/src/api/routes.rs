@@ -5,7 +5,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use super::{agents, conversations, flashback, keys, numbers, policies, prompts, usage, webhook, workspace, Reply};
+use super::{
+    agents, conversations, flashback, keys, numbers, policies, prompts, tools, usage, webhook, workspace, Reply,
+};
 use crate::app::Needs;
 use crate::http::{auth, response, Body, Request, Response};
 use crate::model::{Principal, Role};
@@ -123,6 +125,11 @@ pub static ROUTES: &[Route] = &[
     route!("GET" "/api/v1/whatsapp-numbers/" => "list-whatsapp-numbers", read, TABLE, numbers::list),
     route!("DELETE" "/api/v1/whatsapp-numbers/{phoneNumberId}/" => "remove-whatsapp-number", write, GRAPH, numbers::remove),
 
+    route!("POST" "/api/v1/tools/" => "create-tool", write, TABLE, tools::create),
+    route!("GET" "/api/v1/tools/" => "list-tools", read, TABLE, tools::list),
+    route!("GET" "/api/v1/tools/{id}/" => "get-tool", read, TABLE, tools::get),
+    route!("PATCH" "/api/v1/tools/{id}/" => "update-tool", write, TABLE, tools::update),
+    route!("DELETE" "/api/v1/tools/{id}/" => "delete-tool", write, TABLE, tools::delete),
     route!("POST" "/api/v1/agents/" => "create-agent", write, TABLE, agents::create),
     route!("GET" "/api/v1/agents/" => "list-agents", read, TABLE, agents::list),
     route!("GET" "/api/v1/agents/{id}/" => "get-agent", read, TABLE, agents::get),

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod prompt;
 pub mod template;
 pub mod timestamp;
+pub mod tool;
 pub mod usage;
 pub mod workspace;
 

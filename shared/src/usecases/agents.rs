@@ -227,6 +227,8 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
         follow_up(policy)?;
     }
     let tools = tools(input.tools)?;
+    let names: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
+    crate::usecases::tools::check_names(app, &principal.workspace_id, "tools", &names).await?;
     check_prompt(app, principal, &input.prompt_id, input.prompt_version).await?;
     let analysis =
         analysis(app, principal, input.analysis_prompt_id, input.analysis_prompt_version, input.analyze_after_minutes)
@@ -288,6 +290,8 @@ pub async fn change_agent(
     }
     if let Some(list) = change.tools {
         agent.tools = tools(list)?;
+        let names: Vec<String> = agent.tools.iter().map(|t| t.name.clone()).collect();
+        crate::usecases::tools::check_names(app, &principal.workspace_id, "tools", &names).await?;
     }
     if let Some(answer) = change.answer_reactions {
         agent.answer_reactions = answer;

@@ -37,22 +37,17 @@ pub struct NewPromptVersion {
 pub struct PromptEdit {
     pub name: Option<String>,
     pub prompt: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub temperature: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub response_time: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub tools: Option<Option<Vec<Tool>>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub tool_configs: Option<Option<Map<String, Value>>>,
     pub is_hidden: Option<bool>,
-}
-
-/// A field that is present: `Some(None)` when it is `null`; absent fields stay `None` (default).
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// `POST /api/prompts/{promptId}/versions`: what the person saving says about the version.
@@ -283,6 +278,10 @@ pub async fn edit_prompt(
     loop {
         retries.another().await?;
         let (name, content) = edit.clone().apply(&current.name, &current.content)?;
+        if edit.tools.as_ref().is_some_and(Option::is_some) {
+            let names: Vec<String> = content.tools.iter().map(|tool| tool.name.clone()).collect();
+            crate::usecases::tools::check_names(app, &principal.workspace_id, "tools", &names).await?;
+        }
         if name != current.name {
             if let Some(holder) = app.store.find_prompt_by_name(&principal.workspace_id, &name).await? {
                 if holder.id != current.id {

@@ -144,6 +144,17 @@ pub fn policy(workspace_id: &str, policy_id: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("{POLICY}{policy_id}"))
 }
 
+pub const TOOL: &str = "TOOL#";
+
+pub fn tool(workspace_id: &str, tool_id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{TOOL}{tool_id}"))
+}
+
+/// The item that reserves a tool's name in its workspace.
+pub fn tool_name(workspace_id: &str, name: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("TOOLNAME#{name}"))
+}
+
 pub const VIOLATION: &str = "VIOL#";
 
 /// Violations sort by their time-ordered ids.

@@ -9,6 +9,7 @@ pub mod keys;
 mod numbers;
 mod policies;
 mod prompts;
+mod tools;
 mod workspaces;
 
 use std::collections::HashMap;

@@ -1,0 +1,2 @@
+//! POST /api/v1/tools/
+colloquy_functions::http_function!("create-tool");

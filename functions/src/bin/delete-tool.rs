@@ -1,0 +1,2 @@
+//! DELETE /api/v1/tools/{id}/
+colloquy_functions::http_function!("delete-tool");

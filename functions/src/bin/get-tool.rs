@@ -1,0 +1,2 @@
+//! GET /api/v1/tools/{id}/
+colloquy_functions::http_function!("get-tool");

@@ -1,0 +1,79 @@
+//! `/api/v1/tools/`: the workspace's HTTPS tools that agents may call.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{created, no_content, ok, Reply};
+use crate::http::request::{json_body, page_request, path_param};
+use crate::http::response::ListBody;
+use crate::http::Request;
+use crate::model::timestamp;
+use crate::model::tool::ToolDef;
+use crate::model::Principal;
+use crate::usecases::tools;
+use crate::App;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub parameters: Map<String, Value>,
+    pub url: String,
+    pub timeout_seconds: u32,
+    pub require_approval: bool,
+    pub approval_expiry_minutes: u32,
+    pub arguments: Map<String, Value>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&ToolDef> for ToolView {
+    fn from(tool: &ToolDef) -> Self {
+        Self {
+            id: tool.id.clone(),
+            name: tool.name.clone(),
+            description: tool.description.clone(),
+            parameters: tool.parameters.clone(),
+            url: tool.url.clone(),
+            timeout_seconds: tool.timeout_seconds,
+            require_approval: tool.require_approval,
+            approval_expiry_minutes: tool.approval_expiry_minutes,
+            arguments: tool.arguments.clone(),
+            created_at: timestamp::format(tool.created_at),
+            updated_at: timestamp::format(tool.updated_at),
+        }
+    }
+}
+
+/// POST /api/v1/tools/
+pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
+    let tool = tools::create_tool(app, who, json_body(request)?).await?;
+    tracing::info!(workspace = %who.workspace_id, tool = %tool.id, "tool created");
+    created(&ToolView::from(&tool))
+}
+
+/// GET /api/v1/tools/: oldest first.
+pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
+    let page_request = page_request(request)?;
+    let page = tools::list_tools(app, who, &page_request).await?.map(|t| ToolView::from(&t));
+    ok(&ListBody::from_page(page, "/api/v1/tools/", page_request.limit, &[]))
+}
+
+/// GET /api/v1/tools/{id}/
+pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
+    ok(&ToolView::from(&tools::get_tool(app, who, &path_param(request, "id")?).await?))
+}
+
+/// PATCH /api/v1/tools/{id}/: changes the fields given.
+pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
+    let tool = tools::change_tool(app, who, &path_param(request, "id")?, json_body(request)?).await?;
+    ok(&ToolView::from(&tool))
+}
+
+/// DELETE /api/v1/tools/{id}/
+pub async fn delete(app: &App, who: &Principal, request: &Request) -> Reply {
+    tools::delete_tool(app, who, &path_param(request, "id")?).await?;
+    no_content()
+}

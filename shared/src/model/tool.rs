@@ -1,0 +1,83 @@
+//! Tools: a workspace's HTTPS endpoints that an agent may call, with fixed arguments merged over
+//! what the model fills, and an optional person's approval before a call runs.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+/// Tools every agent may be given without defining them.
+pub const HANDOFF_TO_HUMAN: &str = "handoff_to_human";
+pub const END_CONVERSATION: &str = "end_conversation";
+pub const BUILT_IN: [&str; 2] = [HANDOFF_TO_HUMAN, END_CONVERSATION];
+
+pub const DEFAULT_TIMEOUT_SECONDS: u32 = 10;
+pub const MAX_TIMEOUT_SECONDS: u32 = 30;
+pub const DEFAULT_APPROVAL_EXPIRY_MINUTES: u32 = 30;
+pub const MAX_APPROVAL_EXPIRY_MINUTES: u32 = 7 * 24 * 60;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolDef {
+    pub id: String,
+    pub workspace_id: String,
+    /// What the model sees: `^[a-zA-Z0-9_-]{1,64}$`, unique per workspace.
+    pub name: String,
+    pub description: String,
+    /// A JSON Schema object for the arguments the model fills.
+    #[serde(with = "json_text")]
+    pub parameters: Map<String, Value>,
+    /// HTTPS, to a public address (the workspace `webhookUrl` rules).
+    pub url: String,
+    pub timeout_seconds: u32,
+    pub require_approval: bool,
+    /// Undecided calls count as rejected after this long.
+    pub approval_expiry_minutes: u32,
+    /// Merged over what the model fills: values the model must not choose.
+    #[serde(default, with = "json_text")]
+    pub arguments: Map<String, Value>,
+    #[serde(with = "super::timestamp::iso")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "super::timestamp::iso")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Callers' JSON (schemas, fixed arguments) is kept as JSON text: any key or nesting survives.
+mod json_text {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+    use serde_json::{Map, Value};
+
+    pub fn serialize<S: Serializer>(map: &Map<String, Value>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&Value::Object(map.clone()).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
+        serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
+    }
+}
+
+/// `^[a-zA-Z0-9_-]{1,64}$`, the names every provider accepts for a function.
+pub fn is_valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn names_are_what_providers_accept() {
+        assert!(is_valid_name("book_viewing") && is_valid_name("get-Contact-2"));
+        assert!(!is_valid_name("") && !is_valid_name("book viewing") && !is_valid_name("bücher"));
+        assert!(!is_valid_name(&"a".repeat(65)));
+    }
+
+    proptest! {
+        #[test]
+        fn a_valid_name_is_ascii_and_short(name in "\\PC{0,80}") {
+            if is_valid_name(&name) {
+                prop_assert!(name.is_ascii() && !name.is_empty() && name.len() <= 64);
+            }
+        }
+    }
+}
