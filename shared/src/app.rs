@@ -167,6 +167,15 @@ impl EventDelivery for NotBuilt {
     async fn post(&self, _url: &str, _headers: &[(&str, String)], _body: String) -> Result<u16, String> {
         Err(self.message())
     }
+    async fn call_tool(
+        &self,
+        _url: &str,
+        _headers: &[(&str, String)],
+        _body: String,
+        _timeout: std::time::Duration,
+    ) -> Result<(u16, String), String> {
+        Err(self.message())
+    }
 }
 
 /// What Meta's webhook is checked with.

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::model::event::Event;
@@ -66,6 +67,15 @@ pub trait EventStore: Send + Sync {
 pub trait EventDelivery: Send + Sync {
     /// The receiver's HTTP status, or why there was none.
     async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<u16, String>;
+    /// POSTs a tool call to a workspace's tool: the status and (the start of) the body, or why
+    /// there was none (a time-out says so).
+    async fn call_tool(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: String,
+        timeout: std::time::Duration,
+    ) -> Result<(u16, String), String>;
 }
 
 #[async_trait]
@@ -467,16 +477,52 @@ pub trait TokenVault: Send + Sync {
     async fn delete_token(&self, reference: &str) -> Result<(), VaultError>;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ChatRole {
+    #[default]
     User,
     Assistant,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// One turn. An assistant turn may call tools; the user turn after it carries their results.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatTurn {
     pub role: ChatRole,
     pub content: String,
+    pub tool_calls: Vec<ToolCallRequest>,
+    pub tool_results: Vec<ToolResult>,
+}
+
+impl ChatTurn {
+    pub fn text(role: ChatRole, content: impl Into<String>) -> Self {
+        Self { role, content: content.into(), ..Self::default() }
+    }
+}
+
+/// A tool the model may call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    /// A JSON Schema object.
+    pub parameters: Value,
+}
+
+/// A call the model asked for: its id (the provider's), the tool, and the arguments as written
+/// (JSON text, not yet checked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCallRequest {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
+}
+
+/// What a call gave back, for the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolResult {
+    pub call_id: String,
+    pub content: String,
+    pub is_error: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -491,14 +537,18 @@ pub struct ChatRequest {
     /// Ask for a JSON object (OpenAI-compatible `response_format`; Anthropic has no such mode
     /// and is told so by the prompt).
     pub json: bool,
+    /// The tools the model may call; none, none offered.
+    pub tools: Vec<ToolSpec>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatReply {
     pub text: String,
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub model: String,
+    /// Tools the model asked to call (several at once, perhaps) instead of, or beside, a text.
+    pub tool_calls: Vec<ToolCallRequest>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -82,10 +82,11 @@ mod llm {
             provider,
             model: "claude-sonnet-4-5".into(),
             system: "Be brief.".into(),
-            turns: vec![ChatTurn { role: ChatRole::User, content: "Hi".into() }],
+            turns: vec![ChatTurn::text(ChatRole::User, "Hi")],
             temperature: Some(0.3),
             max_tokens: 256,
             json: false,
+            tools: Vec::new(),
         }
     }
 

@@ -29,4 +29,34 @@ impl EventDelivery for HttpEventDelivery {
         }
         request.send().await.map(|r| r.status().as_u16()).map_err(|err| err.without_url().to_string())
     }
+
+    async fn call_tool(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: String,
+        timeout: Duration,
+    ) -> Result<(u16, String), String> {
+        let url = check(url, self.rules).map_err(|why| format!("the URL {why}"))?;
+        let mut request =
+            self.http.post(url.as_str()).header("content-type", "application/json").body(body).timeout(timeout);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let failed = |err: reqwest::Error| {
+            if err.is_timeout() {
+                format!("the tool did not answer within {} s", timeout.as_secs())
+            } else {
+                err.without_url().to_string()
+            }
+        };
+        let response = request.send().await.map_err(failed)?;
+        let status = response.status().as_u16();
+        // The body is read whole but kept short: what the model reads is bounded.
+        let text = response.text().await.map_err(failed)?;
+        Ok((status, text.chars().take(MAX_TOOL_ANSWER_CHARS).collect()))
+    }
 }
+
+/// How much of a tool's answer is kept and given to the model.
+pub const MAX_TOOL_ANSWER_CHARS: usize = 8_000;

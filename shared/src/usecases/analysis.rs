@@ -194,10 +194,11 @@ pub async fn run(app: &App, trigger: &Trigger) -> Result<(), RetryLater> {
         provider: agent.model.provider,
         model: agent.model.name.clone(),
         system: prompt.text.clone(),
-        turns: vec![ChatTurn { role: ChatRole::User, content: transcript_text(&messages) }],
+        turns: vec![ChatTurn::text(ChatRole::User, transcript_text(&messages))],
         temperature: agent.model.temperature.or(prompt.temperature),
         max_tokens: agent.model.max_tokens,
         json,
+        tools: Vec::new(),
     };
     let answer = match app.llm.complete(&request).await {
         Ok(answer) => answer,

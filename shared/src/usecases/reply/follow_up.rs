@@ -50,7 +50,7 @@ pub(super) async fn follow_up(
         );
         match turns.last_mut() {
             Some(last) if last.role == ChatRole::User => last.content = format!("{}\n{nudge}", last.content),
-            _ => turns.push(ChatTurn { role: ChatRole::User, content: nudge }),
+            _ => turns.push(ChatTurn::text(ChatRole::User, nudge)),
         }
         let request = ChatRequest {
             provider: agent.model.provider,
@@ -60,6 +60,7 @@ pub(super) async fn follow_up(
             temperature: agent.model.temperature.or(prompt.content.temperature),
             max_tokens: agent.model.max_tokens,
             json: false,
+            tools: Vec::new(),
         };
         let answer = complete(app, &request, deadline).await.map_err(RetryLater::Llm)?;
         let answer = checked_output(app, conversation, &agent, answer).await?;

@@ -98,11 +98,11 @@ pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
                 last.content.push('\n');
                 last.content.push_str(&content);
             }
-            _ => turns.push(ChatTurn { role, content }),
+            _ => turns.push(ChatTurn::text(role, content)),
         }
     }
     if turns.first().is_some_and(|t| t.role == ChatRole::Assistant) {
-        turns.insert(0, ChatTurn { role: ChatRole::User, content: "(the conversation starts)".into() });
+        turns.insert(0, ChatTurn::text(ChatRole::User, "(the conversation starts)"));
     }
     turns
 }
@@ -233,6 +233,7 @@ pub async fn process(
                     temperature: agent.model.temperature.or(prompt.content.temperature),
                     max_tokens: agent.model.max_tokens,
                     json: false,
+                    tools: Vec::new(),
                 };
                 let answer = match complete(app, &request, deadline).await {
                     Ok(answer) => answer,
