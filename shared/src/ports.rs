@@ -116,6 +116,7 @@ pub trait Store:
     + PolicyStore
     + EventStore
     + ToolStore
+    + ToolCallStore
 {
 }
 impl<
@@ -127,6 +128,7 @@ impl<
             + ConversationStore
             + PolicyStore
             + ToolStore
+            + ToolCallStore
             + EventStore,
     > Store for T
 {
@@ -156,6 +158,8 @@ pub enum TriggerKind {
     FollowUp,
     /// Run the agent's analysis prompt over the conversation's transcript.
     Analysis,
+    /// A tool call was approved, rejected or expired: the run resumes.
+    ToolDecision,
     /// Deliver an outbound event (`id` is the event's id); its group is the workspace's event
     /// stream, never a conversation, so retries do not hold replies back.
     Event,
@@ -313,7 +317,7 @@ pub trait ConversationStore: Send + Sync {
         -> Result<Vec<DueFollowUp>, StoreError>;
     /// Moves a due follow-up to `until` if it is still as observed; `false` when another run moved it.
     async fn lease_follow_up(&self, due: &DueFollowUp, until: OffsetDateTime) -> Result<bool, StoreError>;
-    /// Conversations whose analysis is due (the sparse `AnalysesDue` index), in one shard.
+    /// Conversations whose analysis is due (the sparse `ScheduledWork` index), in one shard.
     async fn due_analyses(&self, shard: u32, now: OffsetDateTime, limit: u32) -> Result<Vec<DueAnalysis>, StoreError>;
     /// Moves a due analysis to `until` if it is still as observed; `false` when another run moved it.
     async fn lease_analysis(&self, due: &DueAnalysis, until: OffsetDateTime) -> Result<bool, StoreError>;
@@ -326,6 +330,42 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Newest first.
     async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError>;
+}
+
+/// A tool call awaiting approval, as the scheduled-work index shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueApproval {
+    pub workspace_id: String,
+    pub conversation_id: String,
+    pub message_id: String,
+    pub expires_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait ToolCallStore: Send + Sync {
+    /// The conversation (conditional on its revision) and the calls of one answer, stored before
+    /// any runs, with a watch for each that awaits approval (it expires on time).
+    async fn save_tool_calls(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        calls: &[Message],
+        watches: &[DueApproval],
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError>;
+    /// Replaces a call's message if its status is still `expected`; `Conflict` otherwise.
+    async fn update_tool_call(
+        &self,
+        message: &Message,
+        expected: crate::model::tool_call::ToolCallStatus,
+    ) -> Result<(), StoreError>;
+    async fn get_message(&self, conversation_id: &str, message_id: &str) -> Result<Option<Message>, StoreError>;
+    /// Calls awaiting approval whose time ran out, in one shard.
+    async fn due_approvals(&self, shard: u32, now: OffsetDateTime, limit: u32) -> Result<Vec<DueApproval>, StoreError>;
+    /// Moves a watch to `until` if it is still as observed; `false` when another run moved it.
+    async fn lease_approval(&self, due: &DueApproval, until: OffsetDateTime) -> Result<bool, StoreError>;
+    /// The call was decided or expired: nothing to watch.
+    async fn end_approval_watch(&self, workspace_id: &str, message_id: &str) -> Result<(), StoreError>;
 }
 
 /// A conversation whose analysis is due after a silence.

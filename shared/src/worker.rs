@@ -56,7 +56,10 @@ fn read_trigger(record: &SqsMessage) -> Option<Trigger> {
 /// A trigger for a turn of the conversation (an inbound message or a prompt), not a follow-up or
 /// an event delivery.
 fn is_turn(trigger: &Trigger) -> bool {
-    matches!(trigger.kind, TriggerKind::InboundMessage | TriggerKind::UserPrompt | TriggerKind::OperatorPrompt)
+    matches!(
+        trigger.kind,
+        TriggerKind::InboundMessage | TriggerKind::UserPrompt | TriggerKind::OperatorPrompt | TriggerKind::ToolDecision
+    )
 }
 
 fn group_of(record: &SqsMessage) -> String {

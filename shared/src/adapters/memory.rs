@@ -36,6 +36,7 @@ struct State {
     violations: BTreeMap<(String, String), Violation>,
     events: HashMap<(String, String), Event>,
     tools: BTreeMap<(String, String), crate::model::tool::ToolDef>,
+    approvals: BTreeMap<(String, String), DueApproval>,
 }
 
 #[derive(Default)]
@@ -128,6 +129,72 @@ impl EventStore for MemoryStore {
     }
     async fn get_event(&self, workspace_id: &str, event_id: &str) -> Result<Option<Event>, StoreError> {
         Ok(self.state()?.events.get(&(workspace_id.to_owned(), event_id.to_owned())).cloned())
+    }
+}
+
+#[async_trait]
+impl ToolCallStore for MemoryStore {
+    async fn save_tool_calls(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        calls: &[Message],
+        watches: &[DueApproval],
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        state.put_conversation(conversation, Some(expected_revision))?;
+        for agent in [None, Some(usage.agent_id.clone())] {
+            state.usage.entry((usage.workspace_id.clone(), usage.day.clone(), agent)).or_default().add(usage.tokens);
+        }
+        for call in calls {
+            state.put_message(&conversation.workspace_id, call);
+        }
+        for watch in watches {
+            state.approvals.insert((watch.workspace_id.clone(), watch.message_id.clone()), watch.clone());
+        }
+        Ok(())
+    }
+    async fn update_tool_call(
+        &self,
+        message: &Message,
+        expected: crate::model::tool_call::ToolCallStatus,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let key = (message.conversation_id.clone(), message.id.clone());
+        let current = state.messages.get(&key).and_then(|m| m.tool_call.as_ref()).map(|call| call.status);
+        if current != Some(expected) {
+            return Err(StoreError::Conflict("the tool call was decided or moved on".into()));
+        }
+        state.messages.insert(key, message.clone());
+        Ok(())
+    }
+    async fn get_message(&self, conversation_id: &str, message_id: &str) -> Result<Option<Message>, StoreError> {
+        Ok(self.state()?.messages.get(&(conversation_id.to_owned(), message_id.to_owned())).cloned())
+    }
+    async fn due_approvals(&self, shard: u32, now: OffsetDateTime, limit: u32) -> Result<Vec<DueApproval>, StoreError> {
+        let state = self.state()?;
+        let due = state
+            .approvals
+            .values()
+            .filter(|a| a.expires_at <= now && follow_up_shard(&a.message_id) == shard)
+            .take(limit as usize)
+            .cloned();
+        Ok(due.collect())
+    }
+    async fn lease_approval(&self, due: &DueApproval, until: OffsetDateTime) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        match state.approvals.get_mut(&(due.workspace_id.clone(), due.message_id.clone())) {
+            Some(watch) if watch.expires_at == due.expires_at => {
+                watch.expires_at = until;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+    async fn end_approval_watch(&self, workspace_id: &str, message_id: &str) -> Result<(), StoreError> {
+        self.state()?.approvals.remove(&(workspace_id.to_owned(), message_id.to_owned()));
+        Ok(())
     }
 }
 

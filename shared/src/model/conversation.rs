@@ -63,7 +63,7 @@ pub struct Conversation {
     /// Marked done by an operator; the contact writing again reopens it.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
     pub done_at: Option<OffsetDateTime>,
-    /// When the agent's analysis is due after a silence (the sparse `AnalysesDue` index).
+    /// When the agent's analysis is due after a silence (the sparse `ScheduledWork` index).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
     pub analysis_due_at: Option<OffsetDateTime>,
     /// The latest analysis of the transcript.
@@ -150,6 +150,8 @@ pub enum Direction {
     Outbound,
     /// An operator's instruction to the agent (Wassist's prompt endpoint); never sent.
     Operator,
+    /// A call the agent made to a tool.
+    Tool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,6 +270,7 @@ pub enum MessageKind {
     Reaction,
     /// A notice from WhatsApp (the contact changed number…): recorded, never answered.
     System,
+    ToolCall,
     Other(String),
 }
 
@@ -289,6 +292,7 @@ impl MessageKind {
             MessageKind::Button => "button",
             MessageKind::Reaction => "reaction",
             MessageKind::System => "system",
+            MessageKind::ToolCall => "tool_call",
             MessageKind::Other(name) => name,
         }
     }
@@ -312,6 +316,7 @@ impl From<&str> for MessageKind {
             "button" => MessageKind::Button,
             "reaction" => MessageKind::Reaction,
             "system" => MessageKind::System,
+            "tool_call" => MessageKind::ToolCall,
             other => MessageKind::Other(other.to_owned()),
         }
     }
@@ -369,6 +374,9 @@ pub struct Message {
     /// the agent's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_key: Option<String>,
+    /// A call the agent made to a tool (`direction: tool`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call: Option<super::tool_call::ToolCall>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
 }
@@ -400,6 +408,7 @@ impl Message {
             deleted: false,
             operator_key: None,
             prompt_used: None,
+            tool_call: None,
             created_at: now,
         }
     }

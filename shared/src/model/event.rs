@@ -16,6 +16,12 @@ pub enum EventType {
     ConversationTakeover,
     #[serde(rename = "conversation.analyzed")]
     ConversationAnalyzed,
+    #[serde(rename = "tool_call.approval_requested")]
+    ToolCallApprovalRequested,
+    #[serde(rename = "tool_call.completed")]
+    ToolCallCompleted,
+    #[serde(rename = "tool_call.failed")]
+    ToolCallFailed,
 }
 
 impl EventType {
@@ -26,6 +32,9 @@ impl EventType {
             EventType::PolicyViolation => "policy.violation",
             EventType::ConversationTakeover => "conversation.takeover",
             EventType::ConversationAnalyzed => "conversation.analyzed",
+            EventType::ToolCallApprovalRequested => "tool_call.approval_requested",
+            EventType::ToolCallCompleted => "tool_call.completed",
+            EventType::ToolCallFailed => "tool_call.failed",
         }
     }
 }
@@ -107,6 +116,39 @@ pub struct ConversationAnalyzed {
 
 impl EventData for ConversationAnalyzed {
     const TYPE: EventType = EventType::ConversationAnalyzed;
+}
+
+/// `tool_call.approval_requested`: a call waits for a person's decision until `expiresAt`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolCallApprovalRequested {
+    pub tool_call: super::tool_call::ToolCallView,
+}
+
+impl EventData for ToolCallApprovalRequested {
+    const TYPE: EventType = EventType::ToolCallApprovalRequested;
+}
+
+/// `tool_call.completed`: a call ran and its tool answered 2xx.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolCallCompleted {
+    pub tool_call: super::tool_call::ToolCallView,
+}
+
+impl EventData for ToolCallCompleted {
+    const TYPE: EventType = EventType::ToolCallCompleted;
+}
+
+/// `tool_call.failed`: a call failed, was rejected or expired.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolCallFailed {
+    pub tool_call: super::tool_call::ToolCallView,
+}
+
+impl EventData for ToolCallFailed {
+    const TYPE: EventType = EventType::ToolCallFailed;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ pub mod prompt;
 pub mod template;
 pub mod timestamp;
 pub mod tool;
+pub mod tool_call;
 pub mod usage;
 pub mod workspace;
 

@@ -1,5 +1,5 @@
 //! Analysis prompts: queued when a conversation is marked done, after the agent's
-//! `analyzeAfterMinutes` of silence (the scheduler, through the sparse `AnalysesDue` index) or on
+//! `analyzeAfterMinutes` of silence (the scheduler, through the sparse `ScheduledWork` index) or on
 //! demand; run by the worker on the conversation's FIFO group, never twice for one transcript.
 
 use time::{Duration, OffsetDateTime};
@@ -145,7 +145,7 @@ fn transcript_text(messages: &[Message]) -> String {
             (Direction::Inbound, _) => "Contact",
             (Direction::Outbound, true) => "Operator",
             (Direction::Outbound, false) => "Agent",
-            (Direction::Operator, _) => return None,
+            (Direction::Operator | Direction::Tool, _) => return None,
         };
         let text = m.text.as_deref().filter(|t| !t.trim().is_empty())?;
         Some(format!("[{}] {speaker}: {text}", crate::model::timestamp::format(m.created_at)))

@@ -48,7 +48,7 @@ struct UsageCounters {
 }
 
 impl DynamoStore {
-    fn add_tokens(
+    pub(super) fn add_tokens(
         &self,
         (pk, sk): (String, String),
         usage: &UsageDelta,
@@ -79,7 +79,7 @@ impl DynamoStore {
         Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build())
     }
 
-    fn conversation_items(
+    pub(super) fn conversation_items(
         &self,
         conversation: &Conversation,
         expected_revision: Option<u64>,
@@ -493,7 +493,7 @@ impl ConversationStore for DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .index_name(keys::ANALYSIS_INDEX)
+            .index_name(keys::SCHEDULED_INDEX)
             .key_condition_expression("GSI2PK = :shard AND GSI2SK <= :upto")
             .expression_attribute_values(":shard", AttributeValue::S(keys::analysis_partition(shard)))
             .expression_attribute_values(":upto", AttributeValue::S(crate::model::timestamp::format(now)))

@@ -116,13 +116,23 @@ pub fn follow_up_sort(due_iso: &str, attempt: u32) -> String {
     format!("{due_iso}#{attempt}")
 }
 
-/// The sparse analysis index: only conversations with an analysis due after a silence carry these.
-pub const ANALYSIS_INDEX: &str = "AnalysesDue";
+/// The sparse index of work due at a time: conversations with an analysis due after a silence
+/// (`ANALYSIS#<shard>`), tool calls awaiting approval until they expire (`APPROVAL#<shard>`).
+pub const SCHEDULED_INDEX: &str = "ScheduledWork";
 pub const GSI2PK: &str = "GSI2PK";
 pub const GSI2SK: &str = "GSI2SK";
 
 pub fn analysis_partition(shard: u32) -> String {
     format!("ANALYSIS#{shard}")
+}
+
+pub fn approval_partition(shard: u32) -> String {
+    format!("APPROVAL#{shard}")
+}
+
+/// The item that watches a tool call awaiting approval, so that it expires on time.
+pub fn approval_watch(workspace_id: &str, message_id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("APPROVAL#{message_id}"))
 }
 
 pub const USAGE_DAY: &str = "USAGE#";

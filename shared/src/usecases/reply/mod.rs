@@ -7,6 +7,7 @@
 mod agent_cache;
 mod delivery;
 mod follow_up;
+mod tools;
 
 use std::time::Duration;
 
@@ -22,7 +23,10 @@ use crate::model::PromptUsed;
 use crate::model::{
     Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage,
 };
-use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, Trigger, TriggerKind};
+use crate::ports::{
+    ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, ToolCallRequest, ToolResult, Trigger,
+    TriggerKind,
+};
 use crate::usecases::events::emit_quietly;
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::optimistic::Retries;
@@ -71,12 +75,22 @@ pub(super) fn is_reply(message: &Message) -> bool {
 }
 
 /// The history as alternating turns: contact and operator on the user side, the agent's
-/// replies and templates on the assistant side.
+/// replies and templates on the assistant side; the calls of one answer as one assistant turn
+/// and their results as the user turn after it.
 pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
     let mut turns: Vec<ChatTurn> = Vec::new();
+    let mut batch: Option<&str> = None;
     for message in history.iter().filter(|m| m.for_the_agent()) {
+        if message.direction == Direction::Tool {
+            if let Some(call) = message.tool_call.as_ref().filter(|call| call.status.is_settled()) {
+                push_tool_call(&mut turns, call, batch == Some(call.batch.as_str()));
+                batch = Some(call.batch.as_str());
+            }
+            continue;
+        }
+        batch = None;
         let (role, content) = match (message.direction, message.status) {
-            (_, DeliveryStatus::Skipped) => continue,
+            (Direction::Tool, _) | (_, DeliveryStatus::Skipped) => continue,
             // Blocked by a policy: the agent never sees it.
             (Direction::Inbound, _) if message.error.is_some() => continue,
             (Direction::Inbound, _) => (ChatRole::User, message.text.clone().unwrap_or_default()),
@@ -94,8 +108,10 @@ pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
             (Direction::Outbound, _) => (ChatRole::Assistant, message.text.clone().unwrap_or_default()),
         };
         match turns.last_mut() {
-            Some(last) if last.role == role => {
-                last.content.push('\n');
+            Some(last) if last.role == role && last.tool_calls.is_empty() => {
+                if !last.content.is_empty() {
+                    last.content.push('\n');
+                }
                 last.content.push_str(&content);
             }
             _ => turns.push(ChatTurn::text(role, content)),
@@ -105,6 +121,30 @@ pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
         turns.insert(0, ChatTurn::text(ChatRole::User, "(the conversation starts)"));
     }
     turns
+}
+
+/// A settled call: on the answer's assistant turn, its result on the user turn after it.
+fn push_tool_call(turns: &mut Vec<ChatTurn>, call: &crate::model::tool_call::ToolCall, same_batch: bool) {
+    let request =
+        ToolCallRequest { id: call.call_id.clone(), name: call.tool.clone(), arguments: call.arguments.clone() };
+    let (content, is_error) = call.outcome_for_model();
+    let result = ToolResult { call_id: call.call_id.clone(), content, is_error };
+    let len = turns.len();
+    if same_batch && len >= 2 {
+        turns[len - 2].tool_calls.push(request);
+        turns[len - 1].tool_results.push(result);
+        return;
+    }
+    match turns.last_mut() {
+        Some(last) if last.role == ChatRole::Assistant && last.tool_calls.is_empty() => last.tool_calls.push(request),
+        _ => turns.push(ChatTurn {
+            role: ChatRole::Assistant,
+            content: call.assistant_text.clone().unwrap_or_default(),
+            tool_calls: vec![request],
+            tool_results: Vec::new(),
+        }),
+    }
+    turns.push(ChatTurn { role: ChatRole::User, tool_results: vec![result], ..ChatTurn::default() });
 }
 
 pub(super) async fn complete(app: &App, request: &ChatRequest, deadline: Deadline) -> Result<ChatReply, LlmError> {
@@ -209,6 +249,23 @@ pub async fn process(
                 return Err(RetryLater::NotYet(wait));
             }
         }
+        let Some(prompt) = cache.system_prompt(app, &agent).await? else {
+            return skip(app, &conversation, "the agent's prompt version no longer exists").await;
+        };
+        let agent_tools = tools::AgentTools::of(app, &agent, &prompt.content).await?;
+        let since_reply = &history[answered_upto..];
+        match tools::advance(app, &conversation, &agent, &agent_tools, since_reply, deadline).await? {
+            tools::Advance::Ready => {}
+            tools::Advance::Changed => {
+                retries = Retries::new("the conversation");
+                continue;
+            }
+            tools::Advance::Paused => {
+                tracing::info!(conversation = %conversation.id, "a tool call awaits a person's decision");
+                return Ok(());
+            }
+        }
+        let steps = tools::steps_taken(since_reply);
         let newest = history.last().map(|m| m.id.clone());
         let (answer, prompt_used) = match reply.take() {
             // Nothing new since it was written, or it was rewritten enough: send it.
@@ -220,11 +277,9 @@ pub async fn process(
                         discarded.add(tokens_of(&thrown_away));
                         tracing::info!(conversation = %conversation.id, redos, "a message came in while the LLM wrote; answering again with it");
                     }
-                    None => acknowledge(app, &conversation, &history[answered_upto..]).await,
+                    None if steps == 0 => acknowledge(app, &conversation, since_reply).await,
+                    None => {}
                 }
-                let Some(prompt) = cache.system_prompt(app, &agent).await? else {
-                    return skip(app, &conversation, "the agent's prompt version no longer exists").await;
-                };
                 let request = ChatRequest {
                     provider: agent.model.provider,
                     model: agent.model.name.clone(),
@@ -233,7 +288,8 @@ pub async fn process(
                     temperature: agent.model.temperature.or(prompt.content.temperature),
                     max_tokens: agent.model.max_tokens,
                     json: false,
-                    tools: Vec::new(),
+                    // Past the step limit the model answers with what it has.
+                    tools: if steps < tools::MAX_STEPS { agent_tools.specs() } else { Vec::new() },
                 };
                 let answer = match complete(app, &request, deadline).await {
                     Ok(answer) => answer,
@@ -242,6 +298,18 @@ pub async fn process(
                     }
                     Err(err) => return Err(RetryLater::Llm(err)),
                 };
+                if !answer.tool_calls.is_empty() && !request.tools.is_empty() {
+                    let earlier = std::mem::take(&mut discarded);
+                    match tools::record(app, &conversation, &agent, &agent_tools, &answer, earlier).await {
+                        Ok(()) => retries = Retries::new("the conversation"),
+                        Err(StoreError::Conflict(_)) => {
+                            discarded = earlier;
+                            discarded.add(tokens_of(&answer));
+                        }
+                        Err(err) => return Err(err.into()),
+                    }
+                    continue;
+                }
                 (checked_output(app, &conversation, &agent, answer).await?, Some(prompt.used))
             }
         };
