@@ -2,7 +2,7 @@
 //! (`/api/prompts`).
 
 use super::{created, ok, Reply};
-use crate::http::request::{json_body, page_request, path_param, query_param};
+use crate::http::request::{json_body, optional_json_body, page_request, path_param, query_param};
 use crate::http::response::ListBody;
 use crate::http::views::prompts::{EigiPrompt, PromptChange, PromptDocument, VersionDetail, VersionSnapshot};
 use crate::http::Request;
@@ -81,9 +81,7 @@ pub async fn versions(app: &App, who: &Principal, request: &Request) -> Reply {
 /// (`source: manual_save`), with an optional label, title and description; 201 with the snapshot.
 pub async fn save_version(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
-    let body: &[u8] = request.body().as_ref();
-    let input =
-        if body.iter().all(u8::is_ascii_whitespace) { prompts::ManualSave::default() } else { json_body(request)? };
+    let input: prompts::ManualSave = optional_json_body(request)?;
     let (prompt, version) = prompts::save_version(app, who, &prompt_id, input).await?;
     tracing::info!(workspace = %who.workspace_id, prompt = %prompt.id, version = version.version, "prompt version saved");
     created(&VersionSnapshot::new(&version, &prompt))

@@ -145,6 +145,9 @@ pub static ROUTES: &[Route] = &[
     route!("POST" "/api/v1/conversations/{id}/takeover/" => "takeover-conversation", write, QUEUE, conversations::take_over),
     route!("POST" "/api/v1/conversations/{id}/handback/" => "handback-conversation", write, TABLE, conversations::hand_back),
     route!("POST" "/api/v1/conversations/{id}/done/" => "done-conversation", write, QUEUE, conversations::done),
+    route!("GET" "/api/v1/conversations/{id}/tool-calls/" => "list-tool-calls", read, TABLE, tools::calls),
+    route!("POST" "/api/v1/tool-calls/{id}/approve/" => "approve-tool-call", write, QUEUE, tools::approve),
+    route!("POST" "/api/v1/tool-calls/{id}/reject/" => "reject-tool-call", write, QUEUE, tools::reject),
     route!("POST" "/api/v1/conversations/{id}/analyze/" => "analyze-conversation", write, QUEUE, conversations::analyze),
     route!("GET" "/api/v1/conversations/{id}/analysis/" => "get-conversation-analysis", read, TABLE, conversations::get_analysis),
     // Flashback's seed lets a key with read access send prompts: the one write a `read` key may make.

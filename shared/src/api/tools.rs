@@ -1,15 +1,18 @@
-//! `/api/v1/tools/`: the workspace's HTTPS tools that agents may call.
+//! `/api/v1/tools/`: the workspace's HTTPS tools that agents may call; a conversation's tool
+//! calls, and a person's approval or rejection of one.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{created, no_content, ok, Reply};
-use crate::http::request::{json_body, page_request, path_param};
+use crate::http::request::{json_body, optional_json_body, page_request, path_param};
 use crate::http::response::ListBody;
 use crate::http::Request;
 use crate::model::timestamp;
 use crate::model::tool::ToolDef;
+use crate::model::tool_call::ToolCallView;
 use crate::model::Principal;
+use crate::usecases::tool_calls::{self, Decision};
 use crate::usecases::tools;
 use crate::App;
 
@@ -76,4 +79,38 @@ pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn delete(app: &App, who: &Principal, request: &Request) -> Reply {
     tools::delete_tool(app, who, &path_param(request, "id")?).await?;
     no_content()
+}
+
+/// GET /api/v1/conversations/{id}/tool-calls/: the conversation's tool calls, newest first.
+pub async fn calls(app: &App, who: &Principal, request: &Request) -> Reply {
+    let messages = tool_calls::list(app, who, &path_param(request, "id")?).await?;
+    let results: Vec<ToolCallView> =
+        messages.iter().filter_map(|m| m.tool_call.as_ref().map(|call| ToolCallView::new(m, call))).collect();
+    ok(&serde_json::json!({"count": results.len(), "next": null, "previous": null, "results": results}))
+}
+
+/// POST /api/v1/tool-calls/{id}/approve/: the call runs when the conversation's run resumes.
+pub async fn approve(app: &App, who: &Principal, request: &Request) -> Reply {
+    let message = tool_calls::decide(app, who, &path_param(request, "id")?, Decision::Approve).await?;
+    decided(&message)
+}
+
+#[derive(Deserialize, Default)]
+struct Rejection {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// POST /api/v1/tool-calls/{id}/reject/: `{reason}` (optional) reaches the model.
+pub async fn reject(app: &App, who: &Principal, request: &Request) -> Reply {
+    let body: Rejection = optional_json_body(request)?;
+    let message = tool_calls::decide(app, who, &path_param(request, "id")?, Decision::Reject(body.reason)).await?;
+    decided(&message)
+}
+
+fn decided(message: &crate::model::Message) -> Reply {
+    match &message.tool_call {
+        Some(call) => ok(&ToolCallView::new(message, call)),
+        None => Err(crate::AppError::Internal("a decided tool call has no call".into())),
+    }
 }

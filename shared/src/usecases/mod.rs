@@ -16,6 +16,7 @@ pub mod prompts;
 pub mod quota;
 pub mod reply;
 pub mod senders;
+pub mod tool_calls;
 pub mod tools;
 pub mod usage;
 pub mod user_prompt;

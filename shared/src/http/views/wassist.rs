@@ -93,6 +93,9 @@ pub struct MessageView {
     /// The prefix of the key of the person who wrote it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator_key: Option<String>,
+    /// For `direction: tool`: the call, its arguments masked, its status and result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_call: Option<crate::model::tool_call::ToolCallView>,
     pub created_at: String,
 }
 
@@ -114,6 +117,7 @@ impl From<&Message> for MessageView {
                 .then_some(if message.operator_key.is_some() { "operator" } else { "agent" }),
             operator_key: message.operator_key.clone(),
             prompt_used: message.prompt_used,
+            tool_call: message.tool_call.as_ref().map(|call| crate::model::tool_call::ToolCallView::new(message, call)),
             created_at: timestamp::format(message.created_at),
         }
     }

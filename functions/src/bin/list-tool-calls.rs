@@ -1,0 +1,2 @@
+//! GET /api/v1/conversations/{id}/tool-calls/
+colloquy_functions::http_function!("list-tool-calls");
