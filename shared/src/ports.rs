@@ -365,7 +365,12 @@ pub trait ToolCallStore: Send + Sync {
     /// Moves a watch to `until` if it is still as observed; `false` when another run moved it.
     async fn lease_approval(&self, due: &DueApproval, until: OffsetDateTime) -> Result<bool, StoreError>;
     /// The call was decided or expired: nothing to watch.
-    async fn end_approval_watch(&self, workspace_id: &str, message_id: &str) -> Result<(), StoreError>;
+    async fn end_approval_watch(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+        message_id: &str,
+    ) -> Result<(), StoreError>;
 }
 
 /// A conversation whose analysis is due after a silence.

@@ -20,6 +20,7 @@ mod prompt_limits;
 mod prompts;
 mod queue;
 mod send_prompt;
+mod tool_loop;
 mod tools;
 mod usage;
 mod webhook;

@@ -192,7 +192,12 @@ impl ToolCallStore for MemoryStore {
             _ => Ok(false),
         }
     }
-    async fn end_approval_watch(&self, workspace_id: &str, message_id: &str) -> Result<(), StoreError> {
+    async fn end_approval_watch(
+        &self,
+        workspace_id: &str,
+        _conversation_id: &str,
+        message_id: &str,
+    ) -> Result<(), StoreError> {
         self.state()?.approvals.remove(&(workspace_id.to_owned(), message_id.to_owned()));
         Ok(())
     }

@@ -76,7 +76,7 @@ pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decisi
         }
         Err(err) => return Err(err.into()),
     }
-    app.store.end_approval_watch(&conversation.workspace_id, &message.id).await?;
+    app.store.end_approval_watch(&conversation.workspace_id, &conversation.id, &message.id).await?;
     resume(app, &conversation.workspace_id, &conversation.id, &message.id).await?;
     tracing::info!(conversation = %conversation.id, call = %message.id, by = %principal.key_prefix, "tool call decided");
     Ok(updated)

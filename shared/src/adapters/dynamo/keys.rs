@@ -130,9 +130,12 @@ pub fn approval_partition(shard: u32) -> String {
     format!("APPROVAL#{shard}")
 }
 
-/// The item that watches a tool call awaiting approval, so that it expires on time.
-pub fn approval_watch(workspace_id: &str, message_id: &str) -> (String, String) {
-    (workspace_pk(workspace_id), format!("APPROVAL#{message_id}"))
+pub const APPROVAL_WATCH: &str = "APPROVAL#";
+
+/// The item that watches a tool call awaiting approval, so that it expires on time. Its key
+/// names the conversation and the message: the index projects keys only.
+pub fn approval_watch(workspace_id: &str, conversation_id: &str, message_id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{APPROVAL_WATCH}{conversation_id}#{message_id}"))
 }
 
 pub const USAGE_DAY: &str = "USAGE#";

@@ -25,7 +25,10 @@ impl DynamoStore {
             message_id: due.message_id.clone(),
             expires_at: timestamp::format(due.expires_at),
         };
-        let mut item = to_item(&Record::new(keys::approval_watch(&due.workspace_id, &due.message_id), watch))?;
+        let mut item = to_item(&Record::new(
+            keys::approval_watch(&due.workspace_id, &due.conversation_id, &due.message_id),
+            watch,
+        ))?;
         let shard = keys::follow_up_shard(&due.message_id);
         item.insert(keys::GSI2PK.to_owned(), AttributeValue::S(keys::approval_partition(shard)));
         item.insert(keys::GSI2SK.to_owned(), AttributeValue::S(timestamp::format(due.expires_at)));
@@ -103,20 +106,23 @@ impl ToolCallStore for DynamoStore {
             .map_err(unavailable)?;
         let mut due = Vec::new();
         for item in output.items.unwrap_or_default() {
-            let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sort))) =
-                (item.get(keys::PK), item.get(keys::GSI2SK))
+            let text = |name: &str| match item.get(name) {
+                Some(AttributeValue::S(value)) => Some(value.as_str()),
+                _ => None,
+            };
+            let (Some(pk), Some(sk), Some(sort)) = (text(keys::PK), text(keys::SK), text(keys::GSI2SK)) else {
+                continue;
+            };
+            let watched = sk.strip_prefix(keys::APPROVAL_WATCH).and_then(|rest| rest.split_once('#'));
+            let (Some(workspace_id), Some((conversation_id, message_id)), Some(expires_at)) =
+                (pk.strip_prefix("WS#"), watched, timestamp::parse(sort))
             else {
                 continue;
             };
-            let (Some(workspace_id), Some(expires_at)) = (pk.strip_prefix("WS#"), timestamp::parse(sort)) else {
-                continue;
-            };
-            let workspace_id = workspace_id.to_owned();
-            let Ok(watch) = super::from_item::<Record<ApprovalWatch>>(item) else { continue };
             due.push(DueApproval {
-                workspace_id,
-                conversation_id: watch.data.conversation_id,
-                message_id: watch.data.message_id,
+                workspace_id: workspace_id.to_owned(),
+                conversation_id: conversation_id.to_owned(),
+                message_id: message_id.to_owned(),
                 expires_at,
             });
         }
@@ -124,7 +130,7 @@ impl ToolCallStore for DynamoStore {
     }
 
     async fn lease_approval(&self, due: &DueApproval, until: time::OffsetDateTime) -> Result<bool, StoreError> {
-        let (pk, sk) = keys::approval_watch(&due.workspace_id, &due.message_id);
+        let (pk, sk) = keys::approval_watch(&due.workspace_id, &due.conversation_id, &due.message_id);
         let result = self
             .client
             .update_item()
@@ -144,7 +150,12 @@ impl ToolCallStore for DynamoStore {
         }
     }
 
-    async fn end_approval_watch(&self, workspace_id: &str, message_id: &str) -> Result<(), StoreError> {
-        self.delete_one(keys::approval_watch(workspace_id, message_id)).await.map(|_| ())
+    async fn end_approval_watch(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+        message_id: &str,
+    ) -> Result<(), StoreError> {
+        self.delete_one(keys::approval_watch(workspace_id, conversation_id, message_id)).await.map(|_| ())
     }
 }

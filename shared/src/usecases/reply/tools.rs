@@ -269,7 +269,7 @@ async fn settle(
         Err(err) => return Err(err.into()),
     }
     if expected == ToolCallStatus::PendingApproval {
-        app.store.end_approval_watch(&conversation.workspace_id, &message.id).await?;
+        app.store.end_approval_watch(&conversation.workspace_id, &conversation.id, &message.id).await?;
     }
     let view = ToolCallView::new(&settled, &call);
     if call.status == ToolCallStatus::Succeeded {

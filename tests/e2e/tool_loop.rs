@@ -1,0 +1,478 @@
+//! The tool loop end to end: the LLM (wiremock, both providers) asks for calls, the worker runs
+//! them against a tool receiver (wiremock), feeds the results back, and pauses for a person's
+//! approval where a tool asks for one.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use colloquy::adapters::llm::{Endpoint, LlmClient};
+use colloquy::model::tool_call::ToolCallStatus;
+use colloquy::model::Role;
+use colloquy::ports::{ToolCallStore, Trigger, TriggerKind};
+use colloquy::worker::Worker;
+use colloquy_tests::{call, meta_payload, Answer, ApiCall};
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::agent_loop::{agent_loop, completion, sent, Loop};
+
+/// An OpenAI-compatible answer that calls tools: `(id, name, arguments)`.
+fn tool_calls(calls: &[(&str, &str, Value)]) -> ResponseTemplate {
+    let calls: Vec<Value> = calls
+        .iter()
+        .map(|(id, name, args)| json!({"id": id, "type": "function", "function": {"name": name, "arguments": args.to_string()}}))
+        .collect();
+    ResponseTemplate::new(200).set_body_json(json!({
+        "id": "chatcmpl-t", "object": "chat.completion", "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": calls}, "finish_reason": "tool_calls"}],
+        "usage": {"prompt_tokens": 40, "completion_tokens": 10, "total_tokens": 50}
+    }))
+}
+
+struct Tools {
+    l: Loop,
+    receiver: MockServer,
+    secret: String,
+}
+
+/// A loop whose agent may call `book_viewing` (on `receiver`, with `settings` over the defaults),
+/// whose LLM answers first with `first` and then with a text.
+async fn tool_loop(settings: Value, first: ResponseTemplate) -> Tools {
+    let l = agent_loop().await;
+    let receiver = MockServer::start().await;
+    let events = ApiCall::fixture("update-workspace")
+        .key(&l.inbox.key)
+        .json(json!({"webhookUrl": format!("{}/events", receiver.uri())}));
+    let set = call("update-workspace", &l.inbox.stack.app, events).await;
+    let secret = set.body["webhookSecret"].as_str().unwrap_or_default().to_owned();
+    let mut tool = json!({
+        "name": "book_viewing", "description": "Books a flat viewing.",
+        "parameters": {"type": "object", "properties": {"day": {"type": "string"}, "propertyId": {"type": "string"}}, "required": ["day"]},
+        "url": format!("{}/tools/book", receiver.uri()), "arguments": {"propertyId": "MC-1"}, "timeoutSeconds": 1
+    });
+    for (key, value) in settings.as_object().into_iter().flatten() {
+        tool[key] = value.clone();
+    }
+    let created = crate::tools::create(&l.inbox.stack, &l.inbox.key, tool).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let agent = ApiCall::fixture("update-agent")
+        .key(&l.inbox.key)
+        .path_param("id", &l.inbox.agent)
+        .json(json!({"tools": [{"name": "book_viewing"}, {"name": "handoff_to_human"}]}));
+    assert_eq!(call("update-agent", &l.inbox.stack.app, agent).await.status, 200);
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&l.llm)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion("Your viewing is booked for Saturday."))
+        .with_priority(2)
+        .mount(&l.llm)
+        .await;
+    Mock::given(method("POST")).respond_with(sent("wamid.REPLY")).mount(&l.graph).await;
+    Mock::given(method("POST")).and(path("/events")).respond_with(ResponseTemplate::new(204)).mount(&receiver).await;
+    Tools { l, receiver, secret }
+}
+
+async fn tool_requests(receiver: &MockServer) -> Vec<Request> {
+    let requests = receiver.received_requests().await.unwrap_or_default();
+    requests.into_iter().filter(|r| r.url.path().starts_with("/tools/")).collect()
+}
+
+async fn events_of(receiver: &MockServer, kind: &str) -> Vec<Value> {
+    let requests = receiver.received_requests().await.unwrap_or_default();
+    requests
+        .iter()
+        .filter(|r| r.url.path() == "/events")
+        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+        .filter(|e| e["type"] == kind)
+        .collect()
+}
+
+fn llm_bodies(requests: &[Request]) -> Vec<Value> {
+    requests.iter().filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok()).collect()
+}
+
+/// The `tool` messages the model got in its last request.
+async fn tool_results_seen(l: &Loop) -> Vec<Value> {
+    let bodies = llm_bodies(&l.llm_calls().await);
+    let last = bodies.last().cloned().unwrap_or_default();
+    last["messages"].as_array().into_iter().flatten().filter(|m| m["role"] == "tool").cloned().collect()
+}
+
+async fn calls(l: &Loop, key: &str) -> Answer {
+    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let request = ApiCall::fixture("list-tool-calls").key(key).path_param("id", &conversation);
+    call("list-tool-calls", &l.inbox.stack.app, request).await
+}
+
+async fn decide(l: &Loop, key: &str, id: &str, decision: &str, body: Option<Value>) -> Answer {
+    let function = format!("{decision}-tool-call");
+    let mut request = ApiCall::fixture(&function).key(key).path_param("id", id);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    call(&function, &l.inbox.stack.app, request).await
+}
+
+#[tokio::test]
+async fn one_call_runs_signed_with_fixed_arguments_and_its_result_reaches_the_model() {
+    let t = tool_loop(json!({}), tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))])).await;
+    Mock::given(method("POST"))
+        .and(path("/tools/book"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{\"booked\": true, \"slot\": \"10:00\"}"))
+        .mount(&t.receiver)
+        .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+
+    let posted = tool_requests(&t.receiver).await;
+    assert_eq!(posted.len(), 1);
+    let body: Value = serde_json::from_slice(&posted[0].body).unwrap_or_default();
+    assert_eq!(body["arguments"], json!({"day": "Saturday", "propertyId": "MC-1"}), "fixed arguments merged");
+    let id = posted[0].headers.get("x-colloquy-tool-call").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_eq!(body["id"], id, "the idempotency key is the call's id");
+    let signature = posted[0].headers.get("x-colloquy-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let timestamp: i64 =
+        signature.split(',').next().and_then(|t| t.strip_prefix("t=")).and_then(|t| t.parse().ok()).unwrap_or(0);
+    assert_eq!(
+        signature,
+        colloquy::model::event::signature(&t.secret, timestamp, &String::from_utf8_lossy(&posted[0].body))
+    );
+
+    let results = tool_results_seen(&t.l).await;
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["tool_call_id"], "call_1");
+    assert_eq!(results[0]["content"], "{\"booked\": true, \"slot\": \"10:00\"}");
+    assert_eq!(t.l.texts_sent().await.len(), 1, "then the reply");
+    let listed = calls(&t.l, &t.l.inbox.key).await;
+    let call = &listed.body["results"][0];
+    assert_eq!(
+        (call["status"].as_str(), call["tool"].as_str()),
+        (Some("succeeded"), Some("book_viewing")),
+        "{}",
+        listed.body
+    );
+    assert!(call["latencyMs"].as_u64().is_some());
+    let messages = t.l.inbox.messages().await;
+    assert!(
+        messages.iter().any(|m| m["direction"] == "tool" && m["toolCall"]["status"] == "succeeded"),
+        "audited in the messages"
+    );
+    assert_eq!(events_of(&t.receiver, "tool_call.completed").await.len(), 1);
+    let today = colloquy::model::usage::day_of(colloquy::ports::Clock::now(t.l.inbox.stack.clock.as_ref()));
+    let usage = call_usage(&t.l, &today).await;
+    assert_eq!(
+        (usage["calls"].as_u64(), usage["inputTokens"].as_u64()),
+        (Some(2), Some(82)),
+        "every step counts: {usage}"
+    );
+}
+
+async fn call_usage(l: &Loop, today: &str) -> Value {
+    let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", today).query("to", today);
+    call("get-usage", &l.inbox.stack.app, request).await.body["totals"].clone()
+}
+
+#[tokio::test]
+async fn parallel_calls_in_one_answer_run_and_go_back_together() {
+    let first = tool_calls(&[
+        ("call_a", "book_viewing", json!({"day": "Saturday"})),
+        ("call_b", "book_viewing", json!({"day": "Sunday"})),
+    ]);
+    let t = tool_loop(json!({}), first).await;
+    Mock::given(method("POST"))
+        .and(path("/tools/book"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&t.receiver)
+        .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+
+    assert_eq!(tool_requests(&t.receiver).await.len(), 2);
+    let bodies = llm_bodies(&t.l.llm_calls().await);
+    let messages = bodies.last().map(|b| b["messages"].clone()).unwrap_or_default();
+    let assistant: Vec<&Value> =
+        messages.as_array().into_iter().flatten().filter(|m| m["tool_calls"].is_array()).collect();
+    assert_eq!(assistant.len(), 1, "one assistant turn with both calls: {messages}");
+    assert_eq!(assistant[0]["tool_calls"].as_array().map(Vec::len), Some(2));
+    let results = tool_results_seen(&t.l).await;
+    let ids: Vec<&str> = results.iter().filter_map(|r| r["tool_call_id"].as_str()).collect();
+    assert_eq!(ids, vec!["call_a", "call_b"]);
+}
+
+#[tokio::test]
+async fn past_the_step_limit_the_agent_answers_with_what_it_has() {
+    let step = || tool_calls(&[("call_n", "book_viewing", json!({"day": "Monday"}))]);
+    let l = tool_loop(json!({}), step()).await;
+    // This model always wants another call while it is offered tools.
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(wiremock::matchers::body_string_contains("\"tools\""))
+        .respond_with(step())
+        .with_priority(1)
+        .mount(&l.l.llm)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/tools/book"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("full"))
+        .mount(&l.receiver)
+        .await;
+    l.l.inbox.deliver(&meta_payload("text")).await;
+    l.l.run_worker().await;
+
+    assert_eq!(tool_requests(&l.receiver).await.len(), 5, "five steps");
+    let bodies = llm_bodies(&l.l.llm_calls().await);
+    assert_eq!(bodies.len(), 6);
+    assert!(bodies[5].get("tools").is_none(), "the last request offers no tools");
+    assert_eq!(l.l.texts_sent().await.len(), 1);
+}
+
+#[tokio::test]
+async fn invalid_arguments_and_failing_or_slow_tools_go_back_to_the_model_as_errors() {
+    let first = tool_calls(&[
+        ("call_bad", "book_viewing", json!({"time": "10:00"})),
+        ("call_500", "book_viewing", json!({"day": "Saturday"})),
+        ("call_slow", "book_viewing", json!({"day": "Sunday"})),
+        ("call_unknown", "send_sms", json!({})),
+    ]);
+    let t = tool_loop(json!({}), first).await;
+    Mock::given(method("POST"))
+        .and(path("/tools/book"))
+        .and(wiremock::matchers::body_string_contains("Saturday"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("database down"))
+        .mount(&t.receiver)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/tools/book"))
+        .and(wiremock::matchers::body_string_contains("Sunday"))
+        .respond_with(ResponseTemplate::new(200).set_delay(StdDuration::from_millis(1500)))
+        .mount(&t.receiver)
+        .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+
+    assert_eq!(tool_requests(&t.receiver).await.len(), 2, "invalid and unknown calls never run");
+    let results = tool_results_seen(&t.l).await;
+    let content = |id: &str| {
+        results
+            .iter()
+            .find(|r| r["tool_call_id"] == id)
+            .and_then(|r| r["content"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        content("call_bad").contains("invalid arguments") && content("call_bad").contains("day"),
+        "{}",
+        content("call_bad")
+    );
+    assert!(content("call_500").contains("500") && content("call_500").contains("database down"));
+    assert!(content("call_slow").contains("did not answer within 1 s"), "{}", content("call_slow"));
+    assert!(content("call_unknown").contains("send_sms"));
+    assert_eq!(t.l.texts_sent().await.len(), 1, "the conversation goes on");
+    assert_eq!(events_of(&t.receiver, "tool_call.failed").await.len(), 2, "the calls that ran and failed");
+}
+
+#[tokio::test]
+async fn a_call_needing_approval_pauses_the_run_until_a_person_approves_it_once() {
+    let t = tool_loop(
+        json!({"requireApproval": true}),
+        tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))]),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/tools/book"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("booked"))
+        .mount(&t.receiver)
+        .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+
+    assert!(tool_requests(&t.receiver).await.is_empty(), "not before approval");
+    assert!(t.l.texts_sent().await.is_empty(), "the run is paused: nothing is sent");
+    let requested = events_of(&t.receiver, "tool_call.approval_requested").await;
+    assert_eq!(requested.len(), 1);
+    assert_eq!(requested[0]["data"]["toolCall"]["arguments"], json!({"day": "Saturday", "propertyId": "MC-1"}));
+    assert!(requested[0]["data"]["toolCall"]["expiresAt"].is_string());
+    let listed = calls(&t.l, &t.l.inbox.key).await;
+    let id = listed.body["results"][0]["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(listed.body["results"][0]["status"], "pending_approval");
+
+    let reader = t.l.inbox.stack.key_for(&t.l.inbox.key, Role::Read).await;
+    assert_eq!(decide(&t.l, &reader, &id, "approve", None).await.status, 403);
+    let stranger = t.l.inbox.stack.workspace("Stranger").await;
+    assert_eq!(decide(&t.l, &stranger.plaintext, &id, "approve", None).await.status, 404);
+    assert_eq!(calls(&t.l, &stranger.plaintext).await.status, 404);
+
+    let (first, second) = tokio::join!(
+        decide(&t.l, &t.l.inbox.key, &id, "approve", None),
+        decide(&t.l, &t.l.inbox.key, &id, "approve", None)
+    );
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "two approvals at once: one wins");
+    t.l.run_worker().await;
+    // A redelivered decision finds the call done: nothing runs twice.
+    let again = Trigger {
+        id: "tool-decision.again".into(),
+        workspace_id: t.l.inbox.stack.app_workspace(&t.l.inbox.key).await,
+        conversation_id: t.l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned(),
+        kind: TriggerKind::ToolDecision,
+        attempt: None,
+    };
+    t.l.inbox.stack.app.queue.enqueue(&again).await.expect("queued");
+    t.l.run_worker().await;
+
+    assert_eq!(tool_requests(&t.receiver).await.len(), 1, "ran once");
+    let after = calls(&t.l, &t.l.inbox.key).await;
+    assert_eq!(after.body["results"][0]["status"], "succeeded");
+    assert_eq!(after.body["results"][0]["decidedBy"].as_str().map(|p| t.l.inbox.key.starts_with(p)), Some(true));
+    assert_eq!(t.l.texts_sent().await.len(), 1);
+    assert_eq!(decide(&t.l, &t.l.inbox.key, &id, "reject", None).await.status, 409, "a decided call");
+}
+
+#[tokio::test]
+async fn a_rejection_reaches_the_model_with_its_reason_and_an_undecided_call_expires() {
+    let t = tool_loop(
+        json!({"requireApproval": true}),
+        tool_calls(&[("call_1", "book_viewing", json!({"day": "Sunday"}))]),
+    )
+    .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+    let id = calls(&t.l, &t.l.inbox.key).await.body["results"][0]["id"].as_str().unwrap_or_default().to_owned();
+    let rejected =
+        decide(&t.l, &t.l.inbox.key, &id, "reject", Some(json!({"reason": "We do not book viewings on Sundays."})))
+            .await;
+    assert_eq!((rejected.status, rejected.body["status"].as_str()), (200, Some("rejected")), "{}", rejected.body);
+    t.l.run_worker().await;
+    let results = tool_results_seen(&t.l).await;
+    assert!(
+        results[0]["content"].as_str().is_some_and(|c| c.contains("We do not book viewings on Sundays.")),
+        "{results:?}"
+    );
+    assert!(tool_requests(&t.receiver).await.is_empty());
+    assert_eq!(t.l.texts_sent().await.len(), 1);
+
+    // Another turn, another call, nobody decides.
+    let second = tool_loop(
+        json!({"requireApproval": true, "approvalExpiryMinutes": 30}),
+        tool_calls(&[("call_2", "book_viewing", json!({"day": "Monday"}))]),
+    )
+    .await;
+    second.l.inbox.deliver(&meta_payload("text")).await;
+    second.l.run_worker().await;
+    let schedule = || async {
+        let event = json!({"detail-type": "Scheduled Event", "source": "aws.events"});
+        let summary = colloquy::scheduler::handle(&second.l.inbox.stack.app, event).await.expect("scheduler runs");
+        summary["expiredToolCalls"].as_u64().unwrap_or(0)
+    };
+    assert_eq!(schedule().await, 0, "not yet");
+    second.l.inbox.stack.clock.advance(time::Duration::minutes(31));
+    assert_eq!(schedule().await, 1);
+    assert_eq!(schedule().await, 0, "queued once");
+    second.l.run_worker().await;
+    let listed = calls(&second.l, &second.l.inbox.key).await;
+    assert_eq!(listed.body["results"][0]["status"], "expired", "{}", listed.body);
+    assert!(tool_results_seen(&second.l).await[0]["content"].as_str().is_some_and(|c| c.contains("did not run")));
+    assert_eq!(second.l.texts_sent().await.len(), 1);
+    assert_eq!(events_of(&second.receiver, "tool_call.failed").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_call_a_dead_run_left_running_is_never_started_again() {
+    let t = tool_loop(
+        json!({"requireApproval": true}),
+        tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))]),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/tools/book"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&t.receiver)
+        .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+    let id = calls(&t.l, &t.l.inbox.key).await.body["results"][0]["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(decide(&t.l, &t.l.inbox.key, &id, "approve", None).await.status, 200);
+    // A run took the call and died before it stored the outcome.
+    let (conversation, message) = colloquy::model::tool_call::parse_public_id(&id).expect("id");
+    let store = &t.l.inbox.stack.store;
+    let mut stored = store.get_message(conversation, message).await.expect("read").expect("stored");
+    if let Some(call) = stored.tool_call.as_mut() {
+        call.status = ToolCallStatus::Running;
+    }
+    store.update_tool_call(&stored, ToolCallStatus::Approved).await.expect("marked running");
+    t.l.run_worker().await;
+
+    assert!(tool_requests(&t.receiver).await.is_empty(), "never started again");
+    let listed = calls(&t.l, &t.l.inbox.key).await;
+    assert_eq!(listed.body["results"][0]["status"], "failed");
+    assert!(listed.body["results"][0]["error"].as_str().is_some_and(|e| e.contains("interrupted")));
+    assert_eq!(t.l.texts_sent().await.len(), 1, "the model is told and the conversation goes on");
+}
+
+#[tokio::test]
+async fn anthropic_tool_use_runs_and_its_result_goes_back_as_a_tool_result() {
+    let t = tool_loop(json!({}), completion("unused")).await;
+    Mock::given(method("POST"))
+        .and(path("/tools/book"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("booked"))
+        .mount(&t.receiver)
+        .await;
+    let agent = ApiCall::fixture("update-agent")
+        .key(&t.l.inbox.key)
+        .path_param("id", &t.l.inbox.agent)
+        .json(json!({"model": {"provider": "anthropic", "name": "claude-sonnet-4-5"}}));
+    assert_eq!(call("update-agent", &t.l.inbox.stack.app, agent).await.status, 200);
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+            "content": [{"type": "text", "text": "Let me book that."}, {"type": "tool_use", "id": "toolu_1", "name": "book_viewing", "input": {"day": "Saturday"}}],
+            "stop_reason": "tool_use", "usage": {"input_tokens": 30, "output_tokens": 12}
+        })))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&t.l.llm)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "msg_2", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+            "content": [{"type": "text", "text": "Booked for Saturday."}], "stop_reason": "end_turn",
+            "usage": {"input_tokens": 50, "output_tokens": 5}
+        })))
+        .with_priority(2)
+        .mount(&t.l.llm)
+        .await;
+    let mut app = t.l.inbox.stack.app.clone();
+    let endpoint = Endpoint { base_url: t.l.llm.uri(), api_key: "sk-ant-test".into() };
+    app.llm = Arc::new(LlmClient::new(None, Some(endpoint), StdDuration::from_secs(2)).expect("client"));
+    let worker = Worker::new(app);
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.source.drain(&worker, 20).await.expect("worker runs");
+
+    assert_eq!(tool_requests(&t.receiver).await.len(), 1);
+    let bodies = llm_bodies(&t.l.llm_calls().await);
+    let last = bodies.last().cloned().unwrap_or_default();
+    assert!(last["tools"][0]["input_schema"]["properties"]["day"].is_object(), "tools in Anthropic's shape: {last}");
+    let messages = last["messages"].as_array().cloned().unwrap_or_default();
+    let assistant = &messages[messages.len() - 2];
+    assert_eq!(assistant["content"][0], json!({"type": "text", "text": "Let me book that."}));
+    assert_eq!(assistant["content"][1]["type"], "tool_use");
+    assert_eq!(assistant["content"][1]["input"], json!({"day": "Saturday", "propertyId": "MC-1"}));
+    let results = &messages[messages.len() - 1];
+    assert_eq!(results["content"][0]["type"], "tool_result");
+    assert_eq!(results["content"][0]["tool_use_id"], "toolu_1");
+    assert_eq!(results["content"][0]["content"], "booked");
+    let sent = t.l.texts_sent().await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["text"]["body"], "Booked for Saturday.");
+}
