@@ -476,3 +476,26 @@ async fn anthropic_tool_use_runs_and_its_result_goes_back_as_a_tool_result() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["text"]["body"], "Booked for Saturday.");
 }
+
+/// The local stand-in model calls an offered tool on `/tool NAME {json}`, so a person can try the
+/// approval flow locally; a tool's answer comes back as text.
+#[tokio::test]
+async fn the_local_stand_in_calls_an_offered_tool_on_command() {
+    use colloquy_tools::llm_standin::answer;
+    let offered = json!({"type": "function", "function": {"name": "book_viewing"}});
+    let ask = |text: &str, tools: Value| {
+        let body = json!({"messages": [{"role": "user", "content": text}], "tools": tools}).to_string();
+        let response = answer(body.as_bytes());
+        serde_json::from_slice::<Value>(response.body().as_ref()).unwrap_or_default()["choices"][0]["message"].clone()
+    };
+    let called = ask("/tool book_viewing {\"day\": \"Saturday\"}", json!([offered]));
+    assert_eq!(called["tool_calls"][0]["function"]["name"], "book_viewing");
+    assert_eq!(called["tool_calls"][0]["function"]["arguments"], "{\"day\": \"Saturday\"}");
+    assert!(ask("/tool send_sms {}", json!([offered]))["tool_calls"].is_null(), "only offered tools");
+    assert!(ask("/tool book_viewing", json!([]))["content"].as_str().is_some_and(|t| t.contains("You said")));
+    let body = json!({"messages": [{"role": "user", "content": "/tool book_viewing"}, {"role": "tool", "tool_call_id": "c", "content": "booked"}]}).to_string();
+    let after = serde_json::from_slice::<Value>(answer(body.as_bytes()).body().as_ref()).unwrap_or_default();
+    assert!(after["choices"][0]["message"]["content"]
+        .as_str()
+        .is_some_and(|t| t.contains("The tool answered: booked")));
+}

@@ -49,6 +49,7 @@ async fn dispatch(app: &App, request: hyper::Request<Incoming>, peer: SocketAddr
             graph_standin::answer(&path, &collected.to_bytes())
         }
         Ok(collected) if path.starts_with(llm_standin::PATH_PREFIX) => llm_standin::answer(&collected.to_bytes()),
+        Ok(collected) if path == "/sample-tool" => llm_standin::sample_tool(&collected.to_bytes()),
         Ok(collected) => match routes::find(&method, &path) {
             None => not_routed(StatusCode::NOT_FOUND, "Not Found"),
             Some((route, params)) => {

@@ -10,12 +10,19 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use colloquy::adapters::dynamo::DynamoStore;
+use colloquy::adapters::outbound::HttpEventDelivery;
 use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::adapters::webhook::sign;
 use colloquy::api::routes;
+use colloquy::model::outbound_url::OutboundRules;
+use colloquy::model::{Principal, Role};
 use colloquy::ports::Secret;
-use colloquy::ports::{ChatReply, ChatRequest, GraphError, Llm, LlmError, NumberInfo, Outbound, Sender, WhatsApp};
+use colloquy::ports::{
+    ChatReply, ChatRequest, EventDelivery, GraphError, Llm, LlmError, NumberInfo, NumberStore, Outbound, Sender,
+    WhatsApp,
+};
 use colloquy::usecases::workspaces::create_workspace;
+use colloquy::usecases::{agents, tools};
 use colloquy::worker::Worker;
 use colloquy_tools::dev::{self, LOCAL_APP_SECRET};
 use colloquy_tools::event_source::LocalEventSource;
@@ -87,12 +94,38 @@ impl WhatsApp for CountingWhatsApp {
     }
 }
 
+/// Tool calls (and event deliveries) through the real HTTP client, counted.
+struct CountingOutbound(HttpEventDelivery, Counter);
+
+#[async_trait]
+impl EventDelivery for CountingOutbound {
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<u16, String> {
+        self.1.add("event delivery".into());
+        self.0.post(url, headers, body).await
+    }
+
+    async fn call_tool(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: String,
+        timeout: std::time::Duration,
+    ) -> Result<(u16, String), String> {
+        self.1.add("tool POST".into());
+        self.0.call_tool(url, headers, body, timeout).await
+    }
+}
+
 fn inbound_text(n: u32) -> String {
+    inbound(n, &format!("message {n}"))
+}
+
+fn inbound(n: u32, text: &str) -> String {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "15550000001", "phone_number_id": dev::DEV_PHONE_NUMBER_ID},
         "contacts": [{"profile": {"name": "Bench"}, "wa_id": dev::DEV_CONTACT}],
-        "messages": [{"from": dev::DEV_CONTACT, "id": format!("wamid.BENCH{n}"), "timestamp": time::OffsetDateTime::now_utc().unix_timestamp().to_string(), "type": "text", "text": {"body": format!("message {n}")}}]
+        "messages": [{"from": dev::DEV_CONTACT, "id": format!("wamid.BENCH{n}"), "timestamp": time::OffsetDateTime::now_utc().unix_timestamp().to_string(), "type": "text", "text": {"body": text}}]
     }}]}]})
     .to_string()
 }
@@ -141,7 +174,12 @@ async fn main() -> Result<(), String> {
         local_vault(&aws, &resources.table_name),
         whatsapp,
         llm,
-    );
+    )
+    .allowing_loopback_http()
+    .with_event_delivery(Arc::new(CountingOutbound(
+        HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, OutboundRules { allow_loopback_http: true })?,
+        counter.clone(),
+    )));
     tokio::spawn(server::serve(listener, app.clone()));
 
     let (workspace, issued) =
@@ -185,6 +223,38 @@ async fn main() -> Result<(), String> {
             "≤2 reads, 1 LLM call, 1 WhatsApp send, ≤2 writes",
         );
         println!();
+    }
+
+    // One tool step: the model calls a tool (the local sample receiver), reads its answer, replies.
+    let admin =
+        Principal { workspace_id: workspace.id.clone(), role: Role::Admin, key_prefix: issued.key.prefix.clone() };
+    let tool: tools::NewTool = serde_json::from_value(json!({
+        "name": "bench_tool", "description": "A tool to count requests with.",
+        "url": format!("http://127.0.0.1:{port}/sample-tool")
+    }))
+    .map_err(|e| e.to_string())?;
+    tools::create_tool(&app, &admin, tool).await.map_err(|e| e.to_string())?;
+    let agent_id = store
+        .get_number(dev::DEV_PHONE_NUMBER_ID)
+        .await
+        .map_err(|e| e.to_string())?
+        .and_then(|n| n.default_agent_id)
+        .ok_or("the dev number has no agent")?;
+    let change: agents::AgentChange =
+        serde_json::from_value(json!({"tools": [{"name": "bench_tool"}]})).map_err(|e| e.to_string())?;
+    agents::change_agent(&app, &admin, &agent_id, change).await.map_err(|e| e.to_string())?;
+    // A new container: the agent as changed, not as cached.
+    let worker = Worker::new(app.clone());
+    for round in [3, 4] {
+        webhook(inbound(round, "/tool bench_tool {}")).await?;
+        counter.take();
+        source.poll_once(&worker).await?;
+        let label = if round == 3 { "cold container" } else { "warm container" };
+        print(
+            &format!("agent-worker, one reply with one tool step ({label})"),
+            &counter.take(),
+            "a reply's + 1 LLM call, 1 tool POST, 1 transaction (the calls stored), 2 PutItem (running, outcome), 4 reads (warm)",
+        );
     }
     Ok(())
 }

@@ -13,6 +13,8 @@ pub struct AgentCache {
     /// Prompts as saved (their working copies), for agents that follow the latest.
     prompts: TtlCache<String, Prompt>,
     versions: TtlCache<(String, u32), PromptVersion>,
+    /// Tools by workspace and name, re-read after a minute like agents.
+    tools: TtlCache<(String, String), crate::model::tool::ToolDef>,
 }
 
 /// The instructions an agent answers with, and which text they are.
@@ -34,6 +36,16 @@ impl AgentCache {
     ) -> Result<Option<Agent>, StoreError> {
         let load = app.store.get_agent(workspace_id, agent_id);
         self.agents.get_or_load(agent_id.to_owned(), AGENT_CACHE_TTL, load).await
+    }
+
+    pub(super) async fn tool(
+        &self,
+        app: &App,
+        workspace_id: &str,
+        name: &str,
+    ) -> Result<Option<crate::model::tool::ToolDef>, StoreError> {
+        let load = app.store.find_tool_by_name(workspace_id, name);
+        self.tools.get_or_load((workspace_id.to_owned(), name.to_owned()), AGENT_CACHE_TTL, load).await
     }
 
     /// A pinned agent's version; otherwise the prompt's working copy as last saved, so that an

@@ -252,7 +252,7 @@ pub async fn process(
         let Some(prompt) = cache.system_prompt(app, &agent).await? else {
             return skip(app, &conversation, "the agent's prompt version no longer exists").await;
         };
-        let agent_tools = tools::AgentTools::of(app, &agent, &prompt.content).await?;
+        let agent_tools = tools::AgentTools::of(app, cache, &agent, &prompt.content).await?;
         let since_reply = &history[answered_upto..];
         match tools::advance(app, &conversation, &agent, &agent_tools, since_reply, deadline).await? {
             tools::Advance::Ready => {}

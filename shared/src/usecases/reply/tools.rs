@@ -50,7 +50,12 @@ fn built_in_spec(name: &str) -> ToolSpec {
 
 impl AgentTools {
     /// The prompt's tools (with its `toolConfigs[name].requireApproval` overrides) and the agent's.
-    pub(super) async fn of(app: &App, agent: &Agent, prompt: &PromptContent) -> Result<Self, StoreError> {
+    pub(super) async fn of(
+        app: &App,
+        cache: &AgentCache,
+        agent: &Agent,
+        prompt: &PromptContent,
+    ) -> Result<Self, StoreError> {
         let mut names: Vec<&str> = prompt.tools.iter().map(|t| t.name.as_str()).collect();
         names.extend(agent.tools.iter().map(|t| t.name.as_str()));
         let mut available: Vec<Available> = Vec::new();
@@ -66,7 +71,7 @@ impl AgentTools {
                 continue;
             }
             // A tool deleted since the prompt named it is simply not offered.
-            if let Some(def) = app.store.find_tool_by_name(&agent.workspace_id, name).await? {
+            if let Some(def) = cache.tool(app, &agent.workspace_id, name).await? {
                 let require_approval = overridden.unwrap_or(def.require_approval);
                 available.push(Available { name: name.to_owned(), def: Some(def), require_approval });
             }
