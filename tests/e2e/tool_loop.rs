@@ -499,3 +499,38 @@ async fn the_local_stand_in_calls_an_offered_tool_on_command() {
         .as_str()
         .is_some_and(|t| t.contains("The tool answered: booked")));
 }
+
+#[tokio::test]
+async fn handoff_to_human_takes_the_conversation_over_and_end_conversation_marks_it_done() {
+    let t = tool_loop(json!({}), tool_calls(&[("call_h", "handoff_to_human", json!({"reason": "asks for a person"}))]))
+        .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+    let conversation = t.l.inbox.conversations().await[0].clone();
+    assert_eq!(conversation["isHumanTakeover"], true, "taken over: {conversation}");
+    assert!(t.l.texts_sent().await.is_empty(), "the agent says nothing more");
+    assert_eq!(events_of(&t.receiver, "conversation.takeover").await.len(), 1);
+
+    let done = tool_loop(json!({}), tool_calls(&[("call_e", "end_conversation", json!({}))])).await;
+    let agent = ApiCall::fixture("update-agent")
+        .key(&done.l.inbox.key)
+        .path_param("id", &done.l.inbox.agent)
+        .json(json!({"tools": [{"name": "end_conversation"}]}));
+    assert_eq!(call("update-agent", &done.l.inbox.stack.app, agent).await.status, 200);
+    done.l.inbox.deliver(&meta_payload("text")).await;
+    done.l.run_worker().await;
+    let conversation = done.l.inbox.conversations().await[0].clone();
+    assert_eq!(conversation["isDone"], true, "marked done: {conversation}");
+    assert_eq!(done.l.texts_sent().await.len(), 1, "and the agent says goodbye");
+}
+
+#[tokio::test]
+async fn arguments_are_shown_with_personal_data_masked() {
+    let first = tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday", "email": "ana.lopez@example.com"}))]);
+    let t = tool_loop(json!({"requireApproval": true}), first).await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+    let listed = calls(&t.l, &t.l.inbox.key).await;
+    let shown = listed.body["results"][0]["arguments"].to_string();
+    assert!(!shown.contains("ana.lopez@example.com") && shown.contains("Saturday"), "{shown}");
+}
