@@ -534,3 +534,30 @@ async fn arguments_are_shown_with_personal_data_masked() {
     let shown = listed.body["results"][0]["arguments"].to_string();
     assert!(!shown.contains("ana.lopez@example.com") && shown.contains("Saturday"), "{shown}");
 }
+
+#[tokio::test]
+async fn an_answer_s_calls_and_a_tool_s_answer_are_bounded() {
+    let many: Vec<(String, &str, Value)> =
+        (0..12).map(|n| (format!("call_{n}"), "book_viewing", json!({"day": format!("day {n}")}))).collect();
+    let many: Vec<(&str, &str, Value)> =
+        many.iter().map(|(id, name, args)| (id.as_str(), *name, args.clone())).collect();
+    let t = tool_loop(json!({}), tool_calls(&many)).await;
+    let huge = "x".repeat(200_000);
+    Mock::given(method("POST"))
+        .and(path("/tools/book"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(huge))
+        .mount(&t.receiver)
+        .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+
+    assert_eq!(tool_requests(&t.receiver).await.len(), 10, "ten calls per answer at most");
+    let listed = calls(&t.l, &t.l.inbox.key).await;
+    let results = listed.body["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 10);
+    assert!(
+        results.iter().all(|c| c["result"].as_str().is_some_and(|r| r.len() == 4_000)),
+        "answers kept to 4,000 characters"
+    );
+    assert_eq!(t.l.texts_sent().await.len(), 1);
+}

@@ -50,13 +50,21 @@ impl EventDelivery for HttpEventDelivery {
                 err.without_url().to_string()
             }
         };
-        let response = request.send().await.map_err(failed)?;
+        let mut response = request.send().await.map_err(failed)?;
         let status = response.status().as_u16();
-        // The body is read whole but kept short: what the model reads is bounded.
-        let text = response.text().await.map_err(failed)?;
+        // Read no more than is kept: a tool that answers gigabytes costs us a few kilobytes.
+        let mut bytes = Vec::new();
+        while bytes.len() < MAX_TOOL_ANSWER_BYTES {
+            match response.chunk().await.map_err(failed)? {
+                Some(chunk) => bytes.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
         Ok((status, text.chars().take(MAX_TOOL_ANSWER_CHARS).collect()))
     }
 }
 
 /// How much of a tool's answer is kept and given to the model.
 pub const MAX_TOOL_ANSWER_CHARS: usize = 8_000;
+const MAX_TOOL_ANSWER_BYTES: usize = 4 * MAX_TOOL_ANSWER_CHARS;

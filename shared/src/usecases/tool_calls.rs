@@ -48,7 +48,10 @@ pub enum Decision {
 /// conversation's FIFO group.
 pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decision) -> Result<Message, AppError> {
     let (conversation_id, message_id) = parse_public_id(id).ok_or_else(|| not_found(id))?;
-    let conversation = get_conversation(app, principal, conversation_id).await.map_err(|_| not_found(id))?;
+    let conversation = match get_conversation(app, principal, conversation_id).await {
+        Err(AppError::NotFound(_)) => return Err(not_found(id)),
+        other => other?,
+    };
     let message = app.store.get_message(&conversation.id, message_id).await?.ok_or_else(|| not_found(id))?;
     let Some(call) = message.tool_call.clone() else { return Err(not_found(id)) };
     if call.status != ToolCallStatus::PendingApproval {

@@ -16,6 +16,11 @@ use crate::usecases::events::emit_quietly;
 pub const MAX_STEPS: usize = 5;
 /// What is kept of a tool's answer, on the message and for the model.
 pub const MAX_RESULT_CHARS: usize = 4_000;
+/// Calls taken from one answer: the rest are dropped (one transaction holds an answer's calls,
+/// and a model talked into calling a tool a hundred times should not).
+pub const MAX_CALLS_PER_ANSWER: usize = 10;
+/// Arguments larger than this are refused (the model is told); they are stored on the message.
+pub const MAX_ARGUMENT_BYTES: usize = 16 * 1024;
 /// A handoff holds the conversation for a person this long unless handed back.
 const HANDOFF_MINUTES: u32 = crate::usecases::conversations::MAX_TAKEOVER_MINUTES;
 /// Time a tool call needs beyond its own time-out (storing its outcome).
@@ -108,6 +113,9 @@ pub(super) fn steps_taken(since_reply: &[Message]) -> usize {
 
 /// The arguments as the tool gets them, or why the call cannot run.
 fn checked_arguments(available: &Available, written: &str) -> Result<Value, String> {
+    if written.len() > MAX_ARGUMENT_BYTES {
+        return Err(format!("the arguments are larger than {MAX_ARGUMENT_BYTES} bytes"));
+    }
     let Ok(Value::Object(mut arguments)) = serde_json::from_str::<Value>(written) else {
         return Err("the arguments are not a JSON object".into());
     };
@@ -145,7 +153,10 @@ pub(super) async fn record(
     let mut calls = Vec::new();
     let mut watches = Vec::new();
     let mut batch = None;
-    for request in &answer.tool_calls {
+    if answer.tool_calls.len() > MAX_CALLS_PER_ANSWER {
+        tracing::warn!(conversation = %conversation.id, asked = answer.tool_calls.len(), "more tool calls than allowed in one answer; the first are kept");
+    }
+    for request in answer.tool_calls.iter().take(MAX_CALLS_PER_ANSWER) {
         let mut message =
             Message::new(&conversation.id, Direction::Tool, MessageKind::ToolCall, DeliveryStatus::Received, now);
         let batch_id = batch.get_or_insert_with(|| message.id.clone()).clone();
@@ -153,7 +164,7 @@ pub(super) async fn record(
             call_id: request.id.clone(),
             batch: batch_id,
             tool: request.name.clone(),
-            arguments: request.arguments.clone(),
+            arguments: request.arguments.chars().take(MAX_ARGUMENT_BYTES).collect(),
             status: ToolCallStatus::Approved,
             assistant_text: (calls.is_empty() && !answer.text.trim().is_empty()).then(|| answer.text.clone()),
             decided_by: None,
