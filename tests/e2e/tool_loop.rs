@@ -561,3 +561,29 @@ async fn an_answer_s_calls_and_a_tool_s_answer_are_bounded() {
     );
     assert_eq!(t.l.texts_sent().await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_takeover_leaves_a_pending_call_pending_and_a_person_may_still_decide_it() {
+    let t = tool_loop(
+        json!({"requireApproval": true}),
+        tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))]),
+    )
+    .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+    let conversation = t.l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let takeover =
+        ApiCall::fixture("takeover-conversation").key(&t.l.inbox.key).path_param("id", &conversation).json(json!({}));
+    assert_eq!(call("takeover-conversation", &t.l.inbox.stack.app, takeover).await.status, 200);
+    t.l.run_worker().await;
+    let listed = calls(&t.l, &t.l.inbox.key).await;
+    assert_eq!(listed.body["results"][0]["status"], "pending_approval");
+    let id = listed.body["results"][0]["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        decide(&t.l, &t.l.inbox.key, &id, "reject", Some(json!({"reason": "handled by phone"}))).await.status,
+        200
+    );
+    t.l.run_worker().await;
+    assert!(t.l.texts_sent().await.is_empty(), "the person has the conversation: the agent sends nothing");
+    assert_eq!(calls(&t.l, &t.l.inbox.key).await.body["results"][0]["status"], "rejected");
+}
