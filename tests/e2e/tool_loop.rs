@@ -359,6 +359,9 @@ async fn a_rejection_reaches_the_model_with_its_reason_and_an_undecided_call_exp
     );
     assert!(tool_requests(&t.receiver).await.is_empty());
     assert_eq!(t.l.texts_sent().await.len(), 1);
+    let failed = events_of(&t.receiver, "tool_call.failed").await;
+    assert_eq!(failed.len(), 1, "a rejection is reported");
+    assert_eq!(failed[0]["data"]["toolCall"]["reason"], "We do not book viewings on Sundays.");
 
     // Another turn, another call, nobody decides.
     let second = tool_loop(

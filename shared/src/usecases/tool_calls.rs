@@ -5,10 +5,12 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::adapters::dynamo::keys::FOLLOW_UP_SHARDS;
-use crate::model::tool_call::{parse_public_id, ToolCallStatus};
+use crate::model::event::ToolCallFailed;
+use crate::model::tool_call::{parse_public_id, ToolCallStatus, ToolCallView};
 use crate::model::{Direction, Message, PageRequest, Principal};
 use crate::ports::{StoreError, Trigger, TriggerKind};
 use crate::usecases::conversations::get_conversation;
+use crate::usecases::events::emit_quietly;
 use crate::{App, AppError};
 
 /// The newest messages a conversation's call list reads.
@@ -80,6 +82,10 @@ pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decisi
         Err(err) => return Err(err.into()),
     }
     app.store.end_approval_watch(&conversation.workspace_id, &conversation.id, &message.id).await?;
+    if let Some(call) = updated.tool_call.as_ref().filter(|c| c.status == ToolCallStatus::Rejected) {
+        let event = ToolCallFailed { tool_call: ToolCallView::new(&updated, call) };
+        emit_quietly(app, &conversation.workspace_id, &conversation.id, &event).await;
+    }
     resume(app, &conversation.workspace_id, &conversation.id, &message.id).await?;
     tracing::info!(conversation = %conversation.id, call = %message.id, by = %principal.key_prefix, "tool call decided");
     Ok(updated)
