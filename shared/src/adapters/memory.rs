@@ -144,9 +144,7 @@ impl ToolCallStore for MemoryStore {
     ) -> Result<(), StoreError> {
         let mut state = self.state()?;
         state.put_conversation(conversation, Some(expected_revision))?;
-        for agent in [None, Some(usage.agent_id.clone())] {
-            state.usage.entry((usage.workspace_id.clone(), usage.day.clone(), agent)).or_default().add(usage.tokens);
-        }
+        state.add_usage(usage);
         for call in calls {
             state.put_message(&conversation.workspace_id, call);
         }
@@ -433,6 +431,13 @@ impl State {
         Ok(())
     }
 
+    /// Adds to the workspace's and the agent's counters for the day.
+    fn add_usage(&mut self, usage: &UsageDelta) {
+        for agent in [None, Some(usage.agent_id.clone())] {
+            self.usage.entry((usage.workspace_id.clone(), usage.day.clone(), agent)).or_default().add(usage.tokens);
+        }
+    }
+
     fn put_message(&mut self, workspace_id: &str, message: &Message) {
         for wamid in &message.sent_parts {
             let target = OutboundRef {
@@ -600,9 +605,7 @@ impl ConversationStore for MemoryStore {
         let mut state = self.state()?;
         state.put_conversation(conversation, Some(expected_revision))?;
         state.put_message(&conversation.workspace_id, message);
-        for agent in [None, Some(usage.agent_id.clone())] {
-            state.usage.entry((usage.workspace_id.clone(), usage.day.clone(), agent)).or_default().add(usage.tokens);
-        }
+        state.add_usage(usage);
         Ok(())
     }
     async fn usage(
@@ -676,9 +679,7 @@ impl ConversationStore for MemoryStore {
     ) -> Result<(), StoreError> {
         let mut state = self.state()?;
         state.put_conversation(conversation, Some(expected_revision))?;
-        for agent in [None, Some(usage.agent_id.clone())] {
-            state.usage.entry((usage.workspace_id.clone(), usage.day.clone(), agent)).or_default().add(usage.tokens);
-        }
+        state.add_usage(usage);
         Ok(())
     }
     async fn list_messages(&self, conversation_id: &str, request: &PageRequest) -> Result<Page<Message>, StoreError> {

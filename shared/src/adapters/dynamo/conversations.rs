@@ -2,6 +2,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
+use super::scheduled::{FOLLOW_UPS, SCHEDULED};
 use super::unavailable;
 use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::timestamp;
@@ -48,7 +49,19 @@ struct UsageCounters {
 }
 
 impl DynamoStore {
-    pub(super) fn add_tokens(
+    /// The tokens added to the workspace's and the agent's counters for the day.
+    pub(super) fn usage_items(
+        &self,
+        usage: &UsageDelta,
+    ) -> Result<[aws_sdk_dynamodb::types::TransactWriteItem; 2], StoreError> {
+        let agent_key = keys::usage_agent(&usage.workspace_id, &usage.day, &usage.agent_id);
+        Ok([
+            self.add_tokens(keys::usage_day(&usage.workspace_id, &usage.day), usage, None)?,
+            self.add_tokens(agent_key, usage, Some(&usage.agent_id))?,
+        ])
+    }
+
+    fn add_tokens(
         &self,
         (pk, sk): (String, String),
         usage: &UsageDelta,
@@ -379,9 +392,7 @@ impl ConversationStore for DynamoStore {
         let mut items = self.conversation_items(conversation, Some(expected_revision))?;
         let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
         items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
-        items.push(self.add_tokens(keys::usage_day(&usage.workspace_id, &usage.day), usage, None)?);
-        let agent_key = keys::usage_agent(&usage.workspace_id, &usage.day, &usage.agent_id);
-        items.push(self.add_tokens(agent_key, usage, Some(&usage.agent_id))?);
+        items.extend(self.usage_items(usage)?);
         self.transact(items, "reply").await
     }
 
@@ -419,68 +430,27 @@ impl ConversationStore for DynamoStore {
         limit: u32,
     ) -> Result<Vec<DueFollowUp>, StoreError> {
         let upto = format!("{}#~", crate::model::timestamp::format(now));
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::FOLLOW_UP_INDEX)
-            .key_condition_expression("GSI1PK = :shard AND GSI1SK <= :upto")
-            .expression_attribute_values(":shard", AttributeValue::S(keys::follow_up_partition(shard)))
-            .expression_attribute_values(":upto", AttributeValue::S(upto))
-            .limit(limit as i32)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let text = |item: &crate::adapters::dynamo::Item, name: &str| match item.get(name) {
-            Some(AttributeValue::S(value)) => Some(value.clone()),
-            _ => None,
-        };
-        let mut due = Vec::new();
-        for item in output.items.unwrap_or_default() {
-            let (Some(pk), Some(sk), Some(sort)) =
-                (text(&item, keys::PK), text(&item, keys::SK), text(&item, keys::GSI1SK))
-            else {
-                continue;
-            };
-            let (Some(workspace_id), Some(conversation_id)) =
-                (pk.strip_prefix("WS#"), sk.strip_prefix(keys::CONVERSATION))
-            else {
-                continue;
-            };
-            let Some((at, attempt)) = sort.rsplit_once('#') else { continue };
-            let (Some(due_at), Ok(attempt)) = (crate::model::timestamp::parse(at), attempt.parse()) else { continue };
-            due.push(DueFollowUp {
+        let entries = self.due_keys(FOLLOW_UPS, keys::follow_up_partition(shard), upto, limit).await?;
+        let due = entries.into_iter().filter_map(|entry| {
+            let workspace_id = entry.pk.strip_prefix("WS#")?;
+            let conversation_id = entry.sk.strip_prefix(keys::CONVERSATION)?;
+            let (at, attempt) = entry.sort.rsplit_once('#')?;
+            Some(DueFollowUp {
                 workspace_id: workspace_id.to_owned(),
                 conversation_id: conversation_id.to_owned(),
-                due_at,
-                attempt,
-            });
-        }
-        Ok(due)
+                due_at: crate::model::timestamp::parse(at)?,
+                attempt: attempt.parse().ok()?,
+            })
+        });
+        Ok(due.collect())
     }
 
     async fn lease_follow_up(&self, due: &DueFollowUp, until: time::OffsetDateTime) -> Result<bool, StoreError> {
-        let (pk, sk) = keys::conversation(&due.workspace_id, &due.conversation_id);
+        let key = keys::conversation(&due.workspace_id, &due.conversation_id);
         let observed = keys::follow_up_sort(&crate::model::timestamp::format(due.due_at), due.attempt);
         let leased = keys::follow_up_sort(&crate::model::timestamp::format(until), due.attempt);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
-            .update_expression("SET GSI1SK = :leased, followUpDueAt = :until")
-            .condition_expression("GSI1SK = :observed")
-            .expression_attribute_values(":leased", AttributeValue::S(leased))
-            .expression_attribute_values(":until", AttributeValue::S(crate::model::timestamp::format(until)))
-            .expression_attribute_values(":observed", AttributeValue::S(observed))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(err) => Err(unavailable(err)),
-        }
+        let due_at = ("followUpDueAt", crate::model::timestamp::format(until));
+        self.move_due(key, FOLLOW_UPS, observed, leased, Some(due_at)).await
     }
 
     async fn due_analyses(
@@ -489,62 +459,22 @@ impl ConversationStore for DynamoStore {
         now: time::OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<DueAnalysis>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::SCHEDULED_INDEX)
-            .key_condition_expression("GSI2PK = :shard AND GSI2SK <= :upto")
-            .expression_attribute_values(":shard", AttributeValue::S(keys::analysis_partition(shard)))
-            .expression_attribute_values(":upto", AttributeValue::S(crate::model::timestamp::format(now)))
-            .limit(limit as i32)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let text = |item: &crate::adapters::dynamo::Item, name: &str| match item.get(name) {
-            Some(AttributeValue::S(value)) => Some(value.clone()),
-            _ => None,
-        };
-        let mut due = Vec::new();
-        for item in output.items.unwrap_or_default() {
-            let (Some(pk), Some(sk), Some(sort)) =
-                (text(&item, keys::PK), text(&item, keys::SK), text(&item, keys::GSI2SK))
-            else {
-                continue;
-            };
-            let (Some(workspace_id), Some(conversation_id), Some(due_at)) =
-                (pk.strip_prefix("WS#"), sk.strip_prefix(keys::CONVERSATION), crate::model::timestamp::parse(&sort))
-            else {
-                continue;
-            };
-            due.push(DueAnalysis {
-                workspace_id: workspace_id.to_owned(),
-                conversation_id: conversation_id.to_owned(),
-                due_at,
-            });
-        }
-        Ok(due)
+        let upto = crate::model::timestamp::format(now);
+        let entries = self.due_keys(SCHEDULED, keys::analysis_partition(shard), upto, limit).await?;
+        let due = entries.into_iter().filter_map(|entry| {
+            Some(DueAnalysis {
+                workspace_id: entry.pk.strip_prefix("WS#")?.to_owned(),
+                conversation_id: entry.sk.strip_prefix(keys::CONVERSATION)?.to_owned(),
+                due_at: crate::model::timestamp::parse(&entry.sort)?,
+            })
+        });
+        Ok(due.collect())
     }
 
     async fn lease_analysis(&self, due: &DueAnalysis, until: time::OffsetDateTime) -> Result<bool, StoreError> {
-        let (pk, sk) = keys::conversation(&due.workspace_id, &due.conversation_id);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
-            .update_expression("SET GSI2SK = :leased, analysisDueAt = :leased")
-            .condition_expression("GSI2SK = :observed")
-            .expression_attribute_values(":leased", AttributeValue::S(crate::model::timestamp::format(until)))
-            .expression_attribute_values(":observed", AttributeValue::S(crate::model::timestamp::format(due.due_at)))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(err) => Err(unavailable(err)),
-        }
+        let key = keys::conversation(&due.workspace_id, &due.conversation_id);
+        let (observed, leased) = (crate::model::timestamp::format(due.due_at), crate::model::timestamp::format(until));
+        self.move_due(key, SCHEDULED, observed, leased.clone(), Some(("analysisDueAt", leased))).await
     }
 
     async fn save_analysis(
@@ -554,9 +484,7 @@ impl ConversationStore for DynamoStore {
         usage: &UsageDelta,
     ) -> Result<(), StoreError> {
         let mut items = self.conversation_items(conversation, Some(expected_revision))?;
-        items.push(self.add_tokens(keys::usage_day(&usage.workspace_id, &usage.day), usage, None)?);
-        let agent_key = keys::usage_agent(&usage.workspace_id, &usage.day, &usage.agent_id);
-        items.push(self.add_tokens(agent_key, usage, Some(&usage.agent_id))?);
+        items.extend(self.usage_items(usage)?);
         self.transact(items, "conversation").await
     }
 

@@ -9,6 +9,7 @@ pub mod keys;
 mod numbers;
 mod policies;
 mod prompts;
+mod scheduled;
 mod tool_calls;
 mod tools;
 mod workspaces;

@@ -2,6 +2,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
+use super::scheduled::SCHEDULED;
 use super::{keys, to_item, unavailable, DynamoStore, Record};
 use crate::model::timestamp;
 use crate::model::tool_call::ToolCallStatus;
@@ -47,9 +48,7 @@ impl ToolCallStore for DynamoStore {
         usage: &UsageDelta,
     ) -> Result<(), StoreError> {
         let mut items = self.conversation_items(conversation, Some(expected_revision))?;
-        items.push(self.add_tokens(keys::usage_day(&usage.workspace_id, &usage.day), usage, None)?);
-        let agent_key = keys::usage_agent(&usage.workspace_id, &usage.day, &usage.agent_id);
-        items.push(self.add_tokens(agent_key, usage, Some(&usage.agent_id))?);
+        items.extend(self.usage_items(usage)?);
         for call in calls {
             let item = to_item(&Record::new(keys::message(&call.conversation_id, &call.id), call))?;
             items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
@@ -92,62 +91,22 @@ impl ToolCallStore for DynamoStore {
         now: time::OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<DueApproval>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::SCHEDULED_INDEX)
-            .key_condition_expression("GSI2PK = :shard AND GSI2SK <= :upto")
-            .expression_attribute_values(":shard", AttributeValue::S(keys::approval_partition(shard)))
-            .expression_attribute_values(":upto", AttributeValue::S(timestamp::format(now)))
-            .limit(limit as i32)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let mut due = Vec::new();
-        for item in output.items.unwrap_or_default() {
-            let text = |name: &str| match item.get(name) {
-                Some(AttributeValue::S(value)) => Some(value.as_str()),
-                _ => None,
-            };
-            let (Some(pk), Some(sk), Some(sort)) = (text(keys::PK), text(keys::SK), text(keys::GSI2SK)) else {
-                continue;
-            };
-            let watched = sk.strip_prefix(keys::APPROVAL_WATCH).and_then(|rest| rest.split_once('#'));
-            let (Some(workspace_id), Some((conversation_id, message_id)), Some(expires_at)) =
-                (pk.strip_prefix("WS#"), watched, timestamp::parse(sort))
-            else {
-                continue;
-            };
-            due.push(DueApproval {
-                workspace_id: workspace_id.to_owned(),
+        let entries = self.due_keys(SCHEDULED, keys::approval_partition(shard), timestamp::format(now), limit).await?;
+        let due = entries.into_iter().filter_map(|entry| {
+            let (conversation_id, message_id) = entry.sk.strip_prefix(keys::APPROVAL_WATCH)?.split_once('#')?;
+            Some(DueApproval {
+                workspace_id: entry.pk.strip_prefix("WS#")?.to_owned(),
                 conversation_id: conversation_id.to_owned(),
                 message_id: message_id.to_owned(),
-                expires_at,
-            });
-        }
-        Ok(due)
+                expires_at: timestamp::parse(&entry.sort)?,
+            })
+        });
+        Ok(due.collect())
     }
 
     async fn lease_approval(&self, due: &DueApproval, until: time::OffsetDateTime) -> Result<bool, StoreError> {
-        let (pk, sk) = keys::approval_watch(&due.workspace_id, &due.conversation_id, &due.message_id);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
-            .update_expression("SET GSI2SK = :leased")
-            .condition_expression("GSI2SK = :observed")
-            .expression_attribute_values(":leased", AttributeValue::S(timestamp::format(until)))
-            .expression_attribute_values(":observed", AttributeValue::S(timestamp::format(due.expires_at)))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(err) => Err(unavailable(err)),
-        }
+        let key = keys::approval_watch(&due.workspace_id, &due.conversation_id, &due.message_id);
+        self.move_due(key, SCHEDULED, timestamp::format(due.expires_at), timestamp::format(until), None).await
     }
 
     async fn end_approval_watch(
