@@ -346,28 +346,10 @@ pub async fn restore_version(
     prompt_id: &str,
     number: u32,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
-    loop {
-        retries.another().await?;
-        let (current, old) = get_version(app, principal, prompt_id, number).await?;
-        let notes = VersionNotes {
-            label: Some(format!("Restored from {}", display_version(old.version))),
-            ..Default::default()
-        };
-        let (prompt, version) = current.append_version(old.content, VersionSource::Restore, notes, app.clock.now());
-        let prompt = Prompt { edited_by: Some(principal.key_prefix.clone()), ..prompt };
-        let write = PromptWrite {
-            prompt: &prompt,
-            expected_revision: Some(current.revision),
-            version: Some(&version),
-            previous_name: None,
-        };
-        match app.store.save_prompt(write).await {
-            Ok(()) => return Ok((prompt, version)),
-            Err(StoreError::Conflict(_)) => continue,
-            Err(err) => return Err(err.into()),
-        }
-    }
+    let (_, old) = get_version(app, principal, prompt_id, number).await?;
+    let notes =
+        VersionNotes { label: Some(format!("Restored from {}", display_version(old.version))), ..Default::default() };
+    append_version(app, principal, prompt_id, Some(old.content), VersionSource::Restore, notes).await
 }
 
 /// Captures the working copy as a new version, as the person asked (`source: manual_save`).
@@ -377,13 +359,25 @@ pub async fn save_version(
     prompt_id: &str,
     input: ManualSave,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    let notes = input.notes()?;
+    append_version(app, principal, prompt_id, None, VersionSource::ManualSave, input.notes()?).await
+}
+
+/// Appends a version of `content` (the working copy when `None`) to the prompt as it stands, on a
+/// fresh read after a lost race.
+async fn append_version(
+    app: &App,
+    principal: &Principal,
+    prompt_id: &str,
+    content: Option<PromptContent>,
+    source: VersionSource,
+    notes: VersionNotes,
+) -> Result<(Prompt, PromptVersion), AppError> {
     let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
         let current = get_prompt(app, principal, prompt_id).await?;
-        let (prompt, version) =
-            current.append_version(current.content.clone(), VersionSource::ManualSave, notes.clone(), app.clock.now());
+        let content = content.clone().unwrap_or_else(|| current.content.clone());
+        let (prompt, version) = current.append_version(content, source, notes.clone(), app.clock.now());
         let prompt = Prompt { edited_by: Some(principal.key_prefix.clone()), ..prompt };
         let write = PromptWrite {
             prompt: &prompt,

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 use crate::model::event::{ToolCallApprovalRequested, ToolCallCompleted, ToolCallFailed};
-use crate::model::tool::{ToolDef, END_CONVERSATION, HANDOFF_TO_HUMAN};
+use crate::model::tool::{ToolDef, DEFAULT_APPROVAL_EXPIRY_MINUTES, END_CONVERSATION, HANDOFF_TO_HUMAN};
 use crate::model::tool_call::{public_id, ToolCall, ToolCallStatus, ToolCallView};
 use crate::model::{Principal, PromptContent, Role};
 use crate::ports::{DueApproval, ToolSpec};
@@ -187,7 +187,10 @@ pub(super) async fn record(
                 Ok(arguments) => {
                     call.arguments = arguments.to_string();
                     if available.require_approval {
-                        let minutes = available.def.as_ref().map_or(30, |d| d.approval_expiry_minutes);
+                        let minutes = available
+                            .def
+                            .as_ref()
+                            .map_or(DEFAULT_APPROVAL_EXPIRY_MINUTES, |d| d.approval_expiry_minutes);
                         let expires_at = now + time::Duration::minutes(i64::from(minutes));
                         call.status = ToolCallStatus::PendingApproval;
                         call.expires_at = Some(expires_at);
