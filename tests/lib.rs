@@ -15,7 +15,7 @@ use colloquy::adapters::vault::SecretsManagerVault;
 use colloquy::api::routes;
 use colloquy::http::{Body, Request, Response};
 use colloquy::model::IssuedKey;
-use colloquy::ports::{GraphError, NumberInfo, Outbound, Secret, Sender, WhatsApp};
+use colloquy::ports::{DownloadError, GraphError, MediaInfo, NumberInfo, Outbound, Secret, Sender, WhatsApp};
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::App;
 use colloquy_tools::stack::{self, LocalResources};
@@ -93,6 +93,7 @@ impl TestStack {
         });
         app.vault =
             Arc::new(SecretsManagerVault::new(aws_sdk_secretsmanager::Client::new(&aws), &resources.table_name));
+        app.media = local.media_store(&resources.media_bucket);
         Self { aws, resources, app, clock, store, meta }
     }
 
@@ -211,6 +212,12 @@ impl WhatsApp for TestWhatsApp {
     }
     async fn number_info(&self, phone_number_id: &str, token: &Secret) -> Result<NumberInfo, GraphError> {
         self.lookups.number_info(phone_number_id, token).await
+    }
+    async fn media_info(&self, from: &Sender, media_id: &str) -> Result<MediaInfo, GraphError> {
+        self.sends.media_info(from, media_id).await
+    }
+    async fn download_media(&self, from: &Sender, url: &str, max_bytes: u64) -> Result<Vec<u8>, DownloadError> {
+        self.sends.download_media(from, url, max_bytes).await
     }
 }
 

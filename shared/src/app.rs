@@ -12,14 +12,17 @@ use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::llm::LlmClient;
 use crate::adapters::outbound::HttpEventDelivery;
+use crate::adapters::s3::S3MediaStore;
 use crate::adapters::sqs::SqsTriggerQueue;
+use crate::adapters::transcription::{TranscriptionClient, TRANSCRIPTION_TIMEOUT};
 use crate::adapters::vault::SecretsManagerVault;
 use crate::config::{self, ConfigError, SecretValues};
 use crate::model::cache::TtlCache;
 use crate::model::outbound_url::OutboundRules;
 use crate::ports::{
-    ChatReply, ChatRequest, Clock, EventDelivery, GraphError, Llm, LlmError, NumberInfo, Outbound, QueueError, Secret,
-    Sender, Store, TokenVault, Trigger, TriggerQueue, VaultError, WhatsApp,
+    AudioClip, ChatReply, ChatRequest, Clock, EventDelivery, GraphError, Llm, LlmError, MediaStore, MediaStoreError,
+    NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript, Trigger,
+    TriggerQueue, VaultError, WhatsApp,
 };
 use crate::usecases::events::WorkspaceCache;
 use crate::usecases::inbound::NumberCache;
@@ -43,14 +46,22 @@ pub struct Needs {
     pub event_delivery: bool,
     /// Meta's app secret and verify token.
     pub webhook_secrets: bool,
+    /// The media bucket (`MEDIA_BUCKET`).
+    pub media: bool,
 }
 
 impl Needs {
-    pub const TABLE: Needs =
-        Needs { queue: false, whatsapp: false, llm: false, event_delivery: false, webhook_secrets: false };
+    pub const TABLE: Needs = Needs {
+        queue: false,
+        whatsapp: false,
+        llm: false,
+        event_delivery: false,
+        webhook_secrets: false,
+        media: false,
+    };
     /// The agent worker: everything but the webhook's secrets.
     pub const WORKER: Needs =
-        Needs { queue: true, whatsapp: true, llm: true, event_delivery: true, webhook_secrets: false };
+        Needs { queue: true, whatsapp: true, llm: true, event_delivery: true, webhook_secrets: false, media: true };
     /// The follow-up scheduler queues triggers.
     pub const SCHEDULER: Needs = Needs::TABLE.with_queue();
 
@@ -61,6 +72,11 @@ impl Needs {
 
     pub const fn with_whatsapp(mut self) -> Self {
         self.whatsapp = true;
+        self
+    }
+
+    pub const fn with_media(mut self) -> Self {
+        self.media = true;
         self
     }
 
@@ -76,6 +92,7 @@ impl Needs {
             llm: self.llm || other.llm,
             event_delivery: self.event_delivery || other.event_delivery,
             webhook_secrets: self.webhook_secrets || other.webhook_secrets,
+            media: self.media || other.media,
         }
     }
 }
@@ -88,6 +105,10 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub whatsapp: Arc<dyn WhatsApp>,
     pub llm: Arc<dyn Llm>,
+    /// Voice notes to text (with the LLM).
+    pub transcriber: Arc<dyn Transcriber>,
+    /// Contacts' media (the media bucket).
+    pub media: Arc<dyn MediaStore>,
     /// Only the webhook has them.
     pub webhook: Option<Arc<WebhookSecrets>>,
     pub numbers: Arc<NumberCache>,
@@ -150,6 +171,30 @@ impl Llm for NotBuilt {
 }
 
 #[async_trait]
+impl MediaStore for NotBuilt {
+    async fn put(&self, _key: &str, _bytes: Vec<u8>, _content_type: &str) -> Result<(), MediaStoreError> {
+        Err(MediaStoreError(self.message()))
+    }
+    async fn get(&self, _key: &str) -> Result<Vec<u8>, MediaStoreError> {
+        Err(MediaStoreError(self.message()))
+    }
+    async fn presign(&self, _key: &str, _ttl: Duration) -> Result<String, MediaStoreError> {
+        Err(MediaStoreError(self.message()))
+    }
+}
+
+/// A deployment with no transcription endpoint: voice notes are kept and the agent is told it
+/// could not hear them.
+struct NoTranscription;
+
+#[async_trait]
+impl Transcriber for NoTranscription {
+    async fn transcribe(&self, _clip: AudioClip<'_>) -> Result<Transcript, LlmError> {
+        Err(LlmError::Network("no transcription endpoint is configured (TRANSCRIPTION_API_KEY or LLM_API_KEY)".into()))
+    }
+}
+
+#[async_trait]
 impl TokenVault for NotBuilt {
     async fn store_token(&self, _: &str, _: &str, _: &Secret) -> Result<String, VaultError> {
         Err(VaultError(self.message()))
@@ -207,6 +252,10 @@ impl App {
         let graph = needs.whatsapp.then(|| config::graph(&values)).transpose()?;
         let llm = needs.llm.then(|| config::llm(&values)).transpose()?;
         let secrets = needs.webhook_secrets.then(|| WebhookSecrets::from_secrets(&values)).transpose()?;
+        let media_bucket = needs
+            .media
+            .then(|| config::required("MEDIA_BUCKET", "the S3 bucket that keeps contacts' media"))
+            .transpose()?;
 
         let mut app = Self::new(
             Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &table_name)),
@@ -224,7 +273,16 @@ impl App {
             app.default_token = graph.default_token.map(Secret);
         }
         if let Some(llm) = llm {
+            if let Some(transcription) = config::transcription(&values, llm.openai.as_ref()) {
+                let client =
+                    TranscriptionClient::new(transcription.endpoint, transcription.model, TRANSCRIPTION_TIMEOUT)
+                        .map_err(ConfigError::Invalid)?;
+                app.transcriber = Arc::new(client);
+            }
             app.llm = Arc::new(LlmClient::new(llm.openai, llm.anthropic, LLM_TIMEOUT).map_err(ConfigError::Invalid)?);
+        }
+        if let Some(bucket) = media_bucket {
+            app.media = Arc::new(S3MediaStore::new(S3MediaStore::client(&aws), bucket));
         }
         app.outbound = config::outbound_rules()?;
         app.allowed_models = config::allowed_models().map(Arc::from);
@@ -256,6 +314,8 @@ impl App {
             clock,
             whatsapp,
             llm: Arc::new(NotBuilt("an LLM")),
+            transcriber: Arc::new(NoTranscription),
+            media: Arc::new(NotBuilt("the media bucket")),
             webhook: None,
             numbers: Arc::new(NumberCache::default()),
             policies: Arc::new(PolicyCache::default()),
@@ -283,6 +343,12 @@ impl App {
 
     pub fn with_llm(mut self, llm: Arc<dyn Llm>) -> Self {
         self.llm = llm;
+        self
+    }
+
+    pub fn with_media(mut self, media: Arc<dyn MediaStore>, transcriber: Arc<dyn Transcriber>) -> Self {
+        self.media = media;
+        self.transcriber = transcriber;
         self
     }
 
@@ -324,6 +390,10 @@ impl App {
         }
         if !needs.llm {
             app.llm = Arc::new(NotBuilt("an LLM"));
+            app.transcriber = Arc::new(NoTranscription);
+        }
+        if !needs.media {
+            app.media = Arc::new(NotBuilt("the media bucket"));
         }
         if !needs.event_delivery {
             app.events = Arc::new(NotBuilt("outbound event delivery"));

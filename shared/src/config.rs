@@ -107,6 +107,27 @@ pub fn llm(secrets: &SecretValues) -> Result<LlmConfig, ConfigError> {
     Ok(config)
 }
 
+/// Where voice notes are transcribed.
+#[derive(Debug, Clone)]
+pub struct TranscriptionConfig {
+    pub endpoint: Endpoint,
+    pub model: String,
+}
+
+pub const DEFAULT_TRANSCRIPTION_MODEL: &str = "whisper-1";
+
+/// `TRANSCRIPTION_BASE_URL`, `TRANSCRIPTION_MODEL` (default `whisper-1`) and
+/// `TRANSCRIPTION_API_KEY`; the base URL and key default to the OpenAI-compatible LLM's. `None`
+/// when there is no key at all: voice notes are then kept but not transcribed.
+pub fn transcription(secrets: &SecretValues, openai: Option<&Endpoint>) -> Option<TranscriptionConfig> {
+    let api_key = secrets.optional("TRANSCRIPTION_API_KEY").or_else(|| openai.map(|e| e.api_key.clone()))?;
+    let base_url = optional("TRANSCRIPTION_BASE_URL")
+        .or_else(|| openai.map(|e| e.base_url.clone()))
+        .unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
+    let model = optional("TRANSCRIPTION_MODEL").unwrap_or_else(|| DEFAULT_TRANSCRIPTION_MODEL.to_owned());
+    Some(TranscriptionConfig { endpoint: Endpoint { base_url, api_key }, model })
+}
+
 /// `ALLOW_LOOPBACK_HTTP=true` lets tenants' URLs be plain HTTP to this machine's loopback: for
 /// the local stack only; a deployment never sets it.
 pub fn outbound_rules() -> Result<crate::model::outbound_url::OutboundRules, ConfigError> {

@@ -7,6 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+mod media;
+
+pub use media::{
+    AudioClip, DownloadError, ImageInput, MediaInfo, MediaStore, MediaStoreError, Transcriber, Transcript,
+};
+
 use crate::model::event::Event;
 use crate::model::policy::{Policy, Violation};
 use crate::model::tool::ToolDef;
@@ -330,6 +336,19 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Newest first.
     async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError>;
+    /// What was kept and read of an inbound message's media, a policy's block of what was read,
+    /// and the transcription's seconds, in one write.
+    async fn save_media(&self, update: &MediaUpdate) -> Result<(), StoreError>;
+}
+
+/// A processed attachment, for `save_media`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaUpdate {
+    pub conversation_id: String,
+    pub message_id: String,
+    pub media: crate::model::MediaRef,
+    pub blocked: Option<MessageError>,
+    pub usage: Option<UsageDelta>,
 }
 
 /// A tool call awaiting approval, as the scheduled-work index shows it.
@@ -502,6 +521,17 @@ pub trait WhatsApp: Send + Sync {
     /// `GET /{phone-number-id}` with `token`: answers only for a token of the account that holds
     /// the number, which is how a workspace proves it owns one.
     async fn number_info(&self, phone_number_id: &str, token: &Secret) -> Result<NumberInfo, GraphError>;
+    /// `GET /{media-id}` with the number's token: where the bytes are, for a few minutes.
+    async fn media_info(&self, from: &Sender, media_id: &str) -> Result<MediaInfo, GraphError> {
+        let _ = (from, media_id);
+        Err(GraphError::Network("this WhatsApp client does not fetch media".into()))
+    }
+    /// The bytes at a URL `media_info` gave, fetched with the number's token; fails past
+    /// `max_bytes` without reading further.
+    async fn download_media(&self, from: &Sender, url: &str, max_bytes: u64) -> Result<Vec<u8>, DownloadError> {
+        let _ = (from, url, max_bytes);
+        Err(DownloadError::Graph(GraphError::Network("this WhatsApp client does not fetch media".into())))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -534,6 +564,8 @@ pub enum ChatRole {
 pub struct ChatTurn {
     pub role: ChatRole,
     pub content: String,
+    /// Images the contact sent, for models that accept them.
+    pub images: Vec<ImageInput>,
     pub tool_calls: Vec<ToolCallRequest>,
     pub tool_results: Vec<ToolResult>,
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use colloquy::adapters::llm::{Endpoint, LlmClient};
+use colloquy::adapters::transcription::TranscriptionClient;
 use colloquy::ports::ConversationStore;
 use colloquy::worker::{Deadline, Worker};
 use colloquy_tests::{meta_payload, TestStack};
@@ -47,6 +48,13 @@ pub async fn agent_loop() -> Loop {
     )
     .expect("LLM client");
     stack.app.llm = Arc::new(client);
+    let transcription = TranscriptionClient::new(
+        Endpoint { base_url: format!("{}/v1", llm.uri()), api_key: "sk-test".into() },
+        "whisper-1".into(),
+        StdDuration::from_secs(2),
+    )
+    .expect("transcription client");
+    stack.app.transcriber = Arc::new(transcription);
     let source = LocalEventSource::new(stack.sqs(), &stack.resources.queue_url, 0).await.expect("event source");
     let worker = Worker::new(stack.app.clone());
     Loop { inbox: inbox(stack).await, graph, llm, worker, source }

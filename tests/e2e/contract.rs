@@ -143,6 +143,7 @@ fn every_function_is_configured_for_exactly_what_it_needs() {
         let has = |name: &str| function.environment.contains(name);
         let name = &function.binary;
         assert_eq!(has("QUEUE_URL"), needs.queue, "{name}: QUEUE_URL");
+        assert_eq!(has("MEDIA_BUCKET"), needs.media, "{name}: MEDIA_BUCKET");
         assert_eq!(has("WHATSAPP_API_VERSION"), needs.whatsapp, "{name}: WHATSAPP_API_VERSION");
         assert_eq!(function.secrets.contains("WebhookSecret"), needs.webhook_secrets, "{name}: WebhookSecret");
         assert_eq!(function.secrets.contains("LlmSecret"), needs.llm, "{name}: LlmSecret");

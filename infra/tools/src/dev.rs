@@ -69,6 +69,8 @@ pub async fn ensure_dev_agent(
             name: model.to_owned(),
             temperature: None,
             max_tokens: None,
+            // The stand-in LLM says what it was shown: the local image path is visible end to end.
+            accepts_images: true,
         },
         first_message: None,
         follow_up: None,
@@ -76,6 +78,7 @@ pub async fn ensure_dev_agent(
         fallback_text: None,
         reply_delay_seconds,
         answer_reactions: false,
+        transcription_language: None,
         analysis_prompt_id: None,
         analysis_prompt_version: None,
         analyze_after_minutes: None,

@@ -28,6 +28,8 @@ pub struct LocalResources {
     pub table_name: String,
     pub queue_url: String,
     pub dead_letter_queue_url: String,
+    /// The media bucket (named like the table).
+    pub media_bucket: String,
 }
 
 /// The local AWS: one moto server for DynamoDB and one for SQS and Secrets Manager, or one for
@@ -36,7 +38,7 @@ pub struct LocalResources {
 #[derive(Clone)]
 pub struct LocalAws {
     pub dynamodb: SdkConfig,
-    /// SQS and Secrets Manager.
+    /// SQS, Secrets Manager and S3.
     pub messaging: SdkConfig,
 }
 
@@ -57,6 +59,15 @@ impl LocalAws {
 
     pub fn sqs_client(&self) -> aws_sdk_sqs::Client {
         aws_sdk_sqs::Client::new(&self.messaging)
+    }
+
+    pub fn s3_client(&self) -> aws_sdk_s3::Client {
+        colloquy::adapters::s3::S3MediaStore::client(&self.messaging)
+    }
+
+    /// The media bucket `bucket` on the local AWS.
+    pub fn media_store(&self, bucket: &str) -> std::sync::Arc<dyn colloquy::ports::MediaStore> {
+        std::sync::Arc::new(colloquy::adapters::s3::S3MediaStore::new(self.s3_client(), bucket))
     }
 }
 
@@ -82,12 +93,69 @@ fn aws_error(what: &str, err: impl std::error::Error) -> StackError {
     StackError::Aws { what: what.to_owned(), detail: DisplayErrorContext(err).to_string() }
 }
 
-/// Creates (or finds) the table and queues named after `name`: table `name`, queue
-/// `name-triggers.fifo`, dead-letter queue `name-triggers-dlq.fifo`.
+/// Creates (or finds) the table, queues and bucket named after `name`: table `name`, queue
+/// `name-triggers.fifo`, dead-letter queue `name-triggers-dlq.fifo`, bucket `name-media`.
 pub async fn provision(aws: &LocalAws, template: &Template, name: &str) -> Result<LocalResources, StackError> {
     create_table(&aws.dynamodb_client(), template, name).await?;
     let (queue_url, dead_letter_queue_url) = create_queues(&aws.sqs_client(), template, name).await?;
-    Ok(LocalResources { table_name: name.to_owned(), queue_url, dead_letter_queue_url })
+    let media_bucket = create_media_bucket(&aws.s3_client(), template, &format!("{name}-media")).await?;
+    Ok(LocalResources { table_name: name.to_owned(), queue_url, dead_letter_queue_url, media_bucket })
+}
+
+/// The template's bucket as declared: public access blocked, its lifecycle expiry.
+async fn create_media_bucket(
+    client: &aws_sdk_s3::Client,
+    template: &Template,
+    name: &str,
+) -> Result<String, StackError> {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+        PublicAccessBlockConfiguration,
+    };
+    let name = name.to_ascii_lowercase();
+    let spec =
+        template.buckets().into_iter().next().ok_or_else(|| StackError::Shape("declares no AWS::S3::Bucket".into()))?;
+    match client.create_bucket().bucket(&name).send().await {
+        Ok(_) => {}
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
+        Err(err) => return Err(aws_error("creating the media bucket", err)),
+    }
+    if spec.blocks_public_access {
+        let block = PublicAccessBlockConfiguration::builder()
+            .block_public_acls(true)
+            .block_public_policy(true)
+            .ignore_public_acls(true)
+            .restrict_public_buckets(true)
+            .build();
+        client
+            .put_public_access_block()
+            .bucket(&name)
+            .public_access_block_configuration(block)
+            .send()
+            .await
+            .map_err(|err| aws_error("blocking public access to the media bucket", err))?;
+    }
+    if let Some(days) = spec.expiration_days {
+        let rule = LifecycleRule::builder()
+            .id("ExpireMedia")
+            .status(ExpirationStatus::Enabled)
+            .filter(LifecycleRuleFilter::builder().prefix("").build())
+            .expiration(LifecycleExpiration::builder().days(i32::try_from(days).unwrap_or(i32::MAX)).build())
+            .build()
+            .map_err(|err| StackError::Shape(err.to_string()))?;
+        let lifecycle = BucketLifecycleConfiguration::builder()
+            .rules(rule)
+            .build()
+            .map_err(|err| StackError::Shape(err.to_string()))?;
+        client
+            .put_bucket_lifecycle_configuration()
+            .bucket(&name)
+            .lifecycle_configuration(lifecycle)
+            .send()
+            .await
+            .map_err(|err| aws_error("setting the media bucket's lifecycle", err))?;
+    }
+    Ok(name)
 }
 
 fn key_schema(elements: &[KeyElement]) -> Result<Vec<KeySchemaElement>, StackError> {

@@ -178,7 +178,48 @@ impl Template {
     }
 }
 
+/// The media bucket as declared: what the local stack reproduces on moto.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketSpec {
+    pub logical_id: String,
+    /// The lifecycle rule's expiry: the parameter's default when it is a `!Ref`.
+    pub expiration_days: Option<i64>,
+    pub blocks_public_access: bool,
+    pub encrypted: bool,
+}
+
 impl Template {
+    pub fn buckets(&self) -> Vec<BucketSpec> {
+        self.resources_of_type("AWS::S3::Bucket")
+            .map(|(logical_id, bucket)| {
+                let props = bucket.get("Properties");
+                let get = |name: &str| props.and_then(|p| p.get(name));
+                let block = get("PublicAccessBlockConfiguration");
+                let blocks_public_access =
+                    ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"]
+                        .iter()
+                        .all(|flag| block.and_then(|b| b.get(*flag)).and_then(Value::as_bool) == Some(true));
+                let expiration = get("LifecycleConfiguration")
+                    .and_then(|l| l.get("Rules"))
+                    .and_then(Value::as_sequence)
+                    .and_then(|rules| rules.iter().find_map(|rule| rule.get("ExpirationInDays")));
+                let expiration_days = expiration.and_then(|days| match days {
+                    Value::Tagged(tagged) if tagged.tag == "Ref" => {
+                        let name = tagged.value.as_str()?;
+                        self.root.get("Parameters")?.get(name)?.get("Default")?.as_i64()
+                    }
+                    other => other.as_i64(),
+                });
+                BucketSpec {
+                    logical_id,
+                    expiration_days,
+                    blocks_public_access,
+                    encrypted: get("BucketEncryption").is_some(),
+                }
+            })
+            .collect()
+    }
+
     pub fn functions(&self) -> Vec<FunctionSpec> {
         self.resources_of_type("AWS::Serverless::Function")
             .map(|(_, function)| {

@@ -1,4 +1,5 @@
-//! The WhatsApp Cloud API (Meta's Graph API): sends and read receipts. One client per container.
+//! The WhatsApp Cloud API (Meta's Graph API): sends, read receipts and media downloads. One
+//! client per container.
 
 use std::fmt;
 use std::time::Duration;
@@ -6,7 +7,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use crate::ports::{GraphError, NumberInfo, Outbound, Secret, Sender, WhatsApp};
+use crate::ports::{DownloadError, GraphError, MediaInfo, NumberInfo, Outbound, Secret, Sender, WhatsApp};
+
+/// A download may take longer than an API call: 16 MB on a slow link.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Hosts Meta serves media from. The number's token goes only there, or to the configured Graph
+/// host itself (a stand-in).
+const MEDIA_HOSTS: [&str; 3] = [".fbsbx.com", ".whatsapp.net", ".facebook.com"];
 
 #[derive(Clone)]
 pub struct GraphConfig {
@@ -44,6 +52,16 @@ impl GraphClient {
 
     fn url(&self, path: &str) -> String {
         format!("{}/{}/{}", self.config.base_url.trim_end_matches('/'), self.config.version, path)
+    }
+
+    /// Whether the number's token may be sent to `url`.
+    fn is_media_url(&self, url: &str) -> bool {
+        let (Ok(url), Ok(graph)) = (url::Url::parse(url), url::Url::parse(&self.config.base_url)) else {
+            return false;
+        };
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let meta = url.scheme() == "https" && MEDIA_HOSTS.iter().any(|suffix| host.ends_with(suffix));
+        meta || url.origin() == graph.origin()
     }
 
     async fn post_messages(&self, from: &Sender, body: &Value) -> Result<Value, GraphError> {
@@ -141,5 +159,49 @@ impl WhatsApp for GraphClient {
             message: "answer carries no display_phone_number".into(),
         })?;
         Ok(NumberInfo { display_phone_number: display.to_owned() })
+    }
+
+    async fn media_info(&self, from: &Sender, media_id: &str) -> Result<MediaInfo, GraphError> {
+        if media_id.is_empty() || !media_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return Err(GraphError::Api { http_status: 400, code: 100, message: "not a media id".into() });
+        }
+        let url = self.url(&format!("{media_id}?phone_number_id={}", from.phone_number_id));
+        let body = answer(self.http.get(url).bearer_auth(from.token.expose())).await?;
+        let url = body["url"].as_str().ok_or_else(|| GraphError::Api {
+            http_status: 200,
+            code: 0,
+            message: "answer carries no media url".into(),
+        })?;
+        Ok(MediaInfo {
+            url: url.to_owned(),
+            mime_type: body["mime_type"].as_str().map(str::to_owned),
+            sha256: body["sha256"].as_str().map(str::to_owned),
+            file_size: body["file_size"].as_u64().or_else(|| body["file_size"].as_str().and_then(|s| s.parse().ok())),
+        })
+    }
+
+    async fn download_media(&self, from: &Sender, url: &str, max_bytes: u64) -> Result<Vec<u8>, DownloadError> {
+        if !self.is_media_url(url) {
+            let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned));
+            return Err(DownloadError::Refused(host.unwrap_or_else(|| "a URL that is not Meta's".into())));
+        }
+        let request = self.http.get(url).bearer_auth(from.token.expose()).timeout(DOWNLOAD_TIMEOUT);
+        let mut response = request.send().await.map_err(transport_error)?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let text = response.text().await.unwrap_or_default();
+            return Err(envelope_error(status, serde_json::from_str(&text).ok().as_ref()).into());
+        }
+        if response.content_length().is_some_and(|length| length > max_bytes) {
+            return Err(DownloadError::TooLarge { limit: max_bytes });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
+                return Err(DownloadError::TooLarge { limit: max_bytes });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 }

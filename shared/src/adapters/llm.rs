@@ -160,7 +160,13 @@ fn openai_messages(turn: &ChatTurn) -> Vec<Value> {
         messages.push(json!({"role": "tool", "tool_call_id": result.call_id, "content": result.content}));
     }
     if turn.tool_calls.is_empty() {
-        if !turn.content.is_empty() || turn.tool_results.is_empty() {
+        if !turn.images.is_empty() {
+            let mut parts = vec![json!({"type": "text", "text": turn.content})];
+            parts.extend(turn.images.iter().map(|image| {
+                json!({"type": "image_url", "image_url": {"url": format!("data:{};base64,{}", image.mime_type, image.base64)}})
+            }));
+            messages.push(json!({"role": role(turn.role), "content": parts}));
+        } else if !turn.content.is_empty() || turn.tool_results.is_empty() {
             messages.push(json!({"role": role(turn.role), "content": turn.content}));
         }
     } else {
@@ -177,10 +183,15 @@ fn openai_messages(turn: &ChatTurn) -> Vec<Value> {
 
 /// A turn as one Anthropic message: text, `tool_use` and `tool_result` blocks.
 fn anthropic_message(turn: &ChatTurn) -> Value {
-    if turn.tool_calls.is_empty() && turn.tool_results.is_empty() {
+    if turn.tool_calls.is_empty() && turn.tool_results.is_empty() && turn.images.is_empty() {
         return json!({"role": role(turn.role), "content": turn.content});
     }
     let mut blocks = Vec::new();
+    for image in &turn.images {
+        blocks.push(
+            json!({"type": "image", "source": {"type": "base64", "media_type": image.mime_type, "data": image.base64}}),
+        );
+    }
     for result in &turn.tool_results {
         blocks.push(json!({"type": "tool_result", "tool_use_id": result.call_id, "content": result.content, "is_error": result.is_error}));
     }
@@ -202,7 +213,7 @@ fn role(role: ChatRole) -> &'static str {
     }
 }
 
-fn transport(err: reqwest::Error) -> LlmError {
+pub(crate) fn transport(err: reqwest::Error) -> LlmError {
     if err.is_timeout() {
         LlmError::Timeout
     } else {

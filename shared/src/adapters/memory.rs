@@ -687,4 +687,19 @@ impl ConversationStore for MemoryStore {
         let items = state.messages.iter().rev().filter(|((conv, _), _)| conv == conversation_id);
         Ok(page(items.map(|((_, id), m)| (id.clone(), m.clone())).collect(), request))
     }
+    async fn save_media(&self, update: &crate::ports::MediaUpdate) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let key = (update.conversation_id.clone(), update.message_id.clone());
+        let Some(message) = state.messages.get_mut(&key) else {
+            return Err(StoreError::Conflict("the message does not exist".into()));
+        };
+        message.media = Some(update.media.clone());
+        if let Some(error) = &update.blocked {
+            message.error = Some(error.clone());
+        }
+        if let Some(usage) = &update.usage {
+            state.add_usage(usage);
+        }
+        Ok(())
+    }
 }

@@ -172,6 +172,10 @@ fn content(message: &Value, kind: &str) -> (String, Option<MediaRef>) {
                 id: id.to_owned(),
                 mime_type: str_at(&media, &["mime_type"]).map(str::to_owned),
                 filename: str_at(&media, &["filename"]).map(str::to_owned),
+                sha256: str_at(&media, &["sha256"]).map(str::to_owned),
+                caption: str_at(&media, &["caption"]).map(str::to_owned),
+                voice: media["voice"].as_bool().unwrap_or(false),
+                ..MediaRef::default()
             });
             (format!("[{kind}{caption}]"), reference)
         }

@@ -48,6 +48,13 @@ pub async fn messages(app: &App, who: &Principal, request: &Request) -> Reply {
     ok(&ListBody::from_page(page, &path, page_request.limit, &[]))
 }
 
+/// GET /api/v1/conversations/{id}/messages/{messageId}/media/: a link to the message's media
+/// that works for five minutes.
+pub async fn media(app: &App, who: &Principal, request: &Request) -> Reply {
+    let (conversation_id, message_id) = (path_param(request, "id")?, path_param(request, "messageId")?);
+    ok(&crate::usecases::media_links::media_link(app, who, &conversation_id, &message_id).await?)
+}
+
 /// POST /api/v1/conversations/{id}/messages/: a person writes to the contact: `text` inside the
 /// 24-hour window, `template` at any time. 201 with the message as sent.
 pub async fn send_message(app: &App, who: &Principal, request: &Request) -> Reply {

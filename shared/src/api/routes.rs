@@ -98,6 +98,7 @@ macro_rules! role {
 const TABLE: Needs = Needs::TABLE;
 const QUEUE: Needs = Needs::TABLE.with_queue();
 const GRAPH: Needs = Needs::TABLE.with_whatsapp();
+const MEDIA: Needs = Needs::TABLE.with_media();
 const WEBHOOK: Needs = Needs::TABLE.with_queue().with_webhook_secrets();
 
 #[rustfmt::skip]
@@ -140,6 +141,7 @@ pub static ROUTES: &[Route] = &[
     route!("GET" "/api/v1/conversations/" => "list-conversations", read, TABLE, conversations::list),
     route!("GET" "/api/v1/conversations/{id}/" => "get-conversation", read, TABLE, conversations::get),
     route!("GET" "/api/v1/conversations/{id}/messages/" => "list-conversation-messages", read, TABLE, conversations::messages),
+    route!("GET" "/api/v1/conversations/{id}/messages/{messageId}/media/" => "get-message-media", read, MEDIA, conversations::media),
     route!("POST" "/api/v1/conversations/{id}/messages/" => "send-conversation-message", write, GRAPH, conversations::send_message),
     route!("POST" "/api/v1/conversations/{id}/prompt/" => "prompt-agent", write, QUEUE, conversations::prompt_agent),
     route!("POST" "/api/v1/conversations/{id}/takeover/" => "takeover-conversation", write, QUEUE, conversations::take_over),

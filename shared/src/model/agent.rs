@@ -23,6 +23,9 @@ pub struct ModelSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
     pub max_tokens: u32,
+    /// The model takes images as input: contacts' photos reach it as images, not as captions.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepts_images: bool,
 }
 
 /// Re-engage a contact who went quiet: used by the follow-up scheduler.
@@ -87,6 +90,9 @@ pub struct Agent {
     /// prompt's `responseTime`, else `DEFAULT_REPLY_DELAY_SECONDS`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_delay_seconds: Option<u32>,
+    /// The language voice notes are in (ISO-639-1, `de`), a hint for transcription.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcription_language: Option<String>,
     /// Runs over the transcript when the conversation is done, after a silence, or on demand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisSettings>,

@@ -180,17 +180,6 @@ impl DeliveryStatus {
     }
 }
 
-/// A media attachment, by Meta's media id (download it through the Graph API when needed).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MediaRef {
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mime_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filename: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenUsage {
@@ -352,7 +341,7 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<MessageError>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media: Option<MediaRef>,
+    pub media: Option<super::media::MediaRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<TokenUsage>,
     /// Every wamid the message went out as (a long reply is split into several).

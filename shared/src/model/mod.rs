@@ -10,6 +10,7 @@ pub mod event;
 pub mod formatting;
 pub mod ids;
 pub mod input;
+pub mod media;
 pub mod number;
 pub mod outbound_url;
 pub mod page;
@@ -26,9 +27,10 @@ pub mod workspace;
 pub use agent::{Agent, FollowUpPolicy, ModelSettings, Provider};
 pub use api_key::{ApiKey, IssuedKey, Principal, Role};
 pub use conversation::{
-    Amendment, Channel, Contact, Conversation, DeliveryStatus, Direction, ErrorReason, MediaRef, Message, MessageError,
+    Amendment, Channel, Contact, Conversation, DeliveryStatus, Direction, ErrorReason, Message, MessageError,
     MessageKind, PromptUsed, TokenUsage,
 };
+pub use media::MediaRef;
 pub use number::WhatsAppNumber;
 pub use page::{Page, PageRequest};
 pub use prompt::{Prompt, PromptContent, PromptVersion, Tool, VersionNotes, VersionSource};

@@ -19,6 +19,9 @@ pub struct Tokens {
     pub analysis_output_tokens: u64,
     #[serde(default)]
     pub analysis_calls: u64,
+    /// Seconds of voice notes and audio transcribed.
+    #[serde(default)]
+    pub transcribed_seconds: u64,
 }
 
 impl Tokens {
@@ -29,6 +32,7 @@ impl Tokens {
         self.analysis_input_tokens += other.analysis_input_tokens;
         self.analysis_output_tokens += other.analysis_output_tokens;
         self.analysis_calls += other.analysis_calls;
+        self.transcribed_seconds += other.transcribed_seconds;
     }
 
     /// One analysis call's tokens: counted in the totals and as analysis.
@@ -40,6 +44,7 @@ impl Tokens {
             analysis_input_tokens: input_tokens,
             analysis_output_tokens: output_tokens,
             analysis_calls: 1,
+            transcribed_seconds: 0,
         }
     }
 

@@ -23,6 +23,8 @@ pub struct ModelInput {
     pub temperature: Option<f64>,
     #[serde(default)]
     pub max_tokens: Option<u32>,
+    #[serde(default)]
+    pub accepts_images: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +47,8 @@ pub struct NewAgent {
     pub reply_delay_seconds: Option<u32>,
     #[serde(default)]
     pub answer_reactions: bool,
+    #[serde(default)]
+    pub transcription_language: Option<String>,
     #[serde(default)]
     pub analysis_prompt_id: Option<String>,
     #[serde(default)]
@@ -73,6 +77,8 @@ pub struct AgentChange {
     pub reply_delay_seconds: Option<Option<u32>>,
     pub answer_reactions: Option<bool>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub transcription_language: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub analysis_prompt_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub analysis_prompt_version: Option<Option<u32>>,
@@ -85,6 +91,17 @@ fn reply_delay(seconds: Option<u32>) -> Result<Option<u32>, AppError> {
         Some(s) if s > crate::model::agent::MAX_REPLY_DELAY_SECONDS => Err(AppError::invalid(
             "replyDelaySeconds",
             format!("must be from 0 to {}", crate::model::agent::MAX_REPLY_DELAY_SECONDS),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// An ISO-639-1 code, as transcription services take it.
+fn transcription_language(language: Option<String>) -> Result<Option<String>, AppError> {
+    match language {
+        Some(code) if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_lowercase()) => Err(AppError::invalid(
+            "transcriptionLanguage",
+            "must be a two-letter ISO-639-1 code in lower case, such as `de` or `en`",
         )),
         other => Ok(other),
     }
@@ -110,7 +127,7 @@ fn model(app: &App, input: ModelInput) -> Result<ModelSettings, AppError> {
         return Err(AppError::invalid("model.maxTokens", format!("must be from 1 to {MAX_TOKENS_LIMIT}")));
     }
     let temperature = input.temperature.map(|t| (t * 1000.0).round() / 1000.0);
-    Ok(ModelSettings { provider: input.provider, name, temperature, max_tokens })
+    Ok(ModelSettings { provider: input.provider, name, temperature, max_tokens, accepts_images: input.accepts_images })
 }
 
 pub fn template(field: &str, template: &TemplateMessage) -> Result<(), AppError> {
@@ -247,6 +264,7 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
         fallback_text: fallback(input.fallback_text)?,
         reply_delay_seconds: reply_delay(input.reply_delay_seconds)?,
         answer_reactions: input.answer_reactions,
+        transcription_language: transcription_language(input.transcription_language)?,
         analysis,
         created_at: now,
         updated_at: now,
@@ -295,6 +313,9 @@ pub async fn change_agent(
     }
     if let Some(answer) = change.answer_reactions {
         agent.answer_reactions = answer;
+    }
+    if let Some(language) = change.transcription_language {
+        agent.transcription_language = transcription_language(language)?;
     }
     if let Some(seconds) = change.reply_delay_seconds {
         agent.reply_delay_seconds = reply_delay(seconds)?;

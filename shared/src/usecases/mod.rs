@@ -7,6 +7,8 @@ pub mod conversations;
 pub mod events;
 pub mod follow_ups;
 pub mod inbound;
+pub mod media;
+pub mod media_links;
 pub mod messaging;
 pub mod numbers;
 pub mod operator_messages;

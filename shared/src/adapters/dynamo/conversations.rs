@@ -73,13 +73,14 @@ impl DynamoStore {
             .key(keys::PK, AttributeValue::S(pk))
             .key(keys::SK, AttributeValue::S(sk))
             .update_expression(if agent_id.is_some() {
-                "ADD inputTokens :input, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls SET #day = :day, agentId = :agent"
+                "ADD inputTokens :input, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds SET #day = :day, agentId = :agent"
             } else {
-                "ADD inputTokens :input, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls SET #day = :day"
+                "ADD inputTokens :input, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds SET #day = :day"
             })
             .expression_attribute_values(":analysisInput", number(usage.tokens.analysis_input_tokens))
             .expression_attribute_values(":analysisOutput", number(usage.tokens.analysis_output_tokens))
             .expression_attribute_values(":analysisCalls", number(usage.tokens.analysis_calls))
+            .expression_attribute_values(":seconds", number(usage.tokens.transcribed_seconds))
             .expression_attribute_names("#day", "day")
             .expression_attribute_values(":input", number(usage.tokens.input_tokens))
             .expression_attribute_values(":output", number(usage.tokens.output_tokens))
@@ -491,5 +492,9 @@ impl ConversationStore for DynamoStore {
     async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
         self.query_page(keys::messages_pk(conversation_id), keys::MESSAGE, page, listing).await
+    }
+
+    async fn save_media(&self, update: &crate::ports::MediaUpdate) -> Result<(), StoreError> {
+        self.write_media(update).await
     }
 }

@@ -6,6 +6,7 @@ mod api_keys;
 mod conversations;
 mod cursor;
 pub mod keys;
+mod media;
 mod numbers;
 mod policies;
 mod prompts;

@@ -96,7 +96,56 @@ pub struct MessageView {
     /// For `direction: tool`: the call, its arguments masked, its status and result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_call: Option<crate::model::tool_call::ToolCallView>,
+    /// An attachment: what it is and what was read of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaView>,
     pub created_at: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaView {
+    pub status: crate::model::media::MediaStatus,
+    pub mime_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    pub voice: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_text: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub document_text_truncated: bool,
+    /// Why it could not be fetched, kept or read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// Whether `GET …/media/` can answer it.
+    pub downloadable: bool,
+}
+
+impl From<&crate::model::MediaRef> for MediaView {
+    fn from(media: &crate::model::MediaRef) -> Self {
+        Self {
+            status: media.status,
+            mime_type: media.mime_type.clone(),
+            filename: media.filename.clone(),
+            caption: media.caption.clone(),
+            voice: media.voice,
+            size: media.size,
+            transcript: media.transcript.clone(),
+            seconds: media.seconds,
+            document_text: media.document_text.clone(),
+            document_text_truncated: media.document_text_truncated,
+            failure: media.failure.clone(),
+            downloadable: media.key.is_some(),
+        }
+    }
 }
 
 impl From<&Message> for MessageView {
@@ -118,6 +167,7 @@ impl From<&Message> for MessageView {
             operator_key: message.operator_key.clone(),
             prompt_used: message.prompt_used,
             tool_call: message.tool_call.as_ref().map(|call| crate::model::tool_call::ToolCallView::new(message, call)),
+            media: message.media.as_ref().map(MediaView::from),
             created_at: timestamp::format(message.created_at),
         }
     }
@@ -138,6 +188,7 @@ pub struct AgentView {
     pub fallback_text: Option<String>,
     pub reply_delay_seconds: Option<u32>,
     pub answer_reactions: bool,
+    pub transcription_language: Option<String>,
     pub analysis_prompt_id: Option<String>,
     pub analysis_prompt_version: Option<u32>,
     pub analyze_after_minutes: Option<u32>,
@@ -159,6 +210,7 @@ impl From<&Agent> for AgentView {
             fallback_text: agent.fallback_text.clone(),
             reply_delay_seconds: agent.reply_delay_seconds,
             answer_reactions: agent.answer_reactions,
+            transcription_language: agent.transcription_language.clone(),
             analysis_prompt_id: agent.analysis.as_ref().map(|a| a.prompt_id.clone()),
             analysis_prompt_version: agent.analysis.as_ref().and_then(|a| a.prompt_version),
             analyze_after_minutes: agent.analysis.as_ref().and_then(|a| a.after_minutes),

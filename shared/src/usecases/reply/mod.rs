@@ -9,12 +9,14 @@ mod delivery;
 mod follow_up;
 mod tools;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::model::agent::{DEFAULT_REPLY_DELAY_SECONDS, MAX_REPLY_DELAY_SECONDS};
 use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
 use crate::model::deadline::Deadline;
+use crate::model::media::MediaKind;
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::Channel;
@@ -24,8 +26,8 @@ use crate::model::{
     Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage,
 };
 use crate::ports::{
-    ChatReply, ChatRequest, ChatRole, ChatTurn, LlmError, Outbound, StoreError, ToolCallRequest, ToolResult, Trigger,
-    TriggerKind,
+    ChatReply, ChatRequest, ChatRole, ChatTurn, ImageInput, LlmError, Outbound, StoreError, ToolCallRequest,
+    ToolResult, Trigger, TriggerKind,
 };
 use crate::usecases::events::emit_quietly;
 use crate::usecases::messaging::send_with_retry;
@@ -78,6 +80,19 @@ pub(super) fn is_reply(message: &Message) -> bool {
 /// replies and templates on the assistant side; the calls of one answer as one assistant turn
 /// and their results as the user turn after it.
 pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
+    turns_seeing(history, &HashMap::new())
+}
+
+/// The contact's message as the agent reads it: its text, or what was read of its media.
+fn inbound_text(message: &Message, shown_as_image: bool) -> String {
+    match (MediaKind::of(&message.kind), &message.media) {
+        (Some(kind), Some(media)) => media.for_the_agent(kind, shown_as_image),
+        _ => message.text.clone().unwrap_or_default(),
+    }
+}
+
+/// `turns`, with the images (by message id) a vision model is shown.
+pub(super) fn turns_seeing(history: &[Message], images: &HashMap<String, ImageInput>) -> Vec<ChatTurn> {
     let mut turns: Vec<ChatTurn> = Vec::new();
     let mut batch: Option<&str> = None;
     for message in history.iter().filter(|m| m.for_the_agent()) {
@@ -93,7 +108,7 @@ pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
             (Direction::Tool, _) | (_, DeliveryStatus::Skipped) => continue,
             // Blocked by a policy: the agent never sees it.
             (Direction::Inbound, _) if message.error.is_some() => continue,
-            (Direction::Inbound, _) => (ChatRole::User, message.text.clone().unwrap_or_default()),
+            (Direction::Inbound, _) => (ChatRole::User, inbound_text(message, images.contains_key(&message.id))),
             (Direction::Operator, _) => (
                 ChatRole::User,
                 format!("[Instruction from the business, not from the contact: follow it in your next message; do not quote it] {}", message.text.clone().unwrap_or_default()),
@@ -107,14 +122,16 @@ pub(super) fn turns(history: &[Message]) -> Vec<ChatTurn> {
             ),
             (Direction::Outbound, _) => (ChatRole::Assistant, message.text.clone().unwrap_or_default()),
         };
+        let image = images.get(&message.id).filter(|_| message.direction == Direction::Inbound);
         match turns.last_mut() {
             Some(last) if last.role == role && last.tool_calls.is_empty() => {
                 if !last.content.is_empty() {
                     last.content.push('\n');
                 }
                 last.content.push_str(&content);
+                last.images.extend(image.cloned());
             }
-            _ => turns.push(ChatTurn::text(role, content)),
+            _ => turns.push(ChatTurn { images: image.cloned().into_iter().collect(), ..ChatTurn::text(role, content) }),
         }
     }
     if turns.first().is_some_and(|t| t.role == ChatRole::Assistant) {
@@ -141,7 +158,7 @@ fn push_tool_call(turns: &mut Vec<ChatTurn>, call: &crate::model::tool_call::Too
             role: ChatRole::Assistant,
             content: call.assistant_text.clone().unwrap_or_default(),
             tool_calls: vec![request],
-            tool_results: Vec::new(),
+            ..ChatTurn::default()
         }),
     }
     turns.push(ChatTurn { role: ChatRole::User, tool_results: vec![result], ..ChatTurn::default() });
@@ -219,10 +236,7 @@ pub async fn process(
             }
         }
         let answered_upto = history.iter().rposition(is_reply).map_or(0, |i| i + 1);
-        let unanswered = history[answered_upto..].iter().any(|m| {
-            matches!(m.direction, Direction::Inbound | Direction::Operator) && m.error.is_none() && m.for_the_agent()
-        });
-        if !unanswered {
+        if !has_unanswered(&history[answered_upto..]) {
             tracing::info!(conversation = %conversation.id, trigger = %trigger.id, "nothing left to answer");
             return Ok(());
         }
@@ -243,6 +257,11 @@ pub async fn process(
                     return skip(app, &conversation, &err.to_string()).await;
                 }
             }
+        }
+        // Media is read before anything is answered; what a policy blocks in it is not answered.
+        crate::usecases::media::prepare(app, &conversation, &agent, &mut history[answered_upto..]).await?;
+        if !has_unanswered(&history[answered_upto..]) {
+            return Ok(());
         }
         if reply.is_none() && may_wait && conversation.channel == Channel::Whatsapp {
             if let Some(wait) = still_writing(app, cache, &agent, &history[answered_upto..], now).await? {
@@ -284,7 +303,7 @@ pub async fn process(
                     provider: agent.model.provider,
                     model: agent.model.name.clone(),
                     system: prompt.content.text.clone(),
-                    turns: turns(&history),
+                    turns: turns_seeing(&history, &crate::usecases::media::images_for(app, &agent, &history).await),
                     temperature: agent.model.temperature.or(prompt.content.temperature),
                     max_tokens: agent.model.max_tokens,
                     json: false,
@@ -348,6 +367,12 @@ pub async fn process(
             Err(err) => return Err(err.into()),
         }
     }
+}
+
+fn has_unanswered(since_reply: &[Message]) -> bool {
+    since_reply.iter().any(|m| {
+        matches!(m.direction, Direction::Inbound | Direction::Operator) && m.error.is_none() && m.for_the_agent()
+    })
 }
 
 /// How much longer to wait for the contact to finish a burst, if at all: the agent's

@@ -1,0 +1,74 @@
+//! The media bucket on S3: contacts' media, private, encrypted, expired by a lifecycle rule.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+
+use crate::ports::{MediaStore, MediaStoreError};
+
+pub struct S3MediaStore {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl S3MediaStore {
+    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+        Self { client, bucket: bucket.into() }
+    }
+
+    /// A client for the SDK configuration. A local endpoint (moto) serves buckets by path, not
+    /// by host name.
+    pub fn client(aws: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+        let local = aws.endpoint_url().is_some();
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(aws).force_path_style(local).build())
+    }
+}
+
+fn failed(what: &str, err: impl std::error::Error) -> MediaStoreError {
+    MediaStoreError(format!("{what}: {}", DisplayErrorContext(err)))
+}
+
+#[async_trait]
+impl MediaStore for S3MediaStore {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), MediaStoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|err| failed("cannot store the media", err))?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, MediaStoreError> {
+        let object = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|err| failed("cannot read the media", err))?;
+        let body = object.body.collect().await.map_err(|err| failed("cannot read the media", err))?;
+        Ok(body.into_bytes().to_vec())
+    }
+
+    async fn presign(&self, key: &str, ttl: Duration) -> Result<String, MediaStoreError> {
+        let config = PresigningConfig::expires_in(ttl).map_err(|err| failed("presigning", err))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(config)
+            .await
+            .map_err(|err| failed("cannot presign the media URL", err))?;
+        Ok(request.uri().to_owned())
+    }
+}

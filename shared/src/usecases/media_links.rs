@@ -1,0 +1,62 @@
+//! Operators fetch a message's media: a short-lived link to the object in the media bucket,
+//! only for messages of their own workspace's conversations.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::model::media::MediaStatus;
+use crate::model::timestamp;
+use crate::model::Principal;
+use crate::usecases::conversations::get_conversation;
+use crate::{App, AppError};
+
+/// How long a link works: long enough to open it, short enough that a leaked link soon dies.
+pub const LINK_TTL: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaLink {
+    pub url: String,
+    pub expires_at: String,
+    pub mime_type: Option<String>,
+    pub size: Option<u64>,
+    pub filename: Option<String>,
+}
+
+pub async fn media_link(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &str,
+    message_id: &str,
+) -> Result<MediaLink, AppError> {
+    let conversation = get_conversation(app, principal, conversation_id).await?;
+    let message = app
+        .store
+        .get_message(&conversation.id, message_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(&format!("message `{message_id}` of this conversation")))?;
+    let media = message.media.ok_or_else(|| AppError::NotFound(format!("message `{message_id}` has no media")))?;
+    let key = match (&media.key, media.status) {
+        (Some(key), _) => key.clone(),
+        (None, MediaStatus::Pending) => {
+            return Err(AppError::Conflict(
+                "the media is not fetched yet: the agent fetches it before it answers; try again in a few seconds"
+                    .into(),
+            ))
+        }
+        (None, _) => {
+            let why = media.failure.unwrap_or_else(|| "it was not kept".into());
+            return Err(AppError::NotFound(format!("the media of message `{message_id}` was not kept: {why}")));
+        }
+    };
+    let url = app.media.presign(&key, LINK_TTL).await.map_err(|err| AppError::Internal(err.to_string()))?;
+    let expires_at = app.clock.now() + LINK_TTL;
+    Ok(MediaLink {
+        url,
+        expires_at: timestamp::format(expires_at),
+        mime_type: media.mime_type,
+        size: media.size,
+        filename: media.filename,
+    })
+}
