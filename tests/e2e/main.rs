@@ -12,6 +12,7 @@ mod follow_ups;
 mod graph;
 mod hardening;
 mod input;
+mod media;
 mod numbers;
 mod policies;
 mod prompt_document;

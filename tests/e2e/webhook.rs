@@ -137,7 +137,7 @@ async fn every_message_type_is_stored_readably() {
         ),
         ("button", "button", "Stop promotions"),
         ("image", "image", "[image: My payslip]"),
-        ("document", "document", "[document: ID]"),
+        ("document", "document", "[document: My lease]"),
         ("system", "system", "[WhatsApp notice: User Anna Schmidt changed from 4915112345678 to 4915187654321]"),
         ("location", "location", "[location 52.52, 13.405 Maple Court, 1 Maple St]"),
         ("unsupported", "unsupported", "[unsupported message]"),

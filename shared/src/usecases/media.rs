@@ -156,11 +156,10 @@ async fn fetch(
 
 fn too_large(size: Option<u64>, limit: u64, kind: MediaKind) -> String {
     let mb = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    let limit = format!("WhatsApp's {:.1} MB limit for this type ({})", mb(limit), kind.noun(false));
     match size {
-        Some(size) => {
-            format!("the file is {:.1} MB; a {} may be at most {:.1} MB", mb(size), kind.noun(false), mb(limit))
-        }
-        None => format!("the file is larger than a {}'s limit of {:.1} MB", kind.noun(false), mb(limit)),
+        Some(size) => format!("the file is {:.1} MB, over {limit}", mb(size)),
+        None => format!("the file is larger than {limit}"),
     }
 }
 
