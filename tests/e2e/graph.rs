@@ -72,7 +72,7 @@ mod llm {
 
     use colloquy::adapters::llm::{Endpoint, LlmClient};
     use colloquy::model::Provider;
-    use colloquy::ports::{ChatRequest, ChatRole, ChatTurn, Llm, LlmError};
+    use colloquy::ports::{ChatRequest, ChatRole, ChatTurn, ImageInput, Llm, LlmError};
     use serde_json::json;
     use wiremock::matchers::{body_json, header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -113,6 +113,35 @@ mod llm {
 
         assert_eq!((reply.text.as_str(), reply.input_tokens, reply.output_tokens), ("Hello!", 12, 3));
         assert_eq!(client.complete(&request(Provider::Openai)).await, Err(LlmError::NotConfigured(Provider::Openai)));
+    }
+
+    #[tokio::test]
+    async fn an_image_goes_to_anthropic_as_an_image_block_before_the_text() {
+        let server = MockServer::start().await;
+        let expected = json!({"model": "claude-sonnet-4-5", "system": "Be brief.", "max_tokens": 256, "temperature": 0.3,
+            "messages": [{"role": "user", "content": [
+                {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/AA=="}},
+                {"type": "text", "text": "[image attached with the caption: My payslip]"}]}]});
+        Mock::given(method("POST"))
+            .and(path("/v1/messages"))
+            .and(body_json(&expected))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "model": "claude-sonnet-4-5", "content": [{"type": "text", "text": "I see it."}],
+                "usage": {"input_tokens": 900, "output_tokens": 4}
+            })))
+            .mount(&server)
+            .await;
+        let anthropic = Endpoint { base_url: server.uri(), api_key: "sk-ant-test".into() };
+        let client = LlmClient::new(None, Some(anthropic), Duration::from_secs(2)).expect("client");
+        let mut with_image = request(Provider::Anthropic);
+        with_image.turns = vec![ChatTurn {
+            images: vec![ImageInput { mime_type: "image/jpeg".into(), base64: "/9j/AA==".into() }],
+            ..ChatTurn::text(ChatRole::User, "[image attached with the caption: My payslip]")
+        }];
+
+        let reply = client.complete(&with_image).await.expect("the image block is what Anthropic was sent");
+
+        assert_eq!(reply.text, "I see it.");
     }
 
     #[tokio::test]

@@ -4,24 +4,44 @@
 use std::time::Duration;
 
 use colloquy::adapters::llm::{Endpoint, LlmClient};
+use colloquy::adapters::transcription::TranscriptionClient;
 use colloquy::http::{response, Body, Response};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 
 pub const PATH_PREFIX: &str = "/llm/";
 pub const LABEL: &str = "[local stand-in model: set LLM_BASE_URL and LLM_API_KEY for a real one]";
+pub const TRANSCRIPT_LABEL: &str = "[local stand-in transcription: set TRANSCRIPTION_BASE_URL and TRANSCRIPTION_API_KEY (or LLM_API_KEY) for a real one]";
 
-pub fn client(port: u16) -> Result<LlmClient, String> {
-    let endpoint = Endpoint { base_url: format!("http://127.0.0.1:{port}/llm/v1"), api_key: "local".into() };
-    Ok(LlmClient::new(Some(endpoint), None, Duration::from_secs(10))?.openai_for_all())
+fn endpoint(port: u16) -> Endpoint {
+    Endpoint { base_url: format!("http://127.0.0.1:{port}/llm/v1"), api_key: "local".into() }
 }
 
-/// `POST /llm/v1/chat/completions`. Echoes the contact's last message; `/tool NAME {json}` calls
-/// the tool NAME (when the agent offers it) with those arguments, and a tool's answer is repeated.
-pub fn answer(body: &[u8]) -> Response<Body> {
+pub fn client(port: u16) -> Result<LlmClient, String> {
+    Ok(LlmClient::new(Some(endpoint(port)), None, Duration::from_secs(10))?.openai_for_all())
+}
+
+pub fn transcriber(port: u16) -> Result<TranscriptionClient, String> {
+    TranscriptionClient::new(endpoint(port), "local-stand-in".into(), Duration::from_secs(10))
+}
+
+/// `POST /llm/v1/chat/completions`. Echoes the contact's last message (and says how many images
+/// it was shown); `/tool NAME {json}` calls the tool NAME (when the agent offers it) with those
+/// arguments, and a tool's answer is repeated.
+/// `POST /llm/v1/audio/transcriptions`: a fixed, labelled transcript.
+pub fn answer(path: &str, body: &[u8]) -> Response<Body> {
+    if path.ends_with("/audio/transcriptions") {
+        let text = format!("{TRANSCRIPT_LABEL} A voice note of {} KB.", body.len() / 1024);
+        return response::json(StatusCode::OK, &json!({"text": text, "duration": 3.0}));
+    }
     let request: Value = serde_json::from_slice(body).unwrap_or_default();
     let messages = request["messages"].as_array().cloned().unwrap_or_default();
-    let last = messages.iter().rev().find(|m| m["role"] == "user").and_then(|m| m["content"].as_str()).unwrap_or("");
+    let last_user = messages.iter().rev().find(|m| m["role"] == "user").cloned().unwrap_or_default();
+    let parts = last_user["content"].as_array().cloned().unwrap_or_default();
+    let shown = parts.iter().filter(|p| p["type"] == "image_url").count();
+    let last_text = parts.iter().find(|p| p["type"] == "text").and_then(|p| p["text"].as_str());
+    let last = last_user["content"].as_str().or(last_text).unwrap_or("");
+    let seen = if shown > 0 { format!(" (and I was shown {shown} image(s))") } else { String::new() };
     let input: usize =
         messages.iter().filter_map(|m| m["content"].as_str()).map(|c| c.split_whitespace().count()).sum();
     let after_tool = messages.last().filter(|m| m["role"] == "tool");
@@ -33,7 +53,7 @@ pub fn answer(body: &[u8]) -> Response<Body> {
         (None, Some((name, arguments))) => json!({"role": "assistant", "content": null, "tool_calls": [
             {"id": format!("call_local_{}", messages.len()), "type": "function", "function": {"name": name, "arguments": arguments}}
         ]}),
-        (None, None) => json!({"role": "assistant", "content": format!("{LABEL} You said: {last}")}),
+        (None, None) => json!({"role": "assistant", "content": format!("{LABEL} You said: {last}{seen}")}),
     };
     let output = message["content"].as_str().map_or(8, |t| t.split_whitespace().count());
     response::json(

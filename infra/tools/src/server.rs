@@ -46,9 +46,13 @@ async fn dispatch(app: &App, request: hyper::Request<Incoming>, peer: SocketAddr
     let response = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
         Err(_) => not_routed(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
         Ok(collected) if path.starts_with(graph_standin::PATH_PREFIX) => {
-            graph_standin::answer(&path, &collected.to_bytes())
+            let content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let port = parts.uri.port_u16().or(local_port(&parts.headers)).unwrap_or(3000);
+            graph_standin::answer(&method, &path, content_type, &collected.to_bytes(), port)
         }
-        Ok(collected) if path.starts_with(llm_standin::PATH_PREFIX) => llm_standin::answer(&collected.to_bytes()),
+        Ok(collected) if path.starts_with(llm_standin::PATH_PREFIX) => {
+            llm_standin::answer(&path, &collected.to_bytes())
+        }
         Ok(collected) if path == "/sample-tool" => llm_standin::sample_tool(&collected.to_bytes()),
         Ok(collected) => match routes::find(&method, &path) {
             None => not_routed(StatusCode::NOT_FOUND, "Not Found"),
@@ -66,6 +70,12 @@ async fn dispatch(app: &App, request: hyper::Request<Incoming>, peer: SocketAddr
     };
     tracing::info!(%method, %path, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, %peer, "request");
     to_hyper(response)
+}
+
+/// The port a request was made to, from its `Host` header.
+fn local_port(headers: &http::HeaderMap) -> Option<u16> {
+    let host = headers.get("host")?.to_str().ok()?;
+    host.rsplit_once(':')?.1.parse().ok()
 }
 
 /// What API Gateway answers when no route matches: `{"message": ...}`.

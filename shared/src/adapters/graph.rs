@@ -9,8 +9,9 @@ use serde_json::{json, Value};
 
 use crate::ports::{DownloadError, GraphError, MediaInfo, NumberInfo, Outbound, Secret, Sender, WhatsApp};
 
-/// A download may take longer than an API call: 16 MB on a slow link.
-const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(60);
+/// A download may take longer than an API call (16 MB of audio), and must leave the worker's
+/// 60 s time for transcription and the reply.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Hosts Meta serves media from. The number's token goes only there, or to the configured Graph
 /// host itself (a stand-in).

@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::llm::Endpoint;
 use crate::ports::{AudioClip, LlmError, Transcriber, Transcript};
 
-/// A voice note of a few minutes is transcribed in seconds; 16 MB of audio may take longer.
-pub const TRANSCRIPTION_TIMEOUT: Duration = Duration::from_secs(60);
+/// A voice note of a few minutes is transcribed in seconds; the worker has 60 s for everything.
+pub const TRANSCRIPTION_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct TranscriptionClient {
     http: reqwest::Client,

@@ -2,7 +2,7 @@
 //! template's table and queues on it, makes a dev workspace, and serves every API route on
 //! `PORT` (default 3000) through the Lambda handlers.
 //!
-//! Environment: `PORT` (3000), `MOTO_PORT` (5000, DynamoDB; the next port serves SQS and Secrets Manager), `COLLOQUY_DIR` (`.colloquy`, where the dev
+//! Environment: `PORT` (3000), `MOTO_PORT` (5000, DynamoDB; the next port serves SQS, Secrets Manager and S3), `COLLOQUY_DIR` (`.colloquy`, where the dev
 //! key is written), `COLLOQUY_TABLE` (`colloquy-local`), `FOLLOW_UP_INTERVAL_SECONDS` (60),
 //! `LLM_BASE_URL`/`LLM_API_KEY`/`LLM_MODEL` (else the local stand-in model).
 
@@ -76,9 +76,12 @@ async fn run() -> Result<(), String> {
     let queue = SqsTriggerQueue::new(aws.sqs_client(), &resources.queue_url);
     let vault = local_vault(&aws, &resources.table_name);
     let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, LOOPBACK)?;
+    let (transcriber, transcription_label) = transcriber(port)?;
+    let fixture_media = graph_standin::load_fixture_media(&root)?;
     let app = dev::local_app(store.clone(), queue, vault, Arc::new(whatsapp), llm)
         .allowing_loopback_http()
-        .with_event_delivery(Arc::new(events));
+        .with_event_delivery(Arc::new(events))
+        .with_media(aws.media_store(&resources.media_bucket), transcriber);
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
     dev::ensure_dev_agent(&app, &workspace_id, &prefix, &model, None).await?;
 
@@ -120,6 +123,12 @@ async fn run() -> Result<(), String> {
     );
     println!("  WhatsApp sends go to the local stand-in at http://127.0.0.1:{port}/graph and are printed here");
     println!("  LLM: {llm_label}");
+    println!("  voice notes: {transcription_label}");
+    println!(
+        "  media bucket {} (moto S3); the stand-in serves the {fixture_media} media ids of events/whatsapp/",
+        resources.media_bucket
+    );
+    println!("  send media: colloquy-say --image PATH [caption] | --voice PATH | --document PATH [caption]");
     println!("  follow-up scheduler runs every {follow_up_every} s (FOLLOW_UP_INTERVAL_SECONDS)");
     println!("  talk to the agent: cargo run -q -p colloquy-tools --bin colloquy-say -- \"Hello, is anyone there?\"");
     println!("  try: curl -H \"X-API-Key: $(cat .colloquy/dev-api-key)\" localhost:{port}/api/v1/workspace/");
@@ -161,6 +170,26 @@ fn llm(port: u16) -> Result<(Arc<dyn Llm>, String, String), String> {
     }
     let client = llm_standin::client(port)?;
     Ok((Arc::new(client), format!("{} — no LLM_API_KEY set", llm_standin::LABEL), model))
+}
+
+/// A real transcription endpoint when a key is set (`TRANSCRIPTION_API_KEY`, else `LLM_API_KEY`),
+/// else the labelled stand-in.
+fn transcriber(port: u16) -> Result<(Arc<dyn colloquy::ports::Transcriber>, String), String> {
+    let values = colloquy::config::SecretValues::default();
+    let openai = std::env::var("LLM_API_KEY").ok().filter(|key| !key.is_empty()).map(|api_key| Endpoint {
+        base_url: std::env::var("LLM_BASE_URL").unwrap_or_else(|_| "https://api.openai.com/v1".to_owned()),
+        api_key,
+    });
+    if let Some(config) = colloquy::config::transcription(&values, openai.as_ref()) {
+        let label = format!("{} (model {})", config.endpoint.base_url, config.model);
+        let client = colloquy::adapters::transcription::TranscriptionClient::new(
+            config.endpoint,
+            config.model,
+            colloquy::adapters::transcription::TRANSCRIPTION_TIMEOUT,
+        )?;
+        return Ok((Arc::new(client), label));
+    }
+    Ok((Arc::new(llm_standin::transcriber(port)?), llm_standin::TRANSCRIPT_LABEL.to_owned()))
 }
 
 /// The dev workspace's admin key: the saved one if the store still knows it, else a new workspace.
