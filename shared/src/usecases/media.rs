@@ -225,9 +225,15 @@ async fn read_document(media: &mut MediaRef, mime: &str, bytes: Vec<u8>) -> Resu
 }
 
 /// The downscaled images of the most recent image messages, for an agent whose model accepts
-/// images; none for the others. An image that cannot be read back is left out (the agent still
+/// images; none for the others. `fetched` keeps what one trigger already read (a tool loop asks
+/// the model several times). An image that cannot be read back is left out (the agent still
 /// reads its caption).
-pub async fn images_for(app: &App, agent: &Agent, history: &[Message]) -> HashMap<String, ImageInput> {
+pub async fn images_for(
+    app: &App,
+    agent: &Agent,
+    history: &[Message],
+    fetched: &mut HashMap<String, ImageInput>,
+) -> HashMap<String, ImageInput> {
     let mut images = HashMap::new();
     if !agent.model.accepts_images {
         return images;
@@ -239,10 +245,16 @@ pub async fn images_for(app: &App, agent: &Agent, history: &[Message]) -> HashMa
         .filter_map(|m| Some((m, m.media.as_ref()?.preview_key.as_deref()?)))
         .take(MAX_IMAGES_IN_CONTEXT);
     for (message, key) in recent {
+        if let Some(image) = fetched.get(&message.id) {
+            images.insert(message.id.clone(), image.clone());
+            continue;
+        }
         match app.media.get(key).await {
             Ok(bytes) => {
                 let base64 = base64::engine::general_purpose::STANDARD.encode(bytes);
-                images.insert(message.id.clone(), ImageInput { mime_type: "image/jpeg".into(), base64 });
+                let image = ImageInput { mime_type: "image/jpeg".into(), base64 };
+                fetched.insert(message.id.clone(), image.clone());
+                images.insert(message.id.clone(), image);
             }
             Err(err) => tracing::warn!(message = %message.id, error = %err, "an image could not be read back"),
         }

@@ -1,6 +1,6 @@
 //! `colloquy-bench-requests`: counts what one inbound text message costs in the webhook and
 //! what one reply costs in the worker — AWS requests by operation, LLM calls, WhatsApp sends —
-//! and prints them beside the design's budgets. Runs on moto (started on `MOTO_PORT`, default
+//! and what a voice note and an image add, and prints them beside the design's budgets. Runs on moto (started on `MOTO_PORT`, default
 //! 5099, and the next port, if nothing listens there) with the local WhatsApp and LLM stand-ins.
 
 use std::collections::BTreeMap;
@@ -18,8 +18,8 @@ use colloquy::model::outbound_url::OutboundRules;
 use colloquy::model::{Principal, Role};
 use colloquy::ports::Secret;
 use colloquy::ports::{
-    ChatReply, ChatRequest, EventDelivery, GraphError, Llm, LlmError, NumberInfo, NumberStore, Outbound, Sender,
-    WhatsApp,
+    AudioClip, ChatReply, ChatRequest, DownloadError, EventDelivery, GraphError, Llm, LlmError, MediaInfo, NumberInfo,
+    NumberStore, Outbound, Sender, Transcriber, Transcript, WhatsApp,
 };
 use colloquy::usecases::workspaces::create_workspace;
 use colloquy::usecases::{agents, tools};
@@ -57,8 +57,12 @@ impl Intercept for Counter {
         _components: &RuntimeComponents,
         _config: &mut ConfigBag,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let target = context.request().headers().get("x-amz-target").unwrap_or("unknown");
-        let name = target.replace("DynamoDB_20120810.", "DynamoDB.").replace("AmazonSQS.", "SQS.");
+        let request = context.request();
+        let name = match request.headers().get("x-amz-target") {
+            Some(target) => target.replace("DynamoDB_20120810.", "DynamoDB.").replace("AmazonSQS.", "SQS."),
+            // S3 is REST: its operation is the method.
+            None => format!("S3.{}Object", if request.method() == "PUT" { "Put" } else { "Get" }),
+        };
         self.add(name);
         Ok(())
     }
@@ -91,6 +95,26 @@ impl WhatsApp for CountingWhatsApp {
     async fn number_info(&self, phone_number_id: &str, token: &Secret) -> Result<NumberInfo, GraphError> {
         self.1.add("WhatsApp number look-up".into());
         self.0.number_info(phone_number_id, token).await
+    }
+
+    async fn media_info(&self, from: &Sender, media_id: &str) -> Result<MediaInfo, GraphError> {
+        self.1.add("WhatsApp media look-up".into());
+        self.0.media_info(from, media_id).await
+    }
+
+    async fn download_media(&self, from: &Sender, url: &str, max_bytes: u64) -> Result<Vec<u8>, DownloadError> {
+        self.1.add("WhatsApp media download".into());
+        self.0.download_media(from, url, max_bytes).await
+    }
+}
+
+struct CountingTranscriber(Arc<dyn Transcriber>, Counter);
+
+#[async_trait]
+impl Transcriber for CountingTranscriber {
+    async fn transcribe(&self, clip: AudioClip<'_>) -> Result<Transcript, LlmError> {
+        self.1.add("transcription".into());
+        self.0.transcribe(clip).await
     }
 }
 
@@ -130,6 +154,22 @@ fn inbound(n: u32, text: &str) -> String {
     .to_string()
 }
 
+/// A voice note or an image from the fixtures the Graph stand-in serves.
+fn inbound_media(n: u32, root: &std::path::Path, kind: &str, id: &str, file: &str) -> Result<String, String> {
+    use sha2::Digest;
+    let bytes = std::fs::read(root.join("events/whatsapp/media").join(file)).map_err(|e| format!("{file}: {e}"))?;
+    let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+    let media =
+        json!({"id": id, "mime_type": graph_standin::mime_of(file), "sha256": sha256, "voice": kind == "audio"});
+    Ok(json!({"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550000001", "phone_number_id": dev::DEV_PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": "Bench"}, "wa_id": dev::DEV_CONTACT}],
+        "messages": [{"from": dev::DEV_CONTACT, "id": format!("wamid.BENCH{n}"), "timestamp": time::OffsetDateTime::now_utc().unix_timestamp().to_string(), "type": kind, kind: media}]
+    }}]}]})
+    .to_string())
+}
+
 fn print(title: &str, counts: &BTreeMap<String, u32>, budget: &str) {
     println!("{title}");
     for (name, count) in counts {
@@ -162,6 +202,11 @@ async fn main() -> Result<(), String> {
         aws_sdk_sqs::config::Builder::from(&aws.messaging).interceptor(counter.clone()).build(),
     );
 
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&aws.messaging).force_path_style(true).interceptor(counter.clone()).build(),
+    );
+    graph_standin::load_fixture_media(&root)?;
+
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| e.to_string())?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     let store = Arc::new(DynamoStore::new(dynamodb, &resources.table_name));
@@ -176,6 +221,10 @@ async fn main() -> Result<(), String> {
         llm,
     )
     .allowing_loopback_http()
+    .with_media(
+        Arc::new(colloquy::adapters::s3::S3MediaStore::new(s3, &resources.media_bucket)),
+        Arc::new(CountingTranscriber(Arc::new(llm_standin::transcriber(port)?), counter.clone())),
+    )
     .with_event_delivery(Arc::new(CountingOutbound(
         HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, OutboundRules { allow_loopback_http: true })?,
         counter.clone(),
@@ -224,6 +273,29 @@ async fn main() -> Result<(), String> {
         );
         println!();
     }
+
+    // Media: what a voice note and an image add to a text's reply (warm container).
+    for (round, kind, id, file, budget) in [
+        (5, "audio", "3234567890123456", "voice-note.ogg",
+         "a text reply's + 1 Graph media look-up, 1 download, 1 S3 PutObject, 1 transcription, 1 write (media + usage)"),
+        (6, "image", "1234567890123456", "payslip.jpg",
+         "a text reply's + 1 Graph media look-up, 1 download, 2 S3 PutObject (original, preview), 1 S3 GetObject (the preview, for a model that accepts images), 1 write"),
+    ] {
+        webhook(inbound_media(round, &root, kind, id, file)?).await?;
+        counter.take();
+        source.poll_once(&worker).await?;
+        let what = if kind == "audio" { "voice note" } else { kind };
+        print(&format!("agent-worker, one reply to a {what} (warm container)"), &counter.take(), budget);
+    }
+    webhook(inbound_text(7)).await?;
+    counter.take();
+    source.poll_once(&worker).await?;
+    print(
+        "agent-worker, the next text's reply after an image (warm; the agent's model accepts images)",
+        &counter.take(),
+        "a text reply's + 1 S3 GetObject (the image is shown again while among the 3 newest)",
+    );
+    println!();
 
     // One tool step: the model calls a tool (the local sample receiver), reads its answer, replies.
     let admin =

@@ -30,6 +30,7 @@ use crate::ports::{
     ToolResult, Trigger, TriggerKind,
 };
 use crate::usecases::events::emit_quietly;
+use crate::usecases::media;
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::optimistic::Retries;
 use crate::usecases::policies::evaluate;
@@ -211,6 +212,8 @@ pub async fn process(
     // Tokens of answers thrown away because a newer message came in while the LLM wrote.
     let mut discarded = Tokens::default();
     let mut redos = 0;
+    // Images read from the media bucket for this trigger: each LLM call of a tool loop shows them.
+    let mut images = HashMap::new();
     let mut retries = Retries::new("the conversation");
     loop {
         retries.another().await.map_err(|busy| RetryLater::Busy(busy.to_string()))?;
@@ -259,7 +262,7 @@ pub async fn process(
             }
         }
         // Media is read before anything is answered; what a policy blocks in it is not answered.
-        crate::usecases::media::prepare(app, &conversation, &agent, &mut history[answered_upto..]).await?;
+        media::prepare(app, &conversation, &agent, &mut history[answered_upto..]).await?;
         if !has_unanswered(&history[answered_upto..]) {
             return Ok(());
         }
@@ -303,7 +306,7 @@ pub async fn process(
                     provider: agent.model.provider,
                     model: agent.model.name.clone(),
                     system: prompt.content.text.clone(),
-                    turns: turns_seeing(&history, &crate::usecases::media::images_for(app, &agent, &history).await),
+                    turns: turns_seeing(&history, &media::images_for(app, &agent, &history, &mut images).await),
                     temperature: agent.model.temperature.or(prompt.content.temperature),
                     max_tokens: agent.model.max_tokens,
                     json: false,
