@@ -152,7 +152,8 @@ impl Worker {
         // An unreadable trigger is dropped: retrying cannot fix it, and the conversation moves on.
         let Some(trigger) = trigger else { return Outcome::Done };
         let may_wait = receive_count(record) < MAX_DEFERRALS;
-        match reply::process(&self.app, &self.cache, &trigger, deadline, may_wait).await {
+        let last_try = receive_count(record) >= MAX_RECEIVES;
+        match reply::process(&self.app, &self.cache, &trigger, deadline, may_wait, last_try).await {
             Ok(()) => Outcome::Done,
             Err(RetryLater::NotYet(wait)) => Outcome::Deferred(wait),
             Err(err) if receive_count(record) >= MAX_RECEIVES => {

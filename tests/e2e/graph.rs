@@ -1,6 +1,6 @@
 //! The Graph client against wiremock: what is sent, and Meta's errors typed by whether a retry helps.
 
-use colloquy::ports::{GraphError, Outbound, Secret, Sender};
+use colloquy::ports::{DownloadError, GraphError, Outbound, Secret, Sender, WhatsApp};
 use colloquy_tests::graph_client;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
@@ -29,6 +29,37 @@ async fn a_text_send_posts_meta_s_shape_and_returns_the_wamid() {
         .await;
 
     assert_eq!(wamid, Ok("wamid.TEXT".to_owned()));
+}
+
+#[tokio::test]
+async fn a_media_download_sends_the_numbers_token_only_to_meta() {
+    let graph = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v23.0/555"))
+        .and(header("authorization", "Bearer test-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "555", "url": "https://collector.example.com/steal", "mime_type": "image/jpeg", "file_size": "12"
+        })))
+        .mount(&graph)
+        .await;
+    let client = graph_client(&graph.uri());
+
+    let info = client.media_info(&from("123"), "555").await.expect("media info");
+    assert_eq!(
+        (info.file_size, info.mime_type.as_deref()),
+        (Some(12), Some("image/jpeg")),
+        "a size sent as a string is read"
+    );
+    let refused = client.download_media(&from("123"), &info.url, 1024).await;
+    assert_eq!(refused, Err(DownloadError::Refused("collector.example.com".into())));
+    for url in ["http://lookaside.fbsbx.com/x", "https://fbsbx.com.example.org/x", "not a url"] {
+        assert!(
+            matches!(client.download_media(&from("123"), url, 1024).await, Err(DownloadError::Refused(_))),
+            "{url} is refused"
+        );
+    }
+    let odd_ids = client.media_info(&from("123"), "../123/messages").await;
+    assert!(matches!(odd_ids, Err(GraphError::Api { code: 100, .. })), "an id cannot change the path");
 }
 
 #[tokio::test]

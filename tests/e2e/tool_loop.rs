@@ -488,7 +488,7 @@ async fn the_local_stand_in_calls_an_offered_tool_on_command() {
     let offered = json!({"type": "function", "function": {"name": "book_viewing"}});
     let ask = |text: &str, tools: Value| {
         let body = json!({"messages": [{"role": "user", "content": text}], "tools": tools}).to_string();
-        let response = answer(body.as_bytes());
+        let response = answer("/llm/v1/chat/completions", body.as_bytes());
         serde_json::from_slice::<Value>(response.body().as_ref()).unwrap_or_default()["choices"][0]["message"].clone()
     };
     let called = ask("/tool book_viewing {\"day\": \"Saturday\"}", json!([offered]));
@@ -497,7 +497,8 @@ async fn the_local_stand_in_calls_an_offered_tool_on_command() {
     assert!(ask("/tool send_sms {}", json!([offered]))["tool_calls"].is_null(), "only offered tools");
     assert!(ask("/tool book_viewing", json!([]))["content"].as_str().is_some_and(|t| t.contains("You said")));
     let body = json!({"messages": [{"role": "user", "content": "/tool book_viewing"}, {"role": "tool", "tool_call_id": "c", "content": "booked"}]}).to_string();
-    let after = serde_json::from_slice::<Value>(answer(body.as_bytes()).body().as_ref()).unwrap_or_default();
+    let after = serde_json::from_slice::<Value>(answer("/llm/v1/chat/completions", body.as_bytes()).body().as_ref())
+        .unwrap_or_default();
     assert!(after["choices"][0]["message"]["content"]
         .as_str()
         .is_some_and(|t| t.contains("The tool answered: booked")));

@@ -32,11 +32,13 @@ pub fn object_key(workspace_id: &str, message: &Message) -> String {
 }
 
 /// Processes the media of `messages` that is still pending, updating each message as stored.
+/// Meta's time-outs, 5xx and throttling are retried by the queue, unless this is the `last_try`.
 pub async fn prepare(
     app: &App,
     conversation: &Conversation,
     agent: &Agent,
     messages: &mut [Message],
+    last_try: bool,
 ) -> Result<(), RetryLater> {
     for message in messages.iter_mut() {
         let pending = message.media.as_ref().is_some_and(|media| media.status == MediaStatus::Pending);
@@ -44,7 +46,7 @@ pub async fn prepare(
         if message.direction != Direction::Inbound || !pending || message.error.is_some() || message.deleted {
             continue;
         }
-        let update = process(app, conversation, agent, message, kind).await?;
+        let update = process(app, conversation, agent, message, kind, last_try).await?;
         app.store.save_media(&update).await?;
         if let Some(media) = &update.media.failure {
             tracing::info!(conversation = %conversation.id, message = %message.id, failure = %media, "media could not be used");
@@ -63,6 +65,7 @@ async fn process(
     agent: &Agent,
     message: &Message,
     kind: MediaKind,
+    last_try: bool,
 ) -> Result<MediaUpdate, RetryLater> {
     let mut media = message.media.clone().unwrap_or_default();
     let mut update = MediaUpdate {
@@ -72,7 +75,7 @@ async fn process(
         blocked: None,
         usage: None,
     };
-    let bytes = match fetch(app, conversation, &mut media, kind).await? {
+    let bytes = match fetch(app, conversation, &mut media, kind, last_try).await? {
         Ok(bytes) => bytes,
         Err(why) => {
             media.status = MediaStatus::Failed;
@@ -121,6 +124,7 @@ async fn fetch(
     conversation: &Conversation,
     media: &mut MediaRef,
     kind: MediaKind,
+    last_try: bool,
 ) -> Result<Result<Vec<u8>, String>, RetryLater> {
     let sender: Sender = match sender_of(app, conversation).await {
         Ok(sender) => sender,
@@ -128,7 +132,7 @@ async fn fetch(
     };
     let info = match app.whatsapp.media_info(&sender, &media.id).await {
         Ok(info) => info,
-        Err(err) if err.is_retryable() => return Err(RetryLater::WhatsApp(err)),
+        Err(err) if err.is_retryable() && !last_try => return Err(RetryLater::WhatsApp(err)),
         Err(err) => return Ok(Err(format!("WhatsApp no longer has it or refused it: {err}"))),
     };
     let mime = essence(info.mime_type.as_deref().or(media.mime_type.as_deref()).unwrap_or_default());
@@ -143,7 +147,7 @@ async fn fetch(
     let bytes = match app.whatsapp.download_media(&sender, &info.url, limit).await {
         Ok(bytes) => bytes,
         Err(DownloadError::TooLarge { limit }) => return Ok(Err(too_large(None, limit, kind))),
-        Err(DownloadError::Graph(err)) if err.is_retryable() => return Err(RetryLater::WhatsApp(err)),
+        Err(DownloadError::Graph(err)) if err.is_retryable() && !last_try => return Err(RetryLater::WhatsApp(err)),
         Err(err) => return Ok(Err(format!("the download failed (the link may have expired): {err}"))),
     };
     let announced = media.sha256.clone().or(info.sha256);

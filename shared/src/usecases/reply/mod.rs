@@ -191,13 +191,15 @@ pub(super) async fn complete(app: &App, request: &ChatRequest, deadline: Deadlin
 /// Handles one trigger. `Ok` also when there was nothing to do (a duplicate trigger, a takeover,
 /// a closed window: those are recorded on the conversation instead).
 /// `may_wait`: whether the trigger may still be put off for the quiet period (a contact who never
-/// stops writing is answered all the same after a few tries).
+/// stops writing is answered all the same after a few tries). `last_try`: the queue will not
+/// bring it back; media that Meta still fails to give is then told to the agent as unreadable.
 pub async fn process(
     app: &App,
     cache: &AgentCache,
     trigger: &Trigger,
     deadline: Deadline,
     may_wait: bool,
+    last_try: bool,
 ) -> Result<(), RetryLater> {
     if trigger.kind == TriggerKind::Event {
         return crate::usecases::events::deliver(app, &trigger.workspace_id, &trigger.id)
@@ -262,7 +264,7 @@ pub async fn process(
             }
         }
         // Media is read before anything is answered; what a policy blocks in it is not answered.
-        media::prepare(app, &conversation, &agent, &mut history[answered_upto..]).await?;
+        media::prepare(app, &conversation, &agent, &mut history[answered_upto..], last_try).await?;
         if !has_unanswered(&history[answered_upto..]) {
             return Ok(());
         }
