@@ -1,6 +1,6 @@
 //! The Graph client against wiremock: what is sent, and Meta's errors typed by whether a retry helps.
 
-use colloquy::ports::{DownloadError, GraphError, Outbound, Secret, Sender, WhatsApp};
+use colloquy::ports::{DownloadError, GraphError, Outbound, Secret, Sender};
 use colloquy_tests::graph_client;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};

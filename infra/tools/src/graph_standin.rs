@@ -37,8 +37,10 @@ pub fn display_number_of(phone_number_id: &str) -> String {
 }
 
 /// Media the stand-in serves, by media id: MIME type and bytes.
-fn shelf() -> &'static Mutex<HashMap<String, (String, Vec<u8>)>> {
-    static SHELF: OnceLock<Mutex<HashMap<String, (String, Vec<u8>)>>> = OnceLock::new();
+type Shelf = Mutex<HashMap<String, (String, Vec<u8>)>>;
+
+fn shelf() -> &'static Shelf {
+    static SHELF: OnceLock<Shelf> = OnceLock::new();
     SHELF.get_or_init(Mutex::default)
 }
 

@@ -93,7 +93,8 @@ pub struct InboundMessage {
     pub kind: MessageKind,
     /// What the message says, as text the agent can read.
     pub text: String,
-    pub media: Option<MediaRef>,
+    /// Boxed: most messages have none, and an event is moved around whole.
+    pub media: Option<Box<MediaRef>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,7 +134,7 @@ fn timestamp(value: &Value) -> Option<OffsetDateTime> {
 }
 
 /// Renders any message type as text for the agent, keeping media by reference.
-fn content(message: &Value, kind: &str) -> (String, Option<MediaRef>) {
+fn content(message: &Value, kind: &str) -> (String, Option<Box<MediaRef>>) {
     let media_kinds = ["image", "audio", "video", "document", "sticker"];
     match kind {
         "text" => (str_at(message, &["text", "body"]).unwrap_or_default().to_owned(), None),
@@ -177,7 +178,7 @@ fn content(message: &Value, kind: &str) -> (String, Option<MediaRef>) {
                 voice: media["voice"].as_bool().unwrap_or(false),
                 ..MediaRef::default()
             });
-            (format!("[{kind}{caption}]"), reference)
+            (format!("[{kind}{caption}]"), reference.map(Box::new))
         }
         other => (format!("[{other} message]"), None),
     }

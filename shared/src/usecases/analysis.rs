@@ -56,7 +56,7 @@ async fn newest_message(app: &App, conversation_id: &str) -> Result<Option<Messa
 
 pub enum Requested {
     /// The transcript has not changed since the stored analysis.
-    Current(Analysis),
+    Current(Box<Analysis>),
     Queued,
 }
 
@@ -76,7 +76,7 @@ pub async fn request(
         return Err(AppError::bad_request("the conversation has no messages to analyse yet"));
     };
     if let Some(current) = conversation.analysis.as_ref().filter(|a| a.transcript_through == newest.id) {
-        return Ok(Requested::Current(current.clone()));
+        return Ok(Requested::Current(Box::new(current.clone())));
     }
     let trigger = trigger(conversation, cause, &newest.id);
     app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))?;

@@ -137,7 +137,7 @@ fn inbound_message(
         error: checked.blocked_by.as_deref().map(MessageError::blocked_by),
         text: Some(inbound.text.clone()),
         wamid: Some(inbound.wamid.clone()),
-        media: inbound.media.clone(),
+        media: inbound.media.as_deref().cloned(),
         ..Message::new(conversation_id, Direction::Inbound, inbound.kind.clone(), DeliveryStatus::Received, sent_at)
     }
 }
