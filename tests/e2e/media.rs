@@ -320,3 +320,42 @@ async fn a_blocked_word_in_a_transcript_trips_the_input_policy() {
     .await;
     assert_eq!(violations.body["results"].as_array().map(Vec::len), Some(1), "{}", violations.body);
 }
+
+#[tokio::test]
+async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_agent() {
+    use colloquy::ports::{Trigger, TriggerKind};
+    use colloquy::usecases::reply::{process, AgentCache, RetryLater};
+    let l = agent_loop().await;
+    let unavailable = json!({"error": {"message": "Service temporarily unavailable", "code": 2}});
+    Mock::given(method("GET"))
+        .and(path(format!("/v23.0/{VOICE_ID}")))
+        .respond_with(ResponseTemplate::new(503).set_body_json(unavailable))
+        .mount(&l.graph)
+        .await;
+    transcribes_as(&l, "never heard").await;
+    replies(&l, "Sorry, I could not listen to that.").await;
+    l.inbox.deliver(&meta_payload("audio")).await;
+    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let workspace = l.inbox.stack.app_workspace(&l.inbox.key).await;
+    let trigger = Trigger {
+        id: "wamid.VOICE1".into(),
+        workspace_id: workspace,
+        conversation_id: conversation,
+        kind: TriggerKind::InboundMessage,
+        attempt: None,
+    };
+    let (app, cache, deadline) = (&l.inbox.stack.app, AgentCache::default(), colloquy::worker::Deadline::NONE);
+
+    let early = process(app, &cache, &trigger, deadline, false, false).await;
+    assert!(matches!(early, Err(RetryLater::WhatsApp(_))), "the queue retries: {early:?}");
+    assert_eq!(inbound(&l).await["media"]["status"], "pending");
+    assert!(chats(&l).await.is_empty());
+
+    process(app, &cache, &trigger, deadline, false, true).await.expect("the last try answers");
+
+    assert_eq!(last_user_content(&chats(&l).await[0]), "[voice note that could not be transcribed]");
+    let media = &inbound(&l).await["media"];
+    assert_eq!(media["status"], "failed");
+    assert!(media["failure"].as_str().is_some_and(|f| f.contains("temporarily unavailable")), "{media}");
+    assert_eq!(l.texts_sent().await.len(), 1);
+}
