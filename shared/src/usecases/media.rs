@@ -26,6 +26,9 @@ use crate::App;
 /// is told it could not hear the voice note.
 const TRANSCRIPTION_ATTEMPTS: u32 = 2;
 
+/// 16 MB of the most compressed audio WhatsApp takes lasts a few hours, not more.
+const MAX_AUDIO_SECONDS: f64 = 6.0 * 3600.0;
+
 /// Where a message's media is kept: under its workspace and conversation.
 pub fn object_key(workspace_id: &str, message: &Message) -> String {
     format!("media/{workspace_id}/{}/{}", message.conversation_id, message.id)
@@ -86,12 +89,20 @@ async fn process(
     };
     let key = object_key(&conversation.workspace_id, message);
     let mime = media.mime_type.clone().unwrap_or_else(|| "application/octet-stream".into());
-    app.media.put(&key, bytes.clone(), &mime).await.map_err(|err| RetryLater::Busy(err.to_string()))?;
+    let size = bytes.len() as u64;
+    // Only what is read afterwards is copied: a 100 MB document is moved into the bucket.
+    let readable = match kind {
+        MediaKind::Video => false,
+        MediaKind::Document => mime == PDF && size <= PDF_MAX_READ_BYTES,
+        MediaKind::Audio | MediaKind::Image | MediaKind::Sticker => true,
+    };
+    let kept = readable.then(|| bytes.clone());
+    app.media.put(&key, bytes, &mime).await.map_err(|err| RetryLater::Busy(err.to_string()))?;
     media.status = MediaStatus::Stored;
-    media.size = Some(bytes.len() as u64);
+    media.size = Some(size);
     media.key = Some(key.clone());
-    let read = match kind {
-        MediaKind::Audio => transcribe(app, agent, &mut media, &bytes).await.map(|seconds| {
+    let read = match (kind, kept) {
+        (MediaKind::Audio, Some(bytes)) => transcribe(app, agent, &mut media, &bytes).await.map(|seconds| {
             update.usage = Some(UsageDelta {
                 workspace_id: conversation.workspace_id.clone(),
                 agent_id: agent.id.clone(),
@@ -99,9 +110,12 @@ async fn process(
                 tokens: Tokens { transcribed_seconds: seconds.ceil() as u64, ..Tokens::default() },
             });
         }),
-        MediaKind::Image | MediaKind::Sticker => preview(app, &mut media, &key, bytes).await,
-        MediaKind::Document => read_document(&mut media, &mime, bytes).await,
-        MediaKind::Video => Ok(()),
+        (MediaKind::Image | MediaKind::Sticker, Some(bytes)) => preview(app, &mut media, &key, bytes).await,
+        (MediaKind::Document, Some(bytes)) => read_pdf(&mut media, bytes).await,
+        (MediaKind::Document, None) if mime == PDF => {
+            Err(format!("PDFs over {} MB are kept but not read", PDF_MAX_READ_BYTES / (1024 * 1024)))
+        }
+        _ => Ok(()),
     };
     if let Err(why) = read {
         media.failure = Some(why);
@@ -185,7 +199,9 @@ async fn transcribe(app: &App, agent: &Agent, media: &mut MediaRef, bytes: &[u8]
             Err(err) => return Err(format!("it could not be transcribed: {err}")),
         }
     };
-    let seconds = transcript.seconds.or_else(|| ogg_opus_seconds(bytes)).unwrap_or(0.0).max(0.0);
+    // Said by the service or read from the file: either may be nonsense, and usage adds it up.
+    let seconds = transcript.seconds.or_else(|| ogg_opus_seconds(bytes)).unwrap_or(0.0);
+    let seconds = if seconds.is_finite() { seconds.clamp(0.0, MAX_AUDIO_SECONDS) } else { 0.0 };
     media.seconds = Some((seconds * 10.0).round() / 10.0);
     media.transcript = Some(transcript.text);
     Ok(seconds)
@@ -211,13 +227,9 @@ async fn preview(app: &App, media: &mut MediaRef, key: &str, bytes: Vec<u8>) -> 
     Ok(())
 }
 
-async fn read_document(media: &mut MediaRef, mime: &str, bytes: Vec<u8>) -> Result<(), String> {
-    if mime != "application/pdf" {
-        return Ok(());
-    }
-    if bytes.len() as u64 > PDF_MAX_READ_BYTES {
-        return Err(format!("PDFs over {} MB are kept but not read", PDF_MAX_READ_BYTES / (1024 * 1024)));
-    }
+const PDF: &str = "application/pdf";
+
+async fn read_pdf(media: &mut MediaRef, bytes: Vec<u8>) -> Result<(), String> {
     let text = reading::pdf_text(bytes).await.map_err(|err| format!("the PDF could not be read: {err}"))?;
     if text.trim().is_empty() {
         return Err("the PDF has no text (a scan?)".into());
