@@ -337,7 +337,8 @@ pub trait ConversationStore: Send + Sync {
     /// Newest first.
     async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError>;
     /// What was kept and read of an inbound message's media, a policy's block of what was read,
-    /// and the transcription's seconds, in one write.
+    /// and the transcription's seconds, in one write — only while the media is still pending
+    /// (`Conflict` otherwise).
     async fn save_media(&self, update: &MediaUpdate) -> Result<(), StoreError>;
 }
 

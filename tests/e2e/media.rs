@@ -359,3 +359,42 @@ async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_age
     assert!(media["failure"].as_str().is_some_and(|f| f.contains("temporarily unavailable")), "{media}");
     assert_eq!(l.texts_sent().await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_media_result_is_written_once_and_its_seconds_counted_once() {
+    use colloquy::model::media::MediaStatus;
+    use colloquy::model::usage::{day_of, Tokens, UsageDelta};
+    use colloquy::ports::{ConversationStore, MediaUpdate, StoreError};
+    let l = agent_loop().await;
+    l.inbox.deliver(&meta_payload("audio")).await;
+    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let message = inbound(&l).await["id"].as_str().unwrap_or_default().to_owned();
+    let workspace = l.inbox.stack.app_workspace(&l.inbox.key).await;
+    let today = day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let update = MediaUpdate {
+        conversation_id: conversation,
+        message_id: message,
+        media: colloquy::model::MediaRef {
+            id: VOICE_ID.into(),
+            status: MediaStatus::Stored,
+            transcript: Some("hello".into()),
+            ..Default::default()
+        },
+        blocked: None,
+        usage: Some(UsageDelta {
+            workspace_id: workspace,
+            agent_id: l.inbox.agent.clone(),
+            day: today.clone(),
+            tokens: Tokens { transcribed_seconds: 4, ..Tokens::default() },
+        }),
+    };
+    let store = &l.inbox.stack.store;
+
+    store.save_media(&update).await.expect("the first write");
+    let second = store.save_media(&update).await;
+
+    assert!(matches!(second, Err(StoreError::Conflict(_))), "a second run writes nothing: {second:?}");
+    let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
+    let usage = call("get-usage", &l.inbox.stack.app, request).await;
+    assert_eq!(usage.body["totals"]["transcribedSeconds"], 4, "{}", usage.body);
+}

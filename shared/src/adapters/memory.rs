@@ -693,6 +693,10 @@ impl ConversationStore for MemoryStore {
         let Some(message) = state.messages.get_mut(&key) else {
             return Err(StoreError::Conflict("the message does not exist".into()));
         };
+        let pending = message.media.as_ref().is_none_or(|m| m.status == crate::model::media::MediaStatus::Pending);
+        if !pending {
+            return Err(StoreError::Conflict("the media was already processed".into()));
+        }
         message.media = Some(update.media.clone());
         if let Some(error) = &update.blocked {
             message.error = Some(error.clone());

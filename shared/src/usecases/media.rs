@@ -16,7 +16,7 @@ use crate::model::media::{
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::{Agent, Conversation, Direction, MediaRef, Message, MessageError};
-use crate::ports::{AudioClip, DownloadError, ImageInput, MediaUpdate, Sender};
+use crate::ports::{AudioClip, DownloadError, ImageInput, MediaUpdate, Sender, StoreError};
 use crate::usecases::policies::evaluate;
 use crate::usecases::reply::RetryLater;
 use crate::usecases::senders::sender_of;
@@ -36,21 +36,38 @@ pub fn object_key(workspace_id: &str, message: &Message) -> String {
 
 /// Processes the media of `messages` that is still pending, updating each message as stored.
 /// Meta's time-outs, 5xx and throttling are retried by the queue, unless this is the `last_try`.
+/// `done` keeps what this trigger processed, by message id.
 pub async fn prepare(
     app: &App,
     conversation: &Conversation,
     agent: &Agent,
     messages: &mut [Message],
     last_try: bool,
+    done: &mut HashMap<String, Message>,
 ) -> Result<(), RetryLater> {
     for message in messages.iter_mut() {
+        // Processed earlier in this trigger; a history read since may not show it yet.
+        if let Some(processed) = done.get(&message.id) {
+            *message = processed.clone();
+            continue;
+        }
         let pending = message.media.as_ref().is_some_and(|media| media.status == MediaStatus::Pending);
         let Some(kind) = MediaKind::of(&message.kind) else { continue };
         if message.direction != Direction::Inbound || !pending || message.error.is_some() || message.deleted {
             continue;
         }
         let update = process(app, conversation, agent, message, kind, last_try).await?;
-        app.store.save_media(&update).await?;
+        match app.store.save_media(&update).await {
+            Ok(()) => {}
+            // Another run got there first (this one read the message before that run's write).
+            Err(StoreError::Conflict(_)) => {
+                if let Some(stored) = app.store.get_message(&message.conversation_id, &message.id).await? {
+                    *message = stored;
+                }
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        }
         if let Some(media) = &update.media.failure {
             tracing::info!(conversation = %conversation.id, message = %message.id, failure = %media, "media could not be used");
         }
@@ -58,6 +75,7 @@ pub async fn prepare(
         if update.blocked.is_some() {
             message.error = update.blocked;
         }
+        done.insert(message.id.clone(), message.clone());
     }
     Ok(())
 }

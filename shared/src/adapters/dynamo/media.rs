@@ -14,8 +14,14 @@ impl DynamoStore {
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(pk))
             .key(keys::SK, AttributeValue::S(sk))
-            .condition_expression("attribute_exists(PK)")
+            // Once: a second worker that fetched the same media (a stale read) writes nothing,
+            // and its transcription's seconds are not counted twice.
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(#media.#status) OR #media.#status = :pending)",
+            )
             .expression_attribute_names("#media", "media")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
             .expression_attribute_values(":media", media);
         write = match &update.blocked {
             Some(error) => {

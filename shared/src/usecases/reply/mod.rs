@@ -216,6 +216,8 @@ pub async fn process(
     let mut redos = 0;
     // Images read from the media bucket for this trigger: each LLM call of a tool loop shows them.
     let mut images = HashMap::new();
+    // Messages whose media this trigger processed: a later read of the history may not show it.
+    let mut media_done = HashMap::new();
     let mut retries = Retries::new("the conversation");
     loop {
         retries.another().await.map_err(|busy| RetryLater::Busy(busy.to_string()))?;
@@ -264,7 +266,7 @@ pub async fn process(
             }
         }
         // Media is read before anything is answered; what a policy blocks in it is not answered.
-        media::prepare(app, &conversation, &agent, &mut history[answered_upto..], last_try).await?;
+        media::prepare(app, &conversation, &agent, &mut history[answered_upto..], last_try, &mut media_done).await?;
         if !has_unanswered(&history[answered_upto..]) {
             return Ok(());
         }
