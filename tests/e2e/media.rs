@@ -398,3 +398,26 @@ async fn a_media_result_is_written_once_and_its_seconds_counted_once() {
     let usage = call("get-usage", &l.inbox.stack.app, request).await;
     assert_eq!(usage.body["totals"]["transcribedSeconds"], 4, "{}", usage.body);
 }
+
+#[tokio::test]
+async fn during_a_takeover_a_voice_note_is_transcribed_for_the_person_and_not_answered() {
+    let l = agent_loop().await;
+    serve(&l, VOICE_ID, "audio/ogg", fixture("voice-note.ogg"), None).await;
+    transcribes_as(&l, "Can I visit tomorrow?").await;
+    replies(&l, "never sent").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    l.run_worker().await;
+    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let takeover =
+        ApiCall::fixture("takeover-conversation").key(&l.inbox.key).path_param("id", &conversation).json(json!({}));
+    assert_eq!(call("takeover-conversation", &l.inbox.stack.app, takeover).await.status, 200);
+
+    l.inbox.deliver(&meta_payload("audio")).await;
+    l.run_worker().await;
+
+    assert_eq!(chats(&l).await.len(), 1, "only the text before the takeover was answered");
+    let voice = l.inbox.messages().await.into_iter().find(|m| m["type"] == "audio").unwrap_or_default();
+    assert_eq!(voice["media"]["transcript"], "Can I visit tomorrow?", "{voice}");
+    let link = media_link(&l, &l.inbox.key, &conversation, voice["id"].as_str().unwrap_or_default()).await;
+    assert_eq!(link.status, 200, "the person can listen to it: {}", link.body);
+}

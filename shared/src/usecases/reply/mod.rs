@@ -249,6 +249,12 @@ pub async fn process(
         }
         let now = app.clock.now();
         if conversation.is_human_takeover(now) {
+            // The person who took over reads what the contact sent: voice notes are transcribed
+            // and documents read all the same (the agent finds them done when it resumes).
+            if let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? {
+                let unanswered = &mut history[answered_upto..];
+                media::prepare(app, &conversation, &agent, unanswered, last_try, &mut media_done).await?;
+            }
             return skip(app, &conversation, "a human has taken over this conversation").await;
         }
         if !conversation.is_window_open(now) {
