@@ -421,3 +421,23 @@ async fn during_a_takeover_a_voice_note_is_transcribed_for_the_person_and_not_an
     let link = media_link(&l, &l.inbox.key, &conversation, voice["id"].as_str().unwrap_or_default()).await;
     assert_eq!(link.status, 200, "the person can listen to it: {}", link.body);
 }
+
+#[tokio::test]
+async fn the_agents_media_settings_are_checked_and_shown() {
+    let l = agent_loop().await;
+    let patch = |body: Value| {
+        let request = ApiCall::fixture("update-agent").key(&l.inbox.key).path_param("id", &l.inbox.agent).json(body);
+        call("update-agent", &l.inbox.stack.app, request)
+    };
+
+    let wrong = patch(json!({"transcriptionLanguage": "German"})).await;
+    assert_eq!((wrong.status, wrong.error_field()), (400, Some("transcriptionLanguage")), "{}", wrong.body);
+    let set = patch(json!({"transcriptionLanguage": "de", "model": {"provider": "anthropic", "name": "claude-sonnet-4-5", "acceptsImages": true}})).await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(
+        (set.body["transcriptionLanguage"].as_str(), set.body["model"]["acceptsImages"].as_bool()),
+        (Some("de"), Some(true))
+    );
+    let cleared = patch(json!({"transcriptionLanguage": null})).await;
+    assert_eq!(cleared.body["transcriptionLanguage"], Value::Null, "{}", cleared.body);
+}
