@@ -160,27 +160,28 @@ async fn shutdown_signal() -> &'static str {
 /// A real LLM when `LLM_API_KEY` (OpenAI-compatible) or `ANTHROPIC_API_KEY` is set, else the
 /// labelled stand-in. Returns it, a label, and the model name for the dev agent.
 fn llm(port: u16) -> Result<(Arc<dyn Llm>, String, String), String> {
-    let config_llm = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let model = config_llm("LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_owned());
-    if let Some(api_key) = config_llm("LLM_API_KEY") {
-        let base_url = config_llm("LLM_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
-        let label = format!("{base_url} (model {model}; set LLM_MODEL to change)");
-        let client = LlmClient::new(Some(Endpoint { base_url, api_key }), None, colloquy::app::LLM_TIMEOUT)?;
+    let model = colloquy::config::optional("LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_owned());
+    if let Some(endpoint) = openai_endpoint() {
+        let label = format!("{} (model {model}; set LLM_MODEL to change)", endpoint.base_url);
+        let client = LlmClient::new(Some(endpoint), None, colloquy::app::LLM_TIMEOUT)?;
         return Ok((Arc::new(client), label, model));
     }
     let client = llm_standin::client(port)?;
     Ok((Arc::new(client), format!("{} — no LLM_API_KEY set", llm_standin::LABEL), model))
 }
 
+/// The OpenAI-compatible endpoint of `LLM_BASE_URL` and `LLM_API_KEY`, when a key is set.
+fn openai_endpoint() -> Option<Endpoint> {
+    let api_key = colloquy::config::optional("LLM_API_KEY")?;
+    let base_url = colloquy::config::optional("LLM_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
+    Some(Endpoint { base_url, api_key })
+}
+
 /// A real transcription endpoint when a key is set (`TRANSCRIPTION_API_KEY`, else `LLM_API_KEY`),
 /// else the labelled stand-in.
 fn transcriber(port: u16) -> Result<(Arc<dyn colloquy::ports::Transcriber>, String), String> {
     let values = colloquy::config::SecretValues::default();
-    let openai = std::env::var("LLM_API_KEY").ok().filter(|key| !key.is_empty()).map(|api_key| Endpoint {
-        base_url: std::env::var("LLM_BASE_URL").unwrap_or_else(|_| "https://api.openai.com/v1".to_owned()),
-        api_key,
-    });
-    if let Some(config) = colloquy::config::transcription(&values, openai.as_ref()) {
+    if let Some(config) = colloquy::config::transcription(&values, openai_endpoint().as_ref()) {
         let label = format!("{} (model {})", config.endpoint.base_url, config.model);
         let client = colloquy::adapters::transcription::TranscriptionClient::new(
             config.endpoint,
