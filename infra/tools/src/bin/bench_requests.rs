@@ -145,13 +145,7 @@ fn inbound_text(n: u32) -> String {
 }
 
 fn inbound(n: u32, text: &str) -> String {
-    json!({"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550000001", "phone_number_id": dev::DEV_PHONE_NUMBER_ID},
-        "contacts": [{"profile": {"name": "Bench"}, "wa_id": dev::DEV_CONTACT}],
-        "messages": [{"from": dev::DEV_CONTACT, "id": format!("wamid.BENCH{n}"), "timestamp": time::OffsetDateTime::now_utc().unix_timestamp().to_string(), "type": "text", "text": {"body": text}}]
-    }}]}]})
-    .to_string()
+    delivery(n, "text", json!({"body": text}))
 }
 
 /// A voice note or an image from the fixtures the Graph stand-in serves.
@@ -161,13 +155,18 @@ fn inbound_media(n: u32, root: &std::path::Path, kind: &str, id: &str, file: &st
     let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
     let media =
         json!({"id": id, "mime_type": graph_standin::mime_of(file), "sha256": sha256, "voice": kind == "audio"});
-    Ok(json!({"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [{"field": "messages", "value": {
+    Ok(delivery(n, kind, media))
+}
+
+/// Meta's webhook delivery of one message of type `kind` (its `kind` object is `content`).
+fn delivery(n: u32, kind: &str, content: serde_json::Value) -> String {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "15550000001", "phone_number_id": dev::DEV_PHONE_NUMBER_ID},
         "contacts": [{"profile": {"name": "Bench"}, "wa_id": dev::DEV_CONTACT}],
-        "messages": [{"from": dev::DEV_CONTACT, "id": format!("wamid.BENCH{n}"), "timestamp": time::OffsetDateTime::now_utc().unix_timestamp().to_string(), "type": kind, kind: media}]
+        "messages": [{"from": dev::DEV_CONTACT, "id": format!("wamid.BENCH{n}"), "timestamp": time::OffsetDateTime::now_utc().unix_timestamp().to_string(), "type": kind, kind: content}]
     }}]}]})
-    .to_string())
+    .to_string()
 }
 
 fn print(title: &str, counts: &BTreeMap<String, u32>, budget: &str) {

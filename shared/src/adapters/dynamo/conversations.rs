@@ -354,15 +354,11 @@ impl ConversationStore for DynamoStore {
             })
             .condition_expression(format!("attribute_exists(PK) AND #status IN ({})", placeholders.join(", ")))
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(
-                ":status",
-                serde_dynamo::to_attribute_value(status).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            );
+            .expression_attribute_values(":status", super::to_value(&status)?);
         if let Some(error) = error {
-            request = request.expression_attribute_names("#error", "error").expression_attribute_values(
-                ":error",
-                serde_dynamo::to_attribute_value(error).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            );
+            request = request
+                .expression_attribute_names("#error", "error")
+                .expression_attribute_values(":error", super::to_value(error)?);
         }
         for (placeholder, value) in placeholders.iter().zip(lower) {
             request = request.expression_attribute_values(placeholder, AttributeValue::S(value.to_owned()));

@@ -2,14 +2,13 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
-use super::{keys, DynamoStore};
+use super::{keys, to_value, DynamoStore};
 use crate::ports::{MediaUpdate, StoreError};
 
 impl DynamoStore {
     pub(super) async fn write_media(&self, update: &MediaUpdate) -> Result<(), StoreError> {
         let (pk, sk) = keys::message(&update.conversation_id, &update.message_id);
-        let media =
-            serde_dynamo::to_attribute_value(&update.media).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let media = to_value(&update.media)?;
         let mut write = Update::builder()
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(pk))
@@ -25,8 +24,7 @@ impl DynamoStore {
             .expression_attribute_values(":media", media);
         write = match &update.blocked {
             Some(error) => {
-                let error =
-                    serde_dynamo::to_attribute_value(error).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                let error = to_value(error)?;
                 write
                     .update_expression("SET #media = :media, #error = :error")
                     .expression_attribute_names("#error", "error")

@@ -149,6 +149,11 @@ pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
     serde_dynamo::to_item(value).map_err(|err| StoreError::Corrupt(err.to_string()))
 }
 
+/// One attribute's value, for an update expression.
+pub(crate) fn to_value<T: Serialize>(value: &T) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(value).map_err(|err| StoreError::Corrupt(err.to_string()))
+}
+
 pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
     serde_dynamo::from_item(item).map_err(|err| StoreError::Corrupt(err.to_string()))
 }
