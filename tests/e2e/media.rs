@@ -73,10 +73,26 @@ async fn inbound(l: &Loop) -> Value {
     messages.into_iter().find(|m| m["direction"] == "inbound").unwrap_or_default()
 }
 
-async fn patch_agent(l: &Loop, body: Value) {
+async fn update_agent(l: &Loop, body: Value) -> Answer {
     let request = ApiCall::fixture("update-agent").key(&l.inbox.key).path_param("id", &l.inbox.agent).json(body);
-    let answer = call("update-agent", &l.inbox.stack.app, request).await;
+    call("update-agent", &l.inbox.stack.app, request).await
+}
+
+async fn patch_agent(l: &Loop, body: Value) {
+    let answer = update_agent(l, body).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
+}
+
+/// The only conversation's id.
+async fn conversation_id(l: &Loop) -> String {
+    l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned()
+}
+
+/// Today's usage totals of the loop's workspace.
+async fn usage_today(l: &Loop) -> Value {
+    let today = colloquy::model::usage::day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
+    call("get-usage", &l.inbox.stack.app, request).await.body
 }
 
 pub async fn media_link(l: &Loop, key: &str, conversation: &str, message: &str) -> Answer {
@@ -115,16 +131,14 @@ async fn a_voice_note_is_transcribed_kept_and_answered_as_the_contacts_words() {
     assert_eq!((media["seconds"].as_f64(), media["voice"].as_bool()), (Some(2.4), Some(true)));
     assert_eq!(media["size"].as_u64(), Some(fixture("voice-note.ogg").len() as u64));
 
-    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let conversation = conversation_id(&l).await;
     let link = media_link(&l, &l.inbox.key, &conversation, message["id"].as_str().unwrap_or_default()).await;
     assert_eq!(link.status, 200, "{}", link.body);
     let kept = reqwest::get(link.body["url"].as_str().unwrap_or_default()).await.expect("the link answers");
     assert_eq!(kept.bytes().await.expect("bytes").to_vec(), fixture("voice-note.ogg"), "the bucket holds the bytes");
 
-    let today = colloquy::model::usage::day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
-    let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
-    let usage = call("get-usage", &l.inbox.stack.app, request).await;
-    assert_eq!(usage.body["totals"]["transcribedSeconds"], 3, "{}", usage.body);
+    let usage = usage_today(&l).await;
+    assert_eq!(usage["totals"]["transcribedSeconds"], 3, "{usage}");
 }
 
 #[tokio::test]
@@ -264,7 +278,7 @@ async fn a_checksum_mismatch_is_refused_and_nothing_is_kept() {
     assert_eq!(message["media"]["status"], "failed");
     assert!(message["media"]["failure"].as_str().is_some_and(|f| f.contains("checksum")), "{message}");
     assert_eq!(message["media"]["downloadable"], false);
-    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let conversation = conversation_id(&l).await;
     let link = media_link(&l, &l.inbox.key, &conversation, message["id"].as_str().unwrap_or_default()).await;
     assert_eq!(link.status, 404, "nothing was kept: {}", link.body);
     assert!(link.body["error"]["message"].as_str().is_some_and(|m| m.contains("checksum")), "{}", link.body);
@@ -276,7 +290,7 @@ async fn only_the_conversations_workspace_can_fetch_its_media() {
     serve(&l, IMAGE_ID, "image/jpeg", fixture("payslip.jpg"), None).await;
     replies(&l, "Got it.").await;
     l.inbox.deliver(&meta_payload("image")).await;
-    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let conversation = conversation_id(&l).await;
     let message = inbound(&l).await["id"].as_str().unwrap_or_default().to_owned();
 
     let early = media_link(&l, &l.inbox.key, &conversation, &message).await;
@@ -335,7 +349,7 @@ async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_age
     transcribes_as(&l, "never heard").await;
     replies(&l, "Sorry, I could not listen to that.").await;
     l.inbox.deliver(&meta_payload("audio")).await;
-    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let conversation = conversation_id(&l).await;
     let workspace = l.inbox.stack.app_workspace(&l.inbox.key).await;
     let trigger = Trigger {
         id: "wamid.VOICE1".into(),
@@ -367,7 +381,7 @@ async fn a_media_result_is_written_once_and_its_seconds_counted_once() {
     use colloquy::ports::{ConversationStore, MediaUpdate, StoreError};
     let l = agent_loop().await;
     l.inbox.deliver(&meta_payload("audio")).await;
-    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let conversation = conversation_id(&l).await;
     let message = inbound(&l).await["id"].as_str().unwrap_or_default().to_owned();
     let workspace = l.inbox.stack.app_workspace(&l.inbox.key).await;
     let today = day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
@@ -394,9 +408,8 @@ async fn a_media_result_is_written_once_and_its_seconds_counted_once() {
     let second = store.save_media(&update).await;
 
     assert!(matches!(second, Err(StoreError::Conflict(_))), "a second run writes nothing: {second:?}");
-    let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
-    let usage = call("get-usage", &l.inbox.stack.app, request).await;
-    assert_eq!(usage.body["totals"]["transcribedSeconds"], 4, "{}", usage.body);
+    let usage = usage_today(&l).await;
+    assert_eq!(usage["totals"]["transcribedSeconds"], 4, "{usage}");
 }
 
 #[tokio::test]
@@ -407,7 +420,7 @@ async fn during_a_takeover_a_voice_note_is_transcribed_for_the_person_and_not_an
     replies(&l, "never sent").await;
     l.inbox.deliver(&meta_payload("text")).await;
     l.run_worker().await;
-    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let conversation = conversation_id(&l).await;
     let takeover =
         ApiCall::fixture("takeover-conversation").key(&l.inbox.key).path_param("id", &conversation).json(json!({}));
     assert_eq!(call("takeover-conversation", &l.inbox.stack.app, takeover).await.status, 200);
@@ -425,10 +438,7 @@ async fn during_a_takeover_a_voice_note_is_transcribed_for_the_person_and_not_an
 #[tokio::test]
 async fn the_agents_media_settings_are_checked_and_shown() {
     let l = agent_loop().await;
-    let patch = |body: Value| {
-        let request = ApiCall::fixture("update-agent").key(&l.inbox.key).path_param("id", &l.inbox.agent).json(body);
-        call("update-agent", &l.inbox.stack.app, request)
-    };
+    let patch = |body: Value| update_agent(&l, body);
 
     let wrong = patch(json!({"transcriptionLanguage": "German"})).await;
     assert_eq!((wrong.status, wrong.error_field()), (400, Some("transcriptionLanguage")), "{}", wrong.body);
