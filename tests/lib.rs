@@ -10,6 +10,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use colloquy::adapters::clock::ManualClock;
 use colloquy::adapters::dynamo::DynamoStore;
+use colloquy::adapters::reading::{IsolatedReader, ReaderLimits};
 use colloquy::adapters::sqs::SqsTriggerQueue;
 use colloquy::adapters::vault::SecretsManagerVault;
 use colloquy::api::routes;
@@ -48,6 +49,16 @@ fn require_moto(endpoint: &str) {
         "moto (the local AWS) is not reachable at {endpoint}. Run the tests with `scripts/test`, which starts it, \
          or start it yourself with `.venv/bin/python infra/local/moto_server.py -p 5055` (set {MOTO_ENDPOINT_VAR} for another address)."
     );
+}
+
+/// A file reader whose children are `colloquy-reader`, which cargo builds beside the test binary
+/// (`target/<profile>/` holds it, `target/<profile>/deps/` the tests), as the worker's are itself.
+pub fn test_reader(limits: ReaderLimits) -> IsolatedReader {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    let dir = exe.parent().and_then(Path::parent).expect("the test binary is in target/<profile>/deps");
+    let program = dir.join("colloquy-reader");
+    assert!(program.exists(), "{} is missing: build it with `cargo build -p colloquy-tests`", program.display());
+    IsolatedReader::new(program, limits)
 }
 
 /// One test's own table and queues on moto, and an `App` on the real adapters.
@@ -94,6 +105,7 @@ impl TestStack {
         app.vault =
             Arc::new(SecretsManagerVault::new(aws_sdk_secretsmanager::Client::new(&aws), &resources.table_name));
         app.media = local.media_store(&resources.media_bucket);
+        app.reader = Arc::new(test_reader(ReaderLimits::default()));
         Self { aws, resources, app, clock, store, meta }
     }
 

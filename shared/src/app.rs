@@ -12,6 +12,7 @@ use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::graph::GraphClient;
 use crate::adapters::llm::LlmClient;
 use crate::adapters::outbound::HttpEventDelivery;
+use crate::adapters::reading::IsolatedReader;
 use crate::adapters::s3::S3MediaStore;
 use crate::adapters::sqs::SqsTriggerQueue;
 use crate::adapters::transcription::{TranscriptionClient, TRANSCRIPTION_TIMEOUT};
@@ -20,9 +21,9 @@ use crate::config::{self, ConfigError, SecretValues};
 use crate::model::cache::TtlCache;
 use crate::model::outbound_url::OutboundRules;
 use crate::ports::{
-    AudioClip, ChatReply, ChatRequest, Clock, EventDelivery, GraphError, Llm, LlmError, MediaStore, MediaStoreError,
-    NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript, Trigger,
-    TriggerQueue, VaultError, WhatsApp,
+    AudioClip, ChatReply, ChatRequest, Clock, EventDelivery, FileReader, GraphError, Llm, LlmError, MediaStore,
+    MediaStoreError, NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript,
+    Trigger, TriggerQueue, VaultError, WhatsApp,
 };
 use crate::usecases::events::WorkspaceCache;
 use crate::usecases::inbound::NumberCache;
@@ -109,6 +110,8 @@ pub struct App {
     pub transcriber: Arc<dyn Transcriber>,
     /// Contacts' media (the media bucket).
     pub media: Arc<dyn MediaStore>,
+    /// Parses contacts' documents and images, each in a limited child process.
+    pub reader: Arc<dyn FileReader>,
     /// Only the webhook has them.
     pub webhook: Option<Arc<WebhookSecrets>>,
     pub numbers: Arc<NumberCache>,
@@ -316,6 +319,7 @@ impl App {
             llm: Arc::new(NotBuilt("an LLM")),
             transcriber: Arc::new(NoTranscription),
             media: Arc::new(NotBuilt("the media bucket")),
+            reader: Arc::new(IsolatedReader::this_binary()),
             webhook: None,
             numbers: Arc::new(NumberCache::default()),
             policies: Arc::new(PolicyCache::default()),

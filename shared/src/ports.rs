@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 mod media;
 
 pub use media::{
-    AudioClip, DownloadError, ImageInput, MediaInfo, MediaStore, MediaStoreError, Transcriber, Transcript,
+    AudioClip, DownloadError, FileReader, ImageInput, MediaInfo, MediaStore, MediaStoreError, Transcriber, Transcript,
+    Unreadable,
 };
 
 use crate::model::event::Event;

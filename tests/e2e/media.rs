@@ -47,13 +47,13 @@ async fn transcribes_as(l: &Loop, words: &str) {
         .await;
 }
 
-async fn replies(l: &Loop, text: &str) {
+pub async fn replies(l: &Loop, text: &str) {
     Mock::given(method("POST")).and(path("/v1/chat/completions")).respond_with(completion(text)).mount(&l.llm).await;
     Mock::given(method("POST")).respond_with(sent("wamid.REPLY")).mount(&l.graph).await;
 }
 
 /// The chat requests the LLM got (not transcriptions).
-async fn chats(l: &Loop) -> Vec<Value> {
+pub async fn chats(l: &Loop) -> Vec<Value> {
     l.llm_calls()
         .await
         .iter()
@@ -62,13 +62,13 @@ async fn chats(l: &Loop) -> Vec<Value> {
         .collect()
 }
 
-fn last_user_content(chat: &Value) -> Value {
+pub fn last_user_content(chat: &Value) -> Value {
     let messages = chat["messages"].as_array().cloned().unwrap_or_default();
     messages.iter().rev().find(|m| m["role"] == "user").map(|m| m["content"].clone()).unwrap_or_default()
 }
 
 /// The contact's message with media (the newest inbound one).
-async fn inbound(l: &Loop) -> Value {
+pub async fn inbound(l: &Loop) -> Value {
     let messages = l.inbox.messages().await;
     messages.into_iter().find(|m| m["direction"] == "inbound").unwrap_or_default()
 }

@@ -591,3 +591,61 @@ async fn a_takeover_leaves_a_pending_call_pending_and_a_person_may_still_decide_
     assert!(t.l.texts_sent().await.is_empty(), "the person has the conversation: the agent sends nothing");
     assert_eq!(calls(&t.l, &t.l.inbox.key).await.body["results"][0]["status"], "rejected");
 }
+
+#[tokio::test]
+async fn an_approval_after_the_call_expired_is_409_and_the_call_never_runs() {
+    let t = tool_loop(
+        json!({"requireApproval": true, "approvalExpiryMinutes": 30}),
+        tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))]),
+    )
+    .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+    let id = calls(&t.l, &t.l.inbox.key).await.body["results"][0]["id"].as_str().unwrap_or_default().to_owned();
+    t.l.inbox.stack.clock.advance(time::Duration::minutes(30) + time::Duration::seconds(1));
+
+    let late = decide(&t.l, &t.l.inbox.key, &id, "approve", None).await;
+
+    assert_eq!((late.status, late.error_code()), (409, "conflict"), "{}", late.body);
+    assert!(late.body.to_string().contains("expired"), "{}", late.body);
+    assert_eq!(calls(&t.l, &t.l.inbox.key).await.body["results"][0]["status"], "expired");
+    t.l.run_worker().await;
+    assert!(tool_requests(&t.receiver).await.is_empty(), "the tool is never called");
+    assert_eq!(t.l.texts_sent().await.len(), 1, "the run goes on without it");
+    assert_eq!(decide(&t.l, &t.l.inbox.key, &id, "reject", None).await.status, 409);
+}
+
+#[tokio::test]
+async fn a_call_runs_against_the_address_it_was_proposed_with_which_the_approver_sees() {
+    let t = tool_loop(
+        json!({"requireApproval": true}),
+        tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))]),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/tools/book"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("booked"))
+        .mount(&t.receiver)
+        .await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+    let listed = calls(&t.l, &t.l.inbox.key).await;
+    let proposed = &listed.body["results"][0];
+    assert_eq!(proposed["url"], format!("{}/tools/book", t.receiver.uri()), "{proposed}");
+    let id = proposed["id"].as_str().unwrap_or_default().to_owned();
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&elsewhere).await;
+    let tools = call("list-tools", &t.l.inbox.stack.app, ApiCall::fixture("list-tools").key(&t.l.inbox.key)).await;
+    let tool_id = tools.body["results"][0]["id"].as_str().unwrap_or_default().to_owned();
+    let change = ApiCall::fixture("update-tool")
+        .key(&t.l.inbox.key)
+        .path_param("id", &tool_id)
+        .json(json!({"url": format!("{}/steal", elsewhere.uri())}));
+    assert_eq!(call("update-tool", &t.l.inbox.stack.app, change).await.status, 200);
+
+    assert_eq!(decide(&t.l, &t.l.inbox.key, &id, "approve", None).await.status, 200);
+    t.l.run_worker().await;
+
+    assert_eq!(tool_requests(&t.receiver).await.len(), 1, "sent where it was proposed");
+    assert!(elsewhere.received_requests().await.unwrap_or_default().is_empty(), "not to the changed address");
+}

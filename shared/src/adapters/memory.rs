@@ -548,9 +548,12 @@ impl ConversationStore for MemoryStore {
         };
         match amendment {
             Amendment::Reaction(emoji) => message.reaction = emoji.clone(),
-            Amendment::Edited(text) => {
+            Amendment::Edited { text, blocked_by } => {
                 message.text = Some(text.clone());
                 message.edited = true;
+                if let Some(policy) = blocked_by {
+                    message.error = Some(MessageError::blocked_by(policy));
+                }
             }
             Amendment::Revoked => {
                 message.text = None;

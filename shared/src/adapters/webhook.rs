@@ -7,7 +7,39 @@ use serde_json::Value;
 use sha2::Sha256;
 use time::OffsetDateTime;
 
+use crate::model::media::cut_to_chars;
 use crate::model::{Amendment, DeliveryStatus, MediaRef, MessageError, MessageKind};
+
+/// A delivery larger than this is refused before its signature is computed: Meta's are a few
+/// kilobytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// What one message may bring into the store. WhatsApp's own limits (4,096 characters of text,
+/// 1,024 of a caption) with room to spare; longer text is cut with a marker and stored, because a
+/// delivery refused for its size is redelivered by Meta for days and never succeeds.
+pub const MAX_TEXT_CHARS: usize = 8192;
+const MAX_CAPTION_CHARS: usize = 2048;
+const MAX_NAME_CHARS: usize = 256;
+/// Ids (wamids, phone number ids, media ids, wa_ids) longer than this are not Meta's: the event
+/// is dropped, since it would make keys no store accepts.
+const MAX_ID_CHARS: usize = 256;
+/// A reaction is one emoji; the longest (flags, families with skin tones) are a few characters.
+const MAX_REACTION_CHARS: usize = 16;
+
+/// `text`, cut to `max` characters with a marker saying so.
+pub fn bounded(text: &str, max: usize) -> String {
+    match cut_to_chars(text, max) {
+        (cut, true) => format!("{cut} …[cut: longer than {max} characters]"),
+        (whole, false) => whole,
+    }
+}
+
+fn bounded_opt(text: Option<&str>, max: usize) -> Option<String> {
+    text.map(|text| bounded(text, max))
+}
+
+fn is_id(text: &str) -> bool {
+    !text.is_empty() && text.chars().count() <= MAX_ID_CHARS
+}
 
 /// HMAC-SHA256 of the raw body with the app secret, compared in constant time.
 pub fn signature_is_valid(app_secret: &str, body: &[u8], header: Option<&str>) -> bool {
@@ -168,17 +200,18 @@ fn content(message: &Value, kind: &str) -> (String, Option<Box<MediaRef>>) {
         }
         kind if media_kinds.contains(&kind) => {
             let media = message.get(kind).cloned().unwrap_or_default();
-            let caption = str_at(&media, &["caption"]).map(|c| format!(": {c}")).unwrap_or_default();
-            let reference = str_at(&media, &["id"]).map(|id| MediaRef {
+            let caption = bounded_opt(str_at(&media, &["caption"]), MAX_CAPTION_CHARS);
+            let shown = caption.as_deref().map(|c| format!(": {c}")).unwrap_or_default();
+            let reference = str_at(&media, &["id"]).filter(|id| is_id(id)).map(|id| MediaRef {
                 id: id.to_owned(),
-                mime_type: str_at(&media, &["mime_type"]).map(str::to_owned),
-                filename: str_at(&media, &["filename"]).map(str::to_owned),
-                sha256: str_at(&media, &["sha256"]).map(str::to_owned),
-                caption: str_at(&media, &["caption"]).map(str::to_owned),
+                mime_type: bounded_opt(str_at(&media, &["mime_type"]), MAX_NAME_CHARS),
+                filename: bounded_opt(str_at(&media, &["filename"]), MAX_NAME_CHARS),
+                sha256: bounded_opt(str_at(&media, &["sha256"]), MAX_NAME_CHARS),
+                caption,
                 voice: media["voice"].as_bool().unwrap_or(false),
                 ..MediaRef::default()
             });
-            (format!("[{kind}{caption}]"), reference.map(Box::new))
+            (format!("[{kind}{shown}]"), reference.map(Box::new))
         }
         other => (format!("[{other} message]"), None),
     }
@@ -212,15 +245,19 @@ fn amendment(message: &Value, kind: &str) -> Option<(String, Amendment)> {
     match kind {
         "reaction" => {
             let target = str_at(message, &["reaction", "message_id"])?;
-            let emoji = str_at(message, &["reaction", "emoji"]).filter(|e| !e.is_empty()).map(str::to_owned);
-            Some((target.to_owned(), Amendment::Reaction(emoji)))
+            let emoji = str_at(message, &["reaction", "emoji"]).filter(|e| !e.is_empty());
+            // More than one emoji is not a reaction WhatsApp sends: nothing is recorded.
+            if emoji.is_some_and(|e| e.chars().count() > MAX_REACTION_CHARS) {
+                return None;
+            }
+            Some((target.to_owned(), Amendment::Reaction(emoji.map(str::to_owned))))
         }
         "edit" => {
             let target = str_at(message, &["edit", "original_message_id"]).or(context)?;
             let text = str_at(message, &["edit", "message", "text", "body"])
                 .or_else(|| str_at(message, &["edit", "text", "body"]))
                 .or_else(|| str_at(message, &["text", "body"]))?;
-            Some((target.to_owned(), Amendment::Edited(text.to_owned())))
+            Some((target.to_owned(), Amendment::Edited { text: bounded(text, MAX_TEXT_CHARS), blocked_by: None }))
         }
         "revoke" => {
             let target = str_at(message, &["revoke", "original_message_id"]).or(context)?;
@@ -245,7 +282,8 @@ fn status_error(value: &Value) -> Option<MessageError> {
     let message = str_at(error, &["error_data", "details"])
         .or_else(|| str_at(error, &["message"]))
         .or_else(|| str_at(error, &["title"]));
-    Some(MessageError::whatsapp(error.get("code")?.as_i64()?, message.unwrap_or("no details")))
+    let message = bounded(message.unwrap_or("no details"), MAX_CAPTION_CHARS);
+    Some(MessageError::whatsapp(error.get("code")?.as_i64()?, message))
 }
 
 impl Payload {
@@ -258,8 +296,15 @@ impl Payload {
                 let (Some(from), Some(wamid)) = (str_at(message, &["from"]), str_at(message, &["id"])) else {
                     continue;
                 };
-                let kind = str_at(message, &["type"]).unwrap_or("unknown").to_owned();
+                if ![from, wamid, &phone_number_id].into_iter().all(is_id) {
+                    tracing::warn!("a message whose ids are not Meta's (empty or too long); dropped");
+                    continue;
+                }
+                let kind = bounded(str_at(message, &["type"]).unwrap_or("unknown"), 64);
                 if let Some((target_wamid, amendment)) = amendment(message, &kind) {
+                    if !is_id(&target_wamid) {
+                        continue;
+                    }
                     events.push(WebhookEvent::Amend(InboundAmendment {
                         phone_number_id: phone_number_id.clone(),
                         from: from.to_owned(),
@@ -269,13 +314,17 @@ impl Payload {
                     }));
                     continue;
                 }
+                if kind == "reaction" {
+                    // A reaction without a message to attach it to, or not one emoji: nothing.
+                    continue;
+                }
                 let (text, media) = content(message, &kind);
                 let contact_name = value
                     .contacts
                     .iter()
                     .find(|c| c.wa_id == from)
                     .and_then(|c| c.profile.as_ref())
-                    .and_then(|p| p.name.clone());
+                    .and_then(|p| bounded_opt(p.name.as_deref(), MAX_NAME_CHARS));
                 events.push(WebhookEvent::Message(InboundMessage {
                     phone_number_id: phone_number_id.clone(),
                     from: from.to_owned(),
@@ -283,12 +332,15 @@ impl Payload {
                     wamid: wamid.to_owned(),
                     sent_at: timestamp(message),
                     kind: MessageKind::from(kind.as_str()),
-                    text,
+                    text: bounded(&text, MAX_TEXT_CHARS),
                     media,
                 }));
             }
             for update in &value.statuses {
-                let (Some(wamid), Some(status)) = (str_at(update, &["id"]), status(update)) else { continue };
+                let (Some(wamid), Some(status)) = (str_at(update, &["id"]).filter(|id| is_id(id)), status(update))
+                else {
+                    continue;
+                };
                 events.push(WebhookEvent::Status(StatusUpdate {
                     phone_number_id: phone_number_id.clone(),
                     wamid: wamid.to_owned(),

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::Reply;
 use futures_util::stream::{self, StreamExt};
 
-use crate::adapters::webhook::{signature_is_valid, Payload, WebhookEvent};
+use crate::adapters::webhook::{signature_is_valid, Payload, WebhookEvent, MAX_BODY_BYTES};
 use crate::http::request::{parse_json, query_param};
 use crate::http::{response, Body, Request, Response};
 use crate::usecases::inbound;
@@ -34,6 +34,9 @@ pub async fn handshake(app: &App, request: &Request) -> Reply {
 /// POST: a bad or missing `X-Hub-Signature-256` is 401 and stores nothing.
 pub async fn deliver(app: &App, request: &Request) -> Reply {
     let body: &[u8] = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(AppError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+    }
     let signature = request.headers().get("x-hub-signature-256").and_then(|value| value.to_str().ok());
     if !signature_is_valid(&secrets(app)?.app_secret, body, signature) {
         tracing::warn!("webhook with a missing or wrong X-Hub-Signature-256; nothing stored");

@@ -425,8 +425,9 @@ pub enum PromptUsed {
 pub enum Amendment {
     /// Reacted with an emoji; `None` took the reaction back.
     Reaction(Option<String>),
-    /// Edited it to this text.
-    Edited(String),
+    /// Edited it to this text. `blocked_by` names the input policy that blocks the new text: the
+    /// message is then marked blocked, and the agent and analyses never read it.
+    Edited { text: String, blocked_by: Option<String> },
     /// Deleted it for everyone.
     Revoked,
 }

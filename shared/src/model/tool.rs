@@ -15,6 +15,19 @@ pub const MAX_TIMEOUT_SECONDS: u32 = 30;
 pub const DEFAULT_APPROVAL_EXPIRY_MINUTES: u32 = 30;
 pub const MAX_APPROVAL_EXPIRY_MINUTES: u32 = 7 * 24 * 60;
 
+/// Compiled patterns of a tool's schema may use this much memory, each.
+const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
+
+/// The validator of a tool's arguments. Patterns (`pattern`, `patternProperties`) run on the
+/// `regex` engine, whose matching time is linear in the input: backreferences and look-arounds,
+/// the features that make matching time unbounded, do not compile, so a schema that uses them is
+/// refused when the tool is created or changed.
+pub fn argument_validator(schema: &Value) -> Result<jsonschema::Validator, String> {
+    let patterns =
+        jsonschema::PatternOptions::regex().size_limit(PATTERN_SIZE_LIMIT).dfa_size_limit(PATTERN_SIZE_LIMIT);
+    jsonschema::options().with_pattern_options(patterns).build(schema).map_err(|err| err.to_string())
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolDef {

@@ -50,6 +50,10 @@ pub struct ToolCall {
     /// The arguments as sent to the tool (the model's, with the tool's fixed ones merged over),
     /// JSON text.
     pub arguments: String,
+    /// Where the call is sent, fixed when it was proposed: a person approves this address, and
+    /// a later change of the tool's URL does not redirect it. `None` for built-ins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     pub status: ToolCallStatus,
     /// Text the model wrote beside its calls (kept on the first call of the answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,6 +102,8 @@ pub struct ToolCallView {
     pub message_id: String,
     pub tool: String,
     pub arguments: serde_json::Value,
+    /// Where the call goes when it runs (`null` for built-ins).
+    pub url: Option<String>,
     pub status: ToolCallStatus,
     pub decided_by: Option<String>,
     pub reason: Option<String>,
@@ -117,6 +123,7 @@ impl ToolCallView {
             message_id: message.id.clone(),
             tool: call.tool.clone(),
             arguments: serde_json::from_str(&masked).unwrap_or(serde_json::Value::String(masked)),
+            url: call.url.clone(),
             status: call.status,
             decided_by: call.decided_by.clone(),
             reason: call.reason.clone(),

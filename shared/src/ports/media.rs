@@ -70,3 +70,17 @@ pub struct ImageInput {
     pub mime_type: String,
     pub base64: String,
 }
+
+/// Why a contact's file could not be read, in words the agent and the message record can carry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreadable(pub String);
+
+/// Parses contacts' files where a crash, a runaway allocation or a loop cannot reach the caller.
+#[async_trait]
+pub trait FileReader: Send + Sync {
+    /// A PDF's text, whitespace folded.
+    async fn pdf_text(&self, bytes: Vec<u8>) -> Result<String, Unreadable>;
+    /// The image as a JPEG that fits `max_side` on its longer side (never enlarged).
+    async fn image_as_jpeg(&self, bytes: Vec<u8>, max_side: u32) -> Result<Vec<u8>, Unreadable>;
+}

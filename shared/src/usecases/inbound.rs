@@ -176,6 +176,9 @@ async fn amend(app: &App, numbers: &NumberCache, event: InboundAmendment) -> Res
     let workspace_id = &number.workspace_id;
     let target = match app.store.find_inbound(&event.target_wamid).await? {
         Some(target) => Some(target),
+        // Edits and deletes rewrite words: only the contact's own. A reaction to the business's
+        // message is the contact's too, and changes none of its words.
+        None if !matches!(event.amendment, Amendment::Reaction(_)) => None,
         None => app
             .store
             .find_outbound(&event.target_wamid)
@@ -198,8 +201,17 @@ async fn amend(app: &App, numbers: &NumberCache, event: InboundAmendment) -> Res
         tracing::warn!(wamid = %event.wamid, "a contact tried to change a message of another conversation; ignored");
         return Ok(());
     }
-    app.store.amend_message(&target, &event.amendment).await?;
-    let Amendment::Reaction(Some(emoji)) = &event.amendment else { return Ok(()) };
+    let amendment = match event.amendment {
+        Amendment::Edited { text, .. } => {
+            // The new text reaches the agent and analyses as the old one would: checked first.
+            let verdict = check(app, workspace_id, &conversation.id, Flow::Input, &text).await?;
+            record(app, workspace_id, &conversation.id, &verdict).await?;
+            Amendment::Edited { text, blocked_by: verdict.blocked_by }
+        }
+        other => other,
+    };
+    app.store.amend_message(&target, &amendment).await?;
+    let Amendment::Reaction(Some(emoji)) = &amendment else { return Ok(()) };
     let agent = app.store.get_agent(workspace_id, &conversation.agent_id).await?;
     if !agent.is_some_and(|agent| agent.answer_reactions) {
         return Ok(());

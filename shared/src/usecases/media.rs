@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use crate::adapters::reading;
 use crate::model::media::{
     checksum_matches, cut_to_chars, essence, ogg_opus_seconds, MediaKind, MediaStatus, DOCUMENT_TEXT_MAX_CHARS,
     IMAGE_MAX_SIDE, MAX_IMAGES_IN_CONTEXT, PDF_MAX_READ_BYTES,
@@ -129,7 +128,7 @@ async fn process(
             });
         }),
         (MediaKind::Image | MediaKind::Sticker, Some(bytes)) => preview(app, &mut media, &key, bytes).await,
-        (MediaKind::Document, Some(bytes)) => read_pdf(&mut media, bytes).await,
+        (MediaKind::Document, Some(bytes)) => read_pdf(app, &mut media, bytes).await,
         (MediaKind::Document, None) if mime == PDF => {
             Err(format!("PDFs over {} MB are kept but not read", PDF_MAX_READ_BYTES / (1024 * 1024)))
         }
@@ -236,7 +235,9 @@ fn extension(mime: &str) -> &'static str {
 }
 
 async fn preview(app: &App, media: &mut MediaRef, key: &str, bytes: Vec<u8>) -> Result<(), String> {
-    let jpeg = reading::downscale_to_jpeg(bytes, IMAGE_MAX_SIDE)
+    let jpeg = app
+        .reader
+        .image_as_jpeg(bytes, IMAGE_MAX_SIDE)
         .await
         .map_err(|err| format!("the image could not be opened: {err}"))?;
     let preview_key = format!("{key}.preview.jpg");
@@ -247,8 +248,8 @@ async fn preview(app: &App, media: &mut MediaRef, key: &str, bytes: Vec<u8>) -> 
 
 const PDF: &str = "application/pdf";
 
-async fn read_pdf(media: &mut MediaRef, bytes: Vec<u8>) -> Result<(), String> {
-    let text = reading::pdf_text(bytes).await.map_err(|err| format!("the PDF could not be read: {err}"))?;
+async fn read_pdf(app: &App, media: &mut MediaRef, bytes: Vec<u8>) -> Result<(), String> {
+    let text = app.reader.pdf_text(bytes).await.map_err(|err| format!("the PDF could not be read: {err}"))?;
     if text.trim().is_empty() {
         return Err("the PDF has no text (a scan?)".into());
     }

@@ -59,6 +59,19 @@ pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decisi
     if call.status != ToolCallStatus::PendingApproval {
         return Err(AppError::Conflict(format!("the tool call is already {}", call.status.as_str())));
     }
+    if let Some(expired_at) = call.expires_at.filter(|at| *at <= app.clock.now()) {
+        // Expired, whether or not the scheduler got to it yet: it never runs, and the run goes on.
+        let mut expired = call;
+        expired.status = ToolCallStatus::Expired;
+        crate::usecases::reply::settle(app, &conversation, &message, expired, ToolCallStatus::PendingApproval)
+            .await
+            .map_err(|err| AppError::Internal(err.to_string()))?;
+        resume(app, &conversation.workspace_id, &conversation.id, &message.id).await?;
+        return Err(AppError::Conflict(format!(
+            "the tool call expired at {} without a decision; it did not run",
+            crate::model::timestamp::format(expired_at)
+        )));
+    }
     let mut decided = call;
     decided.decided_by = Some(principal.key_prefix.clone());
     match decision {

@@ -85,8 +85,11 @@ fn parameters(schema: Option<Map<String, Value>>) -> Result<Map<String, Value>, 
     if let Err(err) = jsonschema::meta::validate(&value) {
         return Err(AppError::invalid("parameters", format!("is not a valid JSON Schema: {err}")));
     }
-    if let Err(err) = jsonschema::validator_for(&value) {
-        return Err(AppError::invalid("parameters", format!("cannot be used: {err}")));
+    if let Err(err) = crate::model::tool::argument_validator(&value) {
+        return Err(AppError::invalid(
+            "parameters",
+            format!("cannot be used: {err} (patterns may not use backreferences or look-arounds)"),
+        ));
     }
     Ok(schema)
 }

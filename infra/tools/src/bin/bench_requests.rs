@@ -184,8 +184,19 @@ fn print(title: &str, counts: &BTreeMap<String, u32>, budget: &str) {
     println!("  = DynamoDB reads {reads}, writes {writes}   budget: {budget}");
 }
 
-#[tokio::main]
-async fn main() -> Result<(), String> {
+fn main() -> Result<(), String> {
+    // The worker reads contacts' files in children of this binary.
+    colloquy::adapters::reading::serve_if_reader();
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(err) => {
+            eprintln!("error: no async runtime: {err}");
+            Err(err.to_string())
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let moto_port: u16 = std::env::var("MOTO_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(5099);
     let (aws, _moto, _) = moto::start_or_reuse(&root, moto_port).await?;

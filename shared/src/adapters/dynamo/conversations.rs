@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::scheduled::{FOLLOW_UPS, SCHEDULED};
 use super::unavailable;
-use super::{keys, to_item, DynamoStore, Listing, Record};
+use super::{keys, to_item, to_value, DynamoStore, Listing, Record};
 use crate::model::timestamp;
 use crate::model::usage::{Tokens, UsageDelta, UsageRow};
 use crate::model::{Amendment, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
@@ -283,12 +283,21 @@ impl ConversationStore for DynamoStore {
             Amendment::Reaction(None) => {
                 request.update_expression("REMOVE #reaction").expression_attribute_names("#reaction", "reaction")
             }
-            Amendment::Edited(text) => request
-                .update_expression("SET #text = :text, #edited = :yes")
-                .expression_attribute_names("#text", "text")
-                .expression_attribute_names("#edited", "edited")
-                .expression_attribute_values(":text", AttributeValue::S(text.clone()))
-                .expression_attribute_values(":yes", AttributeValue::Bool(true)),
+            Amendment::Edited { text, blocked_by } => {
+                let request = request
+                    .expression_attribute_names("#text", "text")
+                    .expression_attribute_names("#edited", "edited")
+                    .expression_attribute_values(":text", AttributeValue::S(text.clone()))
+                    .expression_attribute_values(":yes", AttributeValue::Bool(true));
+                match blocked_by {
+                    // A blocked edit marks the message blocked; a clean one never unblocks it.
+                    Some(policy) => request
+                        .update_expression("SET #text = :text, #edited = :yes, #error = :error")
+                        .expression_attribute_names("#error", "error")
+                        .expression_attribute_values(":error", to_value(&MessageError::blocked_by(policy))?),
+                    None => request.update_expression("SET #text = :text, #edited = :yes"),
+                }
+            }
             // The contact deleted it: its words are not kept.
             Amendment::Revoked => request
                 .update_expression("SET #deleted = :yes REMOVE #text")

@@ -41,6 +41,7 @@ pub use agent_cache::{AgentCache, SystemPrompt};
 use delivery::{deliver, fail, skip};
 pub use delivery::{give_up, split_text};
 use follow_up::{follow_up, FollowUpOutcome};
+pub(crate) use tools::settle;
 
 /// How many recent messages the agent sees.
 pub const HISTORY: u32 = 30;

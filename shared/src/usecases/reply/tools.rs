@@ -111,26 +111,36 @@ pub(super) fn steps_taken(since_reply: &[Message]) -> usize {
     batches.len()
 }
 
+/// Checking the model's arguments against a tenant's schema runs on the blocking pool within
+/// this budget: no schema holds up the other conversations on the async worker.
+const ARGUMENT_CHECK_BUDGET: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The arguments as the tool gets them, or why the call cannot run.
-fn checked_arguments(available: &Available, written: &str) -> Result<Value, String> {
+async fn checked_arguments(available: &Available, written: &str) -> Result<Value, String> {
     if written.len() > MAX_ARGUMENT_BYTES {
         return Err(format!("the arguments are larger than {MAX_ARGUMENT_BYTES} bytes"));
     }
+    let (schema, fixed) = match &available.def {
+        Some(def) => (Value::Object(def.parameters.clone()), def.arguments.clone()),
+        None => (built_in_spec(&available.name).parameters, Map::new()),
+    };
+    let written = written.to_owned();
+    let check = tokio::task::spawn_blocking(move || validated(&schema, fixed, &written));
+    match tokio::time::timeout(ARGUMENT_CHECK_BUDGET, check).await {
+        Ok(Ok(checked)) => checked,
+        Ok(Err(_)) => Err("the arguments could not be checked".into()),
+        Err(_) => Err(format!("checking the arguments took longer than {} ms", ARGUMENT_CHECK_BUDGET.as_millis())),
+    }
+}
+
+fn validated(schema: &Value, fixed: Map<String, Value>, written: &str) -> Result<Value, String> {
     let Ok(Value::Object(mut arguments)) = serde_json::from_str::<Value>(written) else {
         return Err("the arguments are not a JSON object".into());
     };
-    let schema = match &available.def {
-        Some(def) => {
-            for (key, value) in &def.arguments {
-                arguments.insert(key.clone(), value.clone());
-            }
-            Value::Object(def.parameters.clone())
-        }
-        None => built_in_spec(&available.name).parameters,
-    };
+    arguments.extend(fixed);
     let arguments = Value::Object(arguments);
-    let validator =
-        jsonschema::validator_for(&schema).map_err(|err| format!("the tool's schema is unusable: {err}"))?;
+    let validator = crate::model::tool::argument_validator(schema)
+        .map_err(|err| format!("the tool's schema is unusable: {err}"))?;
     let errors: Vec<String> = validator.iter_errors(&arguments).take(3).map(|e| e.to_string()).collect();
     if errors.is_empty() {
         Ok(arguments)
@@ -165,6 +175,7 @@ pub(super) async fn record(
             batch: batch_id,
             tool: request.name.clone(),
             arguments: request.arguments.chars().take(MAX_ARGUMENT_BYTES).collect(),
+            url: None,
             status: ToolCallStatus::Approved,
             assistant_text: (calls.is_empty() && !answer.text.trim().is_empty()).then(|| answer.text.clone()),
             decided_by: None,
@@ -179,13 +190,14 @@ pub(super) async fn record(
                 call.status = ToolCallStatus::Failed;
                 call.error = Some(format!("no tool called `{}` is available", request.name));
             }
-            Some(available) => match checked_arguments(available, &request.arguments) {
+            Some(available) => match checked_arguments(available, &request.arguments).await {
                 Err(why) => {
                     call.status = ToolCallStatus::Failed;
                     call.error = Some(why);
                 }
                 Ok(arguments) => {
                     call.arguments = arguments.to_string();
+                    call.url = available.def.as_ref().map(|def| def.url.clone());
                     if available.require_approval {
                         let minutes = available
                             .def
@@ -273,7 +285,7 @@ pub(super) async fn advance(
 }
 
 /// Stores a call's outcome if it is still as expected, ends its watch and tells the workspace.
-async fn settle(
+pub(crate) async fn settle(
     app: &App,
     conversation: &Conversation,
     message: &Message,
@@ -371,7 +383,9 @@ async fn post(
         let timestamp = app.clock.now().unix_timestamp();
         headers.push(("x-colloquy-signature", crate::model::event::signature(&secret, timestamp, &body)));
     }
-    match app.events.call_tool(&def.url, &headers, body, timeout).await {
+    // Calls stored before calls kept their address go to the tool's current one.
+    let url = call.url.as_deref().unwrap_or(&def.url);
+    match app.events.call_tool(url, &headers, body, timeout).await {
         Ok((status, text)) if (200..300).contains(&status) => Ok(text),
         Ok((status, text)) => {
             Err(format!("the tool answered {status}: {}", text.chars().take(500).collect::<String>()))
