@@ -94,10 +94,10 @@ impl TestStack {
             whatsapp,
         )
         .with_event_delivery(Arc::new(
-            colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5), LOOPBACK)
+            colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5), loopback())
                 .expect("event HTTP client"),
         ))
-        .allowing_loopback_http()
+        .allowing_loopback_http(colloquy_tools::ephemeral_ports())
         .with_webhook_secrets(colloquy::WebhookSecrets {
             app_secret: APP_SECRET.to_owned(),
             verify_token: VERIFY_TOKEN.to_owned(),
@@ -169,8 +169,10 @@ impl TestStack {
     }
 }
 
-/// Tests and the local stack call wiremock and stand-ins over plain HTTP on loopback.
-const LOOPBACK: OutboundRules = OutboundRules { allow_loopback_http: true };
+/// Tests call wiremock's stand-ins over plain HTTP on loopback, on the ports it binds to.
+pub fn loopback() -> OutboundRules {
+    OutboundRules { loopback_http_ports: colloquy_tools::ephemeral_ports(), ..OutboundRules::default() }
+}
 
 /// The access token tests register numbers with (the one `TestStack::meta` accepts).
 pub const TEST_TOKEN: &str = "test-token";

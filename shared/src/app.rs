@@ -291,7 +291,7 @@ impl App {
         app.allowed_models = config::allowed_models().map(Arc::from);
         if needs.event_delivery {
             let delivery =
-                HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound).map_err(ConfigError::Invalid)?;
+                HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound.clone()).map_err(ConfigError::Invalid)?;
             app.events = Arc::new(delivery);
         }
         app.webhook = secrets.map(Arc::new);
@@ -368,9 +368,10 @@ impl App {
         self
     }
 
-    /// Lets outbound calls reach this machine over plain HTTP: the local stack and tests only.
-    pub fn allowing_loopback_http(mut self) -> Self {
-        self.outbound = OutboundRules { allow_loopback_http: true };
+    /// Lets tenants' URLs reach these ports of this machine over plain HTTP: the local stack's
+    /// receivers and the tests' stand-ins only.
+    pub fn allowing_loopback_http(mut self, ports: crate::model::outbound_url::Ports) -> Self {
+        self.outbound.loopback_http_ports = ports;
         self
     }
 

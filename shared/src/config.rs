@@ -128,17 +128,18 @@ pub fn transcription(secrets: &SecretValues, openai: Option<&Endpoint>) -> Optio
     Some(TranscriptionConfig { endpoint: Endpoint { base_url, api_key }, model })
 }
 
-/// `ALLOW_LOOPBACK_HTTP=true` lets tenants' URLs be plain HTTP to this machine's loopback: for
-/// the local stack only; a deployment never sets it.
+/// `OUTBOUND_HTTPS_PORTS=8443`: HTTPS ports tenants' URLs may use besides 443 (none by default).
+/// `LOOPBACK_HTTP_PORTS=8080,9000-9010`: loopback ports tenants' URLs may reach over plain HTTP,
+/// for the local stack only; a deployment never sets it.
 pub fn outbound_rules() -> Result<crate::model::outbound_url::OutboundRules, ConfigError> {
-    let allow = match optional("ALLOW_LOOPBACK_HTTP").as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(ConfigError::Invalid(format!("ALLOW_LOOPBACK_HTTP must be true or false, not {other:?}")))
-        }
+    use crate::model::outbound_url::{OutboundRules, Ports};
+    let ports = |name: &str| {
+        Ports::parse(&optional(name).unwrap_or_default()).map_err(|why| ConfigError::Invalid(format!("{name}: {why}")))
     };
-    Ok(crate::model::outbound_url::OutboundRules { allow_loopback_http: allow })
+    Ok(OutboundRules {
+        https_ports: ports("OUTBOUND_HTTPS_PORTS")?,
+        loopback_http_ports: ports("LOOPBACK_HTTP_PORTS")?,
+    })
 }
 
 /// `ALLOWED_MODELS=gpt-4o-mini,claude-3-5-haiku-latest`: the only models agents may name.

@@ -100,8 +100,8 @@ async fn delivery_never_connects_to_a_forbidden_address_whatever_the_stored_url_
     let receiver = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(204)).mount(&receiver).await;
     let production = OutboundRules::default();
-    let delivery =
-        colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(2), production).expect("client");
+    let delivery = colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(2), production.clone())
+        .expect("client");
     let port = receiver.address().port();
 
     // A URL stored before the rules, to an address literal: checked again at delivery.

@@ -28,3 +28,48 @@ async fn a_schema_pattern_that_needs_backtracking_is_refused_when_the_tool_is_cr
     tool["parameters"]["properties"]["day"] = json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"});
     assert_eq!(create(&stack, &admin.plaintext, tool).await.status, 201, "an ordinary pattern is accepted");
 }
+
+#[tokio::test]
+async fn special_purpose_addresses_other_ports_and_the_local_aws_are_refused_as_tool_urls() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Maple Court").await;
+    let moto = format!("{}/moto-api/data.json", colloquy_tests::moto_endpoint());
+    for url in [
+        "https://[::ffff:0:7f00:1]/",
+        "https://[::ffff:0:a9fe:a9fe]/latest/meta-data/",
+        "https://[2001::1]/",
+        "https://[100::1]/",
+        "https://hooks.example.com:22/",
+        "https://hooks.example.com:6379/",
+        "https://hooks.example.com:0/",
+        moto.as_str(),
+    ] {
+        let mut tool = book_viewing();
+        tool["url"] = json!(url);
+        let refused = create(&stack, &admin.plaintext, tool).await;
+        assert_eq!((refused.status, refused.error_field()), (400, Some("url")), "{url}: {}", refused.body);
+    }
+}
+
+#[tokio::test]
+async fn a_registration_on_the_deployment_s_token_is_checked_with_meta_like_any_other() {
+    let mut stack = TestStack::new().await;
+    stack.app.default_token = Some(colloquy::ports::Secret(colloquy_tests::TEST_TOKEN.into()));
+    let admin = stack.workspace("Maple Court").await;
+    let register = |body: serde_json::Value| {
+        let request = colloquy_tests::ApiCall::fixture("register-whatsapp-number").key(&admin.plaintext).json(body);
+        colloquy_tests::call("register-whatsapp-number", &stack.app, request)
+    };
+
+    let wrong_display = register(json!({"phoneNumberId": "777000777", "displayNumber": "+15550000000"})).await;
+    assert_eq!(
+        (wrong_display.status, wrong_display.error_field()),
+        (400, Some("displayNumber")),
+        "{}",
+        wrong_display.body
+    );
+    let unknown = register(json!({"phoneNumberId": "999999999", "displayNumber": "+17770007777"})).await;
+    assert_eq!((unknown.status, unknown.error_field()), (400, Some("accessToken")), "{}", unknown.body);
+    let shown = register(json!({"phoneNumberId": "777000777", "displayNumber": "+17770007777"})).await;
+    assert_eq!(shown.status, 201, "{}", shown.body);
+}

@@ -52,13 +52,12 @@ struct GuardedResolver {
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let rules = self.rules;
+        let allows_loopback = self.rules.allows_loopback();
         let host = name.as_str().to_owned();
         Box::pin(async move {
             let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
-            let allowed: Vec<SocketAddr> = found
-                .filter(|addr| !is_forbidden(addr.ip()) || (rules.allow_loopback_http && addr.ip().is_loopback()))
-                .collect();
+            let allowed: Vec<SocketAddr> =
+                found.filter(|addr| !is_forbidden(addr.ip()) || (allows_loopback && addr.ip().is_loopback())).collect();
             if allowed.is_empty() {
                 return Err(format!("{host} resolves to no address outbound calls may reach").into());
             }

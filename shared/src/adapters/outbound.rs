@@ -14,7 +14,7 @@ pub struct HttpEventDelivery {
 
 impl HttpEventDelivery {
     pub fn new(timeout: Duration, rules: OutboundRules) -> Result<Self, String> {
-        Ok(Self { http: super::https::guarded_client(timeout, rules)?, rules })
+        Ok(Self { http: super::https::guarded_client(timeout, rules.clone())?, rules })
     }
 }
 
@@ -22,7 +22,7 @@ impl HttpEventDelivery {
 impl EventDelivery for HttpEventDelivery {
     async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<u16, String> {
         // Checked again at delivery: the rule may have changed since the URL was stored.
-        let url = check(url, self.rules).map_err(|why| format!("the URL {why}"))?;
+        let url = check(url, &self.rules).map_err(|why| format!("the URL {why}"))?;
         let mut request = self.http.post(url.as_str()).header("content-type", "application/json").body(body);
         for (name, value) in headers {
             request = request.header(*name, value);
@@ -37,7 +37,7 @@ impl EventDelivery for HttpEventDelivery {
         body: String,
         timeout: Duration,
     ) -> Result<(u16, String), String> {
-        let url = check(url, self.rules).map_err(|why| format!("the URL {why}"))?;
+        let url = check(url, &self.rules).map_err(|why| format!("the URL {why}"))?;
         let mut request =
             self.http.post(url.as_str()).header("content-type", "application/json").body(body).timeout(timeout);
         for (name, value) in headers {

@@ -82,33 +82,39 @@ fn taken() -> AppError {
 }
 
 /// Proves the caller owns the number: Meta shows the number to its token, with the same display
-/// number. Without a token, only a deployment with a default token (single tenant) accepts it.
+/// number. Without a token, a deployment with a default token (single tenant) checks the number
+/// with that token the same way, and stores no token for it.
 async fn owners_token(
     app: &App,
     phone_number_id: &str,
     display_number: &str,
     access_token: Option<&str>,
 ) -> Result<Option<Secret>, AppError> {
-    let Some(token) = access_token.map(str::trim).filter(|t| !t.is_empty()) else {
-        if app.default_token.is_some() {
-            return Ok(None);
-        }
-        return Err(AppError::invalid(
-            "accessToken",
-            "is required: a system-user access token of the WhatsApp Business Account that holds this number",
-        ));
-    };
-    if token.chars().count() > MAX_TOKEN_CHARS || !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(AppError::invalid("accessToken", "is not an access token"));
-    }
-    let token = Secret(token.to_owned());
+    let (token, own) =
+        match access_token.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(token) if token.chars().count() > MAX_TOKEN_CHARS || !token.bytes().all(|b| b.is_ascii_graphic()) => {
+                return Err(AppError::invalid("accessToken", "is not an access token"));
+            }
+            Some(token) => (Secret(token.to_owned()), true),
+            None => match &app.default_token {
+                Some(default) => (default.clone(), false),
+                None => return Err(AppError::invalid(
+                    "accessToken",
+                    "is required: a system-user access token of the WhatsApp Business Account that holds this number",
+                )),
+            },
+        };
     let info = match app.whatsapp.number_info(phone_number_id, &token).await {
         Ok(info) => info,
         Err(err @ GraphError::Api { http_status, .. }) if http_status < 500 => {
             tracing::info!(code = ?err.code(), "a number's ownership check was refused by Meta");
             return Err(AppError::invalid(
                 "accessToken",
-                "Meta does not show this phone number id to this token: use a token of the WhatsApp Business Account that holds the number",
+                if own {
+                    "Meta does not show this phone number id to this token: use a token of the WhatsApp Business Account that holds the number"
+                } else {
+                    "Meta does not show this phone number id to this deployment's WhatsApp token: send the accessToken of the account that holds it"
+                },
             ));
         }
         Err(err) => return Err(AppError::WhatsApp(err)),
@@ -119,7 +125,7 @@ async fn owners_token(
             "does not match the number Meta shows for this phone number id",
         ));
     }
-    Ok(Some(token))
+    Ok(own.then_some(token))
 }
 
 pub async fn list_numbers(

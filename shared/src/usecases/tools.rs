@@ -103,7 +103,7 @@ fn arguments(fixed: Option<Map<String, Value>>) -> Result<Map<String, Value>, Ap
 }
 
 fn url(app: &App, text: &str) -> Result<String, AppError> {
-    crate::model::outbound_url::check(text, app.outbound)
+    crate::model::outbound_url::check(text, &app.outbound)
         .map(|url| url.to_string())
         .map_err(|why| AppError::invalid("url", why))
 }

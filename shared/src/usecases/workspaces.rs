@@ -51,7 +51,7 @@ pub async fn change_settings(
     if let Some(url) = change.webhook_url {
         match url {
             Some(url) => {
-                let checked = crate::model::outbound_url::check(&url, app.outbound)
+                let checked = crate::model::outbound_url::check(&url, &app.outbound)
                     .map_err(|why| AppError::invalid("webhookUrl", why))?;
                 workspace.webhook_url = Some(checked.to_string());
                 if workspace.webhook_secret.is_none() {

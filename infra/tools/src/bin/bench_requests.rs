@@ -230,13 +230,16 @@ async fn run() -> Result<(), String> {
         whatsapp,
         llm,
     )
-    .allowing_loopback_http()
+    .allowing_loopback_http(colloquy_tools::ephemeral_ports())
     .with_media(
         Arc::new(colloquy::adapters::s3::S3MediaStore::new(s3, &resources.media_bucket)),
         Arc::new(CountingTranscriber(Arc::new(llm_standin::transcriber(port)?), counter.clone())),
     )
     .with_event_delivery(Arc::new(CountingOutbound(
-        HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, OutboundRules { allow_loopback_http: true })?,
+        HttpEventDelivery::new(
+            colloquy::app::EVENT_DELIVERY_TIMEOUT,
+            OutboundRules { loopback_http_ports: colloquy_tools::ephemeral_ports(), ..OutboundRules::default() },
+        )?,
         counter.clone(),
     )));
     tokio::spawn(server::serve(listener, app.clone()));

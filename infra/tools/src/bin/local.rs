@@ -86,11 +86,13 @@ async fn run() -> Result<(), String> {
     let whatsapp = graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?;
     let queue = SqsTriggerQueue::new(aws.sqs_client(), &resources.queue_url);
     let vault = local_vault(&aws, &resources.table_name);
-    let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, LOOPBACK)?;
+    let receivers = colloquy_tools::local_receiver_ports()?;
+    let rules = OutboundRules { loopback_http_ports: receivers.clone(), ..OutboundRules::default() };
+    let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, rules)?;
     let (transcriber, transcription_label) = transcriber(port)?;
     let fixture_media = graph_standin::load_fixture_media(&root)?;
     let app = dev::local_app(store.clone(), queue, vault, Arc::new(whatsapp), llm)
-        .allowing_loopback_http()
+        .allowing_loopback_http(receivers)
         .with_event_delivery(Arc::new(events))
         .with_media(aws.media_store(&resources.media_bucket), transcriber);
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
@@ -152,9 +154,6 @@ async fn run() -> Result<(), String> {
         }
     }
 }
-
-/// The local stack's receivers run on this machine, over plain HTTP.
-const LOOPBACK: OutboundRules = OutboundRules { allow_loopback_http: true };
 
 /// Ctrl-C or SIGTERM: either way `main` returns, and moto (if we started it) stops with us.
 async fn shutdown_signal() -> &'static str {
