@@ -286,3 +286,37 @@ async fn a_takeover_lasts_until_it_expires_or_is_handed_back() {
     assert_eq!((back.status, back.body["isHumanTakeover"].clone()), (200, json!(false)));
     assert_eq!(take(Some(json!({"durationMinutes": 0}))).await.error_field(), Some("durationMinutes"));
 }
+
+#[tokio::test]
+async fn without_from_number_the_number_answering_with_the_agent_is_used_and_ids_are_uuids() {
+    let w = world().await;
+    w.graph.register(Mock::given(method("POST")).respond_with(sent("wamid.OUT"))).await;
+    let first =
+        call("get-agent", &w.stack.app, ApiCall::fixture("get-agent").key(&w.key).path_param("id", &w.agent)).await;
+    let new_agent = |name: &str| {
+        let body = json!({"name": name, "promptId": first.body["promptId"], "model": {"provider": "openai", "name": "gpt-4o-mini"}});
+        call("create-agent", &w.stack.app, ApiCall::fixture("create-agent").key(&w.key).json(body))
+    };
+    let second = new_agent("Second line").await.body["id"].as_str().unwrap_or_default().to_owned();
+    let third = new_agent("Nobody's default").await.body["id"].as_str().unwrap_or_default().to_owned();
+    let registered = crate::numbers::register(
+        &w.stack,
+        &w.key,
+        json!({"phoneNumberId": "777000777", "displayNumber": "+17770007777", "defaultAgentId": second}),
+    )
+    .await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+
+    let from_second = w.create(json!({"toNumber": "+4915112345678", "agentId": second})).await;
+    assert_eq!(from_second.status, 201, "{}", from_second.body);
+    let id = from_second.body["id"].as_str().unwrap_or_default().to_owned();
+    let conversation = w.get(&w.key, &id).await;
+    assert_eq!(conversation.body["whatsappNumber"], "777000777", "{}", conversation.body);
+    for uuid in [&from_second.body["id"], &json!(second)] {
+        let text = uuid.as_str().unwrap_or_default();
+        assert!(text.len() == 36 && text.chars().filter(|c| *c == '-').count() == 4, "a UUID: {text}");
+    }
+
+    let ambiguous = w.create(json!({"toNumber": "+4915112345679", "agentId": third})).await;
+    assert_eq!((ambiguous.status, ambiguous.error_field()), (400, Some("fromNumber")), "{}", ambiguous.body);
+}

@@ -105,7 +105,8 @@ async fn tool_entries_keep_every_key_the_client_sent() {
     let admin = stack.workspace("Leasing").await;
     create(&stack, &admin.plaintext, "maple-court", "Be kind.").await;
     let id = prompt_id(&stack, &admin.plaintext, "maple-court").await;
-    for name in ["book_tour", "getContact"] {
+    // `getContact` is a built-in: only `book_tour` is the workspace's own.
+    for name in ["book_tour"] {
         let tool = json!({"name": name, "description": "A tool.", "url": "https://tools.example.com/t"});
         assert_eq!(crate::tools::create(&stack, &admin.plaintext, tool).await.status, 201);
     }

@@ -153,6 +153,11 @@ async fn an_update_captures_a_version_only_when_the_text_changed_and_a_checkpoin
     assert_eq!(snapshot["matchesCurrentPrompt"], true);
     assert_eq!(snapshot["preview"], "<prompt>v2</prompt>");
     assert!(snapshot["_id"].is_string() && iso(&snapshot["createdAt"]));
+    assert_eq!((snapshot["label"].as_str(), snapshot["title"].as_str()), (Some("Autosave"), Some("Autosaved v1.1")));
+    assert_eq!(
+        snapshot["description"], "Captured automatically by an update: the text changed 10 minutes after v1.0.",
+        "an autosave says why it was captured"
+    );
 
     stack.clock.advance(Duration::minutes(30));
     let settings_only = update(&stack, &admin.plaintext, &id, json!({"temperature": 0.2})).await;
@@ -285,4 +290,27 @@ async fn prompts_are_listed_filtered_and_paged() {
     }
     names.sort();
     assert_eq!(names, vec!["sales-de", "sales-en", "sales-fr"]);
+}
+
+#[tokio::test]
+async fn the_leasing_seed_s_own_example_is_accepted_before_its_tool_exists_and_shows_what_is_unresolved() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    create(&stack, &admin.plaintext, "leasing", "<prompt>v1</prompt>").await;
+    let id = prompt_id(&stack, &admin.plaintext, "leasing").await;
+
+    let seed = update(&stack, &admin.plaintext, &id, ApiCall::fixture("update-prompt").body_json()).await;
+
+    assert_eq!(seed.status, 200, "{}", seed.body);
+    assert_eq!(seed.body["prompt"]["tools"], json!([{"name": "book_tour"}]));
+    assert_eq!(seed.body["prompt"]["unresolvedTools"], json!(["book_tour"]));
+    let examples = json!({"tools": [{"name": "getContact"}, {"name": "sendSms"}, {"name": "transfer"}]});
+    let keys = update(&stack, &admin.plaintext, &id, examples).await;
+    assert_eq!(keys.status, 200, "the seed's example keys: {}", keys.body);
+    assert_eq!(keys.body["prompt"]["unresolvedTools"], json!(["sendSms"]), "getContact and transfer are built-ins");
+    let agent = json!({"name": "Leasing", "promptId": id, "model": {"provider": "openai", "name": "gpt-4o-mini"}});
+    let created =
+        call("create-agent", &stack.app, ApiCall::fixture("create-agent").key(&admin.plaintext).json(agent)).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["unresolvedTools"], json!(["sendSms"]), "{}", created.body);
 }

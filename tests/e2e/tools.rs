@@ -154,7 +154,7 @@ async fn tools_are_tenant_scoped_and_read_keys_cannot_change_them() {
 }
 
 #[tokio::test]
-async fn prompts_and_agents_may_name_only_the_workspace_s_tools_or_built_ins() {
+async fn a_prompt_may_name_tools_before_they_exist_and_shows_which_resolve_to_nothing() {
     let stack = TestStack::new().await;
     let admin = stack.workspace("Maple Court").await;
     crate::prompts::create(&stack, &admin.plaintext, "maple-court", "Be kind.").await;
@@ -164,11 +164,18 @@ async fn prompts_and_agents_may_name_only_the_workspace_s_tools_or_built_ins() {
         &stack,
         &admin.plaintext,
         &prompt,
-        json!({"tools": [{"name": "handoff_to_human"}, {"name": "book_viewing"}]}),
+        json!({"tools": [{"name": "handoff_to_human"}, {"name": "book_viewing"}, {"name": "getContact"}, {"name": "transfer"}]}),
     )
     .await;
-    assert_eq!((unknown.status, unknown.error_field()), (400, Some("tools[1].name")), "{}", unknown.body);
-    assert!(unknown.body.to_string().contains("book_viewing"), "the error names it: {}", unknown.body);
+    assert_eq!(unknown.status, 200, "{}", unknown.body);
+    assert_eq!(unknown.body["prompt"]["unresolvedTools"], json!(["book_viewing"]), "{}", unknown.body);
+    let got = call(
+        "get-prompt",
+        &stack.app,
+        ApiCall::fixture("get-prompt").key(&admin.plaintext).path_param("promptId", &prompt),
+    )
+    .await;
+    assert_eq!(got.body["unresolvedTools"], json!(["book_viewing"]), "{}", got.body);
 
     assert_eq!(create(&stack, &admin.plaintext, book_viewing()).await.status, 201);
     let known = crate::prompts::update(
@@ -179,6 +186,7 @@ async fn prompts_and_agents_may_name_only_the_workspace_s_tools_or_built_ins() {
     )
     .await;
     assert_eq!(known.status, 200, "{}", known.body);
+    assert_eq!(known.body["prompt"]["unresolvedTools"], json!([]), "{}", known.body);
 
     let agent = |tools: Value| json!({"name": "Leasing", "promptId": prompt, "model": {"provider": "openai", "name": "gpt-4o-mini"}, "tools": tools});
     let refused = call(
@@ -197,4 +205,5 @@ async fn prompts_and_agents_may_name_only_the_workspace_s_tools_or_built_ins() {
     )
     .await;
     assert_eq!(accepted.status, 201, "{}", accepted.body);
+    assert_eq!(accepted.body["unresolvedTools"], json!([]), "{}", accepted.body);
 }

@@ -154,7 +154,7 @@ pub fn answer(method: &str, path: &str, content_type: &str, body: &[u8], port: u
         other => format!("{other:?}: {request}"),
     };
     println!("[whatsapp stand-in] {from} → +{to}: {what}");
-    let wamid = format!("wamid.LOCAL{}", new_id("m").trim_start_matches("m_"));
+    let wamid = format!("wamid.LOCAL{}", new_id().trim_start_matches("m_"));
     response::json(
         StatusCode::OK,
         &json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]}),

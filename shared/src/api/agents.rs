@@ -12,7 +12,7 @@ use crate::App;
 /// POST /api/v1/agents/: an agent from a prompt of the workspace.
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
     let agent = agents::create_agent(app, who, json_body(request)?).await?;
-    created(&AgentView::from(&agent))
+    created(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(app, &agent).await?))
 }
 
 /// GET /api/v1/agents/: the workspace's agents, oldest first.
@@ -25,14 +25,14 @@ pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
 /// GET /api/v1/agents/{id}/
 pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
     let agent = agents::get_agent(app, who, &path_param(request, "id")?).await?;
-    ok(&AgentView::from(&agent))
+    ok(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(app, &agent).await?))
 }
 
 /// PATCH /api/v1/agents/{id}/: changes the fields given; `null` clears promptVersion (latest),
 /// firstMessage and followUp.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
     let agent = agents::change_agent(app, who, &path_param(request, "id")?, json_body(request)?).await?;
-    ok(&AgentView::from(&agent))
+    ok(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(app, &agent).await?))
 }
 
 /// DELETE /api/v1/agents/{id}/

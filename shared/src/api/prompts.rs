@@ -57,7 +57,9 @@ pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// GET /api/prompts/{promptId}: the prompt document (its working copy).
 pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
-    ok(&PromptDocument::from(&prompts::get_prompt(app, who, &path_param(request, "promptId")?).await?))
+    let prompt = prompts::get_prompt(app, who, &path_param(request, "promptId")?).await?;
+    let unresolved = prompts::unresolved_tools(app, &prompt).await?;
+    ok(&PromptDocument::from(&prompt).with_unresolved_tools(unresolved))
 }
 
 /// PUT /api/prompts/{promptId} (leasing): edits the working copy; `versionSnapshot` appears when
@@ -65,7 +67,9 @@ pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
     let (prompt, version) = prompts::edit_prompt(app, who, &prompt_id, json_body(request)?).await?;
-    ok(&PromptChange::new("Prompt updated successfully", &prompt, version.as_ref()))
+    let mut change = PromptChange::new("Prompt updated successfully", &prompt, version.as_ref());
+    change.prompt.unresolved_tools = Some(prompts::unresolved_tools(app, &prompt).await?);
+    ok(&change)
 }
 
 /// GET /api/prompts/{promptId}/versions: newest first.

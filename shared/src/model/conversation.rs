@@ -89,7 +89,7 @@ impl Conversation {
     /// An API-only conversation for `workspace_id`, answered by `agent_id`: no number, no contact.
     pub fn start_api(workspace_id: &str, agent_id: String, now: OffsetDateTime) -> Self {
         Self {
-            id: super::ids::new_id("conv"),
+            id: super::ids::new_id(),
             channel: Channel::Api,
             workspace_id: workspace_id.to_owned(),
             phone_number_id: None,
@@ -380,7 +380,7 @@ impl Message {
         now: OffsetDateTime,
     ) -> Self {
         Self {
-            id: super::ids::new_id("msg"),
+            id: super::ids::new_id(),
             conversation_id: conversation_id.to_owned(),
             direction,
             kind,

@@ -175,9 +175,9 @@ impl Prompt {
         content: PromptContent,
         now: OffsetDateTime,
     ) -> (Self, PromptVersion) {
-        let id = new_id("prm");
+        let id = new_id();
         let version = PromptVersion {
-            id: new_id("pv"),
+            id: new_id(),
             prompt_id: id.clone(),
             version: 1,
             content: content.clone(),
@@ -212,7 +212,7 @@ impl Prompt {
         now: OffsetDateTime,
     ) -> (Self, PromptVersion) {
         let version = PromptVersion {
-            id: new_id("pv"),
+            id: new_id(),
             prompt_id: self.id.clone(),
             version: self.latest_version + 1,
             content: content.clone(),
@@ -234,6 +234,23 @@ impl Prompt {
         (prompt, version)
     }
 
+    /// What an autosaved checkpoint says of itself, so that a list of versions reads without
+    /// opening each: label `Autosave`, a title naming the version, and why it was captured.
+    fn autosave_notes(&self, edits: u32, now: OffsetDateTime) -> VersionNotes {
+        let previous = display_version(self.latest_version);
+        let why = if edits >= CHECKPOINT_EVERY_EDITS {
+            format!("{edits} changes of the text since {previous}")
+        } else {
+            let minutes = (now - self.latest_version_at).whole_minutes();
+            format!("the text changed {minutes} minutes after {previous}")
+        };
+        VersionNotes {
+            label: Some("Autosave".into()),
+            title: Some(format!("Autosaved {}", display_version(self.latest_version + 1))),
+            description: Some(format!("Captured automatically by an update: {why}.")),
+        }
+    }
+
     /// Applies an edit to the working copy; captures a version when the text changed and a
     /// checkpoint is due (see `CHECKPOINT_AFTER`, `CHECKPOINT_EVERY_EDITS`).
     pub fn edit(&self, name: String, content: PromptContent, now: OffsetDateTime) -> (Self, Option<PromptVersion>) {
@@ -241,7 +258,8 @@ impl Prompt {
         let edits = self.edits_since_version + u32::from(text_changed);
         let due = now - self.latest_version_at >= CHECKPOINT_AFTER || edits >= CHECKPOINT_EVERY_EDITS;
         if text_changed && due {
-            let (prompt, version) = self.append_version(content, VersionSource::Autosave, VersionNotes::default(), now);
+            let notes = self.autosave_notes(edits, now);
+            let (prompt, version) = self.append_version(content, VersionSource::Autosave, notes, now);
             return (Self { name, ..prompt }, Some(version));
         }
         let prompt = Self {

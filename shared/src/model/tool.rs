@@ -8,7 +8,11 @@ use time::OffsetDateTime;
 /// Tools every agent may be given without defining them.
 pub const HANDOFF_TO_HUMAN: &str = "handoff_to_human";
 pub const END_CONVERSATION: &str = "end_conversation";
-pub const BUILT_IN: [&str; 2] = [HANDOFF_TO_HUMAN, END_CONVERSATION];
+/// The leasing seed's own example keys: `transfer` hands the conversation to a person (as
+/// `handoff_to_human`), `getContact` tells the model the contact's profile.
+pub const TRANSFER: &str = "transfer";
+pub const GET_CONTACT: &str = "getContact";
+pub const BUILT_IN: [&str; 4] = [HANDOFF_TO_HUMAN, END_CONVERSATION, TRANSFER, GET_CONTACT];
 
 pub const DEFAULT_TIMEOUT_SECONDS: u32 = 10;
 pub const MAX_TIMEOUT_SECONDS: u32 = 30;

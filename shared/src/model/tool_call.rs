@@ -144,7 +144,7 @@ pub fn public_id(conversation_id: &str, message_id: &str) -> String {
 /// The conversation and message of a public tool-call id.
 pub fn parse_public_id(id: &str) -> Option<(&str, &str)> {
     let (conversation, message) = id.split_once('.')?;
-    (conversation.starts_with("conv_") && message.starts_with("msg_")).then_some((conversation, message))
+    (super::ids::is_id(conversation) && super::ids::is_id(message)).then_some((conversation, message))
 }
 
 #[cfg(test)]
@@ -158,6 +158,11 @@ mod tests {
         assert_eq!(parse_public_id(&id), Some(("conv_1", "msg_2")));
         assert_eq!(parse_public_id("msg_2"), None);
         assert_eq!(parse_public_id("x.y"), None);
+        let (conversation, message) = (crate::model::ids::new_id(), crate::model::ids::new_id());
+        assert_eq!(
+            parse_public_id(&public_id(&conversation, &message)),
+            Some((conversation.as_str(), message.as_str()))
+        );
     }
 
     proptest! {

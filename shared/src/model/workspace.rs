@@ -22,13 +22,6 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn new(name: String, now: OffsetDateTime) -> Self {
-        Self {
-            id: new_id("ws"),
-            name,
-            created_at: now,
-            monthly_token_quota: None,
-            webhook_url: None,
-            webhook_secret: None,
-        }
+        Self { id: new_id(), name, created_at: now, monthly_token_quota: None, webhook_url: None, webhook_secret: None }
     }
 }

@@ -252,7 +252,7 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
             .await?;
     let now = app.clock.now();
     let agent = Agent {
-        id: new_id("agt"),
+        id: new_id(),
         workspace_id: principal.workspace_id.clone(),
         name,
         prompt_id: input.prompt_id,
@@ -357,4 +357,16 @@ pub async fn delete_agent(app: &App, principal: &Principal, agent_id: &str) -> R
     } else {
         Err(AppError::not_found(&format!("agent `{agent_id}`")))
     }
+}
+
+/// The tools an agent would offer (its prompt's and its own) that resolve to nothing in its
+/// workspace: the model is offered the others.
+pub async fn unresolved_tools(app: &App, agent: &Agent) -> Result<Vec<String>, AppError> {
+    let content = match agent.prompt_version {
+        Some(number) => app.store.get_prompt_version(&agent.prompt_id, number).await?.map(|v| v.content),
+        None => app.store.get_prompt(&agent.workspace_id, &agent.prompt_id).await?.map(|p| p.content),
+    };
+    let prompt_tools = content.map(|c| c.tools).unwrap_or_default();
+    let names: Vec<&str> = prompt_tools.iter().chain(&agent.tools).map(|tool| tool.name.as_str()).collect();
+    crate::usecases::tools::unresolved(app, &agent.workspace_id, &names).await
 }

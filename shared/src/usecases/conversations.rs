@@ -100,7 +100,7 @@ pub async fn create_conversation(
         .await?
         .ok_or_else(|| AppError::invalid("agentId", "no agent with this id in the workspace"))?;
     let template = opening_template(input.message)?;
-    let number = resolve_sender(app, principal, input.from_number.as_deref()).await?;
+    let number = resolve_sender(app, principal, input.from_number.as_deref(), Some(&agent.id)).await?;
     let contact_id = wa_id(&to);
 
     let mut opening = Vec::new();

@@ -46,7 +46,7 @@ pub async fn emit(
         return Ok(());
     }
     let event = Event {
-        id: new_id("evt"),
+        id: new_id(),
         workspace_id: workspace_id.to_owned(),
         kind,
         conversation_id: conversation_id.to_owned(),

@@ -153,7 +153,14 @@ pub async fn remove_number(app: &App, principal: &Principal, phone_number_id: &s
 
 /// The workspace's number named by `from` (its phone number id or its display number), or its
 /// only number when `from` is absent.
-pub async fn resolve_sender(app: &App, principal: &Principal, from: Option<&str>) -> Result<WhatsAppNumber, AppError> {
+/// The number a conversation is started from: the one named; else the workspace's only number;
+/// else the only one whose default agent is `agent_id`. Otherwise `fromNumber` is required.
+pub async fn resolve_sender(
+    app: &App,
+    principal: &Principal,
+    from: Option<&str>,
+    agent_id: Option<&str>,
+) -> Result<WhatsAppNumber, AppError> {
     let all = PageRequest { limit: crate::model::page::MAX_LIMIT, cursor: None };
     let numbers = app.store.list_numbers(&principal.workspace_id, &all).await?.items;
     match from {
@@ -163,6 +170,18 @@ pub async fn resolve_sender(app: &App, principal: &Principal, from: Option<&str>
                 .into_iter()
                 .find(|n| n.phone_number_id == from.trim() || Some(&n.display_number) == display.as_ref())
                 .ok_or_else(|| AppError::invalid("fromNumber", "is not a WhatsApp number registered to this workspace"))
+        }
+        None if numbers.len() > 1 => {
+            let mut answering = numbers
+                .into_iter()
+                .filter(|n| n.default_agent_id.is_some() && n.default_agent_id.as_deref() == agent_id);
+            match (answering.next(), answering.next()) {
+                (Some(only), None) => Ok(only),
+                _ => Err(AppError::invalid(
+                    "fromNumber",
+                    "is required: this workspace has several WhatsApp numbers, and not exactly one answers with this agent",
+                )),
+            }
         }
         None => {
             let mut numbers = numbers.into_iter();

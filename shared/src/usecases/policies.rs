@@ -95,7 +95,7 @@ fn within_caps(existing: &[Policy], policy: &Policy) -> Result<(), AppError> {
 pub async fn create_policy(app: &App, principal: &Principal, input: NewPolicy) -> Result<Policy, AppError> {
     let now = app.clock.now();
     let policy = Policy {
-        id: new_id("pol"),
+        id: new_id(),
         workspace_id: principal.workspace_id.clone(),
         name: input.name.trim().to_owned(),
         keywords: input.keywords,
@@ -265,7 +265,7 @@ pub async fn check(
             tracing::warn!(workspace = %workspace_id, policy = %policy.name, conversation = %conversation_id, ?flow, "policy alert");
         }
         verdict.violations.push(Violation {
-            id: new_id("viol"),
+            id: new_id(),
             workspace_id: workspace_id.to_owned(),
             policy_id: policy.id.clone(),
             policy_name: policy.name.clone(),

@@ -234,6 +234,12 @@ fn prompt_not_found(prompt_id: &str) -> AppError {
     AppError::not_found(&format!("prompt `{prompt_id}`"))
 }
 
+/// The tools a prompt names that resolve to nothing in its workspace (yet).
+pub async fn unresolved_tools(app: &App, prompt: &Prompt) -> Result<Vec<String>, AppError> {
+    let names: Vec<&str> = prompt.content.tools.iter().map(|tool| tool.name.as_str()).collect();
+    crate::usecases::tools::unresolved(app, &prompt.workspace_id, &names).await
+}
+
 pub async fn get_prompt(app: &App, principal: &Principal, prompt_id: &str) -> Result<Prompt, AppError> {
     app.store.get_prompt(&principal.workspace_id, prompt_id).await?.ok_or_else(|| prompt_not_found(prompt_id))
 }
@@ -278,10 +284,6 @@ pub async fn edit_prompt(
     loop {
         retries.another().await?;
         let (name, content) = edit.clone().apply(&current.name, &current.content)?;
-        if edit.tools.as_ref().is_some_and(Option::is_some) {
-            let names: Vec<String> = content.tools.iter().map(|tool| tool.name.clone()).collect();
-            crate::usecases::tools::check_names(app, &principal.workspace_id, "tools", &names).await?;
-        }
         if name != current.name {
             if let Some(holder) = app.store.find_prompt_by_name(&principal.workspace_id, &name).await? {
                 if holder.id != current.id {

@@ -122,7 +122,7 @@ fn name_taken(name: &str) -> AppError {
 pub async fn create_tool(app: &App, principal: &Principal, input: NewTool) -> Result<ToolDef, AppError> {
     let now = app.clock.now();
     let tool = ToolDef {
-        id: new_id("tool"),
+        id: new_id(),
         workspace_id: principal.workspace_id.clone(),
         name: name(&input.name)?,
         description: required_text("description", &input.description, MAX_DESCRIPTION_CHARS)?,
@@ -214,6 +214,21 @@ pub async fn delete_tool(app: &App, principal: &Principal, tool_id: &str) -> Res
     } else {
         Err(AppError::not_found(&format!("tool `{tool_id}`")))
     }
+}
+
+/// The names that are neither a built-in nor one of the workspace's tools, each once, in order:
+/// a prompt may name tools before they exist, and the model is offered only those that do.
+pub async fn unresolved(app: &App, workspace_id: &str, names: &[&str]) -> Result<Vec<String>, AppError> {
+    let mut missing: Vec<String> = Vec::new();
+    for &name in names {
+        if BUILT_IN.contains(&name) || missing.iter().any(|m| m == name) {
+            continue;
+        }
+        if app.store.find_tool_by_name(workspace_id, name).await?.is_none() {
+            missing.push(name.to_owned());
+        }
+    }
+    Ok(missing)
 }
 
 /// Every name is a built-in tool or one of the workspace's; otherwise 400 naming the first that

@@ -81,6 +81,10 @@ pub struct PromptDocument {
     pub created_at: String,
     pub updated_at: String,
     pub last_edited_at: String,
+    /// Tools the prompt names that the workspace does not have (yet): not offered to the model.
+    /// Shown where one prompt is read or changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unresolved_tools: Option<Vec<String>>,
 }
 
 impl From<&Prompt> for PromptDocument {
@@ -99,6 +103,7 @@ impl From<&Prompt> for PromptDocument {
             created_at: timestamp::format(prompt.created_at),
             updated_at: timestamp::format(prompt.updated_at),
             last_edited_at: timestamp::format(prompt.last_edited_at),
+            unresolved_tools: None,
         }
     }
 }
@@ -174,6 +179,13 @@ pub struct PromptChange {
     pub prompt: PromptDocument,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_snapshot: Option<VersionSnapshot>,
+}
+
+impl PromptDocument {
+    pub fn with_unresolved_tools(mut self, unresolved: Vec<String>) -> Self {
+        self.unresolved_tools = Some(unresolved);
+        self
+    }
 }
 
 impl PromptChange {

@@ -194,6 +194,17 @@ pub struct AgentView {
     pub analyze_after_minutes: Option<u32>,
     pub created_at: String,
     pub updated_at: String,
+    /// Tools its prompt or its own list name that the workspace does not have (yet): not offered
+    /// to the model. Shown where one agent is read or changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unresolved_tools: Option<Vec<String>>,
+}
+
+impl AgentView {
+    pub fn with_unresolved_tools(mut self, unresolved: Vec<String>) -> Self {
+        self.unresolved_tools = Some(unresolved);
+        self
+    }
 }
 
 impl From<&Agent> for AgentView {
@@ -216,6 +227,7 @@ impl From<&Agent> for AgentView {
             analyze_after_minutes: agent.analysis.as_ref().and_then(|a| a.after_minutes),
             created_at: timestamp::format(agent.created_at),
             updated_at: timestamp::format(agent.updated_at),
+            unresolved_tools: None,
         }
     }
 }

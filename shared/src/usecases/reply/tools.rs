@@ -6,7 +6,9 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 use crate::model::event::{ToolCallApprovalRequested, ToolCallCompleted, ToolCallFailed};
-use crate::model::tool::{ToolDef, DEFAULT_APPROVAL_EXPIRY_MINUTES, END_CONVERSATION, HANDOFF_TO_HUMAN};
+use crate::model::tool::{
+    ToolDef, DEFAULT_APPROVAL_EXPIRY_MINUTES, END_CONVERSATION, GET_CONTACT, HANDOFF_TO_HUMAN, TRANSFER,
+};
 use crate::model::tool_call::{public_id, ToolCall, ToolCallStatus, ToolCallView};
 use crate::model::{Principal, PromptContent, Role};
 use crate::ports::{DueApproval, ToolSpec};
@@ -38,12 +40,17 @@ pub(super) struct AgentTools(Vec<Available>);
 
 fn built_in_spec(name: &str) -> ToolSpec {
     match name {
-        HANDOFF_TO_HUMAN => ToolSpec {
+        HANDOFF_TO_HUMAN | TRANSFER => ToolSpec {
             name: name.to_owned(),
             description:
                 "Hand the conversation to a person from the business, when the contact asks for one or you cannot help."
                     .into(),
             parameters: json!({"type": "object", "properties": {"reason": {"type": "string", "description": "Why a person should take over"}}, "required": ["reason"]}),
+        },
+        GET_CONTACT => ToolSpec {
+            name: name.to_owned(),
+            description: "The contact's profile: their name (as WhatsApp shows it) and phone number.".into(),
+            parameters: json!({"type": "object", "properties": {}}),
         },
         _ => ToolSpec {
             name: name.to_owned(),
@@ -402,6 +409,15 @@ async fn built_in(app: &App, conversation: &Conversation, name: &str, arguments:
         let done = crate::usecases::conversations::mark_done(app, &agent, &conversation.id).await.map_err(failed)?;
         crate::usecases::analysis::after_done(app, &done).await;
         return Ok("The conversation is marked done.".into());
+    }
+    if name == GET_CONTACT {
+        let contact = conversation.contact.as_ref();
+        let profile = json!({
+            "name": contact.and_then(|c| c.name.clone()),
+            "phoneNumber": contact.map(|c| c.phone_number.clone()),
+            "channel": if contact.is_some() { "whatsapp" } else { "api" },
+        });
+        return Ok(profile.to_string());
     }
     let reason = serde_json::from_str::<Value>(arguments).ok().and_then(|a| a["reason"].as_str().map(str::to_owned));
     let takeover = crate::usecases::conversations::Takeover { duration_minutes: Some(HANDOFF_MINUTES) };
