@@ -27,6 +27,24 @@ ensure_checkov() {
     ensure_venv "$CHECKOV_VENV" "$ROOT/scripts/requirements-checkov.txt" "checkov"
 }
 
+# Spectral (npm), pinned with its dependencies in scripts/spectral/package-lock.json, installed
+# into .tools/spectral.
+SPECTRAL="$ROOT/.tools/spectral/node_modules/.bin/spectral"
+ensure_spectral() {
+    local dir="$ROOT/.tools/spectral"
+    if [[ -x "$SPECTRAL" ]] && cmp -s "$ROOT/scripts/spectral/package-lock.json" "$dir/package-lock.json"; then
+        return
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "==> installing Node.js and npm (once), for Spectral"
+        apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+    fi
+    echo "==> installing Spectral into .tools/spectral (once)"
+    mkdir -p "$dir"
+    cp "$ROOT/scripts/spectral/package.json" "$ROOT/scripts/spectral/package-lock.json" "$dir/"
+    (cd "$dir" && npm ci --no-audit --no-fund --silent)
+}
+
 # wait_for_port PORT SECONDS WHAT
 wait_for_port() {
     local port=$1 seconds=$2 what=$3

@@ -2,6 +2,8 @@
 //! and calls to handlers exactly as Lambda makes them.
 
 use colloquy::model::outbound_url::OutboundRules;
+pub mod openapi;
+
 use std::net::ToSocketAddrs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -388,5 +390,9 @@ pub async fn call(function: &str, app: &App, call: ApiCall) -> Answer {
         .into_iter()
         .find(|route| route.method == method)
         .unwrap_or_else(|| panic!("no route of `{function}` answers {method}"));
-    Answer::from_response(routes::dispatch(route, &app.restricted_to(route.needs), &request).await)
+    let answer = Answer::from_response(routes::dispatch(route, &app.restricted_to(route.needs), &request).await);
+    if let Err(mismatch) = openapi::check(route.method, route.path, answer.status, &answer.body) {
+        panic!("{function}: {mismatch}");
+    }
+    answer
 }

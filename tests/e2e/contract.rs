@@ -154,3 +154,15 @@ fn every_function_is_configured_for_exactly_what_it_needs() {
         );
     }
 }
+
+#[test]
+fn the_response_check_refuses_an_undocumented_status_and_a_body_that_breaks_the_schema() {
+    use colloquy_tests::openapi::check;
+    let workspace = serde_json::json!({"id": "5f7b", "name": "Acme", "role": "admin", "keyPrefix": "clq_abc"});
+    assert!(check("GET", "/api/v1/workspace/", 418, &workspace).is_err(), "418 is not documented");
+    assert!(check("GET", "/api/v1/workspace/", 200, &serde_json::json!({"id": 5})).is_err(), "a number for a string");
+    assert!(check("GET", "/api/v1/nowhere/", 200, &workspace).is_err(), "no such path");
+    let conflict = serde_json::json!({"error": {"code": "conflict", "message": "taken"}});
+    assert!(check("POST", "/api/v1/policies/", 409, &conflict).is_ok());
+    assert!(check("POST", "/api/v1/policies/", 409, &serde_json::json!({"message": "taken"})).is_err());
+}
