@@ -409,3 +409,19 @@ async fn a_failed_trigger_is_retried_after_a_growing_backoff() {
     assert_eq!(delays, vec![10, 20, 40, 80, 160, 320]);
     assert_eq!(colloquy::worker::backoff(30).as_secs(), 900);
 }
+
+#[tokio::test]
+async fn every_outbound_request_names_colloquy_and_its_version() {
+    let l = agent_loop().await;
+    l.mount_ok("Yes, it is.").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    l.run_worker().await;
+
+    let mut requests = l.llm_calls().await;
+    requests.extend(l.graph.received_requests().await.unwrap_or_default());
+    assert!(requests.len() >= 2, "the LLM and the Graph API were called");
+    for request in requests {
+        let agent = request.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert_eq!(agent, format!("Colloquy/{}", env!("CARGO_PKG_VERSION")), "{}", request.url);
+    }
+}

@@ -73,3 +73,35 @@ async fn a_registration_on_the_deployment_s_token_is_checked_with_meta_like_any_
     let shown = register(json!({"phoneNumberId": "777000777", "displayNumber": "+17770007777"})).await;
     assert_eq!(shown.status, 201, "{}", shown.body);
 }
+
+#[tokio::test]
+async fn a_patch_that_sets_a_required_field_to_null_is_400_naming_it() {
+    use colloquy_tests::{call, ApiCall};
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Maple Court").await;
+    let key = admin.plaintext.as_str();
+    let tool = create(&stack, key, book_viewing()).await.body["id"].as_str().unwrap_or_default().to_owned();
+    let rule = json!({"name": "No CVV", "keywords": ["cvv"], "appliesTo": "input", "action": "block"});
+    let policy = call("create-policy", &stack.app, ApiCall::fixture("create-policy").key(key).json(rule)).await;
+    let policy = policy.body["id"].as_str().unwrap_or_default().to_owned();
+    crate::prompts::create(&stack, key, "maple-court", "Be kind.").await;
+    let prompt = crate::prompts::prompt_id(&stack, key, "maple-court").await;
+    let agent = json!({"name": "Leasing", "promptId": prompt, "model": {"provider": "openai", "name": "gpt-4o-mini"}});
+    let agent = call("create-agent", &stack.app, ApiCall::fixture("create-agent").key(key).json(agent)).await;
+    let agent = agent.body["id"].as_str().unwrap_or_default().to_owned();
+
+    for (function, id, field) in [
+        ("update-tool", &tool, "url"),
+        ("update-tool", &tool, "name"),
+        ("update-policy", &policy, "action"),
+        ("update-policy", &policy, "enabled"),
+        ("update-agent", &agent, "name"),
+        ("update-agent", &agent, "model"),
+    ] {
+        let request = ApiCall::fixture(function).key(key).path_param("id", id).json(json!({ field: null }));
+        let refused = call(function, &stack.app, request).await;
+        assert_eq!((refused.status, refused.error_field()), (400, Some(field)), "{function} {field}: {}", refused.body);
+    }
+    let kept = call("get-agent", &stack.app, ApiCall::fixture("get-agent").key(key).path_param("id", &agent)).await;
+    assert_eq!(kept.body["name"], "Leasing");
+}

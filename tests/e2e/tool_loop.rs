@@ -649,3 +649,36 @@ async fn a_call_runs_against_the_address_it_was_proposed_with_which_the_approver
     assert_eq!(tool_requests(&t.receiver).await.len(), 1, "sent where it was proposed");
     assert!(elsewhere.received_requests().await.unwrap_or_default().is_empty(), "not to the changed address");
 }
+
+#[tokio::test]
+async fn a_waiting_prompt_answers_as_soon_as_the_run_pauses_for_an_approval() {
+    let t = std::sync::Arc::new(
+        tool_loop(
+            json!({"requireApproval": true}),
+            tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))]),
+        )
+        .await,
+    );
+    let id = crate::send_prompt::api_conversation(&t.l).await;
+    let running = t.clone();
+    let worker = tokio::spawn(async move {
+        for _ in 0..100 {
+            let _ = running.l.source.poll_once(&running.l.worker).await;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+    let started = std::time::Instant::now();
+
+    let request = ApiCall::fixture("send-prompt")
+        .bearer(&t.l.inbox.key)
+        .path_param("conversationId", &id)
+        .json(json!({"prompt": "Book me a viewing on Saturday", "waitSeconds": 20}));
+    let answer = call("send-prompt", &t.l.inbox.stack.app, request).await;
+    worker.abort();
+
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["pendingToolCall"]["status"], "pending_approval", "{}", answer.body);
+    assert_eq!(answer.body["pendingToolCall"]["tool"], "book_viewing");
+    assert!(answer.body.get("response").is_none(), "no reply before the decision");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15), "it did not wait out the 20 seconds");
+}

@@ -32,11 +32,15 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
     client_builder(timeout)?.build().map_err(|err| format!("cannot build an HTTP client: {err}"))
 }
 
-/// A reqwest client builder on the shared TLS configuration, with no proxy discovery and no
+/// What every outbound request says it is (Meta's media downloads are refused without one).
+pub const USER_AGENT: &str = concat!("Colloquy/", env!("CARGO_PKG_VERSION"));
+
+/// A reqwest client builder on the shared TLS configuration, naming itself `USER_AGENT`, with no proxy discovery and no
 /// redirects (a redirect could lead an outbound call somewhere it was not allowed to go).
 pub fn client_builder(timeout: Duration) -> Result<reqwest::ClientBuilder, String> {
     Ok(reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config()?)
+        .user_agent(USER_AGENT)
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(3).min(timeout))

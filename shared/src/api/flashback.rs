@@ -10,7 +10,8 @@ use crate::usecases::user_prompt;
 use crate::App;
 
 /// Queued for the agent. Answers `{success, message}`; with `waitSeconds`, also `response` (the
-/// reply, its token counts and model) when the reply is ready in time. Errors in the same shape.
+/// reply, its token counts and model) when the reply is ready in time, or `pendingToolCall` as soon
+/// as the run pauses on a call that needs a person's approval. Errors in the same shape.
 pub async fn send_prompt(app: &App, who: &Principal, request: &Request) -> Reply {
     let conversation_id = path_param(request, "conversationId")?;
     let sent = user_prompt::send_prompt(app, who, &conversation_id, json_body(request)?).await?;
@@ -24,6 +25,9 @@ pub async fn send_prompt(app: &App, who: &Principal, request: &Request) -> Reply
             "inputTokens": usage.map(|u| u.input_tokens),
             "outputTokens": usage.map(|u| u.output_tokens),
         });
+    }
+    if let Some(call) = sent.pending_call.as_ref().and_then(|m| Some((m, m.tool_call.as_ref()?))) {
+        body["pendingToolCall"] = json!(crate::model::tool_call::ToolCallView::new(call.0, call.1));
     }
     ok(&body)
 }

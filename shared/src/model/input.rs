@@ -10,6 +10,16 @@ pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
+/// For `#[serde(default, deserialize_with = "not_null")]` on a field PATCH may change but not
+/// clear: absent keeps it, a value changes it, `null` is refused (naming the field) instead of
+/// being read as "leave it".
+pub fn not_null<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    match <Option<T> as serde::Deserialize>::deserialize(d)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom("may not be null: leave the field out to keep it as it is")),
+    }
+}
+
 /// Trims a required text field and checks its length in characters.
 pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String, AppError> {
     let trimmed = value.trim();

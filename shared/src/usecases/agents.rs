@@ -61,20 +61,25 @@ pub struct NewAgent {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentChange {
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub prompt_id: Option<String>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub prompt_version: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub model: Option<ModelInput>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub first_message: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub follow_up: Option<Option<FollowUpPolicy>>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub tools: Option<Vec<Tool>>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub fallback_text: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub reply_delay_seconds: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub answer_reactions: Option<bool>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub transcription_language: Option<Option<String>>,

@@ -41,12 +41,19 @@ pub struct NewPolicy {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyChange {
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub keywords: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub patterns: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub detectors: Option<Vec<Detector>>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub applies_to: Option<AppliesTo>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub action: Option<Action>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub enabled: Option<bool>,
 }
 

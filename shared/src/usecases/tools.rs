@@ -40,13 +40,17 @@ pub struct NewTool {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolChange {
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub parameters: Option<Option<Map<String, Value>>>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub url: Option<String>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub timeout_seconds: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub require_approval: Option<bool>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub approval_expiry_minutes: Option<Option<u32>>,

@@ -31,6 +31,17 @@ pub struct Sent {
     pub prompt: Message,
     /// The agent's reply, when it came within `waitSeconds`.
     pub reply: Option<Message>,
+    /// A tool call the run paused on for a person's approval, when that came first: waiting
+    /// longer would not bring the reply.
+    pub pending_call: Option<Message>,
+}
+
+/// What waiting for the agent found.
+enum Awaited {
+    Reply(Message),
+    /// The run paused on a call that needs approval.
+    Paused(Message),
+    Nothing,
 }
 
 pub async fn send_prompt(
@@ -55,8 +66,17 @@ pub async fn send_prompt(
         )));
     }
     let prompt = store_and_queue(app, principal, conversation_id, &text).await?;
-    let reply = if wait > 0 { await_reply(app, &prompt, Duration::from_secs(u64::from(wait))).await? } else { None };
-    Ok(Sent { prompt, reply })
+    let awaited = if wait > 0 {
+        await_reply(app, &prompt, Duration::from_secs(u64::from(wait))).await?
+    } else {
+        Awaited::Nothing
+    };
+    let (reply, pending_call) = match awaited {
+        Awaited::Reply(reply) => (Some(reply), None),
+        Awaited::Paused(call) => (None, Some(call)),
+        Awaited::Nothing => (None, None),
+    };
+    Ok(Sent { prompt, reply, pending_call })
 }
 
 async fn store_and_queue(
@@ -98,21 +118,29 @@ async fn store_and_queue(
     }
 }
 
-/// The first finished reply after the prompt (ids are time-ordered), or none within `wait`.
-async fn await_reply(app: &App, prompt: &Message, wait: Duration) -> Result<Option<Message>, AppError> {
+/// The first finished reply after the prompt (ids are time-ordered), a call the run paused on
+/// for approval, or nothing within `wait`.
+async fn await_reply(app: &App, prompt: &Message, wait: Duration) -> Result<Awaited, AppError> {
     let deadline = tokio::time::Instant::now() + wait;
     let recent = PageRequest { limit: 10, cursor: None };
     loop {
         let messages = app.store.list_messages(&prompt.conversation_id, &recent).await?.items;
-        let reply = messages
-            .into_iter()
-            .filter(|m| m.id > prompt.id && m.direction == Direction::Outbound && m.kind == MessageKind::Text)
-            .min_by(|a, b| a.id.cmp(&b.id));
+        let mut after: Vec<Message> = messages.into_iter().filter(|m| m.id > prompt.id).collect();
+        after.sort_by(|a, b| a.id.cmp(&b.id));
+        let reply = after.iter().find(|m| m.direction == Direction::Outbound && m.kind == MessageKind::Text);
         if let Some(reply) = reply.filter(|r| r.status != DeliveryStatus::Pending) {
-            return Ok(Some(reply));
+            return Ok(Awaited::Reply(reply.clone()));
+        }
+        let paused = after.iter().find(|m| {
+            m.tool_call
+                .as_ref()
+                .is_some_and(|call| call.status == crate::model::tool_call::ToolCallStatus::PendingApproval)
+        });
+        if let Some(call) = paused.filter(|_| reply.is_none()) {
+            return Ok(Awaited::Paused(call.clone()));
         }
         if tokio::time::Instant::now() + POLL_EVERY > deadline {
-            return Ok(None);
+            return Ok(Awaited::Nothing);
         }
         tokio::time::sleep(POLL_EVERY).await;
     }
