@@ -166,3 +166,25 @@ fn the_response_check_refuses_an_undocumented_status_and_a_body_that_breaks_the_
     assert!(check("POST", "/api/v1/policies/", 409, &conflict).is_ok());
     assert!(check("POST", "/api/v1/policies/", 409, &serde_json::json!({"message": "taken"})).is_err());
 }
+
+#[test]
+fn colloquy_say_helps_refuses_unknown_options_and_sends_anything_after_two_dashes() {
+    use colloquy_tools::say_args::{parse, MediaKind, Say};
+    let args = |words: &[&str]| words.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+    assert_eq!(parse(args(&["--help"])), Ok(Say::Help));
+    assert_eq!(parse(args(&["-h"])), Ok(Say::Help));
+    assert!(parse(args(&["--bogus"])).is_err());
+    assert!(parse(args(&[])).is_err());
+    assert_eq!(parse(args(&["--", "--help"])), Ok(Say::Text("--help".into())));
+    assert_eq!(parse(args(&["Is", "it", "free?"])), Ok(Say::Text("Is it free?".into())));
+    assert_eq!(
+        parse(args(&["--image", "a.jpg", "My", "payslip"])),
+        Ok(Say::Media { kind: MediaKind::Image, path: "a.jpg".into(), caption: Some("My payslip".into()) })
+    );
+    assert_eq!(
+        parse(args(&["--voice", "v.ogg"])),
+        Ok(Say::Media { kind: MediaKind::Voice, path: "v.ogg".into(), caption: None })
+    );
+    assert!(parse(args(&["--document"])).is_err(), "a path is needed");
+    assert!(parse(args(&["--image", "a.jpg", "--voice", "v.ogg"])).is_err());
+}

@@ -6,6 +6,7 @@ pub mod event_source;
 pub mod graph_standin;
 pub mod llm_standin;
 pub mod moto;
+pub mod say_args;
 pub mod server;
 pub mod stack;
 pub mod template;

@@ -6,7 +6,9 @@
 //!
 //! Usage: cargo build --release -p colloquy-functions
 //!        cargo run --release -p colloquy-tools --bin colloquy-bench-coldstart [-- DIR [RUNS]]
-//! DIR defaults to target/release.
+//! DIR defaults to target/release. The test command runs it once per function on the debug
+//! build, as a smoke test: a function whose init fails (a configuration it no longer gets) or
+//! that is not built fails it.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -72,6 +74,7 @@ fn spawn(binary: &Path, port: u16, name: &str) -> std::io::Result<Child> {
         .env("WHATSAPP_APP_SECRET", "bench-secret")
         .env("WHATSAPP_VERIFY_TOKEN", "bench-token")
         .env("LLM_API_KEY", "sk-bench")
+        .env("MEDIA_BUCKET", "colloquy-media")
         // Read by the first milestone's functions; today's treat it as an optional default.
         .env("WHATSAPP_TOKEN", "bench")
         .env("RUST_LOG", "warn")
@@ -108,8 +111,8 @@ fn main() -> ExitCode {
     for name in functions() {
         let binary = dir.join(&name);
         if !binary.exists() {
-            println!("{name:<28} {:>12}", "not built");
-            continue;
+            eprintln!("{name} is not built in {}: every function is measured", dir.display());
+            return ExitCode::FAILURE;
         }
         let mut measured = Vec::new();
         for _ in 0..runs {

@@ -7,6 +7,7 @@
 //!
 //! Environment: `PORT` (3000), `FROM` (the contact's number, default +15557654321).
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,12 +15,22 @@ use colloquy::adapters::webhook::sign;
 use colloquy_tools::dev::{DEV_CONTACT, DEV_DISPLAY_NUMBER, DEV_PHONE_NUMBER_ID, LOCAL_APP_SECRET};
 use serde_json::json;
 
-const USAGE: &str =
-    "usage: colloquy-say <message text> | --image PATH [caption] | --voice PATH | --document PATH [caption]";
+use colloquy_tools::say_args::{self, MediaKind, Say};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let say = match say_args::parse(std::env::args_os().skip(1)) {
+        Ok(Say::Help) => {
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout(), "{}", say_args::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Ok(say) => say,
+        Err(why) => {
+            eprintln!("colloquy-say: {why}\n\n{}", say_args::USAGE);
+            return ExitCode::from(2);
+        }
+    };
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let http = match colloquy::adapters::https::client(std::time::Duration::from_secs(30)) {
         Ok(http) => http,
@@ -28,29 +39,16 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let message = match args.first().map(String::as_str) {
-        Some(flag @ ("--image" | "--voice" | "--document")) => {
-            let Some(file) = args.get(1) else {
-                eprintln!("{USAGE}");
-                return ExitCode::from(2);
-            };
-            let caption = args.get(2..).map(|rest| rest.join(" ")).filter(|c| !c.trim().is_empty());
-            match media_message(&http, &port, flag, file, caption).await {
-                Ok(message) => message,
-                Err(err) => {
-                    eprintln!("{err}");
-                    return ExitCode::FAILURE;
-                }
+    let message = match say {
+        Say::Media { kind, path, caption } => match media_message(&http, &port, kind, &path, caption).await {
+            Ok(message) => message,
+            Err(err) => {
+                eprintln!("{err}");
+                return ExitCode::FAILURE;
             }
-        }
-        _ => {
-            let text = args.join(" ");
-            if text.trim().is_empty() {
-                eprintln!("{USAGE}");
-                return ExitCode::from(2);
-            }
-            json!({"type": "text", "text": {"body": text}})
-        }
+        },
+        Say::Text(text) => json!({"type": "text", "text": {"body": text}}),
+        Say::Help => return ExitCode::SUCCESS,
     };
     let from =
         std::env::var("FROM").map(|f| f.trim_start_matches('+').to_owned()).unwrap_or_else(|_| DEV_CONTACT.to_owned());
@@ -96,7 +94,7 @@ async fn main() -> ExitCode {
 async fn media_message(
     http: &reqwest::Client,
     port: &str,
-    flag: &str,
+    kind: MediaKind,
     file: &str,
     caption: Option<String>,
 ) -> Result<serde_json::Value, String> {
@@ -114,15 +112,15 @@ async fn media_message(
     let answer: serde_json::Value = uploaded.json().await.map_err(|err| format!("upload: {err}"))?;
     let id = answer["id"].as_str().ok_or("the stand-in gave no media id")?;
     let name = std::path::Path::new(file).file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    Ok(match flag {
-        "--voice" => {
+    Ok(match kind {
+        MediaKind::Voice => {
             let mime = if mime == "audio/ogg" { "audio/ogg; codecs=opus" } else { mime };
             json!({"type": "audio", "audio": {"id": id, "mime_type": mime, "sha256": sha256, "voice": true}})
         }
-        "--image" => {
+        MediaKind::Image => {
             json!({"type": "image", "image": {"id": id, "mime_type": mime, "sha256": sha256, "caption": caption}})
         }
-        _ => {
+        MediaKind::Document => {
             json!({"type": "document", "document": {"id": id, "mime_type": mime, "sha256": sha256, "filename": name, "caption": caption}})
         }
     })
