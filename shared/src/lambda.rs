@@ -36,6 +36,15 @@ pub async fn serve_http(function: &'static str) -> Result<(), Error> {
     .await
 }
 
+/// API Gateway's `$default` route: answers what no route takes (405 or 404); builds nothing.
+pub async fn serve_unrouted() -> Result<(), Error> {
+    telemetry::init();
+    lambda_http::run(service_fn(|request: Request| async move {
+        Ok::<_, std::convert::Infallible>(routes::unrouted(request.method().as_str(), request.uri().path()))
+    }))
+    .await
+}
+
 /// The agent worker, fed by the SQS event source.
 pub async fn serve_worker() -> Result<(), Error> {
     telemetry::init();

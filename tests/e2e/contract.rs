@@ -119,6 +119,7 @@ async fn the_local_table_is_the_template_s_table() {
 fn every_function_is_a_binary_and_a_template_function_and_nothing_else() {
     let mut expected: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_owned()).collect();
     expected.extend(["agent-worker".to_owned(), "follow-up-scheduler".to_owned()]);
+    expected.insert(routes::UNROUTED_FUNCTION.to_owned());
     let binaries: BTreeSet<String> = std::fs::read_dir(project_root().join("functions/src/bin"))
         .expect("functions/src/bin")
         .flatten()
@@ -137,6 +138,7 @@ fn every_function_is_configured_for_exactly_what_it_needs() {
     for function in template().functions() {
         let needs = match function.binary.as_str() {
             "agent-worker" => Needs::WORKER,
+            routes::UNROUTED_FUNCTION => Needs::TABLE,
             "follow-up-scheduler" => Needs::SCHEDULER,
             name => routes::of_function(name).iter().fold(Needs::TABLE, |needs, row| needs.union(row.needs)),
         };
@@ -187,4 +189,18 @@ fn colloquy_say_helps_refuses_unknown_options_and_sends_anything_after_two_dashe
     );
     assert!(parse(args(&["--document"])).is_err(), "a path is needed");
     assert!(parse(args(&["--image", "a.jpg", "--voice", "v.ogg"])).is_err());
+}
+
+#[test]
+fn a_known_path_with_another_method_is_405_with_allow_and_an_unknown_one_404_in_the_api_s_shape() {
+    let wrong = routes::unrouted("PUT", "/api/v1/tools/0198c5a2-0000-7000-8000-000000000000/");
+    assert_eq!(wrong.status(), 405);
+    assert_eq!(wrong.headers().get("allow").and_then(|v| v.to_str().ok()), Some("GET, PATCH, DELETE"));
+    let body: serde_json::Value = serde_json::from_slice(wrong.body().as_ref()).expect("JSON");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("GET, PATCH, DELETE")), "{body}");
+    let unknown = routes::unrouted("GET", "/api/v1/nowhere/");
+    assert_eq!(unknown.status(), 404);
+    let body: serde_json::Value = serde_json::from_slice(unknown.body().as_ref()).expect("JSON");
+    assert_eq!(body["error"]["code"], "not_found");
 }

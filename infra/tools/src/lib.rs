@@ -25,8 +25,8 @@ pub fn ephemeral_ports() -> Ports {
 }
 
 /// Where a developer's own tool and webhook receivers listen while the local stack runs
-/// (`LOCAL_RECEIVER_PORTS`, default 8000-8999): tenants' URLs may reach this machine only there,
-/// not moto, the API or anything else on it.
+/// (`LOCAL_RECEIVER_PORTS`, default 8000-8999): tenants' URLs may reach this machine only there
+/// (and the local API's own `/sample-tool`), not moto or anything else on it.
 pub fn local_receiver_ports() -> Result<Ports, String> {
     let text = std::env::var("LOCAL_RECEIVER_PORTS").unwrap_or_else(|_| "8000-8999".to_owned());
     Ports::parse(&text).map_err(|why| format!("LOCAL_RECEIVER_PORTS: {why}"))

@@ -55,7 +55,7 @@ async fn dispatch(app: &App, request: hyper::Request<Incoming>, peer: SocketAddr
         }
         Ok(collected) if path == "/sample-tool" => llm_standin::sample_tool(&collected.to_bytes()),
         Ok(collected) => match routes::find(&method, &path) {
-            None => not_routed(StatusCode::NOT_FOUND, "Not Found"),
+            None => routes::unrouted(&method, &path),
             Some((route, params)) => {
                 let query = parts.uri.query().map(query_map).unwrap_or_default();
                 let body = collected.to_bytes();

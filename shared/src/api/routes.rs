@@ -188,6 +188,29 @@ pub async fn dispatch(route: &Route, app: &App, request: &Request) -> Response<B
     })
 }
 
+/// The function behind API Gateway's `$default` route: what no route answers.
+pub const UNROUTED_FUNCTION: &str = "not-routed";
+
+/// The answer to a request no route takes, in the API's error shape: 405 with `Allow` when the
+/// path is known with other methods, 404 otherwise.
+pub fn unrouted(method: &str, path: &str) -> Response<Body> {
+    let allowed: Vec<&str> =
+        ROUTES.iter().filter(|route| match_path(route.path, path).is_some()).map(|route| route.method).collect();
+    if allowed.is_empty() {
+        return response::error(&crate::AppError::NotFound(format!("no route answers {method} {path}")));
+    }
+    let allow = allowed.join(", ");
+    let body = serde_json::json!({"error": {
+        "code": "method_not_allowed",
+        "message": format!("{method} is not allowed here; {path} answers {allow}"),
+    }});
+    let mut answer = response::json(http::StatusCode::METHOD_NOT_ALLOWED, &body);
+    if let Ok(value) = http::HeaderValue::from_str(&allow) {
+        answer.headers_mut().insert(http::header::ALLOW, value);
+    }
+    answer
+}
+
 /// The route for `method path`, with its path parameters (percent-decoded).
 pub fn find(method: &str, path: &str) -> Option<(&'static Route, Vec<(String, String)>)> {
     ROUTES.iter().filter(|route| route.method == method).find_map(|route| Some((route, match_path(route.path, path)?)))

@@ -25,6 +25,11 @@ impl Ports {
         Self(Arc::from([(first, last)]))
     }
 
+    /// These ports and `port`.
+    pub fn with(&self, port: u16) -> Self {
+        Self(self.0.iter().copied().chain([(port, port)]).collect())
+    }
+
     pub fn contains(&self, port: u16) -> bool {
         self.0.iter().any(|&(first, last)| first <= port && port <= last)
     }

@@ -86,7 +86,8 @@ async fn run() -> Result<(), String> {
     let whatsapp = graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?;
     let queue = SqsTriggerQueue::new(aws.sqs_client(), &resources.queue_url);
     let vault = local_vault(&aws, &resources.table_name);
-    let receivers = colloquy_tools::local_receiver_ports()?;
+    // The developer's receivers, and this port's own `/sample-tool`; never moto's ports.
+    let receivers = colloquy_tools::local_receiver_ports()?.with(port);
     let rules = OutboundRules { loopback_http_ports: receivers.clone(), ..OutboundRules::default() };
     let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, rules)?;
     let (transcriber, transcription_label) = transcriber(port)?;

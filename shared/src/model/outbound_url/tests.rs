@@ -244,6 +244,8 @@ fn port_lists_parse_and_refuse_what_is_not_a_port() {
         assert!(Ports::parse(bad).is_err(), "{bad}");
     }
     assert!(Ports::none().is_empty());
+    let more = ports.with(3000);
+    assert!(more.contains(3000) && more.contains(8080) && !more.contains(3001) && !ports.contains(3000));
 }
 
 proptest! {
