@@ -50,7 +50,9 @@ pub trait WorkspaceStore: Send + Sync {
     ) -> Result<(), StoreError>;
     async fn get_workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError>;
     /// Replaces the workspace's settings (quota, webhook).
-    async fn save_workspace(&self, workspace: &Workspace) -> Result<(), StoreError>;
+    /// Stores `workspace` over revision `expected` (its `revision` is `expected + 1`); `Conflict`
+    /// when another write came first.
+    async fn save_workspace(&self, workspace: &Workspace, expected: u64) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -88,7 +90,9 @@ pub trait EventDelivery: Send + Sync {
 #[async_trait]
 pub trait PolicyStore: Send + Sync {
     /// Creates (`expected_existing = false`) or replaces an existing policy.
-    async fn put_policy(&self, policy: &Policy, expected_existing: bool) -> Result<(), StoreError>;
+    /// A new policy (`expected: None`), or a change over revision `expected`; `Conflict` when the
+    /// policy exists (new) or another write came first (change).
+    async fn put_policy(&self, policy: &Policy, expected: Option<u64>) -> Result<(), StoreError>;
     async fn get_policy(&self, workspace_id: &str, policy_id: &str) -> Result<Option<Policy>, StoreError>;
     async fn list_policies(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Policy>, StoreError>;
     async fn delete_policy(&self, workspace_id: &str, policy_id: &str) -> Result<bool, StoreError>;
@@ -236,7 +240,9 @@ pub trait NumberStore: Send + Sync {
 #[async_trait]
 pub trait AgentStore: Send + Sync {
     /// Creates (`expected_existing = false`) or replaces an existing agent.
-    async fn put_agent(&self, agent: &Agent, expected_existing: bool) -> Result<(), StoreError>;
+    /// A new agent (`expected: None`), or a change over revision `expected`; `Conflict` when the
+    /// agent exists (new) or another write came first (change).
+    async fn put_agent(&self, agent: &Agent, expected: Option<u64>) -> Result<(), StoreError>;
     async fn get_agent(&self, workspace_id: &str, agent_id: &str) -> Result<Option<Agent>, StoreError>;
     async fn list_agents(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Agent>, StoreError>;
     async fn delete_agent(&self, workspace_id: &str, agent_id: &str) -> Result<bool, StoreError>;

@@ -23,6 +23,7 @@ mod prompt_effect;
 mod prompt_limits;
 mod prompts;
 mod queue;
+mod revisions;
 mod send_prompt;
 mod tool_loop;
 mod tools;

@@ -83,8 +83,12 @@ impl WorkspaceStore for MemoryStore {
     async fn get_workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError> {
         Ok(self.state()?.workspaces.get(id).cloned())
     }
-    async fn save_workspace(&self, workspace: &Workspace) -> Result<(), StoreError> {
-        self.state()?.workspaces.insert(workspace.id.clone(), workspace.clone());
+    async fn save_workspace(&self, workspace: &Workspace, expected: u64) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if state.workspaces.get(&workspace.id).map(|w| w.revision) != Some(expected) {
+            return Err(conflict("workspace"));
+        }
+        state.workspaces.insert(workspace.id.clone(), workspace.clone());
         Ok(())
     }
 }
@@ -253,10 +257,10 @@ impl ToolStore for MemoryStore {
 
 #[async_trait]
 impl PolicyStore for MemoryStore {
-    async fn put_policy(&self, policy: &Policy, expected_existing: bool) -> Result<(), StoreError> {
+    async fn put_policy(&self, policy: &Policy, expected: Option<u64>) -> Result<(), StoreError> {
         let mut state = self.state()?;
         let key = (policy.workspace_id.clone(), policy.id.clone());
-        if state.policies.contains_key(&key) != expected_existing {
+        if state.policies.get(&key).map(|p| p.revision) != expected {
             return Err(conflict("policy"));
         }
         state.policies.insert(key, policy.clone());
@@ -388,10 +392,10 @@ impl NumberStore for MemoryStore {
 
 #[async_trait]
 impl AgentStore for MemoryStore {
-    async fn put_agent(&self, agent: &Agent, expected_existing: bool) -> Result<(), StoreError> {
+    async fn put_agent(&self, agent: &Agent, expected: Option<u64>) -> Result<(), StoreError> {
         let mut state = self.state()?;
         let key = (agent.workspace_id.clone(), agent.id.clone());
-        if state.agents.contains_key(&key) != expected_existing {
+        if state.agents.get(&key).map(|a| a.revision) != expected {
             return Err(conflict("agent"));
         }
         state.agents.insert(key, agent.clone());

@@ -100,4 +100,8 @@ pub struct Agent {
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]
     pub updated_at: OffsetDateTime,
+    /// Bumped by every write: a change is stored only over the revision it was made from, so
+    /// that two concurrent changes of different fields both survive.
+    #[serde(default)]
+    pub revision: u64,
 }

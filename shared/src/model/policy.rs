@@ -62,6 +62,10 @@ pub struct Policy {
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]
     pub updated_at: OffsetDateTime,
+    /// Bumped by every write: a change is stored only over the revision it was made from, so
+    /// that two concurrent changes of different fields both survive.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -226,6 +230,7 @@ mod tests {
     fn keyword_policy(keywords: &[&str]) -> CompiledPolicy {
         let now = OffsetDateTime::UNIX_EPOCH;
         CompiledPolicy::new(Policy {
+            revision: 0,
             id: "pol_1".into(),
             workspace_id: "ws_1".into(),
             name: "words".into(),

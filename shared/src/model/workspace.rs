@@ -18,10 +18,22 @@ pub struct Workspace {
     pub webhook_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<String>,
+    /// Bumped by every write: a change is stored only over the revision it was made from, so
+    /// that two concurrent changes of different fields both survive.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 impl Workspace {
     pub fn new(name: String, now: OffsetDateTime) -> Self {
-        Self { id: new_id(), name, created_at: now, monthly_token_quota: None, webhook_url: None, webhook_secret: None }
+        Self {
+            id: new_id(),
+            name,
+            created_at: now,
+            monthly_token_quota: None,
+            webhook_url: None,
+            webhook_secret: None,
+            revision: 0,
+        }
     }
 }

@@ -58,7 +58,7 @@ pub struct NewAgent {
 }
 
 /// Absent leaves a field as it is; `null` clears the fields that may be empty.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentChange {
     #[serde(default, deserialize_with = "crate::model::input::not_null")]
@@ -257,6 +257,7 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
             .await?;
     let now = app.clock.now();
     let agent = Agent {
+        revision: 0,
         id: new_id(),
         workspace_id: principal.workspace_id.clone(),
         name,
@@ -274,7 +275,7 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
         created_at: now,
         updated_at: now,
     };
-    app.store.put_agent(&agent, false).await?;
+    app.store.put_agent(&agent, None).await?;
     Ok(agent)
 }
 
@@ -289,13 +290,35 @@ pub async fn list_agents(app: &App, principal: &Principal, page: &PageRequest) -
     Ok(app.store.list_agents(&principal.workspace_id, page).await?)
 }
 
+/// Applies the change over the agent's current revision; a concurrent change of other fields is
+/// read again and kept.
 pub async fn change_agent(
     app: &App,
     principal: &Principal,
     agent_id: &str,
     change: AgentChange,
 ) -> Result<Agent, AppError> {
-    let mut agent = get_agent(app, principal, agent_id).await?;
+    let mut retries = crate::usecases::optimistic::Retries::new("the agent");
+    loop {
+        retries.another().await?;
+        let current = get_agent(app, principal, agent_id).await?;
+        let mut changed = changed_agent(app, principal, current.clone(), change.clone()).await?;
+        changed.revision = current.revision + 1;
+        match app.store.put_agent(&changed, Some(current.revision)).await {
+            Ok(()) => return Ok(changed),
+            // Another change came first (or the agent was deleted): the next read tells.
+            Err(crate::ports::StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+async fn changed_agent(
+    app: &App,
+    principal: &Principal,
+    mut agent: Agent,
+    change: AgentChange,
+) -> Result<Agent, AppError> {
     if let Some(name) = change.name {
         agent.name = required_text("name", &name, 100)?;
     }
@@ -349,11 +372,7 @@ pub async fn change_agent(
         check_prompt(app, principal, &agent.prompt_id, agent.prompt_version).await?;
     }
     agent.updated_at = app.clock.now();
-    match app.store.put_agent(&agent, true).await {
-        Ok(()) => Ok(agent),
-        Err(crate::ports::StoreError::Conflict(_)) => Err(AppError::not_found(&format!("agent `{agent_id}`"))),
-        Err(err) => Err(err.into()),
-    }
+    Ok(agent)
 }
 
 pub async fn delete_agent(app: &App, principal: &Principal, agent_id: &str) -> Result<(), AppError> {

@@ -38,7 +38,7 @@ pub struct NewPolicy {
     pub enabled: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyChange {
     #[serde(default, deserialize_with = "crate::model::input::not_null")]
@@ -102,6 +102,7 @@ fn within_caps(existing: &[Policy], policy: &Policy) -> Result<(), AppError> {
 pub async fn create_policy(app: &App, principal: &Principal, input: NewPolicy) -> Result<Policy, AppError> {
     let now = app.clock.now();
     let policy = Policy {
+        revision: 0,
         id: new_id(),
         workspace_id: principal.workspace_id.clone(),
         name: input.name.trim().to_owned(),
@@ -116,7 +117,7 @@ pub async fn create_policy(app: &App, principal: &Principal, input: NewPolicy) -
     };
     validate(&policy)?;
     within_caps(&all_policies(app, &principal.workspace_id).await?, &policy)?;
-    app.store.put_policy(&policy, false).await?;
+    app.store.put_policy(&policy, None).await?;
     app.policies.forget(&principal.workspace_id);
     Ok(policy)
 }
@@ -138,7 +139,29 @@ pub async fn change_policy(
     policy_id: &str,
     change: PolicyChange,
 ) -> Result<Policy, AppError> {
-    let mut policy = get_policy(app, principal, policy_id).await?;
+    let mut retries = crate::usecases::optimistic::Retries::new("the policy");
+    loop {
+        retries.another().await?;
+        let current = get_policy(app, principal, policy_id).await?;
+        let changed = changed_policy(app, principal, current.clone(), change.clone()).await?;
+        match app.store.put_policy(&changed, Some(current.revision)).await {
+            Ok(()) => {
+                app.policies.forget(&principal.workspace_id);
+                return Ok(changed);
+            }
+            // Another change came first (or the policy was deleted): the next read tells.
+            Err(crate::ports::StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+async fn changed_policy(
+    app: &App,
+    principal: &Principal,
+    mut policy: Policy,
+    change: PolicyChange,
+) -> Result<Policy, AppError> {
     if let Some(name) = change.name {
         policy.name = name.trim().to_owned();
     }
@@ -149,10 +172,9 @@ pub async fn change_policy(
     policy.action = change.action.unwrap_or(policy.action);
     policy.enabled = change.enabled.unwrap_or(policy.enabled);
     policy.updated_at = app.clock.now();
+    policy.revision += 1;
     validate(&policy)?;
     within_caps(&all_policies(app, &principal.workspace_id).await?, &policy)?;
-    app.store.put_policy(&policy, true).await.map_err(|_| AppError::not_found(&format!("policy `{policy_id}`")))?;
-    app.policies.forget(&principal.workspace_id);
     Ok(policy)
 }
 

@@ -28,7 +28,7 @@ pub async fn current_workspace(app: &App, principal: &Principal) -> Result<Works
 }
 
 /// `PATCH /api/v1/workspace/`: absent fields stay, `null` clears.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceChange {
     #[serde(default, deserialize_with = "crate::model::input::present")]
@@ -43,7 +43,28 @@ pub async fn change_settings(
     principal: &Principal,
     change: WorkspaceChange,
 ) -> Result<(Workspace, Option<String>), AppError> {
-    let mut workspace = current_workspace(app, principal).await?;
+    let mut retries = crate::usecases::optimistic::Retries::new("the workspace");
+    loop {
+        retries.another().await?;
+        let current = current_workspace(app, principal).await?;
+        let (workspace, new_secret) = changed_settings(app, current.clone(), change.clone())?;
+        match app.store.save_workspace(&workspace, current.revision).await {
+            Ok(()) => {
+                app.workspaces.forget(&workspace.id);
+                return Ok((workspace, new_secret));
+            }
+            // Another change came first: it is read again and kept.
+            Err(crate::ports::StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+fn changed_settings(
+    app: &App,
+    mut workspace: Workspace,
+    change: WorkspaceChange,
+) -> Result<(Workspace, Option<String>), AppError> {
     if let Some(quota) = change.monthly_token_quota {
         workspace.monthly_token_quota = quota;
     }
@@ -66,7 +87,6 @@ pub async fn change_settings(
             }
         }
     }
-    app.store.save_workspace(&workspace).await?;
-    app.workspaces.forget(&workspace.id);
+    workspace.revision += 1;
     Ok((workspace, new_secret))
 }

@@ -6,8 +6,8 @@ use crate::ports::{AgentStore, StoreError};
 
 #[async_trait]
 impl AgentStore for DynamoStore {
-    async fn put_agent(&self, agent: &Agent, expected_existing: bool) -> Result<(), StoreError> {
-        self.put_one(keys::agent(&agent.workspace_id, &agent.id), agent, expected_existing, "agent").await
+    async fn put_agent(&self, agent: &Agent, expected: Option<u64>) -> Result<(), StoreError> {
+        self.put_revised(keys::agent(&agent.workspace_id, &agent.id), agent, expected, "agent").await
     }
 
     async fn get_agent(&self, workspace_id: &str, agent_id: &str) -> Result<Option<Agent>, StoreError> {

@@ -106,17 +106,32 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().delete(delete.build().map_err(build_error)?).build())
     }
 
-    /// Creates (`expected_existing = false`) or replaces an existing item: one conditional write.
-    pub(crate) async fn put_one<T: Serialize>(
+    /// A put over a revision: new (`expected: None`, the item must not exist), or a change of
+    /// revision `expected` (items written before revisions existed count as revision 0).
+    pub(crate) async fn put_revised<T: Serialize>(
         &self,
         key: (String, String),
         value: &T,
-        expected_existing: bool,
+        expected: Option<u64>,
         what: &str,
     ) -> Result<(), StoreError> {
         let item = to_item(&Record::new(key, value))?;
-        let condition = if expected_existing { "attribute_exists(PK)" } else { "attribute_not_exists(PK)" };
-        self.transact(vec![self.put(item, condition, &[])?], what).await
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        put = match expected {
+            None => put.condition_expression("attribute_not_exists(PK)"),
+            Some(revision) => {
+                let condition = if revision == 0 {
+                    "attribute_exists(PK) AND (attribute_not_exists(#revision) OR #revision = :revision)"
+                } else {
+                    "#revision = :revision"
+                };
+                put.condition_expression(condition)
+                    .expression_attribute_names("#revision", "revision")
+                    .expression_attribute_values(":revision", AttributeValue::N(revision.to_string()))
+            }
+        };
+        let write = TransactWriteItem::builder().put(put.build().map_err(build_error)?).build();
+        self.transact(vec![write], what).await
     }
 
     /// Deletes an item; `false` when there was none.

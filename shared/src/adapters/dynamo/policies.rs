@@ -8,8 +8,8 @@ use crate::ports::{PolicyStore, StoreError};
 
 #[async_trait]
 impl PolicyStore for DynamoStore {
-    async fn put_policy(&self, policy: &Policy, expected_existing: bool) -> Result<(), StoreError> {
-        self.put_one(keys::policy(&policy.workspace_id, &policy.id), policy, expected_existing, "policy").await
+    async fn put_policy(&self, policy: &Policy, expected: Option<u64>) -> Result<(), StoreError> {
+        self.put_revised(keys::policy(&policy.workspace_id, &policy.id), policy, expected, "policy").await
     }
 
     async fn get_policy(&self, workspace_id: &str, policy_id: &str) -> Result<Option<Policy>, StoreError> {

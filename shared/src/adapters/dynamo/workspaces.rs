@@ -18,9 +18,8 @@ impl WorkspaceStore for DynamoStore {
         self.put_all_new(items, "workspace").await
     }
 
-    async fn save_workspace(&self, workspace: &Workspace) -> Result<(), StoreError> {
-        let item = to_item(&Record::new(keys::workspace(&workspace.id), workspace))?;
-        self.transact(vec![self.put(item, "attribute_exists(PK)", &[])?], "workspace").await
+    async fn save_workspace(&self, workspace: &Workspace, expected: u64) -> Result<(), StoreError> {
+        self.put_revised(keys::workspace(&workspace.id), workspace, Some(expected), "workspace").await
     }
 
     async fn get_workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError> {
