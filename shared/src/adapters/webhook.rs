@@ -369,6 +369,71 @@ mod tests {
         assert!(!signature_is_valid("secret", body, Some(header.trim_start_matches("sha256="))));
     }
 
+    fn delivery(messages: serde_json::Value) -> Vec<WebhookEvent> {
+        let payload = serde_json::json!({"entry": [{"changes": [{"value": {
+            "metadata": {"phone_number_id": "100"}, "messages": messages
+        }}]}]});
+        crate::http::request::parse_json::<Payload>(payload.to_string().as_bytes()).expect("payload").events()
+    }
+
+    #[test]
+    fn text_past_the_limit_is_cut_with_a_marker_and_within_it_kept() {
+        let long = "a".repeat(MAX_TEXT_CHARS + 1);
+        let exact = "b".repeat(MAX_TEXT_CHARS);
+        let events = delivery(serde_json::json!([
+            {"from": "49", "id": "wamid.1", "type": "text", "text": {"body": long}},
+            {"from": "49", "id": "wamid.2", "type": "text", "text": {"body": exact}},
+        ]));
+        let texts: Vec<String> = events
+            .iter()
+            .filter_map(|e| match e {
+                WebhookEvent::Message(m) => Some(m.text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts[0], format!("{} …[cut: longer than {MAX_TEXT_CHARS} characters]", "a".repeat(MAX_TEXT_CHARS)));
+        assert_eq!(texts[1], exact);
+    }
+
+    #[test]
+    fn ids_that_are_not_meta_s_and_reactions_of_many_emoji_are_dropped() {
+        let long_id = "w".repeat(MAX_ID_CHARS + 1);
+        let events = delivery(serde_json::json!([
+            {"from": "49", "id": long_id, "type": "text", "text": {"body": "x"}},
+            {"from": "49", "id": "", "type": "text", "text": {"body": "x"}},
+            {"from": "49", "id": "wamid.R", "type": "reaction", "reaction": {"message_id": "wamid.1", "emoji": "😀".repeat(MAX_REACTION_CHARS + 1)}},
+            {"from": "49", "id": "wamid.S", "type": "reaction", "reaction": {"message_id": "wamid.1", "emoji": "😀".repeat(MAX_REACTION_CHARS)}},
+            {"from": "49", "id": "w".repeat(MAX_ID_CHARS), "type": "text", "text": {"body": "kept"}},
+        ]));
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(
+            matches!(&events[0], WebhookEvent::Amend(a) if a.amendment == Amendment::Reaction(Some("😀".repeat(MAX_REACTION_CHARS))))
+        );
+        assert!(matches!(&events[1], WebhookEvent::Message(m) if m.text == "kept"));
+    }
+
+    #[test]
+    fn an_edit_carries_its_bounded_text_unchecked_and_a_revoke_its_target() {
+        let events = delivery(serde_json::json!([
+            {"from": "49", "id": "wamid.E", "type": "edit", "edit": {"original_message_id": "wamid.1", "message": {"text": {"body": "new"}}}},
+            {"from": "49", "id": "wamid.V", "type": "revoke", "revoke": {"original_message_id": "wamid.1"}},
+        ]));
+        let amendments: Vec<(String, Amendment)> = events
+            .into_iter()
+            .filter_map(|e| match e {
+                WebhookEvent::Amend(a) => Some((a.target_wamid, a.amendment)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            amendments,
+            vec![
+                ("wamid.1".to_owned(), Amendment::Edited { text: "new".into(), blocked_by: None }),
+                ("wamid.1".to_owned(), Amendment::Revoked),
+            ]
+        );
+    }
+
     mod properties {
         use proptest::prelude::*;
 

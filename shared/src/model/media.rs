@@ -221,6 +221,121 @@ mod tests {
         assert!(!MediaKind::Sticker.accepts("image/jpeg"));
     }
 
+    const ALL: [MediaKind; 5] =
+        [MediaKind::Audio, MediaKind::Image, MediaKind::Sticker, MediaKind::Video, MediaKind::Document];
+
+    #[test]
+    fn each_message_kind_maps_to_its_media_kind_and_text_to_none() {
+        let kinds = [
+            (MessageKind::Audio, Some(MediaKind::Audio)),
+            (MessageKind::Image, Some(MediaKind::Image)),
+            (MessageKind::Sticker, Some(MediaKind::Sticker)),
+            (MessageKind::Video, Some(MediaKind::Video)),
+            (MessageKind::Document, Some(MediaKind::Document)),
+            (MessageKind::Text, None),
+            (MessageKind::Location, None),
+        ];
+        for (message, media) in kinds {
+            assert_eq!(MediaKind::of(&message), media, "{message:?}");
+        }
+    }
+
+    #[test]
+    fn whatsapp_s_limits_per_kind() {
+        let limits: Vec<u64> = ALL.iter().map(|k| k.max_bytes()).collect();
+        assert_eq!(limits, vec![16 * MB, 5 * MB, 500 * 1024, 16 * MB, 100 * MB]);
+    }
+
+    #[test]
+    fn each_kind_accepts_only_the_types_whatsapp_delivers_for_it() {
+        let types: [(&str, [bool; 5]); 12] = [
+            ("audio/aac", [true, false, false, false, true]),
+            ("audio/amr", [true, false, false, false, true]),
+            ("audio/mpeg", [true, false, false, false, true]),
+            ("audio/mp4", [true, false, false, false, true]),
+            ("audio/ogg", [true, false, false, false, true]),
+            ("audio/opus", [true, false, false, false, true]),
+            ("image/jpeg", [false, true, false, false, true]),
+            ("image/png", [false, true, false, false, true]),
+            ("image/webp", [false, false, true, false, true]),
+            ("video/mp4", [false, false, false, true, true]),
+            ("video/3gpp", [false, false, false, true, true]),
+            ("application/pdf", [false, false, false, false, true]),
+        ];
+        for (mime, accepted) in types {
+            let got: Vec<bool> = ALL.iter().map(|k| k.accepts(mime)).collect();
+            assert_eq!(got, accepted, "{mime}");
+        }
+        for odd in ["", "pdf", "image/gif", "audio/wav", "video/quicktime"] {
+            assert!(!ALL[..4].iter().any(|k| k.accepts(odd)), "{odd}");
+        }
+        assert!(!MediaKind::Document.accepts("pdf"), "a document's type still has a slash");
+    }
+
+    #[test]
+    fn the_agent_is_told_what_each_attachment_is_and_what_became_of_it() {
+        let told = |kind: MediaKind, media: MediaRef, shown: bool| media.for_the_agent(kind, shown);
+        let captioned = MediaRef { caption: Some("My lease".into()), ..MediaRef::default() };
+        let failed = MediaRef { failure: Some("why".into()), ..captioned.clone() };
+        let voice = MediaRef { voice: true, transcript: Some("hello".into()), ..MediaRef::default() };
+        assert_eq!(told(MediaKind::Audio, voice.clone(), false), "[voice note, transcribed] hello");
+        assert_eq!(told(MediaKind::Audio, MediaRef::default(), false), "[audio message that could not be transcribed]");
+        assert_eq!(told(MediaKind::Image, captioned.clone(), true), "[image attached with the caption: My lease]");
+        assert_eq!(
+            told(MediaKind::Image, failed.clone(), false),
+            "[image that could not be opened with the caption: My lease]"
+        );
+        assert_eq!(told(MediaKind::Sticker, MediaRef::default(), false), "[sticker sent, which you cannot see]");
+        let named = MediaRef { filename: Some("lease.pdf".into()), ..captioned.clone() };
+        let read = MediaRef { document_text: Some("Rent".into()), ..named.clone() };
+        assert_eq!(
+            told(MediaKind::Document, read.clone(), false),
+            "[document \"lease.pdf\" with the caption: My lease; its text:]\nRent"
+        );
+        let cut = MediaRef { document_text_truncated: true, ..read };
+        assert_eq!(
+            told(MediaKind::Document, cut, false),
+            "[document \"lease.pdf\" with the caption: My lease; its text (cut short):]\nRent"
+        );
+        let unreadable = MediaRef { failure: Some("why".into()), ..named.clone() };
+        assert_eq!(
+            told(MediaKind::Document, unreadable, false),
+            "[document \"lease.pdf\" that could not be read with the caption: My lease]"
+        );
+        assert_eq!(
+            told(MediaKind::Document, named, false),
+            "[document \"lease.pdf\" with the caption: My lease, which you cannot read]"
+        );
+        assert_eq!(
+            told(MediaKind::Video, captioned, false),
+            "[video with the caption: My lease, which you cannot watch]"
+        );
+    }
+
+    fn ogg_page(granule: u64) -> Vec<u8> {
+        let mut page = b"OggS\0\0".to_vec();
+        page.extend_from_slice(&granule.to_le_bytes());
+        page.extend_from_slice(&[0; 8]);
+        page
+    }
+
+    #[test]
+    fn a_voice_note_lasts_what_its_last_page_says() {
+        let mut two_pages = ogg_page(48_000);
+        two_pages.extend(ogg_page(120_000));
+        assert_eq!(ogg_opus_seconds(&two_pages), Some(2.5), "the last page counts");
+        assert_eq!(ogg_opus_seconds(&ogg_page(u64::MAX)), None, "no packet ends on the page");
+        assert_eq!(ogg_opus_seconds(&ogg_page(96_000)[..13]), None, "a cut page");
+        assert_eq!(ogg_opus_seconds(b"no pages here"), None);
+    }
+
+    #[test]
+    fn text_is_cut_at_characters_and_says_so() {
+        assert_eq!(cut_to_chars("héllo", 2), ("hé".to_owned(), true));
+        assert_eq!(cut_to_chars("héllo", 5), ("héllo".to_owned(), false));
+        assert_eq!(cut_to_chars("", 0), (String::new(), false));
+    }
+
     proptest! {
         #[test]
         fn reading_a_duration_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64), tail in any::<bool>()) {

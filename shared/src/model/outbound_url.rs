@@ -17,10 +17,6 @@ const HTTPS_PORT: u16 = 443;
 pub struct Ports(Arc<[(u16, u16)]>);
 
 impl Ports {
-    pub fn none() -> Self {
-        Self::default()
-    }
-
     pub fn range(first: u16, last: u16) -> Self {
         Self(Arc::from([(first, last)]))
     }

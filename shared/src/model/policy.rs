@@ -298,6 +298,80 @@ mod tests {
     }
 
     #[test]
+    fn the_luhn_check_accepts_real_card_numbers_and_refuses_one_digit_off_and_wrong_lengths() {
+        let valid = [
+            "4111111111111111",
+            "5555555555554444",
+            "378282246310005",
+            "6011111111111117",
+            "4012888888881881",
+            "30569309025904",
+            "4222222222222",
+            "6759649826438453",
+        ];
+        for card in valid {
+            assert!(luhn_valid(card), "{card} is valid");
+            let last = card.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0);
+            let off = format!("{}{}", &card[..card.len() - 1], (last + 1) % 10);
+            assert!(!luhn_valid(&off), "{off} is one digit off");
+        }
+        assert!(!luhn_valid("000000000000"), "12 digits: too short, though its sum is 0");
+        assert!(luhn_valid("0000000000000"), "13 digits whose sum is 0");
+        assert!(luhn_valid("0000000000000000000"), "19 digits");
+        assert!(!luhn_valid("00000000000000000000"), "20 digits: too long");
+    }
+
+    #[test]
+    fn each_detector_masks_its_own_and_leaves_ordinary_numbers() {
+        assert_eq!(mask_all("call +49 151 1234 5678 today"), "call +**************** today");
+        assert_eq!(mask_all("mail anna@example.com now"), "mail **************** now");
+        assert_eq!(mask_all("card 4111 1111 1111 1111."), "card *******************.");
+        assert_eq!(mask_all("key AKIAIOSFODNN7EXAMPLE!"), "key ********************!");
+        assert_eq!(mask_all("in 2026 we had 1234567 guests"), "in 2026 we had 1234567 guests");
+        assert_eq!(detect(Detector::Phone, "+1 234 5678 9012 3456 7890"), Vec::<(usize, usize)>::new(), "16 digits");
+        assert_eq!(detect(Detector::Phone, "call 1234 5678"), vec![(5, 14)], "8 digits");
+        assert_eq!(detect(Detector::Email, "a@b.c"), Vec::<(usize, usize)>::new(), "no top-level domain of 2+");
+        assert_eq!(detect(Detector::Secret, "sk-short"), Vec::<(usize, usize)>::new());
+    }
+
+    #[test]
+    fn a_policy_applies_to_its_flows_only_while_enabled() {
+        let mut policy = keyword_policy(&["x"]).policy;
+        for (applies_to, input, output) in
+            [(AppliesTo::Both, true, true), (AppliesTo::Input, true, false), (AppliesTo::Output, false, true)]
+        {
+            policy.applies_to = applies_to;
+            policy.enabled = true;
+            assert_eq!((policy.applies(Flow::Input), policy.applies(Flow::Output)), (input, output), "{applies_to:?}");
+            policy.enabled = false;
+            assert_eq!((policy.applies(Flow::Input), policy.applies(Flow::Output)), (false, false), "disabled");
+        }
+    }
+
+    #[test]
+    fn an_excerpt_keeps_forty_characters_either_side_and_at_most_thirty_two_stars() {
+        let before = "b".repeat(50);
+        let after = "a".repeat(50);
+        let secret = "s".repeat(40);
+        let text = format!("{before}{secret}{after}");
+        let excerpt = masked_excerpt(&text, (50, 90));
+        assert_eq!(excerpt, format!("{}{}{}", "b".repeat(40), "*".repeat(32), "a".repeat(40)));
+        assert_eq!(masked_excerpt("abc", (1, 2)), "a*c");
+        assert_eq!(masked_excerpt("é", (1, 2)), "*", "a range off char boundaries masks it all");
+    }
+
+    #[test]
+    fn the_first_match_is_a_keyword_then_a_pattern_then_a_detector() {
+        let policy = keyword_policy(&["refund"]);
+        assert_eq!(policy.first_match("order-12 anna@example.com refund"), Some((26, 32)));
+        assert_eq!(policy.first_match("anna@example.com order-12"), Some((17, 25)));
+        assert_eq!(policy.first_match("write anna@example.com"), Some((6, 22)));
+        assert_eq!(policy.first_match("nothing here"), None);
+        let blank = keyword_policy(&["  ", ""]);
+        assert_eq!(blank.first_match("  "), None, "blank keywords match nothing");
+    }
+
+    #[test]
     fn excerpts_mask_the_match() {
         let text = "my card is 4111 1111 1111 1111, thanks";
         let range = detect(Detector::Card, text)[0];

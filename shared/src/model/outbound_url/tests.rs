@@ -243,7 +243,7 @@ fn port_lists_parse_and_refuse_what_is_not_a_port() {
     for bad in ["0", "9010-9000", "x", "70000", "80-", "-80", "0-10"] {
         assert!(Ports::parse(bad).is_err(), "{bad}");
     }
-    assert!(Ports::none().is_empty());
+    assert!(Ports::default().is_empty());
     let more = ports.with(3000);
     assert!(more.contains(3000) && more.contains(8080) && !more.contains(3001) && !ports.contains(3000));
 }
