@@ -197,6 +197,9 @@ fn the_reported_doors_are_shut() {
     assert!(check("http://evil.example:8080/", &local()).is_err(), "plain http only to loopback");
     assert!(check("http://10.0.0.1:8080/", &local()).is_err(), "plain http only to loopback");
     assert!(check(&format!("https://hooks.example.com/{}", "a".repeat(MAX_URL_CHARS)), &production()).is_err());
+    let base = "https://hooks.example.com/";
+    let exactly = format!("{base}{}", "a".repeat(MAX_URL_CHARS - base.len()));
+    assert!(check(&exactly, &production()).is_ok(), "exactly the limit passes");
 }
 
 #[test]
