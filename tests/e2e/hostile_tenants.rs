@@ -84,11 +84,7 @@ async fn a_patch_that_sets_a_required_field_to_null_is_400_naming_it() {
     let rule = json!({"name": "No CVV", "keywords": ["cvv"], "appliesTo": "input", "action": "block"});
     let policy = call("create-policy", &stack.app, ApiCall::fixture("create-policy").key(key).json(rule)).await;
     let policy = policy.body["id"].as_str().unwrap_or_default().to_owned();
-    crate::prompts::create(&stack, key, "maple-court", "Be kind.").await;
-    let prompt = crate::prompts::prompt_id(&stack, key, "maple-court").await;
-    let agent = json!({"name": "Leasing", "promptId": prompt, "model": {"provider": "openai", "name": "gpt-4o-mini"}});
-    let agent = call("create-agent", &stack.app, ApiCall::fixture("create-agent").key(key).json(agent)).await;
-    let agent = agent.body["id"].as_str().unwrap_or_default().to_owned();
+    let agent = crate::revisions::an_agent(&stack, key).await;
 
     for (function, id, field) in [
         ("update-tool", &tool, "url"),

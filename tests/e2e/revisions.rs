@@ -20,16 +20,22 @@ async fn read(stack: &TestStack, function: &str, key: &str, id: Option<&str>) ->
     call(function, &stack.app, request).await.body
 }
 
+/// An agent called "Leasing" on a new prompt of the key's workspace: its id.
+pub async fn an_agent(stack: &TestStack, key: &str) -> String {
+    crate::prompts::create(stack, key, "maple-court", "Be kind.").await;
+    let prompt = crate::prompts::prompt_id(stack, key, "maple-court").await;
+    let agent = json!({"name": "Leasing", "promptId": prompt, "model": {"provider": "openai", "name": "gpt-4o-mini"}});
+    let agent = call("create-agent", &stack.app, ApiCall::fixture("create-agent").key(key).json(agent)).await;
+    assert_eq!(agent.status, 201, "{}", agent.body);
+    agent.body["id"].as_str().unwrap_or_default().to_owned()
+}
+
 #[tokio::test]
 async fn two_patches_of_different_fields_at_once_both_survive() {
     let stack = TestStack::new().await;
     let admin = stack.workspace("Maple Court").await;
     let key = admin.plaintext.as_str();
-    crate::prompts::create(&stack, key, "maple-court", "Be kind.").await;
-    let prompt = crate::prompts::prompt_id(&stack, key, "maple-court").await;
-    let agent = json!({"name": "Leasing", "promptId": prompt, "model": {"provider": "openai", "name": "gpt-4o-mini"}});
-    let agent = call("create-agent", &stack.app, ApiCall::fixture("create-agent").key(key).json(agent)).await;
-    let agent = agent.body["id"].as_str().unwrap_or_default().to_owned();
+    let agent = an_agent(&stack, key).await;
     let rule = json!({"name": "No CVV", "keywords": ["cvv"], "appliesTo": "input", "action": "block"});
     let policy = call("create-policy", &stack.app, ApiCall::fixture("create-policy").key(key).json(rule)).await;
     let policy = policy.body["id"].as_str().unwrap_or_default().to_owned();
@@ -78,11 +84,7 @@ async fn a_patch_of_a_deleted_agent_is_404() {
     let stack = TestStack::new().await;
     let admin = stack.workspace("Maple Court").await;
     let key = admin.plaintext.as_str();
-    crate::prompts::create(&stack, key, "maple-court", "Be kind.").await;
-    let prompt = crate::prompts::prompt_id(&stack, key, "maple-court").await;
-    let agent = json!({"name": "Leasing", "promptId": prompt, "model": {"provider": "openai", "name": "gpt-4o-mini"}});
-    let agent = call("create-agent", &stack.app, ApiCall::fixture("create-agent").key(key).json(agent)).await;
-    let agent = agent.body["id"].as_str().unwrap_or_default().to_owned();
+    let agent = an_agent(&stack, key).await;
     let delete = ApiCall::fixture("delete-agent").key(key).path_param("id", &agent);
     assert_eq!(call("delete-agent", &stack.app, delete).await.status, 204);
     assert_eq!(patch(&stack, "update-agent", key, Some(&agent), json!({"name": "Gone"})).await, 404);
