@@ -432,6 +432,15 @@ pub enum Amendment {
     Revoked,
 }
 
+impl Amendment {
+    /// Whether the contact may make this amendment to a message the business sent: a reaction
+    /// is the contact's own and changes no words; an edit or a delete would rewrite the
+    /// business's words, so only the contact's own messages take them.
+    pub fn may_touch_the_business_s_message(&self) -> bool {
+        matches!(self, Amendment::Reaction(_))
+    }
+}
+
 /// A short, single-line summary of a message for lists.
 pub fn preview(text: &str) -> String {
     const MAX: usize = 200;
@@ -446,6 +455,14 @@ pub fn preview(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_reaction_may_touch_a_message_the_business_sent() {
+        assert!(Amendment::Reaction(Some("👍".into())).may_touch_the_business_s_message());
+        assert!(Amendment::Reaction(None).may_touch_the_business_s_message());
+        assert!(!Amendment::Edited { text: "x".into(), blocked_by: None }.may_touch_the_business_s_message());
+        assert!(!Amendment::Revoked.may_touch_the_business_s_message());
+    }
 
     #[test]
     fn an_api_only_conversation_has_no_number_and_no_contact() {

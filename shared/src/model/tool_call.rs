@@ -75,6 +75,12 @@ pub struct ToolCall {
 }
 
 impl ToolCall {
+    /// When an undecided call expired, if it has by `now`: a decision then is refused and the
+    /// call counts as expired, whether or not the scheduler has reached it.
+    pub fn expired_by(&self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        self.expires_at.filter(|at| self.status == ToolCallStatus::PendingApproval && *at <= now)
+    }
+
     /// What the model is told about the call, and whether it is an error.
     pub fn outcome_for_model(&self) -> (String, bool) {
         match self.status {
@@ -151,6 +157,34 @@ pub fn parse_public_id(id: &str) -> Option<(&str, &str)> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_undecided_call_has_expired_at_its_time_and_a_decided_one_never() {
+        let at = time::OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(30);
+        let call = ToolCall {
+            call_id: "c".into(),
+            batch: "b".into(),
+            tool: "t".into(),
+            arguments: "{}".into(),
+            url: None,
+            status: ToolCallStatus::PendingApproval,
+            assistant_text: None,
+            decided_by: None,
+            reason: None,
+            result: None,
+            error: None,
+            latency_ms: None,
+            expires_at: Some(at),
+        };
+        let second = time::Duration::seconds(1);
+        assert_eq!(call.expired_by(at - second), None, "a second before");
+        assert_eq!(call.expired_by(at), Some(at), "at its time");
+        assert_eq!(call.expired_by(at + second), Some(at));
+        let approved = ToolCall { status: ToolCallStatus::Approved, ..call.clone() };
+        assert_eq!(approved.expired_by(at + second), None, "decided in time");
+        let unlimited = ToolCall { expires_at: None, ..call };
+        assert_eq!(unlimited.expired_by(at + second), None);
+    }
 
     #[test]
     fn public_ids_round_trip() {

@@ -178,7 +178,7 @@ async fn amend(app: &App, numbers: &NumberCache, event: InboundAmendment) -> Res
         Some(target) => Some(target),
         // Edits and deletes rewrite words: only the contact's own. A reaction to the business's
         // message is the contact's too, and changes none of its words.
-        None if !matches!(event.amendment, Amendment::Reaction(_)) => None,
+        None if !event.amendment.may_touch_the_business_s_message() => None,
         None => app
             .store
             .find_outbound(&event.target_wamid)

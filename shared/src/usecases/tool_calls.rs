@@ -59,7 +59,7 @@ pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decisi
     if call.status != ToolCallStatus::PendingApproval {
         return Err(AppError::Conflict(format!("the tool call is already {}", call.status.as_str())));
     }
-    if let Some(expired_at) = call.expires_at.filter(|at| *at <= app.clock.now()) {
+    if let Some(expired_at) = call.expired_by(app.clock.now()) {
         // Expired, whether or not the scheduler got to it yet: it never runs, and the run goes on.
         let mut expired = call;
         expired.status = ToolCallStatus::Expired;

@@ -266,7 +266,7 @@ pub(super) async fn advance(
     for message in since_reply.iter().filter(|m| m.direction == Direction::Tool) {
         let Some(call) = &message.tool_call else { continue };
         match call.status {
-            ToolCallStatus::PendingApproval if call.expires_at.is_some_and(|at| at <= now) => {
+            ToolCallStatus::PendingApproval if call.expired_by(now).is_some() => {
                 let mut expired = call.clone();
                 expired.status = ToolCallStatus::Expired;
                 settle(app, conversation, message, expired, ToolCallStatus::PendingApproval).await?;
