@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::SdkConfig;
 
 use crate::adapters::clock::SystemClock;
 use crate::adapters::dynamo::DynamoStore;
@@ -296,11 +295,6 @@ impl App {
         }
         app.webhook = secrets.map(Arc::new);
         Ok(app)
-    }
-
-    /// The SDK configuration, for tools that build their own AWS clients.
-    pub async fn sdk_config() -> Result<SdkConfig, ConfigError> {
-        crate::aws::load().await
     }
 
     /// An app on the given ports, without an LLM or event delivery: `with_llm` and

@@ -44,10 +44,6 @@ impl LlmClient {
         self
     }
 
-    pub fn is_configured(&self) -> bool {
-        self.openai.is_some() || self.anthropic.is_some()
-    }
-
     async fn post(&self, url: String, headers: &[(&str, &str)], body: &Value) -> Result<Value, LlmError> {
         let mut request = self.http.post(url).json(body);
         for (name, value) in headers {

@@ -7,4 +7,3 @@ pub mod response;
 pub mod views;
 
 pub use lambda_http::{Body, Request, Response};
-pub use response::respond;

@@ -88,14 +88,6 @@ pub fn seed_error(err: &AppError) -> Response<Body> {
     with_json_body(status_of(err), json!({ "success": false, "message": public_message(err) }).to_string())
 }
 
-pub fn respond_flashback(result: Result<Response<Body>, AppError>) -> Response<Body> {
-    result.unwrap_or_else(|err| seed_error(&err))
-}
-
-pub fn respond(result: Result<Response<Body>, AppError>) -> Response<Body> {
-    result.unwrap_or_else(|err| error(&err))
-}
-
 pub fn with_json_body(status: StatusCode, text: String) -> Response<Body> {
     let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;
