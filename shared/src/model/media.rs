@@ -243,7 +243,8 @@ mod tests {
     #[test]
     fn whatsapp_s_limits_per_kind() {
         let limits: Vec<u64> = ALL.iter().map(|k| k.max_bytes()).collect();
-        assert_eq!(limits, vec![16 * MB, 5 * MB, 500 * 1024, 16 * MB, 100 * MB]);
+        assert_eq!(limits, vec![16_777_216, 5_242_880, 512_000, 16_777_216, 104_857_600]);
+        assert_eq!(PDF_MAX_READ_BYTES, 10_485_760);
     }
 
     #[test]
