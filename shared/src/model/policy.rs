@@ -106,6 +106,9 @@ fn detector_regex(detector: Detector) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|err| unreachable!("built-in detector pattern: {err}")))
 }
 
+/// A digit doubled, its two digits added (Luhn's rule for every second digit from the right).
+const DOUBLED: [u32; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
+
 fn luhn_valid(digits: &str) -> bool {
     let digits: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
     if !(13..=19).contains(&digits.len()) {
@@ -115,17 +118,7 @@ fn luhn_valid(digits: &str) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, &d)| {
-            if i % 2 == 1 {
-                if d * 2 > 9 {
-                    d * 2 - 9
-                } else {
-                    d * 2
-                }
-            } else {
-                d
-            }
-        })
+        .map(|(i, &d)| if i % 2 == 1 { DOUBLED.get(d as usize).copied().unwrap_or(0) } else { d })
         .sum();
     sum.is_multiple_of(10)
 }
@@ -295,6 +288,13 @@ mod tests {
         assert!(detect(Detector::Phone, "in 2026").is_empty());
         assert_eq!(detect(Detector::Secret, "key sk-abcdefghijklmnopqrstuvwxyz123456").len(), 1);
         assert_eq!(detect(Detector::Secret, "AKIAIOSFODNN7EXAMPLE").len(), 1);
+    }
+
+    #[test]
+    fn a_pattern_compiles_up_to_a_mebibyte_and_no_further() {
+        assert!(compile(r"[a-z0-9]{200}").is_ok(), "an ordinary pattern");
+        assert!(compile(r"\w{8}").is_ok(), "a short Unicode one");
+        assert!(compile(r"\w{5000}").is_err(), "too large once compiled");
     }
 
     #[test]
