@@ -413,6 +413,34 @@ mod tests {
     }
 
     #[test]
+    fn media_keeps_what_meta_said_of_it_and_nothing_it_did_not() {
+        let events = delivery(serde_json::json!([
+            {"from": "49", "id": "wamid.I", "type": "document", "document": {"id": "77", "mime_type": "application/pdf",
+                "filename": "lease.pdf", "sha256": "abc", "caption": "My lease"}},
+            {"from": "49", "id": "wamid.J", "type": "audio", "audio": {"id": "78", "voice": true}},
+        ]));
+        let media: Vec<MediaRef> = events
+            .iter()
+            .filter_map(|e| match e {
+                WebhookEvent::Message(m) => m.media.as_deref().cloned(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(media.len(), 2);
+        assert_eq!(
+            (media[0].id.as_str(), media[0].mime_type.as_deref(), media[0].filename.as_deref()),
+            ("77", Some("application/pdf"), Some("lease.pdf"))
+        );
+        assert_eq!((media[0].sha256.as_deref(), media[0].caption.as_deref()), (Some("abc"), Some("My lease")));
+        assert_eq!((media[1].id.as_str(), media[1].voice), ("78", true));
+        assert_eq!(
+            (media[1].mime_type.as_deref(), media[1].filename.as_deref(), media[1].caption.as_deref()),
+            (None, None, None),
+            "nothing made up"
+        );
+    }
+
+    #[test]
     fn an_edit_carries_its_bounded_text_unchecked_and_a_revoke_its_target() {
         let events = delivery(serde_json::json!([
             {"from": "49", "id": "wamid.E", "type": "edit", "edit": {"original_message_id": "wamid.1", "message": {"text": {"body": "new"}}}},

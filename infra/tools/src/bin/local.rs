@@ -97,6 +97,11 @@ async fn run() -> Result<(), String> {
         .with_event_delivery(Arc::new(events))
         .with_media(aws.media_store(&resources.media_bucket), transcriber);
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
+    // Serving before the dev agent is set up: registering its number asks the Graph stand-in,
+    // which this very server answers.
+    let listener =
+        TcpListener::bind(("127.0.0.1", port)).await.map_err(|err| format!("cannot listen on port {port}: {err}"))?;
+    let mut served = tokio::spawn(server::serve(listener, app.clone()));
     dev::ensure_dev_agent(&app, &workspace_id, &prefix, &model, None).await?;
 
     let source = LocalEventSource::new(aws.sqs_client(), &resources.queue_url, 5).await?;
@@ -124,8 +129,6 @@ async fn run() -> Result<(), String> {
         }
     });
 
-    let listener =
-        TcpListener::bind(("127.0.0.1", port)).await.map_err(|err| format!("cannot listen on port {port}: {err}"))?;
     println!();
     println!("Colloquy is running on http://127.0.0.1:{port}");
     println!("  table {}   queue {}", resources.table_name, resources.queue_url);
@@ -148,7 +151,10 @@ async fn run() -> Result<(), String> {
     println!("  try: curl -H \"X-API-Key: $(cat .colloquy/dev-api-key)\" localhost:{port}/api/v1/workspace/");
     println!();
     tokio::select! {
-        served = server::serve(listener, app) => served.map_err(|err| format!("server stopped: {err}")),
+        stopped = &mut served => match stopped {
+            Ok(result) => result.map_err(|err| format!("server stopped: {err}")),
+            Err(err) => Err(format!("server stopped: {err}")),
+        },
         signal = shutdown_signal() => {
             println!("stopping ({signal})");
             Ok(())
