@@ -279,8 +279,9 @@ async fn invalid_arguments_and_failing_or_slow_tools_go_back_to_the_model_as_err
     assert_eq!(events_of(&t.receiver, "tool_call.failed").await.len(), 2, "the calls that ran and failed");
 }
 
-#[tokio::test]
-async fn a_call_needing_approval_pauses_the_run_until_a_person_approves_it_once() {
+/// A loop whose model asks for `book_viewing` on Saturday, a call that needs approval, and
+/// whose tool answers "booked".
+async fn approval_loop() -> Tools {
     let t = tool_loop(
         json!({"requireApproval": true}),
         tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))]),
@@ -291,6 +292,12 @@ async fn a_call_needing_approval_pauses_the_run_until_a_person_approves_it_once(
         .respond_with(ResponseTemplate::new(200).set_body_string("booked"))
         .mount(&t.receiver)
         .await;
+    t
+}
+
+#[tokio::test]
+async fn a_call_needing_approval_pauses_the_run_until_a_person_approves_it_once() {
+    let t = approval_loop().await;
     t.l.inbox.deliver(&meta_payload("text")).await;
     t.l.run_worker().await;
 
@@ -617,16 +624,7 @@ async fn an_approval_after_the_call_expired_is_409_and_the_call_never_runs() {
 
 #[tokio::test]
 async fn a_call_runs_against_the_address_it_was_proposed_with_which_the_approver_sees() {
-    let t = tool_loop(
-        json!({"requireApproval": true}),
-        tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))]),
-    )
-    .await;
-    Mock::given(method("POST"))
-        .and(path("/tools/book"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("booked"))
-        .mount(&t.receiver)
-        .await;
+    let t = approval_loop().await;
     t.l.inbox.deliver(&meta_payload("text")).await;
     t.l.run_worker().await;
     let listed = calls(&t.l, &t.l.inbox.key).await;
