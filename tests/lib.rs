@@ -1,7 +1,7 @@
 //! Test support: a fresh table and queue on moto per test, API Gateway events from `events/`,
 //! and calls to handlers exactly as Lambda makes them.
 
-use colloquy::model::outbound_url::OutboundRules;
+use colloquy_domain::model::outbound_url::OutboundRules;
 pub mod openapi;
 
 use std::net::ToSocketAddrs;
@@ -10,17 +10,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use colloquy::adapters::clock::ManualClock;
-use colloquy::adapters::dynamo::DynamoStore;
-use colloquy::adapters::reading::{IsolatedReader, ReaderLimits};
-use colloquy::adapters::sqs::SqsTriggerQueue;
-use colloquy::adapters::vault::SecretsManagerVault;
-use colloquy::api::routes;
-use colloquy::http::{Body, Request, Response};
-use colloquy::model::IssuedKey;
-use colloquy::ports::{DownloadError, GraphError, MediaInfo, NumberInfo, Outbound, Secret, Sender, WhatsApp};
-use colloquy::usecases::workspaces::create_workspace;
-use colloquy::App;
+use colloquy_adapters::clock::ManualClock;
+use colloquy_adapters::dynamo::DynamoStore;
+use colloquy_adapters::reading::{IsolatedReader, ReaderLimits};
+use colloquy_adapters::sqs::SqsTriggerQueue;
+use colloquy_adapters::vault::SecretsManagerVault;
+use colloquy_api::http::{Body, Request, Response};
+use colloquy_api::routes;
+use colloquy_domain::model::IssuedKey;
+use colloquy_domain::ports::{DownloadError, GraphError, MediaInfo, NumberInfo, Outbound, Secret, Sender, WhatsApp};
+use colloquy_domain::usecases::workspaces::create_workspace;
+use colloquy_domain::App;
 use colloquy_tools::stack::{self, LocalResources};
 use colloquy_tools::template::Template;
 use serde_json::Value;
@@ -96,11 +96,11 @@ impl TestStack {
             whatsapp,
         )
         .with_event_delivery(Arc::new(
-            colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5), loopback())
+            colloquy_adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5), loopback())
                 .expect("event HTTP client"),
         ))
         .allowing_loopback_http(colloquy_tools::ephemeral_ports())
-        .with_webhook_secrets(colloquy::WebhookSecrets {
+        .with_webhook_secrets(colloquy_domain::WebhookSecrets {
             app_secret: APP_SECRET.to_owned(),
             verify_token: VERIFY_TOKEN.to_owned(),
         });
@@ -128,9 +128,9 @@ impl TestStack {
 
     /// The workspace of a key.
     pub async fn app_workspace(&self, key: &str) -> String {
-        let found = colloquy::ports::ApiKeyStore::find_key_by_hash(
+        let found = colloquy_domain::ports::ApiKeyStore::find_key_by_hash(
             self.store.as_ref(),
-            &colloquy::model::api_key::hash_key(key),
+            &colloquy_domain::model::api_key::hash_key(key),
         )
         .await;
         found.expect("read").expect("a known key").workspace_id
@@ -147,27 +147,36 @@ impl TestStack {
 
 impl TestStack {
     /// Another key, with `role`, of the workspace of the admin key `admin_plaintext`.
-    pub async fn key_for(&self, admin_plaintext: &str, role: colloquy::model::Role) -> String {
-        let hash = colloquy::model::api_key::hash_key(admin_plaintext);
-        let admin = colloquy::ports::ApiKeyStore::find_key_by_hash(self.store.as_ref(), &hash)
+    pub async fn key_for(&self, admin_plaintext: &str, role: colloquy_domain::model::Role) -> String {
+        let hash = colloquy_domain::model::api_key::hash_key(admin_plaintext);
+        let admin = colloquy_domain::ports::ApiKeyStore::find_key_by_hash(self.store.as_ref(), &hash)
             .await
             .expect("read")
             .expect("known key");
-        let principal =
-            colloquy::model::Principal { workspace_id: admin.workspace_id, role: admin.role, key_prefix: admin.prefix };
-        let input = colloquy::usecases::api_keys::NewKey { name: format!("{role} key"), role };
-        colloquy::usecases::api_keys::create_key(&self.app, &principal, input).await.expect("key is created").plaintext
+        let principal = colloquy_domain::model::Principal {
+            workspace_id: admin.workspace_id,
+            role: admin.role,
+            key_prefix: admin.prefix,
+        };
+        let input = colloquy_domain::usecases::api_keys::NewKey { name: format!("{role} key"), role };
+        colloquy_domain::usecases::api_keys::create_key(&self.app, &principal, input)
+            .await
+            .expect("key is created")
+            .plaintext
     }
 
     /// Another key of the admin's workspace, with `role`.
-    pub async fn key(&self, admin: &IssuedKey, role: colloquy::model::Role) -> String {
-        let principal = colloquy::model::Principal {
+    pub async fn key(&self, admin: &IssuedKey, role: colloquy_domain::model::Role) -> String {
+        let principal = colloquy_domain::model::Principal {
             workspace_id: admin.key.workspace_id.clone(),
-            role: colloquy::model::Role::Admin,
+            role: colloquy_domain::model::Role::Admin,
             key_prefix: admin.key.prefix.clone(),
         };
-        let input = colloquy::usecases::api_keys::NewKey { name: format!("{role} key"), role };
-        colloquy::usecases::api_keys::create_key(&self.app, &principal, input).await.expect("key is created").plaintext
+        let input = colloquy_domain::usecases::api_keys::NewKey { name: format!("{role} key"), role };
+        colloquy_domain::usecases::api_keys::create_key(&self.app, &principal, input)
+            .await
+            .expect("key is created")
+            .plaintext
     }
 }
 
@@ -244,17 +253,17 @@ pub const VERIFY_TOKEN: &str = "test-verify-token";
 pub const UNREACHABLE_GRAPH: &str = "http://127.0.0.1:9";
 
 /// A real Graph client pointed at `base_url` (a wiremock server), with a short time-out.
-pub fn graph_client(base_url: &str) -> Arc<dyn colloquy::ports::WhatsApp> {
-    let config = colloquy::adapters::graph::GraphConfig {
+pub fn graph_client(base_url: &str) -> Arc<dyn colloquy_domain::ports::WhatsApp> {
+    let config = colloquy_adapters::graph::GraphConfig {
         base_url: base_url.to_owned(),
         version: "v23.0".to_owned(),
         timeout: Duration::from_millis(800),
     };
-    Arc::new(colloquy::adapters::graph::GraphClient::new(config).expect("graph client"))
+    Arc::new(colloquy_adapters::graph::GraphClient::new(config).expect("graph client"))
 }
 
 fn uuid_like() -> String {
-    colloquy::model::ids::random_hex(8)
+    colloquy_domain::model::ids::random_hex(8)
 }
 
 /// An API Gateway HTTP API (v2) event from `events/<function>.json`, to adjust and send.
@@ -340,7 +349,7 @@ pub fn meta_payload(name: &str) -> String {
 
 /// A webhook delivery of `body`, signed as Meta signs it.
 pub fn signed_delivery(body: &str) -> ApiCall {
-    let signature = colloquy::adapters::webhook::sign(APP_SECRET, body.as_bytes());
+    let signature = colloquy_api::meta_webhook::sign(APP_SECRET, body.as_bytes());
     ApiCall::fixture("whatsapp-webhook").body(body).header("x-hub-signature-256", &signature)
 }
 

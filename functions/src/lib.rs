@@ -1,17 +1,28 @@
-//! The Lambda functions of Colloquy, one binary each in `src/bin/`. An HTTP function's `main` is
-//! `http_function!("name")`: the route table (`colloquy::api::routes`) says which routes it
-//! serves, who may call them and which clients it builds.
+//! The composition root: the Lambda functions of Colloquy (one binary each in `src/bin/`), the
+//! wiring that builds a function's clients from its environment, the SQS worker's and the
+//! scheduler's entry, and structured logs. An HTTP function's `main` is
+//! `http_function!("name")`: the route table (`colloquy_api::routes`) says which routes it serves,
+//! who may call them and which clients it builds.
+
+pub mod lambda;
+pub mod scheduler;
+pub mod telemetry;
+pub mod wiring;
+pub mod worker;
+
+// The domain's modules by their short names, so the worker reads `crate::usecases::reply`.
+use colloquy_domain::{model, ports, usecases, App};
 
 /// The `main` of an HTTP API function: one current-thread runtime (a Lambda sandbox handles one
 /// request at a time), and the function's rows of the route table.
 #[macro_export]
 macro_rules! http_function {
     ($name:literal) => {
-        fn main() -> Result<(), colloquy::lambda::Error> {
+        fn main() -> Result<(), colloquy_functions::lambda::Error> {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?
-                .block_on(colloquy::lambda::serve_http($name))
+                .block_on(colloquy_functions::lambda::serve_http($name))
         }
     };
 }

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use colloquy::adapters::llm::{Endpoint, LlmClient};
-use colloquy::adapters::transcription::TranscriptionClient;
-use colloquy::ports::ConversationStore;
-use colloquy::worker::{Deadline, Worker};
+use colloquy_adapters::llm::{Endpoint, LlmClient};
+use colloquy_adapters::transcription::TranscriptionClient;
+use colloquy_domain::ports::ConversationStore;
+use colloquy_functions::worker::{Deadline, Worker};
 use colloquy_tests::{meta_payload, TestStack};
 use colloquy_tools::event_source::LocalEventSource;
 use serde_json::{json, Value};
@@ -405,9 +405,9 @@ async fn a_failed_trigger_is_retried_after_a_growing_backoff() {
     assert_eq!(response.batch_item_failures.len(), 1);
     let (again, _) = l.source.receive().await.expect("receive");
     assert!(again.records.is_empty(), "the failed trigger is hidden for its backoff, not redelivered at once");
-    let delays: Vec<u64> = (1..=6).map(|n| colloquy::worker::backoff(n).as_secs()).collect();
+    let delays: Vec<u64> = (1..=6).map(|n| colloquy_functions::worker::backoff(n).as_secs()).collect();
     assert_eq!(delays, vec![10, 20, 40, 80, 160, 320]);
-    assert_eq!(colloquy::worker::backoff(30).as_secs(), 900);
+    assert_eq!(colloquy_functions::worker::backoff(30).as_secs(), 900);
 }
 
 #[tokio::test]

@@ -124,7 +124,7 @@ async fn another_workspace_s_agent_is_404_and_read_keys_cannot_change_agents() {
     .await;
     assert_eq!(deleted.status, 404);
 
-    let reader = stack.key(&owner, colloquy::model::Role::Read).await;
+    let reader = stack.key(&owner, colloquy_domain::model::Role::Read).await;
     assert_eq!(patch(&stack, &reader, &id, json!({"name": "x"})).await.status, 403);
     assert_eq!(get(&stack, &owner.plaintext, &id).await.body["name"], "Support", "nothing changed");
 }

@@ -2,7 +2,7 @@
 //! after the agent's `analyzeAfterMinutes` of silence, and on demand; once per transcript; the
 //! result stored, evented and counted apart from replies.
 
-use colloquy::model::Role;
+use colloquy_domain::model::Role;
 use colloquy_tests::{call, meta_payload, Answer, ApiCall};
 use serde_json::{json, Value};
 use time::Duration;
@@ -150,7 +150,7 @@ async fn on_demand_runs_once_per_transcript_parses_json_emits_and_counts_tokens_
     assert_eq!(emitted.len(), 1, "{emitted:?}");
     assert_eq!(emitted[0]["data"]["analysis"]["json"]["qualified"], true);
 
-    let today = colloquy::model::usage::day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let today = colloquy_domain::model::usage::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
     let usage = call("get-usage", &l.inbox.stack.app, request).await;
     assert_eq!(
@@ -186,7 +186,7 @@ async fn after_the_agent_s_silence_the_scheduler_queues_the_analysis_once() {
     let conversation = conversation_id(&l).await;
     let schedule = || async {
         let event = json!({"detail-type": "Scheduled Event", "source": "aws.events"});
-        let summary = colloquy::scheduler::handle(&l.inbox.stack.app, event).await.expect("scheduler runs");
+        let summary = colloquy_functions::scheduler::handle(&l.inbox.stack.app, event).await.expect("scheduler runs");
         summary["analyses"].as_u64().unwrap_or(0)
     };
 

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use colloquy::api::routes::{self, ROUTES};
-use colloquy::config::required;
+use colloquy_adapters::config::required;
+use colloquy_api::routes::{self, ROUTES};
 use colloquy_tests::{project_root, TestStack};
 use colloquy_tools::template::Template;
 use serde_norway::Value;
@@ -134,7 +134,7 @@ fn every_function_is_a_binary_and_a_template_function_and_nothing_else() {
 /// Graph settings or secrets where they are not used, and none missing where they are.
 #[test]
 fn every_function_is_configured_for_exactly_what_it_needs() {
-    use colloquy::app::Needs;
+    use colloquy_domain::app::Needs;
     for function in template().functions() {
         let needs = match function.binary.as_str() {
             "agent-worker" => Needs::WORKER,

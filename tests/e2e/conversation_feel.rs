@@ -110,7 +110,7 @@ async fn a_message_that_arrives_while_the_llm_writes_is_in_the_reply_that_is_sen
     assert_eq!(sent.len(), 1, "one reply: {sent:?}");
     assert_eq!(sent[0]["text"]["body"], "Saturday morning works, see you then.");
     assert_eq!(l.llm_calls().await.len(), 2, "the first answer was written again with the new message");
-    let today = colloquy::model::usage::day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let today = colloquy_domain::model::usage::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
     let report = call("get-usage", &l.inbox.stack.app, request).await;
     let expected = json!({"inputTokens": 84, "outputTokens": 14, "calls": 2,
@@ -359,7 +359,7 @@ async fn a_read_key_and_another_workspace_cannot_write_to_the_contact() {
     let l = agent_loop().await;
     l.inbox.deliver(&meta_payload("text")).await;
     let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
-    let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy::model::Role::Read).await;
+    let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy_domain::model::Role::Read).await;
     let stranger = l.inbox.stack.workspace("Stranger").await;
 
     let by_reader = write_as_operator(&l, &reader, &id, json!({"text": "hi"})).await;

@@ -16,7 +16,7 @@ fn verify(secret: &str, request: &wiremock::Request) -> bool {
     let header = request.headers.get("x-colloquy-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let timestamp: i64 =
         header.split(',').next().and_then(|t| t.strip_prefix("t=")).and_then(|t| t.parse().ok()).unwrap_or(0);
-    header == colloquy::model::event::signature(secret, timestamp, &String::from_utf8_lossy(&request.body))
+    header == colloquy_domain::model::event::signature(secret, timestamp, &String::from_utf8_lossy(&request.body))
 }
 
 #[tokio::test]
@@ -94,7 +94,7 @@ async fn over_the_monthly_quota_prompts_get_429_and_the_llm_is_not_called() {
 #[tokio::test]
 async fn settings_are_admin_only_and_validated() {
     let l = agent_loop().await;
-    let writer = l.inbox.stack.key_for(&l.inbox.key, colloquy::model::Role::Write).await;
+    let writer = l.inbox.stack.key_for(&l.inbox.key, colloquy_domain::model::Role::Write).await;
     let request = ApiCall::fixture("update-workspace").key(&writer);
     assert_eq!(call("update-workspace", &l.inbox.stack.app, request).await.status, 403);
     for (body, field) in [

@@ -22,7 +22,8 @@ fn scheduled_event() -> Value {
 }
 
 async fn schedule(l: &Loop) -> u64 {
-    let summary = colloquy::scheduler::handle(&l.inbox.stack.app, scheduled_event()).await.expect("scheduler runs");
+    let summary =
+        colloquy_functions::scheduler::handle(&l.inbox.stack.app, scheduled_event()).await.expect("scheduler runs");
     summary["queued"].as_u64().unwrap_or(0)
 }
 

@@ -1,6 +1,6 @@
 //! The Graph client against wiremock: what is sent, and Meta's errors typed by whether a retry helps.
 
-use colloquy::ports::{DownloadError, GraphError, Outbound, Secret, Sender};
+use colloquy_domain::ports::{DownloadError, GraphError, Outbound, Secret, Sender};
 use colloquy_tests::graph_client;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
@@ -101,9 +101,9 @@ async fn a_slow_graph_is_a_time_out() {
 mod llm {
     use std::time::Duration;
 
-    use colloquy::adapters::llm::{Endpoint, LlmClient};
-    use colloquy::model::Provider;
-    use colloquy::ports::{ChatRequest, ChatRole, ChatTurn, ImageInput, Llm, LlmError};
+    use colloquy_adapters::llm::{Endpoint, LlmClient};
+    use colloquy_domain::model::Provider;
+    use colloquy_domain::ports::{ChatRequest, ChatRole, ChatTurn, ImageInput, Llm, LlmError};
     use serde_json::json;
     use wiremock::matchers::{body_json, header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};

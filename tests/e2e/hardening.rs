@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use colloquy::model::outbound_url::OutboundRules;
-use colloquy::ports::NumberStore;
-use colloquy::usecases::inbound::NumberCache;
-use colloquy::worker::{Deadline, Worker};
+use colloquy_domain::model::outbound_url::OutboundRules;
+use colloquy_domain::ports::NumberStore;
+use colloquy_domain::usecases::inbound::NumberCache;
+use colloquy_functions::worker::{Deadline, Worker};
 use colloquy_tests::{call, meta_payload, signed_delivery, Answer, ApiCall, TestStack, TEST_TOKEN};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_string_contains, header, method, path};
@@ -100,16 +100,17 @@ async fn delivery_never_connects_to_a_forbidden_address_whatever_the_stored_url_
     let receiver = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(204)).mount(&receiver).await;
     let production = OutboundRules::default();
-    let delivery = colloquy::adapters::outbound::HttpEventDelivery::new(Duration::from_secs(2), production.clone())
+    let delivery = colloquy_adapters::outbound::HttpEventDelivery::new(Duration::from_secs(2), production.clone())
         .expect("client");
     let port = receiver.address().port();
 
     // A URL stored before the rules, to an address literal: checked again at delivery.
     let literal =
-        colloquy::ports::EventDelivery::post(&delivery, &format!("http://127.0.0.1:{port}/"), &[], "{}".into()).await;
+        colloquy_domain::ports::EventDelivery::post(&delivery, &format!("http://127.0.0.1:{port}/"), &[], "{}".into())
+            .await;
     // A name that resolves to loopback (what DNS rebinding makes of a public name): the resolver
     // drops the address, so the connection is never made.
-    let guarded = colloquy::adapters::https::guarded_client(Duration::from_secs(2), production).expect("client");
+    let guarded = colloquy_adapters::https::guarded_client(Duration::from_secs(2), production).expect("client");
     let rebound = guarded.post(format!("http://localhost:{port}/")).body("{}").send().await;
 
     assert!(literal.is_err(), "{literal:?}");
@@ -277,7 +278,7 @@ async fn close_to_the_deadline_no_trigger_is_started_and_none_is_lost_or_penalis
 async fn policies_are_capped_with_a_clear_error_and_the_newest_block_rule_still_applies() {
     let l = agent_loop().await;
     let stack = &l.inbox.stack;
-    for n in 0..colloquy::usecases::policies::MAX_POLICIES {
+    for n in 0..colloquy_domain::usecases::policies::MAX_POLICIES {
         let rule = json!({"name": format!("rule {n}"), "keywords": [format!("forbidden{n}")], "appliesTo": "input", "action": "block"});
         assert_eq!(create_policy(stack, &l.inbox.key, rule).await.status, 201, "policy {n}");
     }
@@ -290,7 +291,7 @@ async fn policies_are_capped_with_a_clear_error_and_the_newest_block_rule_still_
     assert_eq!(over.status, 409, "{}", over.body);
     assert!(over.body["error"]["message"].as_str().unwrap_or_default().contains("at most"));
 
-    let newest = format!("forbidden{}", colloquy::usecases::policies::MAX_POLICIES - 1);
+    let newest = format!("forbidden{}", colloquy_domain::usecases::policies::MAX_POLICIES - 1);
     l.inbox.deliver(&text("wamid.NEWEST", &format!("say {newest} now"))).await;
     let messages = l.inbox.messages().await;
     assert!(messages[0]["error"]["message"].as_str().is_some_and(|m| m.contains("blocked")), "{:?}", messages[0]);
@@ -394,7 +395,7 @@ async fn a_redelivered_blocked_message_records_its_violation_once() {
 async fn a_read_key_may_send_prompts_and_make_no_other_change() {
     let l: Loop = agent_loop().await;
     l.mount_ok("hi").await;
-    let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy::model::Role::Read).await;
+    let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy_domain::model::Role::Read).await;
     let id = crate::send_prompt::api_conversation(&l).await;
 
     let request =

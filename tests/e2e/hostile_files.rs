@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use colloquy::adapters::reading::ReaderLimits;
-use colloquy::ports::FileReader;
+use colloquy_adapters::reading::ReaderLimits;
+use colloquy_domain::ports::FileReader;
 use colloquy_tests::{meta_payload, project_root, test_reader};
 use serde_json::Value;
 use sha2::Digest;

@@ -54,7 +54,7 @@ async fn special_purpose_addresses_other_ports_and_the_local_aws_are_refused_as_
 #[tokio::test]
 async fn a_registration_on_the_deployment_s_token_is_checked_with_meta_like_any_other() {
     let mut stack = TestStack::new().await;
-    stack.app.default_token = Some(colloquy::ports::Secret(colloquy_tests::TEST_TOKEN.into()));
+    stack.app.default_token = Some(colloquy_domain::ports::Secret(colloquy_tests::TEST_TOKEN.into()));
     let admin = stack.workspace("Maple Court").await;
     let register = |body: serde_json::Value| {
         let request = colloquy_tests::ApiCall::fixture("register-whatsapp-number").key(&admin.plaintext).json(body);

@@ -90,7 +90,7 @@ async fn conversation_id(l: &Loop) -> String {
 
 /// Today's usage totals of the loop's workspace.
 async fn usage_today(l: &Loop) -> Value {
-    let today = colloquy::model::usage::day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let today = colloquy_domain::model::usage::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
     call("get-usage", &l.inbox.stack.app, request).await.body
 }
@@ -297,7 +297,7 @@ async fn only_the_conversations_workspace_can_fetch_its_media() {
     assert_eq!((early.status, early.error_code()), (409, "conflict"), "not fetched yet: {}", early.body);
     l.run_worker().await;
 
-    let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy::model::Role::Read).await;
+    let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy_domain::model::Role::Read).await;
     let own = media_link(&l, &reader, &conversation, &message).await;
     assert_eq!(own.status, 200, "{}", own.body);
     assert_eq!((own.body["mimeType"].as_str(), own.body["size"].as_u64()), (Some("image/jpeg"), Some(49315)));
@@ -337,8 +337,8 @@ async fn a_blocked_word_in_a_transcript_trips_the_input_policy() {
 
 #[tokio::test]
 async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_agent() {
-    use colloquy::ports::{Trigger, TriggerKind};
-    use colloquy::usecases::reply::{process, AgentCache, RetryLater};
+    use colloquy_domain::ports::{Trigger, TriggerKind};
+    use colloquy_domain::usecases::reply::{process, AgentCache, RetryLater};
     let l = agent_loop().await;
     let unavailable = json!({"error": {"message": "Service temporarily unavailable", "code": 2}});
     Mock::given(method("GET"))
@@ -358,7 +358,8 @@ async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_age
         kind: TriggerKind::InboundMessage,
         attempt: None,
     };
-    let (app, cache, deadline) = (&l.inbox.stack.app, AgentCache::default(), colloquy::worker::Deadline::NONE);
+    let (app, cache, deadline) =
+        (&l.inbox.stack.app, AgentCache::default(), colloquy_functions::worker::Deadline::NONE);
 
     let early = process(app, &cache, &trigger, deadline, false, false).await;
     assert!(matches!(early, Err(RetryLater::WhatsApp(_))), "the queue retries: {early:?}");
@@ -376,19 +377,19 @@ async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_age
 
 #[tokio::test]
 async fn a_media_result_is_written_once_and_its_seconds_counted_once() {
-    use colloquy::model::media::MediaStatus;
-    use colloquy::model::usage::{day_of, Tokens, UsageDelta};
-    use colloquy::ports::{ConversationStore, MediaUpdate, StoreError};
+    use colloquy_domain::model::media::MediaStatus;
+    use colloquy_domain::model::usage::{day_of, Tokens, UsageDelta};
+    use colloquy_domain::ports::{ConversationStore, MediaUpdate, StoreError};
     let l = agent_loop().await;
     l.inbox.deliver(&meta_payload("audio")).await;
     let conversation = conversation_id(&l).await;
     let message = inbound(&l).await["id"].as_str().unwrap_or_default().to_owned();
     let workspace = l.inbox.stack.app_workspace(&l.inbox.key).await;
-    let today = day_of(colloquy::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let today = day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     let update = MediaUpdate {
         conversation_id: conversation,
         message_id: message,
-        media: colloquy::model::MediaRef {
+        media: colloquy_domain::model::MediaRef {
             id: VOICE_ID.into(),
             status: MediaStatus::Stored,
             transcript: Some("hello".into()),

@@ -133,7 +133,7 @@ async fn policies_are_managed_validated_and_private_to_their_workspace() {
     assert_eq!(call("get-policy", &l.inbox.stack.app, theirs("get-policy")).await.status, 404);
     assert_eq!(call("update-policy", &l.inbox.stack.app, theirs("update-policy")).await.status, 404);
     assert_eq!(call("delete-policy", &l.inbox.stack.app, theirs("delete-policy")).await.status, 404);
-    let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy::model::Role::Read).await;
+    let reader = l.inbox.stack.key_for(&l.inbox.key, colloquy_domain::model::Role::Read).await;
     assert_eq!(create(&l, &reader, ApiCall::fixture("create-policy").body_json()).await.status, 403);
     let deleted = call(
         "delete-policy",

@@ -2,7 +2,7 @@
 //! description, source and preview, manual saves, `null` clearing a field, and tool entries kept
 //! with every key a client sent.
 
-use colloquy::model::Role;
+use colloquy_domain::model::Role;
 use colloquy_tests::{call, Answer, ApiCall, TestStack};
 use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! Versioned prompts: eigi's create-or-version, leasing's update with checkpoints, restore, and
 //! tenancy, through the handlers against moto.
 
-use colloquy::model::Role;
+use colloquy_domain::model::Role;
 use colloquy_tests::{call, Answer, ApiCall, TestStack};
 use serde_json::{json, Value};
 use time::Duration;

@@ -1,6 +1,6 @@
 //! The trigger queue adapter against SQS FIFO on moto.
 
-use colloquy::ports::{Trigger, TriggerKind};
+use colloquy_domain::ports::{Trigger, TriggerKind};
 use colloquy_tests::TestStack;
 
 async fn receive_all(stack: &TestStack) -> Vec<aws_sdk_sqs::types::Message> {

@@ -2,7 +2,7 @@
 //! names, schemas and addresses checked; names on prompts and agents must be tools the
 //! workspace has (or built-ins).
 
-use colloquy::model::Role;
+use colloquy_domain::model::Role;
 use colloquy_tests::{call, Answer, ApiCall, TestStack};
 use serde_json::{json, Value};
 

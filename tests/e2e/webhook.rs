@@ -1,6 +1,6 @@
 //! Meta's webhook: signatures, every message type and status, and redeliveries storing nothing.
 
-use colloquy::ports::Clock;
+use colloquy_domain::ports::Clock;
 use colloquy_tests::{call, meta_payload, signed_delivery, Answer, ApiCall, TestStack};
 use serde_json::{json, Value};
 
@@ -179,7 +179,7 @@ async fn bad_deliveries_are_refused_and_store_nothing() {
     assert_eq!(call("whatsapp-webhook", &inbox.stack.app, tampered).await.status, 401);
     let wrong_secret = ApiCall::fixture("whatsapp-webhook")
         .body(body.clone())
-        .header("x-hub-signature-256", &colloquy::adapters::webhook::sign("not-the-secret", body.as_bytes()));
+        .header("x-hub-signature-256", &colloquy_api::meta_webhook::sign("not-the-secret", body.as_bytes()));
     assert_eq!(call("whatsapp-webhook", &inbox.stack.app, wrong_secret).await.status, 401);
     assert_eq!(inbox.deliver("this is not json").await.status, 400);
     assert!(inbox.conversations().await.is_empty(), "nothing stored");

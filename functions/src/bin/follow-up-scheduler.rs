@@ -1,4 +1,7 @@
 //! Every minute (EventBridge): queue a trigger for each conversation whose follow-up is due.
-fn main() -> Result<(), colloquy::lambda::Error> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(colloquy::lambda::serve_scheduler())
+fn main() -> Result<(), colloquy_functions::lambda::Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(colloquy_functions::lambda::serve_scheduler())
 }

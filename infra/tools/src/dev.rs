@@ -1,15 +1,16 @@
 //! What the local stack sets up so that a person can talk to an agent at once: a prompt, an
 //! agent on it, and a WhatsApp number answered by that agent.
 
-use colloquy::model::{Principal, Provider, Role};
-use colloquy::usecases::{agents, numbers, prompts};
+use colloquy_domain::model::{Principal, Provider, Role};
+use colloquy_domain::usecases::{agents, numbers, prompts};
 use std::sync::Arc;
 
-use colloquy::adapters::clock::SystemClock;
-use colloquy::adapters::dynamo::DynamoStore;
-use colloquy::adapters::sqs::SqsTriggerQueue;
-use colloquy::ports::{Llm, Secret, TokenVault, WhatsApp};
-use colloquy::{App, WebhookSecrets};
+use colloquy_adapters::clock::SystemClock;
+use colloquy_adapters::dynamo::DynamoStore;
+use colloquy_adapters::reading::IsolatedReader;
+use colloquy_adapters::sqs::SqsTriggerQueue;
+use colloquy_domain::ports::{Llm, Secret, TokenVault, WhatsApp};
+use colloquy_domain::{App, WebhookSecrets};
 
 use crate::graph_standin;
 
@@ -27,6 +28,7 @@ pub fn local_app(
     llm: Arc<dyn Llm>,
 ) -> App {
     App::new(store, Arc::new(queue), Arc::new(SystemClock), whatsapp)
+        .with_reader(Arc::new(IsolatedReader::this_binary()))
         .with_llm(llm)
         .with_token_vault(vault, Some(Secret(graph_standin::DEFAULT_TOKEN.into())))
         .with_webhook_secrets(WebhookSecrets {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
-use colloquy::worker::{Deadline, Worker};
+use colloquy_functions::worker::{Deadline, Worker};
 
 fn error_text(err: impl std::error::Error) -> String {
     aws_sdk_sqs::error::DisplayErrorContext(err).to_string()

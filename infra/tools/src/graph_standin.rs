@@ -8,9 +8,9 @@ use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use colloquy::adapters::graph::{GraphClient, GraphConfig};
-use colloquy::http::{response, Body, Response};
-use colloquy::model::ids::new_id;
+use colloquy_adapters::graph::{GraphClient, GraphConfig};
+use colloquy_api::http::{response, Body, Response};
+use colloquy_domain::model::ids::new_id;
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 
@@ -20,7 +20,7 @@ pub const PATH_PREFIX: &str = "/graph/";
 pub fn client(port: u16) -> Result<GraphClient, String> {
     GraphClient::new(GraphConfig {
         base_url: format!("http://127.0.0.1:{port}/graph"),
-        version: colloquy::config::DEFAULT_GRAPH_VERSION.to_owned(),
+        version: colloquy_adapters::config::DEFAULT_GRAPH_VERSION.to_owned(),
         timeout: Duration::from_secs(5),
     })
 }
@@ -107,7 +107,7 @@ fn media(method: &str, path: &str, content_type: &str, body: &[u8]) -> Response<
 }
 
 fn rand_suffix() -> u32 {
-    let hex = colloquy::model::ids::random_hex(4);
+    let hex = colloquy_domain::model::ids::random_hex(4);
     u32::from_str_radix(&hex, 16).unwrap_or(0)
 }
 

@@ -11,7 +11,7 @@ pub mod server;
 pub mod stack;
 pub mod template;
 
-use colloquy::model::outbound_url::Ports;
+use colloquy_domain::model::outbound_url::Ports;
 
 /// The ports this machine hands out to listeners that ask for any (wiremock's stand-ins in the
 /// tests and the benchmarks): the only loopback ports their tools and webhooks may be on.

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use colloquy::adapters::llm::{Endpoint, LlmClient};
-use colloquy::adapters::transcription::TranscriptionClient;
-use colloquy::http::{response, Body, Response};
+use colloquy_adapters::llm::{Endpoint, LlmClient};
+use colloquy_adapters::transcription::TranscriptionClient;
+use colloquy_api::http::{response, Body, Response};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 

@@ -6,8 +6,8 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use colloquy::http::{response, Body, Request, Response};
-use colloquy::App;
+use colloquy_api::http::{response, Body, Request, Response};
+use colloquy_domain::App;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
@@ -18,7 +18,7 @@ use lambda_http::RequestExt;
 use tokio::net::TcpListener;
 
 use crate::{graph_standin, llm_standin};
-use colloquy::api::routes;
+use colloquy_api::routes;
 
 /// API Gateway's own payload limit.
 const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;

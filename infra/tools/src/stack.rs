@@ -62,12 +62,12 @@ impl LocalAws {
     }
 
     pub fn s3_client(&self) -> aws_sdk_s3::Client {
-        colloquy::adapters::s3::S3MediaStore::client(&self.messaging)
+        colloquy_adapters::s3::S3MediaStore::client(&self.messaging)
     }
 
     /// The media bucket `bucket` on the local AWS.
-    pub fn media_store(&self, bucket: &str) -> std::sync::Arc<dyn colloquy::ports::MediaStore> {
-        std::sync::Arc::new(colloquy::adapters::s3::S3MediaStore::new(self.s3_client(), bucket))
+    pub fn media_store(&self, bucket: &str) -> std::sync::Arc<dyn colloquy_domain::ports::MediaStore> {
+        std::sync::Arc::new(colloquy_adapters::s3::S3MediaStore::new(self.s3_client(), bucket))
     }
 }
 
@@ -79,7 +79,7 @@ async fn sdk_config(endpoint: &str) -> SdkConfig {
         .region(Region::new("us-east-1"))
         .credentials_provider(credentials);
     // The same HTTP client the Lambdas use; without one, every request says that none is set.
-    let loader = match colloquy::adapters::aws_http::sdk_http_client() {
+    let loader = match colloquy_adapters::aws_http::sdk_http_client() {
         Ok(http) => loader.http_client(http),
         Err(err) => {
             tracing::error!(error = %err, "no HTTP client for the local AWS");
@@ -278,7 +278,7 @@ async fn create_queue(
 }
 
 /// Numbers' tokens in the local AWS's Secrets Manager, named after the local table.
-pub fn local_vault(aws: &LocalAws, table_name: &str) -> std::sync::Arc<dyn colloquy::ports::TokenVault> {
+pub fn local_vault(aws: &LocalAws, table_name: &str) -> std::sync::Arc<dyn colloquy_domain::ports::TokenVault> {
     let client = aws_sdk_secretsmanager::Client::new(&aws.messaging);
-    std::sync::Arc::new(colloquy::adapters::vault::SecretsManagerVault::new(client, table_name))
+    std::sync::Arc::new(colloquy_adapters::vault::SecretsManagerVault::new(client, table_name))
 }

@@ -4,9 +4,9 @@
 
 use std::process::ExitCode;
 
-use colloquy::adapters::dynamo::DynamoStore;
-use colloquy::config::required;
-use colloquy::usecases::workspaces::create_workspace;
+use colloquy_adapters::config::required;
+use colloquy_adapters::dynamo::DynamoStore;
+use colloquy_domain::usecases::workspaces::create_workspace;
 
 const USAGE: &str = "usage: colloquy-admin create-workspace <name>";
 
@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let aws = match colloquy::aws::load().await {
+    let aws = match colloquy_adapters::aws::load().await {
         Ok(aws) => aws,
         Err(err) => {
             eprintln!("{err}");

@@ -17,7 +17,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use colloquy::api::routes::ROUTES;
+use colloquy_api::routes::ROUTES;
 
 const GOAL_INIT: Duration = Duration::from_millis(8);
 const GOAL_RSS_KB: u64 = 14 * 1024;
@@ -25,7 +25,7 @@ const GOAL_RSS_KB: u64 = 14 * 1024;
 fn functions() -> Vec<String> {
     let mut names: Vec<String> = ROUTES.iter().map(|route| route.function.to_owned()).collect();
     names.extend(["agent-worker".to_owned(), "follow-up-scheduler".to_owned()]);
-    names.push(colloquy::api::routes::UNROUTED_FUNCTION.to_owned());
+    names.push(colloquy_api::routes::UNROUTED_FUNCTION.to_owned());
     names.sort();
     names.dedup();
     names

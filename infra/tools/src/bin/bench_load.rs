@@ -12,13 +12,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use colloquy::adapters::dynamo::DynamoStore;
-use colloquy::adapters::sqs::SqsTriggerQueue;
-use colloquy::adapters::webhook::sign;
-use colloquy::model::PageRequest;
-use colloquy::ports::{ConversationStore, GraphError, NumberInfo, Outbound, Secret, Sender, WhatsApp};
-use colloquy::usecases::workspaces::create_workspace;
-use colloquy::worker::Worker;
+use colloquy_adapters::dynamo::DynamoStore;
+use colloquy_adapters::sqs::SqsTriggerQueue;
+use colloquy_api::meta_webhook::sign;
+use colloquy_domain::model::PageRequest;
+use colloquy_domain::ports::{ConversationStore, GraphError, NumberInfo, Outbound, Secret, Sender, WhatsApp};
+use colloquy_domain::usecases::workspaces::create_workspace;
+use colloquy_functions::worker::Worker;
 use colloquy_tools::dev::{self, LOCAL_APP_SECRET};
 use colloquy_tools::event_source::LocalEventSource;
 use colloquy_tools::stack::local_vault;
@@ -82,7 +82,7 @@ async fn main() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let moto_port: u16 = std::env::var("MOTO_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(5097);
     let (aws, moto_servers, _) = moto::start_or_reuse(&root, moto_port).await?;
-    let name = format!("load-{}", colloquy::model::ids::random_hex(4));
+    let name = format!("load-{}", colloquy_domain::model::ids::random_hex(4));
     let template = Template::load_default().map_err(|e| e.to_string())?;
     let resources = stack::provision(&aws, &template, &name).await.map_err(|e| e.to_string())?;
 
@@ -125,7 +125,7 @@ async fn main() -> Result<(), String> {
         });
     }
 
-    let http = colloquy::adapters::https::client(Duration::from_secs(30))?;
+    let http = colloquy_adapters::https::client(Duration::from_secs(30))?;
     let url = format!("http://127.0.0.1:{port}/webhooks/whatsapp");
     let work: Vec<(usize, usize)> =
         (0..per_conversation).flat_map(|m| (0..conversations).map(move |c| (c, m))).collect();
@@ -198,7 +198,8 @@ async fn main() -> Result<(), String> {
     for id in &ids {
         let page =
             store.list_messages(id, &PageRequest { limit: 100, cursor: None }).await.map_err(|e| e.to_string())?;
-        stored_inbound += page.items.iter().filter(|m| m.direction == colloquy::model::Direction::Inbound).count();
+        stored_inbound +=
+            page.items.iter().filter(|m| m.direction == colloquy_domain::model::Direction::Inbound).count();
     }
     let replies = replies.0.lock().map(|r| r.clone()).unwrap_or_default();
     let (fewest, most) = (replies.values().min().copied().unwrap_or(0), replies.values().max().copied().unwrap_or(0));

@@ -9,21 +9,21 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use colloquy::adapters::dynamo::DynamoStore;
-use colloquy::adapters::outbound::HttpEventDelivery;
-use colloquy::adapters::sqs::SqsTriggerQueue;
-use colloquy::adapters::webhook::sign;
-use colloquy::api::routes;
-use colloquy::model::outbound_url::OutboundRules;
-use colloquy::model::{Principal, Role};
-use colloquy::ports::Secret;
-use colloquy::ports::{
+use colloquy_adapters::dynamo::DynamoStore;
+use colloquy_adapters::outbound::HttpEventDelivery;
+use colloquy_adapters::sqs::SqsTriggerQueue;
+use colloquy_api::meta_webhook::sign;
+use colloquy_api::routes;
+use colloquy_domain::model::outbound_url::OutboundRules;
+use colloquy_domain::model::{Principal, Role};
+use colloquy_domain::ports::Secret;
+use colloquy_domain::ports::{
     AudioClip, ChatReply, ChatRequest, DownloadError, EventDelivery, GraphError, Llm, LlmError, MediaInfo, NumberInfo,
     NumberStore, Outbound, Sender, Transcriber, Transcript, WhatsApp,
 };
-use colloquy::usecases::workspaces::create_workspace;
-use colloquy::usecases::{agents, tools};
-use colloquy::worker::Worker;
+use colloquy_domain::usecases::workspaces::create_workspace;
+use colloquy_domain::usecases::{agents, tools};
+use colloquy_functions::worker::Worker;
 use colloquy_tools::dev::{self, LOCAL_APP_SECRET};
 use colloquy_tools::event_source::LocalEventSource;
 use colloquy_tools::stack::local_vault;
@@ -186,7 +186,7 @@ fn print(title: &str, counts: &BTreeMap<String, u32>, budget: &str) {
 
 fn main() -> Result<(), String> {
     // The worker reads contacts' files in children of this binary.
-    colloquy::adapters::reading::serve_if_reader();
+    colloquy_adapters::reading::serve_if_reader();
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(run()),
         Err(err) => {
@@ -201,7 +201,7 @@ async fn run() -> Result<(), String> {
     let moto_port: u16 = std::env::var("MOTO_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(5099);
     let (aws, _moto, _) = moto::start_or_reuse(&root, moto_port).await?;
     let counter = Counter::default();
-    let name = format!("bench-{}", colloquy::model::ids::random_hex(4));
+    let name = format!("bench-{}", colloquy_domain::model::ids::random_hex(4));
     let resources = stack::provision(&aws, &Template::load_default().map_err(|e| e.to_string())?, &name)
         .await
         .map_err(|e| e.to_string())?;
@@ -232,12 +232,12 @@ async fn run() -> Result<(), String> {
     )
     .allowing_loopback_http(colloquy_tools::ephemeral_ports())
     .with_media(
-        Arc::new(colloquy::adapters::s3::S3MediaStore::new(s3, &resources.media_bucket)),
+        Arc::new(colloquy_adapters::s3::S3MediaStore::new(s3, &resources.media_bucket)),
         Arc::new(CountingTranscriber(Arc::new(llm_standin::transcriber(port)?), counter.clone())),
     )
     .with_event_delivery(Arc::new(CountingOutbound(
         HttpEventDelivery::new(
-            colloquy::app::EVENT_DELIVERY_TIMEOUT,
+            colloquy_domain::app::EVENT_DELIVERY_TIMEOUT,
             OutboundRules { loopback_http_ports: colloquy_tools::ephemeral_ports(), ..OutboundRules::default() },
         )?,
         counter.clone(),

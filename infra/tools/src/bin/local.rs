@@ -6,21 +6,21 @@
 //! key is written), `COLLOQUY_TABLE` (`colloquy-local`), `FOLLOW_UP_INTERVAL_SECONDS` (60),
 //! `LLM_BASE_URL`/`LLM_API_KEY`/`LLM_MODEL` (else the local stand-in model).
 
-use colloquy::model::outbound_url::OutboundRules;
+use colloquy_domain::model::outbound_url::OutboundRules;
 use colloquy_tools::stack::local_vault;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use colloquy::adapters::dynamo::DynamoStore;
-use colloquy::adapters::llm::{Endpoint, LlmClient};
-use colloquy::adapters::outbound::HttpEventDelivery;
-use colloquy::adapters::sqs::SqsTriggerQueue;
-use colloquy::model::api_key::hash_key;
-use colloquy::ports::Llm;
-use colloquy::ports::Store;
-use colloquy::usecases::workspaces::create_workspace;
-use colloquy::worker::Worker;
+use colloquy_adapters::dynamo::DynamoStore;
+use colloquy_adapters::llm::{Endpoint, LlmClient};
+use colloquy_adapters::outbound::HttpEventDelivery;
+use colloquy_adapters::sqs::SqsTriggerQueue;
+use colloquy_domain::model::api_key::hash_key;
+use colloquy_domain::ports::Llm;
+use colloquy_domain::ports::Store;
+use colloquy_domain::usecases::workspaces::create_workspace;
+use colloquy_functions::worker::Worker;
 use colloquy_tools::event_source::LocalEventSource;
 use colloquy_tools::{dev, graph_standin, llm_standin, moto, server, stack, template::Template};
 use tokio::net::TcpListener;
@@ -38,7 +38,7 @@ fn project_root() -> PathBuf {
 
 fn main() -> ExitCode {
     // The worker reads contacts' files in children of this binary.
-    colloquy::adapters::reading::serve_if_reader();
+    colloquy_adapters::reading::serve_if_reader();
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(serve()),
         Err(err) => {
@@ -52,7 +52,7 @@ async fn serve() -> ExitCode {
     if std::env::var_os("LOG_FORMAT").is_none() {
         std::env::set_var("LOG_FORMAT", "text");
     }
-    colloquy::telemetry::init();
+    colloquy_functions::telemetry::init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -89,7 +89,7 @@ async fn run() -> Result<(), String> {
     // The developer's receivers, and this port's own `/sample-tool`; never moto's ports.
     let receivers = colloquy_tools::local_receiver_ports()?.with(port);
     let rules = OutboundRules { loopback_http_ports: receivers.clone(), ..OutboundRules::default() };
-    let events = HttpEventDelivery::new(colloquy::app::EVENT_DELIVERY_TIMEOUT, rules)?;
+    let events = HttpEventDelivery::new(colloquy_domain::app::EVENT_DELIVERY_TIMEOUT, rules)?;
     let (transcriber, transcription_label) = transcriber(port)?;
     let fixture_media = graph_standin::load_fixture_media(&root)?;
     let app = dev::local_app(store.clone(), queue, vault, Arc::new(whatsapp), llm)
@@ -123,7 +123,7 @@ async fn run() -> Result<(), String> {
         let scheduled_event = serde_json::json!({"detail-type": "Scheduled Event", "source": "colloquy-local"});
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(follow_up_every)).await;
-            if let Err(err) = colloquy::scheduler::handle(&scheduler_app, scheduled_event.clone()).await {
+            if let Err(err) = colloquy_functions::scheduler::handle(&scheduler_app, scheduled_event.clone()).await {
                 tracing::warn!(error = %err, "follow-up scheduler run failed");
             }
         }
@@ -177,10 +177,10 @@ async fn shutdown_signal() -> &'static str {
 /// A real LLM when `LLM_API_KEY` (OpenAI-compatible) or `ANTHROPIC_API_KEY` is set, else the
 /// labelled stand-in. Returns it, a label, and the model name for the dev agent.
 fn llm(port: u16) -> Result<(Arc<dyn Llm>, String, String), String> {
-    let model = colloquy::config::optional("LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_owned());
+    let model = colloquy_adapters::config::optional("LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_owned());
     if let Some(endpoint) = openai_endpoint() {
         let label = format!("{} (model {model}; set LLM_MODEL to change)", endpoint.base_url);
-        let client = LlmClient::new(Some(endpoint), None, colloquy::app::LLM_TIMEOUT)?;
+        let client = LlmClient::new(Some(endpoint), None, colloquy_domain::app::LLM_TIMEOUT)?;
         return Ok((Arc::new(client), label, model));
     }
     let client = llm_standin::client(port)?;
@@ -189,21 +189,22 @@ fn llm(port: u16) -> Result<(Arc<dyn Llm>, String, String), String> {
 
 /// The OpenAI-compatible endpoint of `LLM_BASE_URL` and `LLM_API_KEY`, when a key is set.
 fn openai_endpoint() -> Option<Endpoint> {
-    let api_key = colloquy::config::optional("LLM_API_KEY")?;
-    let base_url = colloquy::config::optional("LLM_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
+    let api_key = colloquy_adapters::config::optional("LLM_API_KEY")?;
+    let base_url =
+        colloquy_adapters::config::optional("LLM_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
     Some(Endpoint { base_url, api_key })
 }
 
 /// A real transcription endpoint when a key is set (`TRANSCRIPTION_API_KEY`, else `LLM_API_KEY`),
 /// else the labelled stand-in.
-fn transcriber(port: u16) -> Result<(Arc<dyn colloquy::ports::Transcriber>, String), String> {
-    let values = colloquy::config::SecretValues::default();
-    if let Some(config) = colloquy::config::transcription(&values, openai_endpoint().as_ref()) {
+fn transcriber(port: u16) -> Result<(Arc<dyn colloquy_domain::ports::Transcriber>, String), String> {
+    let values = colloquy_adapters::config::SecretValues::default();
+    if let Some(config) = colloquy_adapters::config::transcription(&values, openai_endpoint().as_ref()) {
         let label = format!("{} (model {})", config.endpoint.base_url, config.model);
-        let client = colloquy::adapters::transcription::TranscriptionClient::new(
+        let client = colloquy_adapters::transcription::TranscriptionClient::new(
             config.endpoint,
             config.model,
-            colloquy::adapters::transcription::TRANSCRIPTION_TIMEOUT,
+            colloquy_adapters::transcription::TRANSCRIPTION_TIMEOUT,
         )?;
         return Ok((Arc::new(client), label));
     }

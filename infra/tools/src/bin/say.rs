@@ -11,7 +11,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use colloquy::adapters::webhook::sign;
+use colloquy_api::meta_webhook::sign;
 use colloquy_tools::dev::{DEV_CONTACT, DEV_DISPLAY_NUMBER, DEV_PHONE_NUMBER_ID, LOCAL_APP_SECRET};
 use serde_json::json;
 
@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
         }
     };
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    let http = match colloquy::adapters::https::client(std::time::Duration::from_secs(30)) {
+    let http = match colloquy_adapters::https::client(std::time::Duration::from_secs(30)) {
         Ok(http) => http,
         Err(err) => {
             eprintln!("{err}");

@@ -1,0 +1,165 @@
+//! Configuration from the environment, read once at start.
+
+use std::env;
+use std::time::Duration;
+
+use crate::graph::GraphConfig;
+use crate::llm::Endpoint;
+
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
+pub const DEFAULT_GRAPH_VERSION: &str = "v23.0";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing configuration: set the environment variable {name} ({purpose})")]
+    Missing { name: &'static str, purpose: &'static str },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Secret configuration values: from Secrets Manager on AWS (the secrets named by
+/// `CONFIG_SECRET_ARNS`, each a JSON object of names to values, read once per container), or
+/// from the environment where there is no Secrets Manager (the local stack, tests).
+#[derive(Default)]
+pub struct SecretValues(std::collections::HashMap<String, String>);
+
+impl SecretValues {
+    /// Reads the function's secrets; a function without `CONFIG_SECRET_ARNS` reads none.
+    pub async fn load(aws: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        let Some(arns) = optional("CONFIG_SECRET_ARNS") else { return Ok(Self::default()) };
+        let client = aws_sdk_secretsmanager::Client::new(aws);
+        let mut values = std::collections::HashMap::new();
+        for arn in arns.split(',').map(str::trim).filter(|arn| !arn.is_empty()) {
+            let found = client.get_secret_value().secret_id(arn).send().await.map_err(|err| {
+                ConfigError::Invalid(format!(
+                    "cannot read the secret {arn} named in CONFIG_SECRET_ARNS: {}",
+                    aws_sdk_secretsmanager::error::DisplayErrorContext(err)
+                ))
+            })?;
+            let text = found.secret_string.unwrap_or_default();
+            let object: std::collections::HashMap<String, String> = serde_json::from_str(&text).map_err(|_| {
+                ConfigError::Invalid(format!("the secret {arn} must be a JSON object of names to string values"))
+            })?;
+            values.extend(object.into_iter().filter(|(_, value)| !value.trim().is_empty()));
+        }
+        Ok(Self(values))
+    }
+
+    pub fn optional(&self, name: &str) -> Option<String> {
+        optional(name).or_else(|| self.0.get(name).cloned())
+    }
+
+    pub fn required(&self, name: &'static str, purpose: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing { name, purpose })
+    }
+}
+
+/// The LLM providers a worker may call; at least one is configured.
+#[derive(Debug, Clone)]
+pub struct LlmConfig {
+    /// OpenAI-compatible endpoint (`LLM_BASE_URL`, `LLM_API_KEY`), if configured.
+    pub openai: Option<Endpoint>,
+    /// Anthropic (`ANTHROPIC_BASE_URL`, `ANTHROPIC_API_KEY`), if configured.
+    pub anthropic: Option<Endpoint>,
+}
+
+/// Sending as business numbers.
+#[derive(Debug, Clone)]
+pub struct SendingConfig {
+    pub graph: GraphConfig,
+    /// Names the numbers' token secrets (`SECRETS_PREFIX`, default the table's name).
+    pub secrets_prefix: String,
+    /// `WHATSAPP_TOKEN`: optional; numbers registered without a token of their own send with it.
+    pub default_token: Option<String>,
+}
+
+pub fn graph(secrets: &SecretValues) -> Result<SendingConfig, ConfigError> {
+    let graph = GraphConfig {
+        base_url: optional("WHATSAPP_GRAPH_URL").unwrap_or_else(|| DEFAULT_GRAPH_URL.to_owned()),
+        version: optional("WHATSAPP_API_VERSION").unwrap_or_else(|| DEFAULT_GRAPH_VERSION.to_owned()),
+        timeout: Duration::from_secs(10),
+    };
+    let secrets_prefix = match optional("SECRETS_PREFIX") {
+        Some(prefix) => prefix,
+        None => required("TABLE_NAME", "the DynamoDB table that holds Colloquy's state")?,
+    };
+    Ok(SendingConfig { graph, secrets_prefix, default_token: secrets.optional("WHATSAPP_TOKEN") })
+}
+
+pub fn llm(secrets: &SecretValues) -> Result<LlmConfig, ConfigError> {
+    let config = LlmConfig {
+        openai: secrets.optional("LLM_API_KEY").map(|api_key| Endpoint {
+            base_url: optional("LLM_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".to_owned()),
+            api_key,
+        }),
+        anthropic: secrets.optional("ANTHROPIC_API_KEY").map(|api_key| Endpoint {
+            base_url: optional("ANTHROPIC_BASE_URL").unwrap_or_else(|| "https://api.anthropic.com".to_owned()),
+            api_key,
+        }),
+    };
+    if config.openai.is_none() && config.anthropic.is_none() {
+        return Err(ConfigError::Missing {
+            name: "LLM_API_KEY",
+            purpose:
+                "an OpenAI-compatible LLM key (with LLM_BASE_URL for a non-OpenAI endpoint), or set ANTHROPIC_API_KEY",
+        });
+    }
+    Ok(config)
+}
+
+/// Where voice notes are transcribed.
+#[derive(Debug, Clone)]
+pub struct TranscriptionConfig {
+    pub endpoint: Endpoint,
+    pub model: String,
+}
+
+pub const DEFAULT_TRANSCRIPTION_MODEL: &str = "whisper-1";
+
+/// `TRANSCRIPTION_BASE_URL`, `TRANSCRIPTION_MODEL` (default `whisper-1`) and
+/// `TRANSCRIPTION_API_KEY`; the base URL and key default to the OpenAI-compatible LLM's. `None`
+/// when there is no key at all: voice notes are then kept but not transcribed.
+pub fn transcription(secrets: &SecretValues, openai: Option<&Endpoint>) -> Option<TranscriptionConfig> {
+    let api_key = secrets.optional("TRANSCRIPTION_API_KEY").or_else(|| openai.map(|e| e.api_key.clone()))?;
+    let base_url = optional("TRANSCRIPTION_BASE_URL")
+        .or_else(|| openai.map(|e| e.base_url.clone()))
+        .unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
+    let model = optional("TRANSCRIPTION_MODEL").unwrap_or_else(|| DEFAULT_TRANSCRIPTION_MODEL.to_owned());
+    Some(TranscriptionConfig { endpoint: Endpoint { base_url, api_key }, model })
+}
+
+/// `OUTBOUND_HTTPS_PORTS=8443`: HTTPS ports tenants' URLs may use besides 443 (none by default).
+/// `LOOPBACK_HTTP_PORTS=8080,9000-9010`: loopback ports tenants' URLs may reach over plain HTTP,
+/// for the local stack only; a deployment never sets it.
+pub fn outbound_rules() -> Result<crate::model::outbound_url::OutboundRules, ConfigError> {
+    use crate::model::outbound_url::{OutboundRules, Ports};
+    let ports = |name: &str| {
+        Ports::parse(&optional(name).unwrap_or_default()).map_err(|why| ConfigError::Invalid(format!("{name}: {why}")))
+    };
+    Ok(OutboundRules {
+        https_ports: ports("OUTBOUND_HTTPS_PORTS")?,
+        loopback_http_ports: ports("LOOPBACK_HTTP_PORTS")?,
+    })
+}
+
+/// `ALLOWED_MODELS=gpt-4o-mini,claude-3-5-haiku-latest`: the only models agents may name.
+pub fn allowed_models() -> Option<Vec<String>> {
+    let models: Vec<String> = optional("ALLOWED_MODELS")?
+        .split(',')
+        .map(str::trim)
+        .filter(|model| !model.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (!models.is_empty()).then_some(models)
+}
+
+pub fn required(name: &'static str, purpose: &'static str) -> Result<String, ConfigError> {
+    match env::var(name) {
+        Ok(value) if !value.trim().is_empty() => Ok(value),
+        _ => Err(ConfigError::Missing { name, purpose }),
+    }
+}
+
+pub fn optional(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|value| !value.trim().is_empty())
+}

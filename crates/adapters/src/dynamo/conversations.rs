@@ -1,0 +1,448 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use super::unavailable;
+use super::{keys, to_item, to_value, DynamoStore, Listing, Record};
+use crate::model::timestamp;
+use crate::model::usage::{Tokens, UsageDelta, UsageRow};
+use crate::model::{Amendment, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
+use crate::ports::{ConversationRef, ConversationStore, InboundUpdate, MessageRef, OutboundRef, StoreError};
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InboundClaim {
+    conversation_id: String,
+    message_id: String,
+}
+
+/// Every status below `status`: the ones it may replace.
+fn lower_statuses(status: DeliveryStatus) -> Vec<&'static str> {
+    use DeliveryStatus::*;
+    [Received, Pending, Skipped, Sent, Delivered, Read, Failed]
+        .into_iter()
+        .filter(|s| s.rank() < status.rank())
+        .map(|s| match s {
+            Received => "received",
+            Pending => "pending",
+            Skipped => "skipped",
+            Sent => "sent",
+            Delivered => "delivered",
+            Read => "read",
+            Failed => "failed",
+        })
+        .collect()
+}
+
+/// A day's counters as stored: kept by `ADD`, so concurrent replies add up exactly.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UsageCounters {
+    day: String,
+    #[serde(default)]
+    agent_id: Option<String>,
+    #[serde(flatten)]
+    tokens: Tokens,
+}
+
+impl DynamoStore {
+    /// The tokens added to the workspace's and the agent's counters for the day.
+    pub(super) fn usage_items(
+        &self,
+        usage: &UsageDelta,
+    ) -> Result<[aws_sdk_dynamodb::types::TransactWriteItem; 2], StoreError> {
+        let agent_key = keys::usage_agent(&usage.workspace_id, &usage.day, &usage.agent_id);
+        Ok([
+            self.add_tokens(keys::usage_day(&usage.workspace_id, &usage.day), usage, None)?,
+            self.add_tokens(agent_key, usage, Some(&usage.agent_id))?,
+        ])
+    }
+
+    fn add_tokens(
+        &self,
+        (pk, sk): (String, String),
+        usage: &UsageDelta,
+        agent_id: Option<&str>,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+        let number = |n: u64| AttributeValue::N(n.to_string());
+        let mut update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression(if agent_id.is_some() {
+                "ADD inputTokens :input, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds SET #day = :day, agentId = :agent"
+            } else {
+                "ADD inputTokens :input, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds SET #day = :day"
+            })
+            .expression_attribute_values(":analysisInput", number(usage.tokens.analysis_input_tokens))
+            .expression_attribute_values(":analysisOutput", number(usage.tokens.analysis_output_tokens))
+            .expression_attribute_values(":analysisCalls", number(usage.tokens.analysis_calls))
+            .expression_attribute_values(":seconds", number(usage.tokens.transcribed_seconds))
+            .expression_attribute_names("#day", "day")
+            .expression_attribute_values(":input", number(usage.tokens.input_tokens))
+            .expression_attribute_values(":output", number(usage.tokens.output_tokens))
+            .expression_attribute_values(":calls", number(usage.tokens.calls))
+            .expression_attribute_values(":day", AttributeValue::S(usage.day.clone()));
+        if let Some(agent) = agent_id {
+            update = update.expression_attribute_values(":agent", AttributeValue::S(agent.to_owned()));
+        }
+        let update = update.build().map_err(|err| StoreError::Unavailable(err.to_string()))?;
+        Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build())
+    }
+
+    pub(super) fn conversation_items(
+        &self,
+        conversation: &Conversation,
+        expected_revision: Option<u64>,
+    ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
+        let mut item =
+            to_item(&Record::new(keys::conversation(&conversation.workspace_id, &conversation.id), conversation))?;
+        if let Some(due) = conversation.follow_up_due_at {
+            let shard = keys::follow_up_shard(&conversation.id);
+            let sort = keys::follow_up_sort(&crate::model::timestamp::format(due), conversation.follow_ups_sent + 1);
+            item.insert(keys::GSI1PK.to_owned(), AttributeValue::S(keys::follow_up_partition(shard)));
+            item.insert(keys::GSI1SK.to_owned(), AttributeValue::S(sort));
+        }
+        if let Some(due) = conversation.analysis_due_at {
+            let shard = keys::follow_up_shard(&conversation.id);
+            item.insert(keys::GSI2PK.to_owned(), AttributeValue::S(keys::analysis_partition(shard)));
+            item.insert(keys::GSI2SK.to_owned(), AttributeValue::S(crate::model::timestamp::format(due)));
+        }
+        let mut items = Vec::new();
+        match expected_revision {
+            None => {
+                items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+                // A WhatsApp conversation claims its (business number, contact); an API-only one
+                // has neither.
+                if let Some((phone_number_id, contact)) = conversation.party() {
+                    let claim = ConversationClaim {
+                        workspace_id: conversation.workspace_id.clone(),
+                        conversation_id: conversation.id.clone(),
+                    };
+                    let claim_key = keys::conversation_key(&conversation.workspace_id, phone_number_id, &contact.wa_id);
+                    items.push(self.put(to_item(&Record::new(claim_key, claim))?, "attribute_not_exists(PK)", &[])?);
+                }
+            }
+            Some(revision) => {
+                items.push(self.put(
+                    item,
+                    "revision = :revision",
+                    &[(":revision", AttributeValue::N(revision.to_string()))],
+                )?);
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// Claims (business number, contact) for one conversation.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConversationClaim {
+    workspace_id: String,
+    conversation_id: String,
+}
+
+#[async_trait]
+impl ConversationStore for DynamoStore {
+    async fn get_conversation(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let record: Option<Record<Conversation>> = self.get(keys::conversation(workspace_id, conversation_id)).await?;
+        Ok(record.map(|record| record.data))
+    }
+
+    async fn find_conversation(
+        &self,
+        workspace_id: &str,
+        phone_number_id: &str,
+        wa_id: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let claim: Option<Record<ConversationClaim>> =
+            self.get(keys::conversation_key(workspace_id, phone_number_id, wa_id)).await?;
+        match claim {
+            Some(claim) if claim.data.workspace_id == workspace_id => {
+                self.get_conversation(workspace_id, &claim.data.conversation_id).await
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn save_conversation(
+        &self,
+        conversation: &Conversation,
+        expected_revision: Option<u64>,
+        messages: &[Message],
+    ) -> Result<(), StoreError> {
+        let mut items = self.conversation_items(conversation, expected_revision)?;
+        for message in messages {
+            let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
+            items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+        }
+        self.transact(items, "conversation").await
+    }
+
+    async fn save_inbound(
+        &self,
+        conversation: &Conversation,
+        expected_revision: Option<u64>,
+        message: &Message,
+    ) -> Result<(), StoreError> {
+        let mut items = self.conversation_items(conversation, expected_revision)?;
+        let wamid =
+            message.wamid.as_deref().ok_or_else(|| StoreError::Corrupt("inbound message without a wamid".into()))?;
+        let claim = InboundClaim { conversation_id: conversation.id.clone(), message_id: message.id.clone() };
+        items.push(self.put(
+            to_item(&Record::new(keys::inbound_wamid(wamid), claim))?,
+            "attribute_not_exists(PK)",
+            &[],
+        )?);
+        let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
+        items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+        self.transact(items, "inbound message").await
+    }
+
+    async fn inbound_seen(&self, wamid: &str) -> Result<bool, StoreError> {
+        let claim: Option<Record<InboundClaim>> = self.get(keys::inbound_wamid(wamid)).await?;
+        Ok(claim.is_some())
+    }
+
+    async fn record_inbound(
+        &self,
+        conversation: &ConversationRef,
+        update: &InboundUpdate,
+        message: &Message,
+    ) -> Result<(), StoreError> {
+        let (pk, sk) = keys::conversation(&conversation.workspace_id, &conversation.conversation_id);
+        let mut set =
+            vec!["lastInboundAt = :at", "lastMessage = :preview", "updatedAt = :now", "followUpsSent = :zero"];
+        if update.contact_name.is_some() {
+            set.push("contact.#name = :name");
+        }
+        let expression =
+            format!("SET {} ADD revision :one REMOVE followUpDueAt, doneAt, GSI1PK, GSI1SK", set.join(", "));
+        let mut builder = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression(expression)
+            // Timestamps are fixed-width UTC, so they compare as text.
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(lastInboundAt) OR lastInboundAt <= :at)",
+            )
+            .expression_attribute_values(":at", AttributeValue::S(timestamp::format(update.sent_at)))
+            .expression_attribute_values(":preview", AttributeValue::S(update.preview.clone()))
+            .expression_attribute_values(":now", AttributeValue::S(timestamp::format(update.now)))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()));
+        if let Some(name) = &update.contact_name {
+            builder = builder
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", AttributeValue::S(name.clone()));
+        }
+        let update = builder.build().map_err(|err| StoreError::Unavailable(err.to_string()))?;
+        let wamid = message.wamid.as_deref().unwrap_or_default();
+        let claim =
+            InboundClaim { conversation_id: conversation.conversation_id.clone(), message_id: message.id.clone() };
+        let items = vec![
+            aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build(),
+            self.put(to_item(&Record::new(keys::inbound_wamid(wamid), claim))?, "attribute_not_exists(PK)", &[])?,
+            self.put(
+                to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?,
+                "attribute_not_exists(PK)",
+                &[],
+            )?,
+        ];
+        self.transact(items, "inbound message").await
+    }
+
+    async fn find_inbound(&self, wamid: &str) -> Result<Option<MessageRef>, StoreError> {
+        let claim: Option<Record<InboundClaim>> = self.get(keys::inbound_wamid(wamid)).await?;
+        Ok(claim.map(|c| MessageRef { conversation_id: c.data.conversation_id, message_id: c.data.message_id }))
+    }
+
+    async fn amend_message(&self, target: &MessageRef, amendment: &Amendment) -> Result<bool, StoreError> {
+        let (pk, sk) = keys::message(&target.conversation_id, &target.message_id);
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .condition_expression("attribute_exists(PK)");
+        let request = match amendment {
+            Amendment::Reaction(Some(emoji)) => request
+                .update_expression("SET #reaction = :emoji")
+                .expression_attribute_names("#reaction", "reaction")
+                .expression_attribute_values(":emoji", AttributeValue::S(emoji.clone())),
+            Amendment::Reaction(None) => {
+                request.update_expression("REMOVE #reaction").expression_attribute_names("#reaction", "reaction")
+            }
+            Amendment::Edited { text, blocked_by } => {
+                let request = request
+                    .expression_attribute_names("#text", "text")
+                    .expression_attribute_names("#edited", "edited")
+                    .expression_attribute_values(":text", AttributeValue::S(text.clone()))
+                    .expression_attribute_values(":yes", AttributeValue::Bool(true));
+                match blocked_by {
+                    // A blocked edit marks the message blocked; a clean one never unblocks it.
+                    Some(policy) => request
+                        .update_expression("SET #text = :text, #edited = :yes, #error = :error")
+                        .expression_attribute_names("#error", "error")
+                        .expression_attribute_values(":error", to_value(&MessageError::blocked_by(policy))?),
+                    None => request.update_expression("SET #text = :text, #edited = :yes"),
+                }
+            }
+            // The contact deleted it: its words are not kept.
+            Amendment::Revoked => request
+                .update_expression("SET #deleted = :yes REMOVE #text")
+                .expression_attribute_names("#deleted", "deleted")
+                .expression_attribute_names("#text", "text")
+                .expression_attribute_values(":yes", AttributeValue::Bool(true)),
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError> {
+        let mut items = vec![self.put(
+            to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?,
+            "attribute_exists(PK)",
+            &[],
+        )?];
+        let mut wamids: Vec<&String> = message.sent_parts.iter().collect();
+        wamids.dedup();
+        for wamid in wamids {
+            let pointer = OutboundRef {
+                workspace_id: workspace_id.to_owned(),
+                conversation_id: message.conversation_id.clone(),
+                message_id: message.id.clone(),
+            };
+            // Rewritten on a resumed delivery: the pointer is the same either way.
+            items.push(self.put_unconditional(to_item(&Record::new(keys::outbound_wamid(wamid), pointer))?)?);
+        }
+        self.transact(items, "outbound message").await
+    }
+
+    async fn find_outbound(&self, wamid: &str) -> Result<Option<OutboundRef>, StoreError> {
+        let pointer: Option<Record<OutboundRef>> = self.get(keys::outbound_wamid(wamid)).await?;
+        Ok(pointer.map(|record| record.data))
+    }
+
+    async fn advance_status(
+        &self,
+        conversation_id: &str,
+        message_id: &str,
+        status: DeliveryStatus,
+        error: Option<&MessageError>,
+    ) -> Result<bool, StoreError> {
+        let lower = lower_statuses(status);
+        if lower.is_empty() {
+            return Ok(false);
+        }
+        let (pk, sk) = keys::message(conversation_id, message_id);
+        let placeholders: Vec<String> = (0..lower.len()).map(|i| format!(":lower{i}")).collect();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression(if error.is_some() {
+                "SET #status = :status, #error = :error"
+            } else {
+                "SET #status = :status"
+            })
+            .condition_expression(format!("attribute_exists(PK) AND #status IN ({})", placeholders.join(", ")))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", super::to_value(&status)?);
+        if let Some(error) = error {
+            request = request
+                .expression_attribute_names("#error", "error")
+                .expression_attribute_values(":error", super::to_value(error)?);
+        }
+        for (placeholder, value) in placeholders.iter().zip(lower) {
+            request = request.expression_attribute_values(placeholder, AttributeValue::S(value.to_owned()));
+        }
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn list_conversations(
+        &self,
+        workspace_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Conversation>, StoreError> {
+        let listing = Listing { newest_first: true, ..Listing::default() };
+        self.query_page(keys::workspace_pk(workspace_id), keys::CONVERSATION, page, listing).await
+    }
+
+    async fn save_reply(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        message: &Message,
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError> {
+        let mut items = self.conversation_items(conversation, Some(expected_revision))?;
+        let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
+        items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+        items.extend(self.usage_items(usage)?);
+        self.transact(items, "reply").await
+    }
+
+    async fn usage(
+        &self,
+        workspace_id: &str,
+        from: &str,
+        to: &str,
+        by_agent: bool,
+    ) -> Result<Vec<UsageRow>, StoreError> {
+        let prefix = if by_agent { keys::USAGE_AGENT } else { keys::USAGE_DAY };
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::workspace_pk(workspace_id)))
+            .expression_attribute_values(":from", AttributeValue::S(format!("{prefix}{from}")))
+            .expression_attribute_values(":to", AttributeValue::S(format!("{prefix}{to}~")))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let mut rows = Vec::new();
+        for item in output.items.unwrap_or_default() {
+            let counters: UsageCounters = crate::dynamo::from_item(item)?;
+            rows.push(UsageRow { day: counters.day, agent_id: counters.agent_id, tokens: counters.tokens });
+        }
+        Ok(rows)
+    }
+
+    async fn save_analysis(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError> {
+        let mut items = self.conversation_items(conversation, Some(expected_revision))?;
+        items.extend(self.usage_items(usage)?);
+        self.transact(items, "conversation").await
+    }
+
+    async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError> {
+        let listing = Listing { newest_first: true, ..Listing::default() };
+        self.query_page(keys::messages_pk(conversation_id), keys::MESSAGE, page, listing).await
+    }
+
+    async fn save_media(&self, update: &crate::ports::MediaUpdate) -> Result<(), StoreError> {
+        self.write_media(update).await
+    }
+}

@@ -1,0 +1,95 @@
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use super::{keys, to_item, unavailable, DynamoStore, Record};
+use crate::model::timestamp;
+use crate::model::tool_call::ToolCallStatus;
+use crate::model::usage::UsageDelta;
+use crate::model::{Conversation, Message};
+use crate::ports::{DueApproval, StoreError, ToolCallStore};
+
+/// The item that watches a call awaiting approval (sparse in the scheduled-work index).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApprovalWatch {
+    conversation_id: String,
+    message_id: String,
+    expires_at: String,
+}
+
+impl DynamoStore {
+    fn watch_item(&self, due: &DueApproval) -> Result<super::Item, StoreError> {
+        let watch = ApprovalWatch {
+            conversation_id: due.conversation_id.clone(),
+            message_id: due.message_id.clone(),
+            expires_at: timestamp::format(due.expires_at),
+        };
+        let mut item = to_item(&Record::new(
+            keys::approval_watch(&due.workspace_id, &due.conversation_id, &due.message_id),
+            watch,
+        ))?;
+        let shard = keys::follow_up_shard(&due.message_id);
+        item.insert(keys::GSI2PK.to_owned(), AttributeValue::S(keys::approval_partition(shard)));
+        item.insert(keys::GSI2SK.to_owned(), AttributeValue::S(timestamp::format(due.expires_at)));
+        Ok(item)
+    }
+}
+
+#[async_trait]
+impl ToolCallStore for DynamoStore {
+    async fn save_tool_calls(
+        &self,
+        conversation: &Conversation,
+        expected_revision: u64,
+        calls: &[Message],
+        watches: &[DueApproval],
+        usage: &UsageDelta,
+    ) -> Result<(), StoreError> {
+        let mut items = self.conversation_items(conversation, Some(expected_revision))?;
+        items.extend(self.usage_items(usage)?);
+        for call in calls {
+            let item = to_item(&Record::new(keys::message(&call.conversation_id, &call.id), call))?;
+            items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+        }
+        for watch in watches {
+            items.push(self.put(self.watch_item(watch)?, "attribute_not_exists(PK)", &[])?);
+        }
+        self.transact(items, "tool calls").await
+    }
+
+    async fn update_tool_call(&self, message: &Message, expected: ToolCallStatus) -> Result<(), StoreError> {
+        let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("toolCall.#status = :expected")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":expected", AttributeValue::S(expected.as_str().to_owned()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(StoreError::Conflict("the tool call was decided or moved on".into()))
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn get_message(&self, conversation_id: &str, message_id: &str) -> Result<Option<Message>, StoreError> {
+        let record: Option<Record<Message>> = self.get(keys::message(conversation_id, message_id)).await?;
+        Ok(record.map(|record| record.data))
+    }
+
+    async fn end_approval_watch(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+        message_id: &str,
+    ) -> Result<(), StoreError> {
+        self.delete_one(keys::approval_watch(workspace_id, conversation_id, message_id)).await.map(|_| ())
+    }
+}

@@ -1,0 +1,336 @@
+//! What a function builds once per container and hands to its handlers: the table always, and
+//! only the other clients its route rows (or the worker) say it needs.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::model::cache::TtlCache;
+use crate::model::outbound_url::OutboundRules;
+use crate::ports::{
+    AudioClip, ChatReply, ChatRequest, Clock, EventDelivery, FileReader, GraphError, Llm, LlmError, MediaStore,
+    MediaStoreError, NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript,
+    Trigger, TriggerQueue, Unreadable, VaultError, WhatsApp,
+};
+use crate::usecases::events::WorkspaceCache;
+use crate::usecases::inbound::NumberCache;
+use crate::usecases::policies::PolicyCache;
+
+/// The LLM requests get answers within this.
+pub const LLM_TIMEOUT: Duration = Duration::from_secs(25);
+/// A workspace's webhook answers within this, or the delivery is retried.
+pub const EVENT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The clients a function builds besides the table (which every function has).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// The SQS trigger queue (`QUEUE_URL`).
+    pub queue: bool,
+    /// Sending as a business number: the WhatsApp Graph API and the numbers' token vault.
+    pub whatsapp: bool,
+    /// The LLM providers.
+    pub llm: bool,
+    /// HTTPS delivery of outbound events to workspaces' webhooks.
+    pub event_delivery: bool,
+    /// Meta's app secret and verify token.
+    pub webhook_secrets: bool,
+    /// The media bucket (`MEDIA_BUCKET`).
+    pub media: bool,
+}
+
+impl Needs {
+    pub const TABLE: Needs = Needs {
+        queue: false,
+        whatsapp: false,
+        llm: false,
+        event_delivery: false,
+        webhook_secrets: false,
+        media: false,
+    };
+    /// The agent worker: everything but the webhook's secrets.
+    pub const WORKER: Needs =
+        Needs { queue: true, whatsapp: true, llm: true, event_delivery: true, webhook_secrets: false, media: true };
+    /// The follow-up scheduler queues triggers.
+    pub const SCHEDULER: Needs = Needs::TABLE.with_queue();
+
+    pub const fn with_queue(mut self) -> Self {
+        self.queue = true;
+        self
+    }
+
+    pub const fn with_whatsapp(mut self) -> Self {
+        self.whatsapp = true;
+        self
+    }
+
+    pub const fn with_media(mut self) -> Self {
+        self.media = true;
+        self
+    }
+
+    pub const fn with_webhook_secrets(mut self) -> Self {
+        self.webhook_secrets = true;
+        self
+    }
+
+    pub const fn union(self, other: Needs) -> Self {
+        Needs {
+            queue: self.queue || other.queue,
+            whatsapp: self.whatsapp || other.whatsapp,
+            llm: self.llm || other.llm,
+            event_delivery: self.event_delivery || other.event_delivery,
+            webhook_secrets: self.webhook_secrets || other.webhook_secrets,
+            media: self.media || other.media,
+        }
+    }
+}
+
+/// Cheap to clone: every field is shared.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn TriggerQueue>,
+    pub clock: Arc<dyn Clock>,
+    pub whatsapp: Arc<dyn WhatsApp>,
+    pub llm: Arc<dyn Llm>,
+    /// Voice notes to text (with the LLM).
+    pub transcriber: Arc<dyn Transcriber>,
+    /// Contacts' media (the media bucket).
+    pub media: Arc<dyn MediaStore>,
+    /// Parses contacts' documents and images, each in a limited child process.
+    pub reader: Arc<dyn FileReader>,
+    /// Only the webhook has them.
+    pub webhook: Option<Arc<WebhookSecrets>>,
+    pub numbers: Arc<NumberCache>,
+    pub policies: Arc<PolicyCache>,
+    pub workspaces: Arc<WorkspaceCache>,
+    pub events: Arc<dyn EventDelivery>,
+    /// Where tenants' URLs may point.
+    pub outbound: OutboundRules,
+    /// Numbers' access tokens.
+    pub vault: Arc<dyn TokenVault>,
+    /// The deployment's own token, for numbers registered without one (single-tenant set-ups).
+    pub default_token: Option<Secret>,
+    /// Tokens read from the vault, per container.
+    pub tokens: Arc<TtlCache<String, Secret>>,
+    /// Conversation ids by (workspace, business number, contact), per container: a contact's
+    /// conversation never changes, so a known contact's message needs no read.
+    pub conversation_ids: Arc<TtlCache<(String, String, String), String>>,
+    /// The models agents may use (`ALLOWED_MODELS`); any when `None`.
+    pub allowed_models: Option<Arc<[String]>>,
+}
+
+/// Stands in for a client the function was not built with: a use case that reaches for it fails
+/// with a message naming what the function's route row is missing.
+pub struct NotBuilt(pub &'static str);
+
+impl NotBuilt {
+    fn message(&self) -> String {
+        format!("this function was built without {}; add it to the route's needs", self.0)
+    }
+}
+
+#[async_trait]
+impl TriggerQueue for NotBuilt {
+    async fn enqueue(&self, _trigger: &Trigger) -> Result<(), QueueError> {
+        Err(QueueError(self.message()))
+    }
+    async fn retry_later(&self, _receipt_handle: &str, _after: Duration) -> Result<(), QueueError> {
+        Err(QueueError(self.message()))
+    }
+}
+
+#[async_trait]
+impl WhatsApp for NotBuilt {
+    async fn send(&self, _from: &Sender, _message: &Outbound) -> Result<String, GraphError> {
+        Err(GraphError::Network(self.message()))
+    }
+    async fn mark_read(&self, _from: &Sender, _wamid: &str) -> Result<(), GraphError> {
+        Err(GraphError::Network(self.message()))
+    }
+    async fn number_info(&self, _phone_number_id: &str, _token: &Secret) -> Result<NumberInfo, GraphError> {
+        Err(GraphError::Network(self.message()))
+    }
+}
+
+#[async_trait]
+impl Llm for NotBuilt {
+    async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+        Err(LlmError::NotConfigured(request.provider))
+    }
+}
+
+#[async_trait]
+impl MediaStore for NotBuilt {
+    async fn put(&self, _key: &str, _bytes: Vec<u8>, _content_type: &str) -> Result<(), MediaStoreError> {
+        Err(MediaStoreError(self.message()))
+    }
+    async fn get(&self, _key: &str) -> Result<Vec<u8>, MediaStoreError> {
+        Err(MediaStoreError(self.message()))
+    }
+    async fn presign(&self, _key: &str, _ttl: Duration) -> Result<String, MediaStoreError> {
+        Err(MediaStoreError(self.message()))
+    }
+}
+
+/// A deployment with no transcription endpoint: voice notes are kept and the agent is told it
+/// could not hear them.
+struct NoTranscription;
+
+#[async_trait]
+impl Transcriber for NoTranscription {
+    async fn transcribe(&self, _clip: AudioClip<'_>) -> Result<Transcript, LlmError> {
+        Err(LlmError::Network("no transcription endpoint is configured (TRANSCRIPTION_API_KEY or LLM_API_KEY)".into()))
+    }
+}
+
+#[async_trait]
+impl TokenVault for NotBuilt {
+    async fn store_token(&self, _: &str, _: &str, _: &Secret) -> Result<String, VaultError> {
+        Err(VaultError(self.message()))
+    }
+    async fn token(&self, _reference: &str) -> Result<Secret, VaultError> {
+        Err(VaultError(self.message()))
+    }
+    async fn delete_token(&self, _reference: &str) -> Result<(), VaultError> {
+        Err(VaultError(self.message()))
+    }
+}
+
+#[async_trait]
+impl EventDelivery for NotBuilt {
+    async fn post(&self, _url: &str, _headers: &[(&str, String)], _body: String) -> Result<u16, String> {
+        Err(self.message())
+    }
+    async fn call_tool(
+        &self,
+        _url: &str,
+        _headers: &[(&str, String)],
+        _body: String,
+        _timeout: std::time::Duration,
+    ) -> Result<(u16, String), String> {
+        Err(self.message())
+    }
+}
+
+#[async_trait]
+impl FileReader for NotBuilt {
+    async fn pdf_text(&self, _bytes: Vec<u8>) -> Result<String, Unreadable> {
+        Err(Unreadable(self.message()))
+    }
+    async fn image_as_jpeg(&self, _bytes: Vec<u8>, _max_side: u32) -> Result<Vec<u8>, Unreadable> {
+        Err(Unreadable(self.message()))
+    }
+}
+
+/// What Meta's webhook is checked with.
+pub struct WebhookSecrets {
+    /// Signs every POST (`X-Hub-Signature-256`).
+    pub app_secret: String,
+    /// Answers the subscription handshake.
+    pub verify_token: String,
+}
+
+impl App {
+    /// An app on the given ports, without an LLM or event delivery: `with_llm` and
+    /// `with_event_delivery` add them.
+    pub fn new(
+        store: Arc<dyn Store>,
+        queue: Arc<dyn TriggerQueue>,
+        clock: Arc<dyn Clock>,
+        whatsapp: Arc<dyn WhatsApp>,
+    ) -> Self {
+        Self {
+            store,
+            queue,
+            clock,
+            whatsapp,
+            llm: Arc::new(NotBuilt("an LLM")),
+            transcriber: Arc::new(NoTranscription),
+            media: Arc::new(NotBuilt("the media bucket")),
+            reader: Arc::new(NotBuilt("a file reader")),
+            webhook: None,
+            numbers: Arc::new(NumberCache::default()),
+            policies: Arc::new(PolicyCache::default()),
+            workspaces: Arc::new(WorkspaceCache::default()),
+            events: Arc::new(NotBuilt("outbound event delivery")),
+            outbound: OutboundRules::default(),
+            vault: Arc::new(NotBuilt("the token vault")),
+            default_token: None,
+            tokens: Arc::new(TtlCache::default()),
+            allowed_models: None,
+            conversation_ids: Arc::new(TtlCache::default()),
+        }
+    }
+
+    pub fn with_llm(mut self, llm: Arc<dyn Llm>) -> Self {
+        self.llm = llm;
+        self
+    }
+
+    pub fn with_media(mut self, media: Arc<dyn MediaStore>, transcriber: Arc<dyn Transcriber>) -> Self {
+        self.media = media;
+        self.transcriber = transcriber;
+        self
+    }
+
+    /// What parses contacts' documents and images (the composition root gives the isolated one).
+    pub fn with_reader(mut self, reader: Arc<dyn FileReader>) -> Self {
+        self.reader = reader;
+        self
+    }
+
+    pub fn with_event_delivery(mut self, events: Arc<dyn EventDelivery>) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// Where numbers' tokens are kept, and the token for numbers registered without one.
+    pub fn with_token_vault(mut self, vault: Arc<dyn TokenVault>, default_token: Option<Secret>) -> Self {
+        self.vault = vault;
+        self.default_token = default_token;
+        self
+    }
+
+    /// Lets tenants' URLs reach these ports of this machine over plain HTTP: the local stack's
+    /// receivers and the tests' stand-ins only.
+    pub fn allowing_loopback_http(mut self, ports: crate::model::outbound_url::Ports) -> Self {
+        self.outbound.loopback_http_ports = ports;
+        self
+    }
+
+    pub fn with_webhook_secrets(mut self, secrets: WebhookSecrets) -> Self {
+        self.webhook = Some(Arc::new(secrets));
+        self
+    }
+
+    /// The same app with only what `needs` names: what a function deployed with those needs has.
+    /// The local router and the tests call handlers through this, so a route row that forgets a
+    /// need fails there, not in production.
+    pub fn restricted_to(&self, needs: Needs) -> Self {
+        let mut app = self.clone();
+        if !needs.queue {
+            app.queue = Arc::new(NotBuilt("the trigger queue"));
+        }
+        if !needs.whatsapp {
+            app.whatsapp = Arc::new(NotBuilt("the WhatsApp Graph API client"));
+            app.vault = Arc::new(NotBuilt("the token vault"));
+            app.default_token = None;
+        }
+        if !needs.llm {
+            app.llm = Arc::new(NotBuilt("an LLM"));
+            app.transcriber = Arc::new(NoTranscription);
+        }
+        if !needs.media {
+            app.media = Arc::new(NotBuilt("the media bucket"));
+        }
+        if !needs.event_delivery {
+            app.events = Arc::new(NotBuilt("outbound event delivery"));
+        }
+        if !needs.webhook_secrets {
+            app.webhook = None;
+        }
+        app
+    }
+}

@@ -1,0 +1,53 @@
+//! The scheduler's one loop: for each kind of due work, lease each entry (so that an overlapping
+//! run skips it) and queue what it stands for: a follow-up, an analysis after a silence, or the
+//! resumption of a run whose tool call's approval ran out.
+
+use time::{Duration, OffsetDateTime};
+
+use crate::ports::{Due, DueKind};
+use crate::usecases::{analysis, follow_ups, tool_calls};
+use crate::{App, AppError};
+
+/// A queued entry is hidden from the index this long; the worker sets its real next time.
+pub const LEASE: Duration = Duration::minutes(15);
+/// At most this many entries of a kind from each part of the index per run; the rest wait a minute.
+const PER_PART: u32 = 200;
+
+/// How many entries of each kind one run queued.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Queued {
+    pub follow_ups: usize,
+    pub analyses: usize,
+    pub expired_tool_calls: usize,
+}
+
+pub async fn queue_due(app: &App, now: OffsetDateTime) -> Result<Queued, AppError> {
+    let mut queued = Queued::default();
+    for kind in DueKind::ALL {
+        for due in app.store.due(kind, now, PER_PART).await? {
+            // Only the run that moves the due time queues it.
+            if !app.store.lease(&due, now + LEASE).await? {
+                continue;
+            }
+            match &due {
+                Due::FollowUp(due) => {
+                    follow_ups::queue(app, due).await?;
+                    queued.follow_ups += 1;
+                }
+                Due::Analysis(due) => {
+                    if analysis::queue_for_silence(app, due).await? {
+                        queued.analyses += 1;
+                    }
+                }
+                Due::ApprovalExpiry(due) => {
+                    tool_calls::resume_expired(app, due).await?;
+                    queued.expired_tool_calls += 1;
+                }
+            }
+        }
+    }
+    if queued != Queued::default() {
+        tracing::info!(?queued, "due work queued");
+    }
+    Ok(queued)
+}

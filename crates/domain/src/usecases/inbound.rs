@@ -1,0 +1,271 @@
+//! What the webhook does with each event: store inbound messages once, queue a trigger, move
+//! outbound statuses forward. The LLM is never called here.
+
+use std::time::Duration;
+
+use crate::model::cache::TtlCache;
+use crate::model::conversation::preview;
+use crate::model::event::MessageReceived;
+use crate::model::inbound::{InboundAmendment, InboundMessage, StatusUpdate, WebhookEvent};
+use crate::model::policy::Flow;
+use crate::model::{Amendment, MessageKind};
+use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
+use crate::ports::{ConversationRef, InboundUpdate, MessageRef, StoreError, Trigger, TriggerKind};
+use crate::usecases::events::emit_quietly;
+use crate::usecases::optimistic::Retries;
+use crate::usecases::policies::{check, record, Verdict};
+use crate::{App, AppError};
+
+const NUMBER_CACHE_TTL: Duration = Duration::from_secs(300);
+
+/// Number lookups, cached per container: every inbound message names its number.
+#[derive(Default)]
+pub struct NumberCache(TtlCache<String, WhatsAppNumber>);
+
+impl NumberCache {
+    /// Registered numbers are cached; an unknown one is looked up again next time, so a number
+    /// registered a moment ago gets its first messages.
+    pub async fn get(&self, app: &App, phone_number_id: &str) -> Result<Option<WhatsAppNumber>, AppError> {
+        let load = app.store.get_number(phone_number_id);
+        Ok(self.0.get_or_load(phone_number_id.to_owned(), NUMBER_CACHE_TTL, load).await?)
+    }
+}
+
+pub async fn handle_event(app: &App, numbers: &NumberCache, event: WebhookEvent) -> Result<(), AppError> {
+    match event {
+        WebhookEvent::Message(message) => receive_message(app, numbers, message).await,
+        WebhookEvent::Amend(amendment) => amend(app, numbers, amendment).await,
+        WebhookEvent::Status(update) => apply_status(app, update).await,
+    }
+}
+
+/// One write (conversation, message and wamid claim together) and one queue send per message.
+/// A redelivered wamid stores nothing but is queued again: the queue drops it within its
+/// de-duplication window, and the worker answers nothing twice after it.
+async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessage) -> Result<(), AppError> {
+    let Some(number) = numbers.get(app, &inbound.phone_number_id).await? else {
+        tracing::warn!(phone_number_id = %inbound.phone_number_id, "message for a number nobody registered; acknowledged and dropped");
+        return Ok(());
+    };
+    let contact_key = (number.workspace_id.clone(), number.phone_number_id.clone(), inbound.from.clone());
+    if let Some(conversation_id) = app.conversation_ids.fresh(&contact_key, CONVERSATION_ID_TTL) {
+        if known_contact(app, &number, &conversation_id, &inbound).await? {
+            return Ok(());
+        }
+    }
+    let workspace_id = number.workspace_id.clone();
+    let mut verdict: Option<Verdict> = None;
+    let mut retries = Retries::with_attempts("the conversation", 8);
+    loop {
+        retries.another().await.map_err(|busy| AppError::Internal(format!("{busy}; Meta will redeliver")))?;
+        let now = app.clock.now();
+        let existing = app.store.find_conversation(&workspace_id, &number.phone_number_id, &inbound.from).await?;
+        let revised = existing.as_ref().map(|current| current.revised(now));
+        let Some(mut conversation) = revised.or_else(|| new_conversation(&number, &inbound, now)) else {
+            tracing::warn!(phone_number_id = %number.phone_number_id, "inbound message but the number has no default agent; stored nowhere");
+            return Ok(());
+        };
+        let sent_at = inbound.sent_at.map(|at| at.min(now)).unwrap_or(now);
+        conversation.last_inbound_at = Some(conversation.last_inbound_at.map_or(sent_at, |last| last.max(sent_at)));
+        conversation.last_message = Some(preview(&inbound.text));
+        // The contact answered: no follow-up until the agent has the last word again.
+        conversation.follow_up_due_at = None;
+        conversation.follow_ups_sent = 0;
+        conversation.done_at = None;
+        if let (Some(name), Some(contact)) = (&inbound.contact_name, conversation.contact.as_mut()) {
+            contact.name = Some(name.clone());
+        }
+        let expected = existing.as_ref().map(|c| c.revision);
+        // Checked once, not on every retry of a lost write.
+        if verdict.is_none() {
+            verdict = Some(check(app, &workspace_id, &conversation.id, Flow::Input, &inbound.text).await?);
+        }
+        let checked = verdict.as_ref().ok_or_else(|| AppError::Internal("policy verdict missing".into()))?;
+        let message = inbound_message(&conversation.id, &inbound, checked, sent_at);
+        match app.store.save_inbound(&conversation, expected, &message).await {
+            Ok(()) => {
+                app.conversation_ids.insert(contact_key, conversation.id.clone());
+                return stored(app, &workspace_id, &conversation.id, &inbound, &message, checked).await;
+            }
+            Err(StoreError::Conflict(_)) if app.store.inbound_seen(&inbound.wamid).await? => {
+                tracing::info!(wamid = %inbound.wamid, "redelivered message; already stored");
+                return enqueue(app, &workspace_id, &conversation.id, &inbound.wamid).await;
+            }
+            Err(StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+/// A (business number, contact)'s conversation never changes: its id is kept per container.
+const CONVERSATION_ID_TTL: Duration = Duration::from_secs(3600);
+
+/// A contact this container has seen: the message in one conditional write, with no read before
+/// it. `false` when that write could not be made (a redelivery, a message older than the last, a
+/// blocked one): the careful path below decides.
+async fn known_contact(
+    app: &App,
+    number: &WhatsAppNumber,
+    conversation_id: &str,
+    inbound: &InboundMessage,
+) -> Result<bool, AppError> {
+    let workspace_id = &number.workspace_id;
+    let checked = check(app, workspace_id, conversation_id, Flow::Input, &inbound.text).await?;
+    if checked.blocked_by.is_some() {
+        return Ok(false);
+    }
+    let now = app.clock.now();
+    let sent_at = inbound.sent_at.map(|at| at.min(now)).unwrap_or(now);
+    let message = inbound_message(conversation_id, inbound, &checked, sent_at);
+    let update =
+        InboundUpdate { sent_at, preview: preview(&inbound.text), contact_name: inbound.contact_name.clone(), now };
+    let target = ConversationRef { workspace_id: workspace_id.clone(), conversation_id: conversation_id.to_owned() };
+    match app.store.record_inbound(&target, &update, &message).await {
+        Ok(()) => stored(app, workspace_id, conversation_id, inbound, &message, &checked).await.map(|()| true),
+        Err(StoreError::Conflict(_)) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn inbound_message(
+    conversation_id: &str,
+    inbound: &InboundMessage,
+    checked: &Verdict,
+    sent_at: time::OffsetDateTime,
+) -> Message {
+    Message {
+        error: checked.blocked_by.as_deref().map(MessageError::blocked_by),
+        text: Some(inbound.text.clone()),
+        wamid: Some(inbound.wamid.clone()),
+        media: inbound.media.as_deref().cloned(),
+        ..Message::new(conversation_id, Direction::Inbound, inbound.kind.clone(), DeliveryStatus::Received, sent_at)
+    }
+}
+
+/// After the one write that stored it: its violations (only this delivery records them), its
+/// event, and its trigger — unless it was blocked or is a WhatsApp notice, which are not answered.
+async fn stored(
+    app: &App,
+    workspace_id: &str,
+    conversation_id: &str,
+    inbound: &InboundMessage,
+    message: &Message,
+    checked: &Verdict,
+) -> Result<(), AppError> {
+    record(app, workspace_id, conversation_id, checked).await?;
+    if message.error.is_some() || inbound.kind == MessageKind::System {
+        return Ok(());
+    }
+    let event = MessageReceived {
+        message_id: message.id.clone(),
+        wamid: inbound.wamid.clone(),
+        from: format!("+{}", inbound.from),
+        kind: inbound.kind.as_str().to_owned(),
+        text: inbound.text.clone(),
+    };
+    emit_quietly(app, workspace_id, conversation_id, &event).await;
+    enqueue(app, workspace_id, conversation_id, &inbound.wamid).await
+}
+
+/// A reaction, edit or revoke: recorded on the message it is about, if that message is the same
+/// contact's conversation with this workspace (a contact cannot touch anyone else's messages).
+/// An edit the agent has not answered yet is what it reads; a deleted message it never reads. A
+/// reaction is answered only when the conversation's agent says so.
+async fn amend(app: &App, numbers: &NumberCache, event: InboundAmendment) -> Result<(), AppError> {
+    let Some(number) = numbers.get(app, &event.phone_number_id).await? else { return Ok(()) };
+    let workspace_id = &number.workspace_id;
+    let target = match app.store.find_inbound(&event.target_wamid).await? {
+        Some(target) => Some(target),
+        // Edits and deletes rewrite words: only the contact's own. A reaction to the business's
+        // message is the contact's too, and changes none of its words.
+        None if !event.amendment.may_touch_the_business_s_message() => None,
+        None => app
+            .store
+            .find_outbound(&event.target_wamid)
+            .await?
+            .filter(|found| found.workspace_id == *workspace_id)
+            .map(|found| MessageRef { conversation_id: found.conversation_id, message_id: found.message_id }),
+    };
+    let conversation = match &target {
+        Some(target) => app.store.get_conversation(workspace_id, &target.conversation_id).await?,
+        None => None,
+    };
+    let (Some(target), Some(conversation)) = (target, conversation) else {
+        tracing::info!(wamid = %event.wamid, "a reaction, edit or delete of a message we do not hold; ignored");
+        return Ok(());
+    };
+    let same_contact = conversation.party().is_some_and(|(phone_number_id, contact)| {
+        phone_number_id == number.phone_number_id && contact.wa_id == event.from
+    });
+    if !same_contact {
+        tracing::warn!(wamid = %event.wamid, "a contact tried to change a message of another conversation; ignored");
+        return Ok(());
+    }
+    let amendment = match event.amendment {
+        Amendment::Edited { text, .. } => {
+            // The new text reaches the agent and analyses as the old one would: checked first.
+            let verdict = check(app, workspace_id, &conversation.id, Flow::Input, &text).await?;
+            record(app, workspace_id, &conversation.id, &verdict).await?;
+            Amendment::Edited { text, blocked_by: verdict.blocked_by }
+        }
+        other => other,
+    };
+    app.store.amend_message(&target, &amendment).await?;
+    let Amendment::Reaction(Some(emoji)) = &amendment else { return Ok(()) };
+    let agent = app.store.get_agent(workspace_id, &conversation.agent_id).await?;
+    if !agent.is_some_and(|agent| agent.answer_reactions) {
+        return Ok(());
+    }
+    let turn = InboundMessage {
+        phone_number_id: event.phone_number_id,
+        from: event.from,
+        contact_name: None,
+        wamid: event.wamid,
+        sent_at: None,
+        kind: MessageKind::Reaction,
+        text: format!("[reacted {emoji} to a message]"),
+        media: None,
+    };
+    Box::pin(receive_message(app, numbers, turn)).await
+}
+
+fn new_conversation(
+    number: &WhatsAppNumber,
+    inbound: &InboundMessage,
+    now: time::OffsetDateTime,
+) -> Option<Conversation> {
+    let agent_id = number.default_agent_id.clone()?;
+    let contact = Contact {
+        wa_id: inbound.from.clone(),
+        phone_number: format!("+{}", inbound.from),
+        name: inbound.contact_name.clone(),
+    };
+    Some(Conversation::start(number, contact, agent_id, now))
+}
+
+async fn enqueue(app: &App, workspace_id: &str, conversation_id: &str, wamid: &str) -> Result<(), AppError> {
+    let trigger = Trigger {
+        id: wamid.to_owned(),
+        workspace_id: workspace_id.to_owned(),
+        conversation_id: conversation_id.to_owned(),
+        kind: TriggerKind::InboundMessage,
+        attempt: None,
+    };
+    app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
+}
+
+async fn apply_status(app: &App, update: StatusUpdate) -> Result<(), AppError> {
+    let Some(target) = app.store.find_outbound(&update.wamid).await? else {
+        tracing::debug!(wamid = %update.wamid, "status for a message we did not send (or not yet recorded)");
+        return Ok(());
+    };
+    let moved = app
+        .store
+        .advance_status(&target.conversation_id, &target.message_id, update.status, update.error.as_ref())
+        .await?;
+    if update.status == DeliveryStatus::Failed {
+        tracing::warn!(wamid = %update.wamid, code = ?update.error.as_ref().map(|e| e.code), "WhatsApp reports a failed message");
+    }
+    tracing::debug!(wamid = %update.wamid, status = ?update.status, moved, "status");
+    Ok(())
+}

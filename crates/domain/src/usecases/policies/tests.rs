@@ -1,0 +1,119 @@
+//! The policy set on a small fake of its one port: every stored policy is evaluated, and an
+//! unchanged set is compiled once.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::*;
+use crate::model::policy::{Action, AppliesTo, Violation};
+use crate::ports::StoreError;
+
+/// Policies in a list; counts the listings.
+#[derive(Default)]
+struct Policies {
+    stored: Mutex<Vec<Policy>>,
+    listings: AtomicUsize,
+}
+
+#[async_trait]
+impl PolicyStore for Policies {
+    async fn put_policy(&self, policy: &Policy, _expected: Option<u64>) -> Result<(), StoreError> {
+        self.stored.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?.push(policy.clone());
+        Ok(())
+    }
+    async fn get_policy(&self, _workspace_id: &str, _policy_id: &str) -> Result<Option<Policy>, StoreError> {
+        Ok(None)
+    }
+    async fn list_policies(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Policy>, StoreError> {
+        self.listings.fetch_add(1, Ordering::SeqCst);
+        let stored = self.stored.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let start = page.cursor.as_deref().and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+        let mine: Vec<_> = stored.iter().filter(|p| p.workspace_id == workspace_id).cloned().collect();
+        let end = (start + page.limit as usize).min(mine.len());
+        let next_cursor = (end < mine.len()).then(|| end.to_string());
+        Ok(Page { items: mine[start..end].to_vec(), next_cursor })
+    }
+    async fn delete_policy(&self, _workspace_id: &str, _policy_id: &str) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+    async fn record_violations(&self, _violations: &[Violation]) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn list_violations(&self, _workspace_id: &str, _page: &PageRequest) -> Result<Page<Violation>, StoreError> {
+        Ok(Page { items: Vec::new(), next_cursor: None })
+    }
+}
+
+fn rule(n: usize, keyword: &str) -> Policy {
+    Policy {
+        id: format!("pol_{n}"),
+        workspace_id: "ws_1".into(),
+        name: format!("rule {n}"),
+        keywords: vec![keyword.into()],
+        patterns: Vec::new(),
+        detectors: Vec::new(),
+        applies_to: AppliesTo::Input,
+        action: Action::Block,
+        enabled: true,
+        created_at: OffsetDateTime::UNIX_EPOCH,
+        updated_at: OffsetDateTime::UNIX_EPOCH,
+        revision: 0,
+    }
+}
+
+async fn fill(store: &Policies, count: usize) {
+    for n in 0..count {
+        store.put_policy(&rule(n, &format!("word{n}x")), None).await.expect("stored");
+    }
+}
+
+#[tokio::test]
+async fn every_stored_policy_is_evaluated_past_one_page() {
+    let store = Policies::default();
+    fill(&store, MAX_POLICIES).await;
+    let last = format!("WORD{}X", MAX_POLICIES - 1);
+    let verdict = check_with(
+        &PolicyCache::default(),
+        &store,
+        OffsetDateTime::UNIX_EPOCH,
+        "ws_1",
+        "conv_1",
+        Flow::Input,
+        &format!("İ say {last}"),
+    )
+    .await
+    .expect("checked");
+    assert_eq!(verdict.blocked_by, Some(format!("rule {}", MAX_POLICIES - 1)));
+    assert_eq!(verdict.violations.len(), 1);
+}
+
+#[tokio::test]
+async fn the_cap_counts_every_stored_policy() {
+    let store = Policies::default();
+    fill(&store, MAX_POLICIES).await;
+    let stored = all_policies(&store, "ws_1").await.expect("listed");
+    assert_eq!(stored.len(), MAX_POLICIES);
+    assert!(within_caps(&stored, &rule(MAX_POLICIES, "one more")).is_err());
+    assert!(within_caps(&stored[1..], &rule(MAX_POLICIES, "one more")).is_ok());
+}
+
+#[tokio::test]
+async fn an_unchanged_policy_set_is_not_compiled_again_when_the_cache_goes_stale() {
+    let store = Policies::default();
+    fill(&store, 2).await;
+    let cache = PolicyCache::default();
+    let first = cache.get(&store, "ws_1").await.expect("loaded");
+    cache.0.age(&"ws_1".to_owned(), CACHE_TTL);
+    let again = cache.get(&store, "ws_1").await.expect("reloaded");
+    assert_eq!(store.listings.load(Ordering::SeqCst), 2, "the stale entry was checked against the store");
+    assert!(Arc::ptr_eq(&first, &again), "the same policies are not compiled again");
+
+    store.put_policy(&rule(9, "new"), None).await.expect("stored");
+    cache.0.age(&"ws_1".to_owned(), CACHE_TTL);
+    let changed = cache.get(&store, "ws_1").await.expect("reloaded");
+    assert!(!Arc::ptr_eq(&first, &changed), "a changed set is compiled");
+    assert_eq!(changed.policies.len(), 3);
+}

@@ -1,0 +1,117 @@
+//! Tool calls as people see and decide them: a conversation's calls, approve and reject (each
+//! once: a decided call is 409, and two approvals at once run it once), and the scheduler that
+//! resumes runs whose undecided calls expired.
+
+use crate::model::event::ToolCallFailed;
+use crate::model::tool_call::{parse_public_id, ToolCallStatus, ToolCallView};
+use crate::model::{Direction, Message, PageRequest, Principal};
+use crate::ports::{DueApproval, StoreError, Trigger, TriggerKind};
+use crate::usecases::conversations::get_conversation;
+use crate::usecases::events::emit_quietly;
+use crate::{App, AppError};
+
+/// The newest messages a conversation's call list reads.
+pub const MAX_LISTED_MESSAGES: usize = 500;
+pub const MAX_REASON_CHARS: usize = 1_000;
+
+/// A conversation's tool calls, newest first.
+pub async fn list(app: &App, principal: &Principal, conversation_id: &str) -> Result<Vec<Message>, AppError> {
+    let conversation = get_conversation(app, principal, conversation_id).await?;
+    let mut calls = Vec::new();
+    let mut cursor = None;
+    let mut read = 0;
+    while read < MAX_LISTED_MESSAGES {
+        let page = app.store.list_messages(&conversation.id, &PageRequest { limit: 100, cursor }).await?;
+        read += page.items.len();
+        calls.extend(page.items.into_iter().filter(|m| m.direction == Direction::Tool && m.tool_call.is_some()));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(calls)
+}
+
+fn not_found(id: &str) -> AppError {
+    AppError::not_found(&format!("tool call `{id}`"))
+}
+
+pub enum Decision {
+    Approve,
+    Reject(Option<String>),
+}
+
+/// Approves or rejects a call awaiting approval, and queues the run's resumption on the
+/// conversation's FIFO group.
+pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decision) -> Result<Message, AppError> {
+    let (conversation_id, message_id) = parse_public_id(id).ok_or_else(|| not_found(id))?;
+    let conversation = match get_conversation(app, principal, conversation_id).await {
+        Err(AppError::NotFound(_)) => return Err(not_found(id)),
+        other => other?,
+    };
+    let message = app.store.get_message(&conversation.id, message_id).await?.ok_or_else(|| not_found(id))?;
+    let Some(call) = message.tool_call.clone() else { return Err(not_found(id)) };
+    if call.status != ToolCallStatus::PendingApproval {
+        return Err(AppError::Conflict(format!("the tool call is already {}", call.status.as_str())));
+    }
+    if let Some(expired_at) = call.expired_by(app.clock.now()) {
+        // Expired, whether or not the scheduler got to it yet: it never runs, and the run goes on.
+        let mut expired = call;
+        expired.status = ToolCallStatus::Expired;
+        crate::usecases::reply::settle(app, &conversation, &message, expired, ToolCallStatus::PendingApproval)
+            .await
+            .map_err(|err| AppError::Internal(err.to_string()))?;
+        resume(app, &conversation.workspace_id, &conversation.id, &message.id).await?;
+        return Err(AppError::Conflict(format!(
+            "the tool call expired at {} without a decision; it did not run",
+            crate::model::timestamp::format(expired_at)
+        )));
+    }
+    let mut decided = call;
+    decided.decided_by = Some(principal.key_prefix.clone());
+    match decision {
+        Decision::Approve => decided.status = ToolCallStatus::Approved,
+        Decision::Reject(reason) => {
+            let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+            if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+                return Err(AppError::invalid("reason", format!("must be at most {MAX_REASON_CHARS} characters")));
+            }
+            decided.status = ToolCallStatus::Rejected;
+            decided.reason = reason;
+        }
+    }
+    let mut updated = message.clone();
+    updated.tool_call = Some(decided);
+    match app.store.update_tool_call(&updated, ToolCallStatus::PendingApproval).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::Conflict("the tool call was decided by someone else just now".into()))
+        }
+        Err(err) => return Err(err.into()),
+    }
+    app.store.end_approval_watch(&conversation.workspace_id, &conversation.id, &message.id).await?;
+    if let Some(call) = updated.tool_call.as_ref().filter(|c| c.status == ToolCallStatus::Rejected) {
+        let event = ToolCallFailed { tool_call: ToolCallView::new(&updated, call) };
+        emit_quietly(app, &conversation.workspace_id, &conversation.id, &event).await;
+    }
+    resume(app, &conversation.workspace_id, &conversation.id, &message.id).await?;
+    tracing::info!(conversation = %conversation.id, call = %message.id, by = %principal.key_prefix, "tool call decided");
+    Ok(updated)
+}
+
+/// Queues the run's resumption: the worker takes the decided call from there.
+async fn resume(app: &App, workspace_id: &str, conversation_id: &str, message_id: &str) -> Result<(), AppError> {
+    let trigger = Trigger {
+        id: format!("tool-decision.{message_id}"),
+        workspace_id: workspace_id.to_owned(),
+        conversation_id: conversation_id.to_owned(),
+        kind: TriggerKind::ToolDecision,
+        attempt: None,
+    };
+    app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
+}
+
+/// The scheduler found a call whose approval ran out (and leased its watch): resume the run.
+pub async fn resume_expired(app: &App, due: &DueApproval) -> Result<(), AppError> {
+    resume(app, &due.workspace_id, &due.conversation_id, &due.message_id).await
+}

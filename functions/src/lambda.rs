@@ -1,0 +1,70 @@
+//! The Lambda entry points. A function's `main` names itself; this builds what its route rows
+//! need, once per container, and hands the requests to `api::routes::dispatch`.
+
+use http::StatusCode;
+use lambda_http::{service_fn, Request};
+use lambda_runtime::LambdaEvent;
+
+use colloquy_api::http::response;
+use colloquy_api::routes::{self, dispatch};
+use colloquy_domain::Needs;
+
+use crate::worker::Worker;
+use crate::{telemetry, wiring};
+
+pub type Error = lambda_runtime::Error;
+
+/// An HTTP API function: every route row naming `function`.
+pub async fn serve_http(function: &'static str) -> Result<(), Error> {
+    telemetry::init();
+    let rows = routes::of_function(function);
+    if rows.is_empty() {
+        return Err(format!("no route in the route table is served by `{function}`").into());
+    }
+    let needs = rows.iter().fold(Needs::TABLE, |needs, row| needs.union(row.needs));
+    let app = wiring::from_env(needs).await?;
+    let (app, rows) = (&app, &rows);
+    lambda_http::run(service_fn(move |request: Request| async move {
+        let route = rows.iter().find(|row| row.method == request.method().as_str());
+        Ok::<_, std::convert::Infallible>(match route {
+            Some(route) => dispatch(route, app, &request).await,
+            None => response::with_json_body(
+                StatusCode::METHOD_NOT_ALLOWED,
+                serde_json::json!({ "error": { "code": "method_not_allowed", "message": format!("{} is not a method this endpoint answers", request.method()) } }).to_string(),
+            ),
+        })
+    }))
+    .await
+}
+
+/// API Gateway's `$default` route: answers what no route takes (405 or 404); builds nothing.
+pub async fn serve_unrouted() -> Result<(), Error> {
+    telemetry::init();
+    lambda_http::run(service_fn(|request: Request| async move {
+        Ok::<_, std::convert::Infallible>(routes::unrouted(request.method().as_str(), request.uri().path()))
+    }))
+    .await
+}
+
+/// The agent worker, fed by the SQS event source.
+pub async fn serve_worker() -> Result<(), Error> {
+    telemetry::init();
+    let worker = Worker::new(wiring::from_env(Needs::WORKER).await?);
+    let worker = &worker;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<crate::worker::SqsEvent>| async move {
+        let deadline = crate::worker::Deadline::from_epoch_millis(event.context.deadline);
+        Ok::<_, std::convert::Infallible>(worker.handle(event.payload, deadline).await)
+    }))
+    .await
+}
+
+/// The follow-up scheduler, run by an EventBridge schedule.
+pub async fn serve_scheduler() -> Result<(), Error> {
+    telemetry::init();
+    let app = wiring::from_env(Needs::SCHEDULER).await?;
+    let app = &app;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        crate::scheduler::handle(app, event.payload).await.map_err(|err| Error::from(err.to_string()))
+    }))
+    .await
+}

@@ -1,0 +1,82 @@
+//! The composition root: what a function builds once per container from its environment — the
+//! table always, and only the other clients its route rows (or the worker) say it needs.
+
+use std::sync::Arc;
+
+use colloquy_adapters::aws;
+use colloquy_adapters::clock::SystemClock;
+use colloquy_adapters::config::{self, ConfigError, SecretValues};
+use colloquy_adapters::dynamo::DynamoStore;
+use colloquy_adapters::graph::GraphClient;
+use colloquy_adapters::llm::LlmClient;
+use colloquy_adapters::outbound::HttpEventDelivery;
+use colloquy_adapters::reading::IsolatedReader;
+use colloquy_adapters::s3::S3MediaStore;
+use colloquy_adapters::sqs::SqsTriggerQueue;
+use colloquy_adapters::transcription::{TranscriptionClient, TRANSCRIPTION_TIMEOUT};
+use colloquy_adapters::vault::SecretsManagerVault;
+use colloquy_domain::app::{NotBuilt, EVENT_DELIVERY_TIMEOUT, LLM_TIMEOUT};
+use colloquy_domain::ports::Secret;
+use colloquy_domain::{App, Needs, WebhookSecrets};
+
+/// Meta's app secret and verify token, from the function's secrets.
+pub fn webhook_secrets(values: &SecretValues) -> Result<WebhookSecrets, ConfigError> {
+    Ok(WebhookSecrets {
+        app_secret: values.required("WHATSAPP_APP_SECRET", "the Meta app secret that signs webhooks")?,
+        verify_token: values.required("WHATSAPP_VERIFY_TOKEN", "the token Meta's webhook handshake must echo")?,
+    })
+}
+
+/// Reads the configuration `needs` asks for — a missing value fails here, naming it — and
+/// builds those clients. `AWS_ENDPOINT_URL` points the SDK at a local stack.
+pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
+    let table_name = config::required("TABLE_NAME", "the DynamoDB table that holds Colloquy's state")?;
+    let queue_url =
+        needs.queue.then(|| config::required("QUEUE_URL", "the URL of the SQS FIFO trigger queue")).transpose()?;
+    let aws = aws::load().await?;
+    let values = SecretValues::load(&aws).await?;
+    let graph = needs.whatsapp.then(|| config::graph(&values)).transpose()?;
+    let llm = needs.llm.then(|| config::llm(&values)).transpose()?;
+    let secrets = needs.webhook_secrets.then(|| webhook_secrets(&values)).transpose()?;
+    let media_bucket = needs
+        .media
+        .then(|| config::required("MEDIA_BUCKET", "the S3 bucket that keeps contacts' media"))
+        .transpose()?;
+
+    let mut app = App::new(
+        Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &table_name)),
+        Arc::new(NotBuilt("the trigger queue")),
+        Arc::new(SystemClock),
+        Arc::new(NotBuilt("the WhatsApp Graph API client")),
+    )
+    .with_reader(Arc::new(IsolatedReader::this_binary()));
+    if let Some(queue_url) = queue_url {
+        app.queue = Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &queue_url));
+    }
+    if let Some(graph) = graph {
+        app.whatsapp = Arc::new(GraphClient::new(graph.graph).map_err(ConfigError::Invalid)?);
+        let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+        app.vault = Arc::new(SecretsManagerVault::new(secrets, graph.secrets_prefix));
+        app.default_token = graph.default_token.map(Secret);
+    }
+    if let Some(llm) = llm {
+        if let Some(transcription) = config::transcription(&values, llm.openai.as_ref()) {
+            let client = TranscriptionClient::new(transcription.endpoint, transcription.model, TRANSCRIPTION_TIMEOUT)
+                .map_err(ConfigError::Invalid)?;
+            app.transcriber = Arc::new(client);
+        }
+        app.llm = Arc::new(LlmClient::new(llm.openai, llm.anthropic, LLM_TIMEOUT).map_err(ConfigError::Invalid)?);
+    }
+    if let Some(bucket) = media_bucket {
+        app.media = Arc::new(S3MediaStore::new(S3MediaStore::client(&aws), bucket));
+    }
+    app.outbound = config::outbound_rules()?;
+    app.allowed_models = config::allowed_models().map(Arc::from);
+    if needs.event_delivery {
+        let delivery =
+            HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound.clone()).map_err(ConfigError::Invalid)?;
+        app.events = Arc::new(delivery);
+    }
+    app.webhook = secrets.map(Arc::new);
+    Ok(app)
+}
