@@ -396,8 +396,7 @@ pub async fn call(function: &str, app: &App, call: ApiCall) -> Answer {
     let request = call.request();
     let method = request.method().as_str().to_owned();
     let route = routes::of_function(function)
-        .into_iter()
-        .find(|route| route.method == method)
+        .and_then(|function| function.rows.iter().find(|route| route.method == method))
         .unwrap_or_else(|| panic!("no route of `{function}` answers {method}"));
     let answer = Answer::from_response(routes::dispatch(route, &app.restricted_to(route.needs), &request).await);
     if let Err(mismatch) = openapi::check(route.method, route.path, answer.status, &answer.body) {

@@ -6,7 +6,7 @@ use lambda_http::{service_fn, Request};
 use lambda_runtime::LambdaEvent;
 
 use colloquy_api::http::response;
-use colloquy_api::routes::{self, dispatch};
+use colloquy_api::routes::{self, dispatch, Function};
 use colloquy_domain::Needs;
 
 use crate::worker::Worker;
@@ -14,15 +14,12 @@ use crate::{telemetry, wiring};
 
 pub type Error = lambda_runtime::Error;
 
-/// An HTTP API function: every route row naming `function`.
-pub async fn serve_http(function: &'static str) -> Result<(), Error> {
+/// An HTTP API function: the rows of its entry in the route table. The binary names that entry
+/// (`routes::function::GET_AGENT`), so it links only its own handlers and what they call.
+pub async fn serve_http(function: &'static Function) -> Result<(), Error> {
     telemetry::init();
-    let rows = routes::of_function(function);
-    if rows.is_empty() {
-        return Err(format!("no route in the route table is served by `{function}`").into());
-    }
-    let needs = rows.iter().fold(Needs::TABLE, |needs, row| needs.union(row.needs));
-    let app = wiring::from_env(needs).await?;
+    let rows = function.rows;
+    let app = wiring::from_env(function.needs()).await?;
     let (app, rows) = (&app, &rows);
     lambda_http::run(service_fn(move |request: Request| async move {
         let route = rows.iter().find(|row| row.method == request.method().as_str());

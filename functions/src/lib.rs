@@ -1,8 +1,8 @@
 //! The composition root: the Lambda functions of Colloquy (one binary each in `src/bin/`), the
 //! wiring that builds a function's clients from its environment, the SQS worker's and the
 //! scheduler's entry, and structured logs. An HTTP function's `main` is
-//! `http_function!("name")`: the route table (`colloquy_api::routes`) says which routes it serves,
-//! who may call them and which clients it builds.
+//! `http_function!(GET_AGENT)`: its entry in the route table (`colloquy_api::routes::function`)
+//! says which routes it serves, who may call them and which clients it builds.
 
 pub mod lambda;
 pub mod scheduler;
@@ -17,12 +17,12 @@ use colloquy_domain::{model, ports, usecases, App};
 /// request at a time), and the function's rows of the route table.
 #[macro_export]
 macro_rules! http_function {
-    ($name:literal) => {
+    ($function:ident) => {
         fn main() -> Result<(), colloquy_functions::lambda::Error> {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?
-                .block_on(colloquy_functions::lambda::serve_http($name))
+                .block_on(colloquy_functions::lambda::serve_http(&colloquy_api::routes::function::$function))
         }
     };
 }

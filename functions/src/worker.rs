@@ -11,19 +11,15 @@ pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsE
 use futures_util::stream::{self, StreamExt};
 
 pub use crate::model::deadline::Deadline;
-use crate::ports::{Trigger, TriggerKind};
-use crate::usecases::reply::{self, AgentCache, RetryLater};
+use crate::ports::Trigger;
+use crate::usecases::reply::{self, AgentCache, Attempt, RetryLater};
+use crate::usecases::{analysis, events};
 use crate::App;
 
 /// Conversation groups worked on at once: enough to hide one slow LLM call behind the others.
 pub const CONCURRENT_GROUPS: usize = 5;
 /// No trigger is started with less than this left: one LLM call and its sends fit in it.
 pub const TRIGGER_BUDGET: Duration = Duration::from_secs(35);
-/// A trigger is put off for the quiet period at most this many receives, well before the
-/// dead-letter queue: a contact who never stops writing is still answered.
-pub const MAX_DEFERRALS: u32 = 3;
-/// The queue's redrive policy dead-letters a trigger after this many receives.
-pub const MAX_RECEIVES: u32 = 5;
 
 /// What the worker keeps between invocations of one container.
 pub struct Worker {
@@ -51,15 +47,6 @@ fn read_trigger(record: &SqsMessage) -> Option<Trigger> {
             None
         }
     }
-}
-
-/// A trigger for a turn of the conversation (an inbound message or a prompt), not a follow-up or
-/// an event delivery.
-fn is_turn(trigger: &Trigger) -> bool {
-    matches!(
-        trigger.kind,
-        TriggerKind::InboundMessage | TriggerKind::UserPrompt | TriggerKind::OperatorPrompt | TriggerKind::ToolDecision
-    )
 }
 
 fn group_of(record: &SqsMessage) -> String {
@@ -114,7 +101,7 @@ impl Worker {
         let mut turns_handled = false;
         for record in records {
             let trigger = read_trigger(&record);
-            let is_turn = trigger.as_ref().is_some_and(is_turn);
+            let is_turn = trigger.as_ref().is_some_and(Trigger::is_turn);
             let outcome = if let Some(reason) = blocked {
                 reason
             } else if turns_handled && is_turn {
@@ -151,21 +138,36 @@ impl Worker {
     async fn process(&self, record: &SqsMessage, trigger: Option<Trigger>, deadline: Deadline) -> Outcome {
         // An unreadable trigger is dropped: retrying cannot fix it, and the conversation moves on.
         let Some(trigger) = trigger else { return Outcome::Done };
-        let may_wait = receive_count(record) < MAX_DEFERRALS;
-        let last_try = receive_count(record) >= MAX_RECEIVES;
-        match reply::process(&self.app, &self.cache, &trigger, deadline, may_wait, last_try).await {
+        let attempt = Attempt::receive(receive_count(record));
+        let app = &self.app;
+        let result = match &trigger {
+            Trigger::Event(event) => {
+                events::deliver(app, &event.workspace_id, &event.id).await.map_err(RetryLater::Busy)
+            }
+            Trigger::Analysis(analysis) => analysis::run(app, analysis).await,
+            Trigger::FollowUp(follow_up) => {
+                reply::answer(app, &self.cache, &follow_up.turn, Some(follow_up.attempt), deadline, attempt).await
+            }
+            Trigger::InboundMessage(turn)
+            | Trigger::OperatorPrompt(turn)
+            | Trigger::UserPrompt(turn)
+            | Trigger::ToolDecision(turn) => reply::answer(app, &self.cache, turn, None, deadline, attempt).await,
+        };
+        match result {
             Ok(()) => Outcome::Done,
             Err(RetryLater::NotYet(wait)) => Outcome::Deferred(wait),
-            Err(err) if receive_count(record) >= MAX_RECEIVES => {
-                tracing::error!(error = %err, conversation = %trigger.conversation_id, trigger = %trigger.id, "trigger failed for the last time; it goes to the dead-letter queue");
+            Err(err) if attempt.is_last() => {
+                tracing::error!(error = %err, group = %trigger.group(), trigger = %trigger.id(), "trigger failed for the last time; it goes to the dead-letter queue");
                 // No contact is left silently unanswered: the operator sees why on the conversation.
-                if let Err(record_err) = reply::give_up(&self.app, &trigger, &err.to_string()).await {
-                    tracing::error!(error = %record_err, "could not record the failure on the conversation");
+                if let Some(turn) = trigger.conversation().filter(|_| !matches!(trigger, Trigger::Analysis(_))) {
+                    if let Err(record_err) = reply::give_up(app, turn, &err.to_string()).await {
+                        tracing::error!(error = %record_err, "could not record the failure on the conversation");
+                    }
                 }
                 Outcome::Failed
             }
             Err(err) => {
-                tracing::warn!(error = %err, conversation = %trigger.conversation_id, trigger = %trigger.id, "trigger failed; the queue will redeliver it");
+                tracing::warn!(error = %err, group = %trigger.group(), trigger = %trigger.id(), "trigger failed; the queue will redeliver it");
                 Outcome::Failed
             }
         }

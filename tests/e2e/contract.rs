@@ -130,6 +130,23 @@ fn every_function_is_a_binary_and_a_template_function_and_nothing_else() {
     assert_eq!(deployed, expected, "infra/template.yaml against the route table");
 }
 
+/// An HTTP function's binary names its own entry of the route table (so it links only its own
+/// handlers), and every entry is named by the binary of its name.
+#[test]
+fn every_http_binary_serves_its_own_entry_of_the_route_table() {
+    for function in routes::FUNCTIONS {
+        let file = project_root().join(format!("functions/src/bin/{}.rs", function.name));
+        let source = std::fs::read_to_string(&file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+        let named = source.split("http_function!(").nth(1).and_then(|rest| rest.split(')').next());
+        assert_eq!(named, Some(function.ident), "{} serves another function's rows", file.display());
+    }
+    let names: BTreeSet<_> = routes::FUNCTIONS.iter().map(|f| f.name).collect();
+    assert_eq!(names.len(), routes::FUNCTIONS.len(), "two entries of the route table share a name");
+    let rows: usize = routes::FUNCTIONS.iter().map(|f| f.rows.len()).sum();
+    assert_eq!(rows, ROUTES.len(), "ROUTES and the functions' rows disagree");
+    assert_eq!(routes::PATHS.len(), ROUTES.len(), "PATHS and ROUTES disagree");
+}
+
 /// A function's environment gives it exactly what its route rows say it builds: no queue URL,
 /// Graph settings or secrets where they are not used, and none missing where they are.
 #[test]
@@ -140,7 +157,7 @@ fn every_function_is_configured_for_exactly_what_it_needs() {
             "agent-worker" => Needs::WORKER,
             routes::UNROUTED_FUNCTION => Needs::TABLE,
             "follow-up-scheduler" => Needs::SCHEDULER,
-            name => routes::of_function(name).iter().fold(Needs::TABLE, |needs, row| needs.union(row.needs)),
+            name => routes::of_function(name).map(|function| function.needs()).unwrap_or(Needs::TABLE),
         };
         let has = |name: &str| function.environment.contains(name);
         let name = &function.binary;

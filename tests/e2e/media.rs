@@ -337,8 +337,8 @@ async fn a_blocked_word_in_a_transcript_trips_the_input_policy() {
 
 #[tokio::test]
 async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_agent() {
-    use colloquy_domain::ports::{Trigger, TriggerKind};
-    use colloquy_domain::usecases::reply::{process, AgentCache, RetryLater};
+    use colloquy_domain::ports::Turn;
+    use colloquy_domain::usecases::reply::{answer, AgentCache, Attempt, RetryLater};
     let l = agent_loop().await;
     let unavailable = json!({"error": {"message": "Service temporarily unavailable", "code": 2}});
     Mock::given(method("GET"))
@@ -351,22 +351,18 @@ async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_age
     l.inbox.deliver(&meta_payload("audio")).await;
     let conversation = conversation_id(&l).await;
     let workspace = l.inbox.stack.app_workspace(&l.inbox.key).await;
-    let trigger = Trigger {
-        id: "wamid.VOICE1".into(),
-        workspace_id: workspace,
-        conversation_id: conversation,
-        kind: TriggerKind::InboundMessage,
-        attempt: None,
-    };
+    let turn = Turn { id: "wamid.VOICE1".into(), workspace_id: workspace, conversation_id: conversation };
+    // Past the quiet period's deferrals, and then the queue's last receive.
+    let (third, last) = (Attempt::receive(Attempt::MAX_DEFERRALS), Attempt::receive(Attempt::MAX_RECEIVES));
     let (app, cache, deadline) =
         (&l.inbox.stack.app, AgentCache::default(), colloquy_functions::worker::Deadline::NONE);
 
-    let early = process(app, &cache, &trigger, deadline, false, false).await;
+    let early = answer(app, &cache, &turn, None, deadline, third).await;
     assert!(matches!(early, Err(RetryLater::WhatsApp(_))), "the queue retries: {early:?}");
     assert_eq!(inbound(&l).await["media"]["status"], "pending");
     assert!(chats(&l).await.is_empty());
 
-    process(app, &cache, &trigger, deadline, false, true).await.expect("the last try answers");
+    answer(app, &cache, &turn, None, deadline, last).await.expect("the last try answers");
 
     assert_eq!(last_user_content(&chats(&l).await[0]), "[voice note that could not be transcribed]");
     let media = &inbound(&l).await["media"];

@@ -1,6 +1,6 @@
 //! The trigger queue adapter against SQS FIFO on moto.
 
-use colloquy_domain::ports::{Trigger, TriggerKind};
+use colloquy_domain::ports::{EventTrigger, Trigger, Turn};
 use colloquy_tests::TestStack;
 
 async fn receive_all(stack: &TestStack) -> Vec<aws_sdk_sqs::types::Message> {
@@ -19,13 +19,11 @@ async fn receive_all(stack: &TestStack) -> Vec<aws_sdk_sqs::types::Message> {
 #[tokio::test]
 async fn a_trigger_is_queued_in_its_conversation_group_with_ids_only() {
     let stack = TestStack::new().await;
-    let trigger = Trigger {
+    let trigger = Trigger::InboundMessage(Turn {
         id: "wamid.HBgLMzE2MTIzNDU2NzgVAgASGBQzQUNC".into(),
         workspace_id: "ws_1".into(),
         conversation_id: "conv_1".into(),
-        kind: TriggerKind::InboundMessage,
-        attempt: None,
-    };
+    });
 
     stack.app.queue.enqueue(&trigger).await.expect("enqueue");
 
@@ -41,16 +39,29 @@ async fn a_trigger_is_queued_in_its_conversation_group_with_ids_only() {
 #[tokio::test]
 async fn the_same_trigger_twice_is_queued_once() {
     let stack = TestStack::new().await;
-    let trigger = Trigger {
+    let trigger = Trigger::InboundMessage(Turn {
         id: "wamid.duplicate".into(),
         workspace_id: "ws_1".into(),
         conversation_id: "conv_1".into(),
-        kind: TriggerKind::InboundMessage,
-        attempt: None,
-    };
+    });
 
     stack.app.queue.enqueue(&trigger).await.expect("first enqueue");
     stack.app.queue.enqueue(&trigger).await.expect("second enqueue is accepted and dropped");
 
     assert_eq!(receive_all(&stack).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_event_delivery_is_queued_in_its_workspace_s_event_group() {
+    let stack = TestStack::new().await;
+    let trigger = Trigger::Event(EventTrigger { id: "evt_1".into(), workspace_id: "ws_1".into() });
+
+    stack.app.queue.enqueue(&trigger).await.expect("enqueue");
+
+    let messages = receive_all(&stack).await;
+    let attributes = messages[0].attributes.clone().unwrap_or_default();
+    let group = attributes.get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId);
+    assert_eq!(group.map(String::as_str), Some("events_ws_1"), "never a conversation's group");
+    let body: Trigger = serde_json::from_str(messages[0].body().unwrap_or_default()).expect("body is a trigger");
+    assert_eq!(body, trigger);
 }

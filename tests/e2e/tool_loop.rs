@@ -8,7 +8,7 @@ use std::time::Duration as StdDuration;
 use colloquy_adapters::llm::{Endpoint, LlmClient};
 use colloquy_domain::model::tool_call::ToolCallStatus;
 use colloquy_domain::model::Role;
-use colloquy_domain::ports::{ToolCallStore, Trigger, TriggerKind};
+use colloquy_domain::ports::{ToolCallStore, Trigger, Turn};
 use colloquy_functions::worker::Worker;
 use colloquy_tests::{call, meta_payload, Answer, ApiCall};
 use serde_json::{json, Value};
@@ -327,13 +327,11 @@ async fn a_call_needing_approval_pauses_the_run_until_a_person_approves_it_once(
     assert_eq!(statuses, [200, 409], "two approvals at once: one wins");
     t.l.run_worker().await;
     // A redelivered decision finds the call done: nothing runs twice.
-    let again = Trigger {
+    let again = Trigger::ToolDecision(Turn {
         id: "tool-decision.again".into(),
         workspace_id: t.l.inbox.stack.app_workspace(&t.l.inbox.key).await,
         conversation_id: t.l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned(),
-        kind: TriggerKind::ToolDecision,
-        attempt: None,
-    };
+    });
     t.l.inbox.stack.app.queue.enqueue(&again).await.expect("queued");
     t.l.run_worker().await;
 

@@ -25,8 +25,8 @@ impl TriggerQueue for SqsTriggerQueue {
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)
-            .message_group_id(&trigger.conversation_id)
-            .message_deduplication_id(dedup_id(&trigger.id))
+            .message_group_id(trigger.group())
+            .message_deduplication_id(dedup_id(trigger.id()))
             .send()
             .await
             .map_err(|err| QueueError(DisplayErrorContext(err).to_string()))?;

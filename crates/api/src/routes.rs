@@ -36,6 +36,24 @@ pub enum ErrorShape {
     Flashback,
 }
 
+/// A Lambda function of the API and the rows it serves (the webhook serves two).
+#[derive(Clone, Copy)]
+pub struct Function {
+    /// Its constant in `function`, as its binary names it.
+    pub ident: &'static str,
+    /// The Lambda function (cargo binary).
+    pub name: &'static str,
+    pub rows: &'static [Route],
+}
+
+impl Function {
+    /// What the function builds besides the table: what any of its rows needs.
+    pub fn needs(&self) -> Needs {
+        self.rows.iter().fold(Needs::TABLE, |needs, row| needs.union(row.needs))
+    }
+}
+
+#[derive(Clone, Copy)]
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
@@ -83,6 +101,37 @@ macro_rules! route {
     };
 }
 
+/// The table: one entry per Lambda function, naming its rows. Expands to a `Function` constant per
+/// function in `function` (what that function's binary serves, and all it links), `FUNCTIONS`
+/// and `ROUTES` for the local router and the contract tests, and `PATHS` (no handlers) for the
+/// function that answers what no route takes.
+macro_rules! route_table {
+    ($( $ident:ident $name:literal {
+        $( $method:literal $path:literal, $access:ident, $needs:expr, $handler:path $(, $errors:expr)? ; )+
+    } )*) => {
+        /// One constant per function: its binary names it, so it links only its own handlers.
+        pub mod function {
+            use super::*;
+            $(
+                pub const $ident: Function = Function {
+                    ident: stringify!($ident),
+                    name: $name,
+                    rows: &[ $( route!($method $path => $name, $access, $needs, $handler $(, $errors)?), )+ ],
+                };
+            )*
+        }
+
+        pub static FUNCTIONS: &[Function] = &[ $( function::$ident, )* ];
+
+        pub static ROUTES: &[Route] = &[
+            $( $( route!($method $path => $name, $access, $needs, $handler $(, $errors)?), )+ )*
+        ];
+
+        /// Every route's method and path, without its handler.
+        pub static PATHS: &[(&str, &str)] = &[ $( $( ($method, $path), )+ )* ];
+    };
+}
+
 macro_rules! role {
     (read) => {
         Role::Read
@@ -102,71 +151,73 @@ const MEDIA: Needs = Needs::TABLE.with_media();
 const WEBHOOK: Needs = Needs::TABLE.with_queue().with_webhook_secrets();
 
 #[rustfmt::skip]
-pub static ROUTES: &[Route] = &[
-    route!("GET" "/webhooks/whatsapp" => "whatsapp-webhook", public, WEBHOOK, webhook::handshake),
-    route!("POST" "/webhooks/whatsapp" => "whatsapp-webhook", public, WEBHOOK, webhook::deliver),
+route_table! {
+    WHATSAPP_WEBHOOK "whatsapp-webhook" {
+        "GET" "/webhooks/whatsapp", public, WEBHOOK, webhook::handshake;
+        "POST" "/webhooks/whatsapp", public, WEBHOOK, webhook::deliver;
+    }
 
-    route!("GET" "/api/v1/workspace/" => "get-workspace", read, TABLE, workspace::get),
-    route!("PATCH" "/api/v1/workspace/" => "update-workspace", admin, TABLE, workspace::update),
-    route!("POST" "/api/v1/api-keys/" => "create-api-key", admin, TABLE, keys::create),
-    route!("GET" "/api/v1/api-keys/" => "list-api-keys", admin, TABLE, keys::list),
-    route!("DELETE" "/api/v1/api-keys/{prefix}/" => "revoke-api-key", admin, TABLE, keys::revoke),
+    GET_WORKSPACE "get-workspace" { "GET" "/api/v1/workspace/", read, TABLE, workspace::get; }
+    UPDATE_WORKSPACE "update-workspace" { "PATCH" "/api/v1/workspace/", admin, TABLE, workspace::update; }
+    CREATE_API_KEY "create-api-key" { "POST" "/api/v1/api-keys/", admin, TABLE, keys::create; }
+    LIST_API_KEYS "list-api-keys" { "GET" "/api/v1/api-keys/", admin, TABLE, keys::list; }
+    REVOKE_API_KEY "revoke-api-key" { "DELETE" "/api/v1/api-keys/{prefix}/", admin, TABLE, keys::revoke; }
 
-    route!("POST" "/v1/public/prompts" => "create-prompt", write, TABLE, prompts::create_by_name),
-    route!("GET" "/v1/public/prompts/{prompt_name}" => "get-public-prompt", read, TABLE, prompts::get_by_name),
-    route!("GET" "/api/prompts" => "list-prompts", read, TABLE, prompts::list),
-    route!("GET" "/api/prompts/{promptId}" => "get-prompt", read, TABLE, prompts::get),
-    route!("PUT" "/api/prompts/{promptId}" => "update-prompt", write, TABLE, prompts::update),
-    route!("GET" "/api/prompts/{promptId}/versions" => "list-prompt-versions", read, TABLE, prompts::versions),
-    route!("POST" "/api/prompts/{promptId}/versions" => "save-prompt-version", write, TABLE, prompts::save_version),
-    route!("GET" "/api/prompts/{promptId}/versions/{version}" => "get-prompt-version", read, TABLE, prompts::version),
-    route!("POST" "/api/prompts/{promptId}/versions/{version}/restore" => "restore-prompt-version", write, TABLE, prompts::restore),
+    CREATE_PROMPT "create-prompt" { "POST" "/v1/public/prompts", write, TABLE, prompts::create_by_name; }
+    GET_PUBLIC_PROMPT "get-public-prompt" { "GET" "/v1/public/prompts/{prompt_name}", read, TABLE, prompts::get_by_name; }
+    LIST_PROMPTS "list-prompts" { "GET" "/api/prompts", read, TABLE, prompts::list; }
+    GET_PROMPT "get-prompt" { "GET" "/api/prompts/{promptId}", read, TABLE, prompts::get; }
+    UPDATE_PROMPT "update-prompt" { "PUT" "/api/prompts/{promptId}", write, TABLE, prompts::update; }
+    LIST_PROMPT_VERSIONS "list-prompt-versions" { "GET" "/api/prompts/{promptId}/versions", read, TABLE, prompts::versions; }
+    SAVE_PROMPT_VERSION "save-prompt-version" { "POST" "/api/prompts/{promptId}/versions", write, TABLE, prompts::save_version; }
+    GET_PROMPT_VERSION "get-prompt-version" { "GET" "/api/prompts/{promptId}/versions/{version}", read, TABLE, prompts::version; }
+    RESTORE_PROMPT_VERSION "restore-prompt-version" { "POST" "/api/prompts/{promptId}/versions/{version}/restore", write, TABLE, prompts::restore; }
 
-    route!("POST" "/api/v1/whatsapp-numbers/" => "register-whatsapp-number", write, GRAPH, numbers::register),
-    route!("GET" "/api/v1/whatsapp-numbers/" => "list-whatsapp-numbers", read, TABLE, numbers::list),
-    route!("DELETE" "/api/v1/whatsapp-numbers/{phoneNumberId}/" => "remove-whatsapp-number", write, GRAPH, numbers::remove),
+    REGISTER_WHATSAPP_NUMBER "register-whatsapp-number" { "POST" "/api/v1/whatsapp-numbers/", write, GRAPH, numbers::register; }
+    LIST_WHATSAPP_NUMBERS "list-whatsapp-numbers" { "GET" "/api/v1/whatsapp-numbers/", read, TABLE, numbers::list; }
+    REMOVE_WHATSAPP_NUMBER "remove-whatsapp-number" { "DELETE" "/api/v1/whatsapp-numbers/{phoneNumberId}/", write, GRAPH, numbers::remove; }
 
-    route!("POST" "/api/v1/tools/" => "create-tool", write, TABLE, tools::create),
-    route!("GET" "/api/v1/tools/" => "list-tools", read, TABLE, tools::list),
-    route!("GET" "/api/v1/tools/{id}/" => "get-tool", read, TABLE, tools::get),
-    route!("PATCH" "/api/v1/tools/{id}/" => "update-tool", write, TABLE, tools::update),
-    route!("DELETE" "/api/v1/tools/{id}/" => "delete-tool", write, TABLE, tools::delete),
-    route!("POST" "/api/v1/agents/" => "create-agent", write, TABLE, agents::create),
-    route!("GET" "/api/v1/agents/" => "list-agents", read, TABLE, agents::list),
-    route!("GET" "/api/v1/agents/{id}/" => "get-agent", read, TABLE, agents::get),
-    route!("PATCH" "/api/v1/agents/{id}/" => "update-agent", write, TABLE, agents::update),
-    route!("DELETE" "/api/v1/agents/{id}/" => "delete-agent", write, TABLE, agents::delete),
+    CREATE_TOOL "create-tool" { "POST" "/api/v1/tools/", write, TABLE, tools::create; }
+    LIST_TOOLS "list-tools" { "GET" "/api/v1/tools/", read, TABLE, tools::list; }
+    GET_TOOL "get-tool" { "GET" "/api/v1/tools/{id}/", read, TABLE, tools::get; }
+    UPDATE_TOOL "update-tool" { "PATCH" "/api/v1/tools/{id}/", write, TABLE, tools::update; }
+    DELETE_TOOL "delete-tool" { "DELETE" "/api/v1/tools/{id}/", write, TABLE, tools::delete; }
+    CREATE_AGENT "create-agent" { "POST" "/api/v1/agents/", write, TABLE, agents::create; }
+    LIST_AGENTS "list-agents" { "GET" "/api/v1/agents/", read, TABLE, agents::list; }
+    GET_AGENT "get-agent" { "GET" "/api/v1/agents/{id}/", read, TABLE, agents::get; }
+    UPDATE_AGENT "update-agent" { "PATCH" "/api/v1/agents/{id}/", write, TABLE, agents::update; }
+    DELETE_AGENT "delete-agent" { "DELETE" "/api/v1/agents/{id}/", write, TABLE, agents::delete; }
 
-    route!("POST" "/api/v1/conversations/" => "create-conversation", write, GRAPH, conversations::create),
-    route!("GET" "/api/v1/conversations/" => "list-conversations", read, TABLE, conversations::list),
-    route!("GET" "/api/v1/conversations/{id}/" => "get-conversation", read, TABLE, conversations::get),
-    route!("GET" "/api/v1/conversations/{id}/messages/" => "list-conversation-messages", read, TABLE, conversations::messages),
-    route!("GET" "/api/v1/conversations/{id}/messages/{messageId}/media/" => "get-message-media", read, MEDIA, conversations::media),
-    route!("POST" "/api/v1/conversations/{id}/messages/" => "send-conversation-message", write, GRAPH, conversations::send_message),
-    route!("POST" "/api/v1/conversations/{id}/prompt/" => "prompt-agent", write, QUEUE, conversations::prompt_agent),
-    route!("POST" "/api/v1/conversations/{id}/takeover/" => "takeover-conversation", write, QUEUE, conversations::take_over),
-    route!("POST" "/api/v1/conversations/{id}/handback/" => "handback-conversation", write, TABLE, conversations::hand_back),
-    route!("POST" "/api/v1/conversations/{id}/done/" => "done-conversation", write, QUEUE, conversations::done),
-    route!("GET" "/api/v1/conversations/{id}/tool-calls/" => "list-tool-calls", read, TABLE, tools::calls),
-    route!("POST" "/api/v1/tool-calls/{id}/approve/" => "approve-tool-call", write, QUEUE, tools::approve),
-    route!("POST" "/api/v1/tool-calls/{id}/reject/" => "reject-tool-call", write, QUEUE, tools::reject),
-    route!("POST" "/api/v1/conversations/{id}/analyze/" => "analyze-conversation", write, QUEUE, conversations::analyze),
-    route!("GET" "/api/v1/conversations/{id}/analysis/" => "get-conversation-analysis", read, TABLE, conversations::get_analysis),
+    CREATE_CONVERSATION "create-conversation" { "POST" "/api/v1/conversations/", write, GRAPH, conversations::create; }
+    LIST_CONVERSATIONS "list-conversations" { "GET" "/api/v1/conversations/", read, TABLE, conversations::list; }
+    GET_CONVERSATION "get-conversation" { "GET" "/api/v1/conversations/{id}/", read, TABLE, conversations::get; }
+    LIST_CONVERSATION_MESSAGES "list-conversation-messages" { "GET" "/api/v1/conversations/{id}/messages/", read, TABLE, conversations::messages; }
+    GET_MESSAGE_MEDIA "get-message-media" { "GET" "/api/v1/conversations/{id}/messages/{messageId}/media/", read, MEDIA, conversations::media; }
+    SEND_CONVERSATION_MESSAGE "send-conversation-message" { "POST" "/api/v1/conversations/{id}/messages/", write, GRAPH, conversations::send_message; }
+    PROMPT_AGENT "prompt-agent" { "POST" "/api/v1/conversations/{id}/prompt/", write, QUEUE, conversations::prompt_agent; }
+    TAKEOVER_CONVERSATION "takeover-conversation" { "POST" "/api/v1/conversations/{id}/takeover/", write, QUEUE, conversations::take_over; }
+    HANDBACK_CONVERSATION "handback-conversation" { "POST" "/api/v1/conversations/{id}/handback/", write, TABLE, conversations::hand_back; }
+    DONE_CONVERSATION "done-conversation" { "POST" "/api/v1/conversations/{id}/done/", write, QUEUE, conversations::done; }
+    LIST_TOOL_CALLS "list-tool-calls" { "GET" "/api/v1/conversations/{id}/tool-calls/", read, TABLE, tools::calls; }
+    APPROVE_TOOL_CALL "approve-tool-call" { "POST" "/api/v1/tool-calls/{id}/approve/", write, QUEUE, tools::approve; }
+    REJECT_TOOL_CALL "reject-tool-call" { "POST" "/api/v1/tool-calls/{id}/reject/", write, QUEUE, tools::reject; }
+    ANALYZE_CONVERSATION "analyze-conversation" { "POST" "/api/v1/conversations/{id}/analyze/", write, QUEUE, conversations::analyze; }
+    GET_CONVERSATION_ANALYSIS "get-conversation-analysis" { "GET" "/api/v1/conversations/{id}/analysis/", read, TABLE, conversations::get_analysis; }
     // Flashback's seed lets a key with read access send prompts: the one write a `read` key may make.
-    route!("POST" "/conversation/{conversationId}/prompt" => "send-prompt", read, QUEUE, flashback::send_prompt, ErrorShape::Flashback),
+    SEND_PROMPT "send-prompt" { "POST" "/conversation/{conversationId}/prompt", read, QUEUE, flashback::send_prompt, ErrorShape::Flashback; }
 
-    route!("POST" "/api/v1/policies/" => "create-policy", write, TABLE, policies::create),
-    route!("GET" "/api/v1/policies/" => "list-policies", read, TABLE, policies::list),
-    route!("GET" "/api/v1/policies/{id}/" => "get-policy", read, TABLE, policies::get),
-    route!("PATCH" "/api/v1/policies/{id}/" => "update-policy", write, TABLE, policies::update),
-    route!("DELETE" "/api/v1/policies/{id}/" => "delete-policy", write, TABLE, policies::delete),
-    route!("GET" "/api/v1/policy-violations/" => "list-policy-violations", read, TABLE, policies::violations),
-    route!("GET" "/api/v1/usage/" => "get-usage", read, TABLE, usage::report),
-];
+    CREATE_POLICY "create-policy" { "POST" "/api/v1/policies/", write, TABLE, policies::create; }
+    LIST_POLICIES "list-policies" { "GET" "/api/v1/policies/", read, TABLE, policies::list; }
+    GET_POLICY "get-policy" { "GET" "/api/v1/policies/{id}/", read, TABLE, policies::get; }
+    UPDATE_POLICY "update-policy" { "PATCH" "/api/v1/policies/{id}/", write, TABLE, policies::update; }
+    DELETE_POLICY "delete-policy" { "DELETE" "/api/v1/policies/{id}/", write, TABLE, policies::delete; }
+    LIST_POLICY_VIOLATIONS "list-policy-violations" { "GET" "/api/v1/policy-violations/", read, TABLE, policies::violations; }
+    GET_USAGE "get-usage" { "GET" "/api/v1/usage/", read, TABLE, usage::report; }
+}
 
-/// The rows a function serves (the webhook serves two).
-pub fn of_function(function: &str) -> Vec<&'static Route> {
-    ROUTES.iter().filter(|route| route.function == function).collect()
+/// The function named `name`, if the table has it.
+pub fn of_function(name: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|function| function.name == name)
 }
 
 /// Authenticates, checks the role, runs the handler and shapes its error: every HTTP request
@@ -195,7 +246,7 @@ pub const UNROUTED_FUNCTION: &str = "not-routed";
 /// path is known with other methods, 404 otherwise.
 pub fn unrouted(method: &str, path: &str) -> Response<Body> {
     let allowed: Vec<&str> =
-        ROUTES.iter().filter(|route| match_path(route.path, path).is_some()).map(|route| route.method).collect();
+        PATHS.iter().filter(|(_, pattern)| match_path(pattern, path).is_some()).map(|(method, _)| *method).collect();
     if allowed.is_empty() {
         return response::error(&crate::AppError::NotFound(format!("no route answers {method} {path}")));
     }

@@ -8,12 +8,14 @@ use time::OffsetDateTime;
 
 mod due_work;
 mod media;
+mod trigger;
 
 pub use due_work::{Due, DueAnalysis, DueApproval, DueFollowUp, DueKind, DueWork};
 pub use media::{
     AudioClip, DownloadError, FileReader, ImageInput, MediaInfo, MediaStore, MediaStoreError, Transcriber, Transcript,
     Unreadable,
 };
+pub use trigger::{AnalysisTrigger, EventTrigger, FollowUpTrigger, Trigger, Turn};
 
 use crate::model::event::Event;
 use crate::model::policy::{Policy, Violation};
@@ -146,37 +148,6 @@ impl<
             + EventStore,
     > Store for T
 {
-}
-
-/// What wakes the agent worker. Carries ids, never content: the worker reads state from the table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Trigger {
-    /// Unique per cause (an inbound wamid, an operator prompt, a follow-up attempt); the queue
-    /// drops a second trigger with the same id within its de-duplication window.
-    pub id: String,
-    pub workspace_id: String,
-    pub conversation_id: String,
-    pub kind: TriggerKind,
-    /// For a follow-up: which one (1, 2, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attempt: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TriggerKind {
-    InboundMessage,
-    OperatorPrompt,
-    UserPrompt,
-    FollowUp,
-    /// Run the agent's analysis prompt over the conversation's transcript.
-    Analysis,
-    /// A tool call was approved, rejected or expired: the run resumes.
-    ToolDecision,
-    /// Deliver an outbound event (`id` is the event's id); its group is the workspace's event
-    /// stream, never a conversation, so retries do not hold replies back.
-    Event,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,2 +1,2 @@
 //! POST /api/v1/conversations/{id}/analyze/
-colloquy_functions::http_function!("analyze-conversation");
+colloquy_functions::http_function!(ANALYZE_CONVERSATION);

@@ -1,2 +1,2 @@
 //! POST /api/v1/agents/
-colloquy_functions::http_function!("create-agent");
+colloquy_functions::http_function!(CREATE_AGENT);

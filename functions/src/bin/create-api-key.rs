@@ -1,2 +1,2 @@
 //! POST /api/v1/api-keys/
-colloquy_functions::http_function!("create-api-key");
+colloquy_functions::http_function!(CREATE_API_KEY);

@@ -1,2 +1,2 @@
 //! POST /api/v1/conversations/
-colloquy_functions::http_function!("create-conversation");
+colloquy_functions::http_function!(CREATE_CONVERSATION);

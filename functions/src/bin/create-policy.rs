@@ -1,2 +1,2 @@
 //! POST /api/v1/policies/
-colloquy_functions::http_function!("create-policy");
+colloquy_functions::http_function!(CREATE_POLICY);

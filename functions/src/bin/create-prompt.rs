@@ -1,2 +1,2 @@
 //! POST /v1/public/prompts
-colloquy_functions::http_function!("create-prompt");
+colloquy_functions::http_function!(CREATE_PROMPT);

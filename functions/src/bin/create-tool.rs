@@ -1,2 +1,2 @@
 //! POST /api/v1/tools/
-colloquy_functions::http_function!("create-tool");
+colloquy_functions::http_function!(CREATE_TOOL);

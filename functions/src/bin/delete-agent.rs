@@ -1,2 +1,2 @@
 //! DELETE /api/v1/agents/{id}/
-colloquy_functions::http_function!("delete-agent");
+colloquy_functions::http_function!(DELETE_AGENT);

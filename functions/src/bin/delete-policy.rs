@@ -1,2 +1,2 @@
 //! DELETE /api/v1/policies/{id}/
-colloquy_functions::http_function!("delete-policy");
+colloquy_functions::http_function!(DELETE_POLICY);

@@ -1,2 +1,2 @@
 //! DELETE /api/v1/tools/{id}/
-colloquy_functions::http_function!("delete-tool");
+colloquy_functions::http_function!(DELETE_TOOL);

@@ -1,2 +1,2 @@
 //! POST /api/v1/conversations/{id}/done/
-colloquy_functions::http_function!("done-conversation");
+colloquy_functions::http_function!(DONE_CONVERSATION);

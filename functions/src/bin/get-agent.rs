@@ -1,2 +1,2 @@
 //! GET /api/v1/agents/{id}/
-colloquy_functions::http_function!("get-agent");
+colloquy_functions::http_function!(GET_AGENT);

@@ -1,2 +1,2 @@
 //! GET /api/v1/conversations/{id}/analysis/
-colloquy_functions::http_function!("get-conversation-analysis");
+colloquy_functions::http_function!(GET_CONVERSATION_ANALYSIS);

@@ -1,2 +1,2 @@
 //! GET /api/v1/conversations/{id}/
-colloquy_functions::http_function!("get-conversation");
+colloquy_functions::http_function!(GET_CONVERSATION);

@@ -1,2 +1,2 @@
 //! GET /api/v1/policies/{id}/
-colloquy_functions::http_function!("get-policy");
+colloquy_functions::http_function!(GET_POLICY);

@@ -1,2 +1,2 @@
 //! GET /api/prompts/{promptId}/versions/{version}
-colloquy_functions::http_function!("get-prompt-version");
+colloquy_functions::http_function!(GET_PROMPT_VERSION);

@@ -1,2 +1,2 @@
 //! GET /api/prompts/{promptId}
-colloquy_functions::http_function!("get-prompt");
+colloquy_functions::http_function!(GET_PROMPT);

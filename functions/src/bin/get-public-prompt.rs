@@ -1,2 +1,2 @@
 //! GET /v1/public/prompts/{prompt_name}
-colloquy_functions::http_function!("get-public-prompt");
+colloquy_functions::http_function!(GET_PUBLIC_PROMPT);

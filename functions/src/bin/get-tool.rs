@@ -1,2 +1,2 @@
 //! GET /api/v1/tools/{id}/
-colloquy_functions::http_function!("get-tool");
+colloquy_functions::http_function!(GET_TOOL);

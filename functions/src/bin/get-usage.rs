@@ -1,2 +1,2 @@
 //! GET /api/v1/usage/
-colloquy_functions::http_function!("get-usage");
+colloquy_functions::http_function!(GET_USAGE);

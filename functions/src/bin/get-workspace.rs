@@ -1,2 +1,2 @@
 //! GET /api/v1/workspace/
-colloquy_functions::http_function!("get-workspace");
+colloquy_functions::http_function!(GET_WORKSPACE);

@@ -1,2 +1,2 @@
 //! POST /api/v1/conversations/{id}/handback/
-colloquy_functions::http_function!("handback-conversation");
+colloquy_functions::http_function!(HANDBACK_CONVERSATION);

@@ -1,2 +1,2 @@
 //! GET /api/v1/agents/
-colloquy_functions::http_function!("list-agents");
+colloquy_functions::http_function!(LIST_AGENTS);

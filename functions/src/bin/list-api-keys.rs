@@ -1,2 +1,2 @@
 //! GET /api/v1/api-keys/
-colloquy_functions::http_function!("list-api-keys");
+colloquy_functions::http_function!(LIST_API_KEYS);

@@ -1,2 +1,2 @@
 //! GET /api/v1/conversations/{id}/messages/
-colloquy_functions::http_function!("list-conversation-messages");
+colloquy_functions::http_function!(LIST_CONVERSATION_MESSAGES);

@@ -1,2 +1,2 @@
 //! GET /api/v1/conversations/
-colloquy_functions::http_function!("list-conversations");
+colloquy_functions::http_function!(LIST_CONVERSATIONS);

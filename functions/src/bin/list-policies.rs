@@ -1,2 +1,2 @@
 //! GET /api/v1/policies/
-colloquy_functions::http_function!("list-policies");
+colloquy_functions::http_function!(LIST_POLICIES);

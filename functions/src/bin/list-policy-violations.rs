@@ -1,2 +1,2 @@
 //! GET /api/v1/policy-violations/
-colloquy_functions::http_function!("list-policy-violations");
+colloquy_functions::http_function!(LIST_POLICY_VIOLATIONS);

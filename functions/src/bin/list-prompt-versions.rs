@@ -1,2 +1,2 @@
 //! GET /api/prompts/{promptId}/versions
-colloquy_functions::http_function!("list-prompt-versions");
+colloquy_functions::http_function!(LIST_PROMPT_VERSIONS);

@@ -1,2 +1,2 @@
 //! GET /api/prompts
-colloquy_functions::http_function!("list-prompts");
+colloquy_functions::http_function!(LIST_PROMPTS);

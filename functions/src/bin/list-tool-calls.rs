@@ -1,2 +1,2 @@
 //! GET /api/v1/conversations/{id}/tool-calls/
-colloquy_functions::http_function!("list-tool-calls");
+colloquy_functions::http_function!(LIST_TOOL_CALLS);

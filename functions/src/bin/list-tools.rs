@@ -1,2 +1,2 @@
 //! GET /api/v1/tools/
-colloquy_functions::http_function!("list-tools");
+colloquy_functions::http_function!(LIST_TOOLS);

@@ -1,2 +1,2 @@
 //! GET /api/v1/whatsapp-numbers/
-colloquy_functions::http_function!("list-whatsapp-numbers");
+colloquy_functions::http_function!(LIST_WHATSAPP_NUMBERS);

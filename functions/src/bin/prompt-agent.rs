@@ -1,2 +1,2 @@
 //! POST /api/v1/conversations/{id}/prompt/
-colloquy_functions::http_function!("prompt-agent");
+colloquy_functions::http_function!(PROMPT_AGENT);

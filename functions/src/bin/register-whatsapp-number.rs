@@ -1,2 +1,2 @@
 //! POST /api/v1/whatsapp-numbers/
-colloquy_functions::http_function!("register-whatsapp-number");
+colloquy_functions::http_function!(REGISTER_WHATSAPP_NUMBER);

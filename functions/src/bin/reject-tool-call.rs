@@ -1,2 +1,2 @@
 //! POST /api/v1/tool-calls/{id}/reject/
-colloquy_functions::http_function!("reject-tool-call");
+colloquy_functions::http_function!(REJECT_TOOL_CALL);

@@ -1,2 +1,2 @@
 //! DELETE /api/v1/whatsapp-numbers/{phoneNumberId}/
-colloquy_functions::http_function!("remove-whatsapp-number");
+colloquy_functions::http_function!(REMOVE_WHATSAPP_NUMBER);

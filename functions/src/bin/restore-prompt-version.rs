@@ -1,2 +1,2 @@
 //! POST /api/prompts/{promptId}/versions/{version}/restore
-colloquy_functions::http_function!("restore-prompt-version");
+colloquy_functions::http_function!(RESTORE_PROMPT_VERSION);

@@ -1,2 +1,2 @@
 //! DELETE /api/v1/api-keys/{prefix}/
-colloquy_functions::http_function!("revoke-api-key");
+colloquy_functions::http_function!(REVOKE_API_KEY);

@@ -1,2 +1,2 @@
 //! POST /api/prompts/{promptId}/versions
-colloquy_functions::http_function!("save-prompt-version");
+colloquy_functions::http_function!(SAVE_PROMPT_VERSION);

@@ -1,2 +1,2 @@
 //! POST /api/v1/conversations/{id}/messages/
-colloquy_functions::http_function!("send-conversation-message");
+colloquy_functions::http_function!(SEND_CONVERSATION_MESSAGE);

@@ -1,2 +1,2 @@
 //! POST /conversation/{conversationId}/prompt
-colloquy_functions::http_function!("send-prompt");
+colloquy_functions::http_function!(SEND_PROMPT);

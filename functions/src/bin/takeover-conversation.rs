@@ -1,2 +1,2 @@
 //! POST /api/v1/conversations/{id}/takeover/
-colloquy_functions::http_function!("takeover-conversation");
+colloquy_functions::http_function!(TAKEOVER_CONVERSATION);

@@ -1,2 +1,2 @@
 //! PATCH /api/v1/agents/{id}/
-colloquy_functions::http_function!("update-agent");
+colloquy_functions::http_function!(UPDATE_AGENT);

@@ -1,2 +1,2 @@
 //! PATCH /api/v1/policies/{id}/
-colloquy_functions::http_function!("update-policy");
+colloquy_functions::http_function!(UPDATE_POLICY);

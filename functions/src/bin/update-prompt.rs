@@ -1,2 +1,2 @@
 //! PUT /api/prompts/{promptId}
-colloquy_functions::http_function!("update-prompt");
+colloquy_functions::http_function!(UPDATE_PROMPT);

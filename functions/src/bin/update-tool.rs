@@ -1,2 +1,2 @@
 //! PATCH /api/v1/tools/{id}/
-colloquy_functions::http_function!("update-tool");
+colloquy_functions::http_function!(UPDATE_TOOL);

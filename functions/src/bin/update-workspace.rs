@@ -1,2 +1,2 @@
 //! PATCH /api/v1/workspace/
-colloquy_functions::http_function!("update-workspace");
+colloquy_functions::http_function!(UPDATE_WORKSPACE);

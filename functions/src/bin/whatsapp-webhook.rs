@@ -1,2 +1,2 @@
 //! GET /webhooks/whatsapp and POST /webhooks/whatsapp
-colloquy_functions::http_function!("whatsapp-webhook");
+colloquy_functions::http_function!(WHATSAPP_WEBHOOK);

@@ -6,7 +6,7 @@ use crate::model::analysis::{parse_json, wants_json, Analysis, AnalysisCause, An
 use crate::model::event::ConversationAnalyzed;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::{Agent, Conversation, Direction, Message, PageRequest, PromptContent, PromptUsed};
-use crate::ports::{ChatRequest, ChatRole, ChatTurn, DueAnalysis, StoreError, Trigger, TriggerKind};
+use crate::ports::{AnalysisTrigger, ChatRequest, ChatRole, ChatTurn, DueAnalysis, StoreError, Trigger, Turn};
 use crate::usecases::optimistic::Retries;
 use crate::usecases::reply::RetryLater;
 use crate::{App, AppError};
@@ -22,24 +22,11 @@ fn cause_name(cause: AnalysisCause) -> &'static str {
     }
 }
 
-/// The trigger carries its cause in its id (`analysis.<cause>.<newest message id>`), which is
-/// also the queue's de-duplication id: one run per cause and transcript.
+/// The queue's de-duplication id names the cause and the newest message: one run per cause and
+/// transcript.
 fn trigger(conversation: &Conversation, cause: AnalysisCause, through: &str) -> Trigger {
-    Trigger {
-        id: format!("analysis.{}.{through}", cause_name(cause)),
-        workspace_id: conversation.workspace_id.clone(),
-        conversation_id: conversation.id.clone(),
-        kind: TriggerKind::Analysis,
-        attempt: None,
-    }
-}
-
-fn cause_of(trigger: &Trigger) -> AnalysisCause {
-    match trigger.id.split('.').nth(1) {
-        Some("done") => AnalysisCause::Done,
-        Some("silence") => AnalysisCause::Silence,
-        _ => AnalysisCause::OnDemand,
-    }
+    let id = format!("analysis.{}.{through}", cause_name(cause));
+    Trigger::Analysis(AnalysisTrigger { turn: Turn::of(conversation, &id), cause, through: through.to_owned() })
 }
 
 /// The newest message of the conversation, whose id marks the transcript as it stands.
@@ -166,8 +153,9 @@ async fn analysis_prompt(app: &App, agent: &Agent) -> Result<Option<(String, Pro
 }
 
 /// The worker: runs the agent's analysis prompt over the transcript and stores the result.
-pub async fn run(app: &App, trigger: &Trigger) -> Result<(), RetryLater> {
-    let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await? else {
+pub async fn run(app: &App, trigger: &AnalysisTrigger) -> Result<(), RetryLater> {
+    let Turn { workspace_id, conversation_id, .. } = &trigger.turn;
+    let Some(conversation) = app.store.get_conversation(workspace_id, conversation_id).await? else {
         return Ok(());
     };
     let agent = app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await?;
@@ -222,7 +210,7 @@ pub async fn run(app: &App, trigger: &Trigger) -> Result<(), RetryLater> {
         input_tokens: answer.input_tokens,
         output_tokens: answer.output_tokens,
         transcript_through: through,
-        cause: cause_of(trigger),
+        cause: trigger.cause,
         analyzed_at: now,
     };
     let usage = UsageDelta {

@@ -308,13 +308,7 @@ pub async fn prompt_agent(
         let updated = conversation.revised(now);
         match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
             Ok(()) => {
-                let trigger = crate::ports::Trigger {
-                    id: message.id.clone(),
-                    workspace_id: conversation.workspace_id.clone(),
-                    conversation_id: conversation.id.clone(),
-                    kind: crate::ports::TriggerKind::OperatorPrompt,
-                    attempt: None,
-                };
+                let trigger = crate::ports::Trigger::OperatorPrompt(crate::ports::Turn::of(&conversation, &message.id));
                 return app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()));
             }
             Err(StoreError::Conflict(_)) => continue,

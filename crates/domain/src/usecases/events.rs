@@ -9,7 +9,7 @@ use crate::model::cache::TtlCache;
 use crate::model::event::{signature, Event, EventData, EventType};
 use crate::model::ids::new_id;
 use crate::model::Workspace;
-use crate::ports::{StoreError, Trigger, TriggerKind};
+use crate::ports::{EventTrigger, StoreError, Trigger};
 use crate::{App, AppError};
 
 const CACHE_TTL: Duration = Duration::from_secs(60);
@@ -26,11 +26,6 @@ impl WorkspaceCache {
     pub fn forget(&self, workspace_id: &str) {
         self.0.remove(&workspace_id.to_owned());
     }
-}
-
-/// The queue group of a workspace's events.
-pub fn event_stream(workspace_id: &str) -> String {
-    format!("events_{workspace_id}")
 }
 
 /// Records and queues an event when the workspace has a webhook; does nothing otherwise.
@@ -54,13 +49,7 @@ pub async fn emit(
         created_at: app.clock.now(),
     };
     app.store.save_event(&event).await?;
-    let trigger = Trigger {
-        id: event.id.clone(),
-        workspace_id: workspace_id.to_owned(),
-        conversation_id: event_stream(workspace_id),
-        kind: TriggerKind::Event,
-        attempt: None,
-    };
+    let trigger = Trigger::Event(EventTrigger { id: event.id.clone(), workspace_id: workspace_id.to_owned() });
     app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
 }
 

@@ -1,7 +1,7 @@
 //! The scheduler side of follow-ups: one trigger per due follow-up (`due_work` finds and leases
 //! them, so overlapping or repeated runs stay harmless).
 
-use crate::ports::{DueFollowUp, Trigger, TriggerKind};
+use crate::ports::{DueFollowUp, FollowUpTrigger, Trigger, Turn};
 use crate::{App, AppError};
 
 /// The trigger id is the queue's de-duplication id: one per conversation and attempt.
@@ -11,12 +11,13 @@ pub fn trigger_id(conversation_id: &str, attempt: u32) -> String {
 
 /// The scheduler found the follow-up due (and leased it): queue it.
 pub async fn queue(app: &App, due: &DueFollowUp) -> Result<(), AppError> {
-    let trigger = Trigger {
-        id: trigger_id(&due.conversation_id, due.attempt),
-        workspace_id: due.workspace_id.clone(),
-        conversation_id: due.conversation_id.clone(),
-        kind: TriggerKind::FollowUp,
-        attempt: Some(due.attempt),
-    };
+    let trigger = Trigger::FollowUp(FollowUpTrigger {
+        turn: Turn {
+            id: trigger_id(&due.conversation_id, due.attempt),
+            workspace_id: due.workspace_id.clone(),
+            conversation_id: due.conversation_id.clone(),
+        },
+        attempt: due.attempt,
+    });
     app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
 }

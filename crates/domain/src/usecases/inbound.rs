@@ -10,7 +10,7 @@ use crate::model::inbound::{InboundAmendment, InboundMessage, StatusUpdate, Webh
 use crate::model::policy::Flow;
 use crate::model::{Amendment, MessageKind};
 use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
-use crate::ports::{ConversationRef, InboundUpdate, MessageRef, StoreError, Trigger, TriggerKind};
+use crate::ports::{ConversationRef, InboundUpdate, MessageRef, StoreError, Trigger, Turn};
 use crate::usecases::events::emit_quietly;
 use crate::usecases::optimistic::Retries;
 use crate::usecases::policies::{check, record, Verdict};
@@ -244,13 +244,11 @@ fn new_conversation(
 }
 
 async fn enqueue(app: &App, workspace_id: &str, conversation_id: &str, wamid: &str) -> Result<(), AppError> {
-    let trigger = Trigger {
+    let trigger = Trigger::InboundMessage(Turn {
         id: wamid.to_owned(),
         workspace_id: workspace_id.to_owned(),
         conversation_id: conversation_id.to_owned(),
-        kind: TriggerKind::InboundMessage,
-        attempt: None,
-    };
+    });
     app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
 }
 

@@ -5,7 +5,7 @@
 use crate::model::event::ToolCallFailed;
 use crate::model::tool_call::{parse_public_id, ToolCallStatus, ToolCallView};
 use crate::model::{Direction, Message, PageRequest, Principal};
-use crate::ports::{DueApproval, StoreError, Trigger, TriggerKind};
+use crate::ports::{DueApproval, StoreError, Trigger, Turn};
 use crate::usecases::conversations::get_conversation;
 use crate::usecases::events::emit_quietly;
 use crate::{App, AppError};
@@ -101,13 +101,11 @@ pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decisi
 
 /// Queues the run's resumption: the worker takes the decided call from there.
 async fn resume(app: &App, workspace_id: &str, conversation_id: &str, message_id: &str) -> Result<(), AppError> {
-    let trigger = Trigger {
+    let trigger = Trigger::ToolDecision(Turn {
         id: format!("tool-decision.{message_id}"),
         workspace_id: workspace_id.to_owned(),
         conversation_id: conversation_id.to_owned(),
-        kind: TriggerKind::ToolDecision,
-        attempt: None,
-    };
+    });
     app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
 }
 

@@ -9,7 +9,7 @@ use crate::model::input::required_text;
 use crate::model::policy::Flow;
 use crate::model::MessageKind;
 use crate::model::{DeliveryStatus, Direction, Message, PageRequest, Principal};
-use crate::ports::{StoreError, Trigger, TriggerKind};
+use crate::ports::{StoreError, Trigger, Turn};
 use crate::usecases::conversations::get_conversation;
 use crate::usecases::optimistic::Retries;
 use crate::usecases::policies::evaluate;
@@ -102,13 +102,7 @@ async fn store_and_queue(
         updated.last_message = Some(crate::model::conversation::preview(text));
         match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
             Ok(()) => {
-                let trigger = Trigger {
-                    id: message.id.clone(),
-                    workspace_id: conversation.workspace_id.clone(),
-                    conversation_id: conversation.id.clone(),
-                    kind: TriggerKind::UserPrompt,
-                    attempt: None,
-                };
+                let trigger = Trigger::UserPrompt(Turn::of(&conversation, &message.id));
                 app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))?;
                 return Ok(message);
             }

@@ -41,11 +41,8 @@ pub(super) async fn fail(app: &App, conversation: &Conversation, why: &str) -> R
 
 /// On a trigger's last receive before the dead-letter queue: the conversation says why it got no
 /// answer.
-pub async fn give_up(app: &App, trigger: &Trigger, reason: &str) -> Result<(), RetryLater> {
-    if trigger.kind == TriggerKind::Event {
-        return Ok(());
-    }
-    let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await? else {
+pub async fn give_up(app: &App, turn: &Turn, reason: &str) -> Result<(), RetryLater> {
+    let Some(conversation) = app.store.get_conversation(&turn.workspace_id, &turn.conversation_id).await? else {
         return Ok(());
     };
     fail(app, &conversation, &format!("no reply after repeated failures: {reason}")).await

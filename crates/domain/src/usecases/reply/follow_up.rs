@@ -13,13 +13,12 @@ pub(super) enum FollowUpOutcome {
 pub(super) async fn follow_up(
     app: &App,
     cache: &AgentCache,
-    trigger: &Trigger,
+    attempt: u32,
     conversation: &Conversation,
     history: &[Message],
     deadline: Deadline,
 ) -> Result<FollowUpOutcome, RetryLater> {
     let now = app.clock.now();
-    let attempt = trigger.attempt.unwrap_or(0);
     let still_due = conversation.follow_up_due_at.is_some() && conversation.follow_ups_sent + 1 == attempt;
     let contact_wrote_last = history.last().is_some_and(|m| m.direction == Direction::Inbound);
     if !still_due || contact_wrote_last {

@@ -27,7 +27,7 @@ use crate::model::{
 };
 use crate::ports::{
     ChatReply, ChatRequest, ChatRole, ChatTurn, ImageInput, LlmError, Outbound, StoreError, ToolCallRequest,
-    ToolResult, Trigger, TriggerKind,
+    ToolResult, Turn,
 };
 use crate::usecases::events::emit_quietly;
 use crate::usecases::media;
@@ -189,27 +189,48 @@ pub(super) async fn complete(app: &App, request: &ChatRequest, deadline: Deadlin
     }
 }
 
-/// Handles one trigger. `Ok` also when there was nothing to do (a duplicate trigger, a takeover,
-/// a closed window: those are recorded on the conversation instead).
-/// `may_wait`: whether the trigger may still be put off for the quiet period (a contact who never
-/// stops writing is answered all the same after a few tries). `last_try`: the queue will not
-/// bring it back; media that Meta still fails to give is then told to the agent as unreadable.
-pub async fn process(
+/// Which receive of its trigger this is: the queue brings a failed trigger back, and dead-letters
+/// it after `MAX_RECEIVES`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    receive: u32,
+}
+
+impl Attempt {
+    /// A trigger is put off for the quiet period at most this many receives, well before the
+    /// dead-letter queue: a contact who never stops writing is still answered.
+    pub const MAX_DEFERRALS: u32 = 3;
+    /// The queue's redrive policy dead-letters a trigger after this many receives.
+    pub const MAX_RECEIVES: u32 = 5;
+
+    /// The `receive`th receive (the first is 1).
+    pub fn receive(receive: u32) -> Self {
+        Self { receive: receive.max(1) }
+    }
+
+    /// Whether the trigger may still be put off for the quiet period.
+    pub fn may_wait(self) -> bool {
+        self.receive < Self::MAX_DEFERRALS
+    }
+
+    /// The queue will not bring it back: media that Meta still fails to give is then told to the
+    /// agent as unreadable, and a failure is recorded on the conversation.
+    pub fn is_last(self) -> bool {
+        self.receive >= Self::MAX_RECEIVES
+    }
+}
+
+/// Answers a turn of the conversation (or writes follow-up `follow_up`). `Ok` also when there was
+/// nothing to do (a duplicate trigger, a takeover, a closed window: those are recorded on the
+/// conversation instead).
+pub async fn answer(
     app: &App,
     cache: &AgentCache,
-    trigger: &Trigger,
+    turn: &Turn,
+    follow_up_attempt: Option<u32>,
     deadline: Deadline,
-    may_wait: bool,
-    last_try: bool,
+    attempt: Attempt,
 ) -> Result<(), RetryLater> {
-    if trigger.kind == TriggerKind::Event {
-        return crate::usecases::events::deliver(app, &trigger.workspace_id, &trigger.id)
-            .await
-            .map_err(RetryLater::Busy);
-    }
-    if trigger.kind == TriggerKind::Analysis {
-        return crate::usecases::analysis::run(app, trigger).await;
-    }
     // An answer that lost its write, and the newest message it saw.
     let mut reply: Option<(ChatReply, Option<String>, Option<PromptUsed>)> = None;
     // Tokens of answers thrown away because a newer message came in while the LLM wrote.
@@ -222,9 +243,8 @@ pub async fn process(
     let mut retries = Retries::new("the conversation");
     loop {
         retries.another().await.map_err(|busy| RetryLater::Busy(busy.to_string()))?;
-        let Some(conversation) = app.store.get_conversation(&trigger.workspace_id, &trigger.conversation_id).await?
-        else {
-            tracing::warn!(conversation = %trigger.conversation_id, "trigger for a conversation that does not exist");
+        let Some(conversation) = app.store.get_conversation(&turn.workspace_id, &turn.conversation_id).await? else {
+            tracing::warn!(conversation = %turn.conversation_id, "trigger for a conversation that does not exist");
             return Ok(());
         };
         let recent = PageRequest { limit: HISTORY, cursor: None };
@@ -237,15 +257,15 @@ pub async fn process(
         {
             return deliver(app, &conversation, pending).await;
         }
-        if trigger.kind == TriggerKind::FollowUp {
-            match follow_up(app, cache, trigger, &conversation, &history, deadline).await? {
+        if let Some(nth) = follow_up_attempt {
+            match follow_up(app, cache, nth, &conversation, &history, deadline).await? {
                 FollowUpOutcome::Done => return Ok(()),
                 FollowUpOutcome::Conflict => continue,
             }
         }
         let answered_upto = history.iter().rposition(is_reply).map_or(0, |i| i + 1);
         if !has_unanswered(&history[answered_upto..]) {
-            tracing::info!(conversation = %conversation.id, trigger = %trigger.id, "nothing left to answer");
+            tracing::info!(conversation = %conversation.id, trigger = %turn.id, "nothing left to answer");
             return Ok(());
         }
         let now = app.clock.now();
@@ -254,7 +274,7 @@ pub async fn process(
             // and documents read all the same (the agent finds them done when it resumes).
             if let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? {
                 let unanswered = &mut history[answered_upto..];
-                media::prepare(app, &conversation, &agent, unanswered, last_try, &mut media_done).await?;
+                media::prepare(app, &conversation, &agent, unanswered, attempt.is_last(), &mut media_done).await?;
             }
             return skip(app, &conversation, "a human has taken over this conversation").await;
         }
@@ -273,11 +293,12 @@ pub async fn process(
             }
         }
         // Media is read before anything is answered; what a policy blocks in it is not answered.
-        media::prepare(app, &conversation, &agent, &mut history[answered_upto..], last_try, &mut media_done).await?;
+        media::prepare(app, &conversation, &agent, &mut history[answered_upto..], attempt.is_last(), &mut media_done)
+            .await?;
         if !has_unanswered(&history[answered_upto..]) {
             return Ok(());
         }
-        if reply.is_none() && may_wait && conversation.channel == Channel::Whatsapp {
+        if reply.is_none() && attempt.may_wait() && conversation.channel == Channel::Whatsapp {
             if let Some(wait) = still_writing(app, cache, &agent, &history[answered_upto..], now).await? {
                 return Err(RetryLater::NotYet(wait));
             }

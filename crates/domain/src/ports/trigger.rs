@@ -1,0 +1,173 @@
+//! What wakes the agent worker: one message on the FIFO queue. It carries ids, never content; the
+//! worker reads state from the table. The wire format is JSON tagged by `kind`; the turn kinds
+//! keep the shape earlier versions wrote (`id`, `workspaceId`, `conversationId`), so triggers
+//! queued across a deploy are still read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::analysis::AnalysisCause;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Trigger {
+    /// A contact's message came in.
+    InboundMessage(Turn),
+    /// An operator asked the agent to act (`POST …/prompt/`, a takeover's end).
+    OperatorPrompt(Turn),
+    /// A user prompt through the API (Flashback's seed).
+    UserPrompt(Turn),
+    /// A tool call was approved, rejected or expired: the run resumes.
+    ToolDecision(Turn),
+    /// The conversation went quiet: the agent's next follow-up.
+    FollowUp(FollowUpTrigger),
+    /// Run the agent's analysis prompt over the transcript.
+    Analysis(AnalysisTrigger),
+    /// Deliver an outbound event to the workspace's webhook.
+    Event(EventTrigger),
+}
+
+/// A conversation has something new to answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Turn {
+    /// Unique per cause (an inbound wamid, a prompt, a decision): the queue drops a second
+    /// trigger with the same id within its de-duplication window.
+    pub id: String,
+    pub workspace_id: String,
+    pub conversation_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowUpTrigger {
+    #[serde(flatten)]
+    pub turn: Turn,
+    /// Which follow-up (1, 2, …).
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisTrigger {
+    #[serde(flatten)]
+    pub turn: Turn,
+    pub cause: AnalysisCause,
+    /// The newest message of the transcript it reads: one run per cause and transcript.
+    pub through: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventTrigger {
+    /// The event's id.
+    pub id: String,
+    pub workspace_id: String,
+}
+
+impl Turn {
+    pub fn of(conversation: &crate::model::Conversation, id: &str) -> Self {
+        Turn {
+            id: id.to_owned(),
+            workspace_id: conversation.workspace_id.clone(),
+            conversation_id: conversation.id.clone(),
+        }
+    }
+}
+
+impl Trigger {
+    /// The queue's de-duplication id.
+    pub fn id(&self) -> &str {
+        match self {
+            Trigger::Event(event) => &event.id,
+            _ => self.conversation().map_or("", |turn| turn.id.as_str()),
+        }
+    }
+
+    pub fn workspace_id(&self) -> &str {
+        match self {
+            Trigger::Event(event) => &event.workspace_id,
+            _ => self.conversation().map_or("", |turn| turn.workspace_id.as_str()),
+        }
+    }
+
+    /// The conversation it is about; `None` for an event delivery.
+    pub fn conversation(&self) -> Option<&Turn> {
+        match self {
+            Trigger::InboundMessage(turn)
+            | Trigger::OperatorPrompt(turn)
+            | Trigger::UserPrompt(turn)
+            | Trigger::ToolDecision(turn) => Some(turn),
+            Trigger::FollowUp(follow_up) => Some(&follow_up.turn),
+            Trigger::Analysis(analysis) => Some(&analysis.turn),
+            Trigger::Event(_) => None,
+        }
+    }
+
+    /// The FIFO group it is ordered in: its conversation, or the workspace's event stream (never
+    /// a conversation's, so that a slow webhook does not hold replies back).
+    pub fn group(&self) -> String {
+        match self {
+            Trigger::Event(event) => format!("events_{}", event.workspace_id),
+            _ => self.conversation().map(|turn| turn.conversation_id.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// A turn of the conversation: one answer serves every turn stored before it.
+    pub fn is_turn(&self) -> bool {
+        matches!(
+            self,
+            Trigger::InboundMessage(_) | Trigger::OperatorPrompt(_) | Trigger::UserPrompt(_) | Trigger::ToolDecision(_)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn turn() -> Turn {
+        Turn { id: "wamid.1".into(), workspace_id: "ws".into(), conversation_id: "conv".into() }
+    }
+
+    #[test]
+    fn triggers_written_by_the_previous_version_are_read() {
+        let old = json!({"id": "wamid.1", "workspaceId": "ws", "conversationId": "conv", "kind": "inbound_message"});
+        assert_eq!(serde_json::from_value::<Trigger>(old).ok(), Some(Trigger::InboundMessage(turn())));
+        let old = json!({"id": "followup_conv_2", "workspaceId": "ws", "conversationId": "conv", "kind": "follow_up", "attempt": 2});
+        let read = serde_json::from_value::<Trigger>(old).ok();
+        assert!(matches!(read, Some(Trigger::FollowUp(FollowUpTrigger { attempt: 2, .. }))), "{read:?}");
+        let old = json!({"id": "evt_1", "workspaceId": "ws", "conversationId": "events_ws", "kind": "event"});
+        let read = serde_json::from_value::<Trigger>(old).ok();
+        assert_eq!(read, Some(Trigger::Event(EventTrigger { id: "evt_1".into(), workspace_id: "ws".into() })));
+    }
+
+    #[test]
+    fn every_kind_goes_through_the_queue_unchanged() {
+        let triggers = [
+            Trigger::InboundMessage(turn()),
+            Trigger::OperatorPrompt(turn()),
+            Trigger::UserPrompt(turn()),
+            Trigger::ToolDecision(turn()),
+            Trigger::FollowUp(FollowUpTrigger { turn: turn(), attempt: 3 }),
+            Trigger::Analysis(AnalysisTrigger { turn: turn(), cause: AnalysisCause::Silence, through: "msg".into() }),
+            Trigger::Event(EventTrigger { id: "evt".into(), workspace_id: "ws".into() }),
+        ];
+        for trigger in triggers {
+            let wire = serde_json::to_string(&trigger).expect("serialises");
+            assert_eq!(serde_json::from_str::<Trigger>(&wire).ok().as_ref(), Some(&trigger), "{wire}");
+        }
+    }
+
+    #[test]
+    fn events_are_ordered_per_workspace_and_turns_per_conversation() {
+        let event = Trigger::Event(EventTrigger { id: "evt".into(), workspace_id: "ws".into() });
+        assert_eq!((event.group(), event.id(), event.workspace_id()), ("events_ws".to_owned(), "evt", "ws"));
+        assert!(!event.is_turn());
+        let follow_up = Trigger::FollowUp(FollowUpTrigger { turn: turn(), attempt: 1 });
+        assert_eq!((follow_up.group(), follow_up.id()), ("conv".to_owned(), "wamid.1"));
+        assert!(!follow_up.is_turn());
+        assert!(Trigger::ToolDecision(turn()).is_turn());
+    }
+}
