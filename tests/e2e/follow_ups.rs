@@ -188,3 +188,35 @@ async fn a_conversation_marked_done_gets_no_follow_up_until_the_contact_writes()
     l.inbox.deliver(&again).await;
     assert_eq!(l.inbox.conversations().await[0]["isDone"], false, "the contact writing reopens it");
 }
+
+/// A known contact's message is stored in one write with no read (its own update expression), a
+/// new container's through the careful path: both reopen the conversation and clear follow-ups.
+#[tokio::test]
+async fn a_message_stored_either_way_reopens_a_done_conversation_and_clears_its_follow_up() {
+    let l = agent_loop().await;
+    set_follow_up(&l, json!({"afterMinutes": 30, "maxAttempts": 2, "instruction": "Nudge."})).await;
+    l.mount_ok("ok").await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    l.run_worker().await;
+    let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    for (n, new_container) in [(1, false), (2, true)] {
+        let done = call(
+            "done-conversation",
+            &l.inbox.stack.app,
+            ApiCall::fixture("done-conversation").key(&l.inbox.key).path_param("id", &id),
+        )
+        .await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        if new_container {
+            l.inbox.stack.app.conversation_ids.clear();
+        }
+        let again =
+            meta_payload("text").replace("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0", &format!("wamid.R{n}"));
+        l.inbox.deliver(&again).await;
+        let conversation = &l.inbox.conversations().await[0];
+        assert_eq!(conversation["isDone"], false, "reopened (new container: {new_container})");
+        advance(&l, 31);
+        assert_eq!(schedule(&l).await, 0, "no follow-up until the agent answers (new container: {new_container})");
+        l.run_worker().await;
+    }
+}

@@ -143,6 +143,15 @@ struct ConversationClaim {
     conversation_id: String,
 }
 
+/// The key that claims an inbound message's wamid, so a redelivery is stored once. A message
+/// without one (or with an empty one) is refused: it would claim `WAMID#` for every such message.
+fn claim_key(message: &Message) -> Result<(String, String), StoreError> {
+    match message.wamid.as_deref() {
+        Some(wamid) if !wamid.is_empty() => Ok(keys::inbound_wamid(wamid)),
+        _ => Err(StoreError::Corrupt(format!("inbound message {} has no wamid to claim", message.id))),
+    }
+}
+
 #[async_trait]
 impl ConversationStore for DynamoStore {
     async fn get_conversation(
@@ -191,14 +200,8 @@ impl ConversationStore for DynamoStore {
         message: &Message,
     ) -> Result<(), StoreError> {
         let mut items = self.conversation_items(conversation, expected_revision)?;
-        let wamid =
-            message.wamid.as_deref().ok_or_else(|| StoreError::Corrupt("inbound message without a wamid".into()))?;
         let claim = InboundClaim { conversation_id: conversation.id.clone(), message_id: message.id.clone() };
-        items.push(self.put(
-            to_item(&Record::new(keys::inbound_wamid(wamid), claim))?,
-            "attribute_not_exists(PK)",
-            &[],
-        )?);
+        items.push(self.put(to_item(&Record::new(claim_key(message)?, claim))?, "attribute_not_exists(PK)", &[])?);
         let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
         items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
         self.transact(items, "inbound message").await
@@ -243,12 +246,11 @@ impl ConversationStore for DynamoStore {
                 .expression_attribute_values(":name", AttributeValue::S(name.clone()));
         }
         let update = builder.build().map_err(|err| StoreError::Unavailable(err.to_string()))?;
-        let wamid = message.wamid.as_deref().unwrap_or_default();
         let claim =
             InboundClaim { conversation_id: conversation.conversation_id.clone(), message_id: message.id.clone() };
         let items = vec![
             aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build(),
-            self.put(to_item(&Record::new(keys::inbound_wamid(wamid), claim))?, "attribute_not_exists(PK)", &[])?,
+            self.put(to_item(&Record::new(claim_key(message)?, claim))?, "attribute_not_exists(PK)", &[])?,
             self.put(
                 to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?,
                 "attribute_not_exists(PK)",
@@ -444,5 +446,29 @@ impl ConversationStore for DynamoStore {
 
     async fn save_media(&self, update: &crate::ports::MediaUpdate) -> Result<(), StoreError> {
         self.write_media(update).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inbound(wamid: Option<&str>) -> Message {
+        let mut message = Message::new(
+            "conv_1",
+            crate::model::Direction::Inbound,
+            crate::model::MessageKind::Text,
+            DeliveryStatus::Received,
+            time::OffsetDateTime::UNIX_EPOCH,
+        );
+        message.wamid = wamid.map(str::to_owned);
+        message
+    }
+
+    #[test]
+    fn only_a_message_with_a_wamid_claims_one() {
+        assert_eq!(claim_key(&inbound(Some("wamid.A"))).ok(), Some(keys::inbound_wamid("wamid.A")));
+        assert!(matches!(claim_key(&inbound(None)), Err(StoreError::Corrupt(_))));
+        assert!(matches!(claim_key(&inbound(Some(""))), Err(StoreError::Corrupt(_))));
     }
 }

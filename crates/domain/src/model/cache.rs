@@ -57,6 +57,13 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         }
     }
 
+    /// Forgets everything, as a new container would.
+    pub fn clear(&self) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.clear();
+        }
+    }
+
     pub fn remove(&self, key: &K) {
         if let Ok(mut cache) = self.0.lock() {
             cache.remove(key);

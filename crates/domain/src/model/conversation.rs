@@ -119,6 +119,21 @@ impl Conversation {
         Self { revision: self.revision + 1, updated_at: now, ..self.clone() }
     }
 
+    /// The contact wrote (at `sent_at`): the window opens again, and no follow-up is due and the
+    /// conversation is no longer done until the agent has the last word again. The store's
+    /// one-write path for known contacts (`ConversationStore::record_inbound`) makes the same
+    /// change in its update expression; `tests/e2e/follow_ups.rs` holds the two together.
+    pub fn contact_wrote(&mut self, sent_at: OffsetDateTime, preview: String, contact_name: Option<&str>) {
+        self.last_inbound_at = Some(self.last_inbound_at.map_or(sent_at, |last| last.max(sent_at)));
+        self.last_message = Some(preview);
+        self.follow_up_due_at = None;
+        self.follow_ups_sent = 0;
+        self.done_at = None;
+        if let (Some(name), Some(contact)) = (contact_name, self.contact.as_mut()) {
+            contact.name = Some(name.to_owned());
+        }
+    }
+
     /// The business number and the contact of a WhatsApp conversation.
     pub fn party(&self) -> Option<(&str, &Contact)> {
         Some((self.phone_number_id.as_deref()?, self.contact.as_ref()?))

@@ -66,15 +66,7 @@ async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessa
             return Ok(());
         };
         let sent_at = inbound.sent_at.map(|at| at.min(now)).unwrap_or(now);
-        conversation.last_inbound_at = Some(conversation.last_inbound_at.map_or(sent_at, |last| last.max(sent_at)));
-        conversation.last_message = Some(preview(&inbound.text));
-        // The contact answered: no follow-up until the agent has the last word again.
-        conversation.follow_up_due_at = None;
-        conversation.follow_ups_sent = 0;
-        conversation.done_at = None;
-        if let (Some(name), Some(contact)) = (&inbound.contact_name, conversation.contact.as_mut()) {
-            contact.name = Some(name.clone());
-        }
+        conversation.contact_wrote(sent_at, preview(&inbound.text), inbound.contact_name.as_deref());
         let expected = existing.as_ref().map(|c| c.revision);
         // Checked once, not on every retry of a lost write.
         if verdict.is_none() {
