@@ -3,7 +3,7 @@
 use super::{created, no_content, ok, Reply};
 use crate::http::request::{json_body, page_request, path_param};
 use crate::http::response::ListBody;
-use crate::http::views::wassist::AgentView;
+use crate::http::views::agents::AgentView;
 use crate::http::Request;
 use crate::model::Principal;
 use crate::usecases::agents;

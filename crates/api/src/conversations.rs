@@ -3,7 +3,7 @@
 use super::{accepted, created, no_content, ok, Reply};
 use crate::http::request::{json_body, optional_json_body, page_request, path_param};
 use crate::http::response::ListBody;
-use crate::http::views::wassist::{ConversationView, MessageView};
+use crate::http::views::conversations::{ConversationView, MessageView};
 use crate::http::Request;
 use crate::model::analysis::{AnalysisCause, AnalysisView};
 use crate::model::{Conversation, Principal};

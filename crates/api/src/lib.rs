@@ -4,7 +4,6 @@
 
 pub mod agents;
 pub mod conversations;
-pub mod flashback;
 pub mod http;
 pub mod keys;
 pub mod meta_webhook;
@@ -14,6 +13,7 @@ pub mod prompts;
 pub mod routes;
 pub mod tools;
 pub mod usage;
+pub mod user_prompts;
 pub mod webhook;
 pub mod workspace;
 

@@ -1,14 +1,14 @@
 //! Meta's webhook for WhatsApp: the `X-Hub-Signature-256` check and the payload, read leniently
 //! (every field optional) into the events Colloquy acts on.
 
-use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use serde_json::Value;
-use sha2::Sha256;
 use time::OffsetDateTime;
 
+use crate::model::agent_text;
 use crate::model::inbound::{InboundAmendment, InboundMessage, StatusUpdate, WebhookEvent};
 use crate::model::media::cut_to_chars;
+use crate::model::signing;
 use crate::model::{Amendment, DeliveryStatus, MediaRef, MessageError, MessageKind};
 
 /// A delivery larger than this is refused before its signature is computed: Meta's are a few
@@ -44,25 +44,14 @@ fn is_id(text: &str) -> bool {
 
 /// HMAC-SHA256 of the raw body with the app secret, compared in constant time.
 pub fn signature_is_valid(app_secret: &str, body: &[u8], header: Option<&str>) -> bool {
-    let Some(hex_signature) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
-        return false;
-    };
-    let Ok(expected) = hex::decode(hex_signature) else {
-        return false;
-    };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(body);
-    mac.verify_slice(&expected).is_ok()
+    header
+        .and_then(|h| h.trim().strip_prefix("sha256="))
+        .is_some_and(|hex_signature| signing::hmac_matches(app_secret, body, hex_signature))
 }
 
 /// `sha256=<hex>` for a body: what Meta sends, and what the local `say` command signs with.
 pub fn sign(app_secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    format!("sha256={}", signing::hmac_hex(app_secret, &[body]))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,7 +121,7 @@ fn content(message: &Value, kind: &str) -> (String, Option<Box<MediaRef>>) {
         "interactive" => (interactive(message.get("interactive").unwrap_or(&Value::Null)), None),
         "system" => {
             let notice = str_at(message, &["system", "body"]).unwrap_or("(a notice from WhatsApp)");
-            (format!("[WhatsApp notice: {notice}]"), None)
+            (agent_text::whatsapp_notice(notice), None)
         }
         "button" => (
             str_at(message, &["button", "text"])
@@ -143,7 +132,7 @@ fn content(message: &Value, kind: &str) -> (String, Option<Box<MediaRef>>) {
         ),
         "reaction" => {
             let emoji = str_at(message, &["reaction", "emoji"]).unwrap_or("");
-            (format!("[reacted {emoji} to a message]"), None)
+            (agent_text::reacted(emoji), None)
         }
         "location" => {
             let location = message.get("location").cloned().unwrap_or_default();
@@ -152,15 +141,13 @@ fn content(message: &Value, kind: &str) -> (String, Option<Box<MediaRef>>) {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(", ");
-            (
-                format!("[location {}, {} {place}]", location["latitude"], location["longitude"]).trim_end().to_owned(),
-                None,
-            )
+            let (latitude, longitude) = (location["latitude"].to_string(), location["longitude"].to_string());
+            (agent_text::location(&latitude, &longitude, &place), None)
         }
         kind if media_kinds.contains(&kind) => {
             let media = message.get(kind).cloned().unwrap_or_default();
             let caption = bounded_opt(str_at(&media, &["caption"]), MAX_CAPTION_CHARS);
-            let shown = caption.as_deref().map(|c| format!(": {c}")).unwrap_or_default();
+            let text = agent_text::attachment(kind, caption.as_deref());
             let reference = str_at(&media, &["id"]).filter(|id| is_id(id)).map(|id| MediaRef {
                 id: id.to_owned(),
                 mime_type: bounded_opt(str_at(&media, &["mime_type"]), MAX_NAME_CHARS),
@@ -170,9 +157,9 @@ fn content(message: &Value, kind: &str) -> (String, Option<Box<MediaRef>>) {
                 voice: media["voice"].as_bool().unwrap_or(false),
                 ..MediaRef::default()
             });
-            (format!("[{kind}{shown}]"), reference.map(Box::new))
+            (text, reference.map(Box::new))
         }
-        other => (format!("[{other} message]"), None),
+        other => (agent_text::unsupported(other), None),
     }
 }
 
@@ -184,15 +171,11 @@ fn interactive(value: &Value) -> String {
     let id = str_at(reply, &["id"]).unwrap_or_default();
     let title = str_at(reply, &["title"]).unwrap_or_default();
     match kind {
-        "button_reply" => format!("[tapped the button \"{title}\" (id: {id})]"),
-        "list_reply" => {
-            let description = str_at(reply, &["description"]).map(|d| format!(" — {d}")).unwrap_or_default();
-            format!("[chose \"{title}\"{description} from a list (id: {id})]")
-        }
+        "button_reply" => agent_text::tapped_button(title, id),
+        "list_reply" => agent_text::chose_from_list(title, str_at(reply, &["description"]), id),
         "nfm_reply" => {
             let name = str_at(reply, &["name"]).unwrap_or("flow");
-            let response = str_at(reply, &["response_json"]).unwrap_or("{}");
-            format!("[completed the {name} form; its answers: {response}]")
+            agent_text::completed_form(name, str_at(reply, &["response_json"]).unwrap_or("{}"))
         }
         _ => "(interactive reply)".to_owned(),
     }

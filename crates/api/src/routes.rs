@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{
-    agents, conversations, flashback, keys, numbers, policies, prompts, tools, usage, webhook, workspace, Reply,
+    agents, conversations, keys, numbers, policies, prompts, tools, usage, user_prompts, webhook, workspace, Reply,
 };
 use crate::app::Needs;
 use crate::http::{auth, response, Body, Request, Response};
@@ -33,7 +33,7 @@ pub enum ErrorShape {
     /// `{"error": {"code", "message", "field"?}}`
     House,
     /// Flashback's `{"success": false, "message"}`.
-    Flashback,
+    SuccessFlag,
 }
 
 /// A Lambda function of the API and the rows it serves (the webhook serves two).
@@ -204,7 +204,7 @@ route_table! {
     ANALYZE_CONVERSATION "analyze-conversation" { "POST" "/api/v1/conversations/{id}/analyze/", write, QUEUE, conversations::analyze; }
     GET_CONVERSATION_ANALYSIS "get-conversation-analysis" { "GET" "/api/v1/conversations/{id}/analysis/", read, TABLE, conversations::get_analysis; }
     // Flashback's seed lets a key with read access send prompts: the one write a `read` key may make.
-    SEND_PROMPT "send-prompt" { "POST" "/conversation/{conversationId}/prompt", read, QUEUE, flashback::send_prompt, ErrorShape::Flashback; }
+    SEND_PROMPT "send-prompt" { "POST" "/conversation/{conversationId}/prompt", read, QUEUE, user_prompts::send_prompt, ErrorShape::SuccessFlag; }
 
     CREATE_POLICY "create-policy" { "POST" "/api/v1/policies/", write, TABLE, policies::create; }
     LIST_POLICIES "list-policies" { "GET" "/api/v1/policies/", read, TABLE, policies::list; }
@@ -235,7 +235,7 @@ pub async fn dispatch(route: &Route, app: &App, request: &Request) -> Response<B
     };
     result.unwrap_or_else(|err| match route.errors {
         ErrorShape::House => response::error(&err),
-        ErrorShape::Flashback => response::seed_error(&err),
+        ErrorShape::SuccessFlag => response::seed_error(&err),
     })
 }
 

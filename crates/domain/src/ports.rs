@@ -560,6 +560,39 @@ pub struct ChatRequest {
     pub tools: Vec<ToolSpec>,
 }
 
+impl ChatRequest {
+    /// What `agent` asks of its model: its provider, model, token limit and temperature (the
+    /// agent's, else the prompt's), `system` and the `turns`; no tools and free text until
+    /// `offering` and `as_json` say otherwise. Every LLM call is built here.
+    pub fn for_agent(
+        agent: &crate::model::Agent,
+        system: String,
+        prompt_temperature: Option<f64>,
+        turns: Vec<ChatTurn>,
+    ) -> Self {
+        Self {
+            provider: agent.model.provider,
+            model: agent.model.name.clone(),
+            system,
+            turns,
+            temperature: agent.model.temperature.or(prompt_temperature),
+            max_tokens: agent.model.max_tokens,
+            json: false,
+            tools: Vec::new(),
+        }
+    }
+
+    pub fn offering(mut self, tools: Vec<ToolSpec>) -> Self {
+        self.tools = tools;
+        self
+    }
+
+    pub fn as_json(mut self, json: bool) -> Self {
+        self.json = json;
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatReply {
     pub text: String,

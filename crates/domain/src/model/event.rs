@@ -183,9 +183,6 @@ mod json_text {
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the receiver recomputes it with
 /// the workspace's webhook secret and refuses stale timestamps.
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    format!("t={timestamp},v1={}", hex::encode(mac.finalize().into_bytes()))
+    let signed = super::signing::hmac_hex(secret, &[timestamp.to_string().as_bytes(), b".", body.as_bytes()]);
+    format!("t={timestamp},v1={signed}")
 }

@@ -140,28 +140,7 @@ pub const MAX_IMAGES_IN_CONTEXT: usize = 3;
 impl MediaRef {
     /// What the agent reads for this attachment of a message of `kind`.
     pub fn for_the_agent(&self, kind: MediaKind, shown_as_image: bool) -> String {
-        let noun = kind.noun(self.voice);
-        let caption = self.caption.as_deref().map(|c| format!(" with the caption: {c}")).unwrap_or_default();
-        let name = self.filename.as_deref().map(|f| format!(" \"{f}\"")).unwrap_or_default();
-        let failed = self.failure.is_some();
-        match kind {
-            MediaKind::Audio => match &self.transcript {
-                Some(words) => format!("[{noun}, transcribed] {words}"),
-                None => format!("[{noun} that could not be transcribed]"),
-            },
-            MediaKind::Image | MediaKind::Sticker if shown_as_image => format!("[{noun} attached{caption}]"),
-            MediaKind::Image | MediaKind::Sticker if failed => format!("[{noun} that could not be opened{caption}]"),
-            MediaKind::Image | MediaKind::Sticker => format!("[{noun} sent, which you cannot see{caption}]"),
-            MediaKind::Document => match &self.document_text {
-                Some(text) => {
-                    let cut = if self.document_text_truncated { " (cut short)" } else { "" };
-                    format!("[document{name}{caption}; its text{cut}:]\n{text}")
-                }
-                None if failed => format!("[document{name} that could not be read{caption}]"),
-                None => format!("[document{name}{caption}, which you cannot read]"),
-            },
-            MediaKind::Video => format!("[video{caption}, which you cannot watch]"),
-        }
+        super::agent_text::media(self, kind, shown_as_image)
     }
 }
 

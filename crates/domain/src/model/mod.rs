@@ -1,6 +1,7 @@
 //! The domain model. Plain data and the rules that need no I/O.
 
 pub mod agent;
+pub mod agent_text;
 pub mod analysis;
 pub mod api_key;
 pub mod cache;
@@ -18,6 +19,7 @@ pub mod page;
 pub mod phone;
 pub mod policy;
 pub mod prompt;
+pub mod signing;
 pub mod template;
 pub mod timestamp;
 pub mod tool;

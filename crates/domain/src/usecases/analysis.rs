@@ -173,16 +173,9 @@ pub async fn run(app: &App, trigger: &AnalysisTrigger) -> Result<(), RetryLater>
         return clear_due(app, &conversation).await;
     }
     let json = wants_json(&prompt.text, &prompt.metadata);
-    let request = ChatRequest {
-        provider: agent.model.provider,
-        model: agent.model.name.clone(),
-        system: format!("{}\n\n{TRANSCRIPT_GUIDE}", prompt.text),
-        turns: vec![ChatTurn::text(ChatRole::User, transcript_text(&messages))],
-        temperature: agent.model.temperature.or(prompt.temperature),
-        max_tokens: agent.model.max_tokens,
-        json,
-        tools: Vec::new(),
-    };
+    let system = format!("{}\n\n{TRANSCRIPT_GUIDE}", prompt.text);
+    let turns = vec![ChatTurn::text(ChatRole::User, transcript_text(&messages))];
+    let request = ChatRequest::for_agent(&agent, system, prompt.temperature, turns).as_json(json);
     let answer = match app.llm.complete(&request).await {
         Ok(answer) => answer,
         Err(err) if err.is_retryable() => return Err(RetryLater::Llm(err)),

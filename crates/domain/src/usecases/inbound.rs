@@ -215,7 +215,7 @@ async fn amend(app: &App, numbers: &NumberCache, event: InboundAmendment) -> Res
         wamid: event.wamid,
         sent_at: None,
         kind: MessageKind::Reaction,
-        text: format!("[reacted {emoji} to a message]"),
+        text: crate::model::agent_text::reacted(&emoji),
         media: None,
     };
     Box::pin(receive_message(app, numbers, turn)).await

@@ -1,8 +1,10 @@
 //! What the house API (`/api/v1/...`) shows of the model: camelCase JSON.
 
+pub mod agents;
+pub mod conversations;
+pub mod numbers;
 pub mod policies;
 pub mod prompts;
-pub mod wassist;
 
 use serde::Serialize;
 

@@ -43,24 +43,17 @@ pub(super) async fn follow_up(
             return stop_follow_ups(app, conversation, "the agent's prompt version no longer exists").await;
         };
         let mut turns = turns(history);
-        let nudge = format!(
-            "[Follow-up {attempt} of {}: the contact has not answered for {} minutes. {}]",
-            policy.max_attempts, policy.after_minutes, policy.instruction
+        let nudge = crate::model::agent_text::follow_up_nudge(
+            attempt,
+            policy.max_attempts,
+            policy.after_minutes,
+            &policy.instruction,
         );
         match turns.last_mut() {
             Some(last) if last.role == ChatRole::User => last.content = format!("{}\n{nudge}", last.content),
             _ => turns.push(ChatTurn::text(ChatRole::User, nudge)),
         }
-        let request = ChatRequest {
-            provider: agent.model.provider,
-            model: agent.model.name.clone(),
-            system: prompt.content.text.clone(),
-            turns,
-            temperature: agent.model.temperature.or(prompt.content.temperature),
-            max_tokens: agent.model.max_tokens,
-            json: false,
-            tools: Vec::new(),
-        };
+        let request = ChatRequest::for_agent(&agent, prompt.content.text.clone(), prompt.content.temperature, turns);
         let answer = complete(app, &request, deadline).await.map_err(RetryLater::Llm)?;
         let answer = checked_output(app, conversation, &agent, answer).await?;
         let mut message =

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::model::agent::{DEFAULT_REPLY_DELAY_SECONDS, MAX_REPLY_DELAY_SECONDS};
+use crate::model::agent_text;
 use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
 use crate::model::deadline::Deadline;
@@ -111,17 +112,15 @@ pub(super) fn turns_seeing(history: &[Message], images: &HashMap<String, ImageIn
             // Blocked by a policy: the agent never sees it.
             (Direction::Inbound, _) if message.error.is_some() => continue,
             (Direction::Inbound, _) => (ChatRole::User, inbound_text(message, images.contains_key(&message.id))),
-            (Direction::Operator, _) => (
-                ChatRole::User,
-                format!("[Instruction from the business, not from the contact: follow it in your next message; do not quote it] {}", message.text.clone().unwrap_or_default()),
-            ),
-            (Direction::Outbound, _) if message.kind == MessageKind::Template => {
-                (ChatRole::Assistant, format!("[template sent: {}]", message.template.clone().unwrap_or_default()))
+            (Direction::Operator, _) => {
+                (ChatRole::User, agent_text::operator_instruction(message.text.as_deref().unwrap_or_default()))
             }
-            (Direction::Outbound, _) if message.operator_key.is_some() => (
-                ChatRole::Assistant,
-                format!("[written by a person from the business while they had taken over] {}", message.text.clone().unwrap_or_default()),
-            ),
+            (Direction::Outbound, _) if message.kind == MessageKind::Template => {
+                (ChatRole::Assistant, agent_text::template_sent(message.template.as_deref().unwrap_or_default()))
+            }
+            (Direction::Outbound, _) if message.operator_key.is_some() => {
+                (ChatRole::Assistant, agent_text::written_by_a_person(message.text.as_deref().unwrap_or_default()))
+            }
             (Direction::Outbound, _) => (ChatRole::Assistant, message.text.clone().unwrap_or_default()),
         };
         let image = images.get(&message.id).filter(|_| message.direction == Direction::Inbound);
@@ -334,17 +333,11 @@ pub async fn answer(
                     None if steps == 0 => acknowledge(app, &conversation, since_reply).await,
                     None => {}
                 }
-                let request = ChatRequest {
-                    provider: agent.model.provider,
-                    model: agent.model.name.clone(),
-                    system: prompt.content.text.clone(),
-                    turns: turns_seeing(&history, &media::images_for(app, &agent, &history, &mut images).await),
-                    temperature: agent.model.temperature.or(prompt.content.temperature),
-                    max_tokens: agent.model.max_tokens,
-                    json: false,
-                    // Past the step limit the model answers with what it has.
-                    tools: if steps < tools::MAX_STEPS { agent_tools.specs() } else { Vec::new() },
-                };
+                let turns = turns_seeing(&history, &media::images_for(app, &agent, &history, &mut images).await);
+                let request =
+                    ChatRequest::for_agent(&agent, prompt.content.text.clone(), prompt.content.temperature, turns)
+                        // Past the step limit the model answers with what it has.
+                        .offering(if steps < tools::MAX_STEPS { agent_tools.specs() } else { Vec::new() });
                 let answer = match complete(app, &request, deadline).await {
                     Ok(answer) => answer,
                     Err(err) if !err.is_retryable() => {

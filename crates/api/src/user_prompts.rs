@@ -1,4 +1,5 @@
-//! `POST /conversation/{conversationId}/prompt` (Flashback): a user turn in the conversation.
+//! `POST /conversation/{conversationId}/prompt`: a user turn in the conversation (the Flashback seed's
+//! route and its `{success, message}` answers).
 
 use serde_json::json;
 
