@@ -1,0 +1,138 @@
+//! Load and gate: the conversation and its recent history, and whether the agent may answer
+//! them now (something unanswered, no takeover, the 24-hour window open, the agent still there,
+//! the workspace within its quota), and the quiet period a burst of messages is waited out for.
+
+use super::*;
+
+/// What a stage hands on: the next stage's input, or the run is over (what ended it is
+/// recorded on the conversation).
+pub(super) enum Next<T> {
+    Go(T),
+    Stop,
+}
+
+/// The conversation and its recent history, oldest first, as one round of a run reads them.
+pub(super) struct Loaded {
+    pub conversation: Conversation,
+    pub history: Vec<Message>,
+    /// Where the messages since the agent's last reply start.
+    answered_upto: usize,
+}
+
+impl Loaded {
+    pub fn new(conversation: Conversation, mut history: Vec<Message>) -> Self {
+        history.retain(|m| m.created_at >= conversation.session_started_at || m.direction == Direction::Inbound);
+        let answered_upto = history.iter().rposition(is_reply).map_or(0, |i| i + 1);
+        Self { conversation, history, answered_upto }
+    }
+
+    /// What came since the agent's last reply.
+    pub fn unanswered(&self) -> &[Message] {
+        &self.history[self.answered_upto..]
+    }
+
+    pub fn unanswered_mut(&mut self) -> &mut [Message] {
+        &mut self.history[self.answered_upto..]
+    }
+
+    /// A reply stored but not yet sent (a delivery that stopped half-way): it goes first.
+    pub fn pending_reply(&self) -> Option<Message> {
+        self.history.iter().rev().find(|m| is_reply(m) && m.status == DeliveryStatus::Pending).cloned()
+    }
+
+    /// The newest message the agent saw: a draft written before a newer one is stale.
+    pub fn newest(&self) -> Option<String> {
+        self.history.last().map(|m| m.id.clone())
+    }
+}
+
+pub(super) async fn load(app: &App, turn: &Turn) -> Result<Option<Loaded>, RetryLater> {
+    let Some(conversation) = app.store.get_conversation(&turn.workspace_id, &turn.conversation_id).await? else {
+        tracing::warn!(conversation = %turn.conversation_id, "trigger for a conversation that does not exist");
+        return Ok(None);
+    };
+    let recent = PageRequest { limit: HISTORY, cursor: None };
+    let mut history = app.store.list_messages(&conversation.id, &recent).await?.items;
+    history.reverse();
+    Ok(Some(Loaded::new(conversation, history)))
+}
+
+/// Whether the agent may answer now, and with which agent. A stop is recorded as a skipped reply
+/// with why (a takeover, a closed window, a deleted agent, the quota).
+pub(super) async fn gate(
+    app: &App,
+    cache: &AgentCache,
+    loaded: &mut Loaded,
+    run: &mut Run,
+    attempt: Attempt,
+) -> Result<Next<Agent>, RetryLater> {
+    if !has_unanswered(loaded.unanswered()) {
+        tracing::info!(conversation = %loaded.conversation.id, "nothing left to answer");
+        return Ok(Next::Stop);
+    }
+    let now = app.clock.now();
+    let conversation = loaded.conversation.clone();
+    if conversation.is_human_takeover(now) {
+        // The person who took over reads what the contact sent: voice notes are transcribed
+        // and documents read all the same (the agent finds them done when it resumes).
+        if let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? {
+            let unanswered = loaded.unanswered_mut();
+            media::prepare(app, &conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done).await?;
+        }
+        return stop(skip(app, &conversation, "a human has taken over this conversation").await);
+    }
+    if !conversation.is_window_open(now) {
+        let why = "outside the 24-hour customer-service window: only templates may be sent";
+        return stop(skip(app, &conversation, why).await);
+    }
+    let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? else {
+        return stop(skip(app, &conversation, "the conversation's agent no longer exists").await);
+    };
+    if run.draft.is_none() {
+        if let Some(workspace) = app.workspaces.get(app, &conversation.workspace_id).await? {
+            if let Err(err) = crate::usecases::quota::check(app, &workspace).await {
+                return stop(skip(app, &conversation, &err.to_string()).await);
+            }
+        }
+    }
+    Ok(Next::Go(agent))
+}
+
+fn stop<T>(recorded: Result<(), RetryLater>) -> Result<Next<T>, RetryLater> {
+    recorded.map(|()| Next::Stop)
+}
+
+pub(super) fn has_unanswered(since_reply: &[Message]) -> bool {
+    since_reply.iter().any(|m| {
+        matches!(m.direction, Direction::Inbound | Direction::Operator) && m.error.is_none() && m.for_the_agent()
+    })
+}
+
+/// How much longer to wait for the contact to finish a burst, if at all: the agent's
+/// `replyDelaySeconds`, else the prompt's `responseTime`, else the default.
+pub(super) async fn quiet_period(
+    app: &App,
+    cache: &AgentCache,
+    agent: &Agent,
+    unanswered: &[Message],
+    now: time::OffsetDateTime,
+) -> Result<Option<Duration>, RetryLater> {
+    let Some(last) = unanswered.iter().rev().find(|m| m.direction == Direction::Inbound) else { return Ok(None) };
+    let quiet = match agent.reply_delay_seconds {
+        Some(seconds) => Duration::from_secs(u64::from(seconds)),
+        None => match cache.system_prompt(app, agent).await?.and_then(|p| p.content.response_time) {
+            Some(seconds) => Duration::from_secs_f64(seconds.clamp(0.0, f64::from(MAX_REPLY_DELAY_SECONDS))),
+            None => Duration::from_secs(u64::from(DEFAULT_REPLY_DELAY_SECONDS)),
+        },
+    };
+    Ok(wait_left(quiet, last.created_at, now))
+}
+
+/// How much of `quiet` is left since the contact's last message at `last`; `None` once it passed.
+fn wait_left(quiet: Duration, last: time::OffsetDateTime, now: time::OffsetDateTime) -> Option<Duration> {
+    let since = Duration::try_from(now - last).unwrap_or(Duration::ZERO);
+    quiet.checked_sub(since).filter(|wait| !wait.is_zero())
+}
+
+#[cfg(test)]
+mod tests;

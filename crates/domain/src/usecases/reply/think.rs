@@ -1,0 +1,142 @@
+//! Think: the model writes the answer to what is unanswered, with the agent's tools (a call is
+//! recorded, and the run goes round again once it is settled), and the output policies check it.
+
+use super::*;
+
+/// What the model is asked with.
+pub(super) struct Thinking<'a> {
+    pub loaded: &'a Loaded,
+    pub agent: &'a Agent,
+    pub prompt: &'a SystemPrompt,
+    pub tools: &'a tools::AgentTools,
+    pub deadline: Deadline,
+}
+
+pub(super) enum Thought {
+    /// The answer to store, checked by the output policies, and the prompt it was written with.
+    Answer(ChatReply, Option<PromptUsed>),
+    /// The model called tools: the calls are stored; read the conversation again.
+    ToolCallsRecorded,
+    /// The calls' write was lost to another change: read the conversation again.
+    Again,
+    /// Nothing can be answered (recorded on the conversation).
+    Stop,
+}
+
+pub(super) async fn think(app: &App, thinking: Thinking<'_>, run: &mut Run) -> Result<Thought, RetryLater> {
+    let Thinking { loaded, agent, prompt, tools: agent_tools, deadline } = thinking;
+    let conversation = &loaded.conversation;
+    let since_reply = loaded.unanswered();
+    let steps = tools::steps_taken(since_reply);
+    let newest = loaded.newest();
+    match run.draft.take() {
+        // Nothing new since it was written, or it was rewritten enough: send it.
+        Some((answer, seen, used)) if seen == newest || run.redos >= MAX_REDOS => {
+            return Ok(Thought::Answer(answer, used))
+        }
+        Some((thrown_away, _, _)) => {
+            run.redos += 1;
+            run.discarded.add(tokens_of(&thrown_away));
+            tracing::info!(conversation = %conversation.id, redos = run.redos, "a message came in while the LLM wrote; answering again with it");
+        }
+        None if steps == 0 => acknowledge(app, conversation, since_reply).await,
+        None => {}
+    }
+    let turns = turns_seeing(&loaded.history, &media::images_for(app, agent, &loaded.history, &mut run.images).await);
+    let request = ChatRequest::for_agent(agent, prompt.content.text.clone(), prompt.content.temperature, turns)
+        // Past the step limit the model answers with what it has.
+        .offering(if steps < tools::MAX_STEPS { agent_tools.specs() } else { Vec::new() });
+    let answer = match complete(app, &request, deadline).await {
+        Ok(answer) => answer,
+        Err(err) if !err.is_retryable() => {
+            fail(app, conversation, &format!("the LLM refused the request: {err}")).await?;
+            return Ok(Thought::Stop);
+        }
+        Err(err) => return Err(RetryLater::Llm(err)),
+    };
+    if !answer.tool_calls.is_empty() && !request.tools.is_empty() {
+        let earlier = std::mem::take(&mut run.discarded);
+        return match tools::record(app, conversation, agent, agent_tools, &answer, earlier).await {
+            Ok(()) => Ok(Thought::ToolCallsRecorded),
+            Err(StoreError::Conflict(_)) => {
+                run.discarded = earlier;
+                run.discarded.add(tokens_of(&answer));
+                Ok(Thought::Again)
+            }
+            Err(err) => Err(err.into()),
+        };
+    }
+    Ok(Thought::Answer(checked_output(app, conversation, agent, answer).await?, Some(prompt.used.clone())))
+}
+
+pub(super) async fn complete(app: &App, request: &ChatRequest, deadline: Deadline) -> Result<ChatReply, LlmError> {
+    let mut delay = Duration::from_millis(500);
+    let mut attempt = 1;
+    loop {
+        match app.llm.complete(request).await {
+            // A time-out already used most of the invocation, and a retry must fit before the
+            // invocation's end: otherwise the queue retries it, later.
+            Err(err)
+                if err.is_retryable()
+                    && err != LlmError::Timeout
+                    && attempt < LLM_ATTEMPTS
+                    && deadline.leaves(delay + crate::app::LLM_TIMEOUT) =>
+            {
+                tracing::warn!(error = %err, attempt, "LLM call failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// How often an answer is thrown away for a message that came in while the LLM wrote; after
+/// that, the latest answer is sent (a contact who keeps writing still hears back).
+const MAX_REDOS: u32 = 2;
+
+fn tokens_of(answer: &ChatReply) -> Tokens {
+    Tokens { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, calls: 1, ..Tokens::default() }
+}
+
+/// Marks the contact's latest message read and shows the typing indicator, in one Graph call,
+/// as the agent starts writing. Best effort: a failure here never holds the reply back.
+async fn acknowledge(app: &App, conversation: &Conversation, unanswered: &[Message]) {
+    if conversation.channel != Channel::Whatsapp {
+        return;
+    }
+    let Some(wamid) =
+        unanswered.iter().rev().filter(|m| m.direction == Direction::Inbound).find_map(|m| m.wamid.clone())
+    else {
+        return;
+    };
+    let marked = match sender_of(app, conversation).await {
+        Ok(from) => app.whatsapp.mark_read(&from, &wamid).await.map_err(|err| err.to_string()),
+        Err(err) => Err(err.to_string()),
+    };
+    if let Err(err) = marked {
+        tracing::info!(conversation = %conversation.id, error = %err, "read receipt not sent");
+    }
+}
+
+/// What a reply says when an output policy blocked what the LLM wrote.
+pub const DEFAULT_FALLBACK: &str = "Sorry, I can't help with that here.";
+
+/// Output policies run on the LLM's reply before it is stored: a blocked reply is replaced by
+/// the agent's fallback text (the tokens still count).
+pub(super) async fn checked_output(
+    app: &App,
+    conversation: &Conversation,
+    agent: &Agent,
+    mut answer: ChatReply,
+) -> Result<ChatReply, RetryLater> {
+    let verdict = evaluate(app, &conversation.workspace_id, &conversation.id, Flow::Output, &answer.text)
+        .await
+        .map_err(|err| RetryLater::Busy(err.to_string()))?;
+    if let Some(policy) = verdict.blocked_by {
+        tracing::info!(conversation = %conversation.id, policy = %policy, "reply replaced by the fallback text");
+        answer.text = agent.fallback_text.clone().unwrap_or_else(|| DEFAULT_FALLBACK.to_owned());
+    }
+    Ok(answer)
+}

@@ -1,0 +1,78 @@
+//! Write: the reply and the conversation's new state (its preview, tokens, the next follow-up and
+//! analysis) in one write, conditional on the revision the run read: a takeover or a new message
+//! while the model wrote makes it fail, and the next round sees why.
+
+use super::*;
+
+pub(super) enum Written {
+    /// Stored: deliver it.
+    Saved(Conversation, Message),
+    /// Another change came first; the draft is kept for the next round.
+    Lost,
+}
+
+pub(super) async fn write(
+    app: &App,
+    loaded: &Loaded,
+    agent: &Agent,
+    answer: ChatReply,
+    prompt_used: Option<PromptUsed>,
+    run: &mut Run,
+) -> Result<Written, RetryLater> {
+    let conversation = &loaded.conversation;
+    let mut message = Message::new(
+        &conversation.id,
+        Direction::Outbound,
+        MessageKind::Text,
+        DeliveryStatus::Pending,
+        app.clock.now(),
+    );
+    message.text = Some(as_shown(conversation, &answer.text));
+    message.prompt_used = prompt_used.clone();
+    message.usage = Some(TokenUsage {
+        input_tokens: answer.input_tokens,
+        output_tokens: answer.output_tokens,
+        model: answer.model.clone(),
+    });
+    let discarded = run.discarded;
+    let mut updated = conversation.revised(message.created_at);
+    updated.last_message = message.text.as_deref().map(preview);
+    updated.input_tokens += answer.input_tokens + discarded.input_tokens;
+    updated.output_tokens += answer.output_tokens + discarded.output_tokens;
+    updated.follow_up_due_at = agent
+        .follow_up
+        .as_ref()
+        .map(|policy| message.created_at + time::Duration::minutes(i64::from(policy.after_minutes)));
+    if let Some(minutes) = agent.analysis.as_ref().and_then(|analysis| analysis.after_minutes) {
+        updated.analysis_due_at = Some(message.created_at + time::Duration::minutes(i64::from(minutes)));
+    }
+    let mut usage = usage_of(conversation, &agent.id, &answer, message.created_at);
+    usage.tokens.add(discarded);
+    match app.store.save_reply(&updated, conversation.revision, &message, &usage).await {
+        Ok(()) => Ok(Written::Saved(updated, message)),
+        Err(StoreError::Conflict(_)) => {
+            run.draft = Some((answer, loaded.newest(), prompt_used));
+            Ok(Written::Lost)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub(super) fn usage_of(
+    conversation: &Conversation,
+    agent_id: &str,
+    answer: &ChatReply,
+    at: time::OffsetDateTime,
+) -> UsageDelta {
+    UsageDelta {
+        workspace_id: conversation.workspace_id.clone(),
+        agent_id: agent_id.to_owned(),
+        day: day_of(at),
+        tokens: Tokens {
+            input_tokens: answer.input_tokens,
+            output_tokens: answer.output_tokens,
+            calls: 1,
+            ..Tokens::default()
+        },
+    }
+}
