@@ -2,6 +2,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
+use super::records::StoredConversation;
 use super::unavailable;
 use super::{keys, to_item, to_value, DynamoStore, Listing, Record};
 use crate::model::timestamp;
@@ -95,8 +96,10 @@ impl DynamoStore {
         conversation: &Conversation,
         expected_revision: Option<u64>,
     ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, StoreError> {
-        let mut item =
-            to_item(&Record::new(keys::conversation(&conversation.workspace_id, &conversation.id), conversation))?;
+        let mut item = to_item(&Record::new(
+            keys::conversation(&conversation.workspace_id, &conversation.id),
+            StoredConversation::from(conversation),
+        ))?;
         if let Some(due) = conversation.follow_up_due_at {
             let shard = keys::follow_up_shard(&conversation.id);
             let sort = keys::follow_up_sort(&crate::model::timestamp::format(due), conversation.follow_ups_sent + 1);
@@ -159,8 +162,9 @@ impl ConversationStore for DynamoStore {
         workspace_id: &str,
         conversation_id: &str,
     ) -> Result<Option<Conversation>, StoreError> {
-        let record: Option<Record<Conversation>> = self.get(keys::conversation(workspace_id, conversation_id)).await?;
-        Ok(record.map(|record| record.data))
+        let record: Option<Record<StoredConversation>> =
+            self.get(keys::conversation(workspace_id, conversation_id)).await?;
+        record.map(|record| Conversation::try_from(record.data)).transpose()
     }
 
     async fn find_conversation(
@@ -384,7 +388,10 @@ impl ConversationStore for DynamoStore {
         page: &PageRequest,
     ) -> Result<Page<Conversation>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
-        self.query_page(keys::workspace_pk(workspace_id), keys::CONVERSATION, page, listing).await
+        let stored: Page<StoredConversation> =
+            self.query_page(keys::workspace_pk(workspace_id), keys::CONVERSATION, page, listing).await?;
+        let items = stored.items.into_iter().map(Conversation::try_from).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor: stored.next_cursor })
     }
 
     async fn save_reply(

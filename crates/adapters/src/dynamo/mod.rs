@@ -11,6 +11,7 @@ mod media;
 mod numbers;
 mod policies;
 mod prompts;
+mod records;
 mod scheduled;
 mod tool_calls;
 mod tools;

@@ -15,63 +15,67 @@ pub struct Contact {
     pub name: Option<String>,
 }
 
-/// Where a conversation happens.
+/// What kind of channel a conversation is on, as the API names it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Channel {
+pub enum ChannelKind {
     #[default]
     Whatsapp,
     /// Only over the HTTP API (Flashback's prompt endpoint): no contact, no 24-hour window.
     Api,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Where a conversation happens, with what that channel needs: a WhatsApp conversation always
+/// has its business number and its contact, an API one has neither.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Channel {
+    WhatsApp { phone_number_id: String, contact: Contact },
+    Api,
+}
+
+impl Channel {
+    pub fn kind(&self) -> ChannelKind {
+        match self {
+            Channel::WhatsApp { .. } => ChannelKind::Whatsapp,
+            Channel::Api => ChannelKind::Api,
+        }
+    }
+
+    pub fn is_whatsapp(&self) -> bool {
+        matches!(self, Channel::WhatsApp { .. })
+    }
+}
+
+/// A conversation between the business and a contact (or an API client), its agent and its state.
+/// How it is stored is the store's business (`colloquy_adapters::dynamo`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     pub id: String,
-    #[serde(default)]
-    pub channel: Channel,
     pub workspace_id: String,
-    /// The business number and the contact; an API-only conversation has neither.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<Contact>,
+    /// WhatsApp (with its business number and contact), or the API alone.
+    pub channel: Channel,
     pub agent_id: String,
     /// A new agent starts a new session; the worker's history starts at the session's start.
     pub session: u32,
-    #[serde(with = "super::timestamp::iso")]
     pub session_started_at: OffsetDateTime,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
     pub last_inbound_at: Option<OffsetDateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
     pub takeover_until: Option<OffsetDateTime>,
     pub revision: u64,
     /// LLM tokens spent in this conversation.
-    #[serde(default)]
     pub input_tokens: u64,
-    #[serde(default)]
     pub output_tokens: u64,
     /// When the next follow-up is due; none while the contact has the last word.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
     pub follow_up_due_at: Option<OffsetDateTime>,
     /// Follow-ups sent since the contact last wrote.
-    #[serde(default)]
     pub follow_ups_sent: u32,
     /// Marked done by an operator; the contact writing again reopens it.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
     pub done_at: Option<OffsetDateTime>,
     /// When the agent's analysis is due after a silence (the sparse `ScheduledWork` index).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "super::timestamp::iso_option")]
     pub analysis_due_at: Option<OffsetDateTime>,
     /// The latest analysis of the transcript.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<super::analysis::Analysis>,
-    #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "super::timestamp::iso")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -79,9 +83,7 @@ impl Conversation {
     /// A new conversation between a business number and a contact, answered by `agent_id`.
     pub fn start(number: &super::WhatsAppNumber, contact: Contact, agent_id: String, now: OffsetDateTime) -> Self {
         Self {
-            channel: Channel::Whatsapp,
-            phone_number_id: Some(number.phone_number_id.clone()),
-            contact: Some(contact),
+            channel: Channel::WhatsApp { phone_number_id: number.phone_number_id.clone(), contact },
             ..Self::start_api(&number.workspace_id, agent_id, now)
         }
     }
@@ -92,8 +94,6 @@ impl Conversation {
             id: super::ids::new_id(),
             channel: Channel::Api,
             workspace_id: workspace_id.to_owned(),
-            phone_number_id: None,
-            contact: None,
             agent_id,
             session: 1,
             session_started_at: now,
@@ -129,14 +129,22 @@ impl Conversation {
         self.follow_up_due_at = None;
         self.follow_ups_sent = 0;
         self.done_at = None;
-        if let (Some(name), Some(contact)) = (contact_name, self.contact.as_mut()) {
+        if let (Some(name), Channel::WhatsApp { contact, .. }) = (contact_name, &mut self.channel) {
             contact.name = Some(name.to_owned());
         }
     }
 
     /// The business number and the contact of a WhatsApp conversation.
     pub fn party(&self) -> Option<(&str, &Contact)> {
-        Some((self.phone_number_id.as_deref()?, self.contact.as_ref()?))
+        match &self.channel {
+            Channel::WhatsApp { phone_number_id, contact } => Some((phone_number_id, contact)),
+            Channel::Api => None,
+        }
+    }
+
+    /// The contact of a WhatsApp conversation.
+    pub fn contact(&self) -> Option<&Contact> {
+        self.party().map(|(_, contact)| contact)
     }
 
     pub fn window_closes_at(&self) -> Option<OffsetDateTime> {
@@ -482,7 +490,7 @@ mod tests {
     #[test]
     fn an_api_only_conversation_has_no_number_and_no_contact() {
         let conversation = Conversation::start_api("ws_1", "agt_1".into(), OffsetDateTime::UNIX_EPOCH);
-        assert_eq!((conversation.channel, conversation.party()), (Channel::Api, None));
-        assert!(conversation.phone_number_id.is_none() && conversation.contact.is_none());
+        assert_eq!((&conversation.channel, conversation.party()), (&Channel::Api, None));
+        assert!(conversation.contact().is_none());
     }
 }

@@ -30,8 +30,8 @@ pub mod workspace;
 pub use agent::{Agent, FollowUpPolicy, ModelSettings, Provider};
 pub use api_key::{ApiKey, IssuedKey, Principal, Role};
 pub use conversation::{
-    Amendment, Channel, Contact, Conversation, DeliveryStatus, Direction, ErrorReason, Message, MessageError,
-    MessageKind, PromptUsed, TokenUsage,
+    Amendment, Channel, ChannelKind, Contact, Conversation, DeliveryStatus, Direction, ErrorReason, Message,
+    MessageError, MessageKind, PromptUsed, TokenUsage,
 };
 pub use media::MediaRef;
 pub use number::WhatsAppNumber;

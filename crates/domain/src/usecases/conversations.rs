@@ -7,7 +7,7 @@ use time::Duration;
 use crate::model::conversation::preview;
 use crate::model::event::ConversationTakenOver;
 use crate::model::phone::{normalize_e164, wa_id};
-use crate::model::Channel;
+use crate::model::ChannelKind;
 use crate::model::MessageKind;
 use crate::model::{
     Contact, Conversation, DeliveryStatus, Direction, Message, Page, PageRequest, Principal, TemplateMessage,
@@ -41,7 +41,7 @@ pub struct NewConversation {
     pub phone_number: Option<String>,
     /// `whatsapp` (default), or `api` for a conversation held only over the HTTP API.
     #[serde(default)]
-    pub channel: Channel,
+    pub channel: ChannelKind,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,7 +83,7 @@ pub async fn create_conversation(
     principal: &Principal,
     input: NewConversation,
 ) -> Result<Created, AppError> {
-    if input.channel == Channel::Api {
+    if input.channel == ChannelKind::Api {
         return create_api_conversation(app, principal, input).await;
     }
     let (field, raw_to) = match (&input.to_number, &input.phone_number) {

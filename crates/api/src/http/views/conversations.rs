@@ -4,7 +4,7 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::model::timestamp;
-use crate::model::Channel;
+use crate::model::ChannelKind;
 use crate::model::{Conversation, DeliveryStatus, Direction, Message, MessageError};
 
 #[derive(Serialize)]
@@ -30,7 +30,7 @@ pub struct ConversationView {
     /// The customer-service window is open: free-form messages may be sent.
     pub active: bool,
     pub whatsapp_number: String,
-    pub channel: Channel,
+    pub channel: ChannelKind,
     /// Marked done by an operator (no follow-ups); the contact writing again reopens it.
     pub is_done: bool,
     pub created_at: String,
@@ -47,16 +47,16 @@ impl ConversationView {
         Self {
             id: conversation.id.clone(),
             contact: ConversationContactView {
-                phone_number: conversation.contact.as_ref().map(|c| c.phone_number.clone()).unwrap_or_default(),
-                name: conversation.contact.as_ref().and_then(|c| c.name.clone()),
+                phone_number: conversation.contact().map(|c| c.phone_number.clone()).unwrap_or_default(),
+                name: conversation.contact().and_then(|c| c.name.clone()),
             },
             active_agent: conversation.agent_id.clone(),
             chat_window_remaining_time: clock_time(conversation.window_remaining(now)),
             last_message: conversation.last_message.clone().unwrap_or_default(),
             is_human_takeover: conversation.is_human_takeover(now),
             active: conversation.is_window_open(now),
-            whatsapp_number: conversation.phone_number_id.clone().unwrap_or_default(),
-            channel: conversation.channel,
+            whatsapp_number: conversation.party().map(|(number, _)| number.to_owned()).unwrap_or_default(),
+            channel: conversation.channel.kind(),
             is_done: conversation.done_at.is_some(),
             created_at: timestamp::format(conversation.created_at),
             updated_at: timestamp::format(conversation.updated_at),

@@ -84,7 +84,7 @@ pub enum RetryLater {
 /// A reply as the contact will see it: WhatsApp's own marks instead of Markdown.
 pub(super) fn as_shown(conversation: &Conversation, text: &str) -> String {
     match conversation.channel {
-        Channel::Whatsapp => crate::model::formatting::markdown_to_whatsapp(text),
+        Channel::WhatsApp { .. } => crate::model::formatting::markdown_to_whatsapp(text),
         Channel::Api => text.to_owned(),
     }
 }
@@ -171,7 +171,7 @@ pub async fn answer(
         if !gate::has_unanswered(loaded.unanswered()) {
             return Ok(());
         }
-        if run.draft.is_none() && attempt.may_wait() && loaded.conversation.channel == Channel::Whatsapp {
+        if run.draft.is_none() && attempt.may_wait() && loaded.conversation.channel.is_whatsapp() {
             if let Some(wait) = gate::quiet_period(app, cache, &agent, loaded.unanswered(), app.clock.now()).await? {
                 return Err(RetryLater::NotYet(wait));
             }

@@ -103,7 +103,7 @@ fn tokens_of(answer: &ChatReply) -> Tokens {
 /// Marks the contact's latest message read and shows the typing indicator, in one Graph call,
 /// as the agent starts writing. Best effort: a failure here never holds the reply back.
 async fn acknowledge(app: &App, conversation: &Conversation, unanswered: &[Message]) {
-    if conversation.channel != Channel::Whatsapp {
+    if !conversation.channel.is_whatsapp() {
         return;
     }
     let Some(wamid) =

@@ -411,7 +411,7 @@ async fn built_in(app: &App, conversation: &Conversation, name: &str, arguments:
         return Ok("The conversation is marked done.".into());
     }
     if name == GET_CONTACT {
-        let contact = conversation.contact.as_ref();
+        let contact = conversation.contact();
         let profile = json!({
             "name": contact.and_then(|c| c.name.clone()),
             "phoneNumber": contact.map(|c| c.phone_number.clone()),

@@ -20,10 +20,8 @@ fn message(id: &str, direction: Direction, status: DeliveryStatus, seconds: i64)
 fn conversation(session_started: i64) -> Conversation {
     Conversation {
         id: "conv".into(),
-        channel: Channel::Whatsapp,
+        channel: Channel::Api,
         workspace_id: "ws".into(),
-        phone_number_id: None,
-        contact: None,
         agent_id: "agent".into(),
         session: 1,
         session_started_at: at(session_started),
