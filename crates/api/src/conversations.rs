@@ -111,6 +111,7 @@ pub async fn get_analysis(app: &App, who: &Principal, request: &Request) -> Repl
         None => Err(crate::AppError::not_found(&format!(
             "an analysis of conversation `{}` (none has run yet)",
             conversation.id
-        ))),
+        ))
+        .into()),
     }
 }

@@ -20,12 +20,13 @@ pub mod workspace;
 use ::http::StatusCode;
 use serde::Serialize;
 
+use crate::http::error::ApiError;
 use crate::http::{response, Body, Response};
 // The domain's modules by their short names, so a handler reads `crate::usecases::agents`.
 use colloquy_domain::{app, model, ports, usecases, App, AppError};
 
 /// What every handler returns: a response, or an error that `routes::dispatch` shapes.
-pub type Reply = Result<Response<Body>, AppError>;
+pub type Reply = Result<Response<Body>, ApiError>;
 
 pub(crate) fn ok<T: Serialize>(value: &T) -> Reply {
     Ok(response::json(StatusCode::OK, value))

@@ -42,7 +42,9 @@ pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
         None | Some("false") => false,
         Some("true") => true,
         Some(other) => {
-            return Err(crate::AppError::invalid("includeHidden", format!("must be true or false (got `{other}`)")))
+            return Err(
+                crate::AppError::invalid("includeHidden", format!("must be true or false (got `{other}`)")).into()
+            )
         }
     };
     let filter = PromptFilter { name_contains: name.as_deref(), include_hidden };

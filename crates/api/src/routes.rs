@@ -228,7 +228,7 @@ pub async fn dispatch(route: &Route, app: &App, request: &Request) -> Response<B
         Access::Key(role, handler) => match auth::authenticate(app, request).await {
             Ok(principal) => match auth::require(&principal, role) {
                 Ok(()) => handler(app, &principal, request).await,
-                Err(err) => Err(err),
+                Err(err) => Err(err.into()),
             },
             Err(err) => Err(err),
         },
@@ -248,7 +248,7 @@ pub fn unrouted(method: &str, path: &str) -> Response<Body> {
     let allowed: Vec<&str> =
         PATHS.iter().filter(|(_, pattern)| match_path(pattern, path).is_some()).map(|(method, _)| *method).collect();
     if allowed.is_empty() {
-        return response::error(&crate::AppError::NotFound(format!("no route answers {method} {path}")));
+        return response::error(&crate::AppError::NotFound(format!("no route answers {method} {path}")).into());
     }
     let allow = allowed.join(", ");
     let body = serde_json::json!({"error": {

@@ -111,6 +111,6 @@ pub async fn reject(app: &App, who: &Principal, request: &Request) -> Reply {
 fn decided(message: &crate::model::Message) -> Reply {
     match &message.tool_call {
         Some(call) => ok(&ToolCallView::new(message, call)),
-        None => Err(crate::AppError::Internal("a decided tool call has no call".into())),
+        None => Err(crate::AppError::Internal("a decided tool call has no call".into()).into()),
     }
 }

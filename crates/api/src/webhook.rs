@@ -7,6 +7,7 @@ use serde_json::json;
 use super::Reply;
 use futures_util::stream::{self, StreamExt};
 
+use crate::http::error::ApiError;
 use crate::http::request::{parse_json, query_param};
 use crate::http::{response, Body, Request, Response};
 use crate::meta_webhook::{signature_is_valid, Payload, MAX_BODY_BYTES};
@@ -26,7 +27,7 @@ pub async fn handshake(app: &App, request: &Request) -> Reply {
     let token = query_param(request, "hub.verify_token");
     let challenge = query_param(request, "hub.challenge").unwrap_or_default();
     if mode.as_deref() != Some("subscribe") || token.as_deref() != Some(verify_token.as_str()) {
-        return Err(AppError::Forbidden("hub.mode must be `subscribe` and hub.verify_token must match".into()));
+        return Err(AppError::Forbidden("hub.mode must be `subscribe` and hub.verify_token must match".into()).into());
     }
     let mut response = Response::new(Body::Text(challenge));
     response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain"));
@@ -37,12 +38,12 @@ pub async fn handshake(app: &App, request: &Request) -> Reply {
 pub async fn deliver(app: &App, request: &Request) -> Reply {
     let body: &[u8] = request.body().as_ref();
     if body.len() > MAX_BODY_BYTES {
-        return Err(AppError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
     }
     let signature = request.headers().get("x-hub-signature-256").and_then(|value| value.to_str().ok());
     if !signature_is_valid(&secrets(app)?.app_secret, body, signature) {
         tracing::warn!("webhook with a missing or wrong X-Hub-Signature-256; nothing stored");
-        return Err(AppError::Unauthenticated("X-Hub-Signature-256 is missing or does not match the body".into()));
+        return Err(ApiError::Unauthenticated("X-Hub-Signature-256 is missing or does not match the body".into()));
     }
     let payload: Payload = parse_json(body)?;
     let events = payload.events();

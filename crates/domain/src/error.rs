@@ -1,4 +1,5 @@
-//! The one error type of the use cases. `http::response` maps it to HTTP in one place.
+//! The one error type of the use cases. The API crate's `http::response` maps it to HTTP in one
+//! place; what only HTTP knows (credentials, body sizes) is the API crate's `ApiError`.
 
 use crate::ports::{GraphError, StoreError};
 
@@ -8,8 +9,6 @@ pub enum AppError {
     #[error("{message}")]
     Validation { field: Option<String>, message: String },
     #[error("{0}")]
-    Unauthenticated(String),
-    #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
@@ -18,8 +17,6 @@ pub enum AppError {
     /// A limit of the workspace is reached (its monthly token quota).
     #[error("{0}")]
     OverQuota(String),
-    #[error("request body is larger than {limit} bytes")]
-    PayloadTooLarge { limit: usize },
     /// WhatsApp refused or failed a send; carries Meta's code.
     #[error("{0}")]
     WhatsApp(GraphError),

@@ -2,6 +2,7 @@
 
 use lambda_http::Request;
 
+use crate::http::error::ApiError;
 use crate::model::api_key::hash_key;
 use crate::model::{Principal, Role};
 use crate::{App, AppError};
@@ -20,14 +21,14 @@ pub fn presented_key(request: &Request) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-pub async fn authenticate(app: &App, request: &Request) -> Result<Principal, AppError> {
+pub async fn authenticate(app: &App, request: &Request) -> Result<Principal, ApiError> {
     let key = presented_key(request).filter(|key| !key.is_empty());
     let Some(key) = key else {
-        return Err(AppError::Unauthenticated(MISSING_KEY.to_owned()));
+        return Err(ApiError::Unauthenticated(MISSING_KEY.to_owned()));
     };
     // Lookup is by hash: timing reveals nothing about stored keys.
     let found = app.store.find_key_by_hash(&hash_key(key)).await?;
-    let key = found.ok_or_else(|| AppError::Unauthenticated(INVALID_KEY.to_owned()))?;
+    let key = found.ok_or_else(|| ApiError::Unauthenticated(INVALID_KEY.to_owned()))?;
     Ok(Principal { workspace_id: key.workspace_id, role: key.role, key_prefix: key.prefix })
 }
 

@@ -3,6 +3,7 @@
 use lambda_http::{Request, RequestExt};
 use serde::de::DeserializeOwned;
 
+use crate::http::error::ApiError;
 use crate::model::page::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::model::PageRequest;
 use crate::AppError;
@@ -12,19 +13,19 @@ pub use crate::model::input::{present, required_text};
 /// Bodies above this are refused before parsing; nothing in the API needs more.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, AppError> {
+pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
     let bytes: &[u8] = request.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(AppError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::bad_request("request body is required: send a JSON object"));
+        return Err(AppError::bad_request("request body is required: send a JSON object").into());
     }
-    parse_json(bytes)
+    Ok(parse_json(bytes)?)
 }
 
 /// Like `json_body`, but an empty body means the defaults.
-pub fn optional_json_body<T: DeserializeOwned + Default>(request: &Request) -> Result<T, AppError> {
+pub fn optional_json_body<T: DeserializeOwned + Default>(request: &Request) -> Result<T, ApiError> {
     let bytes: &[u8] = request.body().as_ref();
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());

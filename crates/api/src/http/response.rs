@@ -1,17 +1,19 @@
-//! Responses, and the mapping of `AppError` to HTTP: the only place it happens.
+//! Responses, and the mapping of errors (`ApiError`, the domain's among them) to HTTP: the only
+//! place it happens.
 
 use http::{header, StatusCode};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 use serde_json::json;
 
+use super::error::ApiError;
 use crate::model::Page;
 use crate::AppError;
 
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
     match serde_json::to_string(value) {
         Ok(text) => with_json_body(status, text),
-        Err(err) => error(&AppError::Internal(format!("response did not serialise: {err}"))),
+        Err(err) => error(&AppError::Internal(format!("response did not serialise: {err}")).into()),
     }
 }
 
@@ -21,14 +23,17 @@ pub fn no_content() -> Response<Body> {
     response
 }
 
-pub fn status_of(err: &AppError) -> StatusCode {
+pub fn status_of(err: &ApiError) -> StatusCode {
+    let err = match err {
+        ApiError::Domain(err) => err,
+        ApiError::Unauthenticated(_) => return StatusCode::UNAUTHORIZED,
+        ApiError::PayloadTooLarge { .. } => return StatusCode::PAYLOAD_TOO_LARGE,
+    };
     match err {
         AppError::Validation { .. } => StatusCode::BAD_REQUEST,
-        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::OverQuota(_) => StatusCode::TOO_MANY_REQUESTS,
         // Meta said no for good: the request must change. Otherwise Meta failed us.
         AppError::WhatsApp(err) if !err.is_retryable() => StatusCode::UNPROCESSABLE_ENTITY,
@@ -37,14 +42,17 @@ pub fn status_of(err: &AppError) -> StatusCode {
     }
 }
 
-fn code_of(err: &AppError) -> &'static str {
+fn code_of(err: &ApiError) -> &'static str {
+    let err = match err {
+        ApiError::Domain(err) => err,
+        ApiError::Unauthenticated(_) => return "unauthenticated",
+        ApiError::PayloadTooLarge { .. } => return "payload_too_large",
+    };
     match err {
         AppError::Validation { .. } => "invalid_request",
-        AppError::Unauthenticated(_) => "unauthenticated",
         AppError::Forbidden(_) => "forbidden",
         AppError::NotFound(_) => "not_found",
         AppError::Conflict(_) => "conflict",
-        AppError::PayloadTooLarge { .. } => "payload_too_large",
         AppError::OverQuota(_) => "over_quota",
         AppError::WhatsApp(err) if !err.is_retryable() => "whatsapp_rejected",
         AppError::WhatsApp(_) => "whatsapp_unavailable",
@@ -53,9 +61,9 @@ fn code_of(err: &AppError) -> &'static str {
 }
 
 /// The message a caller sees. Internal details are logged, never returned.
-pub fn public_message(err: &AppError) -> String {
+pub fn public_message(err: &ApiError) -> String {
     match err {
-        AppError::Internal(detail) => {
+        ApiError::Domain(AppError::Internal(detail)) => {
             tracing::error!(error = %detail, "request failed");
             "Something went wrong on our side; retry later. If it persists, contact support.".to_owned()
         }
@@ -64,9 +72,9 @@ pub fn public_message(err: &AppError) -> String {
 }
 
 /// `{"error": {"code", "message", "field"?}}`
-pub fn error(err: &AppError) -> Response<Body> {
+pub fn error(err: &ApiError) -> Response<Body> {
     let mut body = json!({ "code": code_of(err), "message": public_message(err) });
-    if let AppError::Validation { field: Some(field), .. } = err {
+    if let ApiError::Domain(AppError::Validation { field: Some(field), .. }) = err {
         body["field"] = json!(field);
     }
     if let Some(code) = meta_code(err) {
@@ -76,15 +84,15 @@ pub fn error(err: &AppError) -> Response<Body> {
 }
 
 /// Meta's error code, for a caller to look up in Meta's documentation.
-fn meta_code(err: &AppError) -> Option<i64> {
+fn meta_code(err: &ApiError) -> Option<i64> {
     match err {
-        AppError::WhatsApp(graph) => graph.code(),
+        ApiError::Domain(AppError::WhatsApp(graph)) => graph.code(),
         _ => None,
     }
 }
 
 /// Flashback's error shape: `{"success": false, "message"}`, with the same statuses.
-pub fn seed_error(err: &AppError) -> Response<Body> {
+pub fn seed_error(err: &ApiError) -> Response<Body> {
     with_json_body(status_of(err), json!({ "success": false, "message": public_message(err) }).to_string())
 }
 
