@@ -47,6 +47,18 @@ impl From<crate::usecases::optimistic::Contended> for AppError {
     }
 }
 
+impl From<crate::model::input::InvalidField> for AppError {
+    fn from(err: crate::model::input::InvalidField) -> Self {
+        Self::invalid(err.field, err.problem)
+    }
+}
+
+impl From<crate::ports::QueueError> for AppError {
+    fn from(err: crate::ports::QueueError) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {

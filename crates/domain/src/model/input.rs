@@ -1,6 +1,19 @@
 //! Input rules shared by use cases: trimmed, length-checked text; `null` told from absent.
 
-use crate::AppError;
+/// A field's value broke a rule of the model: which field, and what is wrong with it. The use
+/// cases turn it into their error (`AppError::Validation`), the API into a 400 naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct InvalidField {
+    pub field: String,
+    pub problem: String,
+}
+
+impl InvalidField {
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self { field: field.into(), problem: problem.into() }
+    }
+}
 
 /// For `#[serde(default, deserialize_with = "present")]`: tells `null` (`Some(None)`) from an
 /// absent field (`None`), so that PATCH can clear a field.
@@ -21,14 +34,14 @@ pub fn not_null<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(d:
 }
 
 /// Trims a required text field and checks its length in characters.
-pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String, AppError> {
+pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String, InvalidField> {
     let trimmed = value.trim();
     let length = trimmed.chars().count();
     if length == 0 {
-        return Err(AppError::invalid(field, "must not be empty"));
+        return Err(InvalidField::new(field, "must not be empty"));
     }
     if length > max_chars {
-        return Err(AppError::invalid(field, format!("must be at most {max_chars} characters (got {length})")));
+        return Err(InvalidField::new(field, format!("must be at most {max_chars} characters (got {length})")));
     }
     Ok(trimmed.to_owned())
 }

@@ -7,6 +7,7 @@ use crate::model::event::ConversationAnalyzed;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::{Agent, Conversation, Direction, Message, PageRequest, PromptContent, PromptUsed};
 use crate::ports::{AnalysisTrigger, ChatRequest, ChatRole, ChatTurn, DueAnalysis, StoreError, Trigger, Turn};
+use crate::usecases::due_work::DueWorkError;
 use crate::usecases::optimistic::Retries;
 use crate::usecases::reply::RetryLater;
 use crate::{App, AppError};
@@ -82,13 +83,12 @@ pub async fn after_done(app: &App, conversation: &Conversation) {
 
 /// The scheduler found the conversation silent long enough (and leased the entry): queue its
 /// analysis; `false` when there is nothing to analyse.
-pub async fn queue_for_silence(app: &App, due: &DueAnalysis) -> Result<bool, AppError> {
+pub async fn queue_for_silence(app: &App, due: &DueAnalysis) -> Result<bool, DueWorkError> {
     let Some(conversation) = app.store.get_conversation(&due.workspace_id, &due.conversation_id).await? else {
         return Ok(false);
     };
     let Some(newest) = newest_message(app, &conversation.id).await? else { return Ok(false) };
-    let trigger = trigger(&conversation, AnalysisCause::Silence, &newest.id);
-    app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))?;
+    app.queue.enqueue(&trigger(&conversation, AnalysisCause::Silence, &newest.id)).await?;
     Ok(true)
 }
 

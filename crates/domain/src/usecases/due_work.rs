@@ -4,9 +4,19 @@
 
 use time::{Duration, OffsetDateTime};
 
-use crate::ports::{Due, DueKind};
+use crate::ports::{Due, DueKind, QueueError, StoreError};
 use crate::usecases::{analysis, follow_ups, tool_calls};
-use crate::{App, AppError};
+use crate::App;
+
+/// Why a scheduler run stopped: the table or the queue could not be reached (the next run, a
+/// minute later, picks up where this one stopped).
+#[derive(Debug, thiserror::Error)]
+pub enum DueWorkError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
 
 /// A queued entry is hidden from the index this long; the worker sets its real next time.
 pub const LEASE: Duration = Duration::minutes(15);
@@ -21,7 +31,7 @@ pub struct Queued {
     pub expired_tool_calls: usize,
 }
 
-pub async fn queue_due(app: &App, now: OffsetDateTime) -> Result<Queued, AppError> {
+pub async fn queue_due(app: &App, now: OffsetDateTime) -> Result<Queued, DueWorkError> {
     let mut queued = Queued::default();
     for kind in DueKind::ALL {
         for due in app.store.due(kind, now, PER_PART).await? {

@@ -1,8 +1,8 @@
 //! The scheduler side of follow-ups: one trigger per due follow-up (`due_work` finds and leases
 //! them, so overlapping or repeated runs stay harmless).
 
-use crate::ports::{DueFollowUp, FollowUpTrigger, Trigger, Turn};
-use crate::{App, AppError};
+use crate::ports::{DueFollowUp, FollowUpTrigger, QueueError, Trigger, Turn};
+use crate::App;
 
 /// The trigger id is the queue's de-duplication id: one per conversation and attempt.
 pub fn trigger_id(conversation_id: &str, attempt: u32) -> String {
@@ -10,7 +10,7 @@ pub fn trigger_id(conversation_id: &str, attempt: u32) -> String {
 }
 
 /// The scheduler found the follow-up due (and leased it): queue it.
-pub async fn queue(app: &App, due: &DueFollowUp) -> Result<(), AppError> {
+pub async fn queue(app: &App, due: &DueFollowUp) -> Result<(), QueueError> {
     let trigger = Trigger::FollowUp(FollowUpTrigger {
         turn: Turn {
             id: trigger_id(&due.conversation_id, due.attempt),
@@ -19,5 +19,5 @@ pub async fn queue(app: &App, due: &DueFollowUp) -> Result<(), AppError> {
         },
         attempt: due.attempt,
     });
-    app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
+    app.queue.enqueue(&trigger).await
 }

@@ -5,7 +5,7 @@
 use crate::model::event::ToolCallFailed;
 use crate::model::tool_call::{parse_public_id, ToolCallStatus, ToolCallView};
 use crate::model::{Direction, Message, PageRequest, Principal};
-use crate::ports::{DueApproval, StoreError, Trigger, Turn};
+use crate::ports::{DueApproval, QueueError, StoreError, Trigger, Turn};
 use crate::usecases::conversations::get_conversation;
 use crate::usecases::events::emit_quietly;
 use crate::{App, AppError};
@@ -100,16 +100,16 @@ pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decisi
 }
 
 /// Queues the run's resumption: the worker takes the decided call from there.
-async fn resume(app: &App, workspace_id: &str, conversation_id: &str, message_id: &str) -> Result<(), AppError> {
+async fn resume(app: &App, workspace_id: &str, conversation_id: &str, message_id: &str) -> Result<(), QueueError> {
     let trigger = Trigger::ToolDecision(Turn {
         id: format!("tool-decision.{message_id}"),
         workspace_id: workspace_id.to_owned(),
         conversation_id: conversation_id.to_owned(),
     });
-    app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
+    app.queue.enqueue(&trigger).await
 }
 
 /// The scheduler found a call whose approval ran out (and leased its watch): resume the run.
-pub async fn resume_expired(app: &App, due: &DueApproval) -> Result<(), AppError> {
+pub async fn resume_expired(app: &App, due: &DueApproval) -> Result<(), QueueError> {
     resume(app, &due.workspace_id, &due.conversation_id, &due.message_id).await
 }
