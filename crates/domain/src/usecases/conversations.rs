@@ -12,7 +12,7 @@ use crate::model::MessageKind;
 use crate::model::{
     Contact, Conversation, DeliveryStatus, Direction, Message, Page, PageRequest, Principal, TemplateMessage,
 };
-use crate::ports::{Outbound, StoreError};
+use crate::ports::{Outbound, StoreError, Trigger, Turn};
 use crate::usecases::agents::template;
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::numbers::resolve_sender;
@@ -287,29 +287,57 @@ pub async fn prompt_agent(
     input: OperatorPrompt,
 ) -> Result<(), AppError> {
     let instruction = crate::model::input::required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;
+    let turn = NewTurn {
+        direction: Direction::Operator,
+        kind: MessageKind::Instruction,
+        text: &instruction,
+        previewed: false,
+        closed_window: "the conversation is not active: the contact has not written in the last 24 hours, so the agent cannot write freely; open it with a template",
+        trigger: Trigger::OperatorPrompt,
+    };
+    add_turn(app, principal, conversation_id, turn).await.map(|_| ())
+}
+
+/// A turn someone adds to a conversation for its agent to act on (an operator's instruction, a
+/// user's prompt).
+pub(crate) struct NewTurn<'a> {
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub text: &'a str,
+    /// Whether the conversation's preview shows it.
+    pub previewed: bool,
+    /// Why it is refused while the 24-hour window is closed.
+    pub closed_window: &'static str,
+    pub trigger: fn(Turn) -> Trigger,
+}
+
+/// Stores the turn on the conversation (conditional on its revision, retried) and queues the
+/// agent for it.
+pub(crate) async fn add_turn(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &str,
+    turn: NewTurn<'_>,
+) -> Result<Message, AppError> {
     let mut retries = Retries::new("the conversation");
     loop {
         retries.another().await?;
         let conversation = get_conversation(app, principal, conversation_id).await?;
         let now = app.clock.now();
         if !conversation.is_window_open(now) {
-            return Err(AppError::bad_request(
-                "the conversation is not active: the contact has not written in the last 24 hours, so the agent cannot write freely; open it with a template",
-            ));
+            return Err(AppError::bad_request(turn.closed_window));
         }
-        let mut message = Message::new(
-            &conversation.id,
-            Direction::Operator,
-            MessageKind::Instruction,
-            DeliveryStatus::Received,
-            now,
-        );
-        message.text = Some(instruction.clone());
-        let updated = conversation.revised(now);
+        let mut message =
+            Message::new(&conversation.id, turn.direction, turn.kind.clone(), DeliveryStatus::Received, now);
+        message.text = Some(turn.text.to_owned());
+        let mut updated = conversation.revised(now);
+        if turn.previewed {
+            updated.last_message = Some(preview(turn.text));
+        }
         match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
             Ok(()) => {
-                let trigger = crate::ports::Trigger::OperatorPrompt(crate::ports::Turn::of(&conversation, &message.id));
-                return app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()));
+                app.queue.enqueue(&(turn.trigger)(Turn::of(&conversation, &message.id))).await?;
+                return Ok(message);
             }
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),

@@ -9,9 +9,8 @@ use crate::model::input::required_text;
 use crate::model::policy::Flow;
 use crate::model::MessageKind;
 use crate::model::{DeliveryStatus, Direction, Message, PageRequest, Principal};
-use crate::ports::{StoreError, Trigger, Turn};
-use crate::usecases::conversations::get_conversation;
-use crate::usecases::optimistic::Retries;
+use crate::ports::Trigger;
+use crate::usecases::conversations::{add_turn, get_conversation, NewTurn};
 use crate::usecases::policies::evaluate;
 use crate::{App, AppError};
 
@@ -65,7 +64,15 @@ pub async fn send_prompt(
             "the prompt was blocked by the policy `{policy}`; nothing was sent"
         )));
     }
-    let prompt = store_and_queue(app, principal, conversation_id, &text).await?;
+    let turn = NewTurn {
+        direction: Direction::Inbound,
+        kind: MessageKind::Prompt,
+        text: &text,
+        previewed: true,
+        closed_window: "the conversation is not active: its WhatsApp contact has not written in the last 24 hours, so no reply could be sent",
+        trigger: Trigger::UserPrompt,
+    };
+    let prompt = add_turn(app, principal, conversation_id, turn).await?;
     let awaited = if wait > 0 {
         await_reply(app, &prompt, Duration::from_secs(u64::from(wait))).await?
     } else {
@@ -77,39 +84,6 @@ pub async fn send_prompt(
         Awaited::Nothing => (None, None),
     };
     Ok(Sent { prompt, reply, pending_call })
-}
-
-async fn store_and_queue(
-    app: &App,
-    principal: &Principal,
-    conversation_id: &str,
-    text: &str,
-) -> Result<Message, AppError> {
-    let mut retries = Retries::new("the conversation");
-    loop {
-        retries.another().await?;
-        let conversation = get_conversation(app, principal, conversation_id).await?;
-        let now = app.clock.now();
-        if !conversation.is_window_open(now) {
-            return Err(AppError::bad_request(
-                "the conversation is not active: its WhatsApp contact has not written in the last 24 hours, so no reply could be sent",
-            ));
-        }
-        let mut message =
-            Message::new(&conversation.id, Direction::Inbound, MessageKind::Prompt, DeliveryStatus::Received, now);
-        message.text = Some(text.to_owned());
-        let mut updated = conversation.revised(now);
-        updated.last_message = Some(crate::model::conversation::preview(text));
-        match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
-            Ok(()) => {
-                let trigger = Trigger::UserPrompt(Turn::of(&conversation, &message.id));
-                app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))?;
-                return Ok(message);
-            }
-            Err(StoreError::Conflict(_)) => continue,
-            Err(err) => return Err(err.into()),
-        }
-    }
 }
 
 /// The first finished reply after the prompt (ids are time-ordered), a call the run paused on
