@@ -1,5 +1,5 @@
 //! Every read-modify-write is conditional on the item's revision: two PATCHes of different
-//! fields at once both survive, for an agent, a policy and the workspace.
+//! fields at once both survive, for an agent, a policy, a tool and the workspace.
 
 use colloquy_tests::{call, ApiCall, TestStack};
 use serde_json::{json, Value};
@@ -88,4 +88,35 @@ async fn a_patch_of_a_deleted_agent_is_404() {
     let delete = ApiCall::fixture("delete-agent").key(key).path_param("id", &agent);
     assert_eq!(call("delete-agent", &stack.app, delete).await.status, 204);
     assert_eq!(patch(&stack, "update-agent", key, Some(&agent), json!({"name": "Gone"})).await, 404);
+}
+
+#[tokio::test]
+async fn two_patches_of_different_fields_of_a_tool_at_once_both_survive_and_a_rename_still_checks_the_name() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Maple Court").await;
+    let key = admin.plaintext.as_str();
+    let create = |name: &str| {
+        let body = json!({"name": name, "description": "Books a viewing.", "parameters": {"type": "object"}, "url": "https://api.maple-court.example/tools/book"});
+        ApiCall::fixture("create-tool").key(key).json(body)
+    };
+    let tool = call("create-tool", &stack.app, create("book_viewing")).await;
+    assert_eq!(tool.status, 201, "{}", tool.body);
+    let tool = tool.body["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(call("create-tool", &stack.app, create("cancel_viewing")).await.status, 201);
+
+    for round in 1..=6u32 {
+        let description = format!("Books a viewing, take {round}.");
+        let (a, b) = tokio::join!(
+            patch(&stack, "update-tool", key, Some(&tool), json!({"description": description})),
+            patch(&stack, "update-tool", key, Some(&tool), json!({"timeoutSeconds": round + 1})),
+        );
+        assert_eq!((a, b), (200, 200));
+        let stored = read(&stack, "get-tool", key, Some(&tool)).await;
+        assert_eq!(
+            (stored["description"].as_str(), stored["timeoutSeconds"].as_u64()),
+            (Some(description.as_str()), Some(u64::from(round + 1))),
+            "round {round}: {stored}"
+        );
+    }
+    assert_eq!(patch(&stack, "update-tool", key, Some(&tool), json!({"name": "cancel_viewing"})).await, 409);
 }

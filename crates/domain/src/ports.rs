@@ -108,9 +108,9 @@ pub trait PolicyStore: Send + Sync {
 pub trait ToolStore: Send + Sync {
     /// Creates a tool; `Conflict` when the workspace has a tool of that name.
     async fn create_tool(&self, tool: &ToolDef) -> Result<(), StoreError>;
-    /// Replaces an existing tool (renamed from `previous_name`); `Conflict` when the new name is
-    /// taken, `NotFound`-like `Conflict` when the tool is gone.
-    async fn replace_tool(&self, tool: &ToolDef, previous_name: &str) -> Result<(), StoreError>;
+    /// Replaces an existing tool (renamed from `previous_name`) if it is still at revision
+    /// `expected`; `Conflict` when the new name is taken, the tool is gone or it changed.
+    async fn replace_tool(&self, tool: &ToolDef, previous_name: &str, expected: u64) -> Result<(), StoreError>;
     async fn get_tool(&self, workspace_id: &str, tool_id: &str) -> Result<Option<ToolDef>, StoreError>;
     async fn find_tool_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<ToolDef>, StoreError>;
     /// Oldest first.

@@ -40,9 +40,16 @@ impl ToolStore for DynamoStore {
         self.transact(items, "tool").await
     }
 
-    async fn replace_tool(&self, tool: &ToolDef, previous_name: &str) -> Result<(), StoreError> {
+    async fn replace_tool(&self, tool: &ToolDef, previous_name: &str, expected: u64) -> Result<(), StoreError> {
         let item = to_item(&Record::new(keys::tool(&tool.workspace_id, &tool.id), tool))?;
-        let mut items = vec![self.put(item, "attribute_exists(PK)", &[])?];
+        // A tool stored before revisions has none: it is at revision 0.
+        let condition = if expected == 0 {
+            "attribute_exists(PK) AND (attribute_not_exists(revision) OR revision = :revision)"
+        } else {
+            "attribute_exists(PK) AND revision = :revision"
+        };
+        let values = [(":revision", AttributeValue::N(expected.to_string()))];
+        let mut items = vec![self.put(item, condition, &values)?];
         if tool.name != previous_name {
             items.push(self.claim_tool_name(tool)?);
             items.push(self.release_tool_name(&tool.workspace_id, previous_name, &tool.id)?);

@@ -56,6 +56,10 @@ pub struct ToolDef {
     pub created_at: OffsetDateTime,
     #[serde(with = "super::timestamp::iso")]
     pub updated_at: OffsetDateTime,
+    /// Bumped by every change: a change is stored only over the revision it was made from, so
+    /// that two concurrent changes of different fields both survive.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// Callers' JSON (schemas, fixed arguments) is kept as JSON text: any key or nesting survives.

@@ -37,7 +37,7 @@ pub struct NewTool {
 
 /// Absent leaves a field as it is; `null` resets `parameters`, `arguments` and the numbers to
 /// their defaults.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolChange {
     #[serde(default, deserialize_with = "crate::model::input::not_null")]
@@ -148,6 +148,7 @@ pub async fn create_tool(app: &App, principal: &Principal, input: NewTool) -> Re
         arguments: arguments(input.arguments)?,
         created_at: now,
         updated_at: now,
+        revision: 0,
     };
     match app.store.create_tool(&tool).await {
         Ok(()) => Ok(tool),
@@ -173,8 +174,25 @@ pub async fn change_tool(
     tool_id: &str,
     change: ToolChange,
 ) -> Result<ToolDef, AppError> {
-    let current = get_tool(app, principal, tool_id).await?;
-    let mut tool = current.clone();
+    let mut retries = crate::usecases::optimistic::Retries::new("the tool");
+    loop {
+        retries.another().await?;
+        let current = get_tool(app, principal, tool_id).await?;
+        let tool = changed_tool(app, current.clone(), change.clone())?;
+        match app.store.replace_tool(&tool, &current.name, current.revision).await {
+            Ok(()) => return Ok(tool),
+            // The name is taken, the tool is gone, or another change came first: a read tells.
+            Err(StoreError::Conflict(_)) => match app.store.get_tool(&principal.workspace_id, tool_id).await? {
+                Some(now) if now.revision != current.revision => continue,
+                Some(_) => return Err(name_taken(&tool.name)),
+                None => return Err(AppError::not_found(&format!("tool `{tool_id}`"))),
+            },
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+fn changed_tool(app: &App, mut tool: ToolDef, change: ToolChange) -> Result<ToolDef, AppError> {
     if let Some(text) = change.name {
         tool.name = name(&text)?;
     }
@@ -201,14 +219,8 @@ pub async fn change_tool(
         tool.arguments = arguments(fixed)?;
     }
     tool.updated_at = app.clock.now();
-    match app.store.replace_tool(&tool, &current.name).await {
-        Ok(()) => Ok(tool),
-        Err(StoreError::Conflict(_)) => match app.store.get_tool(&principal.workspace_id, tool_id).await? {
-            Some(_) => Err(name_taken(&tool.name)),
-            None => Err(AppError::not_found(&format!("tool `{tool_id}`"))),
-        },
-        Err(err) => Err(err.into()),
-    }
+    tool.revision += 1;
+    Ok(tool)
 }
 
 pub async fn delete_tool(app: &App, principal: &Principal, tool_id: &str) -> Result<(), AppError> {
