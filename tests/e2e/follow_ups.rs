@@ -165,22 +165,28 @@ async fn outside_the_window_without_a_template_nothing_is_sent_and_the_conversat
     assert_eq!(schedule(&l).await, 0, "follow-ups stopped");
 }
 
-#[tokio::test]
-async fn a_conversation_marked_done_gets_no_follow_up_until_the_contact_writes() {
+/// A conversation answered once by an agent with two follow-ups 30 minutes apart, and its id.
+async fn answered_with_follow_ups() -> (Loop, String) {
     let l = agent_loop().await;
     set_follow_up(&l, json!({"afterMinutes": 30, "maxAttempts": 2, "instruction": "Nudge."})).await;
     l.mount_ok("ok").await;
     l.inbox.deliver(&meta_payload("text")).await;
     l.run_worker().await;
     let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    (l, id)
+}
 
-    let done = call(
-        "done-conversation",
-        &l.inbox.stack.app,
-        ApiCall::fixture("done-conversation").key(&l.inbox.key).path_param("id", &id),
-    )
-    .await;
+async fn mark_done(l: &Loop, id: &str) {
+    let request = ApiCall::fixture("done-conversation").key(&l.inbox.key).path_param("id", id);
+    let done = call("done-conversation", &l.inbox.stack.app, request).await;
     assert_eq!((done.status, done.body["isDone"].as_bool()), (200, Some(true)), "{}", done.body);
+}
+
+#[tokio::test]
+async fn a_conversation_marked_done_gets_no_follow_up_until_the_contact_writes() {
+    let (l, id) = answered_with_follow_ups().await;
+
+    mark_done(&l, &id).await;
     advance(&l, 31);
     assert_eq!(schedule(&l).await, 0, "done clears the follow-up");
 
@@ -193,20 +199,9 @@ async fn a_conversation_marked_done_gets_no_follow_up_until_the_contact_writes()
 /// new container's through the careful path: both reopen the conversation and clear follow-ups.
 #[tokio::test]
 async fn a_message_stored_either_way_reopens_a_done_conversation_and_clears_its_follow_up() {
-    let l = agent_loop().await;
-    set_follow_up(&l, json!({"afterMinutes": 30, "maxAttempts": 2, "instruction": "Nudge."})).await;
-    l.mount_ok("ok").await;
-    l.inbox.deliver(&meta_payload("text")).await;
-    l.run_worker().await;
-    let id = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    let (l, id) = answered_with_follow_ups().await;
     for (n, new_container) in [(1, false), (2, true)] {
-        let done = call(
-            "done-conversation",
-            &l.inbox.stack.app,
-            ApiCall::fixture("done-conversation").key(&l.inbox.key).path_param("id", &id),
-        )
-        .await;
-        assert_eq!(done.status, 200, "{}", done.body);
+        mark_done(&l, &id).await;
         if new_container {
             l.inbox.stack.app.conversation_ids.clear();
         }

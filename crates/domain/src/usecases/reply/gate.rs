@@ -31,8 +31,9 @@ impl Loaded {
         &self.history[self.answered_upto..]
     }
 
-    pub fn unanswered_mut(&mut self) -> &mut [Message] {
-        &mut self.history[self.answered_upto..]
+    /// The conversation, and what came since the agent's last reply for media to be read into.
+    pub fn unanswered_mut(&mut self) -> (&Conversation, &mut [Message]) {
+        (&self.conversation, &mut self.history[self.answered_upto..])
     }
 
     /// A reply stored but not yet sent (a delivery that stopped half-way): it goes first.
@@ -71,27 +72,27 @@ pub(super) async fn gate(
         return Ok(Next::Stop);
     }
     let now = app.clock.now();
-    let conversation = loaded.conversation.clone();
-    if conversation.is_human_takeover(now) {
+    if loaded.conversation.is_human_takeover(now) {
         // The person who took over reads what the contact sent: voice notes are transcribed
         // and documents read all the same (the agent finds them done when it resumes).
+        let (conversation, unanswered) = loaded.unanswered_mut();
         if let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? {
-            let unanswered = loaded.unanswered_mut();
-            media::prepare(app, &conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done).await?;
+            media::prepare(app, conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done).await?;
         }
-        return stop(skip(app, &conversation, "a human has taken over this conversation").await);
+        return stop(skip(app, conversation, "a human has taken over this conversation").await);
     }
+    let conversation = &loaded.conversation;
     if !conversation.is_window_open(now) {
         let why = "outside the 24-hour customer-service window: only templates may be sent";
-        return stop(skip(app, &conversation, why).await);
+        return stop(skip(app, conversation, why).await);
     }
     let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? else {
-        return stop(skip(app, &conversation, "the conversation's agent no longer exists").await);
+        return stop(skip(app, conversation, "the conversation's agent no longer exists").await);
     };
     if run.draft.is_none() {
         if let Some(workspace) = app.workspaces.get(app, &conversation.workspace_id).await? {
             if let Err(err) = crate::usecases::quota::check(app, &workspace).await {
-                return stop(skip(app, &conversation, &err.to_string()).await);
+                return stop(skip(app, conversation, &err.to_string()).await);
             }
         }
     }

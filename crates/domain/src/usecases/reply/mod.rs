@@ -165,9 +165,8 @@ pub async fn answer(
         }
         let Next::Go(agent) = gate::gate(app, cache, &mut loaded, &mut run, attempt).await? else { return Ok(()) };
         // Media is read before anything is answered; what a policy blocks in it is not answered.
-        let conversation = loaded.conversation.clone();
-        media::prepare(app, &conversation, &agent, loaded.unanswered_mut(), attempt.is_last(), &mut run.media_done)
-            .await?;
+        let (conversation, unanswered) = loaded.unanswered_mut();
+        media::prepare(app, conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done).await?;
         if !gate::has_unanswered(loaded.unanswered()) {
             return Ok(());
         }

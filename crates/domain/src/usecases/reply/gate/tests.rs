@@ -18,27 +18,7 @@ fn message(id: &str, direction: Direction, status: DeliveryStatus, seconds: i64)
 }
 
 fn conversation(session_started: i64) -> Conversation {
-    Conversation {
-        id: "conv".into(),
-        channel: Channel::Api,
-        workspace_id: "ws".into(),
-        agent_id: "agent".into(),
-        session: 1,
-        session_started_at: at(session_started),
-        last_inbound_at: None,
-        last_message: None,
-        takeover_until: None,
-        revision: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        follow_up_due_at: None,
-        follow_ups_sent: 0,
-        done_at: None,
-        analysis_due_at: None,
-        analysis: None,
-        created_at: at(0),
-        updated_at: at(0),
-    }
+    Conversation::start_api("ws", "agent".into(), at(session_started))
 }
 
 #[test]
