@@ -127,7 +127,7 @@ impl TestStack {
     }
 
     /// The workspace of a key.
-    pub async fn app_workspace(&self, key: &str) -> String {
+    pub async fn app_workspace(&self, key: &str) -> colloquy_domain::model::WorkspaceId {
         let found = colloquy_domain::ports::ApiKeyStore::find_key_by_hash(
             self.store.as_ref(),
             &colloquy_domain::model::api_key::hash_key(key),

@@ -366,7 +366,7 @@ async fn token_usage_is_recorded_on_the_reply() {
         .store
         .get_conversation(
             &l.inbox.stack.app_workspace(&l.inbox.key).await,
-            conversation["id"].as_str().unwrap_or_default(),
+            &conversation["id"].as_str().unwrap_or_default().into(),
         )
         .await;
     let stored = stored.expect("read").expect("conversation");

@@ -351,7 +351,7 @@ async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_age
     l.inbox.deliver(&meta_payload("audio")).await;
     let conversation = conversation_id(&l).await;
     let workspace = l.inbox.stack.app_workspace(&l.inbox.key).await;
-    let turn = Turn { id: "wamid.VOICE1".into(), workspace_id: workspace, conversation_id: conversation };
+    let turn = Turn { id: "wamid.VOICE1".into(), workspace_id: workspace, conversation_id: conversation.into() };
     // Past the quiet period's deferrals, and then the queue's last receive.
     let (third, last) = (Attempt::receive(Attempt::MAX_DEFERRALS), Attempt::receive(Attempt::MAX_RECEIVES));
     let (app, cache, deadline) =
@@ -383,8 +383,8 @@ async fn a_media_result_is_written_once_and_its_seconds_counted_once() {
     let workspace = l.inbox.stack.app_workspace(&l.inbox.key).await;
     let today = day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     let update = MediaUpdate {
-        conversation_id: conversation,
-        message_id: message,
+        conversation_id: conversation.into(),
+        message_id: message.into(),
         media: colloquy_domain::model::MediaRef {
             id: VOICE_ID.into(),
             status: MediaStatus::Stored,
@@ -394,7 +394,7 @@ async fn a_media_result_is_written_once_and_its_seconds_counted_once() {
         blocked: None,
         usage: Some(UsageDelta {
             workspace_id: workspace,
-            agent_id: l.inbox.agent.clone(),
+            agent_id: l.inbox.agent.clone().into(),
             day: today.clone(),
             tokens: Tokens { transcribed_seconds: 4, ..Tokens::default() },
         }),

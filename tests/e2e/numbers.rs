@@ -27,7 +27,7 @@ async fn a_number_belongs_to_one_workspace() {
         register(&stack, &second.plaintext, json!({"phoneNumberId": "1065403522", "displayNumber": "+15550783881"}))
             .await;
     assert_eq!(taken.status, 409, "{}", taken.body);
-    assert!(!taken.body.to_string().contains(&first.key.workspace_id), "does not say who holds it");
+    assert!(!taken.body.to_string().contains(first.key.workspace_id.as_str()), "does not say who holds it");
 
     let listed =
         call("list-whatsapp-numbers", &stack.app, ApiCall::fixture("list-whatsapp-numbers").key(&second.plaintext))

@@ -330,7 +330,7 @@ async fn a_call_needing_approval_pauses_the_run_until_a_person_approves_it_once(
     let again = Trigger::ToolDecision(Turn {
         id: "tool-decision.again".into(),
         workspace_id: t.l.inbox.stack.app_workspace(&t.l.inbox.key).await,
-        conversation_id: t.l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned(),
+        conversation_id: t.l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().into(),
     });
     t.l.inbox.stack.app.queue.enqueue(&again).await.expect("queued");
     t.l.run_worker().await;
@@ -414,7 +414,7 @@ async fn a_call_a_dead_run_left_running_is_never_started_again() {
     // A run took the call and died before it stored the outcome.
     let (conversation, message) = colloquy_domain::model::tool_call::parse_public_id(&id).expect("id");
     let store = &t.l.inbox.stack.store;
-    let mut stored = store.get_message(conversation, message).await.expect("read").expect("stored");
+    let mut stored = store.get_message(&conversation, &message).await.expect("read").expect("stored");
     if let Some(call) = stored.tool_call.as_mut() {
         call.status = ToolCallStatus::Running;
     }

@@ -8,7 +8,7 @@ async fn the_key_s_workspace_is_returned_with_the_key_s_role() {
     let answer = call("get-workspace", &stack.app, ApiCall::fixture("get-workspace").key(&issued.plaintext)).await;
 
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(answer.body["id"], issued.key.workspace_id);
+    assert_eq!(answer.body["id"], issued.key.workspace_id.as_str());
     assert_eq!(answer.body["name"], "Acme Support");
     assert_eq!(answer.body["apiKey"]["prefix"], issued.key.prefix);
     assert_eq!(answer.body["apiKey"]["role"], "admin");
@@ -23,7 +23,7 @@ async fn a_bearer_token_is_accepted_like_x_api_key() {
     let answer = call("get-workspace", &stack.app, ApiCall::fixture("get-workspace").bearer(&issued.plaintext)).await;
 
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(answer.body["id"], issued.key.workspace_id);
+    assert_eq!(answer.body["id"], issued.key.workspace_id.as_str());
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Tenants' access tokens in AWS Secrets Manager: encrypted at rest with KMS, outside the table,
 //! readable only by the functions that send. One secret per registered number.
 
+use crate::model::WorkspaceId;
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 
@@ -26,7 +27,7 @@ fn failed(what: &str, err: impl std::error::Error) -> VaultError {
 impl TokenVault for SecretsManagerVault {
     async fn store_token(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         phone_number_id: &str,
         token: &Secret,
     ) -> Result<String, VaultError> {

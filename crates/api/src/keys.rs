@@ -27,6 +27,6 @@ pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// DELETE /api/v1/api-keys/{prefix}/: the key stops working at once.
 pub async fn revoke(app: &App, who: &Principal, request: &Request) -> Reply {
-    api_keys::revoke_key(app, who, &path_param(request, "prefix")?).await?;
+    api_keys::revoke_key(app, who, &path_param::<String>(request, "prefix")?).await?;
     no_content()
 }

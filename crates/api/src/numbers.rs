@@ -24,6 +24,6 @@ pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// DELETE /api/v1/whatsapp-numbers/{phoneNumberId}/: frees the number; its conversations stay.
 pub async fn remove(app: &App, who: &Principal, request: &Request) -> Reply {
-    numbers::remove_number(app, who, &path_param(request, "phoneNumberId")?).await?;
+    numbers::remove_number(app, who, &path_param::<String>(request, "phoneNumberId")?).await?;
     no_content()
 }

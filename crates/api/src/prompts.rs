@@ -14,7 +14,7 @@ use crate::App;
 const LIST_PATH: &str = "/api/prompts";
 
 fn version_in_path(request: &Request) -> Result<u32, crate::AppError> {
-    prompts::parse_version("version", &path_param(request, "version")?)
+    prompts::parse_version("version", &path_param::<String>(request, "version")?)
 }
 
 /// POST /v1/public/prompts (eigi): a new prompt at version 1, or the next version of the prompt
@@ -27,7 +27,7 @@ pub async fn create_by_name(app: &App, who: &Principal, request: &Request) -> Re
 
 /// GET /v1/public/prompts/{prompt_name} (eigi): the latest version, or `?version=N`.
 pub async fn get_by_name(app: &App, who: &Principal, request: &Request) -> Reply {
-    let name = path_param(request, "prompt_name")?;
+    let name: String = path_param(request, "prompt_name")?;
     let version = query_param(request, "version").map(|text| prompts::parse_version("version", &text)).transpose()?;
     let (prompt, version) = prompts::get_by_name(app, who, &name, version).await?;
     ok(&EigiPrompt::new(&prompt, &version))

@@ -8,10 +8,9 @@ use super::{created, no_content, ok, Reply};
 use crate::http::request::{json_body, optional_json_body, page_request, path_param};
 use crate::http::response::ListBody;
 use crate::http::Request;
-use crate::model::timestamp;
 use crate::model::tool::ToolDef;
 use crate::model::tool_call::ToolCallView;
-use crate::model::Principal;
+use crate::model::{timestamp, Principal, ToolId};
 use crate::usecases::tool_calls::{self, Decision};
 use crate::usecases::tools;
 use crate::App;
@@ -19,7 +18,7 @@ use crate::App;
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolView {
-    pub id: String,
+    pub id: ToolId,
     pub name: String,
     pub description: String,
     pub parameters: Map<String, Value>,
@@ -91,7 +90,7 @@ pub async fn calls(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// POST /api/v1/tool-calls/{id}/approve/: the call runs when the conversation's run resumes.
 pub async fn approve(app: &App, who: &Principal, request: &Request) -> Reply {
-    let message = tool_calls::decide(app, who, &path_param(request, "id")?, Decision::Approve).await?;
+    let message = tool_calls::decide(app, who, &path_param::<String>(request, "id")?, Decision::Approve).await?;
     decided(&message)
 }
 
@@ -104,7 +103,8 @@ struct Rejection {
 /// POST /api/v1/tool-calls/{id}/reject/: `{reason}` (optional) reaches the model.
 pub async fn reject(app: &App, who: &Principal, request: &Request) -> Reply {
     let body: Rejection = optional_json_body(request)?;
-    let message = tool_calls::decide(app, who, &path_param(request, "id")?, Decision::Reject(body.reason)).await?;
+    let message =
+        tool_calls::decide(app, who, &path_param::<String>(request, "id")?, Decision::Reject(body.reason)).await?;
     decided(&message)
 }
 

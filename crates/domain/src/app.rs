@@ -8,6 +8,7 @@ use async_trait::async_trait;
 
 use crate::model::cache::TtlCache;
 use crate::model::outbound_url::OutboundRules;
+use crate::model::{ConversationId, WorkspaceId};
 use crate::ports::{
     AudioClip, ChatReply, ChatRequest, Clock, EventDelivery, FileReader, GraphError, Llm, LlmError, MediaStore,
     MediaStoreError, NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript,
@@ -116,7 +117,7 @@ pub struct App {
     pub tokens: Arc<TtlCache<String, Secret>>,
     /// Conversation ids by (workspace, business number, contact), per container: a contact's
     /// conversation never changes, so a known contact's message needs no read.
-    pub conversation_ids: Arc<TtlCache<(String, String, String), String>>,
+    pub conversation_ids: Arc<TtlCache<(WorkspaceId, String, String), ConversationId>>,
     /// The models agents may use (`ALLOWED_MODELS`); any when `None`.
     pub allowed_models: Option<Arc<[String]>>,
 }
@@ -187,7 +188,7 @@ impl Transcriber for NoTranscription {
 
 #[async_trait]
 impl TokenVault for NotBuilt {
-    async fn store_token(&self, _: &str, _: &str, _: &Secret) -> Result<String, VaultError> {
+    async fn store_token(&self, _: &WorkspaceId, _: &str, _: &Secret) -> Result<String, VaultError> {
         Err(VaultError(self.message()))
     }
     async fn token(&self, _reference: &str) -> Result<Secret, VaultError> {

@@ -22,8 +22,9 @@ use crate::model::policy::{Policy, Violation};
 use crate::model::tool::ToolDef;
 use crate::model::usage::{UsageDelta, UsageRow};
 use crate::model::{
-    Agent, Amendment, ApiKey, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest, Prompt,
-    PromptVersion, TemplateMessage, WhatsAppNumber, Workspace,
+    Agent, AgentId, Amendment, ApiKey, Conversation, ConversationId, DeliveryStatus, EventId, Message, MessageError,
+    MessageId, Page, PageRequest, PolicyId, Prompt, PromptId, PromptVersion, TemplateMessage, ToolId, WhatsAppNumber,
+    Workspace, WorkspaceId,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +52,7 @@ pub trait WorkspaceStore: Send + Sync {
         first_key: &ApiKey,
         key_hash: &str,
     ) -> Result<(), StoreError>;
-    async fn get_workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError>;
+    async fn get_workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>, StoreError>;
     /// Replaces the workspace's settings (quota, webhook).
     /// Stores `workspace` over revision `expected` (its `revision` is `expected + 1`); `Conflict`
     /// when another write came first.
@@ -63,15 +64,15 @@ pub trait ApiKeyStore: Send + Sync {
     async fn find_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError>;
     /// Fails with `Conflict` when the workspace already has a key with this prefix.
     async fn insert_key(&self, key: &ApiKey, hash: &str) -> Result<(), StoreError>;
-    async fn list_keys(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<ApiKey>, StoreError>;
+    async fn list_keys(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<ApiKey>, StoreError>;
     /// Deletes the key; `false` when the workspace has no key with this prefix.
-    async fn delete_key(&self, workspace_id: &str, prefix: &str) -> Result<bool, StoreError>;
+    async fn delete_key(&self, workspace_id: &WorkspaceId, prefix: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
 pub trait EventStore: Send + Sync {
     async fn save_event(&self, event: &Event) -> Result<(), StoreError>;
-    async fn get_event(&self, workspace_id: &str, event_id: &str) -> Result<Option<Event>, StoreError>;
+    async fn get_event(&self, workspace_id: &WorkspaceId, event_id: &EventId) -> Result<Option<Event>, StoreError>;
 }
 
 /// POSTs a signed event to a workspace's webhook.
@@ -96,12 +97,16 @@ pub trait PolicyStore: Send + Sync {
     /// A new policy (`expected: None`), or a change over revision `expected`; `Conflict` when the
     /// policy exists (new) or another write came first (change).
     async fn put_policy(&self, policy: &Policy, expected: Option<u64>) -> Result<(), StoreError>;
-    async fn get_policy(&self, workspace_id: &str, policy_id: &str) -> Result<Option<Policy>, StoreError>;
-    async fn list_policies(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Policy>, StoreError>;
-    async fn delete_policy(&self, workspace_id: &str, policy_id: &str) -> Result<bool, StoreError>;
+    async fn get_policy(&self, workspace_id: &WorkspaceId, policy_id: &PolicyId) -> Result<Option<Policy>, StoreError>;
+    async fn list_policies(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<Policy>, StoreError>;
+    async fn delete_policy(&self, workspace_id: &WorkspaceId, policy_id: &PolicyId) -> Result<bool, StoreError>;
     async fn record_violations(&self, violations: &[Violation]) -> Result<(), StoreError>;
     /// Newest first.
-    async fn list_violations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Violation>, StoreError>;
+    async fn list_violations(
+        &self,
+        workspace_id: &WorkspaceId,
+        page: &PageRequest,
+    ) -> Result<Page<Violation>, StoreError>;
 }
 
 #[async_trait]
@@ -111,10 +116,10 @@ pub trait ToolStore: Send + Sync {
     /// Replaces an existing tool (renamed from `previous_name`) if it is still at revision
     /// `expected`; `Conflict` when the new name is taken, the tool is gone or it changed.
     async fn replace_tool(&self, tool: &ToolDef, previous_name: &str, expected: u64) -> Result<(), StoreError>;
-    async fn get_tool(&self, workspace_id: &str, tool_id: &str) -> Result<Option<ToolDef>, StoreError>;
-    async fn find_tool_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<ToolDef>, StoreError>;
+    async fn get_tool(&self, workspace_id: &WorkspaceId, tool_id: &ToolId) -> Result<Option<ToolDef>, StoreError>;
+    async fn find_tool_by_name(&self, workspace_id: &WorkspaceId, name: &str) -> Result<Option<ToolDef>, StoreError>;
     /// Oldest first.
-    async fn list_tools(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<ToolDef>, StoreError>;
+    async fn list_tools(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<ToolDef>, StoreError>;
     /// `false` when there was no such tool.
     async fn delete_tool(&self, tool: &ToolDef) -> Result<bool, StoreError>;
 }
@@ -182,20 +187,21 @@ pub struct PromptWrite<'a> {
 pub trait PromptStore: Send + Sync {
     /// All or nothing; `Conflict` when the name is taken, the revision moved, or the version exists.
     async fn save_prompt(&self, write: PromptWrite<'_>) -> Result<(), StoreError>;
-    async fn get_prompt(&self, workspace_id: &str, prompt_id: &str) -> Result<Option<Prompt>, StoreError>;
-    async fn find_prompt_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<Prompt>, StoreError>;
+    async fn get_prompt(&self, workspace_id: &WorkspaceId, prompt_id: &PromptId) -> Result<Option<Prompt>, StoreError>;
+    async fn find_prompt_by_name(&self, workspace_id: &WorkspaceId, name: &str) -> Result<Option<Prompt>, StoreError>;
     /// Oldest first.
     async fn list_prompts(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         filter: &PromptFilter<'_>,
         page: &PageRequest,
     ) -> Result<Page<Prompt>, StoreError>;
-    async fn get_prompt_version(&self, prompt_id: &str, version: u32) -> Result<Option<PromptVersion>, StoreError>;
+    async fn get_prompt_version(&self, prompt_id: &PromptId, version: u32)
+        -> Result<Option<PromptVersion>, StoreError>;
     /// Newest first.
     async fn list_prompt_versions(
         &self,
-        prompt_id: &str,
+        prompt_id: &PromptId,
         page: &PageRequest,
     ) -> Result<Page<PromptVersion>, StoreError>;
 }
@@ -206,9 +212,13 @@ pub trait NumberStore: Send + Sync {
     async fn register_number(&self, number: &WhatsAppNumber) -> Result<(), StoreError>;
     /// By Meta's id, whichever workspace holds it: what inbound webhooks resolve.
     async fn get_number(&self, phone_number_id: &str) -> Result<Option<WhatsAppNumber>, StoreError>;
-    async fn list_numbers(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<WhatsAppNumber>, StoreError>;
+    async fn list_numbers(
+        &self,
+        workspace_id: &WorkspaceId,
+        page: &PageRequest,
+    ) -> Result<Page<WhatsAppNumber>, StoreError>;
     /// `false` when the workspace has no such number.
-    async fn remove_number(&self, workspace_id: &str, phone_number_id: &str) -> Result<bool, StoreError>;
+    async fn remove_number(&self, workspace_id: &WorkspaceId, phone_number_id: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -217,22 +227,22 @@ pub trait AgentStore: Send + Sync {
     /// A new agent (`expected: None`), or a change over revision `expected`; `Conflict` when the
     /// agent exists (new) or another write came first (change).
     async fn put_agent(&self, agent: &Agent, expected: Option<u64>) -> Result<(), StoreError>;
-    async fn get_agent(&self, workspace_id: &str, agent_id: &str) -> Result<Option<Agent>, StoreError>;
-    async fn list_agents(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Agent>, StoreError>;
-    async fn delete_agent(&self, workspace_id: &str, agent_id: &str) -> Result<bool, StoreError>;
+    async fn get_agent(&self, workspace_id: &WorkspaceId, agent_id: &AgentId) -> Result<Option<Agent>, StoreError>;
+    async fn list_agents(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<Agent>, StoreError>;
+    async fn delete_agent(&self, workspace_id: &WorkspaceId, agent_id: &AgentId) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
 pub trait ConversationStore: Send + Sync {
     async fn get_conversation(
         &self,
-        workspace_id: &str,
-        conversation_id: &str,
+        workspace_id: &WorkspaceId,
+        conversation_id: &ConversationId,
     ) -> Result<Option<Conversation>, StoreError>;
     /// The conversation between a business number and a contact, if there is one.
     async fn find_conversation(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         phone_number_id: &str,
         wa_id: &str,
     ) -> Result<Option<Conversation>, StoreError>;
@@ -267,19 +277,19 @@ pub trait ConversationStore: Send + Sync {
     /// Records what the contact did to a stored message; `false` when there is no such message.
     async fn amend_message(&self, target: &MessageRef, amendment: &Amendment) -> Result<bool, StoreError>;
     /// Writes a sent (or failed) outbound message and indexes its wamids for status updates.
-    async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError>;
+    async fn record_delivery(&self, workspace_id: &WorkspaceId, message: &Message) -> Result<(), StoreError>;
     async fn find_outbound(&self, wamid: &str) -> Result<Option<OutboundRef>, StoreError>;
     /// Moves a message's status forward (never back); `false` when it was already as far.
     async fn advance_status(
         &self,
-        conversation_id: &str,
-        message_id: &str,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
         status: DeliveryStatus,
         error: Option<&MessageError>,
     ) -> Result<bool, StoreError>;
     async fn list_conversations(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         page: &PageRequest,
     ) -> Result<Page<Conversation>, StoreError>;
     /// A stored reply with its token usage added, atomically, to the day's counters of the
@@ -294,7 +304,7 @@ pub trait ConversationStore: Send + Sync {
     /// Daily counters from `from` to `to` (inclusive, `yyyy-mm-dd`); per agent when `by_agent`.
     async fn usage(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         from: &str,
         to: &str,
         by_agent: bool,
@@ -307,7 +317,11 @@ pub trait ConversationStore: Send + Sync {
         usage: &UsageDelta,
     ) -> Result<(), StoreError>;
     /// Newest first.
-    async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError>;
+    async fn list_messages(
+        &self,
+        conversation_id: &ConversationId,
+        page: &PageRequest,
+    ) -> Result<Page<Message>, StoreError>;
     /// What was kept and read of an inbound message's media, a policy's block of what was read,
     /// and the transcription's seconds, in one write — only while the media is still pending
     /// (`Conflict` otherwise).
@@ -317,8 +331,8 @@ pub trait ConversationStore: Send + Sync {
 /// A processed attachment, for `save_media`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaUpdate {
-    pub conversation_id: String,
-    pub message_id: String,
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
     pub media: crate::model::MediaRef,
     pub blocked: Option<MessageError>,
     pub usage: Option<UsageDelta>,
@@ -342,21 +356,25 @@ pub trait ToolCallStore: Send + Sync {
         message: &Message,
         expected: crate::model::tool_call::ToolCallStatus,
     ) -> Result<(), StoreError>;
-    async fn get_message(&self, conversation_id: &str, message_id: &str) -> Result<Option<Message>, StoreError>;
+    async fn get_message(
+        &self,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
+    ) -> Result<Option<Message>, StoreError>;
     /// The call was decided or expired: nothing to watch.
     async fn end_approval_watch(
         &self,
-        workspace_id: &str,
-        conversation_id: &str,
-        message_id: &str,
+        workspace_id: &WorkspaceId,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
     ) -> Result<(), StoreError>;
 }
 
 /// A conversation, by its workspace and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationRef {
-    pub workspace_id: String,
-    pub conversation_id: String,
+    pub workspace_id: WorkspaceId,
+    pub conversation_id: ConversationId,
 }
 
 /// What an inbound message changes on its conversation.
@@ -372,17 +390,17 @@ pub struct InboundUpdate {
 /// A stored message, by its conversation and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRef {
-    pub conversation_id: String,
-    pub message_id: String,
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
 }
 
 /// Where an outbound message with a given wamid lives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboundRef {
-    pub workspace_id: String,
-    pub conversation_id: String,
-    pub message_id: String,
+    pub workspace_id: WorkspaceId,
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
 }
 
 /// A message for the WhatsApp Graph API.
@@ -486,7 +504,7 @@ pub trait TokenVault: Send + Sync {
     /// Keeps the token of a workspace's number; returns the reference to store with the number.
     async fn store_token(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         phone_number_id: &str,
         token: &Secret,
     ) -> Result<String, VaultError>;

@@ -54,8 +54,7 @@ pub async fn ensure_dev_agent(
     if app.store.get_number(DEV_PHONE_NUMBER_ID).await.map_err(|e| e.to_string())?.is_some() {
         return Ok(());
     }
-    let admin =
-        Principal { workspace_id: workspace_id.to_owned(), role: Role::Admin, key_prefix: key_prefix.to_owned() };
+    let admin = Principal { workspace_id: workspace_id.into(), role: Role::Admin, key_prefix: key_prefix.to_owned() };
     let prompt = prompts::NewPromptVersion {
         prompt_name: "local-assistant".into(),
         prompt_content: "You are Colloquy's local demo assistant. Answer briefly and kindly.".into(),

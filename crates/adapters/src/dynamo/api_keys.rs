@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::{keys, to_item, DynamoStore, Item, Listing, Record};
-use crate::model::{ApiKey, Page, PageRequest};
+use crate::model::{ApiKey, Page, PageRequest, WorkspaceId};
 use crate::ports::{ApiKeyStore, StoreError};
 
 /// The workspace-partition copy of a key also records its hash, so revoking finds the
@@ -34,13 +34,13 @@ impl ApiKeyStore for DynamoStore {
         self.put_all_new(key_items(key, hash)?, "API key").await
     }
 
-    async fn list_keys(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<ApiKey>, StoreError> {
+    async fn list_keys(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<ApiKey>, StoreError> {
         let listings: Page<KeyListing> =
             self.query_page(keys::workspace_pk(workspace_id), keys::API_KEY_LISTING, page, Listing::default()).await?;
         Ok(listings.map(|listing| listing.key))
     }
 
-    async fn delete_key(&self, workspace_id: &str, prefix: &str) -> Result<bool, StoreError> {
+    async fn delete_key(&self, workspace_id: &WorkspaceId, prefix: &str) -> Result<bool, StoreError> {
         let listing_key = keys::api_key_listing(workspace_id, prefix);
         let Some(listing) = self.get::<Record<KeyListing>>(listing_key.clone()).await? else {
             return Ok(false);

@@ -5,16 +5,18 @@ use serde::{Deserialize, Serialize};
 use super::records::StoredConversation;
 use super::unavailable;
 use super::{keys, to_item, to_value, DynamoStore, Listing, Record};
-use crate::model::timestamp;
 use crate::model::usage::{Tokens, UsageDelta, UsageRow};
-use crate::model::{Amendment, Conversation, DeliveryStatus, Message, MessageError, Page, PageRequest};
+use crate::model::{
+    timestamp, AgentId, Amendment, Conversation, ConversationId, DeliveryStatus, Message, MessageError, MessageId,
+    Page, PageRequest, WorkspaceId,
+};
 use crate::ports::{ConversationRef, ConversationStore, InboundUpdate, MessageRef, OutboundRef, StoreError};
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct InboundClaim {
-    conversation_id: String,
-    message_id: String,
+    conversation_id: ConversationId,
+    message_id: MessageId,
 }
 
 /// Every status below `status`: the ones it may replace.
@@ -41,7 +43,7 @@ fn lower_statuses(status: DeliveryStatus) -> Vec<&'static str> {
 struct UsageCounters {
     day: String,
     #[serde(default)]
-    agent_id: Option<String>,
+    agent_id: Option<AgentId>,
     #[serde(flatten)]
     tokens: Tokens,
 }
@@ -142,8 +144,8 @@ impl DynamoStore {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ConversationClaim {
-    workspace_id: String,
-    conversation_id: String,
+    workspace_id: WorkspaceId,
+    conversation_id: ConversationId,
 }
 
 /// The key that claims an inbound message's wamid, so a redelivery is stored once. A message
@@ -159,8 +161,8 @@ fn claim_key(message: &Message) -> Result<(String, String), StoreError> {
 impl ConversationStore for DynamoStore {
     async fn get_conversation(
         &self,
-        workspace_id: &str,
-        conversation_id: &str,
+        workspace_id: &WorkspaceId,
+        conversation_id: &ConversationId,
     ) -> Result<Option<Conversation>, StoreError> {
         let record: Option<Record<StoredConversation>> =
             self.get(keys::conversation(workspace_id, conversation_id)).await?;
@@ -169,14 +171,14 @@ impl ConversationStore for DynamoStore {
 
     async fn find_conversation(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         phone_number_id: &str,
         wa_id: &str,
     ) -> Result<Option<Conversation>, StoreError> {
         let claim: Option<Record<ConversationClaim>> =
             self.get(keys::conversation_key(workspace_id, phone_number_id, wa_id)).await?;
         match claim {
-            Some(claim) if claim.data.workspace_id == workspace_id => {
+            Some(claim) if claim.data.workspace_id == *workspace_id => {
                 self.get_conversation(workspace_id, &claim.data.conversation_id).await
             }
             _ => Ok(None),
@@ -315,7 +317,7 @@ impl ConversationStore for DynamoStore {
         }
     }
 
-    async fn record_delivery(&self, workspace_id: &str, message: &Message) -> Result<(), StoreError> {
+    async fn record_delivery(&self, workspace_id: &WorkspaceId, message: &Message) -> Result<(), StoreError> {
         let mut items = vec![self.put(
             to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?,
             "attribute_exists(PK)",
@@ -342,8 +344,8 @@ impl ConversationStore for DynamoStore {
 
     async fn advance_status(
         &self,
-        conversation_id: &str,
-        message_id: &str,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
         status: DeliveryStatus,
         error: Option<&MessageError>,
     ) -> Result<bool, StoreError> {
@@ -384,7 +386,7 @@ impl ConversationStore for DynamoStore {
 
     async fn list_conversations(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         page: &PageRequest,
     ) -> Result<Page<Conversation>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
@@ -410,7 +412,7 @@ impl ConversationStore for DynamoStore {
 
     async fn usage(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         from: &str,
         to: &str,
         by_agent: bool,
@@ -446,7 +448,11 @@ impl ConversationStore for DynamoStore {
         self.transact(items, "conversation").await
     }
 
-    async fn list_messages(&self, conversation_id: &str, page: &PageRequest) -> Result<Page<Message>, StoreError> {
+    async fn list_messages(
+        &self,
+        conversation_id: &ConversationId,
+        page: &PageRequest,
+    ) -> Result<Page<Message>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
         self.query_page(keys::messages_pk(conversation_id), keys::MESSAGE, page, listing).await
     }
@@ -462,7 +468,7 @@ mod tests {
 
     fn inbound(wamid: Option<&str>) -> Message {
         let mut message = Message::new(
-            "conv_1",
+            &"conv_1".into(),
             crate::model::Direction::Inbound,
             crate::model::MessageKind::Text,
             DeliveryStatus::Received,

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use super::keys::{self, FOLLOW_UP_SHARDS};
 use super::scheduled::{DueKeys, FOLLOW_UPS, SCHEDULED};
 use super::DynamoStore;
-use crate::model::timestamp;
+use crate::model::{timestamp, WorkspaceId};
 use crate::ports::{Due, DueAnalysis, DueApproval, DueFollowUp, DueKind, DueWork, StoreError};
 
 #[async_trait]
@@ -53,28 +53,28 @@ impl DueWork for DynamoStore {
 
 /// The entry the index's keys stand for; `None` for keys this version does not write.
 fn read(kind: DueKind, entry: &DueKeys) -> Option<Due> {
-    let workspace_id = entry.pk.strip_prefix("WS#")?.to_owned();
+    let workspace_id = WorkspaceId::from(entry.pk.strip_prefix("WS#")?);
     Some(match kind {
         DueKind::FollowUp => {
             let (at, attempt) = entry.sort.rsplit_once('#')?;
             Due::FollowUp(DueFollowUp {
                 workspace_id,
-                conversation_id: entry.sk.strip_prefix(keys::CONVERSATION)?.to_owned(),
+                conversation_id: entry.sk.strip_prefix(keys::CONVERSATION)?.into(),
                 due_at: timestamp::parse(at)?,
                 attempt: attempt.parse().ok()?,
             })
         }
         DueKind::Analysis => Due::Analysis(DueAnalysis {
             workspace_id,
-            conversation_id: entry.sk.strip_prefix(keys::CONVERSATION)?.to_owned(),
+            conversation_id: entry.sk.strip_prefix(keys::CONVERSATION)?.into(),
             due_at: timestamp::parse(&entry.sort)?,
         }),
         DueKind::ApprovalExpiry => {
             let (conversation_id, message_id) = entry.sk.strip_prefix(keys::APPROVAL_WATCH)?.split_once('#')?;
             Due::ApprovalExpiry(DueApproval {
                 workspace_id,
-                conversation_id: conversation_id.to_owned(),
-                message_id: message_id.to_owned(),
+                conversation_id: conversation_id.into(),
+                message_id: message_id.into(),
                 expires_at: timestamp::parse(&entry.sort)?,
             })
         }

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
-use crate::model::{Page, PageRequest, WhatsAppNumber};
+use crate::model::{Page, PageRequest, WhatsAppNumber, WorkspaceId};
 use crate::ports::{NumberStore, StoreError};
 
 #[async_trait]
@@ -20,12 +20,16 @@ impl NumberStore for DynamoStore {
         Ok(record.map(|record| record.data))
     }
 
-    async fn list_numbers(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<WhatsAppNumber>, StoreError> {
+    async fn list_numbers(
+        &self,
+        workspace_id: &WorkspaceId,
+        page: &PageRequest,
+    ) -> Result<Page<WhatsAppNumber>, StoreError> {
         self.query_page(keys::workspace_pk(workspace_id), keys::NUMBER_LISTING, page, Listing::default()).await
     }
 
-    async fn remove_number(&self, workspace_id: &str, phone_number_id: &str) -> Result<bool, StoreError> {
-        let owned_here = || Some(("workspaceId = :ws", vec![(":ws", AttributeValue::S(workspace_id.to_owned()))]));
+    async fn remove_number(&self, workspace_id: &WorkspaceId, phone_number_id: &str) -> Result<bool, StoreError> {
+        let owned_here = || Some(("workspaceId = :ws", vec![(":ws", AttributeValue::S(workspace_id.to_string()))]));
         let items = vec![
             self.delete_item(keys::number_listing(workspace_id, phone_number_id), owned_here())?,
             self.delete_item(keys::number(phone_number_id), owned_here())?,

@@ -3,7 +3,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::policy::{Policy, Violation};
-use crate::model::{Page, PageRequest};
+use crate::model::{EventId, Page, PageRequest, PolicyId, WorkspaceId};
 use crate::ports::{PolicyStore, StoreError};
 
 #[async_trait]
@@ -12,16 +12,16 @@ impl PolicyStore for DynamoStore {
         self.put_revised(keys::policy(&policy.workspace_id, &policy.id), policy, expected, "policy").await
     }
 
-    async fn get_policy(&self, workspace_id: &str, policy_id: &str) -> Result<Option<Policy>, StoreError> {
+    async fn get_policy(&self, workspace_id: &WorkspaceId, policy_id: &PolicyId) -> Result<Option<Policy>, StoreError> {
         let record: Option<Record<Policy>> = self.get(keys::policy(workspace_id, policy_id)).await?;
         Ok(record.map(|record| record.data))
     }
 
-    async fn list_policies(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Policy>, StoreError> {
+    async fn list_policies(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<Policy>, StoreError> {
         self.query_page(keys::workspace_pk(workspace_id), keys::POLICY, page, Listing::default()).await
     }
 
-    async fn delete_policy(&self, workspace_id: &str, policy_id: &str) -> Result<bool, StoreError> {
+    async fn delete_policy(&self, workspace_id: &WorkspaceId, policy_id: &PolicyId) -> Result<bool, StoreError> {
         self.delete_one(keys::policy(workspace_id, policy_id)).await
     }
 
@@ -36,7 +36,11 @@ impl PolicyStore for DynamoStore {
         self.put_all_new(items, "violation").await
     }
 
-    async fn list_violations(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Violation>, StoreError> {
+    async fn list_violations(
+        &self,
+        workspace_id: &WorkspaceId,
+        page: &PageRequest,
+    ) -> Result<Page<Violation>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
         self.query_page(keys::workspace_pk(workspace_id), keys::VIOLATION, page, listing).await
     }
@@ -53,8 +57,8 @@ impl crate::ports::EventStore for DynamoStore {
 
     async fn get_event(
         &self,
-        workspace_id: &str,
-        event_id: &str,
+        workspace_id: &WorkspaceId,
+        event_id: &EventId,
     ) -> Result<Option<crate::model::event::Event>, StoreError> {
         let record: Option<Record<crate::model::event::Event>> = self.get(keys::event(workspace_id, event_id)).await?;
         Ok(record.map(|record| record.data))

@@ -3,14 +3,14 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
-use crate::model::{Page, PageRequest, Prompt, PromptVersion};
+use crate::model::{Page, PageRequest, Prompt, PromptId, PromptVersion, WorkspaceId};
 use crate::ports::{PromptFilter, PromptStore, PromptWrite, StoreError};
 
 /// The item that reserves a name in its workspace.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct NameClaim {
-    prompt_id: String,
+    prompt_id: PromptId,
 }
 
 impl DynamoStore {
@@ -48,12 +48,12 @@ impl PromptStore for DynamoStore {
         self.transact(items, "prompt").await
     }
 
-    async fn get_prompt(&self, workspace_id: &str, prompt_id: &str) -> Result<Option<Prompt>, StoreError> {
+    async fn get_prompt(&self, workspace_id: &WorkspaceId, prompt_id: &PromptId) -> Result<Option<Prompt>, StoreError> {
         let record: Option<Record<Prompt>> = self.get(keys::prompt(workspace_id, prompt_id)).await?;
         Ok(record.map(|record| record.data))
     }
 
-    async fn find_prompt_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<Prompt>, StoreError> {
+    async fn find_prompt_by_name(&self, workspace_id: &WorkspaceId, name: &str) -> Result<Option<Prompt>, StoreError> {
         let claim: Option<Record<NameClaim>> = self.get(keys::prompt_name(workspace_id, name)).await?;
         match claim {
             Some(claim) => self.get_prompt(workspace_id, &claim.data.prompt_id).await,
@@ -63,7 +63,7 @@ impl PromptStore for DynamoStore {
 
     async fn list_prompts(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         filter: &PromptFilter<'_>,
         page: &PageRequest,
     ) -> Result<Page<Prompt>, StoreError> {
@@ -75,14 +75,18 @@ impl PromptStore for DynamoStore {
         self.query_page(keys::workspace_pk(workspace_id), keys::PROMPT, page, listing).await
     }
 
-    async fn get_prompt_version(&self, prompt_id: &str, version: u32) -> Result<Option<PromptVersion>, StoreError> {
+    async fn get_prompt_version(
+        &self,
+        prompt_id: &PromptId,
+        version: u32,
+    ) -> Result<Option<PromptVersion>, StoreError> {
         let record: Option<Record<PromptVersion>> = self.get(keys::prompt_version(prompt_id, version)).await?;
         Ok(record.map(|record| record.data))
     }
 
     async fn list_prompt_versions(
         &self,
-        prompt_id: &str,
+        prompt_id: &PromptId,
         page: &PageRequest,
     ) -> Result<Page<PromptVersion>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };

@@ -5,22 +5,22 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::{Channel, ChannelKind, Contact, Conversation};
+use crate::model::{AgentId, Channel, ChannelKind, Contact, Conversation, ConversationId, WorkspaceId};
 use crate::ports::StoreError;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct StoredConversation {
-    id: String,
+    id: ConversationId,
     #[serde(default)]
     channel: ChannelKind,
-    workspace_id: String,
+    workspace_id: WorkspaceId,
     /// The business number and the contact; an API-only conversation has neither.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     phone_number_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     contact: Option<Contact>,
-    agent_id: String,
+    agent_id: AgentId,
     /// A new agent starts a new session; the worker's history starts at the session's start.
     session: u32,
     #[serde(with = "crate::model::timestamp::iso")]
@@ -138,7 +138,8 @@ mod tests {
     use super::*;
 
     fn whatsapp() -> Conversation {
-        let mut conversation = Conversation::start_api("ws_1", "agent_1".into(), time::OffsetDateTime::UNIX_EPOCH);
+        let mut conversation =
+            Conversation::start_api(&"ws_1".into(), "agent_1".into(), time::OffsetDateTime::UNIX_EPOCH);
         let contact = Contact { wa_id: "15551234567".into(), phone_number: "+15551234567".into(), name: None };
         conversation.channel = Channel::WhatsApp { phone_number_id: "100".into(), contact };
         conversation
@@ -166,7 +167,7 @@ mod tests {
 
     #[test]
     fn an_api_conversation_has_no_number_or_contact_in_its_item() {
-        let conversation = Conversation::start_api("ws_1", "agent_1".into(), time::OffsetDateTime::UNIX_EPOCH);
+        let conversation = Conversation::start_api(&"ws_1".into(), "agent_1".into(), time::OffsetDateTime::UNIX_EPOCH);
         let item = stored(&conversation);
         assert_eq!(item["channel"], "api");
         assert!(item.get("phoneNumberId").is_none() && item.get("contact").is_none(), "{item}");

@@ -3,18 +3,17 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::{keys, to_item, unavailable, DynamoStore, Record};
-use crate::model::timestamp;
 use crate::model::tool_call::ToolCallStatus;
 use crate::model::usage::UsageDelta;
-use crate::model::{Conversation, Message};
+use crate::model::{timestamp, Conversation, ConversationId, Message, MessageId, WorkspaceId};
 use crate::ports::{DueApproval, StoreError, ToolCallStore};
 
 /// The item that watches a call awaiting approval (sparse in the scheduled-work index).
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ApprovalWatch {
-    conversation_id: String,
-    message_id: String,
+    conversation_id: ConversationId,
+    message_id: MessageId,
     expires_at: String,
 }
 
@@ -79,16 +78,20 @@ impl ToolCallStore for DynamoStore {
         }
     }
 
-    async fn get_message(&self, conversation_id: &str, message_id: &str) -> Result<Option<Message>, StoreError> {
+    async fn get_message(
+        &self,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
         let record: Option<Record<Message>> = self.get(keys::message(conversation_id, message_id)).await?;
         Ok(record.map(|record| record.data))
     }
 
     async fn end_approval_watch(
         &self,
-        workspace_id: &str,
-        conversation_id: &str,
-        message_id: &str,
+        workspace_id: &WorkspaceId,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
     ) -> Result<(), StoreError> {
         self.delete_one(keys::approval_watch(workspace_id, conversation_id, message_id)).await.map(|_| ())
     }

@@ -4,14 +4,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::tool::ToolDef;
-use crate::model::{Page, PageRequest};
+use crate::model::{Page, PageRequest, ToolId, WorkspaceId};
 use crate::ports::{StoreError, ToolStore};
 
 /// The item that reserves a tool's name in its workspace.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ToolName {
-    tool_id: String,
+    tool_id: ToolId,
 }
 
 impl DynamoStore {
@@ -57,12 +57,12 @@ impl ToolStore for DynamoStore {
         self.transact(items, "tool").await
     }
 
-    async fn get_tool(&self, workspace_id: &str, tool_id: &str) -> Result<Option<ToolDef>, StoreError> {
+    async fn get_tool(&self, workspace_id: &WorkspaceId, tool_id: &ToolId) -> Result<Option<ToolDef>, StoreError> {
         let record: Option<Record<ToolDef>> = self.get(keys::tool(workspace_id, tool_id)).await?;
         Ok(record.map(|record| record.data))
     }
 
-    async fn find_tool_by_name(&self, workspace_id: &str, name: &str) -> Result<Option<ToolDef>, StoreError> {
+    async fn find_tool_by_name(&self, workspace_id: &WorkspaceId, name: &str) -> Result<Option<ToolDef>, StoreError> {
         let claim: Option<Record<ToolName>> = self.get(keys::tool_name(workspace_id, name)).await?;
         match claim {
             Some(claim) => self.get_tool(workspace_id, &claim.data.tool_id).await,
@@ -70,7 +70,7 @@ impl ToolStore for DynamoStore {
         }
     }
 
-    async fn list_tools(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<ToolDef>, StoreError> {
+    async fn list_tools(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<ToolDef>, StoreError> {
         self.query_page(keys::workspace_pk(workspace_id), keys::TOOL, page, Listing::default()).await
     }
 

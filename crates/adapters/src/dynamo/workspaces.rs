@@ -2,7 +2,7 @@ use async_trait::async_trait;
 
 use super::api_keys::key_items;
 use super::{keys, to_item, DynamoStore, Record};
-use crate::model::{ApiKey, Workspace};
+use crate::model::{ApiKey, Workspace, WorkspaceId};
 use crate::ports::{StoreError, WorkspaceStore};
 
 #[async_trait]
@@ -22,7 +22,7 @@ impl WorkspaceStore for DynamoStore {
         self.put_revised(keys::workspace(&workspace.id), workspace, Some(expected), "workspace").await
     }
 
-    async fn get_workspace(&self, id: &str) -> Result<Option<Workspace>, StoreError> {
+    async fn get_workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>, StoreError> {
         let record: Option<Record<Workspace>> = self.get(keys::workspace(id)).await?;
         Ok(record.map(|record| record.data))
     }

@@ -59,12 +59,13 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.strip_suffix('`')
 }
 
-pub fn path_param(request: &Request, name: &str) -> Result<String, AppError> {
+/// A path parameter as the type it names (an id type, or text).
+pub fn path_param<T: From<String>>(request: &Request, name: &str) -> Result<T, AppError> {
     request
         .path_parameters_ref()
         .and_then(|params| params.first(name))
         .filter(|value| !value.is_empty())
-        .map(str::to_owned)
+        .map(|value| T::from(value.to_owned()))
         .ok_or_else(|| AppError::invalid(name, "is required in the path"))
 }
 

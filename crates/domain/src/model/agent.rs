@@ -1,5 +1,6 @@
 //! Agents: a prompt (a fixed version or the latest), a model, and how they behave.
 
+use super::ids::{AgentId, PromptId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -46,7 +47,7 @@ pub struct FollowUpPolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalysisSettings {
-    pub prompt_id: String,
+    pub prompt_id: PromptId,
     /// `None` follows the prompt's working copy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_version: Option<u32>,
@@ -65,10 +66,10 @@ pub const MAX_REPLY_DELAY_SECONDS: u32 = 30;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Agent {
-    pub id: String,
-    pub workspace_id: String,
+    pub id: AgentId,
+    pub workspace_id: WorkspaceId,
     pub name: String,
-    pub prompt_id: String,
+    pub prompt_id: PromptId,
     /// `None` follows the prompt's latest version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_version: Option<u32>,

@@ -1,6 +1,7 @@
 //! Analysis prompts (eigi's `prompt_type: analysis`): run over a conversation's transcript when
 //! it is done, after a silence, or on demand; the result is kept on the conversation.
 
+use super::ids::{ConversationId, PromptId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -27,7 +28,7 @@ pub struct Analysis {
     /// Why an answer that should have been JSON was kept as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub json_error: Option<String>,
-    pub prompt_id: String,
+    pub prompt_id: PromptId,
     pub prompt_used: PromptUsed,
     pub model: String,
     pub input_tokens: u64,
@@ -43,11 +44,11 @@ pub struct Analysis {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalysisView {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub text: String,
     pub json: Option<Value>,
     pub json_error: Option<String>,
-    pub prompt_id: String,
+    pub prompt_id: PromptId,
     pub prompt_used: PromptUsed,
     pub model: String,
     pub input_tokens: u64,
@@ -58,7 +59,7 @@ pub struct AnalysisView {
 }
 
 impl AnalysisView {
-    pub fn new(conversation_id: &str, analysis: &Analysis) -> Self {
+    pub fn new(conversation_id: &ConversationId, analysis: &Analysis) -> Self {
         Self {
             conversation_id: conversation_id.to_owned(),
             text: analysis.text.clone(),

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::ids::{random_hex, sha256_hex};
+use super::ids::{random_hex, sha256_hex, WorkspaceId};
 
 const KEY_SCHEME: &str = "clq";
 
@@ -47,7 +47,7 @@ impl fmt::Display for Role {
 pub struct ApiKey {
     /// The visible, non-secret start of the key (`clq_1a2b3c4d`); names the key in the API.
     pub prefix: String,
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     pub name: String,
     pub role: Role,
     #[serde(with = "super::timestamp::iso")]
@@ -63,11 +63,11 @@ pub struct IssuedKey {
 }
 
 impl IssuedKey {
-    pub fn generate(workspace_id: &str, name: String, role: Role, now: OffsetDateTime) -> Self {
+    pub fn generate(workspace_id: &WorkspaceId, name: String, role: Role, now: OffsetDateTime) -> Self {
         let prefix = format!("{KEY_SCHEME}_{}", random_hex(4));
         let plaintext = format!("{prefix}_{}", random_hex(32));
         let hash = hash_key(&plaintext);
-        let key = ApiKey { prefix, workspace_id: workspace_id.to_owned(), name, role, created_at: now };
+        let key = ApiKey { prefix, workspace_id: workspace_id.clone(), name, role, created_at: now };
         Self { key, plaintext, hash }
     }
 }
@@ -79,7 +79,7 @@ pub fn hash_key(plaintext: &str) -> String {
 /// The caller of a request, as established by its API key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Principal {
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     pub role: Role,
     pub key_prefix: String,
 }
@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn issued_key_starts_with_its_prefix_and_hashes_to_its_hash() {
-        let issued = IssuedKey::generate("ws_1", "ci".into(), Role::Read, OffsetDateTime::UNIX_EPOCH);
+        let issued = IssuedKey::generate(&"ws_1".into(), "ci".into(), Role::Read, OffsetDateTime::UNIX_EPOCH);
         assert!(issued.plaintext.starts_with(&format!("{}_", issued.key.prefix)));
         assert_eq!(issued.key.prefix.len(), "clq_".len() + 8);
         assert_eq!(issued.hash, hash_key(&issued.plaintext));

@@ -1,5 +1,6 @@
 //! Conversations between a business number and a contact, and their messages.
 
+use super::ids::{AgentId, ConversationId, MessageId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -50,11 +51,11 @@ impl Channel {
 /// How it is stored is the store's business (`colloquy_adapters::dynamo`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
-    pub id: String,
-    pub workspace_id: String,
+    pub id: ConversationId,
+    pub workspace_id: WorkspaceId,
     /// WhatsApp (with its business number and contact), or the API alone.
     pub channel: Channel,
-    pub agent_id: String,
+    pub agent_id: AgentId,
     /// A new agent starts a new session; the worker's history starts at the session's start.
     pub session: u32,
     pub session_started_at: OffsetDateTime,
@@ -81,7 +82,7 @@ pub struct Conversation {
 
 impl Conversation {
     /// A new conversation between a business number and a contact, answered by `agent_id`.
-    pub fn start(number: &super::WhatsAppNumber, contact: Contact, agent_id: String, now: OffsetDateTime) -> Self {
+    pub fn start(number: &super::WhatsAppNumber, contact: Contact, agent_id: AgentId, now: OffsetDateTime) -> Self {
         Self {
             channel: Channel::WhatsApp { phone_number_id: number.phone_number_id.clone(), contact },
             ..Self::start_api(&number.workspace_id, agent_id, now)
@@ -89,11 +90,11 @@ impl Conversation {
     }
 
     /// An API-only conversation for `workspace_id`, answered by `agent_id`: no number, no contact.
-    pub fn start_api(workspace_id: &str, agent_id: String, now: OffsetDateTime) -> Self {
+    pub fn start_api(workspace_id: &WorkspaceId, agent_id: AgentId, now: OffsetDateTime) -> Self {
         Self {
-            id: super::ids::new_id(),
+            id: ConversationId::generate(),
             channel: Channel::Api,
-            workspace_id: workspace_id.to_owned(),
+            workspace_id: workspace_id.clone(),
             agent_id,
             session: 1,
             session_started_at: now,
@@ -350,8 +351,8 @@ impl From<MessageKind> for String {
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     /// Time-ordered, so that a conversation's messages sort by time.
-    pub id: String,
-    pub conversation_id: String,
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
     pub direction: Direction,
     pub kind: MessageKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -396,14 +397,14 @@ pub struct Message {
 impl Message {
     /// A message with only the fields every kind has.
     pub fn new(
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         direction: Direction,
         kind: MessageKind,
         status: DeliveryStatus,
         now: OffsetDateTime,
     ) -> Self {
         Self {
-            id: super::ids::new_id(),
+            id: MessageId::generate(),
             conversation_id: conversation_id.to_owned(),
             direction,
             kind,
@@ -489,7 +490,7 @@ mod tests {
 
     #[test]
     fn an_api_only_conversation_has_no_number_and_no_contact() {
-        let conversation = Conversation::start_api("ws_1", "agt_1".into(), OffsetDateTime::UNIX_EPOCH);
+        let conversation = Conversation::start_api(&"ws_1".into(), "agt_1".into(), OffsetDateTime::UNIX_EPOCH);
         assert_eq!((&conversation.channel, conversation.party()), (&Channel::Api, None));
         assert!(conversation.contact().is_none());
     }

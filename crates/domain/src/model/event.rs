@@ -1,5 +1,6 @@
 //! Outbound events: what Colloquy tells a workspace's own webhook.
 
+use super::ids::{ConversationId, EventId, MessageId, PolicyId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -49,7 +50,7 @@ pub trait EventData: Serialize {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageReceived {
-    pub message_id: String,
+    pub message_id: MessageId,
     pub wamid: String,
     /// The contact, in E.164.
     pub from: String,
@@ -66,7 +67,7 @@ impl EventData for MessageReceived {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageSent {
-    pub message_id: String,
+    pub message_id: MessageId,
     pub wamid: Option<String>,
     /// The contact, in E.164.
     pub to: String,
@@ -82,7 +83,7 @@ impl EventData for MessageSent {
 #[serde(rename_all = "camelCase")]
 pub struct PolicyViolated {
     pub violation_id: String,
-    pub policy_id: String,
+    pub policy_id: PolicyId,
     pub policy_name: String,
     pub direction: super::policy::Flow,
     /// The text around the match, the match masked.
@@ -155,11 +156,11 @@ impl EventData for ToolCallFailed {
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// Also the delivery id: a receiver that sees it twice has seen one event.
-    pub id: String,
-    pub workspace_id: String,
+    pub id: EventId,
+    pub workspace_id: WorkspaceId,
     #[serde(rename = "type")]
     pub kind: EventType,
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// Kept as JSON text: callers' content has any shape.
     #[serde(with = "json_text")]
     pub data: Value,

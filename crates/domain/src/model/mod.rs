@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod event;
 pub mod formatting;
 pub mod ids;
+pub use ids::{AgentId, ConversationId, EventId, MessageId, PolicyId, PromptId, ToolId, WorkspaceId};
 pub mod inbound;
 pub mod input;
 pub mod media;

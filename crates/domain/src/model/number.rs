@@ -1,3 +1,4 @@
+use super::ids::{AgentId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -7,11 +8,11 @@ use time::OffsetDateTime;
 pub struct WhatsAppNumber {
     /// Meta's id of the number: what the Graph API and webhooks name it by.
     pub phone_number_id: String,
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     /// E.164.
     pub display_number: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_agent_id: Option<String>,
+    pub default_agent_id: Option<AgentId>,
     /// Where the number's access token is kept (`TokenVault`); `None` sends with the
     /// deployment's default token, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]

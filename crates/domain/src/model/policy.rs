@@ -2,6 +2,7 @@
 //! keywords, regular expressions or built-in detectors, applies to input, output or both, and
 //! logs, alerts or blocks.
 
+use super::ids::{ConversationId, PolicyId, WorkspaceId};
 use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
@@ -45,8 +46,8 @@ pub enum Flow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Policy {
-    pub id: String,
-    pub workspace_id: String,
+    pub id: PolicyId,
+    pub workspace_id: WorkspaceId,
     pub name: String,
     #[serde(default)]
     pub keywords: Vec<String>,
@@ -72,12 +73,12 @@ pub struct Policy {
 #[serde(rename_all = "camelCase")]
 pub struct Violation {
     pub id: String,
-    pub workspace_id: String,
-    pub policy_id: String,
+    pub workspace_id: WorkspaceId,
+    pub policy_id: PolicyId,
     pub policy_name: String,
     pub flow: Flow,
     pub action: Action,
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// The text around the match, with the match masked.
     pub excerpt: String,
     #[serde(with = "super::timestamp::iso")]

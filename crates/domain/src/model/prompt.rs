@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
-use super::ids::new_id;
+use super::ids::{new_id, PromptId, WorkspaceId};
 
 /// An update that changes the prompt text captures a version when the latest version is at
 /// least this old…
@@ -117,7 +117,7 @@ pub struct VersionNotes {
 #[serde(rename_all = "camelCase")]
 pub struct PromptVersion {
     pub id: String,
-    pub prompt_id: String,
+    pub prompt_id: PromptId,
     pub version: u32,
     pub content: PromptContent,
     pub source: VersionSource,
@@ -141,8 +141,8 @@ pub fn display_version(version: u32) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prompt {
-    pub id: String,
-    pub workspace_id: String,
+    pub id: PromptId,
+    pub workspace_id: WorkspaceId,
     pub name: String,
     /// The working copy.
     pub content: PromptContent,
@@ -170,12 +170,12 @@ pub struct Prompt {
 impl Prompt {
     /// A new prompt and its version 1.
     pub fn create(
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         name: String,
         content: PromptContent,
         now: OffsetDateTime,
     ) -> (Self, PromptVersion) {
-        let id = new_id();
+        let id = PromptId::generate();
         let version = PromptVersion {
             id: new_id(),
             prompt_id: id.clone(),
@@ -187,7 +187,7 @@ impl Prompt {
         };
         let prompt = Self {
             id,
-            workspace_id: workspace_id.to_owned(),
+            workspace_id: workspace_id.clone(),
             name,
             content,
             latest_version: 1,
@@ -292,7 +292,7 @@ mod tests {
     #[test]
     fn an_edit_checkpoints_only_when_the_text_changed_and_one_is_due() {
         let start = OffsetDateTime::UNIX_EPOCH;
-        let (prompt, _) = Prompt::create("ws", "p".into(), text("a"), start);
+        let (prompt, _) = Prompt::create(&"ws".into(), "p".into(), text("a"), start);
 
         let (soon, version) = prompt.edit("p".into(), text("b"), start + Duration::minutes(1));
         assert!(version.is_none(), "too soon after version 1");
@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn many_quick_text_edits_checkpoint_too() {
         let start = OffsetDateTime::UNIX_EPOCH;
-        let (mut prompt, _) = Prompt::create("ws", "p".into(), text("0"), start);
+        let (mut prompt, _) = Prompt::create(&"ws".into(), "p".into(), text("0"), start);
         let mut captured = Vec::new();
         for n in 1..=CHECKPOINT_EVERY_EDITS {
             let (next, version) = prompt.edit("p".into(), text(&n.to_string()), start + Duration::seconds(n.into()));

@@ -1,6 +1,7 @@
 //! Tools: a workspace's HTTPS endpoints that an agent may call, with fixed arguments merged over
 //! what the model fills, and an optional person's approval before a call runs.
 
+use super::ids::{ToolId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -35,8 +36,8 @@ pub fn argument_validator(schema: &Value) -> Result<jsonschema::Validator, Strin
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolDef {
-    pub id: String,
-    pub workspace_id: String,
+    pub id: ToolId,
+    pub workspace_id: WorkspaceId,
     /// What the model sees: `^[a-zA-Z0-9_-]{1,64}$`, unique per workspace.
     pub name: String,
     pub description: String,

@@ -1,6 +1,7 @@
 //! A tool call as the conversation records it: stored before it runs and after, so a redelivered
 //! trigger resumes where it stopped and never runs a call twice.
 
+use crate::model::{ConversationId, MessageId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -104,8 +105,8 @@ impl ToolCall {
 #[serde(rename_all = "camelCase")]
 pub struct ToolCallView {
     pub id: String,
-    pub conversation_id: String,
-    pub message_id: String,
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
     pub tool: String,
     pub arguments: serde_json::Value,
     /// Where the call goes when it runs (`null` for built-ins).
@@ -143,14 +144,14 @@ impl ToolCallView {
 }
 
 /// A tool call's public id names its conversation: `<conversation id>.<message id>`.
-pub fn public_id(conversation_id: &str, message_id: &str) -> String {
+pub fn public_id(conversation_id: &ConversationId, message_id: &MessageId) -> String {
     format!("{conversation_id}.{message_id}")
 }
 
 /// The conversation and message of a public tool-call id.
-pub fn parse_public_id(id: &str) -> Option<(&str, &str)> {
+pub fn parse_public_id(id: &str) -> Option<(ConversationId, MessageId)> {
     let (conversation, message) = id.split_once('.')?;
-    (super::ids::is_id(conversation) && super::ids::is_id(message)).then_some((conversation, message))
+    (super::ids::is_id(conversation) && super::ids::is_id(message)).then(|| (conversation.into(), message.into()))
 }
 
 #[cfg(test)]
@@ -188,15 +189,12 @@ mod tests {
 
     #[test]
     fn public_ids_round_trip() {
-        let id = public_id("conv_1", "msg_2");
-        assert_eq!(parse_public_id(&id), Some(("conv_1", "msg_2")));
+        let id = public_id(&"conv_1".into(), &"msg_2".into());
+        assert_eq!(parse_public_id(&id), Some(("conv_1".into(), "msg_2".into())));
         assert_eq!(parse_public_id("msg_2"), None);
         assert_eq!(parse_public_id("x.y"), None);
-        let (conversation, message) = (crate::model::ids::new_id(), crate::model::ids::new_id());
-        assert_eq!(
-            parse_public_id(&public_id(&conversation, &message)),
-            Some((conversation.as_str(), message.as_str()))
-        );
+        let (conversation, message) = (ConversationId::generate(), MessageId::generate());
+        assert_eq!(parse_public_id(&public_id(&conversation, &message)), Some((conversation.clone(), message.clone())));
     }
 
     proptest! {

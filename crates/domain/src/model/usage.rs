@@ -1,5 +1,6 @@
 //! Token usage: counted per workspace and day, and per agent and day.
 
+use super::ids::{AgentId, WorkspaceId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,8 +57,8 @@ impl Tokens {
 /// One LLM call's tokens, to add to the day's counters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageDelta {
-    pub workspace_id: String,
-    pub agent_id: String,
+    pub workspace_id: WorkspaceId,
+    pub agent_id: AgentId,
     /// `yyyy-mm-dd` (UTC)
     pub day: String,
     pub tokens: Tokens,
@@ -67,7 +68,7 @@ pub struct UsageDelta {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageRow {
     pub day: String,
-    pub agent_id: Option<String>,
+    pub agent_id: Option<AgentId>,
     pub tokens: Tokens,
 }
 

@@ -1,12 +1,11 @@
+use super::ids::WorkspaceId;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-
-use super::ids::new_id;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Workspace {
-    pub id: String,
+    pub id: WorkspaceId,
     pub name: String,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
@@ -27,7 +26,7 @@ pub struct Workspace {
 impl Workspace {
     pub fn new(name: String, now: OffsetDateTime) -> Self {
         Self {
-            id: new_id(),
+            id: WorkspaceId::generate(),
             name,
             created_at: now,
             monthly_token_quota: None,

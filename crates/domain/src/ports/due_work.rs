@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::StoreError;
+use crate::model::{ConversationId, MessageId, WorkspaceId};
 
 /// The kinds of due work, in the order the scheduler takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,25 +39,25 @@ pub trait DueWork: Send + Sync {
 /// A tool call awaiting approval, as the scheduled-work index shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DueApproval {
-    pub workspace_id: String,
-    pub conversation_id: String,
-    pub message_id: String,
+    pub workspace_id: WorkspaceId,
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
     pub expires_at: OffsetDateTime,
 }
 
 /// A conversation whose analysis is due after a silence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DueAnalysis {
-    pub workspace_id: String,
-    pub conversation_id: String,
+    pub workspace_id: WorkspaceId,
+    pub conversation_id: ConversationId,
     pub due_at: OffsetDateTime,
 }
 
 /// A conversation whose follow-up is due, as the follow-up index shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DueFollowUp {
-    pub workspace_id: String,
-    pub conversation_id: String,
+    pub workspace_id: WorkspaceId,
+    pub conversation_id: ConversationId,
     pub due_at: OffsetDateTime,
     /// The follow-up this would be (1, 2, …).
     pub attempt: u32,

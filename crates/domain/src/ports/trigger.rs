@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::analysis::AnalysisCause;
+use crate::model::{ConversationId, EventId, WorkspaceId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -33,8 +34,8 @@ pub struct Turn {
     /// Unique per cause (an inbound wamid, a prompt, a decision): the queue drops a second
     /// trigger with the same id within its de-duplication window.
     pub id: String,
-    pub workspace_id: String,
-    pub conversation_id: String,
+    pub workspace_id: WorkspaceId,
+    pub conversation_id: ConversationId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,8 +61,8 @@ pub struct AnalysisTrigger {
 #[serde(rename_all = "camelCase")]
 pub struct EventTrigger {
     /// The event's id.
-    pub id: String,
-    pub workspace_id: String,
+    pub id: EventId,
+    pub workspace_id: WorkspaceId,
 }
 
 impl Turn {
@@ -108,7 +109,7 @@ impl Trigger {
     pub fn group(&self) -> String {
         match self {
             Trigger::Event(event) => format!("events_{}", event.workspace_id),
-            _ => self.conversation().map(|turn| turn.conversation_id.clone()).unwrap_or_default(),
+            _ => self.conversation().map(|turn| turn.conversation_id.to_string()).unwrap_or_default(),
         }
     }
 

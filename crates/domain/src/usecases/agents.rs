@@ -3,10 +3,10 @@
 use serde::Deserialize;
 
 use crate::model::agent::{AnalysisSettings, MAX_ANALYZE_AFTER_MINUTES};
-use crate::model::ids::new_id;
 use crate::model::input::required_text;
 use crate::model::{
-    Agent, FollowUpPolicy, ModelSettings, Page, PageRequest, Principal, Provider, TemplateMessage, Tool,
+    Agent, AgentId, FollowUpPolicy, ModelSettings, Page, PageRequest, Principal, PromptId, Provider, TemplateMessage,
+    Tool,
 };
 use crate::{App, AppError};
 
@@ -31,7 +31,7 @@ pub struct ModelInput {
 #[serde(rename_all = "camelCase")]
 pub struct NewAgent {
     pub name: String,
-    pub prompt_id: String,
+    pub prompt_id: PromptId,
     #[serde(default)]
     pub prompt_version: Option<u32>,
     pub model: ModelInput,
@@ -50,7 +50,7 @@ pub struct NewAgent {
     #[serde(default)]
     pub transcription_language: Option<String>,
     #[serde(default)]
-    pub analysis_prompt_id: Option<String>,
+    pub analysis_prompt_id: Option<PromptId>,
     #[serde(default)]
     pub analysis_prompt_version: Option<u32>,
     #[serde(default)]
@@ -64,7 +64,7 @@ pub struct AgentChange {
     #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub prompt_id: Option<String>,
+    pub prompt_id: Option<PromptId>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub prompt_version: Option<Option<u32>>,
     #[serde(default, deserialize_with = "crate::model::input::not_null")]
@@ -84,7 +84,7 @@ pub struct AgentChange {
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub transcription_language: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
-    pub analysis_prompt_id: Option<Option<String>>,
+    pub analysis_prompt_id: Option<Option<PromptId>>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
     pub analysis_prompt_version: Option<Option<u32>>,
     #[serde(default, deserialize_with = "crate::model::input::present")]
@@ -188,7 +188,7 @@ fn tools(list: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
 async fn analysis(
     app: &App,
     principal: &Principal,
-    prompt_id: Option<String>,
+    prompt_id: Option<PromptId>,
     version: Option<u32>,
     after_minutes: Option<u32>,
 ) -> Result<Option<AnalysisSettings>, AppError> {
@@ -229,7 +229,12 @@ async fn analysis(
 }
 
 /// The prompt (and version) must be the workspace's own.
-async fn check_prompt(app: &App, principal: &Principal, prompt_id: &str, version: Option<u32>) -> Result<(), AppError> {
+async fn check_prompt(
+    app: &App,
+    principal: &Principal,
+    prompt_id: &PromptId,
+    version: Option<u32>,
+) -> Result<(), AppError> {
     let Some(prompt) = app.store.get_prompt(&principal.workspace_id, prompt_id).await? else {
         return Err(AppError::invalid("promptId", "no prompt with this id in the workspace"));
     };
@@ -258,7 +263,7 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
     let now = app.clock.now();
     let agent = Agent {
         revision: 0,
-        id: new_id(),
+        id: AgentId::generate(),
         workspace_id: principal.workspace_id.clone(),
         name,
         prompt_id: input.prompt_id,
@@ -279,7 +284,7 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
     Ok(agent)
 }
 
-pub async fn get_agent(app: &App, principal: &Principal, agent_id: &str) -> Result<Agent, AppError> {
+pub async fn get_agent(app: &App, principal: &Principal, agent_id: &AgentId) -> Result<Agent, AppError> {
     app.store
         .get_agent(&principal.workspace_id, agent_id)
         .await?
@@ -295,7 +300,7 @@ pub async fn list_agents(app: &App, principal: &Principal, page: &PageRequest) -
 pub async fn change_agent(
     app: &App,
     principal: &Principal,
-    agent_id: &str,
+    agent_id: &AgentId,
     change: AgentChange,
 ) -> Result<Agent, AppError> {
     let mut retries = crate::usecases::optimistic::Retries::new("the agent");
@@ -375,7 +380,7 @@ async fn changed_agent(
     Ok(agent)
 }
 
-pub async fn delete_agent(app: &App, principal: &Principal, agent_id: &str) -> Result<(), AppError> {
+pub async fn delete_agent(app: &App, principal: &Principal, agent_id: &AgentId) -> Result<(), AppError> {
     if app.store.delete_agent(&principal.workspace_id, agent_id).await? {
         Ok(())
     } else {

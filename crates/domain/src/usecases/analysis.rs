@@ -5,7 +5,9 @@
 use crate::model::analysis::{parse_json, wants_json, Analysis, AnalysisCause, AnalysisView};
 use crate::model::event::ConversationAnalyzed;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
-use crate::model::{Agent, Conversation, Direction, Message, PageRequest, PromptContent, PromptUsed};
+use crate::model::{
+    Agent, Conversation, ConversationId, Direction, Message, PageRequest, PromptContent, PromptId, PromptUsed,
+};
 use crate::ports::{AnalysisTrigger, ChatRequest, ChatRole, ChatTurn, DueAnalysis, StoreError, Trigger, Turn};
 use crate::usecases::due_work::DueWorkError;
 use crate::usecases::optimistic::Retries;
@@ -31,7 +33,7 @@ fn trigger(conversation: &Conversation, cause: AnalysisCause, through: &str) -> 
 }
 
 /// The newest message of the conversation, whose id marks the transcript as it stands.
-async fn newest_message(app: &App, conversation_id: &str) -> Result<Option<Message>, StoreError> {
+async fn newest_message(app: &App, conversation_id: &ConversationId) -> Result<Option<Message>, StoreError> {
     let newest = app.store.list_messages(conversation_id, &PageRequest { limit: 1, cursor: None }).await?;
     Ok(newest.items.into_iter().next())
 }
@@ -93,7 +95,7 @@ pub async fn queue_for_silence(app: &App, due: &DueAnalysis) -> Result<bool, Due
 }
 
 /// The conversation's latest messages, oldest first, as the analysis prompt reads them.
-async fn transcript(app: &App, conversation_id: &str) -> Result<Vec<Message>, StoreError> {
+async fn transcript(app: &App, conversation_id: &ConversationId) -> Result<Vec<Message>, StoreError> {
     let mut messages = Vec::new();
     let mut cursor = None;
     while messages.len() < MAX_TRANSCRIPT_MESSAGES {
@@ -136,7 +138,10 @@ fn transcript_text(messages: &[Message]) -> String {
     format!("The conversation's transcript, oldest first:\n\n[\n{}\n]", lines.join(",\n"))
 }
 
-async fn analysis_prompt(app: &App, agent: &Agent) -> Result<Option<(String, PromptContent, PromptUsed)>, StoreError> {
+async fn analysis_prompt(
+    app: &App,
+    agent: &Agent,
+) -> Result<Option<(PromptId, PromptContent, PromptUsed)>, StoreError> {
     let Some(settings) = &agent.analysis else { return Ok(None) };
     Ok(match settings.prompt_version {
         Some(number) => app
@@ -202,7 +207,7 @@ pub async fn run(app: &App, trigger: &AnalysisTrigger) -> Result<(), RetryLater>
         model: answer.model.clone(),
         input_tokens: answer.input_tokens,
         output_tokens: answer.output_tokens,
-        transcript_through: through,
+        transcript_through: through.into_string(),
         cause: trigger.cause,
         analyzed_at: now,
     };

@@ -7,10 +7,9 @@ use time::Duration;
 use crate::model::conversation::preview;
 use crate::model::event::ConversationTakenOver;
 use crate::model::phone::{normalize_e164, wa_id};
-use crate::model::ChannelKind;
-use crate::model::MessageKind;
 use crate::model::{
-    Contact, Conversation, DeliveryStatus, Direction, Message, Page, PageRequest, Principal, TemplateMessage,
+    AgentId, ChannelKind, Contact, Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageKind, Page,
+    PageRequest, Principal, TemplateMessage,
 };
 use crate::ports::{Outbound, StoreError, Trigger, Turn};
 use crate::usecases::agents::template;
@@ -33,7 +32,7 @@ pub struct NewConversation {
     #[serde(default)]
     pub from_number: Option<String>,
     #[serde(default)]
-    pub agent_id: Option<String>,
+    pub agent_id: Option<AgentId>,
     #[serde(default)]
     pub message: Option<OpeningMessage>,
     /// Deprecated alias of `toNumber`.
@@ -93,7 +92,7 @@ pub async fn create_conversation(
     };
     let to = normalize_e164(raw_to)
         .ok_or_else(|| AppError::invalid(field, "must be a phone number in E.164 form, like +15551234567"))?;
-    let agent_id = input.agent_id.as_deref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
+    let agent_id = input.agent_id.as_ref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
     let agent = app
         .store
         .get_agent(&principal.workspace_id, agent_id)
@@ -167,7 +166,7 @@ async fn create_api_conversation(
     if input.message.is_some() {
         return Err(AppError::invalid("message", "an API conversation has no WhatsApp contact to send a template to"));
     }
-    let agent_id = input.agent_id.as_deref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
+    let agent_id = input.agent_id.as_ref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
     let agent = app
         .store
         .get_agent(&principal.workspace_id, agent_id)
@@ -181,7 +180,7 @@ async fn create_api_conversation(
 pub async fn get_conversation(
     app: &App,
     principal: &Principal,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
 ) -> Result<Conversation, AppError> {
     app.store
         .get_conversation(&principal.workspace_id, conversation_id)
@@ -200,7 +199,7 @@ pub async fn list_conversations(
 pub async fn list_messages(
     app: &App,
     principal: &Principal,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     page: &PageRequest,
 ) -> Result<Page<Message>, AppError> {
     let conversation = get_conversation(app, principal, conversation_id).await?;
@@ -218,7 +217,7 @@ pub struct Takeover {
 pub async fn take_over(
     app: &App,
     principal: &Principal,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     input: Takeover,
 ) -> Result<Conversation, AppError> {
     let minutes = input.duration_minutes.unwrap_or(DEFAULT_TAKEOVER_MINUTES);
@@ -240,7 +239,11 @@ pub async fn take_over(
 }
 
 /// Marks the conversation done: no follow-ups; the contact writing again reopens it.
-pub async fn mark_done(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {
+pub async fn mark_done(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &ConversationId,
+) -> Result<Conversation, AppError> {
     change(app, principal, conversation_id, |conversation, now| {
         conversation.done_at = Some(now);
         conversation.follow_up_due_at = None;
@@ -248,11 +251,20 @@ pub async fn mark_done(app: &App, principal: &Principal, conversation_id: &str) 
     .await
 }
 
-pub async fn hand_back(app: &App, principal: &Principal, conversation_id: &str) -> Result<Conversation, AppError> {
+pub async fn hand_back(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &ConversationId,
+) -> Result<Conversation, AppError> {
     change(app, principal, conversation_id, |conversation, _| conversation.takeover_until = None).await
 }
 
-async fn change<F>(app: &App, principal: &Principal, conversation_id: &str, apply: F) -> Result<Conversation, AppError>
+async fn change<F>(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &ConversationId,
+    apply: F,
+) -> Result<Conversation, AppError>
 where
     F: Fn(&mut Conversation, time::OffsetDateTime),
 {
@@ -283,7 +295,7 @@ pub const MAX_PROMPT_CHARS: usize = 4000;
 pub async fn prompt_agent(
     app: &App,
     principal: &Principal,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     input: OperatorPrompt,
 ) -> Result<(), AppError> {
     let instruction = crate::model::input::required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;
@@ -316,7 +328,7 @@ pub(crate) struct NewTurn<'a> {
 pub(crate) async fn add_turn(
     app: &App,
     principal: &Principal,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     turn: NewTurn<'_>,
 ) -> Result<Message, AppError> {
     let mut retries = Retries::new("the conversation");

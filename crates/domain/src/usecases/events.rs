@@ -7,8 +7,7 @@ use serde_json::{json, Value};
 
 use crate::model::cache::TtlCache;
 use crate::model::event::{signature, Event, EventData, EventType};
-use crate::model::ids::new_id;
-use crate::model::Workspace;
+use crate::model::{ConversationId, EventId, Workspace, WorkspaceId};
 use crate::ports::{EventTrigger, StoreError, Trigger};
 use crate::{App, AppError};
 
@@ -16,24 +15,24 @@ const CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// Workspaces (their quota and webhook), cached per container for a minute.
 #[derive(Default)]
-pub struct WorkspaceCache(TtlCache<String, Workspace>);
+pub struct WorkspaceCache(TtlCache<WorkspaceId, Workspace>);
 
 impl WorkspaceCache {
-    pub async fn get(&self, app: &App, workspace_id: &str) -> Result<Option<Workspace>, StoreError> {
-        self.0.get_or_load(workspace_id.to_owned(), CACHE_TTL, app.store.get_workspace(workspace_id)).await
+    pub async fn get(&self, app: &App, workspace_id: &WorkspaceId) -> Result<Option<Workspace>, StoreError> {
+        self.0.get_or_load(workspace_id.clone(), CACHE_TTL, app.store.get_workspace(workspace_id)).await
     }
 
-    pub fn forget(&self, workspace_id: &str) {
-        self.0.remove(&workspace_id.to_owned());
+    pub fn forget(&self, workspace_id: &WorkspaceId) {
+        self.0.remove(workspace_id);
     }
 }
 
 /// Records and queues an event when the workspace has a webhook; does nothing otherwise.
 pub async fn emit(
     app: &App,
-    workspace_id: &str,
+    workspace_id: &WorkspaceId,
     kind: EventType,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     data: Value,
 ) -> Result<(), AppError> {
     let Some(workspace) = app.workspaces.get(app, workspace_id).await? else { return Ok(()) };
@@ -41,7 +40,7 @@ pub async fn emit(
         return Ok(());
     }
     let event = Event {
-        id: new_id(),
+        id: EventId::generate(),
         workspace_id: workspace_id.to_owned(),
         kind,
         conversation_id: conversation_id.to_owned(),
@@ -54,7 +53,12 @@ pub async fn emit(
 }
 
 /// Emits, logging instead of failing: an event must never undo the work it reports.
-pub async fn emit_quietly<D: EventData>(app: &App, workspace_id: &str, conversation_id: &str, data: &D) {
+pub async fn emit_quietly<D: EventData>(
+    app: &App,
+    workspace_id: &WorkspaceId,
+    conversation_id: &ConversationId,
+    data: &D,
+) {
     let emitted = match serde_json::to_value(data) {
         Ok(data) => emit(app, workspace_id, D::TYPE, conversation_id, data).await,
         Err(err) => Err(AppError::Internal(format!("event data did not serialise: {err}"))),
@@ -65,7 +69,7 @@ pub async fn emit_quietly<D: EventData>(app: &App, workspace_id: &str, conversat
 }
 
 /// POSTs a stored event to the workspace's webhook. `Err` means: retry later.
-pub async fn deliver(app: &App, workspace_id: &str, event_id: &str) -> Result<(), String> {
+pub async fn deliver(app: &App, workspace_id: &WorkspaceId, event_id: &EventId) -> Result<(), String> {
     let event = app.store.get_event(workspace_id, event_id).await.map_err(|e| e.to_string())?;
     let Some(event) = event else { return Ok(()) };
     let workspace = app.store.get_workspace(workspace_id).await.map_err(|e| e.to_string())?;
@@ -82,7 +86,7 @@ pub async fn deliver(app: &App, workspace_id: &str, event_id: &str) -> Result<()
     .to_string();
     let timestamp = app.clock.now().unix_timestamp();
     let headers = [
-        ("x-colloquy-delivery", event.id.clone()),
+        ("x-colloquy-delivery", event.id.to_string()),
         ("x-colloquy-event", event.kind.as_str().to_owned()),
         ("x-colloquy-signature", signature(&secret, timestamp, &body)),
     ];

@@ -1,11 +1,12 @@
 //! The scheduler side of follow-ups: one trigger per due follow-up (`due_work` finds and leases
 //! them, so overlapping or repeated runs stay harmless).
 
+use crate::model::ConversationId;
 use crate::ports::{DueFollowUp, FollowUpTrigger, QueueError, Trigger, Turn};
 use crate::App;
 
 /// The trigger id is the queue's de-duplication id: one per conversation and attempt.
-pub fn trigger_id(conversation_id: &str, attempt: u32) -> String {
+pub fn trigger_id(conversation_id: &ConversationId, attempt: u32) -> String {
     format!("followup_{conversation_id}_{attempt}")
 }
 

@@ -8,8 +8,10 @@ use crate::model::conversation::preview;
 use crate::model::event::MessageReceived;
 use crate::model::inbound::{InboundAmendment, InboundMessage, StatusUpdate, WebhookEvent};
 use crate::model::policy::Flow;
-use crate::model::{Amendment, MessageKind};
-use crate::model::{Contact, Conversation, DeliveryStatus, Direction, Message, MessageError, WhatsAppNumber};
+use crate::model::{
+    Amendment, Contact, Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageError, MessageKind,
+    WhatsAppNumber, WorkspaceId,
+};
 use crate::ports::{ConversationRef, InboundUpdate, MessageRef, StoreError, Trigger, Turn};
 use crate::usecases::events::emit_quietly;
 use crate::usecases::optimistic::Retries;
@@ -98,7 +100,7 @@ const CONVERSATION_ID_TTL: Duration = Duration::from_secs(3600);
 async fn known_contact(
     app: &App,
     number: &WhatsAppNumber,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     inbound: &InboundMessage,
 ) -> Result<bool, AppError> {
     let workspace_id = &number.workspace_id;
@@ -120,7 +122,7 @@ async fn known_contact(
 }
 
 fn inbound_message(
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     inbound: &InboundMessage,
     checked: &Verdict,
     sent_at: time::OffsetDateTime,
@@ -138,8 +140,8 @@ fn inbound_message(
 /// event, and its trigger — unless it was blocked or is a WhatsApp notice, which are not answered.
 async fn stored(
     app: &App,
-    workspace_id: &str,
-    conversation_id: &str,
+    workspace_id: &WorkspaceId,
+    conversation_id: &ConversationId,
     inbound: &InboundMessage,
     message: &Message,
     checked: &Verdict,
@@ -235,7 +237,12 @@ fn new_conversation(
     Some(Conversation::start(number, contact, agent_id, now))
 }
 
-async fn enqueue(app: &App, workspace_id: &str, conversation_id: &str, wamid: &str) -> Result<(), AppError> {
+async fn enqueue(
+    app: &App,
+    workspace_id: &WorkspaceId,
+    conversation_id: &ConversationId,
+    wamid: &str,
+) -> Result<(), AppError> {
     let trigger = Trigger::InboundMessage(Turn {
         id: wamid.to_owned(),
         workspace_id: workspace_id.to_owned(),

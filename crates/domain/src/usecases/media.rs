@@ -14,7 +14,7 @@ use crate::model::media::{
 };
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
-use crate::model::{Agent, Conversation, Direction, MediaRef, Message, MessageError};
+use crate::model::{Agent, Conversation, Direction, MediaRef, Message, MessageError, MessageId, WorkspaceId};
 use crate::ports::{AudioClip, DownloadError, ImageInput, MediaUpdate, Sender, StoreError};
 use crate::usecases::policies::evaluate;
 use crate::usecases::reply::RetryLater;
@@ -29,7 +29,7 @@ const TRANSCRIPTION_ATTEMPTS: u32 = 2;
 const MAX_AUDIO_SECONDS: f64 = 6.0 * 3600.0;
 
 /// Where a message's media is kept: under its workspace and conversation.
-pub fn object_key(workspace_id: &str, message: &Message) -> String {
+pub fn object_key(workspace_id: &WorkspaceId, message: &Message) -> String {
     format!("media/{workspace_id}/{}/{}", message.conversation_id, message.id)
 }
 
@@ -42,7 +42,7 @@ pub async fn prepare(
     agent: &Agent,
     messages: &mut [Message],
     last_try: bool,
-    done: &mut HashMap<String, Message>,
+    done: &mut HashMap<MessageId, Message>,
 ) -> Result<(), RetryLater> {
     for message in messages.iter_mut() {
         // Processed earlier in this trigger; a history read since may not show it yet.
@@ -267,8 +267,8 @@ pub async fn images_for(
     app: &App,
     agent: &Agent,
     history: &[Message],
-    fetched: &mut HashMap<String, ImageInput>,
-) -> HashMap<String, ImageInput> {
+    fetched: &mut HashMap<MessageId, ImageInput>,
+) -> HashMap<MessageId, ImageInput> {
     let mut images = HashMap::new();
     if !agent.model.accepts_images {
         return images;

@@ -6,8 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::model::media::MediaStatus;
-use crate::model::timestamp;
-use crate::model::Principal;
+use crate::model::{timestamp, ConversationId, MessageId, Principal};
 use crate::usecases::conversations::get_conversation;
 use crate::{App, AppError};
 
@@ -27,8 +26,8 @@ pub struct MediaLink {
 pub async fn media_link(
     app: &App,
     principal: &Principal,
-    conversation_id: &str,
-    message_id: &str,
+    conversation_id: &ConversationId,
+    message_id: &MessageId,
 ) -> Result<MediaLink, AppError> {
     let conversation = get_conversation(app, principal, conversation_id).await?;
     let message = app

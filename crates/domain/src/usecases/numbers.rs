@@ -1,7 +1,7 @@
 use serde::Deserialize;
 
 use crate::model::phone::normalize_e164;
-use crate::model::{Page, PageRequest, Principal, WhatsAppNumber};
+use crate::model::{AgentId, Page, PageRequest, Principal, WhatsAppNumber};
 use crate::ports::{GraphError, Secret, StoreError};
 use crate::{App, AppError};
 
@@ -11,7 +11,7 @@ pub struct NewNumber {
     pub phone_number_id: String,
     pub display_number: String,
     #[serde(default)]
-    pub default_agent_id: Option<String>,
+    pub default_agent_id: Option<AgentId>,
     /// A system-user token of the WhatsApp Business Account that holds the number: proves
     /// ownership at registration, then sends the number's messages.
     #[serde(default)]

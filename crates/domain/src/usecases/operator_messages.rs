@@ -4,7 +4,9 @@
 use serde::Deserialize;
 
 use crate::model::conversation::preview;
-use crate::model::{Conversation, DeliveryStatus, Direction, Message, MessageKind, Principal, TemplateMessage};
+use crate::model::{
+    Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageKind, Principal, TemplateMessage,
+};
 use crate::ports::{Outbound, StoreError};
 use crate::usecases::agents::template;
 use crate::usecases::conversations::get_conversation;
@@ -32,7 +34,7 @@ pub struct OperatorMessage {
 pub async fn send_operator_message(
     app: &App,
     principal: &Principal,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     input: OperatorMessage,
 ) -> Result<Message, AppError> {
     let conversation = get_conversation(app, principal, conversation_id).await?;

@@ -7,12 +7,11 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::model::cache::TtlCache;
-use crate::model::ids::new_id;
 use crate::model::input::required_text;
 use crate::model::policy::{
     compile, masked_excerpt, Action, AppliesTo, CompiledPolicy, Detector, Flow, Policy, Violation,
 };
-use crate::model::{Page, PageRequest, Principal};
+use crate::model::{ConversationId, Page, PageRequest, PolicyId, Principal, WorkspaceId};
 use crate::ports::PolicyStore;
 use crate::{App, AppError};
 
@@ -104,7 +103,7 @@ pub async fn create_policy(app: &App, principal: &Principal, input: NewPolicy) -
     let now = app.clock.now();
     let policy = Policy {
         revision: 0,
-        id: new_id(),
+        id: PolicyId::generate(),
         workspace_id: principal.workspace_id.clone(),
         name: input.name.trim().to_owned(),
         keywords: input.keywords,
@@ -123,7 +122,7 @@ pub async fn create_policy(app: &App, principal: &Principal, input: NewPolicy) -
     Ok(policy)
 }
 
-pub async fn get_policy(app: &App, principal: &Principal, policy_id: &str) -> Result<Policy, AppError> {
+pub async fn get_policy(app: &App, principal: &Principal, policy_id: &PolicyId) -> Result<Policy, AppError> {
     app.store
         .get_policy(&principal.workspace_id, policy_id)
         .await?
@@ -137,7 +136,7 @@ pub async fn list_policies(app: &App, principal: &Principal, page: &PageRequest)
 pub async fn change_policy(
     app: &App,
     principal: &Principal,
-    policy_id: &str,
+    policy_id: &PolicyId,
     change: PolicyChange,
 ) -> Result<Policy, AppError> {
     let mut retries = crate::usecases::optimistic::Retries::new("the policy");
@@ -179,7 +178,7 @@ async fn changed_policy(
     Ok(policy)
 }
 
-pub async fn delete_policy(app: &App, principal: &Principal, policy_id: &str) -> Result<(), AppError> {
+pub async fn delete_policy(app: &App, principal: &Principal, policy_id: &PolicyId) -> Result<(), AppError> {
     if !app.store.delete_policy(&principal.workspace_id, policy_id).await? {
         return Err(AppError::not_found(&format!("policy `{policy_id}`")));
     }
@@ -199,17 +198,17 @@ pub async fn list_violations(
 /// finds the same policies (ids and change times) keeps the compiled set: patterns are compiled
 /// once per change of the set, never per message.
 #[derive(Default)]
-pub struct PolicyCache(TtlCache<String, Arc<PolicySet>>);
+pub struct PolicyCache(TtlCache<WorkspaceId, Arc<PolicySet>>);
 
 /// Compiled policies and what they were compiled from.
 pub struct PolicySet {
-    revision: Vec<(String, time::OffsetDateTime)>,
+    revision: Vec<(PolicyId, time::OffsetDateTime)>,
     pub policies: Vec<CompiledPolicy>,
 }
 
 impl PolicyCache {
-    async fn get(&self, store: &dyn PolicyStore, workspace_id: &str) -> Result<Arc<PolicySet>, AppError> {
-        let key = workspace_id.to_owned();
+    async fn get(&self, store: &dyn PolicyStore, workspace_id: &WorkspaceId) -> Result<Arc<PolicySet>, AppError> {
+        let key = workspace_id.clone();
         if let Some(set) = self.0.fresh(&key, CACHE_TTL) {
             return Ok(set);
         }
@@ -233,13 +232,13 @@ impl PolicyCache {
     }
 
     /// A change in this container applies at once.
-    pub fn forget(&self, workspace_id: &str) {
-        self.0.remove(&workspace_id.to_owned());
+    pub fn forget(&self, workspace_id: &WorkspaceId) {
+        self.0.remove(workspace_id);
     }
 }
 
 /// Every policy of the workspace, page after page: none is ever left out.
-async fn all_policies(store: &dyn PolicyStore, workspace_id: &str) -> Result<Vec<Policy>, AppError> {
+async fn all_policies(store: &dyn PolicyStore, workspace_id: &WorkspaceId) -> Result<Vec<Policy>, AppError> {
     let mut all = Vec::new();
     let mut cursor = None;
     loop {
@@ -264,8 +263,8 @@ pub struct Verdict {
 /// Evaluates every enabled policy for this flow, records the violations, and says whether one blocks.
 pub async fn evaluate(
     app: &App,
-    workspace_id: &str,
-    conversation_id: &str,
+    workspace_id: &WorkspaceId,
+    conversation_id: &ConversationId,
     flow: Flow,
     text: &str,
 ) -> Result<Verdict, AppError> {
@@ -278,8 +277,8 @@ pub async fn evaluate(
 /// violations only once its wamid is claimed, so a redelivery records nothing twice.
 pub async fn check(
     app: &App,
-    workspace_id: &str,
-    conversation_id: &str,
+    workspace_id: &WorkspaceId,
+    conversation_id: &ConversationId,
     flow: Flow,
     text: &str,
 ) -> Result<Verdict, AppError> {
@@ -291,8 +290,8 @@ async fn check_with(
     policies: &PolicyCache,
     store: &dyn PolicyStore,
     now: time::OffsetDateTime,
-    workspace_id: &str,
-    conversation_id: &str,
+    workspace_id: &WorkspaceId,
+    conversation_id: &ConversationId,
     flow: Flow,
     text: &str,
 ) -> Result<Verdict, AppError> {
@@ -308,7 +307,7 @@ async fn check_with(
             tracing::warn!(workspace = %workspace_id, policy = %policy.name, conversation = %conversation_id, ?flow, "policy alert");
         }
         verdict.violations.push(Violation {
-            id: new_id(),
+            id: crate::model::ids::new_id(),
             workspace_id: workspace_id.to_owned(),
             policy_id: policy.id.clone(),
             policy_name: policy.name.clone(),
@@ -323,7 +322,12 @@ async fn check_with(
 }
 
 /// Stores the violations and sends an event for each alert.
-pub async fn record(app: &App, workspace_id: &str, conversation_id: &str, verdict: &Verdict) -> Result<(), AppError> {
+pub async fn record(
+    app: &App,
+    workspace_id: &WorkspaceId,
+    conversation_id: &ConversationId,
+    verdict: &Verdict,
+) -> Result<(), AppError> {
     app.store.record_violations(&verdict.violations).await?;
     for violation in verdict.violations.iter().filter(|v| v.action == Action::Alert) {
         let event = crate::model::event::PolicyViolated {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::model::input::required_text;
 use crate::model::prompt::display_version;
 use crate::model::{
-    Page, PageRequest, Principal, Prompt, PromptContent, PromptVersion, Tool, VersionNotes, VersionSource,
+    Page, PageRequest, Principal, Prompt, PromptContent, PromptId, PromptVersion, Tool, VersionNotes, VersionSource,
 };
 use crate::ports::PromptFilter;
 use crate::ports::{PromptWrite, StoreError};
@@ -230,7 +230,7 @@ pub async fn create_version_by_name(
     }
 }
 
-fn prompt_not_found(prompt_id: &str) -> AppError {
+fn prompt_not_found(prompt_id: &PromptId) -> AppError {
     AppError::not_found(&format!("prompt `{prompt_id}`"))
 }
 
@@ -240,7 +240,7 @@ pub async fn unresolved_tools(app: &App, prompt: &Prompt) -> Result<Vec<String>,
     crate::usecases::tools::unresolved(app, &prompt.workspace_id, &names).await
 }
 
-pub async fn get_prompt(app: &App, principal: &Principal, prompt_id: &str) -> Result<Prompt, AppError> {
+pub async fn get_prompt(app: &App, principal: &Principal, prompt_id: &PromptId) -> Result<Prompt, AppError> {
     app.store.get_prompt(&principal.workspace_id, prompt_id).await?.ok_or_else(|| prompt_not_found(prompt_id))
 }
 
@@ -275,7 +275,7 @@ pub async fn list_prompts(
 pub async fn edit_prompt(
     app: &App,
     principal: &Principal,
-    prompt_id: &str,
+    prompt_id: &PromptId,
     edit: PromptEdit,
 ) -> Result<(Prompt, Option<PromptVersion>), AppError> {
     let mut current = get_prompt(app, principal, prompt_id).await?;
@@ -318,7 +318,7 @@ pub async fn edit_prompt(
 pub async fn list_versions(
     app: &App,
     principal: &Principal,
-    prompt_id: &str,
+    prompt_id: &PromptId,
     page: &PageRequest,
 ) -> Result<(Prompt, Page<PromptVersion>), AppError> {
     let prompt = get_prompt(app, principal, prompt_id).await?;
@@ -329,7 +329,7 @@ pub async fn list_versions(
 pub async fn get_version(
     app: &App,
     principal: &Principal,
-    prompt_id: &str,
+    prompt_id: &PromptId,
     number: u32,
 ) -> Result<(Prompt, PromptVersion), AppError> {
     let prompt = get_prompt(app, principal, prompt_id).await?;
@@ -345,7 +345,7 @@ pub async fn get_version(
 pub async fn restore_version(
     app: &App,
     principal: &Principal,
-    prompt_id: &str,
+    prompt_id: &PromptId,
     number: u32,
 ) -> Result<(Prompt, PromptVersion), AppError> {
     let (_, old) = get_version(app, principal, prompt_id, number).await?;
@@ -358,7 +358,7 @@ pub async fn restore_version(
 pub async fn save_version(
     app: &App,
     principal: &Principal,
-    prompt_id: &str,
+    prompt_id: &PromptId,
     input: ManualSave,
 ) -> Result<(Prompt, PromptVersion), AppError> {
     append_version(app, principal, prompt_id, None, VersionSource::ManualSave, input.notes()?).await
@@ -369,7 +369,7 @@ pub async fn save_version(
 async fn append_version(
     app: &App,
     principal: &Principal,
-    prompt_id: &str,
+    prompt_id: &PromptId,
     content: Option<PromptContent>,
     source: VersionSource,
     notes: VersionNotes,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::model::Conversation;
+use crate::model::{Conversation, WorkspaceId};
 use crate::ports::{Secret, Sender};
 use crate::App;
 
@@ -27,10 +27,10 @@ pub async fn sender_of(app: &App, conversation: &Conversation) -> Result<Sender,
     sender(app, &conversation.workspace_id, phone_number_id).await
 }
 
-pub async fn sender(app: &App, workspace_id: &str, phone_number_id: &str) -> Result<Sender, SenderError> {
+pub async fn sender(app: &App, workspace_id: &WorkspaceId, phone_number_id: &str) -> Result<Sender, SenderError> {
     let number =
         app.numbers.get(app, phone_number_id).await.map_err(|err| SenderError::Unavailable(err.to_string()))?;
-    let Some(number) = number.filter(|number| number.workspace_id == workspace_id) else {
+    let Some(number) = number.filter(|number| number.workspace_id == *workspace_id) else {
         return Err(SenderError::Refused(
             "the business number is no longer registered to this workspace; nothing was sent".to_owned(),
         ));

@@ -4,7 +4,7 @@
 
 use crate::model::event::ToolCallFailed;
 use crate::model::tool_call::{parse_public_id, ToolCallStatus, ToolCallView};
-use crate::model::{Direction, Message, PageRequest, Principal};
+use crate::model::{ConversationId, Direction, Message, MessageId, PageRequest, Principal, WorkspaceId};
 use crate::ports::{DueApproval, QueueError, StoreError, Trigger, Turn};
 use crate::usecases::conversations::get_conversation;
 use crate::usecases::events::emit_quietly;
@@ -15,8 +15,12 @@ pub const MAX_LISTED_MESSAGES: usize = 500;
 pub const MAX_REASON_CHARS: usize = 1_000;
 
 /// A conversation's tool calls, newest first.
-pub async fn list(app: &App, principal: &Principal, conversation_id: &str) -> Result<Vec<Message>, AppError> {
-    let conversation = get_conversation(app, principal, conversation_id).await?;
+pub async fn list(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &ConversationId,
+) -> Result<Vec<Message>, AppError> {
+    let conversation = get_conversation(app, principal, &conversation_id).await?;
     let mut calls = Vec::new();
     let mut cursor = None;
     let mut read = 0;
@@ -45,11 +49,11 @@ pub enum Decision {
 /// conversation's FIFO group.
 pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decision) -> Result<Message, AppError> {
     let (conversation_id, message_id) = parse_public_id(id).ok_or_else(|| not_found(id))?;
-    let conversation = match get_conversation(app, principal, conversation_id).await {
+    let conversation = match get_conversation(app, principal, &conversation_id).await {
         Err(AppError::NotFound(_)) => return Err(not_found(id)),
         other => other?,
     };
-    let message = app.store.get_message(&conversation.id, message_id).await?.ok_or_else(|| not_found(id))?;
+    let message = app.store.get_message(&conversation.id, &message_id).await?.ok_or_else(|| not_found(id))?;
     let Some(call) = message.tool_call.clone() else { return Err(not_found(id)) };
     if call.status != ToolCallStatus::PendingApproval {
         return Err(AppError::Conflict(format!("the tool call is already {}", call.status.as_str())));
@@ -100,7 +104,12 @@ pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decisi
 }
 
 /// Queues the run's resumption: the worker takes the decided call from there.
-async fn resume(app: &App, workspace_id: &str, conversation_id: &str, message_id: &str) -> Result<(), QueueError> {
+async fn resume(
+    app: &App,
+    workspace_id: &WorkspaceId,
+    conversation_id: &ConversationId,
+    message_id: &MessageId,
+) -> Result<(), QueueError> {
     let trigger = Trigger::ToolDecision(Turn {
         id: format!("tool-decision.{message_id}"),
         workspace_id: workspace_id.to_owned(),

@@ -4,13 +4,12 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::model::ids::new_id;
 use crate::model::input::required_text;
 use crate::model::tool::{
     is_valid_name, ToolDef, BUILT_IN, DEFAULT_APPROVAL_EXPIRY_MINUTES, DEFAULT_TIMEOUT_SECONDS,
     MAX_APPROVAL_EXPIRY_MINUTES, MAX_TIMEOUT_SECONDS,
 };
-use crate::model::{Page, PageRequest, Principal};
+use crate::model::{Page, PageRequest, Principal, ToolId, WorkspaceId};
 use crate::ports::StoreError;
 use crate::{App, AppError};
 
@@ -126,7 +125,7 @@ fn name_taken(name: &str) -> AppError {
 pub async fn create_tool(app: &App, principal: &Principal, input: NewTool) -> Result<ToolDef, AppError> {
     let now = app.clock.now();
     let tool = ToolDef {
-        id: new_id(),
+        id: ToolId::generate(),
         workspace_id: principal.workspace_id.clone(),
         name: name(&input.name)?,
         description: required_text("description", &input.description, MAX_DESCRIPTION_CHARS)?,
@@ -157,7 +156,7 @@ pub async fn create_tool(app: &App, principal: &Principal, input: NewTool) -> Re
     }
 }
 
-pub async fn get_tool(app: &App, principal: &Principal, tool_id: &str) -> Result<ToolDef, AppError> {
+pub async fn get_tool(app: &App, principal: &Principal, tool_id: &ToolId) -> Result<ToolDef, AppError> {
     app.store
         .get_tool(&principal.workspace_id, tool_id)
         .await?
@@ -171,7 +170,7 @@ pub async fn list_tools(app: &App, principal: &Principal, page: &PageRequest) ->
 pub async fn change_tool(
     app: &App,
     principal: &Principal,
-    tool_id: &str,
+    tool_id: &ToolId,
     change: ToolChange,
 ) -> Result<ToolDef, AppError> {
     let mut retries = crate::usecases::optimistic::Retries::new("the tool");
@@ -223,7 +222,7 @@ fn changed_tool(app: &App, mut tool: ToolDef, change: ToolChange) -> Result<Tool
     Ok(tool)
 }
 
-pub async fn delete_tool(app: &App, principal: &Principal, tool_id: &str) -> Result<(), AppError> {
+pub async fn delete_tool(app: &App, principal: &Principal, tool_id: &ToolId) -> Result<(), AppError> {
     let tool = get_tool(app, principal, tool_id).await?;
     if app.store.delete_tool(&tool).await? {
         Ok(())
@@ -234,7 +233,7 @@ pub async fn delete_tool(app: &App, principal: &Principal, tool_id: &str) -> Res
 
 /// The names that are neither a built-in nor one of the workspace's tools, each once, in order:
 /// a prompt may name tools before they exist, and the model is offered only those that do.
-pub async fn unresolved(app: &App, workspace_id: &str, names: &[&str]) -> Result<Vec<String>, AppError> {
+pub async fn unresolved(app: &App, workspace_id: &WorkspaceId, names: &[&str]) -> Result<Vec<String>, AppError> {
     let mut missing: Vec<String> = Vec::new();
     for &name in names {
         if BUILT_IN.contains(&name) || missing.iter().any(|m| m == name) {
@@ -249,7 +248,7 @@ pub async fn unresolved(app: &App, workspace_id: &str, names: &[&str]) -> Result
 
 /// Every name is a built-in tool or one of the workspace's; otherwise 400 naming the first that
 /// is not.
-pub async fn check_names(app: &App, workspace_id: &str, field: &str, names: &[String]) -> Result<(), AppError> {
+pub async fn check_names(app: &App, workspace_id: &WorkspaceId, field: &str, names: &[String]) -> Result<(), AppError> {
     for (index, name) in names.iter().enumerate() {
         let name = name.as_str();
         if BUILT_IN.contains(&name) {

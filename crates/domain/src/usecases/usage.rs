@@ -85,7 +85,10 @@ pub async fn report(
             }
             GroupBy::Agent => {
                 let agent = row.agent_id.unwrap_or_default();
-                (agent.clone(), UsageLine { day: None, agent_id: Some(agent), tokens: Tokens::default() })
+                (
+                    agent.to_string(),
+                    UsageLine { day: None, agent_id: Some(agent.into_string()), tokens: Tokens::default() },
+                )
             }
         };
         lines.entry(key).or_insert(line).tokens.add(row.tokens);

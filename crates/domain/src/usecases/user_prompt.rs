@@ -7,8 +7,7 @@ use serde::Deserialize;
 
 use crate::model::input::required_text;
 use crate::model::policy::Flow;
-use crate::model::MessageKind;
-use crate::model::{DeliveryStatus, Direction, Message, PageRequest, Principal};
+use crate::model::{ConversationId, DeliveryStatus, Direction, Message, MessageKind, PageRequest, Principal};
 use crate::ports::Trigger;
 use crate::usecases::conversations::{add_turn, get_conversation, NewTurn};
 use crate::usecases::policies::evaluate;
@@ -46,7 +45,7 @@ enum Awaited {
 pub async fn send_prompt(
     app: &App,
     principal: &Principal,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     input: UserPrompt,
 ) -> Result<Sent, AppError> {
     let text = required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;

@@ -2,15 +2,14 @@
 
 use serde::Serialize;
 
-use crate::model::timestamp;
-use crate::model::{Agent, FollowUpPolicy, ModelSettings, Tool};
+use crate::model::{timestamp, Agent, AgentId, FollowUpPolicy, ModelSettings, PromptId, Tool};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentView {
-    pub id: String,
+    pub id: AgentId,
     pub name: String,
-    pub prompt_id: String,
+    pub prompt_id: PromptId,
     /// Null follows the prompt's latest version.
     pub prompt_version: Option<u32>,
     pub model: ModelSettings,
@@ -21,7 +20,7 @@ pub struct AgentView {
     pub reply_delay_seconds: Option<u32>,
     pub answer_reactions: bool,
     pub transcription_language: Option<String>,
-    pub analysis_prompt_id: Option<String>,
+    pub analysis_prompt_id: Option<PromptId>,
     pub analysis_prompt_version: Option<u32>,
     pub analyze_after_minutes: Option<u32>,
     pub created_at: String,

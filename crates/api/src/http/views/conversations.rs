@@ -3,9 +3,10 @@
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
-use crate::model::timestamp;
-use crate::model::ChannelKind;
-use crate::model::{Conversation, DeliveryStatus, Direction, Message, MessageError};
+use crate::model::{
+    timestamp, AgentId, ChannelKind, Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageError,
+    MessageId,
+};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -18,10 +19,10 @@ pub struct ConversationContactView {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationView {
-    pub id: String,
+    pub id: ConversationId,
     pub contact: ConversationContactView,
     /// The agent that answers.
-    pub active_agent: String,
+    pub active_agent: AgentId,
     /// `HH:MM:SS` left of the 24-hour customer-service window; `00:00:00` when closed.
     pub chat_window_remaining_time: String,
     /// A preview of the latest message; empty when there is none.
@@ -67,7 +68,7 @@ impl ConversationView {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
-    pub id: String,
+    pub id: MessageId,
     pub direction: Direction,
     #[serde(rename = "type")]
     pub kind: String,

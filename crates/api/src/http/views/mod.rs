@@ -8,13 +8,12 @@ pub mod prompts;
 
 use serde::Serialize;
 
-use crate::model::timestamp;
-use crate::model::{ApiKey, IssuedKey, Principal, Role, Workspace};
+use crate::model::{timestamp, ApiKey, IssuedKey, Principal, Role, Workspace, WorkspaceId};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceView {
-    pub id: String,
+    pub id: WorkspaceId,
     pub name: String,
     pub created_at: String,
     /// The key that made this request.

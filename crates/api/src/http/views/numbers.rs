@@ -2,15 +2,14 @@
 
 use serde::Serialize;
 
-use crate::model::timestamp;
-use crate::model::WhatsAppNumber;
+use crate::model::{timestamp, AgentId, WhatsAppNumber};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NumberView {
     pub phone_number_id: String,
     pub display_number: String,
-    pub default_agent_id: Option<String>,
+    pub default_agent_id: Option<AgentId>,
     pub created_at: String,
 }
 

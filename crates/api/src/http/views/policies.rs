@@ -1,12 +1,12 @@
 use serde::Serialize;
 
 use crate::model::policy::{Action, AppliesTo, Detector, Flow, Policy, Violation};
-use crate::model::timestamp;
+use crate::model::{timestamp, ConversationId, PolicyId};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyView {
-    pub id: String,
+    pub id: PolicyId,
     pub name: String,
     pub keywords: Vec<String>,
     pub patterns: Vec<String>,
@@ -39,12 +39,12 @@ impl From<&Policy> for PolicyView {
 #[serde(rename_all = "camelCase")]
 pub struct ViolationView {
     pub id: String,
-    pub policy_id: String,
+    pub policy_id: PolicyId,
     pub policy_name: String,
     /// `input` (a prompt or inbound message) or `output` (the LLM's reply).
     pub direction: Flow,
     pub action: Action,
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     pub excerpt: String,
     pub created_at: String,
 }

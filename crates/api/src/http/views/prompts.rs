@@ -4,8 +4,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::model::prompt::display_version;
-use crate::model::timestamp;
-use crate::model::{Prompt, PromptContent, PromptVersion, Tool, VersionSource};
+use crate::model::{timestamp, Prompt, PromptContent, PromptId, PromptVersion, Tool, VersionSource, WorkspaceId};
 
 /// eigi: one version of a named prompt.
 #[derive(Serialize)]
@@ -65,13 +64,13 @@ impl From<&PromptContent> for ContentView {
 #[serde(rename_all = "camelCase")]
 pub struct PromptDocument {
     #[serde(rename = "_id")]
-    pub id: String,
+    pub id: PromptId,
     pub name: String,
     pub description: Option<String>,
     #[serde(flatten)]
     pub content: ContentView,
     pub is_hidden: bool,
-    pub organization_id: String,
+    pub organization_id: WorkspaceId,
     /// The prefix of the API key that last changed the prompt.
     pub user_id: Option<String>,
     /// The latest captured version, and whether the working copy has changed since.

@@ -1,6 +1,7 @@
 //! The policy set on a small fake of its one port: every stored policy is evaluated, and an
 //! unchanged set is compiled once.
 
+use crate::model::{PolicyId, WorkspaceId};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -24,32 +25,40 @@ impl PolicyStore for Policies {
         self.stored.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?.push(policy.clone());
         Ok(())
     }
-    async fn get_policy(&self, _workspace_id: &str, _policy_id: &str) -> Result<Option<Policy>, StoreError> {
+    async fn get_policy(
+        &self,
+        _workspace_id: &WorkspaceId,
+        _policy_id: &PolicyId,
+    ) -> Result<Option<Policy>, StoreError> {
         Ok(None)
     }
-    async fn list_policies(&self, workspace_id: &str, page: &PageRequest) -> Result<Page<Policy>, StoreError> {
+    async fn list_policies(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<Policy>, StoreError> {
         self.listings.fetch_add(1, Ordering::SeqCst);
         let stored = self.stored.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
         let start = page.cursor.as_deref().and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
-        let mine: Vec<_> = stored.iter().filter(|p| p.workspace_id == workspace_id).cloned().collect();
+        let mine: Vec<_> = stored.iter().filter(|p| p.workspace_id == *workspace_id).cloned().collect();
         let end = (start + page.limit as usize).min(mine.len());
         let next_cursor = (end < mine.len()).then(|| end.to_string());
         Ok(Page { items: mine[start..end].to_vec(), next_cursor })
     }
-    async fn delete_policy(&self, _workspace_id: &str, _policy_id: &str) -> Result<bool, StoreError> {
+    async fn delete_policy(&self, _workspace_id: &WorkspaceId, _policy_id: &PolicyId) -> Result<bool, StoreError> {
         Ok(false)
     }
     async fn record_violations(&self, _violations: &[Violation]) -> Result<(), StoreError> {
         Ok(())
     }
-    async fn list_violations(&self, _workspace_id: &str, _page: &PageRequest) -> Result<Page<Violation>, StoreError> {
+    async fn list_violations(
+        &self,
+        _workspace_id: &WorkspaceId,
+        _page: &PageRequest,
+    ) -> Result<Page<Violation>, StoreError> {
         Ok(Page { items: Vec::new(), next_cursor: None })
     }
 }
 
 fn rule(n: usize, keyword: &str) -> Policy {
     Policy {
-        id: format!("pol_{n}"),
+        id: format!("pol_{n}").into(),
         workspace_id: "ws_1".into(),
         name: format!("rule {n}"),
         keywords: vec![keyword.into()],
@@ -79,8 +88,8 @@ async fn every_stored_policy_is_evaluated_past_one_page() {
         &PolicyCache::default(),
         &store,
         OffsetDateTime::UNIX_EPOCH,
-        "ws_1",
-        "conv_1",
+        &"ws_1".into(),
+        &"conv_1".into(),
         Flow::Input,
         &format!("İ say {last}"),
     )
@@ -94,7 +103,7 @@ async fn every_stored_policy_is_evaluated_past_one_page() {
 async fn the_cap_counts_every_stored_policy() {
     let store = Policies::default();
     fill(&store, MAX_POLICIES).await;
-    let stored = all_policies(&store, "ws_1").await.expect("listed");
+    let stored = all_policies(&store, &"ws_1".into()).await.expect("listed");
     assert_eq!(stored.len(), MAX_POLICIES);
     assert!(within_caps(&stored, &rule(MAX_POLICIES, "one more")).is_err());
     assert!(within_caps(&stored[1..], &rule(MAX_POLICIES, "one more")).is_ok());
@@ -105,15 +114,15 @@ async fn an_unchanged_policy_set_is_not_compiled_again_when_the_cache_goes_stale
     let store = Policies::default();
     fill(&store, 2).await;
     let cache = PolicyCache::default();
-    let first = cache.get(&store, "ws_1").await.expect("loaded");
-    cache.0.age(&"ws_1".to_owned(), CACHE_TTL);
-    let again = cache.get(&store, "ws_1").await.expect("reloaded");
+    let first = cache.get(&store, &"ws_1".into()).await.expect("loaded");
+    cache.0.age(&"ws_1".into(), CACHE_TTL);
+    let again = cache.get(&store, &"ws_1".into()).await.expect("reloaded");
     assert_eq!(store.listings.load(Ordering::SeqCst), 2, "the stale entry was checked against the store");
     assert!(Arc::ptr_eq(&first, &again), "the same policies are not compiled again");
 
     store.put_policy(&rule(9, "new"), None).await.expect("stored");
-    cache.0.age(&"ws_1".to_owned(), CACHE_TTL);
-    let changed = cache.get(&store, "ws_1").await.expect("reloaded");
+    cache.0.age(&"ws_1".into(), CACHE_TTL);
+    let changed = cache.get(&store, &"ws_1".into()).await.expect("reloaded");
     assert!(!Arc::ptr_eq(&first, &changed), "a changed set is compiled");
     assert_eq!(changed.policies.len(), 3);
 }

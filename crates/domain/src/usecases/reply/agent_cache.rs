@@ -1,7 +1,7 @@
 //! Agents and prompt versions, cached per container.
 
 use super::*;
-use crate::model::{Prompt, PromptContent};
+use crate::model::{AgentId, Prompt, PromptContent, PromptId, WorkspaceId};
 
 const AGENT_CACHE_TTL: Duration = Duration::from_secs(60);
 
@@ -9,12 +9,12 @@ const AGENT_CACHE_TTL: Duration = Duration::from_secs(60);
 /// working copy are re-read after a minute, so an edit reaches replies within it.
 #[derive(Default)]
 pub struct AgentCache {
-    agents: TtlCache<String, Agent>,
+    agents: TtlCache<AgentId, Agent>,
     /// Prompts as saved (their working copies), for agents that follow the latest.
-    prompts: TtlCache<String, Prompt>,
-    versions: TtlCache<(String, u32), PromptVersion>,
+    prompts: TtlCache<PromptId, Prompt>,
+    versions: TtlCache<(PromptId, u32), PromptVersion>,
     /// Tools by workspace and name, re-read after a minute like agents.
-    tools: TtlCache<(String, String), crate::model::tool::ToolDef>,
+    tools: TtlCache<(WorkspaceId, String), crate::model::tool::ToolDef>,
 }
 
 /// The instructions an agent answers with, and which text they are.
@@ -31,21 +31,21 @@ impl AgentCache {
     pub(super) async fn agent(
         &self,
         app: &App,
-        workspace_id: &str,
-        agent_id: &str,
+        workspace_id: &WorkspaceId,
+        agent_id: &AgentId,
     ) -> Result<Option<Agent>, StoreError> {
         let load = app.store.get_agent(workspace_id, agent_id);
-        self.agents.get_or_load(agent_id.to_owned(), AGENT_CACHE_TTL, load).await
+        self.agents.get_or_load(agent_id.clone(), AGENT_CACHE_TTL, load).await
     }
 
     pub(super) async fn tool(
         &self,
         app: &App,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         name: &str,
     ) -> Result<Option<crate::model::tool::ToolDef>, StoreError> {
         let load = app.store.find_tool_by_name(workspace_id, name);
-        self.tools.get_or_load((workspace_id.to_owned(), name.to_owned()), AGENT_CACHE_TTL, load).await
+        self.tools.get_or_load((workspace_id.clone(), name.to_owned()), AGENT_CACHE_TTL, load).await
     }
 
     /// A pinned agent's version; otherwise the prompt's working copy as last saved, so that an

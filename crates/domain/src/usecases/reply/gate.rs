@@ -3,6 +3,7 @@
 //! the workspace within its quota), and the quiet period a burst of messages is waited out for.
 
 use super::*;
+use crate::model::MessageId;
 
 /// What a stage hands on: the next stage's input, or the run is over (what ended it is
 /// recorded on the conversation).
@@ -42,7 +43,7 @@ impl Loaded {
     }
 
     /// The newest message the agent saw: a draft written before a newer one is stale.
-    pub fn newest(&self) -> Option<String> {
+    pub fn newest(&self) -> Option<MessageId> {
         self.history.last().map(|m| m.id.clone())
     }
 }

@@ -23,18 +23,15 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::model::agent::{DEFAULT_REPLY_DELAY_SECONDS, MAX_REPLY_DELAY_SECONDS};
-use crate::model::agent_text;
 use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
 use crate::model::deadline::Deadline;
 use crate::model::media::MediaKind;
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
-use crate::model::Channel;
-use crate::model::MessageKind;
-use crate::model::PromptUsed;
 use crate::model::{
-    Agent, Conversation, DeliveryStatus, Direction, Message, MessageError, PageRequest, PromptVersion, TokenUsage,
+    agent_text, Agent, Channel, Conversation, DeliveryStatus, Direction, Message, MessageError, MessageId, MessageKind,
+    PageRequest, PromptUsed, PromptVersion, TokenUsage,
 };
 use crate::ports::{
     ChatReply, ChatRequest, ChatRole, ChatTurn, ImageInput, LlmError, Outbound, StoreError, ToolCallRequest,
@@ -128,14 +125,14 @@ impl Attempt {
 #[derive(Default)]
 struct Run {
     /// An answer whose write was lost, with the newest message it saw and the prompt it used.
-    draft: Option<(ChatReply, Option<String>, Option<PromptUsed>)>,
+    draft: Option<(ChatReply, Option<MessageId>, Option<PromptUsed>)>,
     /// Tokens of answers thrown away because a newer message came in while the LLM wrote.
     discarded: Tokens,
     redos: u32,
     /// Images read from the media bucket for this trigger: each LLM call of a tool loop shows them.
-    images: HashMap<String, ImageInput>,
+    images: HashMap<MessageId, ImageInput>,
     /// Messages whose media this trigger processed: a later read of the history may not show it.
-    media_done: HashMap<String, Message>,
+    media_done: HashMap<MessageId, Message>,
 }
 
 /// Answers a turn of the conversation (or writes follow-up `follow_up_attempt`). `Ok` also when

@@ -176,7 +176,7 @@ pub(super) async fn record(
     for request in answer.tool_calls.iter().take(MAX_CALLS_PER_ANSWER) {
         let mut message =
             Message::new(&conversation.id, Direction::Tool, MessageKind::ToolCall, DeliveryStatus::Received, now);
-        let batch_id = batch.get_or_insert_with(|| message.id.clone()).clone();
+        let batch_id = batch.get_or_insert_with(|| message.id.to_string()).clone();
         let mut call = ToolCall {
             call_id: request.id.clone(),
             batch: batch_id,

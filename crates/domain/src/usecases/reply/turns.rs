@@ -1,6 +1,7 @@
 //! Load → … → think: the history as the model reads it, in alternating turns.
 
 use super::*;
+use crate::model::MessageId;
 
 /// The history as alternating turns: contact and operator on the user side, the agent's
 /// replies and templates on the assistant side; the calls of one answer as one assistant turn
@@ -18,7 +19,7 @@ fn inbound_text(message: &Message, shown_as_image: bool) -> String {
 }
 
 /// `turns`, with the images (by message id) a vision model is shown.
-pub(super) fn turns_seeing(history: &[Message], images: &HashMap<String, ImageInput>) -> Vec<ChatTurn> {
+pub(super) fn turns_seeing(history: &[Message], images: &HashMap<MessageId, ImageInput>) -> Vec<ChatTurn> {
     let mut turns: Vec<ChatTurn> = Vec::new();
     let mut batch: Option<&str> = None;
     for message in history.iter().filter(|m| m.for_the_agent()) {

@@ -3,6 +3,7 @@
 //! while the model wrote makes it fail, and the next round sees why.
 
 use super::*;
+use crate::model::AgentId;
 
 pub(super) enum Written {
     /// Stored: deliver it.
@@ -60,7 +61,7 @@ pub(super) async fn write(
 
 pub(super) fn usage_of(
     conversation: &Conversation,
-    agent_id: &str,
+    agent_id: &AgentId,
     answer: &ChatReply,
     at: time::OffsetDateTime,
 ) -> UsageDelta {

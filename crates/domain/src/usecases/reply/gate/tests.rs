@@ -11,14 +11,14 @@ fn at(seconds: i64) -> OffsetDateTime {
 }
 
 fn message(id: &str, direction: Direction, status: DeliveryStatus, seconds: i64) -> Message {
-    let mut message = Message::new("conv", direction, MessageKind::Text, status, at(seconds));
-    message.id = id.to_owned();
+    let mut message = Message::new(&"conv".into(), direction, MessageKind::Text, status, at(seconds));
+    message.id = id.into();
     message.text = Some(id.to_owned());
     message
 }
 
 fn conversation(session_started: i64) -> Conversation {
-    Conversation::start_api("ws", "agent".into(), at(session_started))
+    Conversation::start_api(&"ws".into(), "agent".into(), at(session_started))
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn a_reply_stored_but_not_sent_goes_first_and_a_blocked_message_is_not_answered(
         blocked,
     ];
     let loaded = Loaded::new(conversation(0), history);
-    assert_eq!(loaded.pending_reply().map(|m| m.id), Some("half-sent".to_owned()));
+    assert_eq!(loaded.pending_reply().map(|m| m.id), Some("half-sent".into()));
     assert!(!has_unanswered(loaded.unanswered()), "only a blocked message since the reply");
 }
 
