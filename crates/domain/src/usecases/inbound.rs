@@ -217,7 +217,7 @@ async fn amend(app: &App, numbers: &NumberCache, event: InboundAmendment) -> Res
         wamid: event.wamid,
         sent_at: None,
         kind: MessageKind::Reaction,
-        text: crate::model::agent_text::reacted(&emoji),
+        text: crate::model::agent_text::reacted(emoji),
         media: None,
     };
     Box::pin(receive_message(app, numbers, turn)).await

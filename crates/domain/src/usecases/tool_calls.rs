@@ -20,7 +20,7 @@ pub async fn list(
     principal: &Principal,
     conversation_id: &ConversationId,
 ) -> Result<Vec<Message>, AppError> {
-    let conversation = get_conversation(app, principal, &conversation_id).await?;
+    let conversation = get_conversation(app, principal, conversation_id).await?;
     let mut calls = Vec::new();
     let mut cursor = None;
     let mut read = 0;

@@ -182,7 +182,8 @@ async fn main() -> Result<(), String> {
     latencies.sort();
     let listed = store.list_conversations(&workspace.id, &PageRequest { limit: 100, cursor: None }).await;
     let mut stored_inbound = 0;
-    let mut ids: Vec<String> = listed.map_err(|e| e.to_string())?.items.into_iter().map(|c| c.id).collect();
+    let mut ids: Vec<colloquy_domain::model::ConversationId> =
+        listed.map_err(|e| e.to_string())?.items.into_iter().map(|c| c.id).collect();
     let mut cursor = None;
     while ids.len() < conversations {
         let page = store.list_conversations(&workspace.id, &PageRequest { limit: 100, cursor: cursor.clone() }).await;

@@ -217,7 +217,7 @@ async fn dev_key(store: &dyn Store, state_dir: &Path) -> Result<(String, String,
     if let Ok(saved) = std::fs::read_to_string(&path) {
         let saved = saved.trim().to_owned();
         if let Ok(Some(key)) = store.find_key_by_hash(&hash_key(&saved)).await {
-            return Ok((saved, key.workspace_id, key.prefix));
+            return Ok((saved, key.workspace_id.into_string(), key.prefix));
         }
     }
     let (_, issued) = create_workspace(store, "Local development", time::OffsetDateTime::now_utc())
@@ -226,5 +226,5 @@ async fn dev_key(store: &dyn Store, state_dir: &Path) -> Result<(String, String,
     std::fs::create_dir_all(state_dir).map_err(|err| format!("cannot create {}: {err}", state_dir.display()))?;
     std::fs::write(&path, format!("{}\n", issued.plaintext))
         .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    Ok((issued.plaintext, issued.key.workspace_id, issued.key.prefix))
+    Ok((issued.plaintext, issued.key.workspace_id.into_string(), issued.key.prefix))
 }

@@ -199,7 +199,10 @@ pub async fn answer(
             Thought::Stop => return Ok(()),
         };
         match write::write(app, &loaded, &agent, answer, prompt_used, &mut run).await? {
-            Written::Saved(updated, message) => return deliver(app, &updated, message).await,
+            Written::Saved(saved) => {
+                let (updated, message) = *saved;
+                return deliver(app, &updated, message).await;
+            }
             Written::Lost => continue,
         }
     }

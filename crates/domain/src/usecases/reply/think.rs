@@ -66,7 +66,7 @@ pub(super) async fn think(app: &App, thinking: Thinking<'_>, run: &mut Run) -> R
             Err(err) => Err(err.into()),
         };
     }
-    Ok(Thought::Answer(checked_output(app, conversation, agent, answer).await?, Some(prompt.used.clone())))
+    Ok(Thought::Answer(checked_output(app, conversation, agent, answer).await?, Some(prompt.used)))
 }
 
 pub(super) async fn complete(app: &App, request: &ChatRequest, deadline: Deadline) -> Result<ChatReply, LlmError> {

@@ -6,8 +6,8 @@ use super::*;
 use crate::model::AgentId;
 
 pub(super) enum Written {
-    /// Stored: deliver it.
-    Saved(Conversation, Message),
+    /// Stored: deliver it (boxed: the two are large beside `Lost`).
+    Saved(Box<(Conversation, Message)>),
     /// Another change came first; the draft is kept for the next round.
     Lost,
 }
@@ -29,7 +29,7 @@ pub(super) async fn write(
         app.clock.now(),
     );
     message.text = Some(as_shown(conversation, &answer.text));
-    message.prompt_used = prompt_used.clone();
+    message.prompt_used = prompt_used;
     message.usage = Some(TokenUsage {
         input_tokens: answer.input_tokens,
         output_tokens: answer.output_tokens,
@@ -50,7 +50,7 @@ pub(super) async fn write(
     let mut usage = usage_of(conversation, &agent.id, &answer, message.created_at);
     usage.tokens.add(discarded);
     match app.store.save_reply(&updated, conversation.revision, &message, &usage).await {
-        Ok(()) => Ok(Written::Saved(updated, message)),
+        Ok(()) => Ok(Written::Saved(Box::new((updated, message)))),
         Err(StoreError::Conflict(_)) => {
             run.draft = Some((answer, loaded.newest(), prompt_used));
             Ok(Written::Lost)
