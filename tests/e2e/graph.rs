@@ -114,7 +114,7 @@ mod llm {
             model: "claude-sonnet-4-5".into(),
             system: "Be brief.".into(),
             turns: vec![ChatTurn::text(ChatRole::User, "Hi")],
-            temperature: Some(0.3),
+            temperature: colloquy_domain::model::Temperature::within(0.3, 1.0).ok(),
             max_tokens: 256,
             json: false,
             tools: Vec::new(),

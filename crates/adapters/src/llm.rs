@@ -68,7 +68,7 @@ impl LlmClient {
             body["response_format"] = json!({"type": "json_object"});
         }
         if let Some(t) = request.temperature {
-            body["temperature"] = json!(t);
+            body["temperature"] = json!(t.value());
         }
         if !request.tools.is_empty() {
             let tools: Vec<Value> = request
@@ -112,7 +112,7 @@ impl LlmClient {
         let messages: Vec<Value> = request.turns.iter().map(anthropic_message).collect();
         let mut body = json!({"model": request.model, "system": request.system, "messages": messages, "max_tokens": request.max_tokens});
         if let Some(t) = request.temperature {
-            body["temperature"] = json!(t.min(1.0));
+            body["temperature"] = json!(t.value().min(1.0));
         }
         if !request.tools.is_empty() {
             let tools: Vec<Value> = request

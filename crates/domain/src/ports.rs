@@ -569,7 +569,7 @@ pub struct ChatRequest {
     pub system: String,
     /// Alternating, starting with the user.
     pub turns: Vec<ChatTurn>,
-    pub temperature: Option<f64>,
+    pub temperature: Option<crate::model::Temperature>,
     pub max_tokens: u32,
     /// Ask for a JSON object (OpenAI-compatible `response_format`; Anthropic has no such mode
     /// and is told so by the prompt).
@@ -585,7 +585,7 @@ impl ChatRequest {
     pub fn for_agent(
         agent: &crate::model::Agent,
         system: String,
-        prompt_temperature: Option<f64>,
+        prompt_temperature: Option<crate::model::Temperature>,
         turns: Vec<ChatTurn>,
     ) -> Self {
         Self {

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use super::prompt::Tool;
 use super::template::TemplateMessage;
+use super::values::{LanguageCode, ReplyDelay, Temperature};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -22,7 +23,7 @@ pub struct ModelSettings {
     pub name: String,
     /// When unset, the prompt's temperature applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
+    pub temperature: Option<Temperature>,
     pub max_tokens: u32,
     /// The model takes images as input: contacts' photos reach it as images, not as captions.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -58,11 +59,6 @@ pub struct AnalysisSettings {
 
 pub const MAX_ANALYZE_AFTER_MINUTES: u32 = 30 * 24 * 60;
 
-/// A burst of messages ("Hi" / "I want to book" / "for Saturday") gets one reply: the agent
-/// waits until the contact has been quiet this long.
-pub const DEFAULT_REPLY_DELAY_SECONDS: u32 = 2;
-pub const MAX_REPLY_DELAY_SECONDS: u32 = 30;
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Agent {
@@ -88,12 +84,12 @@ pub struct Agent {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub answer_reactions: bool,
     /// How long a conversation must be quiet before the agent answers (0–30 s); else the
-    /// prompt's `responseTime`, else `DEFAULT_REPLY_DELAY_SECONDS`.
+    /// prompt's `responseTime`, else `ReplyDelay::DEFAULT`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_delay_seconds: Option<u32>,
+    pub reply_delay_seconds: Option<ReplyDelay>,
     /// The language voice notes are in (ISO-639-1, `de`), a hint for transcription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transcription_language: Option<String>,
+    pub transcription_language: Option<LanguageCode>,
     /// Runs over the transcript when the conversation is done, after a silence, or on demand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisSettings>,

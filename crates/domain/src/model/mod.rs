@@ -26,6 +26,7 @@ pub mod timestamp;
 pub mod tool;
 pub mod tool_call;
 pub mod usage;
+pub mod values;
 pub mod workspace;
 
 pub use agent::{Agent, FollowUpPolicy, ModelSettings, Provider};
@@ -39,4 +40,5 @@ pub use number::WhatsAppNumber;
 pub use page::{Page, PageRequest};
 pub use prompt::{Prompt, PromptContent, PromptVersion, Tool, VersionNotes, VersionSource};
 pub use template::{Card, TemplateMessage, TemplateVariables};
+pub use values::{LanguageCode, ReplyDelay, Temperature};
 pub use workspace::Workspace;

@@ -20,7 +20,7 @@ pub struct PromptContent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
+    pub temperature: Option<super::values::Temperature>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_time: Option<f64>,
     #[serde(default, with = "tools_text")]

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use crate::model::agent::{AnalysisSettings, MAX_ANALYZE_AFTER_MINUTES};
 use crate::model::input::required_text;
 use crate::model::{
-    Agent, AgentId, FollowUpPolicy, ModelSettings, Page, PageRequest, Principal, PromptId, Provider, TemplateMessage,
-    Tool,
+    Agent, AgentId, FollowUpPolicy, LanguageCode, ModelSettings, Page, PageRequest, Principal, PromptId, Provider,
+    ReplyDelay, Temperature, TemplateMessage, Tool,
 };
 use crate::{App, AppError};
 
@@ -91,25 +91,12 @@ pub struct AgentChange {
     pub analyze_after_minutes: Option<Option<u32>>,
 }
 
-fn reply_delay(seconds: Option<u32>) -> Result<Option<u32>, AppError> {
-    match seconds {
-        Some(s) if s > crate::model::agent::MAX_REPLY_DELAY_SECONDS => Err(AppError::invalid(
-            "replyDelaySeconds",
-            format!("must be from 0 to {}", crate::model::agent::MAX_REPLY_DELAY_SECONDS),
-        )),
-        other => Ok(other),
-    }
+fn reply_delay(seconds: Option<u32>) -> Result<Option<ReplyDelay>, AppError> {
+    Ok(seconds.map(ReplyDelay::from_seconds).transpose().map_err(|err| err.at("replyDelaySeconds"))?)
 }
 
-/// An ISO-639-1 code, as transcription services take it.
-fn transcription_language(language: Option<String>) -> Result<Option<String>, AppError> {
-    match language {
-        Some(code) if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_lowercase()) => Err(AppError::invalid(
-            "transcriptionLanguage",
-            "must be a two-letter ISO-639-1 code in lower case, such as `de` or `en`",
-        )),
-        other => Ok(other),
-    }
+fn transcription_language(language: Option<String>) -> Result<Option<LanguageCode>, AppError> {
+    Ok(language.as_deref().map(LanguageCode::parse).transpose().map_err(|err| err.at("transcriptionLanguage"))?)
 }
 
 fn model(app: &App, input: ModelInput) -> Result<ModelSettings, AppError> {
@@ -122,16 +109,15 @@ fn model(app: &App, input: ModelInput) -> Result<ModelSettings, AppError> {
             ));
         }
     }
-    if let Some(t) = input.temperature {
-        if !(0.0..=2.0).contains(&t) {
-            return Err(AppError::invalid("model.temperature", format!("must be from 0 to 2 (got {t})")));
-        }
-    }
+    let temperature = input
+        .temperature
+        .map(|t| Temperature::within(t, Temperature::MAX))
+        .transpose()
+        .map_err(|err| err.at("model.temperature"))?;
     let max_tokens = input.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
     if !(1..=MAX_TOKENS_LIMIT).contains(&max_tokens) {
         return Err(AppError::invalid("model.maxTokens", format!("must be from 1 to {MAX_TOKENS_LIMIT}")));
     }
-    let temperature = input.temperature.map(|t| (t * 1000.0).round() / 1000.0);
     Ok(ModelSettings { provider: input.provider, name, temperature, max_tokens, accepts_images: input.accepts_images })
 }
 

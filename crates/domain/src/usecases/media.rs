@@ -14,7 +14,9 @@ use crate::model::media::{
 };
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
-use crate::model::{Agent, Conversation, Direction, MediaRef, Message, MessageError, MessageId, WorkspaceId};
+use crate::model::{
+    Agent, Conversation, Direction, LanguageCode, MediaRef, Message, MessageError, MessageId, WorkspaceId,
+};
 use crate::ports::{AudioClip, DownloadError, ImageInput, MediaUpdate, Sender, StoreError};
 use crate::usecases::policies::evaluate;
 use crate::usecases::reply::RetryLater;
@@ -202,8 +204,12 @@ fn too_large(size: Option<u64>, limit: u64, kind: MediaKind) -> String {
 async fn transcribe(app: &App, agent: &Agent, media: &mut MediaRef, bytes: &[u8]) -> Result<f64, String> {
     let mime = media.mime_type.clone().unwrap_or_else(|| "audio/ogg".into());
     let filename = format!("voice.{}", extension(&mime));
-    let clip =
-        AudioClip { bytes, mime_type: &mime, filename: &filename, language: agent.transcription_language.as_deref() };
+    let clip = AudioClip {
+        bytes,
+        mime_type: &mime,
+        filename: &filename,
+        language: agent.transcription_language.as_ref().map(LanguageCode::as_str),
+    };
     let mut attempt = 1;
     let transcript = loop {
         match app.transcriber.transcribe(clip).await {

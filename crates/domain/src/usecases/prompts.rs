@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 use crate::model::input::required_text;
 use crate::model::prompt::display_version;
 use crate::model::{
-    Page, PageRequest, Principal, Prompt, PromptContent, PromptId, PromptVersion, Tool, VersionNotes, VersionSource,
+    Page, PageRequest, Principal, Prompt, PromptContent, PromptId, PromptVersion, Temperature, Tool, VersionNotes,
+    VersionSource,
 };
 use crate::ports::PromptFilter;
 use crate::ports::{PromptWrite, StoreError};
@@ -171,7 +172,10 @@ impl PromptEdit {
             content.description = optional_text("description", description, MAX_DESCRIPTION_CHARS)?;
         }
         if let Some(temperature) = self.temperature {
-            content.temperature = temperature.map(|t| number_in("temperature", t, 0.0, 1.0)).transpose()?;
+            content.temperature = temperature
+                .map(|t| Temperature::within(t, Temperature::MAX_FOR_PROMPTS))
+                .transpose()
+                .map_err(|err| err.at("temperature"))?;
         }
         if let Some(seconds) = self.response_time {
             content.response_time =

@@ -50,7 +50,7 @@ impl From<&PromptContent> for ContentView {
     fn from(content: &PromptContent) -> Self {
         Self {
             prompt: content.text.clone(),
-            temperature: content.temperature,
+            temperature: content.temperature.map(f64::from),
             response_time: content.response_time,
             tools: content.tools.clone(),
             tool_configs: content.tool_configs.clone(),

@@ -121,10 +121,10 @@ pub(super) async fn quiet_period(
 ) -> Result<Option<Duration>, RetryLater> {
     let Some(last) = unanswered.iter().rev().find(|m| m.direction == Direction::Inbound) else { return Ok(None) };
     let quiet = match agent.reply_delay_seconds {
-        Some(seconds) => Duration::from_secs(u64::from(seconds)),
+        Some(delay) => delay.duration(),
         None => match cache.system_prompt(app, agent).await?.and_then(|p| p.content.response_time) {
-            Some(seconds) => Duration::from_secs_f64(seconds.clamp(0.0, f64::from(MAX_REPLY_DELAY_SECONDS))),
-            None => Duration::from_secs(u64::from(DEFAULT_REPLY_DELAY_SECONDS)),
+            Some(seconds) => ReplyDelay::from_prompt(seconds),
+            None => ReplyDelay::DEFAULT.duration(),
         },
     };
     Ok(wait_left(quiet, last.created_at, now))

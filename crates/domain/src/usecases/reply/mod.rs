@@ -22,13 +22,13 @@ mod write;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::model::agent::{DEFAULT_REPLY_DELAY_SECONDS, MAX_REPLY_DELAY_SECONDS};
 use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
 use crate::model::deadline::Deadline;
 use crate::model::media::MediaKind;
 use crate::model::policy::Flow;
 use crate::model::usage::{day_of, Tokens, UsageDelta};
+use crate::model::ReplyDelay;
 use crate::model::{
     agent_text, Agent, Channel, Conversation, DeliveryStatus, Direction, Message, MessageError, MessageId, MessageKind,
     PageRequest, PromptUsed, PromptVersion, TokenUsage,
