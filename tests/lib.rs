@@ -317,6 +317,13 @@ impl ApiCall {
         self
     }
 
+    /// The request's path (a fixture's own is a sample).
+    pub fn raw_path(mut self, path: &str) -> Self {
+        self.event["rawPath"] = Value::from(path);
+        self.event["requestContext"]["http"]["path"] = Value::from(path);
+        self
+    }
+
     pub fn query(mut self, name: &str, value: &str) -> Self {
         if !self.event["queryStringParameters"].is_object() {
             self.event["queryStringParameters"] = serde_json::json!({});

@@ -52,7 +52,12 @@ fn every_route_is_in_the_openapi_document_and_nothing_else() {
             documented.insert((method.to_uppercase(), path.as_str().unwrap_or_default().to_owned()));
         }
     }
-    let served: BTreeSet<_> = ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    // The console's pages are HTML for people, not the API: the document describes the API.
+    let served: BTreeSet<_> = ROUTES
+        .iter()
+        .filter(|r| r.errors != routes::ErrorShape::Page)
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
     assert_eq!(documented, served);
 }
 

@@ -4,6 +4,7 @@ mod agent_loop;
 mod agents;
 mod analysis;
 mod api_keys;
+mod console;
 mod contract;
 mod conversation_feel;
 mod conversations;

@@ -3,6 +3,7 @@
 //! shape happen once, in `routes::dispatch`.
 
 pub mod agents;
+pub mod console;
 pub mod conversations;
 pub mod http;
 pub mod keys;

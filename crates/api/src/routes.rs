@@ -6,10 +6,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{
-    agents, conversations, keys, numbers, policies, prompts, tools, usage, user_prompts, webhook, workspace, Reply,
+    agents, console, conversations, keys, numbers, policies, prompts, tools, usage, user_prompts, webhook, workspace,
+    Reply,
 };
 use crate::app::Needs;
 use crate::http::{auth, response, Body, Request, Response};
+use crate::model::console_session::ConsoleSession;
 use crate::model::{Principal, Role};
 use crate::App;
 
@@ -18,6 +20,8 @@ pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
 pub type KeyedHandler = for<'a> fn(&'a App, &'a Principal, &'a Request) -> HandlerFuture<'a>;
 /// A handler that authenticates its caller itself (Meta's signed webhook).
 pub type PublicHandler = for<'a> fn(&'a App, &'a Request) -> HandlerFuture<'a>;
+/// A console page behind a signed-in session (its cookie, role and, for a change, CSRF token).
+pub type ConsoleHandler = for<'a> fn(&'a App, &'a ConsoleSession, &'a Request) -> HandlerFuture<'a>;
 
 #[derive(Clone, Copy)]
 pub enum Access {
@@ -25,6 +29,8 @@ pub enum Access {
     Public(PublicHandler),
     /// An API key with at least this role.
     Key(Role, KeyedHandler),
+    /// A console session whose key has at least this role.
+    Console(Role, ConsoleHandler),
 }
 
 /// How errors look: the house shape, or a seed's own.
@@ -34,6 +40,8 @@ pub enum ErrorShape {
     House,
     /// Flashback's `{"success": false, "message"}`.
     SuccessFlag,
+    /// The console's: an HTML page saying what went wrong.
+    Page,
 }
 
 /// A Lambda function of the API and the rows it serves (the webhook serves two).
@@ -70,7 +78,7 @@ impl Route {
     pub fn role(&self) -> Option<Role> {
         match self.access {
             Access::Public(_) => None,
-            Access::Key(role, _) => Some(role),
+            Access::Key(role, _) | Access::Console(role, _) => Some(role),
         }
     }
 }
@@ -84,6 +92,32 @@ macro_rules! route {
             access: Access::Public(|app, request| Box::pin($handler(app, request))),
             needs: $needs,
             errors: ErrorShape::House,
+        }
+    };
+    ($method:literal $path:literal => $function:literal, page, $needs:expr, $handler:path) => {
+        Route {
+            method: $method,
+            path: $path,
+            function: $function,
+            access: Access::Public(|app, request| Box::pin($handler(app, request))),
+            needs: $needs,
+            errors: ErrorShape::Page,
+        }
+    };
+    ($method:literal $path:literal => $function:literal, console_read, $needs:expr, $handler:path) => {
+        route!(@console $method $path => $function, Role::Read, $needs, $handler)
+    };
+    ($method:literal $path:literal => $function:literal, console_write, $needs:expr, $handler:path) => {
+        route!(@console $method $path => $function, Role::Write, $needs, $handler)
+    };
+    (@console $method:literal $path:literal => $function:literal, $role:expr, $needs:expr, $handler:path) => {
+        Route {
+            method: $method,
+            path: $path,
+            function: $function,
+            access: Access::Console($role, |app, session, request| Box::pin($handler(app, session, request))),
+            needs: $needs,
+            errors: ErrorShape::Page,
         }
     };
     ($method:literal $path:literal => $function:literal, $role:ident, $needs:expr, $handler:path) => {
@@ -213,6 +247,24 @@ route_table! {
     DELETE_POLICY "delete-policy" { "DELETE" "/api/v1/policies/{id}/", write, TABLE, policies::delete; }
     LIST_POLICY_VIOLATIONS "list-policy-violations" { "GET" "/api/v1/policy-violations/", read, TABLE, policies::violations; }
     GET_USAGE "get-usage" { "GET" "/api/v1/usage/", read, TABLE, usage::report; }
+
+    // The operator console: HTML pages for people, signed in with a session cookie.
+    CONSOLE "console" {
+        "GET" "/console/sign-in", page, TABLE, console::sign_in::form;
+        "POST" "/console/sign-in", page, TABLE, console::sign_in::submit;
+        "POST" "/console/sign-out", console_read, TABLE, console::sign_in::sign_out;
+        "GET" "/console/assets/{file}", page, TABLE, console::assets::serve;
+        "GET" "/console/", console_read, TABLE, console::inbox::page;
+        "GET" "/console/inbox", console_read, TABLE, console::inbox::fragment;
+        "GET" "/console/conversations/{id}", console_read, TABLE, console::conversation::page;
+        "GET" "/console/conversations/{id}/transcript", console_read, TABLE, console::conversation::transcript;
+        "POST" "/console/conversations/{id}/takeover", console_write, QUEUE, console::conversation::take_over;
+        "POST" "/console/conversations/{id}/handback", console_write, TABLE, console::conversation::hand_back;
+        "POST" "/console/conversations/{id}/messages", console_write, GRAPH, console::conversation::send;
+        "GET" "/console/approvals", console_read, TABLE, console::approvals::page;
+        "POST" "/console/tool-calls/{id}/approve", console_write, QUEUE, console::approvals::approve;
+        "POST" "/console/tool-calls/{id}/reject", console_write, QUEUE, console::approvals::reject;
+    }
 }
 
 /// The function named `name`, if the table has it.
@@ -225,6 +277,7 @@ pub fn of_function(name: &str) -> Option<&'static Function> {
 pub async fn dispatch(route: &Route, app: &App, request: &Request) -> Response<Body> {
     let result = match route.access {
         Access::Public(handler) => handler(app, request).await,
+        Access::Console(role, handler) => return console::serve(app, request, role, handler).await,
         Access::Key(role, handler) => match auth::authenticate(app, request).await {
             Ok(principal) => match auth::require(&principal, role) {
                 Ok(()) => handler(app, &principal, request).await,
@@ -236,6 +289,7 @@ pub async fn dispatch(route: &Route, app: &App, request: &Request) -> Response<B
     result.unwrap_or_else(|err| match route.errors {
         ErrorShape::House => response::error(&err),
         ErrorShape::SuccessFlag => response::seed_error(&err),
+        ErrorShape::Page => console::error_response(&err, None),
     })
 }
 

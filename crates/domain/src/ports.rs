@@ -17,6 +17,7 @@ pub use media::{
 };
 pub use trigger::{AnalysisTrigger, EventTrigger, FollowUpTrigger, Trigger, Turn};
 
+use crate::model::console_session::ConsoleSession;
 use crate::model::event::Event;
 use crate::model::policy::{Policy, Violation};
 use crate::model::tool::ToolDef;
@@ -124,6 +125,14 @@ pub trait ToolStore: Send + Sync {
     async fn delete_tool(&self, tool: &ToolDef) -> Result<bool, StoreError>;
 }
 
+/// Console sign-ins, by the hash of their secret; the table forgets them after they expire.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, session: &ConsoleSession) -> Result<(), StoreError>;
+    async fn get_session(&self, secret_hash: &str) -> Result<Option<ConsoleSession>, StoreError>;
+    async fn delete_session(&self, secret_hash: &str) -> Result<(), StoreError>;
+}
+
 /// Everything the use cases keep in the table.
 pub trait Store:
     WorkspaceStore
@@ -137,6 +146,7 @@ pub trait Store:
     + ToolStore
     + ToolCallStore
     + DueWork
+    + SessionStore
 {
 }
 impl<
@@ -150,7 +160,8 @@ impl<
             + ToolStore
             + ToolCallStore
             + DueWork
-            + EventStore,
+            + EventStore
+            + SessionStore,
     > Store for T
 {
 }
@@ -361,6 +372,9 @@ pub trait ToolCallStore: Send + Sync {
         conversation_id: &ConversationId,
         message_id: &MessageId,
     ) -> Result<Option<Message>, StoreError>;
+    /// The workspace's calls awaiting a person's decision, as their watches show them; soonest
+    /// to expire first. At most `limit`.
+    async fn awaiting_approval(&self, workspace_id: &WorkspaceId, limit: u32) -> Result<Vec<DueApproval>, StoreError>;
     /// The call was decided or expired: nothing to watch.
     async fn end_approval_watch(
         &self,

@@ -18,6 +18,11 @@ pub fn api_key_by_hash(hash: &str) -> (String, String) {
 
 pub const API_KEY_LISTING: &str = "APIKEY#";
 
+/// A console session, by the hash of its secret.
+pub fn console_session(secret_hash: &str) -> (String, String) {
+    (format!("SESSION#{secret_hash}"), "SESSION".to_owned())
+}
+
 /// The key in its workspace's partition: what listing and revoking read.
 pub fn api_key_listing(workspace_id: &str, prefix: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("{API_KEY_LISTING}{prefix}"))

@@ -13,6 +13,7 @@ mod policies;
 mod prompts;
 mod records;
 mod scheduled;
+mod sessions;
 mod tool_calls;
 mod tools;
 mod workspaces;

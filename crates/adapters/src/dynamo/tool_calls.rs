@@ -87,6 +87,27 @@ impl ToolCallStore for DynamoStore {
         Ok(record.map(|record| record.data))
     }
 
+    async fn awaiting_approval(&self, workspace_id: &WorkspaceId, limit: u32) -> Result<Vec<DueApproval>, StoreError> {
+        let page = crate::model::PageRequest { limit, cursor: None };
+        let watches: crate::model::Page<ApprovalWatch> = self
+            .query_page(keys::workspace_pk(workspace_id), keys::APPROVAL_WATCH, &page, super::Listing::default())
+            .await?;
+        let mut due: Vec<DueApproval> = watches
+            .items
+            .into_iter()
+            .filter_map(|watch| {
+                Some(DueApproval {
+                    workspace_id: workspace_id.clone(),
+                    conversation_id: watch.conversation_id,
+                    message_id: watch.message_id,
+                    expires_at: timestamp::parse(&watch.expires_at)?,
+                })
+            })
+            .collect();
+        due.sort_by_key(|watch| watch.expires_at);
+        Ok(due)
+    }
+
     async fn end_approval_watch(
         &self,
         workspace_id: &WorkspaceId,

@@ -5,6 +5,7 @@ pub mod agent_text;
 pub mod analysis;
 pub mod api_key;
 pub mod cache;
+pub mod console_session;
 pub mod conversation;
 pub mod deadline;
 pub mod event;

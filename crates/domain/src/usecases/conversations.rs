@@ -196,6 +196,22 @@ pub async fn list_conversations(
     Ok(app.store.list_conversations(&principal.workspace_id, page).await?)
 }
 
+/// The workspace's conversations, up to `max`, in the store's order (pages of 100).
+pub async fn all_conversations(app: &App, principal: &Principal, max: usize) -> Result<Vec<Conversation>, AppError> {
+    let mut conversations = Vec::new();
+    let mut cursor = None;
+    while conversations.len() < max {
+        let page = app.store.list_conversations(&principal.workspace_id, &PageRequest { limit: 100, cursor }).await?;
+        conversations.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    conversations.truncate(max);
+    Ok(conversations)
+}
+
 pub async fn list_messages(
     app: &App,
     principal: &Principal,

@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod analysis;
 pub mod api_keys;
+pub mod console_sessions;
 pub mod conversations;
 pub mod due_work;
 pub mod events;

@@ -36,6 +36,43 @@ pub async fn list(
     Ok(calls)
 }
 
+/// How many waiting calls a person is shown at once.
+pub const MAX_AWAITING: u32 = 100;
+
+/// A call waiting for a person's decision, in its conversation.
+pub struct Awaiting {
+    pub conversation: crate::model::Conversation,
+    pub message: Message,
+}
+
+/// The workspace's calls waiting for a person, soonest to expire first; a call decided since its
+/// watch was read is left out.
+pub async fn awaiting(app: &App, principal: &Principal) -> Result<Vec<Awaiting>, AppError> {
+    let watches = app.store.awaiting_approval(&principal.workspace_id, MAX_AWAITING).await?;
+    let mut awaiting = Vec::with_capacity(watches.len());
+    for watch in watches {
+        let Some(message) = app.store.get_message(&watch.conversation_id, &watch.message_id).await? else { continue };
+        if message.tool_call.as_ref().is_none_or(|call| call.status != ToolCallStatus::PendingApproval) {
+            continue;
+        }
+        let Some(conversation) = app.store.get_conversation(&principal.workspace_id, &watch.conversation_id).await?
+        else {
+            continue;
+        };
+        awaiting.push(Awaiting { conversation, message });
+    }
+    Ok(awaiting)
+}
+
+/// The conversations with a call waiting for a person (one read of the watches).
+pub async fn conversations_awaiting(
+    app: &App,
+    principal: &Principal,
+) -> Result<std::collections::HashSet<ConversationId>, AppError> {
+    let watches = app.store.awaiting_approval(&principal.workspace_id, MAX_AWAITING).await?;
+    Ok(watches.into_iter().map(|watch| watch.conversation_id).collect())
+}
+
 fn not_found(id: &str) -> AppError {
     AppError::not_found(&format!("tool call `{id}`"))
 }

@@ -1,0 +1,173 @@
+//! The inbox: the workspace's conversations, newest activity first, with badges and filters. It
+//! polls itself every few seconds; an unchanged inbox answers 204, which htmx leaves alone.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use http::StatusCode;
+use maud::{html, Markup};
+use time::OffsetDateTime;
+
+use super::layout::{page as frame, Section};
+use super::views::{clock, inbox_rows, Badge, Filter};
+use super::web;
+use crate::http::request::query_param;
+use crate::http::{Body, Request, Response};
+use crate::model::console_session::ConsoleSession;
+use crate::model::{AgentId, Conversation, ConversationId, PageRequest};
+use crate::usecases::{agents, conversations, tool_calls};
+use crate::{App, Reply};
+
+/// The inbox shows at most this many conversations.
+pub const MAX_INBOX: usize = 1_000;
+const POLL_EVERY: &str = "every 3s";
+
+/// What the inbox is asked for: its filter, a search, and when the person first looked.
+struct Query {
+    filter: Filter,
+    search: String,
+    seen: Option<i64>,
+    since: Option<String>,
+}
+
+impl Query {
+    fn of(request: &Request) -> Self {
+        Self {
+            filter: Filter::parse(query_param(request, "filter").as_deref()),
+            search: query_param(request, "q").unwrap_or_default().chars().take(64).collect(),
+            seen: query_param(request, "seen").and_then(|s| s.parse().ok()),
+            since: query_param(request, "since"),
+        }
+    }
+
+    fn link(&self, filter: Filter) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("filter", filter.as_str());
+        if !self.search.is_empty() {
+            query.append_pair("q", &self.search);
+        }
+        format!("/console/?{}", query.finish())
+    }
+}
+
+/// What the inbox shows, read once per request.
+struct Loaded {
+    conversations: Vec<Conversation>,
+    awaiting: HashSet<ConversationId>,
+    agents: HashMap<AgentId, String>,
+}
+
+async fn load(app: &App, session: &ConsoleSession) -> Result<Loaded, crate::AppError> {
+    let principal = session.principal();
+    let conversations = conversations::all_conversations(app, &principal, MAX_INBOX).await?;
+    let awaiting = tool_calls::conversations_awaiting(app, &principal).await?;
+    let agents = agents::list_agents(app, &principal, &PageRequest { limit: 100, cursor: None }).await?;
+    let agents = agents.items.into_iter().map(|agent| (agent.id, agent.name)).collect();
+    Ok(Loaded { conversations, awaiting, agents })
+}
+
+/// GET /console/
+pub async fn page(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
+    let query = Query::of(request);
+    let loaded = load(app, session).await?;
+    let now = app.clock.now();
+    let seen = query.seen.unwrap_or_else(|| now.unix_timestamp());
+    let content = html! {
+        h1 { "Inbox" }
+        form.filters method="get" action="/console/" role="search" {
+            @for filter in Filter::ALL {
+                a href=(query.link(filter)) aria-current=[(filter == query.filter).then_some("true")]
+                    data-testid=(format!("filter-{}", filter.as_str())) { (filter.label()) }
+            }
+            input type="hidden" name="filter" value=(query.filter.as_str());
+            input type="search" name="q" value=(query.search) placeholder="Contact number or name" aria-label="Search by contact";
+            button.secondary type="submit" { "Search" }
+        }
+        (list(&loaded, &query, seen, now))
+    };
+    Ok(web::html(StatusCode::OK, frame("Inbox", Some(session), Some(Section::Inbox), content)))
+}
+
+/// GET /console/inbox: the list alone, for the poll; 204 when nothing changed since `since`.
+pub async fn fragment(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
+    let query = Query::of(request);
+    let loaded = load(app, session).await?;
+    let now = app.clock.now();
+    if query.since.as_deref() == Some(fingerprint(&loaded, &query, now).as_str()) {
+        return Ok(no_change());
+    }
+    let seen = query.seen.unwrap_or_else(|| now.unix_timestamp());
+    Ok(web::html(StatusCode::OK, list(&loaded, &query, seen, now)))
+}
+
+fn no_change() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    web::secure(response)
+}
+
+/// Changes whenever what the list shows would.
+fn fingerprint(loaded: &Loaded, query: &Query, now: OffsetDateTime) -> String {
+    let mut hasher = DefaultHasher::new();
+    for (conversation, badges) in inbox_rows(&loaded.conversations, &loaded.awaiting, query.filter, &query.search, now)
+    {
+        (conversation.id.as_str(), conversation.revision, conversation.updated_at.unix_timestamp()).hash(&mut hasher);
+        badges.iter().map(|badge| badge.label()).collect::<Vec<_>>().hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+fn list(loaded: &Loaded, query: &Query, seen: i64, now: OffsetDateTime) -> Markup {
+    let rows = inbox_rows(&loaded.conversations, &loaded.awaiting, query.filter, &query.search, now);
+    let mut poll = url::form_urlencoded::Serializer::new(String::new());
+    poll.append_pair("filter", query.filter.as_str())
+        .append_pair("q", &query.search)
+        .append_pair("seen", &seen.to_string())
+        .append_pair("since", &fingerprint(loaded, query, now));
+    html! {
+        div #inbox hx-get=(format!("/console/inbox?{}", poll.finish())) hx-trigger=(POLL_EVERY) hx-swap="outerHTML" {
+            @if rows.is_empty() {
+                p.empty data-testid="inbox-empty" { "No conversations here yet." }
+            } @else {
+                table.inbox {
+                    thead { tr { th { "Contact" } th { "Agent" } th { "Last message" } th { "Activity" } } }
+                    tbody {
+                        @for (conversation, badges) in &rows {
+                            (row(conversation, badges, &loaded.agents, seen, now))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn row(
+    conversation: &Conversation,
+    badges: &[Badge],
+    agents: &HashMap<AgentId, String>,
+    seen: i64,
+    now: OffsetDateTime,
+) -> Markup {
+    let new = conversation.updated_at.unix_timestamp() > seen;
+    let contact = conversation.contact();
+    html! {
+        tr.new[new] data-testid="inbox-row" data-conversation=(conversation.id) {
+            td {
+                a href=(format!("/console/conversations/{}", conversation.id)) {
+                    @match contact {
+                        Some(contact) => {
+                            (contact.name.as_deref().unwrap_or(&contact.phone_number))
+                            @if contact.name.is_some() { " " small { (contact.phone_number) } }
+                        }
+                        None => "API conversation",
+                    }
+                }
+                div { @for badge in badges { span class=(badge.class()) data-badge=(badge.label()) { (badge.label()) } } }
+            }
+            td { (agents.get(&conversation.agent_id).map_or(conversation.agent_id.as_str(), String::as_str)) }
+            td.preview { (conversation.last_message.as_deref().unwrap_or("")) }
+            td { (clock(conversation.updated_at, now)) }
+        }
+    }
+}
