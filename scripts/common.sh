@@ -45,6 +45,15 @@ ensure_spectral() {
     (cd "$dir" && npm ci --no-audit --no-fund --silent)
 }
 
+# Debian's Chromium and ChromeDriver, for the console's browser tests.
+ensure_chromium() {
+    if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
+        return
+    fi
+    echo "==> installing Chromium and ChromeDriver (once), for the browser tests"
+    apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
 # wait_for_port PORT SECONDS WHAT
 wait_for_port() {
     local port=$1 seconds=$2 what=$3

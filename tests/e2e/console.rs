@@ -103,7 +103,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-async fn conversation_with(stack: &TestStack, workspace: &WorkspaceId, name: &str) -> Conversation {
+pub(crate) async fn conversation_with(stack: &TestStack, workspace: &WorkspaceId, name: &str) -> Conversation {
     let now = time::OffsetDateTime::now_utc();
     let mut conversation = Conversation::start_api(workspace, "agent_1".into(), now);
     // Each its own contact: a (number, contact) pair has one conversation.
@@ -117,7 +117,7 @@ async fn conversation_with(stack: &TestStack, workspace: &WorkspaceId, name: &st
     conversation
 }
 
-async fn awaiting_call(stack: &TestStack, conversation: &Conversation) -> String {
+pub(crate) async fn awaiting_call(stack: &TestStack, conversation: &Conversation) -> String {
     let now = time::OffsetDateTime::now_utc();
     let mut message =
         Message::new(&conversation.id, Direction::Tool, MessageKind::ToolCall, DeliveryStatus::Received, now);

@@ -7,7 +7,7 @@ use maud::{html, Markup};
 use time::OffsetDateTime;
 
 use super::layout::{csrf, page as frame, Section};
-use super::views::{clock, time_left};
+use super::views::{clock, person, time_left, Names};
 use super::web::{self, Form};
 use crate::http::request::path_param;
 use crate::http::Request;
@@ -68,7 +68,7 @@ fn card(session: &ConsoleSession, item: &Awaiting, now: OffsetDateTime) -> Marku
             h2 { (call.tool) " for " a href=(format!("/console/conversations/{}", item.conversation.id)) { (who) } }
             p { "Asked at " (clock(item.message.created_at, now))
                 @if let Some(expires) = call.expires_at { " · expires in " strong { (time_left(expires - now)) } } }
-            (call_details(call))
+            (call_details(call, &Names::new()))
             @if session.role.can_write() { (decision_forms(session, &id, "/console/approvals")) }
         }
     }
@@ -94,14 +94,14 @@ pub fn decision_forms(session: &ConsoleSession, id: &str, back: &str) -> Markup 
 }
 
 /// A call as the transcript and the queue show it: tool, arguments, status, who decided, result.
-pub fn call_details(call: &ToolCall) -> Markup {
+pub fn call_details(call: &ToolCall, names: &Names) -> Markup {
     html! {
         div.call data-testid="tool-call" data-status=(call.status.as_str()) {
             strong { "Tool call: " (call.tool) } " · " span.status { (call.status.as_str()) }
             @if let Some(url) = &call.url { div { small { "→ " (url) } } }
             // As the API shows them: every detector match masked.
             pre data-testid="arguments" { (mask_all(&call.arguments)) }
-            @if let Some(by) = &call.decided_by { div data-testid="decided-by" { "decided by " (by)
+            @if let Some(by) = &call.decided_by { div data-testid="decided-by" { "decided by " (person(names, by))
                 @if let Some(reason) = &call.reason { ": " (reason) } } }
             @if let Some(result) = &call.result { div { "result:" pre data-testid="result" { (result) } } }
             @if let Some(error) = &call.error { div.failed { "error: " (error) } }

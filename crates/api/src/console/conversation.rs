@@ -6,12 +6,13 @@ use maud::{html, Markup};
 use time::OffsetDateTime;
 
 use super::layout::{csrf, field_error, page as frame, Section};
-use super::views::{clock, time_left};
+use super::views::{clock, person, time_left, Names};
 use super::web::{self, Form};
 use crate::http::request::path_param;
 use crate::http::Request;
 use crate::model::console_session::ConsoleSession;
 use crate::model::{Conversation, ConversationId, DeliveryStatus, Direction, Message, PageRequest};
+use crate::usecases::api_keys;
 use crate::usecases::conversations::{self, Takeover};
 use crate::usecases::operator_messages::{self, OperatorMessage};
 use crate::{App, AppError, Reply};
@@ -45,13 +46,14 @@ async fn render(
 ) -> Reply {
     let conversation = conversations::get_conversation(app, &session.principal(), id).await?;
     let messages = transcript_of(app, session, id).await?;
+    let names = api_keys::names_by_prefix(app, &session.principal()).await?;
     let now = app.clock.now();
     let title = title_of(&conversation);
     let content = html! {
         h1 { (title) }
         div.conversation {
             section {
-                (transcript_markup(&conversation, &messages, now))
+                (transcript_markup(&conversation, &messages, &names, now))
                 @if session.role.can_write() { (composer(session, &conversation, composer_error, now)) }
             }
             (panel(session, &conversation, now))
@@ -64,7 +66,8 @@ async fn render(
 pub async fn transcript_fragment(app: &App, session: &ConsoleSession, id: &ConversationId) -> Reply {
     let conversation = conversations::get_conversation(app, &session.principal(), id).await?;
     let messages = transcript_of(app, session, id).await?;
-    Ok(web::html(StatusCode::OK, transcript_markup(&conversation, &messages, app.clock.now())))
+    let names = api_keys::names_by_prefix(app, &session.principal()).await?;
+    Ok(web::html(StatusCode::OK, transcript_markup(&conversation, &messages, &names, app.clock.now())))
 }
 
 pub async fn transcript(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
@@ -119,17 +122,17 @@ fn title_of(conversation: &Conversation) -> String {
     }
 }
 
-fn transcript_markup(conversation: &Conversation, messages: &[Message], now: OffsetDateTime) -> Markup {
+fn transcript_markup(conversation: &Conversation, messages: &[Message], names: &Names, now: OffsetDateTime) -> Markup {
     let poll = format!("{}/transcript", conversation_path(&conversation.id));
     html! {
         div.transcript #transcript data-testid="transcript" hx-get=(poll) hx-trigger="every 3s" hx-swap="outerHTML" {
             @if messages.is_empty() { p.empty { "No messages yet." } }
-            @for message in messages { (bubble(message, now)) }
+            @for message in messages { (bubble(message, names, now)) }
         }
     }
 }
 
-fn bubble(message: &Message, now: OffsetDateTime) -> Markup {
+fn bubble(message: &Message, names: &Names, now: OffsetDateTime) -> Markup {
     let class = match (message.direction, message.operator_key.is_some()) {
         (Direction::Inbound, _) => "bubble inbound",
         (Direction::Outbound, true) => "bubble operator-out",
@@ -140,12 +143,12 @@ fn bubble(message: &Message, now: OffsetDateTime) -> Markup {
     html! {
         div class=(class) data-testid="message" data-direction=(format!("{:?}", message.direction).to_lowercase()) {
             @if let Some(call) = &message.tool_call {
-                (super::approvals::call_details(call))
+                (super::approvals::call_details(call, names))
             } @else {
                 (body_of(message))
             }
             span.meta {
-                @if let Some(key) = &message.operator_key { "by " (key) " · " }
+                @if let Some(key) = &message.operator_key { "by " (person(names, key)) " · " }
                 (clock(message.created_at, now))
                 @if message.direction == Direction::Outbound { " " (ticks(message)) }
             }

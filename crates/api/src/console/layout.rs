@@ -23,6 +23,8 @@ pub fn page(title: &str, session: Option<&ConsoleSession>, section: Option<Secti
                 // No inline styles or eval: the page's policy allows neither.
                 meta name="htmx-config" content=r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}"#;
                 title { (title) " · Colloquy" }
+                // No favicon request (a 404 in every page's log).
+                link rel="icon" href="data:,";
                 link rel="stylesheet" href=(assets::STYLESHEET_PATH);
                 script src=(assets::HTMX_PATH) defer {}
             }

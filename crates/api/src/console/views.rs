@@ -137,6 +137,18 @@ pub fn inbox_rows<'a>(
     rows
 }
 
+/// Key names by prefix.
+pub type Names = std::collections::HashMap<String, String>;
+
+/// Who did something, as a person reads it: the key's name and prefix, or the prefix alone once
+/// the key is gone.
+pub fn person(names: &Names, prefix: &str) -> String {
+    match names.get(prefix) {
+        Some(name) => format!("{name} ({prefix})"),
+        None => prefix.to_owned(),
+    }
+}
+
 /// `3h 12m`, `42m`, `closed`.
 pub fn time_left(left: Duration) -> String {
     if left <= Duration::ZERO {

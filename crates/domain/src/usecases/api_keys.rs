@@ -31,6 +31,16 @@ pub async fn list_keys(app: &App, principal: &Principal, page: &PageRequest) -> 
     Ok(app.store.list_keys(&principal.workspace_id, page).await?)
 }
 
+/// The names of the workspace's keys by prefix: who a recorded decision was made by (a revoked
+/// key's prefix has no name any more).
+pub async fn names_by_prefix(
+    app: &App,
+    principal: &Principal,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let keys = app.store.list_keys(&principal.workspace_id, &PageRequest { limit: 100, cursor: None }).await?;
+    Ok(keys.items.into_iter().map(|key| (key.prefix, key.name)).collect())
+}
+
 /// A key cannot revoke itself: since only admin keys revoke, a workspace always keeps one.
 pub async fn revoke_key(app: &App, principal: &Principal, prefix: &str) -> Result<(), AppError> {
     if prefix == principal.key_prefix {

@@ -91,3 +91,10 @@ fn times_read_as_a_person_reads_them() {
         )
     );
 }
+
+#[test]
+fn a_decision_names_the_key_while_it_exists() {
+    let names = Names::from([("clq_1a2b3c4d".to_owned(), "Dana at support".to_owned())]);
+    assert_eq!(person(&names, "clq_1a2b3c4d"), "Dana at support (clq_1a2b3c4d)");
+    assert_eq!(person(&names, "clq_revoked0"), "clq_revoked0");
+}
