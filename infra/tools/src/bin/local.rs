@@ -133,6 +133,7 @@ async fn run() -> Result<(), String> {
     println!("Colloquy is running on http://127.0.0.1:{port}");
     println!("  table {}   queue {}", resources.table_name, resources.queue_url);
     println!("  dev admin key: {key}  (also in {})", state_dir.join("dev-api-key").display());
+    println!("  operator console: http://127.0.0.1:{port}/console/  (sign in with the dev admin key)");
     println!(
         "  dev WhatsApp number {} ({}) answers with the agent \"Local assistant\"",
         dev::DEV_DISPLAY_NUMBER,
