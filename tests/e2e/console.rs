@@ -13,25 +13,25 @@ use colloquy_domain::ports::{ConversationStore, DueApproval, SessionStore, ToolC
 use colloquy_tests::{ApiCall, TestStack};
 
 /// What a browser gets back.
-struct Page {
-    status: u16,
-    headers: http::HeaderMap,
-    html: String,
+pub(crate) struct Page {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub html: String,
 }
 
 impl Page {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default()
     }
 
     /// The session secret a sign-in set.
-    fn session_secret(&self) -> String {
+    pub(crate) fn session_secret(&self) -> String {
         let cookie = self.header("set-cookie");
         cookie.strip_prefix("colloquy_session=").and_then(|rest| rest.split(';').next()).unwrap_or_default().to_owned()
     }
 
     /// The CSRF token the page's forms carry.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let marker = r#"name="csrf" value=""#;
         let start = self.html.find(marker).map(|at| at + marker.len()).unwrap_or_default();
         self.html[start..].split('"').next().unwrap_or_default().to_owned()
@@ -39,27 +39,27 @@ impl Page {
 }
 
 /// A request from a browser: one of the console's fixtures, with this path, cookie and form.
-struct Browser<'a> {
-    stack: &'a TestStack,
-    secret: String,
+pub(crate) struct Browser<'a> {
+    pub stack: &'a TestStack,
+    pub secret: String,
 }
 
 impl<'a> Browser<'a> {
-    fn signed_out(stack: &'a TestStack) -> Self {
+    pub(crate) fn signed_out(stack: &'a TestStack) -> Self {
         Self { stack, secret: String::new() }
     }
 
-    async fn signed_in(stack: &'a TestStack, key: &str) -> Self {
+    pub(crate) async fn signed_in(stack: &'a TestStack, key: &str) -> Self {
         let answer = Self::signed_out(stack).post("console-sign-in", "/console/sign-in", &[("key", key)]).await;
         assert_eq!(answer.status, 303, "{}", answer.html);
         Self { stack, secret: answer.session_secret() }
     }
 
-    async fn get(&self, fixture: &str, path: &str) -> Page {
+    pub(crate) async fn get(&self, fixture: &str, path: &str) -> Page {
         self.send(self.event(fixture, path)).await
     }
 
-    async fn post(&self, fixture: &str, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&self, fixture: &str, path: &str, form: &[(&str, &str)]) -> Page {
         let mut body = form_urlencoded::Serializer::new(String::new());
         for (name, value) in form {
             body.append_pair(name, value);
@@ -68,7 +68,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Posts a form with the CSRF token of the page at `page_path`.
-    async fn submit(
+    pub(crate) async fn submit(
         &self,
         page_fixture: &str,
         page_path: &str,
@@ -82,7 +82,7 @@ impl<'a> Browser<'a> {
         self.post(fixture, path, &fields).await
     }
 
-    fn event(&self, fixture: &str, path: &str) -> ApiCall {
+    pub(crate) fn event(&self, fixture: &str, path: &str) -> ApiCall {
         let call = ApiCall::fixture(fixture).header("cookie", &format!("colloquy_session={}", self.secret));
         let call = call.raw_path(path);
         match routes::find(call.request().method().as_str(), path) {
@@ -91,7 +91,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn send(&self, call: ApiCall) -> Page {
+    pub(crate) async fn send(&self, call: ApiCall) -> Page {
         let request = call.request();
         let path = request.uri().path().to_owned();
         let (route, _) = routes::find(request.method().as_str(), &path).expect("a console route");

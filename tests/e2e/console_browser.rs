@@ -11,6 +11,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::browser::{serve, Browser};
 use crate::console::{awaiting_call, conversation_with};
+use crate::console_pages::{leasing_prompt, message_with_media};
+use colloquy_domain::model::MessageKind;
 
 const LIVE: Duration = Duration::from_secs(5);
 
@@ -65,7 +67,13 @@ async fn a_person_sees_a_new_contact_takes_over_writes_and_hands_back() {
 async fn approvals_are_decided_in_one_click_and_a_read_key_cannot_decide() {
     let stack = TestStack::new().await;
     let admin = stack.workspace("Acme").await;
-    let conversation = conversation_with(&stack, &admin.key.workspace_id, "Paula Pérez").await;
+    let mut conversation = conversation_with(&stack, &admin.key.workspace_id, "Paula Pérez").await;
+    let voice_note =
+        std::fs::read(colloquy_tests::project_root().join("events/whatsapp/media/voice-note.ogg")).expect("fixture");
+    let voice = message_with_media(&stack, &conversation.id, MessageKind::Audio, "audio/ogg", &voice_note).await;
+    let revised = conversation.revised(time::OffsetDateTime::now_utc());
+    stack.store.save_conversation(&revised, Some(conversation.revision), &[voice]).await.expect("stored");
+    conversation = revised;
     let rejected = awaiting_call(&stack, &conversation).await;
     let other = conversation_with(&stack, &admin.key.workspace_id, "Omar").await;
     let approved = awaiting_call(&stack, &other).await;
@@ -91,6 +99,10 @@ async fn approvals_are_decided_in_one_click_and_a_read_key_cannot_decide() {
 
     let person = Browser::start().await;
     person.sign_in(&base, &admin.plaintext).await;
+    person.goto(&format!("{base}/console/conversations/{}", conversation.id)).await;
+    assert!(person.appears("[data-testid=voice-player]", LIVE).await, "{}", person.html().await);
+    assert!(person.html().await.contains(r#"data-status="pending_approval""#));
+    person.screenshot("conversation-voice-note-and-approval").await;
     person.goto(&format!("{base}/console/approvals")).await;
     assert!(person.appears("[data-testid=approve]", LIVE).await);
     person.screenshot("approvals").await;
@@ -143,5 +155,33 @@ async fn a_cross_site_form_another_workspace_and_a_signed_out_person_are_refused
     assert!(browser.appears("[data-testid=key]", LIVE).await, "back at sign-in");
     browser.goto(&format!("{base}/console/")).await;
     assert!(browser.appears("[data-testid=key]", LIVE).await, "signed out: the inbox asks to sign in");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_prompt_version_is_read_beside_the_working_copy() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    let id = leasing_prompt(&stack, &admin.plaintext).await;
+    let base = serve(&stack).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&base, &admin.plaintext).await;
+    browser.goto(&format!("{base}/console/prompts/{id}")).await;
+    let text = "[data-testid=prompt-text]";
+    assert!(browser.appears(text, LIVE).await);
+    browser.client.find(fantoccini::Locator::Css(text)).await.expect("textarea").clear().await.expect("cleared");
+    browser
+        .type_into(text, "You are a helpful leasing agent.\nAnswer in one short paragraph.\nNever promise a discount.")
+        .await;
+    browser.click("[data-testid=save-working-copy]").await;
+    assert!(browser.appears("[data-testid=compare]", LIVE).await);
+    browser.type_into("[data-testid=version-title]", "Shorter answers").await;
+    browser.click("[data-testid=save-version]").await;
+    assert!(browser.appears("[data-testid=version]", LIVE).await);
+    browser.goto(&format!("{base}/console/prompts/{id}?compare=1")).await;
+    assert!(browser.appears("[data-testid=diff] ins", LIVE).await, "{}", browser.html().await);
+    assert!(browser.html().await.contains("Never promise a discount."));
+    browser.screenshot("prompt-diff").await;
+    assert_eq!(browser.console_errors().await, Vec::<String>::new());
     browser.close().await;
 }

@@ -7,6 +7,7 @@ mod api_keys;
 mod browser;
 mod console;
 mod console_browser;
+mod console_pages;
 mod contract;
 mod conversation_feel;
 mod conversations;

@@ -261,9 +261,18 @@ route_table! {
         "POST" "/console/conversations/{id}/takeover", console_write, QUEUE, console::conversation::take_over;
         "POST" "/console/conversations/{id}/handback", console_write, TABLE, console::conversation::hand_back;
         "POST" "/console/conversations/{id}/messages", console_write, GRAPH, console::conversation::send;
+        "POST" "/console/conversations/{id}/done", console_write, QUEUE, console::conversation::done;
+        "POST" "/console/conversations/{id}/analyze", console_write, QUEUE, console::conversation::analyze;
+        "GET" "/console/conversations/{id}/media/{messageId}", console_read, MEDIA, console::media::serve;
         "GET" "/console/approvals", console_read, TABLE, console::approvals::page;
         "POST" "/console/tool-calls/{id}/approve", console_write, QUEUE, console::approvals::approve;
         "POST" "/console/tool-calls/{id}/reject", console_write, QUEUE, console::approvals::reject;
+        "GET" "/console/prompts", console_read, TABLE, console::prompts::list;
+        "GET" "/console/prompts/{id}", console_read, TABLE, console::prompts::page;
+        "POST" "/console/prompts/{id}/edit", console_write, TABLE, console::prompts::edit;
+        "POST" "/console/prompts/{id}/versions", console_write, TABLE, console::prompts::save_version;
+        "POST" "/console/prompts/{id}/versions/{version}/restore", console_write, TABLE, console::prompts::restore;
+        "GET" "/console/usage", console_read, TABLE, console::usage::page;
     }
 }
 

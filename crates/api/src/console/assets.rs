@@ -10,7 +10,7 @@ use crate::http::{Body, Request, Response};
 use crate::{App, AppError, Reply};
 
 pub const HTMX_PATH: &str = "/console/assets/htmx-2.0.7.min.js";
-pub const STYLESHEET_PATH: &str = "/console/assets/console-1.css";
+pub const STYLESHEET_PATH: &str = "/console/assets/console-2.css";
 
 const HTMX: &str = include_str!("assets/htmx-2.0.7.min.js");
 const STYLESHEET: &str = include_str!("assets/console.css");
@@ -20,7 +20,7 @@ pub async fn serve(_app: &App, request: &Request) -> Reply {
     let file: String = path_param(request, "file")?;
     let (body, content_type) = match file.as_str() {
         "htmx-2.0.7.min.js" => (HTMX, "text/javascript; charset=utf-8"),
-        "console-1.css" => (STYLESHEET, "text/css; charset=utf-8"),
+        "console-2.css" => (STYLESHEET, "text/css; charset=utf-8"),
         _ => return Err(AppError::not_found(&format!("console file `{file}`")).into()),
     };
     let mut response = Response::new(Body::Text(body.to_owned()));

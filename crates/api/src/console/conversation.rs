@@ -10,11 +10,16 @@ use super::views::{clock, person, time_left, Names};
 use super::web::{self, Form};
 use crate::http::request::path_param;
 use crate::http::Request;
+use crate::model::analysis::AnalysisCause;
 use crate::model::console_session::ConsoleSession;
-use crate::model::{Conversation, ConversationId, DeliveryStatus, Direction, Message, PageRequest};
-use crate::usecases::api_keys;
+use crate::model::tool_call::{public_id, ToolCallStatus};
+use crate::model::{
+    Conversation, ConversationId, DeliveryStatus, Direction, MediaRef, Message, MessageKind, PageRequest,
+    TemplateMessage,
+};
 use crate::usecases::conversations::{self, Takeover};
 use crate::usecases::operator_messages::{self, OperatorMessage};
+use crate::usecases::{analysis, api_keys};
 use crate::{App, AppError, Reply};
 
 /// The newest messages the page shows.
@@ -53,7 +58,7 @@ async fn render(
         h1 { (title) }
         div.conversation {
             section {
-                (transcript_markup(&conversation, &messages, &names, now))
+                (transcript_markup(session, &conversation, &messages, &names, now))
                 @if session.role.can_write() { (composer(session, &conversation, composer_error, now)) }
             }
             (panel(session, &conversation, now))
@@ -62,16 +67,28 @@ async fn render(
     Ok(web::html(status, frame(&title, Some(session), Some(Section::Inbox), content)))
 }
 
-/// GET /console/conversations/{id}/transcript: the transcript alone, for the poll.
-pub async fn transcript_fragment(app: &App, session: &ConsoleSession, id: &ConversationId) -> Reply {
+/// GET /console/conversations/{id}/transcript: the transcript alone, for the poll; 204 while it
+/// is as the page shows it (so a reason being typed into it is not swapped away).
+pub async fn transcript_fragment(
+    app: &App,
+    session: &ConsoleSession,
+    id: &ConversationId,
+    since: Option<&str>,
+) -> Reply {
     let conversation = conversations::get_conversation(app, &session.principal(), id).await?;
     let messages = transcript_of(app, session, id).await?;
+    if since == Some(fingerprint(&messages).as_str()) {
+        let mut unchanged = crate::http::Response::new(crate::http::Body::Empty);
+        *unchanged.status_mut() = StatusCode::NO_CONTENT;
+        return Ok(web::secure(unchanged));
+    }
     let names = api_keys::names_by_prefix(app, &session.principal()).await?;
-    Ok(web::html(StatusCode::OK, transcript_markup(&conversation, &messages, &names, app.clock.now())))
+    Ok(web::html(StatusCode::OK, transcript_markup(session, &conversation, &messages, &names, app.clock.now())))
 }
 
 pub async fn transcript(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
-    transcript_fragment(app, session, &path_param(request, "id")?).await
+    let since = crate::http::request::query_param(request, "since");
+    transcript_fragment(app, session, &path_param(request, "id")?, since.as_deref()).await
 }
 
 /// POST /console/conversations/{id}/takeover: the agent stays quiet for the minutes given.
@@ -101,7 +118,10 @@ pub async fn hand_back(app: &App, session: &ConsoleSession, request: &Request) -
 pub async fn send(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: ConversationId = path_param(request, "id")?;
     let form = Form::of(request)?;
-    let input = OperatorMessage { text: form.get("text").map(str::to_owned), template: None };
+    let input = match form.get("template").map(str::trim).filter(|name| !name.is_empty()) {
+        Some(name) => OperatorMessage { text: None, template: Some(template_of(name, &form)) },
+        None => OperatorMessage { text: form.get("text").map(str::to_owned), template: None },
+    };
     match operator_messages::send_operator_message(app, &session.principal(), &id, input).await {
         Ok(_) => Ok(web::see_other(&conversation_path(&id))),
         Err(AppError::Validation { message, .. }) => {
@@ -115,6 +135,41 @@ pub async fn send(app: &App, session: &ConsoleSession, request: &Request) -> Rep
     }
 }
 
+/// POST /console/conversations/{id}/done: follow-ups stop until the contact writes again.
+pub async fn done(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
+    let id: ConversationId = path_param(request, "id")?;
+    let conversation = conversations::mark_done(app, &session.principal(), &id).await?;
+    analysis::after_done(app, &conversation).await;
+    Ok(web::see_other(&conversation_path(&id)))
+}
+
+/// POST /console/conversations/{id}/analyze: the agent's analysis of the transcript, queued.
+pub async fn analyze(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
+    let id: ConversationId = path_param(request, "id")?;
+    let conversation = conversations::get_conversation(app, &session.principal(), &id).await?;
+    let agent = app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await?;
+    analysis::request(app, &conversation, agent.as_ref(), AnalysisCause::OnDemand).await?;
+    Ok(web::see_other(&conversation_path(&id)))
+}
+
+/// A template from the composer's fields: its name, language and body variables (one a line).
+fn template_of(name: &str, form: &Form) -> TemplateMessage {
+    let language = form.get("language").map(str::trim).filter(|l| !l.is_empty()).unwrap_or("en_US");
+    let body = form.get("variables").unwrap_or_default().lines().map(str::trim).filter(|v| !v.is_empty());
+    let mut template =
+        TemplateMessage { name: name.to_owned(), language: language.to_owned(), variables: Default::default() };
+    template.variables.body = body.map(str::to_owned).collect();
+    template
+}
+
+fn cause_label(cause: AnalysisCause) -> &'static str {
+    match cause {
+        AnalysisCause::Done => "when marked done",
+        AnalysisCause::Silence => "after a silence",
+        AnalysisCause::OnDemand => "on demand",
+    }
+}
+
 fn title_of(conversation: &Conversation) -> String {
     match conversation.contact() {
         Some(contact) => contact.name.clone().unwrap_or_else(|| contact.phone_number.clone()),
@@ -122,17 +177,36 @@ fn title_of(conversation: &Conversation) -> String {
     }
 }
 
-fn transcript_markup(conversation: &Conversation, messages: &[Message], names: &Names, now: OffsetDateTime) -> Markup {
-    let poll = format!("{}/transcript", conversation_path(&conversation.id));
+fn transcript_markup(
+    session: &ConsoleSession,
+    conversation: &Conversation,
+    messages: &[Message],
+    names: &Names,
+    now: OffsetDateTime,
+) -> Markup {
+    let poll = format!("{}/transcript?since={}", conversation_path(&conversation.id), fingerprint(messages));
     html! {
         div.transcript #transcript data-testid="transcript" hx-get=(poll) hx-trigger="every 3s" hx-swap="outerHTML" {
             @if messages.is_empty() { p.empty { "No messages yet." } }
-            @for message in messages { (bubble(message, names, now)) }
+            @for message in messages { (bubble(session, message, names, now)) }
         }
     }
 }
 
-fn bubble(message: &Message, names: &Names, now: OffsetDateTime) -> Markup {
+/// Changes whenever what the transcript shows would.
+fn fingerprint(messages: &[Message]) -> String {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    for message in messages {
+        (message.id.as_str(), message.status.rank(), &message.text, &message.reaction, message.deleted)
+            .hash(&mut hasher);
+        message.tool_call.as_ref().map(|call| (call.status.as_str(), &call.result)).hash(&mut hasher);
+        message.media.as_ref().map(|media| (&media.key, &media.transcript, &media.preview_key)).hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+fn bubble(session: &ConsoleSession, message: &Message, names: &Names, now: OffsetDateTime) -> Markup {
     let class = match (message.direction, message.operator_key.is_some()) {
         (Direction::Inbound, _) => "bubble inbound",
         (Direction::Outbound, true) => "bubble operator-out",
@@ -144,6 +218,9 @@ fn bubble(message: &Message, names: &Names, now: OffsetDateTime) -> Markup {
         div class=(class) data-testid="message" data-direction=(format!("{:?}", message.direction).to_lowercase()) {
             @if let Some(call) = &message.tool_call {
                 (super::approvals::call_details(call, names))
+                @if call.status == ToolCallStatus::PendingApproval && session.role.can_write() {
+                    (super::approvals::decision_forms(session, &public_id(&message.conversation_id, &message.id), &conversation_path(&message.conversation_id)))
+                }
             } @else {
                 (body_of(message))
             }
@@ -161,15 +238,34 @@ fn body_of(message: &Message) -> Markup {
         @if message.deleted {
             em { "deleted by the contact" }
         } @else {
-            @if let Some(media) = &message.media {
-                div.media { "[" (message.kind.as_str()) "]"
-                    @if let Some(transcript) = &media.transcript { " “" (transcript) "”" }
-                }
-            }
+            @if let Some(media) = &message.media { (media_of(message, media)) }
             @if let Some(text) = &message.text { (text) }
             @if let Some(template) = &message.template { "Template: " (template) }
             @if message.edited { " " small { "(edited)" } }
             @if let Some(reaction) = &message.reaction { " " span.reaction { (reaction) } }
+        }
+    }
+}
+
+/// A voice note to play with its transcript, an image's preview, a document's name: served by
+/// the console itself.
+fn media_of(message: &Message, media: &MediaRef) -> Markup {
+    let link = format!("/console/conversations/{}/media/{}", message.conversation_id, message.id);
+    let stored = media.key.is_some();
+    html! {
+        div.media data-testid="media" data-kind=(message.kind.as_str()) {
+            @if stored && message.kind == MessageKind::Audio {
+                audio controls preload="none" src=(link) data-testid="voice-player" {}
+            }
+            @if let Some(transcript) = &media.transcript { p.voice-transcript data-testid="transcript-text" { "“" (transcript) "”" } }
+            @if media.preview_key.is_some() {
+                img.thumbnail src=(format!("{link}?preview=1")) alt=(media.caption.as_deref().unwrap_or("an image the contact sent"));
+            }
+            @if message.kind == MessageKind::Document {
+                @if stored { a href=(link) data-testid="document" { "📄 " (media.filename.as_deref().unwrap_or("document")) } }
+                @else { "📄 " (media.filename.as_deref().unwrap_or("document")) }
+            }
+            @if let Some(failure) = &media.failure { p.failed { "not kept: " (failure) } }
         }
     }
 }
@@ -219,7 +315,24 @@ fn panel(session: &ConsoleSession, conversation: &Conversation, now: OffsetDateT
                     }
                 }
             }
-            @if conversation.done_at.is_some() { div { "Marked done." } }
+            @if conversation.done_at.is_some() { div data-testid="done" { "Marked done." } }
+            @if session.role.can_write() {
+                form method="post" action=(format!("{path}/done")) {
+                    (csrf(session))
+                    button.secondary type="submit" data-testid="mark-done" { "Mark done" }
+                }
+                form method="post" action=(format!("{path}/analyze")) {
+                    (csrf(session))
+                    button.secondary type="submit" data-testid="analyze" { "Run analysis" }
+                }
+            }
+            @if let Some(analysis) = &conversation.analysis {
+                section.analysis data-testid="analysis" {
+                    h2 { "Analysis" }
+                    p { (analysis.text) }
+                    small { (cause_label(analysis.cause)) " · " (clock(analysis.analyzed_at, now)) }
+                }
+            }
         }
     }
 }
@@ -227,8 +340,15 @@ fn panel(session: &ConsoleSession, conversation: &Conversation, now: OffsetDateT
 fn composer(session: &ConsoleSession, conversation: &Conversation, error: Option<&str>, now: OffsetDateTime) -> Markup {
     html! {
         @if conversation.channel.is_whatsapp() && !conversation.is_window_open(now) {
-            p.composer data-testid="window-closed" {
-                "The 24-hour window is closed: only a template can reach the contact now (POST …/messages/ with a template)."
+            form.composer method="post" action=(format!("{}/messages", conversation_path(&conversation.id))) data-testid="template-composer" {
+                (csrf(session))
+                p data-testid="window-closed" { "The 24-hour window is closed: only an approved template can reach the contact now." }
+                label { "Template name " input type="text" name="template" required maxlength="512" data-testid="template-name"; }
+                label { " language " input type="text" name="language" value="en_US" maxlength="16"; }
+                label for="template-variables" { "Body variables, one a line" }
+                textarea #template-variables name="variables" rows="3" {}
+                (field_error(error))
+                button type="submit" data-testid="send-template" { "Send the template" }
             }
         } @else if conversation.channel.is_whatsapp() {
             form.composer method="post" action=(format!("{}/messages", conversation_path(&conversation.id))) {

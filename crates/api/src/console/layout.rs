@@ -10,6 +10,8 @@ use crate::model::console_session::ConsoleSession;
 pub enum Section {
     Inbox,
     Approvals,
+    Prompts,
+    Usage,
 }
 
 /// A whole page: the navigation for a signed-in person, or none (sign-in, errors).
@@ -35,6 +37,8 @@ pub fn page(title: &str, session: Option<&ConsoleSession>, section: Option<Secti
                         nav {
                             a href="/console/" aria-current=[current(section, Section::Inbox)] { "Inbox" }
                             a href="/console/approvals" aria-current=[current(section, Section::Approvals)] { "Approvals" }
+                            a href="/console/prompts" aria-current=[current(section, Section::Prompts)] { "Prompts" }
+                            a href="/console/usage" aria-current=[current(section, Section::Usage)] { "Usage" }
                         }
                         span.who data-testid="who" { (session.key_name) " · " (session.role.as_str()) }
                         form method="post" action="/console/sign-out" {

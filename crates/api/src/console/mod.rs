@@ -7,7 +7,10 @@ pub mod assets;
 pub mod conversation;
 pub mod inbox;
 pub mod layout;
+pub mod media;
+pub mod prompts;
 pub mod sign_in;
+pub mod usage;
 pub mod views;
 pub mod web;
 

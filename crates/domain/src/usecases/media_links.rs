@@ -29,6 +29,58 @@ pub async fn media_link(
     conversation_id: &ConversationId,
     message_id: &MessageId,
 ) -> Result<MediaLink, AppError> {
+    let (key, media) = stored_media(app, principal, conversation_id, message_id).await?;
+    let url = app.media.presign(&key, LINK_TTL).await.map_err(|err| AppError::Internal(err.to_string()))?;
+    let expires_at = app.clock.now() + LINK_TTL;
+    Ok(MediaLink {
+        url,
+        expires_at: timestamp::format(expires_at),
+        mime_type: media.mime_type,
+        size: media.size,
+        filename: media.filename,
+    })
+}
+
+/// Which of a message's files: what the contact sent, or the small JPEG made of an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendition {
+    Original,
+    Preview,
+}
+
+/// A message's media read back from the bucket, for the console to serve on its own origin.
+pub struct MediaBytes {
+    pub bytes: Vec<u8>,
+    pub mime_type: Option<String>,
+    pub filename: Option<String>,
+}
+
+pub async fn media_bytes(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &ConversationId,
+    message_id: &MessageId,
+    rendition: Rendition,
+) -> Result<MediaBytes, AppError> {
+    let (key, media) = stored_media(app, principal, conversation_id, message_id).await?;
+    let key = match rendition {
+        Rendition::Original => key,
+        Rendition::Preview => media
+            .preview_key
+            .clone()
+            .ok_or_else(|| AppError::NotFound(format!("message `{message_id}` has no preview")))?,
+    };
+    let bytes = app.media.get(&key).await.map_err(|err| AppError::Internal(err.to_string()))?;
+    Ok(MediaBytes { bytes, mime_type: media.mime_type, filename: media.filename })
+}
+
+/// The stored object's key and what is known of it, for a message of the principal's workspace.
+async fn stored_media(
+    app: &App,
+    principal: &Principal,
+    conversation_id: &ConversationId,
+    message_id: &MessageId,
+) -> Result<(String, crate::model::MediaRef), AppError> {
     let conversation = get_conversation(app, principal, conversation_id).await?;
     let message = app
         .store
@@ -49,13 +101,5 @@ pub async fn media_link(
             return Err(AppError::NotFound(format!("the media of message `{message_id}` was not kept: {why}")));
         }
     };
-    let url = app.media.presign(&key, LINK_TTL).await.map_err(|err| AppError::Internal(err.to_string()))?;
-    let expires_at = app.clock.now() + LINK_TTL;
-    Ok(MediaLink {
-        url,
-        expires_at: timestamp::format(expires_at),
-        mime_type: media.mime_type,
-        size: media.size,
-        filename: media.filename,
-    })
+    Ok((key, media))
 }

@@ -1,0 +1,182 @@
+//! The console's other pages: prompts (edit, save, diff, restore), usage, media served on the
+//! console's own origin, done and analysis, and the template composer outside the window.
+
+use colloquy_domain::model::media::MediaStatus;
+use colloquy_domain::model::{
+    ConversationId, DeliveryStatus, Direction, MediaRef, Message, MessageKind, PageRequest, Role,
+};
+use colloquy_domain::ports::{ConversationStore, PromptFilter, PromptStore};
+use colloquy_tests::{call, ApiCall, TestStack};
+
+use crate::console::{conversation_with, Browser};
+
+pub(crate) async fn leasing_prompt(stack: &TestStack, key: &str) -> String {
+    let created = call("create-prompt", &stack.app, ApiCall::fixture("create-prompt").key(key)).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let workspace = stack.app_workspace(key).await;
+    let prompt = stack.store.find_prompt_by_name(&workspace, "customer_support_v1").await.expect("read");
+    prompt.expect("created").id.to_string()
+}
+
+#[tokio::test]
+async fn a_prompt_is_edited_saved_compared_and_restored_with_errors_beside_the_field() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    let id = leasing_prompt(&stack, &admin.plaintext).await;
+    let writer = Browser::signed_in(&stack, &stack.key(&admin, Role::Write).await).await;
+    let path = format!("/console/prompts/{id}");
+
+    let listed = writer.get("console-prompts", "/console/prompts").await;
+    assert!(listed.html.contains("customer_support_v1"), "{}", listed.html);
+
+    let empty = writer
+        .submit("console-prompt", &path, "console-prompt-edit", &format!("{path}/edit"), &[("prompt", "  ")])
+        .await;
+    assert_eq!(empty.status, 400, "{}", empty.html);
+    assert!(empty.html.contains(r#"data-testid="field-error""#) && empty.html.contains("prompt"), "{}", empty.html);
+
+    let edited = "You are a helpful customer support agent.\nAnswer in one short paragraph.";
+    let saved = writer
+        .submit("console-prompt", &path, "console-prompt-edit", &format!("{path}/edit"), &[("prompt", edited)])
+        .await;
+    assert_eq!((saved.status, saved.header("location")), (303, path.as_str()), "{}", saved.html);
+    let version = writer
+        .submit(
+            "console-prompt",
+            &path,
+            "console-prompt-save-version",
+            &format!("{path}/versions"),
+            &[("title", "Shorter"), ("description", "one paragraph")],
+        )
+        .await;
+    assert_eq!(version.status, 303, "{}", version.html);
+
+    let compared = writer.send(writer.event("console-prompt", &path).query("compare", "1")).await;
+    assert_eq!(compared.status, 200, "{}", compared.html);
+    assert!(compared.html.contains(r#"data-testid="diff""#));
+    assert!(
+        compared.html.contains("<del>− You are a helpful customer support agent. Be polite and professional."),
+        "{}",
+        compared.html
+    );
+    assert!(compared.html.contains("<ins>+ Answer in one short paragraph."), "{}", compared.html);
+    assert!(compared.html.contains("Shorter"), "the saved version's title is listed");
+
+    let restore = format!("{path}/versions/1/restore");
+    let restored = writer.submit("console-prompt", &path, "console-prompt-restore", &restore, &[]).await;
+    assert_eq!(restored.status, 303, "{}", restored.html);
+    let workspace = stack.app_workspace(&admin.plaintext).await;
+    let prompt = stack.store.get_prompt(&workspace, &id.clone().into()).await.expect("read").expect("prompt");
+    assert_eq!(prompt.content.text, "You are a helpful customer support agent. Be polite and professional.");
+    assert!(prompt.edited_by.is_some_and(|by| by.starts_with("clq_")), "who restored it is recorded");
+    let listed =
+        stack.store.list_prompts(&workspace, &PromptFilter::default(), &PageRequest { limit: 10, cursor: None }).await;
+    assert_eq!(listed.expect("listed").items.len(), 1);
+
+    let reader = Browser::signed_in(&stack, &stack.key(&admin, Role::Read).await).await;
+    let read_only = reader.get("console-prompt", &path).await;
+    assert!(read_only.html.contains("readonly") && !read_only.html.contains(r#"data-testid="save-version""#));
+}
+
+#[tokio::test]
+async fn usage_is_a_chart_of_thirty_days() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    let browser = Browser::signed_in(&stack, &admin.plaintext).await;
+    let page = browser.get("console-usage", "/console/usage").await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains(r#"data-testid="usage-chart""#));
+    assert_eq!(page.html.matches("<g data-day=").count(), 30, "one bar a day");
+}
+
+pub(crate) async fn message_with_media(
+    stack: &TestStack,
+    conversation: &ConversationId,
+    kind: MessageKind,
+    mime: &str,
+    bytes: &[u8],
+) -> Message {
+    let mut message =
+        Message::new(conversation, Direction::Inbound, kind, DeliveryStatus::Received, time::OffsetDateTime::now_utc());
+    let key = format!("media/test/{conversation}/{}", message.id);
+    stack.app.media.put(&key, bytes.to_vec(), mime).await.expect("stored");
+    message.media = Some(MediaRef {
+        id: "media-1".into(),
+        mime_type: Some(mime.into()),
+        filename: Some("lease<script>.html".into()),
+        status: MediaStatus::Stored,
+        key: Some(key),
+        transcript: Some("hello from a voice note".into()),
+        ..Default::default()
+    });
+    message
+}
+
+#[tokio::test]
+async fn media_is_served_by_the_console_and_a_document_is_only_ever_a_download() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    let conversation = conversation_with(&stack, &admin.key.workspace_id, "Vera").await;
+    let voice = message_with_media(&stack, &conversation.id, MessageKind::Audio, "audio/ogg", b"OggS-voice").await;
+    let page =
+        message_with_media(&stack, &conversation.id, MessageKind::Document, "text/html", b"<script>alert(1)</script>")
+            .await;
+    let revised = conversation.revised(time::OffsetDateTime::now_utc());
+    stack
+        .store
+        .save_conversation(&revised, Some(conversation.revision), &[voice.clone(), page.clone()])
+        .await
+        .expect("stored");
+    let browser = Browser::signed_in(&stack, &admin.plaintext).await;
+    let base = format!("/console/conversations/{}", conversation.id);
+
+    let transcript = browser.get("console-conversation", &base).await;
+    assert!(transcript.html.contains(r#"data-testid="voice-player""#), "{}", transcript.html);
+    assert!(transcript.html.contains("hello from a voice note"));
+    let audio = browser.get("console-media", &format!("{base}/media/{}", voice.id)).await;
+    assert_eq!(
+        (audio.status, audio.header("content-type"), audio.header("content-disposition")),
+        (200, "audio/ogg", "inline")
+    );
+    assert_eq!(audio.html, "OggS-voice");
+
+    let download = browser.get("console-media", &format!("{base}/media/{}", page.id)).await;
+    assert_eq!(download.status, 200);
+    assert_eq!(download.header("content-type"), "application/octet-stream", "never rendered as a page");
+    assert_eq!(download.header("content-disposition"), r#"attachment; filename="leasescript.html""#);
+    assert_eq!(download.header("x-content-type-options"), "nosniff");
+
+    let other = stack.workspace("Other").await;
+    let stranger = Browser::signed_in(&stack, &other.plaintext).await;
+    assert_eq!(stranger.get("console-media", &format!("{base}/media/{}", voice.id)).await.status, 404);
+}
+
+#[tokio::test]
+async fn done_is_recorded_and_a_closed_window_offers_a_template() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    let mut conversation = conversation_with(&stack, &admin.key.workspace_id, "Wes").await;
+    let browser = Browser::signed_in(&stack, &admin.plaintext).await;
+    let path = format!("/console/conversations/{}", conversation.id);
+
+    let done = browser.submit("console-conversation", &path, "console-done", &format!("{path}/done"), &[]).await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let stored = stack.store.get_conversation(&conversation.workspace_id, &conversation.id).await.expect("read");
+    assert!(stored.and_then(|c| c.done_at).is_some(), "marked done");
+
+    conversation = stack
+        .store
+        .get_conversation(&conversation.workspace_id, &conversation.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    let mut closed = conversation.revised(time::OffsetDateTime::now_utc());
+    closed.last_inbound_at = Some(time::OffsetDateTime::now_utc() - time::Duration::hours(30));
+    stack.store.save_conversation(&closed, Some(conversation.revision), &[]).await.expect("stored");
+    let page = browser.get("console-conversation", &path).await;
+    assert!(
+        page.html.contains(r#"data-testid="template-composer""#) && !page.html.contains(r#"data-testid="composer""#),
+        "{}",
+        page.html
+    );
+}
