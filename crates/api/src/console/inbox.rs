@@ -18,8 +18,11 @@ use crate::model::{AgentId, Conversation, ConversationId, PageRequest};
 use crate::usecases::{agents, conversations, tool_calls};
 use crate::{App, Reply};
 
-/// The inbox shows at most this many conversations.
+/// The inbox reads at most this many conversations…
 pub const MAX_INBOX: usize = 1_000;
+/// …and lists this many of them, newest activity first (a page stays small: filters and search
+/// find the rest).
+pub const SHOWN: usize = 100;
 const POLL_EVERY: &str = "every 3s";
 
 /// What the inbox is asked for: its filter, a search, and when the person first looked.
@@ -51,10 +54,10 @@ impl Query {
 }
 
 /// What the inbox shows, read once per request.
-struct Loaded {
-    conversations: Vec<Conversation>,
-    awaiting: HashSet<ConversationId>,
-    agents: HashMap<AgentId, String>,
+pub struct Loaded {
+    pub conversations: Vec<Conversation>,
+    pub awaiting: HashSet<ConversationId>,
+    pub agents: HashMap<AgentId, String>,
 }
 
 async fn load(app: &App, session: &ConsoleSession) -> Result<Loaded, crate::AppError> {
@@ -83,7 +86,7 @@ pub async fn page(app: &App, session: &ConsoleSession, request: &Request) -> Rep
             input type="search" name="q" value=(query.search) placeholder="Contact number or name" aria-label="Search by contact";
             button.secondary type="submit" { "Search" }
         }
-        (list(&loaded, &query, seen, now))
+        (list(&loaded, query.filter, &query.search, seen, now))
     };
     Ok(web::html(StatusCode::OK, frame("Inbox", Some(session), Some(Section::Inbox), content)))
 }
@@ -93,11 +96,11 @@ pub async fn fragment(app: &App, session: &ConsoleSession, request: &Request) ->
     let query = Query::of(request);
     let loaded = load(app, session).await?;
     let now = app.clock.now();
-    if query.since.as_deref() == Some(fingerprint(&loaded, &query, now).as_str()) {
+    if query.since.as_deref() == Some(fingerprint(&loaded, query.filter, &query.search, now).as_str()) {
         return Ok(no_change());
     }
     let seen = query.seen.unwrap_or_else(|| now.unix_timestamp());
-    Ok(web::html(StatusCode::OK, list(&loaded, &query, seen, now)))
+    Ok(web::html(StatusCode::OK, list(&loaded, query.filter, &query.search, seen, now)))
 }
 
 fn no_change() -> Response<Body> {
@@ -107,23 +110,24 @@ fn no_change() -> Response<Body> {
 }
 
 /// Changes whenever what the list shows would.
-fn fingerprint(loaded: &Loaded, query: &Query, now: OffsetDateTime) -> String {
+fn fingerprint(loaded: &Loaded, filter: Filter, search: &str, now: OffsetDateTime) -> String {
     let mut hasher = DefaultHasher::new();
-    for (conversation, badges) in inbox_rows(&loaded.conversations, &loaded.awaiting, query.filter, &query.search, now)
-    {
+    for (conversation, badges) in inbox_rows(&loaded.conversations, &loaded.awaiting, filter, search, now) {
         (conversation.id.as_str(), conversation.revision, conversation.updated_at.unix_timestamp()).hash(&mut hasher);
         badges.iter().map(|badge| badge.label()).collect::<Vec<_>>().hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
 }
 
-fn list(loaded: &Loaded, query: &Query, seen: i64, now: OffsetDateTime) -> Markup {
-    let rows = inbox_rows(&loaded.conversations, &loaded.awaiting, query.filter, &query.search, now);
+/// The list the page shows and the poll replaces (`seen`: when the person first looked, epoch
+/// seconds; what changed since is marked new).
+pub fn list(loaded: &Loaded, filter: Filter, search: &str, seen: i64, now: OffsetDateTime) -> Markup {
+    let rows = inbox_rows(&loaded.conversations, &loaded.awaiting, filter, search, now);
     let mut poll = url::form_urlencoded::Serializer::new(String::new());
-    poll.append_pair("filter", query.filter.as_str())
-        .append_pair("q", &query.search)
+    poll.append_pair("filter", filter.as_str())
+        .append_pair("q", search)
         .append_pair("seen", &seen.to_string())
-        .append_pair("since", &fingerprint(loaded, query, now));
+        .append_pair("since", &fingerprint(loaded, filter, search, now));
     html! {
         div #inbox hx-get=(format!("/console/inbox?{}", poll.finish())) hx-trigger=(POLL_EVERY) hx-swap="outerHTML" {
             @if rows.is_empty() {
@@ -132,9 +136,14 @@ fn list(loaded: &Loaded, query: &Query, seen: i64, now: OffsetDateTime) -> Marku
                 table.inbox {
                     thead { tr { th { "Contact" } th { "Agent" } th { "Last message" } th { "Activity" } } }
                     tbody {
-                        @for (conversation, badges) in &rows {
+                        @for (conversation, badges) in rows.iter().take(SHOWN) {
                             (row(conversation, badges, &loaded.agents, seen, now))
                         }
+                    }
+                }
+                @if rows.len() > SHOWN {
+                    p.empty data-testid="inbox-more" {
+                        "Showing the " (SHOWN) " with the newest activity of " (rows.len()) "; filter or search to find the others."
                     }
                 }
             }

@@ -66,7 +66,7 @@ fn totals(tokens: &Tokens) -> Markup {
 /// One bar per day: input and output tokens stacked, scaled to the busiest day.
 pub fn chart(days: &[String], lines: &[UsageLine]) -> Markup {
     let tokens_on = |day: &str| {
-        lines.iter().find(|line| line.day.as_deref() == Some(day)).map(|line| line.tokens.clone()).unwrap_or_default()
+        lines.iter().find(|line| line.day.as_deref() == Some(day)).map(|line| line.tokens).unwrap_or_default()
     };
     let per_day: Vec<(String, Tokens)> = days.iter().map(|day| (day.clone(), tokens_on(day))).collect();
     let busiest = per_day.iter().map(|(_, t)| t.input_tokens + t.output_tokens).max().unwrap_or(0).max(1);

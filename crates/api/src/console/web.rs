@@ -17,7 +17,8 @@ pub const SIGN_IN: &str = "/console/sign-in";
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// No script but our own, no frames, no other origin: the console needs nothing else.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; \
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; \
      connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// An HTML page (or fragment) with the console's headers.
