@@ -185,3 +185,30 @@ async fn a_prompt_version_is_read_beside_the_working_copy() {
     assert_eq!(browser.console_errors().await, Vec::<String>::new());
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_approved_call_runs_and_its_result_is_in_the_transcript() {
+    let t = crate::tool_loop::approval_loop().await;
+    t.l.inbox.deliver(&meta_payload("text")).await;
+    t.l.run_worker().await;
+    let base = serve(&t.l.inbox.stack).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&base, &t.l.inbox.key).await;
+
+    browser.goto(&format!("{base}/console/approvals")).await;
+    assert!(browser.appears("[data-testid=approve]", LIVE).await, "{}", browser.html().await);
+    assert!(browser.html().await.contains("book_viewing"));
+    browser.click("[data-testid=approve]").await;
+    assert!(browser.appears("[data-testid=approvals-empty]", LIVE).await);
+    t.l.run_worker().await;
+
+    browser.goto(&format!("{base}/console/")).await;
+    browser.click("[data-testid=inbox-row] a").await;
+    assert!(browser.appears("[data-testid=result]", LIVE).await, "{}", browser.html().await);
+    let page = browser.html().await;
+    assert!(page.contains("booked"), "the tool's result");
+    assert!(page.contains("decided by first admin key"), "who approved it, by name");
+    assert!(page.contains("Your viewing is booked for Saturday."), "the agent's reply after the result");
+    assert_eq!(browser.console_errors().await, Vec::<String>::new());
+    browser.close().await;
+}

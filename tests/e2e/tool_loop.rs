@@ -30,9 +30,9 @@ fn tool_calls(calls: &[(&str, &str, Value)]) -> ResponseTemplate {
     }))
 }
 
-struct Tools {
-    l: Loop,
-    receiver: MockServer,
+pub(crate) struct Tools {
+    pub(crate) l: Loop,
+    pub(crate) receiver: MockServer,
     secret: String,
 }
 
@@ -282,7 +282,7 @@ async fn invalid_arguments_and_failing_or_slow_tools_go_back_to_the_model_as_err
 
 /// A loop whose model asks for `book_viewing` on Saturday, a call that needs approval, and
 /// whose tool answers "booked".
-async fn approval_loop() -> Tools {
+pub(crate) async fn approval_loop() -> Tools {
     let t = tool_loop(
         json!({"requireApproval": true}),
         tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))]),
