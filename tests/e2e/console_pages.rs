@@ -180,3 +180,63 @@ async fn done_is_recorded_and_a_closed_window_offers_a_template() {
         page.html
     );
 }
+
+#[tokio::test]
+async fn an_agent_is_changed_with_the_api_s_rules_and_errors_beside_the_field() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    let agent = crate::agents::agent_for(&stack, &admin.plaintext).await;
+    let writer = Browser::signed_in(&stack, &stack.key(&admin, Role::Write).await).await;
+    let path = format!("/console/agents/{agent}");
+
+    let listed = writer.get("console-agents", "/console/agents").await;
+    assert_eq!(listed.status, 200, "{}", listed.html);
+    assert!(listed.html.contains(r#"data-testid="agent-row""#));
+    let page = writer.get("console-agent", &path).await;
+    let prompt = page
+        .html
+        .split(r#"<option value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+
+    let hot = [
+        ("promptId", prompt.as_str()),
+        ("promptVersion", ""),
+        ("model", "gpt-4o-mini"),
+        ("temperature", "3"),
+        ("replyDelaySeconds", ""),
+    ];
+    let refused = writer.submit("console-agent", &path, "console-agent-update", &path, &hot).await;
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    let beside = refused.html.split(r#"name="temperature""#).nth(1).unwrap_or_default();
+    assert!(
+        beside.trim_start().contains("must be a number from 0 to 2"),
+        "the error is beside its field: {}",
+        refused.html
+    );
+
+    let calm = [
+        ("promptId", prompt.as_str()),
+        ("promptVersion", ""),
+        ("model", "gpt-4o-mini"),
+        ("temperature", "0.3"),
+        ("replyDelaySeconds", "5"),
+    ];
+    let saved = writer.submit("console-agent", &path, "console-agent-update", &path, &calm).await;
+    assert_eq!((saved.status, saved.header("location")), (303, path.as_str()), "{}", saved.html);
+    let workspace = stack.app_workspace(&admin.plaintext).await;
+    let stored = colloquy_domain::ports::AgentStore::get_agent(stack.store.as_ref(), &workspace, &agent.clone().into())
+        .await
+        .expect("read")
+        .expect("agent");
+    assert_eq!(stored.model.temperature.map(|t| t.value()), Some(0.3));
+    assert_eq!(stored.reply_delay_seconds.map(|d| d.seconds()), Some(5));
+
+    let reader = Browser::signed_in(&stack, &stack.key(&admin, Role::Read).await).await;
+    let read_only = reader.get("console-agent", &path).await;
+    assert!(!read_only.html.contains(r#"data-testid="save-agent""#));
+    let forged = reader.submit("console-agent", &path, "console-agent-update", &path, &calm).await;
+    assert_eq!(forged.status, 403);
+}

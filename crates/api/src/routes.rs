@@ -272,6 +272,9 @@ route_table! {
         "POST" "/console/prompts/{id}/edit", console_write, TABLE, console::prompts::edit;
         "POST" "/console/prompts/{id}/versions", console_write, TABLE, console::prompts::save_version;
         "POST" "/console/prompts/{id}/versions/{version}/restore", console_write, TABLE, console::prompts::restore;
+        "GET" "/console/agents", console_read, TABLE, console::agents::list;
+        "GET" "/console/agents/{id}", console_read, TABLE, console::agents::page;
+        "POST" "/console/agents/{id}", console_write, TABLE, console::agents::update;
         "GET" "/console/usage", console_read, TABLE, console::usage::page;
     }
 }

@@ -11,6 +11,7 @@ pub enum Section {
     Inbox,
     Approvals,
     Prompts,
+    Agents,
     Usage,
 }
 
@@ -38,6 +39,7 @@ pub fn page(title: &str, session: Option<&ConsoleSession>, section: Option<Secti
                             a href="/console/" aria-current=[current(section, Section::Inbox)] { "Inbox" }
                             a href="/console/approvals" aria-current=[current(section, Section::Approvals)] { "Approvals" }
                             a href="/console/prompts" aria-current=[current(section, Section::Prompts)] { "Prompts" }
+                            a href="/console/agents" aria-current=[current(section, Section::Agents)] { "Agents" }
                             a href="/console/usage" aria-current=[current(section, Section::Usage)] { "Usage" }
                         }
                         span.who data-testid="who" { (session.key_name) " · " (session.role.as_str()) }

@@ -2,6 +2,7 @@
 //! themselves. Pages are rows of the route table like any endpoint; they call the same use cases
 //! as the API, as the signed-in key's principal, and re-implement no rule.
 
+pub mod agents;
 pub mod approvals;
 pub mod assets;
 pub mod conversation;
