@@ -227,9 +227,10 @@ async fn the_inbox_shows_what_contacts_wrote_as_text_and_who_needs_a_person() {
     assert!(filtered.html.contains(&format!(r#"data-conversation="{}""#, hostile.id)));
     assert!(!filtered.html.contains(&format!(r#"data-conversation="{}""#, quiet.id)), "only who needs a person");
 
-    // The poll carries a fingerprint of what it shows: unchanged is 204, a change is the list.
-    let since =
-        inbox.html.split("since=").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_owned();
+    // The poll carries the workspace's newest activity: unchanged is 204, a change is the list.
+    let raw = inbox.html.split("since=").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default();
+    let since = form_urlencoded::parse(format!("since={raw}").as_bytes()).next().map(|(_, v)| v.into_owned());
+    let since = since.unwrap_or_default();
     let poll = |since: String| {
         browser.event("console-inbox-poll", "/console/inbox").query("filter", "all").query("since", &since)
     };
@@ -382,4 +383,82 @@ async fn signing_out_or_revoking_the_key_ends_the_session() {
     let revoked = colloquy_tests::call("revoke-api-key", &stack.app, revoke).await;
     assert_eq!(revoked.status, 204, "{}", revoked.body);
     assert_eq!(browser.get("console-inbox", "/console/").await.status, 303, "a revoked key's session ends");
+}
+
+/// Counts the DynamoDB operations a client sends (`DynamoDB.Query`, `DynamoDB.GetItem`…).
+#[derive(Debug, Clone, Default)]
+struct Requests(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl aws_sdk_dynamodb::config::Intercept for Requests {
+    fn name(&self) -> &'static str {
+        "Requests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _config: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or_default();
+        if let Ok(mut seen) = self.0.lock() {
+            seen.push(target.replace("DynamoDB_20120810.", ""));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_poll_of_an_unchanged_inbox_reads_the_table_once() {
+    let mut stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    for n in 0..3 {
+        conversation_with(&stack, &admin.key.workspace_id, &format!("Contact {n}")).await;
+    }
+    let browser = Browser::signed_in(&stack, &admin.plaintext).await;
+    let secret = browser.secret.clone();
+    let inbox = browser.get("console-inbox", "/console/").await;
+    let raw = inbox.html.split("since=").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default();
+    let since = form_urlencoded::parse(format!("since={raw}").as_bytes()).next().map(|(_, v)| v.into_owned());
+
+    let requests = Requests::default();
+    let config = aws_sdk_dynamodb::config::Builder::from(&stack.aws).interceptor(requests.clone()).build();
+    let counted = colloquy_adapters::dynamo::DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        &stack.resources.table_name,
+    );
+    stack.app.store = std::sync::Arc::new(counted);
+    let browser = Browser { stack: &stack, secret };
+    let poll = browser.event("console-inbox-poll", "/console/inbox").query("since", &since.unwrap_or_default());
+    let answer = browser.send(poll).await;
+    assert_eq!(answer.status, 204);
+    let seen = requests.0.lock().map(|seen| seen.clone()).unwrap_or_default();
+    let reads: Vec<_> = seen.iter().filter(|op| *op == "Query" || *op == "GetItem" || *op == "Scan").collect();
+    // The session and its key are read first (two GetItems); the inbox itself is one Query.
+    assert_eq!(seen.iter().filter(|op| *op == "Query").count(), 1, "{seen:?}");
+    assert_eq!(reads.len(), 3, "{seen:?}");
+}
+
+#[tokio::test]
+async fn conversations_from_before_the_activity_index_are_backfilled_into_the_inbox() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    let old = conversation_with(&stack, &admin.key.workspace_id, "From last year").await;
+    let (pk, sk) = (format!("WS#{}", old.workspace_id), format!("CONV#{}", old.id));
+    stack
+        .dynamodb()
+        .update_item()
+        .table_name(&stack.resources.table_name)
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S(sk))
+        .update_expression("REMOVE GSI3PK, GSI3SK")
+        .send()
+        .await
+        .expect("as an earlier version wrote it");
+    let browser = Browser::signed_in(&stack, &admin.plaintext).await;
+    assert!(!browser.get("console-inbox", "/console/").await.html.contains("From last year"));
+
+    assert_eq!(stack.store.backfill_activity().await.expect("backfilled"), 1);
+    assert_eq!(stack.store.backfill_activity().await.expect("again"), 0, "a second run changes nothing");
+    assert!(browser.get("console-inbox", "/console/").await.html.contains("From last year"));
 }

@@ -303,6 +303,14 @@ pub trait ConversationStore: Send + Sync {
         workspace_id: &WorkspaceId,
         page: &PageRequest,
     ) -> Result<Page<Conversation>, StoreError>;
+    /// The workspace's conversations, newest activity first, at most `limit`.
+    async fn recent_conversations(
+        &self,
+        workspace_id: &WorkspaceId,
+        limit: u32,
+    ) -> Result<Vec<Conversation>, StoreError>;
+    /// A marker of the workspace's newest activity: it changes whenever any conversation does.
+    async fn latest_activity(&self, workspace_id: &WorkspaceId) -> Result<Option<String>, StoreError>;
     /// A stored reply with its token usage added, atomically, to the day's counters of the
     /// workspace and of the agent, in the same write as the conversation and the message.
     async fn save_reply(

@@ -93,6 +93,23 @@ impl DynamoStore {
         Ok(aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build())
     }
 
+    /// The workspace's conversations, newest activity first.
+    fn activity_query(
+        &self,
+        workspace_id: &WorkspaceId,
+        limit: i32,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::ACTIVITY_INDEX)
+            .key_condition_expression("#partition = :partition")
+            .expression_attribute_names("#partition", keys::GSI3PK)
+            .expression_attribute_values(":partition", AttributeValue::S(keys::activity_partition(workspace_id)))
+            .scan_index_forward(false)
+            .limit(limit)
+    }
+
     pub(super) fn conversation_items(
         &self,
         conversation: &Conversation,
@@ -108,6 +125,9 @@ impl DynamoStore {
             item.insert(keys::GSI1PK.to_owned(), AttributeValue::S(keys::follow_up_partition(shard)));
             item.insert(keys::GSI1SK.to_owned(), AttributeValue::S(sort));
         }
+        let activity = keys::activity_sort(&timestamp::format(conversation.updated_at), &conversation.id);
+        item.insert(keys::GSI3PK.to_owned(), AttributeValue::S(keys::activity_partition(&conversation.workspace_id)));
+        item.insert(keys::GSI3SK.to_owned(), AttributeValue::S(activity));
         if let Some(due) = conversation.analysis_due_at {
             let shard = keys::follow_up_shard(&conversation.id);
             item.insert(keys::GSI2PK.to_owned(), AttributeValue::S(keys::analysis_partition(shard)));
@@ -225,8 +245,14 @@ impl ConversationStore for DynamoStore {
         message: &Message,
     ) -> Result<(), StoreError> {
         let (pk, sk) = keys::conversation(&conversation.workspace_id, &conversation.conversation_id);
-        let mut set =
-            vec!["lastInboundAt = :at", "lastMessage = :preview", "updatedAt = :now", "followUpsSent = :zero"];
+        let mut set = vec![
+            "lastInboundAt = :at",
+            "lastMessage = :preview",
+            "updatedAt = :now",
+            "followUpsSent = :zero",
+            "GSI3PK = :activityPartition",
+            "GSI3SK = :activity",
+        ];
         if update.contact_name.is_some() {
             set.push("contact.#name = :name");
         }
@@ -245,6 +271,14 @@ impl ConversationStore for DynamoStore {
             .expression_attribute_values(":preview", AttributeValue::S(update.preview.clone()))
             .expression_attribute_values(":now", AttributeValue::S(timestamp::format(update.now)))
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(
+                ":activityPartition",
+                AttributeValue::S(keys::activity_partition(&conversation.workspace_id)),
+            )
+            .expression_attribute_values(
+                ":activity",
+                AttributeValue::S(keys::activity_sort(&timestamp::format(update.now), &conversation.conversation_id)),
+            )
             .expression_attribute_values(":one", AttributeValue::N("1".into()));
         if let Some(name) = &update.contact_name {
             builder = builder
@@ -394,6 +428,42 @@ impl ConversationStore for DynamoStore {
             self.query_page(keys::workspace_pk(workspace_id), keys::CONVERSATION, page, listing).await?;
         let items = stored.items.into_iter().map(Conversation::try_from).collect::<Result<_, _>>()?;
         Ok(Page { items, next_cursor: stored.next_cursor })
+    }
+
+    async fn recent_conversations(
+        &self,
+        workspace_id: &WorkspaceId,
+        limit: u32,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        let mut conversations = Vec::new();
+        let mut start = None;
+        while conversations.len() < limit as usize {
+            let output = self
+                .activity_query(workspace_id, limit.min(500) as i32)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(super::unavailable)?;
+            for item in output.items.unwrap_or_default() {
+                let stored: StoredConversation = crate::dynamo::from_item::<Record<StoredConversation>>(item)?.data;
+                conversations.push(Conversation::try_from(stored)?);
+            }
+            match output.last_evaluated_key {
+                Some(last) => start = Some(last),
+                None => break,
+            }
+        }
+        conversations.truncate(limit as usize);
+        Ok(conversations)
+    }
+
+    async fn latest_activity(&self, workspace_id: &WorkspaceId) -> Result<Option<String>, StoreError> {
+        let output = self.activity_query(workspace_id, 1).send().await.map_err(super::unavailable)?;
+        let newest = output.items.unwrap_or_default().into_iter().next();
+        Ok(newest.and_then(|item| match item.get(keys::GSI3SK) {
+            Some(AttributeValue::S(sort)) => Some(sort.clone()),
+            _ => None,
+        }))
     }
 
     async fn save_reply(

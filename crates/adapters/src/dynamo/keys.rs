@@ -127,6 +127,19 @@ pub const SCHEDULED_INDEX: &str = "ScheduledWork";
 pub const GSI2PK: &str = "GSI2PK";
 pub const GSI2SK: &str = "GSI2SK";
 
+/// Conversations by workspace and last activity (`<updated at, ISO 8601>#<conversation id>`).
+pub const ACTIVITY_INDEX: &str = "Activity";
+pub const GSI3PK: &str = "GSI3PK";
+pub const GSI3SK: &str = "GSI3SK";
+
+pub fn activity_partition(workspace_id: &str) -> String {
+    format!("ACTIVITY#{workspace_id}")
+}
+
+pub fn activity_sort(updated_at_iso: &str, conversation_id: &str) -> String {
+    format!("{updated_at_iso}#{conversation_id}")
+}
+
 pub fn analysis_partition(shard: u32) -> String {
     format!("ANALYSIS#{shard}")
 }

@@ -8,6 +8,7 @@ mod cursor;
 mod due_work;
 pub mod keys;
 mod media;
+mod migrations;
 mod numbers;
 mod policies;
 mod prompts;

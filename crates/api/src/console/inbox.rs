@@ -2,7 +2,6 @@
 //! polls itself every few seconds; an unchanged inbox answers 204, which htmx leaves alone.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use http::StatusCode;
 use maud::{html, Markup};
@@ -19,7 +18,7 @@ use crate::usecases::{agents, conversations, tool_calls};
 use crate::{App, Reply};
 
 /// The inbox reads at most this many conversations…
-pub const MAX_INBOX: usize = 1_000;
+pub const MAX_INBOX: u32 = 1_000;
 /// …and lists this many of them, newest activity first (a page stays small: filters and search
 /// find the rest).
 pub const SHOWN: usize = 100;
@@ -58,22 +57,31 @@ pub struct Loaded {
     pub conversations: Vec<Conversation>,
     pub awaiting: HashSet<ConversationId>,
     pub agents: HashMap<AgentId, String>,
+    /// What the poll compares: the workspace's newest activity, as read before the list.
+    pub since: String,
 }
 
-async fn load(app: &App, session: &ConsoleSession) -> Result<Loaded, crate::AppError> {
+/// The poll's marker: the workspace's newest activity and the minute (badges that only time
+/// changes — a window closing, a takeover running out — are redrawn within a minute).
+fn since(activity: Option<&str>, now: OffsetDateTime) -> String {
+    format!("{}|{}", activity.unwrap_or("none"), now.unix_timestamp().div_euclid(60))
+}
+
+async fn load(app: &App, session: &ConsoleSession, now: OffsetDateTime) -> Result<Loaded, crate::AppError> {
     let principal = session.principal();
-    let conversations = conversations::all_conversations(app, &principal, MAX_INBOX).await?;
+    let since = since(conversations::latest_activity(app, &principal).await?.as_deref(), now);
+    let conversations = conversations::recent(app, &principal, MAX_INBOX).await?;
     let awaiting = tool_calls::conversations_awaiting(app, &principal).await?;
     let agents = agents::list_agents(app, &principal, &PageRequest { limit: 100, cursor: None }).await?;
     let agents = agents.items.into_iter().map(|agent| (agent.id, agent.name)).collect();
-    Ok(Loaded { conversations, awaiting, agents })
+    Ok(Loaded { conversations, awaiting, agents, since })
 }
 
 /// GET /console/
 pub async fn page(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let query = Query::of(request);
-    let loaded = load(app, session).await?;
     let now = app.clock.now();
+    let loaded = load(app, session, now).await?;
     let seen = query.seen.unwrap_or_else(|| now.unix_timestamp());
     let content = html! {
         h1 { "Inbox" }
@@ -91,14 +99,16 @@ pub async fn page(app: &App, session: &ConsoleSession, request: &Request) -> Rep
     Ok(web::html(StatusCode::OK, frame("Inbox", Some(session), Some(Section::Inbox), content)))
 }
 
-/// GET /console/inbox: the list alone, for the poll; 204 when nothing changed since `since`.
+/// GET /console/inbox: the list alone, for the poll. While nothing changed since `since` it
+/// costs one read of the activity index and answers 204, which htmx leaves alone.
 pub async fn fragment(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let query = Query::of(request);
-    let loaded = load(app, session).await?;
     let now = app.clock.now();
-    if query.since.as_deref() == Some(fingerprint(&loaded, query.filter, &query.search, now).as_str()) {
+    let activity = conversations::latest_activity(app, &session.principal()).await?;
+    if query.since.as_deref() == Some(since(activity.as_deref(), now).as_str()) {
         return Ok(no_change());
     }
+    let loaded = load(app, session, now).await?;
     let seen = query.seen.unwrap_or_else(|| now.unix_timestamp());
     Ok(web::html(StatusCode::OK, list(&loaded, query.filter, &query.search, seen, now)))
 }
@@ -109,16 +119,6 @@ fn no_change() -> Response<Body> {
     web::secure(response)
 }
 
-/// Changes whenever what the list shows would.
-fn fingerprint(loaded: &Loaded, filter: Filter, search: &str, now: OffsetDateTime) -> String {
-    let mut hasher = DefaultHasher::new();
-    for (conversation, badges) in inbox_rows(&loaded.conversations, &loaded.awaiting, filter, search, now) {
-        (conversation.id.as_str(), conversation.revision, conversation.updated_at.unix_timestamp()).hash(&mut hasher);
-        badges.iter().map(|badge| badge.label()).collect::<Vec<_>>().hash(&mut hasher);
-    }
-    format!("{:016x}", hasher.finish())
-}
-
 /// The list the page shows and the poll replaces (`seen`: when the person first looked, epoch
 /// seconds; what changed since is marked new).
 pub fn list(loaded: &Loaded, filter: Filter, search: &str, seen: i64, now: OffsetDateTime) -> Markup {
@@ -127,7 +127,7 @@ pub fn list(loaded: &Loaded, filter: Filter, search: &str, seen: i64, now: Offse
     poll.append_pair("filter", filter.as_str())
         .append_pair("q", search)
         .append_pair("seen", &seen.to_string())
-        .append_pair("since", &fingerprint(loaded, filter, search, now));
+        .append_pair("since", &loaded.since);
     html! {
         div #inbox hx-get=(format!("/console/inbox?{}", poll.finish())) hx-trigger=(POLL_EVERY) hx-swap="outerHTML" {
             @if rows.is_empty() {

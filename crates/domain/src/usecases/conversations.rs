@@ -196,20 +196,14 @@ pub async fn list_conversations(
     Ok(app.store.list_conversations(&principal.workspace_id, page).await?)
 }
 
-/// The workspace's conversations, up to `max`, in the store's order (pages of 100).
-pub async fn all_conversations(app: &App, principal: &Principal, max: usize) -> Result<Vec<Conversation>, AppError> {
-    let mut conversations = Vec::new();
-    let mut cursor = None;
-    while conversations.len() < max {
-        let page = app.store.list_conversations(&principal.workspace_id, &PageRequest { limit: 100, cursor }).await?;
-        conversations.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    conversations.truncate(max);
-    Ok(conversations)
+/// The workspace's conversations, newest activity first, at most `max`.
+pub async fn recent(app: &App, principal: &Principal, max: u32) -> Result<Vec<Conversation>, AppError> {
+    Ok(app.store.recent_conversations(&principal.workspace_id, max).await?)
+}
+
+/// Changes whenever any conversation of the workspace does (one read).
+pub async fn latest_activity(app: &App, principal: &Principal) -> Result<Option<String>, AppError> {
+    Ok(app.store.latest_activity(&principal.workspace_id).await?)
 }
 
 pub async fn list_messages(

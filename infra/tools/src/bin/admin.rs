@@ -1,6 +1,10 @@
-//! `colloquy-admin create-workspace <name>`: creates a workspace and prints its first admin key,
-//! the one key that cannot come from the API. Uses the AWS configuration of the environment
-//! (`TABLE_NAME`, credentials, optionally `AWS_ENDPOINT_URL`).
+//! `colloquy-admin`: what only an operator of the deployment does, with the AWS configuration of
+//! the environment (`TABLE_NAME`, credentials, optionally `AWS_ENDPOINT_URL`):
+//!
+//! - `create-workspace <name>`: creates a workspace and prints its first admin key, the one key
+//!   that cannot come from the API;
+//! - `backfill-activity`: puts conversations written before the console's activity index into it
+//!   (once, after upgrading; safe to repeat).
 
 use std::process::ExitCode;
 
@@ -8,13 +12,19 @@ use colloquy_adapters::config::required;
 use colloquy_adapters::dynamo::DynamoStore;
 use colloquy_domain::usecases::workspaces::create_workspace;
 
-const USAGE: &str = "usage: colloquy-admin create-workspace <name>";
+const USAGE: &str = "usage: colloquy-admin create-workspace <name> | colloquy-admin backfill-activity";
+
+enum Command {
+    CreateWorkspace(String),
+    BackfillActivity,
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let name = match args.as_slice() {
-        [command, name] if command == "create-workspace" => name.clone(),
+    let command = match args.as_slice() {
+        [command, name] if command == "create-workspace" => Command::CreateWorkspace(name.clone()),
+        [command] if command == "backfill-activity" => Command::BackfillActivity,
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -35,15 +45,29 @@ async fn main() -> ExitCode {
         }
     };
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
-    match create_workspace(&store, &name, time::OffsetDateTime::now_utc()).await {
-        Ok((workspace, issued)) => {
-            println!("workspace: {} ({})", workspace.id, workspace.name);
-            println!("admin key (shown once; store it now): {}", issued.plaintext);
-            ExitCode::SUCCESS
+    match command {
+        Command::CreateWorkspace(name) => {
+            match create_workspace(&store, &name, time::OffsetDateTime::now_utc()).await {
+                Ok((workspace, issued)) => {
+                    println!("workspace: {} ({})", workspace.id, workspace.name);
+                    println!("admin key (shown once; store it now): {}", issued.plaintext);
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("could not create the workspace: {err}");
+                    ExitCode::FAILURE
+                }
+            }
         }
-        Err(err) => {
-            eprintln!("could not create the workspace: {err}");
-            ExitCode::FAILURE
-        }
+        Command::BackfillActivity => match store.backfill_activity().await {
+            Ok(added) => {
+                println!("{added} conversations added to the activity index");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("the backfill stopped: {err}; run it again to go on");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

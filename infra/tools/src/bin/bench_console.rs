@@ -37,7 +37,7 @@ fn workspace(now: OffsetDateTime) -> Loaded {
     }
     let agents: HashMap<AgentId, String> =
         (0..3).map(|n| (AgentId::from(format!("agent_{n}")), format!("Leasing assistant {n}"))).collect();
-    Loaded { conversations, awaiting, agents }
+    Loaded { conversations, awaiting, agents, since: "bench".into() }
 }
 
 fn main() {
