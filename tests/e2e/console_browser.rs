@@ -197,7 +197,12 @@ async fn an_approved_call_runs_and_its_result_is_in_the_transcript() {
 
     browser.goto(&format!("{base}/console/approvals")).await;
     assert!(browser.appears("[data-testid=approve]", LIVE).await, "{}", browser.html().await);
-    assert!(browser.html().await.contains("book_viewing"));
+    let queue = browser.html().await;
+    assert!(queue.contains("book_viewing"));
+    assert!(
+        queue.contains(r#"data-testid="last-turns""#) && queue.contains("Hi, is the 2-bedroom still available?"),
+        "what led to the call: {queue}"
+    );
     browser.click("[data-testid=approve]").await;
     assert!(browser.appears("[data-testid=approvals-empty]", LIVE).await);
     t.l.run_worker().await;

@@ -14,6 +14,7 @@ use crate::http::Request;
 use crate::model::console_session::ConsoleSession;
 use crate::model::policy::mask_all;
 use crate::model::tool_call::{public_id, ToolCall};
+use crate::model::Direction;
 use crate::usecases::tool_calls::{self, Awaiting, Decision};
 use crate::{App, Reply};
 
@@ -68,6 +69,16 @@ fn card(session: &ConsoleSession, item: &Awaiting, now: OffsetDateTime) -> Marku
             h2 { (call.tool) " for " a href=(format!("/console/conversations/{}", item.conversation.id)) { (who) } }
             p { "Asked at " (clock(item.message.created_at, now))
                 @if let Some(expires) = call.expires_at { " · expires in " strong { (time_left(expires - now)) } } }
+            @if !item.last_turns.is_empty() {
+                div.turns data-testid="last-turns" {
+                    @for turn in &item.last_turns {
+                        p class=(if turn.direction == Direction::Inbound { "turn inbound" } else { "turn outbound" }) {
+                            strong { (if turn.direction == Direction::Inbound { "Contact: " } else { "Agent: " }) }
+                            (turn.text.as_deref().unwrap_or_default())
+                        }
+                    }
+                }
+            }
             (call_details(call, &Names::new()))
             @if session.role.can_write() { (decision_forms(session, &id, "/console/approvals")) }
         }

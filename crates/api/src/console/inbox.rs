@@ -151,6 +151,9 @@ pub fn list(loaded: &Loaded, filter: Filter, search: &str, seen: i64, now: Offse
     }
 }
 
+#[cfg(test)]
+mod tests;
+
 fn row(
     conversation: &Conversation,
     badges: &[Badge],

@@ -39,10 +39,15 @@ pub async fn list(
 /// How many waiting calls a person is shown at once.
 pub const MAX_AWAITING: u32 = 100;
 
-/// A call waiting for a person's decision, in its conversation.
+/// How many of the conversation's last turns a waiting call is shown with.
+pub const TURNS_SHOWN: u32 = 4;
+
+/// A call waiting for a person's decision, in its conversation, with its last turns (oldest
+/// first) so that the person sees what led to it.
 pub struct Awaiting {
     pub conversation: crate::model::Conversation,
     pub message: Message,
+    pub last_turns: Vec<Message>,
 }
 
 /// The workspace's calls waiting for a person, soonest to expire first; a call decided since its
@@ -59,7 +64,16 @@ pub async fn awaiting(app: &App, principal: &Principal) -> Result<Vec<Awaiting>,
         else {
             continue;
         };
-        awaiting.push(Awaiting { conversation, message });
+        let recent = app.store.list_messages(&conversation.id, &PageRequest { limit: TURNS_SHOWN * 2, cursor: None });
+        let mut last_turns: Vec<Message> = recent
+            .await?
+            .items
+            .into_iter()
+            .filter(|m| matches!(m.direction, Direction::Inbound | Direction::Outbound) && m.text.is_some())
+            .take(TURNS_SHOWN as usize)
+            .collect();
+        last_turns.reverse();
+        awaiting.push(Awaiting { conversation, message, last_turns });
     }
     Ok(awaiting)
 }
