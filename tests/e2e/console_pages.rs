@@ -240,3 +240,21 @@ async fn an_agent_is_changed_with_the_api_s_rules_and_errors_beside_the_field() 
     let forged = reader.submit("console-agent", &path, "console-agent-update", &path, &calm).await;
     assert_eq!(forged.status, 403);
 }
+
+#[tokio::test]
+async fn a_message_a_policy_blocked_says_so_in_the_transcript() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    let conversation = conversation_with(&stack, &admin.key.workspace_id, "Iban Ivo").await;
+    let now = time::OffsetDateTime::now_utc();
+    let mut blocked =
+        Message::new(&conversation.id, Direction::Inbound, MessageKind::Text, DeliveryStatus::Received, now);
+    blocked.text = Some("my IBAN is DE89 3704 0044 0532 0130 00".into());
+    blocked.error = Some(colloquy_domain::model::MessageError::blocked_by("no-bank-details"));
+    let revised = conversation.revised(now);
+    stack.store.save_conversation(&revised, Some(conversation.revision), &[blocked]).await.expect("stored");
+    let browser = Browser::signed_in(&stack, &admin.plaintext).await;
+    let page = browser.get("console-conversation", &format!("/console/conversations/{}", conversation.id)).await;
+    assert!(page.html.contains(r#"data-testid="policy-blocked""#), "{}", page.html);
+    assert!(page.html.contains("blocked by the policy `no-bank-details`"));
+}

@@ -14,7 +14,7 @@ use crate::model::analysis::AnalysisCause;
 use crate::model::console_session::ConsoleSession;
 use crate::model::tool_call::{public_id, ToolCallStatus};
 use crate::model::{
-    Conversation, ConversationId, DeliveryStatus, Direction, MediaRef, Message, MessageKind, PageRequest,
+    Conversation, ConversationId, DeliveryStatus, Direction, ErrorReason, MediaRef, Message, MessageKind, PageRequest,
     TemplateMessage,
 };
 use crate::usecases::conversations::{self, Takeover};
@@ -243,6 +243,9 @@ fn body_of(message: &Message) -> Markup {
             @if let Some(template) = &message.template { "Template: " (template) }
             @if message.edited { " " small { "(edited)" } }
             @if let Some(reaction) = &message.reaction { " " span.reaction { (reaction) } }
+            @if let Some(error) = message.error.as_ref().filter(|e| e.reason == ErrorReason::PolicyBlocked) {
+                p.failed data-testid="policy-blocked" { "⚠ " (error.message) }
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! the Lambda Runtime API on loopback. For every binary it spawns the function with a realistic
 //! environment, times spawn → the first `GET /2018-06-01/runtime/invocation/next` (the moment
 //! Lambda's init phase ends), reads its peak RSS then, and stops it. Five runs per function; the
-//! median and worst are printed.
+//! median and worst are printed. `colloquy-bench-coldstart [dir] [runs] [name,name…]`.
 //!
 //! Usage: cargo build --release -p colloquy-functions
 //!        cargo run --release -p colloquy-tools --bin colloquy-bench-coldstart [-- DIR [RUNS]]
@@ -106,10 +106,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = PathBuf::from(args.first().map(String::as_str).unwrap_or("target/release"));
     let runs: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(5).max(1);
+    // Optionally only the named functions (comma-separated), e.g. after building just those.
+    let only: Option<Vec<String>> = args.get(2).map(|names| names.split(',').map(str::to_owned).collect());
     println!("cold start: spawn → first GET /runtime/invocation/next, {runs} runs each ({})\n", dir.display());
     println!("{:<28} {:>12} {:>12} {:>14}", "function", "median init", "worst init", "peak RSS");
     let mut over_goal = 0;
-    for name in functions() {
+    for name in functions().into_iter().filter(|name| only.as_ref().is_none_or(|only| only.contains(name))) {
         let binary = dir.join(&name);
         if !binary.exists() {
             eprintln!("{name} is not built in {}: every function is measured", dir.display());

@@ -34,7 +34,10 @@ fn a_contact_s_name_and_message_and_an_agent_s_name_stay_text() {
     assert!(html.contains("&lt;i&gt;Agent&lt;/i&gt;"));
     assert_eq!(html.matches(r#"data-testid="inbox-row""#).count(), 1);
     let searched = list(&hostile_inbox(now), Filter::All, r#""><q>"#, 0, now).into_string();
-    assert!(searched.contains("q=%22%3E%3Cq%3E") && !searched.contains("<q>"), "a search is carried encoded: {searched}");
+    assert!(
+        searched.contains("q=%22%3E%3Cq%3E") && !searched.contains("<q>"),
+        "a search is carried encoded: {searched}"
+    );
 }
 
 #[test]
