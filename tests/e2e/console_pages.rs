@@ -258,3 +258,50 @@ async fn a_message_a_policy_blocked_says_so_in_the_transcript() {
     assert!(page.html.contains(r#"data-testid="policy-blocked""#), "{}", page.html);
     assert!(page.html.contains("blocked by the policy `no-bank-details`"));
 }
+
+async fn failed_rows(l: &crate::agent_loop::Loop) -> usize {
+    let browser = Browser::signed_in(&l.inbox.stack, &l.inbox.key).await;
+    let page = browser.send(browser.event("console-inbox", "/console/").query("filter", "failed")).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    page.html.matches(r#"data-badge="reply failed""#).count()
+}
+
+#[tokio::test]
+async fn a_reply_whatsapp_refused_shows_in_the_inbox_until_a_reply_is_made() {
+    use wiremock::matchers::{body_partial_json, method, path};
+    use wiremock::Mock;
+    let l = crate::agent_loop::agent_loop().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(crate::agent_loop::completion("hi"))
+        .mount(&l.llm)
+        .await;
+    // The first reply (not the read receipt) is refused for good.
+    Mock::given(method("POST"))
+        .and(body_partial_json(serde_json::json!({"type": "text"})))
+        .respond_with(crate::conversations::meta_error(131026, "Message undeliverable"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&l.graph)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(crate::agent_loop::sent("wamid.OUT1"))
+        .with_priority(2)
+        .mount(&l.graph)
+        .await;
+    l.inbox.deliver(&colloquy_tests::meta_payload("text")).await;
+    l.run_worker().await;
+    assert_eq!(failed_rows(&l).await, 1, "the inbox says the reply failed");
+
+    l.inbox.stack.clock.advance(time::Duration::minutes(1));
+    let second =
+        colloquy_tests::meta_payload("text").replace("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0", "wamid.SECOND");
+    assert_eq!(l.inbox.deliver(&second).await.status, 200);
+    l.run_worker().await;
+    assert_eq!(failed_rows(&l).await, 0, "a reply made since clears it");
+
+    // Meta reports, later, that the reply it had taken (wamid.OUT1) failed.
+    l.inbox.deliver(&colloquy_tests::meta_payload("status-failed-131047")).await;
+    assert!(l.inbox.messages().await.iter().any(|m| m["error"]["code"] == 131047), "the status was recorded");
+    assert_eq!(failed_rows(&l).await, 1, "a failure Meta reports later shows too");
+}

@@ -303,6 +303,14 @@ pub trait ConversationStore: Send + Sync {
         workspace_id: &WorkspaceId,
         page: &PageRequest,
     ) -> Result<Page<Conversation>, StoreError>;
+    /// A reply to the conversation could not be made or delivered: the console's inbox says so
+    /// (and its activity moves) until the next reply is written.
+    async fn mark_reply_failed(
+        &self,
+        workspace_id: &WorkspaceId,
+        conversation_id: &ConversationId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     /// The workspace's conversations, newest activity first, at most `limit`.
     async fn recent_conversations(
         &self,

@@ -457,6 +457,38 @@ impl ConversationStore for DynamoStore {
         Ok(conversations)
     }
 
+    async fn mark_reply_failed(
+        &self,
+        workspace_id: &WorkspaceId,
+        conversation_id: &ConversationId,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (pk, sk) = keys::conversation(workspace_id, conversation_id);
+        let at_text = timestamp::format(at);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression(
+                "SET replyFailedAt = :at, updatedAt = :at, GSI3PK = :partition, GSI3SK = :activity ADD revision :one",
+            )
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":at", AttributeValue::S(at_text.clone()))
+            .expression_attribute_values(":partition", AttributeValue::S(keys::activity_partition(workspace_id)))
+            .expression_attribute_values(":activity", AttributeValue::S(keys::activity_sort(&at_text, conversation_id)))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // The conversation is gone: nothing to mark.
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(err) => Err(super::unavailable(err)),
+        }
+    }
+
     async fn latest_activity(&self, workspace_id: &WorkspaceId) -> Result<Option<String>, StoreError> {
         let output = self.activity_query(workspace_id, 1).send().await.map_err(super::unavailable)?;
         let newest = output.items.unwrap_or_default().into_iter().next();

@@ -52,6 +52,9 @@ pub(super) struct StoredConversation {
     /// The latest analysis of the transcript.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     analysis: Option<crate::model::analysis::Analysis>,
+    /// A reply could not be made or delivered (`mark_reply_failed` sets it in place).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::timestamp::iso_option")]
+    reply_failed_at: Option<OffsetDateTime>,
     #[serde(with = "crate::model::timestamp::iso")]
     created_at: OffsetDateTime,
     #[serde(with = "crate::model::timestamp::iso")]
@@ -84,6 +87,7 @@ impl From<&Conversation> for StoredConversation {
             follow_ups_sent: c.follow_ups_sent,
             done_at: c.done_at,
             analysis_due_at: c.analysis_due_at,
+            reply_failed_at: c.reply_failed_at,
             analysis: c.analysis,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -124,6 +128,7 @@ impl TryFrom<StoredConversation> for Conversation {
             follow_ups_sent: stored.follow_ups_sent,
             done_at: stored.done_at,
             analysis_due_at: stored.analysis_due_at,
+            reply_failed_at: stored.reply_failed_at,
             analysis: stored.analysis,
             created_at: stored.created_at,
             updated_at: stored.updated_at,

@@ -16,6 +16,7 @@ pub enum Badge {
     NeedsPerson,
     TakenOver,
     AwaitingApproval,
+    ReplyFailed,
     WindowClosing,
     WindowClosed,
 }
@@ -26,6 +27,7 @@ impl Badge {
             Badge::NeedsPerson => "needs a person",
             Badge::TakenOver => "taken over",
             Badge::AwaitingApproval => "approval pending",
+            Badge::ReplyFailed => "reply failed",
             Badge::WindowClosing => "window closing",
             Badge::WindowClosed => "window closed",
         }
@@ -34,6 +36,7 @@ impl Badge {
     pub fn class(self) -> &'static str {
         match self {
             Badge::NeedsPerson | Badge::TakenOver | Badge::AwaitingApproval => "badge person",
+            Badge::ReplyFailed => "badge failed",
             Badge::WindowClosing => "badge closing",
             Badge::WindowClosed => "badge closed",
         }
@@ -52,6 +55,9 @@ pub fn badges(conversation: &Conversation, awaiting_approval: bool, now: OffsetD
     if awaiting_approval {
         badges.push(Badge::AwaitingApproval);
     }
+    if conversation.reply_failed_at.is_some() {
+        badges.push(Badge::ReplyFailed);
+    }
     if conversation.channel.is_whatsapp() {
         let left = conversation.window_remaining(now);
         if left <= Duration::ZERO {
@@ -69,15 +75,17 @@ pub enum Filter {
     All,
     NeedsPerson,
     TakenOver,
+    Failed,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 3] = [Filter::All, Filter::NeedsPerson, Filter::TakenOver];
+    pub const ALL: [Filter; 4] = [Filter::All, Filter::NeedsPerson, Filter::TakenOver, Filter::Failed];
 
     pub fn parse(text: Option<&str>) -> Filter {
         match text {
             Some("needs-person") => Filter::NeedsPerson,
             Some("taken-over") => Filter::TakenOver,
+            Some("failed") => Filter::Failed,
             _ => Filter::All,
         }
     }
@@ -87,6 +95,7 @@ impl Filter {
             Filter::All => "all",
             Filter::NeedsPerson => "needs-person",
             Filter::TakenOver => "taken-over",
+            Filter::Failed => "failed",
         }
     }
 
@@ -95,6 +104,7 @@ impl Filter {
             Filter::All => "All",
             Filter::NeedsPerson => "Needs a person",
             Filter::TakenOver => "Taken over",
+            Filter::Failed => "Failed replies",
         }
     }
 
@@ -103,6 +113,7 @@ impl Filter {
             Filter::All => true,
             Filter::NeedsPerson => badges.contains(&Badge::NeedsPerson),
             Filter::TakenOver => badges.contains(&Badge::TakenOver),
+            Filter::Failed => badges.contains(&Badge::ReplyFailed),
         }
     }
 }

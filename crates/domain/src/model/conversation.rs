@@ -76,6 +76,8 @@ pub struct Conversation {
     pub analysis_due_at: Option<OffsetDateTime>,
     /// The latest analysis of the transcript.
     pub analysis: Option<super::analysis::Analysis>,
+    /// When a reply last could not be made or delivered; cleared by the next reply written.
+    pub reply_failed_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -109,6 +111,7 @@ impl Conversation {
             done_at: None,
             analysis_due_at: None,
             analysis: None,
+            reply_failed_at: None,
             created_at: now,
             updated_at: now,
         }

@@ -260,8 +260,9 @@ async fn apply_status(app: &App, update: StatusUpdate) -> Result<(), AppError> {
         .store
         .advance_status(&target.conversation_id, &target.message_id, update.status, update.error.as_ref())
         .await?;
-    if update.status == DeliveryStatus::Failed {
+    if update.status == DeliveryStatus::Failed && moved {
         tracing::warn!(wamid = %update.wamid, code = ?update.error.as_ref().map(|e| e.code), "WhatsApp reports a failed message");
+        app.store.mark_reply_failed(&target.workspace_id, &target.conversation_id, app.clock.now()).await?;
     }
     tracing::debug!(wamid = %update.wamid, status = ?update.status, moved, "status");
     Ok(())

@@ -43,6 +43,11 @@ fn badges_say_who_must_act_and_how_long_the_window_has() {
     assert_eq!(badges(&lapsed, false, now()), Vec::<Badge>::new(), "a takeover that ran out is over");
 
     assert_eq!(badges(&fresh, true, now()), vec![Badge::NeedsPerson, Badge::AwaitingApproval]);
+    let failed = Conversation { reply_failed_at: Some(now()), ..fresh.clone() };
+    assert_eq!(badges(&failed, false, now()), vec![Badge::ReplyFailed]);
+    assert!(
+        Filter::Failed.admits(&badges(&failed, false, now())) && !Filter::Failed.admits(&badges(&fresh, false, now()))
+    );
     let api = Conversation::start_api(&"ws_1".into(), "agent_1".into(), now() - Duration::days(3));
     assert_eq!(badges(&api, false, now()), Vec::<Badge>::new(), "an API conversation has no window");
 }

@@ -56,7 +56,10 @@ pub(super) async fn record_no_reply(
 ) -> Result<(), RetryLater> {
     let mut marker = Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, status, app.clock.now());
     marker.error = Some(MessageError::skipped(why));
-    let updated = conversation.revised(marker.created_at);
+    let mut updated = conversation.revised(marker.created_at);
+    if status == DeliveryStatus::Failed {
+        updated.reply_failed_at = Some(marker.created_at);
+    }
     match app.store.save_conversation(&updated, Some(conversation.revision), &[marker]).await {
         Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
         Err(err) => Err(err.into()),
@@ -88,6 +91,7 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
             message.status = DeliveryStatus::Failed;
             message.error = Some(MessageError::failed(why));
             app.store.record_delivery(&conversation.workspace_id, &message).await?;
+            app.store.mark_reply_failed(&conversation.workspace_id, &conversation.id, app.clock.now()).await?;
             return Ok(());
         }
         Err(SenderError::Unavailable(why)) => return Err(RetryLater::Busy(why)),
@@ -130,6 +134,9 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
         }
     }
     app.store.record_delivery(&conversation.workspace_id, &message).await?;
+    if message.status == DeliveryStatus::Failed {
+        app.store.mark_reply_failed(&conversation.workspace_id, &conversation.id, app.clock.now()).await?;
+    }
     Ok(())
 }
 

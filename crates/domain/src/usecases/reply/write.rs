@@ -37,6 +37,8 @@ pub(super) async fn write(
     });
     let discarded = run.discarded;
     let mut updated = conversation.revised(message.created_at);
+    // A reply is being made: an earlier failure no longer stands (a failed delivery marks it again).
+    updated.reply_failed_at = None;
     updated.last_message = message.text.as_deref().map(preview);
     updated.input_tokens += answer.input_tokens + discarded.input_tokens;
     updated.output_tokens += answer.output_tokens + discarded.output_tokens;
