@@ -45,6 +45,7 @@ async fn a_person_sees_a_new_contact_takes_over_writes_and_hands_back() {
     assert!(browser.appears("[data-testid=transcript] [data-direction=inbound]", LIVE).await);
     browser.click("[data-testid=take-over]").await;
     assert!(browser.appears("[data-testid=hand-back]", LIVE).await, "{}", browser.html().await);
+    assert!(browser.html().await.contains("first admin key (clq_"), "who took it over, by name");
     browser.type_into("[data-testid=composer]", "A person here: the flat is still free.").await;
     browser.click("[data-testid=send]").await;
     assert!(browser.appears(".bubble.operator-out", LIVE).await, "{}", browser.html().await);

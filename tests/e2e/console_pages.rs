@@ -162,7 +162,10 @@ async fn done_is_recorded_and_a_closed_window_offers_a_template() {
     let done = browser.submit("console-conversation", &path, "console-done", &format!("{path}/done"), &[]).await;
     assert_eq!(done.status, 303, "{}", done.html);
     let stored = stack.store.get_conversation(&conversation.workspace_id, &conversation.id).await.expect("read");
-    assert!(stored.and_then(|c| c.done_at).is_some(), "marked done");
+    let stored = stored.expect("stored");
+    assert!(stored.done_at.is_some(), "marked done");
+    assert!(stored.done_by.is_some_and(|by| admin.plaintext.starts_with(&by)), "by whom");
+    assert!(browser.get("console-conversation", &path).await.html.contains("Marked done by first admin key"));
 
     conversation = stack
         .store

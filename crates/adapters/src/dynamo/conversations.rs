@@ -257,7 +257,7 @@ impl ConversationStore for DynamoStore {
             set.push("contact.#name = :name");
         }
         let expression =
-            format!("SET {} ADD revision :one REMOVE followUpDueAt, doneAt, GSI1PK, GSI1SK", set.join(", "));
+            format!("SET {} ADD revision :one REMOVE followUpDueAt, doneAt, doneBy, GSI1PK, GSI1SK", set.join(", "));
         let mut builder = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.table)
             .key(keys::PK, AttributeValue::S(pk))

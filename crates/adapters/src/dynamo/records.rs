@@ -55,6 +55,10 @@ pub(super) struct StoredConversation {
     /// A reply could not be made or delivered (`mark_reply_failed` sets it in place).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::timestamp::iso_option")]
     reply_failed_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    taken_over_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    done_by: Option<String>,
     #[serde(with = "crate::model::timestamp::iso")]
     created_at: OffsetDateTime,
     #[serde(with = "crate::model::timestamp::iso")]
@@ -88,6 +92,8 @@ impl From<&Conversation> for StoredConversation {
             done_at: c.done_at,
             analysis_due_at: c.analysis_due_at,
             reply_failed_at: c.reply_failed_at,
+            taken_over_by: c.taken_over_by,
+            done_by: c.done_by,
             analysis: c.analysis,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -129,6 +135,8 @@ impl TryFrom<StoredConversation> for Conversation {
             done_at: stored.done_at,
             analysis_due_at: stored.analysis_due_at,
             reply_failed_at: stored.reply_failed_at,
+            taken_over_by: stored.taken_over_by,
+            done_by: stored.done_by,
             analysis: stored.analysis,
             created_at: stored.created_at,
             updated_at: stored.updated_at,

@@ -61,7 +61,7 @@ async fn render(
                 (transcript_markup(session, &conversation, &messages, &names, now))
                 @if session.role.can_write() { (composer(session, &conversation, composer_error, now)) }
             }
-            (panel(session, &conversation, now))
+            (panel(session, &conversation, &names, now))
         }
     };
     Ok(web::html(status, frame(&title, Some(session), Some(Section::Inbox), content)))
@@ -292,7 +292,7 @@ fn ticks(message: &Message) -> Markup {
     }
 }
 
-fn panel(session: &ConsoleSession, conversation: &Conversation, now: OffsetDateTime) -> Markup {
+fn panel(session: &ConsoleSession, conversation: &Conversation, names: &Names, now: OffsetDateTime) -> Markup {
     let path = conversation_path(&conversation.id);
     let taken_over = conversation.is_human_takeover(now);
     html! {
@@ -301,7 +301,13 @@ fn panel(session: &ConsoleSession, conversation: &Conversation, now: OffsetDateT
                 div data-testid="window" { "24-hour window: " strong { (time_left(conversation.window_remaining(now))) } }
             }
             div data-testid="agent-state" {
-                @if taken_over { "The agent is paused: a person has this conversation." }
+                @if taken_over {
+                    "The agent is paused: "
+                    @match &conversation.taken_over_by {
+                        Some(by) => { (person(names, by)) " has this conversation." }
+                        None => { "a person has this conversation." }
+                    }
+                }
                 @else { "The agent answers." }
             }
             @if session.role.can_write() {
@@ -318,7 +324,9 @@ fn panel(session: &ConsoleSession, conversation: &Conversation, now: OffsetDateT
                     }
                 }
             }
-            @if conversation.done_at.is_some() { div data-testid="done" { "Marked done." } }
+            @if conversation.done_at.is_some() {
+                div data-testid="done" { "Marked done" @if let Some(by) = &conversation.done_by { " by " (person(names, by)) } "." }
+            }
             @if session.role.can_write() {
                 form method="post" action=(format!("{path}/done")) {
                     (csrf(session))

@@ -78,6 +78,10 @@ pub struct Conversation {
     pub analysis: Option<super::analysis::Analysis>,
     /// When a reply last could not be made or delivered; cleared by the next reply written.
     pub reply_failed_at: Option<OffsetDateTime>,
+    /// Who took it over (the key's prefix), while `takeover_until` is set.
+    pub taken_over_by: Option<String>,
+    /// Who marked it done (the key's prefix), while `done_at` is set.
+    pub done_by: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -112,6 +116,8 @@ impl Conversation {
             analysis_due_at: None,
             analysis: None,
             reply_failed_at: None,
+            taken_over_by: None,
+            done_by: None,
             created_at: now,
             updated_at: now,
         }
@@ -133,6 +139,7 @@ impl Conversation {
         self.follow_up_due_at = None;
         self.follow_ups_sent = 0;
         self.done_at = None;
+        self.done_by = None;
         if let (Some(name), Channel::WhatsApp { contact, .. }) = (contact_name, &mut self.channel) {
             contact.name = Some(name.to_owned());
         }

@@ -237,6 +237,7 @@ pub async fn take_over(
     let until = |now| Some(now + Duration::minutes(i64::from(minutes)));
     let conversation = change(app, principal, conversation_id, |conversation, now| {
         conversation.takeover_until = until(now);
+        conversation.taken_over_by = Some(principal.key_prefix.clone());
         conversation.follow_up_due_at = None;
     })
     .await?;
@@ -256,6 +257,7 @@ pub async fn mark_done(
 ) -> Result<Conversation, AppError> {
     change(app, principal, conversation_id, |conversation, now| {
         conversation.done_at = Some(now);
+        conversation.done_by = Some(principal.key_prefix.clone());
         conversation.follow_up_due_at = None;
     })
     .await
@@ -266,7 +268,11 @@ pub async fn hand_back(
     principal: &Principal,
     conversation_id: &ConversationId,
 ) -> Result<Conversation, AppError> {
-    change(app, principal, conversation_id, |conversation, _| conversation.takeover_until = None).await
+    change(app, principal, conversation_id, |conversation, _| {
+        conversation.takeover_until = None;
+        conversation.taken_over_by = None;
+    })
+    .await
 }
 
 async fn change<F>(
