@@ -157,3 +157,6 @@ impl From<AppError> for Refusal {
         Refusal::Failed(err.into())
     }
 }
+
+#[cfg(test)]
+mod tests;
