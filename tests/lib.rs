@@ -159,7 +159,7 @@ impl TestStack {
             key_prefix: admin.prefix,
         };
         let input = colloquy_domain::usecases::api_keys::NewKey { name: format!("{role} key"), role };
-        colloquy_domain::usecases::api_keys::create_key(&self.app, &principal, input)
+        colloquy_domain::usecases::api_keys::create_key(&*self.app.store, &*self.app.clock, &principal, input)
             .await
             .expect("key is created")
             .plaintext
@@ -173,7 +173,7 @@ impl TestStack {
             key_prefix: admin.key.prefix.clone(),
         };
         let input = colloquy_domain::usecases::api_keys::NewKey { name: format!("{role} key"), role };
-        colloquy_domain::usecases::api_keys::create_key(&self.app, &principal, input)
+        colloquy_domain::usecases::api_keys::create_key(&*self.app.store, &*self.app.clock, &principal, input)
             .await
             .expect("key is created")
             .plaintext

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use colloquy_domain::cached::CachedNumbers;
 use colloquy_domain::model::outbound_url::OutboundRules;
 use colloquy_domain::ports::NumberStore;
-use colloquy_domain::usecases::inbound::NumberCache;
 use colloquy_functions::worker::{Deadline, Worker};
 use colloquy_tests::{call, meta_payload, signed_delivery, Answer, ApiCall, TestStack, TEST_TOKEN};
 use serde_json::{json, Value};
@@ -178,7 +178,7 @@ async fn replies_go_out_with_the_number_s_own_token_and_not_once_the_number_left
     assert_eq!(call("remove-whatsapp-number", &l.inbox.stack.app, remove).await.status, 204);
     // A worker container that has not seen the number lately.
     let mut app = l.inbox.stack.app.clone();
-    app.numbers = Arc::new(NumberCache::default());
+    app.numbers = Arc::new(CachedNumbers::over(app.store.clone()));
     l.source.drain(&Worker::new(app), 10).await.expect("worker runs");
 
     assert_eq!(l.texts_sent().await.len(), 1, "nothing is sent as a number the workspace no longer holds");
@@ -204,7 +204,7 @@ async fn a_number_that_moves_to_another_workspace_keeps_the_old_history_and_star
     assert_eq!(call("remove-whatsapp-number", &stack.app, remove).await.status, 204);
     assert_eq!(register(&stack, &second.plaintext, number(&second_agent)).await.status, 201);
     let mut fresh = stack.app.clone();
-    fresh.numbers = Arc::new(NumberCache::default());
+    fresh.numbers = Arc::new(CachedNumbers::over(fresh.store.clone()));
     let moved = call("whatsapp-webhook", &fresh, signed_delivery(&text("wamid.MOVE2", "hello second"))).await;
 
     assert_eq!(moved.status, 200, "{}", moved.body);

@@ -8,7 +8,7 @@ use std::time::Duration as StdDuration;
 use colloquy_adapters::llm::{Endpoint, LlmClient};
 use colloquy_domain::model::tool_call::ToolCallStatus;
 use colloquy_domain::model::Role;
-use colloquy_domain::ports::{ToolCallStore, Trigger, Turn};
+use colloquy_domain::ports::{ConversationStore, ToolCallStore, Trigger, Turn};
 use colloquy_functions::worker::Worker;
 use colloquy_tests::{call, meta_payload, Answer, ApiCall};
 use serde_json::{json, Value};

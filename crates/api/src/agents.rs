@@ -11,32 +11,32 @@ use crate::App;
 
 /// POST /api/v1/agents/: an agent from a prompt of the workspace.
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
-    let agent = agents::create_agent(app, who, json_body(request)?).await?;
-    created(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(app, &agent).await?))
+    let agent = agents::create_agent(&app.agent_ports(), who, json_body(request)?).await?;
+    created(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(&app.agent_ports(), &agent).await?))
 }
 
 /// GET /api/v1/agents/: the workspace's agents, oldest first.
 pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
     let page_request = page_request(request)?;
-    let page = agents::list_agents(app, who, &page_request).await?.map(|a| AgentView::from(&a));
+    let page = agents::list_agents(&app.agent_ports(), who, &page_request).await?.map(|a| AgentView::from(&a));
     ok(&ListBody::from_page(page, "/api/v1/agents/", page_request.limit, &[]))
 }
 
 /// GET /api/v1/agents/{id}/
 pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
-    let agent = agents::get_agent(app, who, &path_param(request, "id")?).await?;
-    ok(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(app, &agent).await?))
+    let agent = agents::get_agent(&app.agent_ports(), who, &path_param(request, "id")?).await?;
+    ok(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(&app.agent_ports(), &agent).await?))
 }
 
 /// PATCH /api/v1/agents/{id}/: changes the fields given; `null` clears promptVersion (latest),
 /// firstMessage and followUp.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
-    let agent = agents::change_agent(app, who, &path_param(request, "id")?, json_body(request)?).await?;
-    ok(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(app, &agent).await?))
+    let agent = agents::change_agent(&app.agent_ports(), who, &path_param(request, "id")?, json_body(request)?).await?;
+    ok(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(&app.agent_ports(), &agent).await?))
 }
 
 /// DELETE /api/v1/agents/{id}/
 pub async fn delete(app: &App, who: &Principal, request: &Request) -> Reply {
-    agents::delete_agent(app, who, &path_param(request, "id")?).await?;
+    agents::delete_agent(&app.agent_ports(), who, &path_param(request, "id")?).await?;
     no_content()
 }

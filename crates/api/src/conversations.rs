@@ -28,22 +28,24 @@ pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
     let page_request = page_request(request)?;
     let now = app.clock.now();
-    let page =
-        conversations::list_conversations(app, who, &page_request).await?.map(|c| ConversationView::new(&c, now));
+    let page = conversations::list_conversations(&*app.store, who, &page_request)
+        .await?
+        .map(|c| ConversationView::new(&c, now));
     ok(&ListBody::from_page(page, "/api/v1/conversations/", page_request.limit, &[]))
 }
 
 /// GET /api/v1/conversations/{id}/
 pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
-    view(app, &conversations::get_conversation(app, who, &path_param(request, "id")?).await?)
+    view(app, &conversations::get_conversation(&*app.store, who, &path_param(request, "id")?).await?)
 }
 
 /// GET /api/v1/conversations/{id}/messages/: newest first.
 pub async fn messages(app: &App, who: &Principal, request: &Request) -> Reply {
     let conversation_id = path_param(request, "id")?;
     let page_request = page_request(request)?;
-    let page =
-        conversations::list_messages(app, who, &conversation_id, &page_request).await?.map(|m| MessageView::from(&m));
+    let page = conversations::list_messages(&*app.store, who, &conversation_id, &page_request)
+        .await?
+        .map(|m| MessageView::from(&m));
     let path = format!("/api/v1/conversations/{conversation_id}/messages/");
     ok(&ListBody::from_page(page, &path, page_request.limit, &[]))
 }
@@ -52,7 +54,15 @@ pub async fn messages(app: &App, who: &Principal, request: &Request) -> Reply {
 /// that works for five minutes.
 pub async fn media(app: &App, who: &Principal, request: &Request) -> Reply {
     let (conversation_id, message_id) = (path_param(request, "id")?, path_param(request, "messageId")?);
-    ok(&crate::usecases::media_links::media_link(app, who, &conversation_id, &message_id).await?)
+    ok(&crate::usecases::media_links::media_link(
+        &*app.store,
+        &*app.media,
+        &*app.clock,
+        who,
+        &conversation_id,
+        &message_id,
+    )
+    .await?)
 }
 
 /// POST /api/v1/conversations/{id}/messages/: a person writes to the contact: `text` inside the
@@ -79,12 +89,12 @@ pub async fn take_over(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// POST /api/v1/conversations/{id}/handback/: the agent answers again.
 pub async fn hand_back(app: &App, who: &Principal, request: &Request) -> Reply {
-    view(app, &conversations::hand_back(app, who, &path_param(request, "id")?).await?)
+    view(app, &conversations::hand_back(&*app.store, &*app.clock, who, &path_param(request, "id")?).await?)
 }
 
 /// POST /api/v1/conversations/{id}/done/: its follow-ups stop until the contact writes again.
 pub async fn done(app: &App, who: &Principal, request: &Request) -> Reply {
-    let conversation = conversations::mark_done(app, who, &path_param(request, "id")?).await?;
+    let conversation = conversations::mark_done(&*app.store, &*app.clock, who, &path_param(request, "id")?).await?;
     analysis::after_done(app, &conversation).await;
     view(app, &conversation)
 }
@@ -92,7 +102,7 @@ pub async fn done(app: &App, who: &Principal, request: &Request) -> Reply {
 /// POST /api/v1/conversations/{id}/analyze/: 202 when an analysis of the transcript as it stands
 /// is queued; 200 with the stored analysis when the transcript has not changed since.
 pub async fn analyze(app: &App, who: &Principal, request: &Request) -> Reply {
-    let conversation = conversations::get_conversation(app, who, &path_param(request, "id")?).await?;
+    let conversation = conversations::get_conversation(&*app.store, who, &path_param(request, "id")?).await?;
     let agent = app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await?;
     match analysis::request(app, &conversation, agent.as_ref(), AnalysisCause::OnDemand).await? {
         analysis::Requested::Current(current) => ok(&AnalysisView::new(&conversation.id, &current)),
@@ -105,7 +115,7 @@ pub async fn analyze(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// GET /api/v1/conversations/{id}/analysis/: the latest analysis, or 404 before the first.
 pub async fn get_analysis(app: &App, who: &Principal, request: &Request) -> Reply {
-    let conversation = conversations::get_conversation(app, who, &path_param(request, "id")?).await?;
+    let conversation = conversations::get_conversation(&*app.store, who, &path_param(request, "id")?).await?;
     match &conversation.analysis {
         Some(current) => ok(&AnalysisView::new(&conversation.id, current)),
         None => Err(crate::AppError::not_found(&format!(

@@ -11,37 +11,39 @@ use crate::App;
 
 /// POST /api/v1/policies/: log, alert or block.
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
-    let policy = policies::create_policy(app, who, json_body(request)?).await?;
+    let policy = policies::create_policy(&*app.policies, &*app.clock, who, json_body(request)?).await?;
     created(&PolicyView::from(&policy))
 }
 
 /// GET /api/v1/policies/
 pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
     let page_request = page_request(request)?;
-    let page = policies::list_policies(app, who, &page_request).await?.map(|p| PolicyView::from(&p));
+    let page = policies::list_policies(&*app.policies, who, &page_request).await?.map(|p| PolicyView::from(&p));
     ok(&ListBody::from_page(page, "/api/v1/policies/", page_request.limit, &[]))
 }
 
 /// GET /api/v1/policies/{id}/
 pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
-    ok(&PolicyView::from(&policies::get_policy(app, who, &path_param(request, "id")?).await?))
+    ok(&PolicyView::from(&policies::get_policy(&*app.policies, who, &path_param(request, "id")?).await?))
 }
 
 /// PATCH /api/v1/policies/{id}/: changes the fields given.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
-    let policy = policies::change_policy(app, who, &path_param(request, "id")?, json_body(request)?).await?;
+    let policy =
+        policies::change_policy(&*app.policies, &*app.clock, who, &path_param(request, "id")?, json_body(request)?)
+            .await?;
     ok(&PolicyView::from(&policy))
 }
 
 /// DELETE /api/v1/policies/{id}/
 pub async fn delete(app: &App, who: &Principal, request: &Request) -> Reply {
-    policies::delete_policy(app, who, &path_param(request, "id")?).await?;
+    policies::delete_policy(&*app.policies, who, &path_param(request, "id")?).await?;
     no_content()
 }
 
 /// GET /api/v1/policy-violations/: newest first, each with its excerpt masked.
 pub async fn violations(app: &App, who: &Principal, request: &Request) -> Reply {
     let page_request = page_request(request)?;
-    let page = policies::list_violations(app, who, &page_request).await?.map(|v| ViolationView::from(&v));
+    let page = policies::list_violations(&*app.policies, who, &page_request).await?.map(|v| ViolationView::from(&v));
     ok(&ListBody::from_page(page, "/api/v1/policy-violations/", page_request.limit, &[]))
 }

@@ -20,7 +20,7 @@ fn version_in_path(request: &Request) -> Result<u32, crate::AppError> {
 /// POST /v1/public/prompts (eigi): a new prompt at version 1, or the next version of the prompt
 /// with that name.
 pub async fn create_by_name(app: &App, who: &Principal, request: &Request) -> Reply {
-    let (prompt, version) = prompts::create_version_by_name(app, who, json_body(request)?).await?;
+    let (prompt, version) = prompts::create_version_by_name(&*app.store, &*app.clock, who, json_body(request)?).await?;
     tracing::info!(workspace = %who.workspace_id, prompt = %prompt.id, version = version.version, "prompt version created");
     created(&EigiPrompt::new(&prompt, &version))
 }
@@ -29,7 +29,7 @@ pub async fn create_by_name(app: &App, who: &Principal, request: &Request) -> Re
 pub async fn get_by_name(app: &App, who: &Principal, request: &Request) -> Reply {
     let name: String = path_param(request, "prompt_name")?;
     let version = query_param(request, "version").map(|text| prompts::parse_version("version", &text)).transpose()?;
-    let (prompt, version) = prompts::get_by_name(app, who, &name, version).await?;
+    let (prompt, version) = prompts::get_by_name(&*app.store, who, &name, version).await?;
     ok(&EigiPrompt::new(&prompt, &version))
 }
 
@@ -48,7 +48,7 @@ pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
         }
     };
     let filter = PromptFilter { name_contains: name.as_deref(), include_hidden };
-    let page = prompts::list_prompts(app, who, &filter, &page_request).await?;
+    let page = prompts::list_prompts(&*app.store, who, &filter, &page_request).await?;
     let mut filters: Vec<(&str, &str)> = name.as_deref().map(|name| ("name", name)).into_iter().collect();
     if include_hidden {
         filters.push(("includeHidden", "true"));
@@ -59,8 +59,8 @@ pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// GET /api/prompts/{promptId}: the prompt document (its working copy).
 pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
-    let prompt = prompts::get_prompt(app, who, &path_param(request, "promptId")?).await?;
-    let unresolved = prompts::unresolved_tools(app, &prompt).await?;
+    let prompt = prompts::get_prompt(&*app.store, who, &path_param(request, "promptId")?).await?;
+    let unresolved = prompts::unresolved_tools(&*app.store, &prompt).await?;
     ok(&PromptDocument::from(&prompt).with_unresolved_tools(unresolved))
 }
 
@@ -68,9 +68,10 @@ pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
 /// the edit captured a version.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
-    let (prompt, version) = prompts::edit_prompt(app, who, &prompt_id, json_body(request)?).await?;
+    let (prompt, version) =
+        prompts::edit_prompt(&*app.store, &*app.clock, who, &prompt_id, json_body(request)?).await?;
     let mut change = PromptChange::new("Prompt updated successfully", &prompt, version.as_ref());
-    change.prompt.unresolved_tools = Some(prompts::unresolved_tools(app, &prompt).await?);
+    change.prompt.unresolved_tools = Some(prompts::unresolved_tools(&*app.store, &prompt).await?);
     ok(&change)
 }
 
@@ -78,7 +79,7 @@ pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn versions(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
     let page_request = page_request(request)?;
-    let (prompt, versions) = prompts::list_versions(app, who, &prompt_id, &page_request).await?;
+    let (prompt, versions) = prompts::list_versions(&*app.store, who, &prompt_id, &page_request).await?;
     let path = format!("{LIST_PATH}/{prompt_id}/versions");
     ok(&ListBody::from_page(versions.map(|v| VersionSnapshot::new(&v, &prompt)), &path, page_request.limit, &[]))
 }
@@ -88,7 +89,7 @@ pub async fn versions(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn save_version(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
     let input: prompts::ManualSave = optional_json_body(request)?;
-    let (prompt, version) = prompts::save_version(app, who, &prompt_id, input).await?;
+    let (prompt, version) = prompts::save_version(&*app.store, &*app.clock, who, &prompt_id, input).await?;
     tracing::info!(workspace = %who.workspace_id, prompt = %prompt.id, version = version.version, "prompt version saved");
     created(&VersionSnapshot::new(&version, &prompt))
 }
@@ -96,7 +97,7 @@ pub async fn save_version(app: &App, who: &Principal, request: &Request) -> Repl
 /// GET /api/prompts/{promptId}/versions/{version}: one version in full.
 pub async fn version(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
-    let (prompt, version) = prompts::get_version(app, who, &prompt_id, version_in_path(request)?).await?;
+    let (prompt, version) = prompts::get_version(&*app.store, who, &prompt_id, version_in_path(request)?).await?;
     ok(&VersionDetail::new(&version, &prompt))
 }
 
@@ -104,6 +105,7 @@ pub async fn version(app: &App, who: &Principal, request: &Request) -> Reply {
 /// the working copy and a new version; no version is ever overwritten.
 pub async fn restore(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
-    let (prompt, version) = prompts::restore_version(app, who, &prompt_id, version_in_path(request)?).await?;
+    let (prompt, version) =
+        prompts::restore_version(&*app.store, &*app.clock, who, &prompt_id, version_in_path(request)?).await?;
     ok(&PromptChange::new("Prompt restored successfully", &prompt, Some(&version)))
 }

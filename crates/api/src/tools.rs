@@ -51,7 +51,7 @@ impl From<&ToolDef> for ToolView {
 
 /// POST /api/v1/tools/
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
-    let tool = tools::create_tool(app, who, json_body(request)?).await?;
+    let tool = tools::create_tool(&*app.store, &*app.clock, &app.outbound, who, json_body(request)?).await?;
     tracing::info!(workspace = %who.workspace_id, tool = %tool.id, "tool created");
     created(&ToolView::from(&tool))
 }
@@ -59,24 +59,32 @@ pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
 /// GET /api/v1/tools/: oldest first.
 pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
     let page_request = page_request(request)?;
-    let page = tools::list_tools(app, who, &page_request).await?.map(|t| ToolView::from(&t));
+    let page = tools::list_tools(&*app.store, who, &page_request).await?.map(|t| ToolView::from(&t));
     ok(&ListBody::from_page(page, "/api/v1/tools/", page_request.limit, &[]))
 }
 
 /// GET /api/v1/tools/{id}/
 pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
-    ok(&ToolView::from(&tools::get_tool(app, who, &path_param(request, "id")?).await?))
+    ok(&ToolView::from(&tools::get_tool(&*app.store, who, &path_param(request, "id")?).await?))
 }
 
 /// PATCH /api/v1/tools/{id}/: changes the fields given.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
-    let tool = tools::change_tool(app, who, &path_param(request, "id")?, json_body(request)?).await?;
+    let tool = tools::change_tool(
+        &*app.store,
+        &*app.clock,
+        &app.outbound,
+        who,
+        &path_param(request, "id")?,
+        json_body(request)?,
+    )
+    .await?;
     ok(&ToolView::from(&tool))
 }
 
 /// DELETE /api/v1/tools/{id}/
 pub async fn delete(app: &App, who: &Principal, request: &Request) -> Reply {
-    tools::delete_tool(app, who, &path_param(request, "id")?).await?;
+    tools::delete_tool(&*app.store, who, &path_param(request, "id")?).await?;
     no_content()
 }
 

@@ -11,5 +11,5 @@ use crate::App;
 pub async fn report(app: &App, who: &Principal, request: &Request) -> Reply {
     let (from, to, group_by) =
         (query_param(request, "from"), query_param(request, "to"), query_param(request, "groupBy"));
-    ok(&usage::report(app, who, from.as_deref(), to.as_deref(), group_by.as_deref()).await?)
+    ok(&usage::report(&*app.store, app.clock.now(), who, from.as_deref(), to.as_deref(), group_by.as_deref()).await?)
 }

@@ -10,14 +10,15 @@ use crate::App;
 
 /// GET /api/v1/workspace/: the workspace of the calling key, and the key's role.
 pub async fn get(app: &App, who: &Principal, _request: &Request) -> Reply {
-    let workspace = workspaces::current_workspace(app, who).await?;
+    let workspace = workspaces::current_workspace(&*app.store, who).await?;
     ok(&WorkspaceView::new(&workspace, who))
 }
 
 /// PATCH /api/v1/workspace/ (admin): the monthly token quota and the webhook for outbound
 /// events. A new webhook's signing secret is in this response only.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
-    let (workspace, new_secret) = workspaces::change_settings(app, who, json_body(request)?).await?;
+    let (workspace, new_secret) =
+        workspaces::change_settings(&*app.workspaces, &app.outbound, who, json_body(request)?).await?;
     let mut view = WorkspaceView::new(&workspace, who);
     view.webhook_secret = new_secret;
     ok(&view)

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::cached::{CachedNumbers, CachedPolicies, CachedWorkspaces};
 use crate::model::cache::TtlCache;
 use crate::model::outbound_url::OutboundRules;
 use crate::model::{ConversationId, WorkspaceId};
@@ -14,9 +15,6 @@ use crate::ports::{
     MediaStoreError, NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript,
     Trigger, TriggerQueue, Unreadable, VaultError, WhatsApp,
 };
-use crate::usecases::events::WorkspaceCache;
-use crate::usecases::inbound::NumberCache;
-use crate::usecases::policies::PolicyCache;
 
 /// The LLM requests get answers within this.
 pub const LLM_TIMEOUT: Duration = Duration::from_secs(25);
@@ -103,9 +101,12 @@ pub struct App {
     pub reader: Arc<dyn FileReader>,
     /// Only the webhook has them.
     pub webhook: Option<Arc<WebhookSecrets>>,
-    pub numbers: Arc<NumberCache>,
-    pub policies: Arc<PolicyCache>,
-    pub workspaces: Arc<WorkspaceCache>,
+    /// Business numbers, cached over `store` (five minutes).
+    pub numbers: Arc<CachedNumbers>,
+    /// Policies, compiled once per change, cached over `store` (half a minute).
+    pub policies: Arc<CachedPolicies>,
+    /// Workspaces, cached over `store` (a minute): their quota and webhook.
+    pub workspaces: Arc<CachedWorkspaces>,
     pub events: Arc<dyn EventDelivery>,
     /// Where tenants' URLs may point.
     pub outbound: OutboundRules,
@@ -243,6 +244,9 @@ impl App {
         whatsapp: Arc<dyn WhatsApp>,
     ) -> Self {
         Self {
+            numbers: Arc::new(CachedNumbers::over(store.clone())),
+            workspaces: Arc::new(CachedWorkspaces::over(store.clone())),
+            policies: Arc::new(CachedPolicies::over(store.clone())),
             store,
             queue,
             clock,
@@ -252,9 +256,6 @@ impl App {
             media: Arc::new(NotBuilt("the media bucket")),
             reader: Arc::new(NotBuilt("a file reader")),
             webhook: None,
-            numbers: Arc::new(NumberCache::default()),
-            policies: Arc::new(PolicyCache::default()),
-            workspaces: Arc::new(WorkspaceCache::default()),
             events: Arc::new(NotBuilt("outbound event delivery")),
             outbound: OutboundRules::default(),
             vault: Arc::new(NotBuilt("the token vault")),
@@ -262,6 +263,29 @@ impl App {
             tokens: Arc::new(TtlCache::default()),
             allowed_models: None,
             conversation_ids: Arc::new(TtlCache::default()),
+        }
+    }
+
+    /// The ports the agent use cases use.
+    pub fn agent_ports(&self) -> crate::usecases::agents::AgentPorts<'_> {
+        crate::usecases::agents::AgentPorts {
+            agents: &*self.store,
+            prompts: &*self.store,
+            tools: &*self.store,
+            clock: &*self.clock,
+            allowed_models: self.allowed_models.as_deref(),
+        }
+    }
+
+    /// The ports registering and removing a number use.
+    pub fn number_ports(&self) -> crate::usecases::numbers::NumberPorts<'_> {
+        crate::usecases::numbers::NumberPorts {
+            numbers: &*self.store,
+            agents: &*self.store,
+            vault: &*self.vault,
+            whatsapp: &*self.whatsapp,
+            clock: &*self.clock,
+            default_token: self.default_token.as_ref(),
         }
     }
 

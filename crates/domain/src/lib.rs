@@ -4,6 +4,7 @@
 //! flows function → use case → port, and the adapters crate implements the ports.
 
 pub mod app;
+pub mod cached;
 pub mod error;
 pub mod model;
 pub mod ports;

@@ -133,6 +133,19 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, secret_hash: &str) -> Result<(), StoreError>;
 }
 
+/// The token counters replies and analyses add to (in the same write as the conversation).
+#[async_trait]
+pub trait UsageStore: Send + Sync {
+    /// Daily counters from `from` to `to` (inclusive, `yyyy-mm-dd`); per agent when `by_agent`.
+    async fn usage(
+        &self,
+        workspace_id: &WorkspaceId,
+        from: &str,
+        to: &str,
+        by_agent: bool,
+    ) -> Result<Vec<UsageRow>, StoreError>;
+}
+
 /// Everything the use cases keep in the table.
 pub trait Store:
     WorkspaceStore
@@ -147,6 +160,7 @@ pub trait Store:
     + ToolCallStore
     + DueWork
     + SessionStore
+    + UsageStore
 {
 }
 impl<
@@ -161,7 +175,8 @@ impl<
             + ToolCallStore
             + DueWork
             + EventStore
-            + SessionStore,
+            + SessionStore
+            + UsageStore,
     > Store for T
 {
 }
@@ -328,14 +343,6 @@ pub trait ConversationStore: Send + Sync {
         message: &Message,
         usage: &UsageDelta,
     ) -> Result<(), StoreError>;
-    /// Daily counters from `from` to `to` (inclusive, `yyyy-mm-dd`); per agent when `by_agent`.
-    async fn usage(
-        &self,
-        workspace_id: &WorkspaceId,
-        from: &str,
-        to: &str,
-        by_agent: bool,
-    ) -> Result<Vec<UsageRow>, StoreError>;
     /// The conversation (conditional on its revision) and an analysis's tokens, in one write.
     async fn save_analysis(
         &self,
@@ -353,6 +360,11 @@ pub trait ConversationStore: Send + Sync {
     /// and the transcription's seconds, in one write — only while the media is still pending
     /// (`Conflict` otherwise).
     async fn save_media(&self, update: &MediaUpdate) -> Result<(), StoreError>;
+    async fn get_message(
+        &self,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
+    ) -> Result<Option<Message>, StoreError>;
 }
 
 /// A processed attachment, for `save_media`.
@@ -383,11 +395,6 @@ pub trait ToolCallStore: Send + Sync {
         message: &Message,
         expected: crate::model::tool_call::ToolCallStatus,
     ) -> Result<(), StoreError>;
-    async fn get_message(
-        &self,
-        conversation_id: &ConversationId,
-        message_id: &MessageId,
-    ) -> Result<Option<Message>, StoreError>;
     /// The workspace's calls awaiting a person's decision, as their watches show them; soonest
     /// to expire first. At most `limit`.
     async fn awaiting_approval(&self, workspace_id: &WorkspaceId, limit: u32) -> Result<Vec<DueApproval>, StoreError>;

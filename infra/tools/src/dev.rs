@@ -60,7 +60,8 @@ pub async fn ensure_dev_agent(
         prompt_content: "You are Colloquy's local demo assistant. Answer briefly and kindly.".into(),
         prompt_metadata: None,
     };
-    let (prompt, _) = prompts::create_version_by_name(app, &admin, prompt).await.map_err(|e| e.to_string())?;
+    let (prompt, _) =
+        prompts::create_version_by_name(&*app.store, &*app.clock, &admin, prompt).await.map_err(|e| e.to_string())?;
     let agent = agents::NewAgent {
         name: "Local assistant".into(),
         prompt_id: prompt.id,
@@ -84,7 +85,7 @@ pub async fn ensure_dev_agent(
         analysis_prompt_version: None,
         analyze_after_minutes: None,
     };
-    let agent = agents::create_agent(app, &admin, agent).await.map_err(|e| e.to_string())?;
+    let agent = agents::create_agent(&app.agent_ports(), &admin, agent).await.map_err(|e| e.to_string())?;
     let number = numbers::NewNumber {
         phone_number_id: DEV_PHONE_NUMBER_ID.into(),
         display_number: DEV_DISPLAY_NUMBER.into(),
@@ -92,6 +93,6 @@ pub async fn ensure_dev_agent(
         // The local stack sends with its default token.
         access_token: None,
     };
-    numbers::register_number(app, &admin, number).await.map_err(|e| e.to_string())?;
+    numbers::register_number(&app.number_ports(), &admin, number).await.map_err(|e| e.to_string())?;
     Ok(())
 }

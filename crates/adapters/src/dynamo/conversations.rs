@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use super::records::StoredConversation;
 use super::unavailable;
 use super::{keys, to_item, to_value, DynamoStore, Listing, Record};
-use crate::model::usage::{Tokens, UsageDelta, UsageRow};
+use crate::model::usage::UsageDelta;
 use crate::model::{
-    timestamp, AgentId, Amendment, Conversation, ConversationId, DeliveryStatus, Message, MessageError, MessageId,
-    Page, PageRequest, WorkspaceId,
+    timestamp, Amendment, Conversation, ConversationId, DeliveryStatus, Message, MessageError, MessageId, Page,
+    PageRequest, WorkspaceId,
 };
 use crate::ports::{ConversationRef, ConversationStore, InboundUpdate, MessageRef, OutboundRef, StoreError};
 
@@ -35,17 +35,6 @@ fn lower_statuses(status: DeliveryStatus) -> Vec<&'static str> {
             Failed => "failed",
         })
         .collect()
-}
-
-/// A day's counters as stored: kept by `ADD`, so concurrent replies add up exactly.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UsageCounters {
-    day: String,
-    #[serde(default)]
-    agent_id: Option<AgentId>,
-    #[serde(flatten)]
-    tokens: Tokens,
 }
 
 impl DynamoStore {
@@ -512,33 +501,6 @@ impl ConversationStore for DynamoStore {
         self.transact(items, "reply").await
     }
 
-    async fn usage(
-        &self,
-        workspace_id: &WorkspaceId,
-        from: &str,
-        to: &str,
-        by_agent: bool,
-    ) -> Result<Vec<UsageRow>, StoreError> {
-        let prefix = if by_agent { keys::USAGE_AGENT } else { keys::USAGE_DAY };
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", AttributeValue::S(keys::workspace_pk(workspace_id)))
-            .expression_attribute_values(":from", AttributeValue::S(format!("{prefix}{from}")))
-            .expression_attribute_values(":to", AttributeValue::S(format!("{prefix}{to}~")))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let mut rows = Vec::new();
-        for item in output.items.unwrap_or_default() {
-            let counters: UsageCounters = crate::dynamo::from_item(item)?;
-            rows.push(UsageRow { day: counters.day, agent_id: counters.agent_id, tokens: counters.tokens });
-        }
-        Ok(rows)
-    }
-
     async fn save_analysis(
         &self,
         conversation: &Conversation,
@@ -561,6 +523,15 @@ impl ConversationStore for DynamoStore {
 
     async fn save_media(&self, update: &crate::ports::MediaUpdate) -> Result<(), StoreError> {
         self.write_media(update).await
+    }
+
+    async fn get_message(
+        &self,
+        conversation_id: &ConversationId,
+        message_id: &MessageId,
+    ) -> Result<Option<Message>, StoreError> {
+        let record: Option<Record<Message>> = self.get(keys::message(conversation_id, message_id)).await?;
+        Ok(record.map(|record| record.data))
     }
 }
 

@@ -17,6 +17,7 @@ mod scheduled;
 mod sessions;
 mod tool_calls;
 mod tools;
+mod usage;
 mod workspaces;
 
 use std::collections::HashMap;

@@ -78,15 +78,6 @@ impl ToolCallStore for DynamoStore {
         }
     }
 
-    async fn get_message(
-        &self,
-        conversation_id: &ConversationId,
-        message_id: &MessageId,
-    ) -> Result<Option<Message>, StoreError> {
-        let record: Option<Record<Message>> = self.get(keys::message(conversation_id, message_id)).await?;
-        Ok(record.map(|record| record.data))
-    }
-
     async fn awaiting_approval(&self, workspace_id: &WorkspaceId, limit: u32) -> Result<Vec<DueApproval>, StoreError> {
         let page = crate::model::PageRequest { limit, cursor: None };
         let watches: crate::model::Page<ApprovalWatch> = self

@@ -23,7 +23,7 @@ fn agent_path(id: &AgentId) -> String {
 
 async fn workspace_prompts(app: &App, session: &ConsoleSession) -> Result<Vec<Prompt>, AppError> {
     let page = PageRequest { limit: 100, cursor: None };
-    Ok(prompts::list_prompts(app, &session.principal(), &PromptFilter::default(), &page).await?.items)
+    Ok(prompts::list_prompts(&*app.store, &session.principal(), &PromptFilter::default(), &page).await?.items)
 }
 
 fn prompt_name(prompts: &[Prompt], id: &PromptId) -> String {
@@ -32,7 +32,9 @@ fn prompt_name(prompts: &[Prompt], id: &PromptId) -> String {
 
 /// GET /console/agents
 pub async fn list(app: &App, session: &ConsoleSession, _request: &Request) -> Reply {
-    let listed = agents::list_agents(app, &session.principal(), &PageRequest { limit: 100, cursor: None }).await?;
+    let listed =
+        agents::list_agents(&app.agent_ports(), &session.principal(), &PageRequest { limit: 100, cursor: None })
+            .await?;
     let prompts = workspace_prompts(app, session).await?;
     let content = html! {
         h1 { "Agents" }
@@ -82,7 +84,7 @@ async fn render(
     refused: Option<Refused>,
     status: StatusCode,
 ) -> Reply {
-    let agent = agents::get_agent(app, &session.principal(), id).await?;
+    let agent = agents::get_agent(&app.agent_ports(), &session.principal(), id).await?;
     let prompts = workspace_prompts(app, session).await?;
     let error_at =
         |field: &str| refused.as_ref().filter(|r| r.field.as_deref() == Some(field)).map(|r| r.message.as_str());
@@ -129,12 +131,12 @@ async fn render(
 pub async fn update(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: AgentId = path_param(request, "id")?;
     let form = Form::of(request)?;
-    let current = agents::get_agent(app, &session.principal(), &id).await?;
+    let current = agents::get_agent(&app.agent_ports(), &session.principal(), &id).await?;
     let change = match change_of(&form, &current) {
         Ok(change) => change,
         Err(refused) => return render(app, session, &id, Some(refused), StatusCode::BAD_REQUEST).await,
     };
-    match agents::change_agent(app, &session.principal(), &id, change).await {
+    match agents::change_agent(&app.agent_ports(), &session.principal(), &id, change).await {
         Ok(_) => Ok(web::see_other(&agent_path(&id))),
         Err(AppError::Validation { field, message }) => {
             render(app, session, &id, Some(Refused { field, message }), StatusCode::BAD_REQUEST).await

@@ -31,7 +31,7 @@ fn conversation_path(id: &ConversationId) -> String {
 
 async fn transcript_of(app: &App, session: &ConsoleSession, id: &ConversationId) -> Result<Vec<Message>, AppError> {
     let page = PageRequest { limit: TRANSCRIPT_LENGTH, cursor: None };
-    let mut messages = conversations::list_messages(app, &session.principal(), id, &page).await?.items;
+    let mut messages = conversations::list_messages(&*app.store, &session.principal(), id, &page).await?.items;
     messages.reverse();
     Ok(messages)
 }
@@ -49,9 +49,9 @@ async fn render(
     composer_error: Option<&str>,
     status: StatusCode,
 ) -> Reply {
-    let conversation = conversations::get_conversation(app, &session.principal(), id).await?;
+    let conversation = conversations::get_conversation(&*app.store, &session.principal(), id).await?;
     let messages = transcript_of(app, session, id).await?;
-    let names = api_keys::names_by_prefix(app, &session.principal()).await?;
+    let names = api_keys::names_by_prefix(&*app.store, &session.principal()).await?;
     let now = app.clock.now();
     let title = title_of(&conversation);
     let content = html! {
@@ -75,14 +75,14 @@ pub async fn transcript_fragment(
     id: &ConversationId,
     since: Option<&str>,
 ) -> Reply {
-    let conversation = conversations::get_conversation(app, &session.principal(), id).await?;
+    let conversation = conversations::get_conversation(&*app.store, &session.principal(), id).await?;
     let messages = transcript_of(app, session, id).await?;
     if since == Some(fingerprint(&messages).as_str()) {
         let mut unchanged = crate::http::Response::new(crate::http::Body::Empty);
         *unchanged.status_mut() = StatusCode::NO_CONTENT;
         return Ok(web::secure(unchanged));
     }
-    let names = api_keys::names_by_prefix(app, &session.principal()).await?;
+    let names = api_keys::names_by_prefix(&*app.store, &session.principal()).await?;
     Ok(web::html(StatusCode::OK, transcript_markup(session, &conversation, &messages, &names, app.clock.now())))
 }
 
@@ -109,7 +109,7 @@ pub async fn take_over(app: &App, session: &ConsoleSession, request: &Request) -
 /// POST /console/conversations/{id}/handback
 pub async fn hand_back(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: ConversationId = path_param(request, "id")?;
-    conversations::hand_back(app, &session.principal(), &id).await?;
+    conversations::hand_back(&*app.store, &*app.clock, &session.principal(), &id).await?;
     Ok(web::see_other(&conversation_path(&id)))
 }
 
@@ -138,7 +138,7 @@ pub async fn send(app: &App, session: &ConsoleSession, request: &Request) -> Rep
 /// POST /console/conversations/{id}/done: follow-ups stop until the contact writes again.
 pub async fn done(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: ConversationId = path_param(request, "id")?;
-    let conversation = conversations::mark_done(app, &session.principal(), &id).await?;
+    let conversation = conversations::mark_done(&*app.store, &*app.clock, &session.principal(), &id).await?;
     analysis::after_done(app, &conversation).await;
     Ok(web::see_other(&conversation_path(&id)))
 }
@@ -146,7 +146,7 @@ pub async fn done(app: &App, session: &ConsoleSession, request: &Request) -> Rep
 /// POST /console/conversations/{id}/analyze: the agent's analysis of the transcript, queued.
 pub async fn analyze(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: ConversationId = path_param(request, "id")?;
-    let conversation = conversations::get_conversation(app, &session.principal(), &id).await?;
+    let conversation = conversations::get_conversation(&*app.store, &session.principal(), &id).await?;
     let agent = app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await?;
     analysis::request(app, &conversation, agent.as_ref(), AnalysisCause::OnDemand).await?;
     Ok(web::see_other(&conversation_path(&id)))

@@ -69,10 +69,10 @@ fn since(activity: Option<&str>, now: OffsetDateTime) -> String {
 
 async fn load(app: &App, session: &ConsoleSession, now: OffsetDateTime) -> Result<Loaded, crate::AppError> {
     let principal = session.principal();
-    let since = since(conversations::latest_activity(app, &principal).await?.as_deref(), now);
-    let conversations = conversations::recent(app, &principal, MAX_INBOX).await?;
+    let since = since(conversations::latest_activity(&*app.store, &principal).await?.as_deref(), now);
+    let conversations = conversations::recent(&*app.store, &principal, MAX_INBOX).await?;
     let awaiting = tool_calls::conversations_awaiting(app, &principal).await?;
-    let agents = agents::list_agents(app, &principal, &PageRequest { limit: 100, cursor: None }).await?;
+    let agents = agents::list_agents(&app.agent_ports(), &principal, &PageRequest { limit: 100, cursor: None }).await?;
     let agents = agents.items.into_iter().map(|agent| (agent.id, agent.name)).collect();
     Ok(Loaded { conversations, awaiting, agents, since })
 }
@@ -104,7 +104,7 @@ pub async fn page(app: &App, session: &ConsoleSession, request: &Request) -> Rep
 pub async fn fragment(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let query = Query::of(request);
     let now = app.clock.now();
-    let activity = conversations::latest_activity(app, &session.principal()).await?;
+    let activity = conversations::latest_activity(&*app.store, &session.principal()).await?;
     if query.since.as_deref() == Some(since(activity.as_deref(), now).as_str()) {
         return Ok(no_change());
     }

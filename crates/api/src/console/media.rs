@@ -17,7 +17,8 @@ pub async fn serve(app: &App, session: &ConsoleSession, request: &Request) -> Re
     let (id, message_id): (ConversationId, MessageId) = (path_param(request, "id")?, path_param(request, "messageId")?);
     let preview = crate::http::request::query_param(request, "preview").is_some();
     let rendition = if preview { Rendition::Preview } else { Rendition::Original };
-    let media = media_links::media_bytes(app, &session.principal(), &id, &message_id, rendition).await?;
+    let media =
+        media_links::media_bytes(&*app.store, &*app.media, &session.principal(), &id, &message_id, rendition).await?;
     let (content_type, inline) = match media.mime_type.as_deref() {
         _ if preview => ("image/jpeg".to_owned(), true),
         Some(mime) if mime.starts_with("audio/") && is_token(mime) => (mime.to_owned(), true),

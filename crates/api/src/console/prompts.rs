@@ -26,7 +26,7 @@ fn prompt_path(id: &PromptId) -> String {
 /// GET /console/prompts
 pub async fn list(app: &App, session: &ConsoleSession, _request: &Request) -> Reply {
     let page = PageRequest { limit: 100, cursor: None };
-    let listed = prompts::list_prompts(app, &session.principal(), &PromptFilter::default(), &page).await?;
+    let listed = prompts::list_prompts(&*app.store, &session.principal(), &PromptFilter::default(), &page).await?;
     let now = app.clock.now();
     let content = html! {
         h1 { "Prompts" }
@@ -72,12 +72,12 @@ async fn render(
 ) -> Reply {
     let principal = session.principal();
     let (prompt, versions) =
-        prompts::list_versions(app, &principal, id, &PageRequest { limit: 50, cursor: None }).await?;
+        prompts::list_versions(&*app.store, &principal, id, &PageRequest { limit: 50, cursor: None }).await?;
     let compared = match compare {
-        Some(number) => Some(prompts::get_version(app, &principal, id, number).await?.1),
+        Some(number) => Some(prompts::get_version(&*app.store, &principal, id, number).await?.1),
         None => None,
     };
-    let names = api_keys::names_by_prefix(app, &principal).await?;
+    let names = api_keys::names_by_prefix(&*app.store, &principal).await?;
     let now = app.clock.now();
     let content = html! {
         h1 { (prompt.name) }
@@ -184,7 +184,7 @@ pub async fn edit(app: &App, session: &ConsoleSession, request: &Request) -> Rep
     let id: PromptId = path_param(request, "id")?;
     let form = Form::of(request)?;
     let edit = PromptEdit { prompt: form.get("prompt").map(str::to_owned), ..PromptEdit::default() };
-    match prompts::edit_prompt(app, &session.principal(), &id, edit).await {
+    match prompts::edit_prompt(&*app.store, &*app.clock, &session.principal(), &id, edit).await {
         Ok(_) => Ok(web::see_other(&prompt_path(&id))),
         Err(AppError::Validation { message, .. }) => {
             let errors = Errors { text: Some(message), ..Errors::default() };
@@ -203,7 +203,7 @@ pub async fn save_version(app: &App, session: &ConsoleSession, request: &Request
         title: form.get("title").map(str::to_owned),
         description: form.get("description").map(str::to_owned),
     };
-    match prompts::save_version(app, &session.principal(), &id, input).await {
+    match prompts::save_version(&*app.store, &*app.clock, &session.principal(), &id, input).await {
         Ok(_) => Ok(web::see_other(&prompt_path(&id))),
         Err(AppError::Validation { message, .. }) => {
             let errors = Errors { save: Some(message), ..Errors::default() };
@@ -217,6 +217,6 @@ pub async fn save_version(app: &App, session: &ConsoleSession, request: &Request
 pub async fn restore(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: PromptId = path_param(request, "id")?;
     let number = prompts::parse_version("version", &path_param::<String>(request, "version")?)?;
-    prompts::restore_version(app, &session.principal(), &id, number).await?;
+    prompts::restore_version(&*app.store, &*app.clock, &session.principal(), &id, number).await?;
     Ok(web::see_other(&prompt_path(&id)))
 }

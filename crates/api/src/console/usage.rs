@@ -23,8 +23,9 @@ pub async fn page(app: &App, session: &ConsoleSession, _request: &Request) -> Re
     let principal = session.principal();
     let today = app.clock.now();
     let (from, to) = (day_of(today - Duration::days(DAYS - 1)), day_of(today));
-    let by_day = usage::report(app, &principal, Some(&from), Some(&to), Some("day")).await?;
-    let by_agent = usage::report(app, &principal, Some(&from), Some(&to), Some("agent")).await?;
+    let by_day = usage::report(&*app.store, app.clock.now(), &principal, Some(&from), Some(&to), Some("day")).await?;
+    let by_agent =
+        usage::report(&*app.store, app.clock.now(), &principal, Some(&from), Some(&to), Some("agent")).await?;
     let days: Vec<String> = (0..DAYS).rev().map(|back| day_of(today - Duration::days(back))).collect();
     let content = html! {
         h1 { "Usage" }

@@ -8,7 +8,21 @@ use crate::model::{
     Agent, AgentId, FollowUpPolicy, LanguageCode, ModelSettings, Page, PageRequest, Principal, PromptId, Provider,
     ReplyDelay, Temperature, TemplateMessage, Tool,
 };
-use crate::{App, AppError};
+use crate::ports::{AgentStore, Clock, PromptStore, ToolStore};
+use crate::AppError;
+
+/// The ports the agent use cases read and write through.
+#[derive(Clone, Copy)]
+pub struct AgentPorts<'a> {
+    pub agents: &'a dyn AgentStore,
+    /// An agent's prompt and analysis prompt must exist.
+    pub prompts: &'a dyn PromptStore,
+    /// The tools an agent names must exist.
+    pub tools: &'a dyn ToolStore,
+    pub clock: &'a dyn Clock,
+    /// The models agents may use (`ALLOWED_MODELS`); any when `None`.
+    pub allowed_models: Option<&'a [String]>,
+}
 
 pub const DEFAULT_MAX_TOKENS: u32 = 1024;
 pub const MAX_TOKENS_LIMIT: u32 = 32_000;
@@ -99,9 +113,9 @@ fn transcription_language(language: Option<String>) -> Result<Option<LanguageCod
     Ok(language.as_deref().map(LanguageCode::parse).transpose().map_err(|err| err.at("transcriptionLanguage"))?)
 }
 
-fn model(app: &App, input: ModelInput) -> Result<ModelSettings, AppError> {
+fn model(ports: &AgentPorts<'_>, input: ModelInput) -> Result<ModelSettings, AppError> {
     let name = required_text("model.name", &input.name, 100)?;
-    if let Some(allowed) = app.allowed_models.as_deref() {
+    if let Some(allowed) = ports.allowed_models {
         if !allowed.contains(&name) {
             return Err(AppError::invalid(
                 "model.name",
@@ -172,7 +186,7 @@ fn tools(list: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
 /// The analysis prompt must be the workspace's own, of type `analysis`; the other two settings
 /// mean nothing without it.
 async fn analysis(
-    app: &App,
+    ports: &AgentPorts<'_>,
     principal: &Principal,
     prompt_id: Option<PromptId>,
     version: Option<u32>,
@@ -187,11 +201,11 @@ async fn analysis(
         }
         return Ok(None);
     };
-    let Some(prompt) = app.store.get_prompt(&principal.workspace_id, &prompt_id).await? else {
+    let Some(prompt) = ports.prompts.get_prompt(&principal.workspace_id, &prompt_id).await? else {
         return Err(AppError::invalid("analysisPromptId", "no prompt with this id in the workspace"));
     };
     let content = match version {
-        Some(number) => match app.store.get_prompt_version(&prompt.id, number).await? {
+        Some(number) => match ports.prompts.get_prompt_version(&prompt.id, number).await? {
             Some(found) if number > 0 => found.content,
             _ => return Err(AppError::invalid("analysisPromptVersion", format!("the prompt has no version {number}"))),
         },
@@ -216,37 +230,42 @@ async fn analysis(
 
 /// The prompt (and version) must be the workspace's own.
 async fn check_prompt(
-    app: &App,
+    ports: &AgentPorts<'_>,
     principal: &Principal,
     prompt_id: &PromptId,
     version: Option<u32>,
 ) -> Result<(), AppError> {
-    let Some(prompt) = app.store.get_prompt(&principal.workspace_id, prompt_id).await? else {
+    let Some(prompt) = ports.prompts.get_prompt(&principal.workspace_id, prompt_id).await? else {
         return Err(AppError::invalid("promptId", "no prompt with this id in the workspace"));
     };
     if let Some(number) = version {
-        if number == 0 || app.store.get_prompt_version(&prompt.id, number).await?.is_none() {
+        if number == 0 || ports.prompts.get_prompt_version(&prompt.id, number).await?.is_none() {
             return Err(AppError::invalid("promptVersion", format!("the prompt has no version {number}")));
         }
     }
     Ok(())
 }
 
-pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> Result<Agent, AppError> {
+pub async fn create_agent(ports: &AgentPorts<'_>, principal: &Principal, input: NewAgent) -> Result<Agent, AppError> {
     let name = required_text("name", &input.name, 100)?;
-    let model = model(app, input.model)?;
+    let model = model(ports, input.model)?;
     let first_message = first_message(input.first_message)?;
     if let Some(policy) = &input.follow_up {
         follow_up(policy)?;
     }
     let tools = tools(input.tools)?;
     let names: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
-    crate::usecases::tools::check_names(app, &principal.workspace_id, "tools", &names).await?;
-    check_prompt(app, principal, &input.prompt_id, input.prompt_version).await?;
-    let analysis =
-        analysis(app, principal, input.analysis_prompt_id, input.analysis_prompt_version, input.analyze_after_minutes)
-            .await?;
-    let now = app.clock.now();
+    crate::usecases::tools::check_names(ports.tools, &principal.workspace_id, "tools", &names).await?;
+    check_prompt(ports, principal, &input.prompt_id, input.prompt_version).await?;
+    let analysis = analysis(
+        ports,
+        principal,
+        input.analysis_prompt_id,
+        input.analysis_prompt_version,
+        input.analyze_after_minutes,
+    )
+    .await?;
+    let now = ports.clock.now();
     let agent = Agent {
         revision: 0,
         id: AgentId::generate(),
@@ -266,25 +285,30 @@ pub async fn create_agent(app: &App, principal: &Principal, input: NewAgent) -> 
         created_at: now,
         updated_at: now,
     };
-    app.store.put_agent(&agent, None).await?;
+    ports.agents.put_agent(&agent, None).await?;
     Ok(agent)
 }
 
-pub async fn get_agent(app: &App, principal: &Principal, agent_id: &AgentId) -> Result<Agent, AppError> {
-    app.store
+pub async fn get_agent(ports: &AgentPorts<'_>, principal: &Principal, agent_id: &AgentId) -> Result<Agent, AppError> {
+    ports
+        .agents
         .get_agent(&principal.workspace_id, agent_id)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("agent `{agent_id}`")))
 }
 
-pub async fn list_agents(app: &App, principal: &Principal, page: &PageRequest) -> Result<Page<Agent>, AppError> {
-    Ok(app.store.list_agents(&principal.workspace_id, page).await?)
+pub async fn list_agents(
+    ports: &AgentPorts<'_>,
+    principal: &Principal,
+    page: &PageRequest,
+) -> Result<Page<Agent>, AppError> {
+    Ok(ports.agents.list_agents(&principal.workspace_id, page).await?)
 }
 
 /// Applies the change over the agent's current revision; a concurrent change of other fields is
 /// read again and kept.
 pub async fn change_agent(
-    app: &App,
+    ports: &AgentPorts<'_>,
     principal: &Principal,
     agent_id: &AgentId,
     change: AgentChange,
@@ -292,10 +316,10 @@ pub async fn change_agent(
     let mut retries = crate::usecases::optimistic::Retries::new("the agent");
     loop {
         retries.another().await?;
-        let current = get_agent(app, principal, agent_id).await?;
-        let mut changed = changed_agent(app, principal, current.clone(), change.clone()).await?;
+        let current = get_agent(ports, principal, agent_id).await?;
+        let mut changed = changed_agent(ports, principal, current.clone(), change.clone()).await?;
         changed.revision = current.revision + 1;
-        match app.store.put_agent(&changed, Some(current.revision)).await {
+        match ports.agents.put_agent(&changed, Some(current.revision)).await {
             Ok(()) => return Ok(changed),
             // Another change came first (or the agent was deleted): the next read tells.
             Err(crate::ports::StoreError::Conflict(_)) => continue,
@@ -305,7 +329,7 @@ pub async fn change_agent(
 }
 
 async fn changed_agent(
-    app: &App,
+    ports: &AgentPorts<'_>,
     principal: &Principal,
     mut agent: Agent,
     change: AgentChange,
@@ -314,7 +338,7 @@ async fn changed_agent(
         agent.name = required_text("name", &name, 100)?;
     }
     if let Some(input) = change.model {
-        agent.model = model(app, input)?;
+        agent.model = model(ports, input)?;
     }
     if let Some(text) = change.first_message {
         agent.first_message = first_message(text)?;
@@ -328,7 +352,7 @@ async fn changed_agent(
     if let Some(list) = change.tools {
         agent.tools = tools(list)?;
         let names: Vec<String> = agent.tools.iter().map(|t| t.name.clone()).collect();
-        crate::usecases::tools::check_names(app, &principal.workspace_id, "tools", &names).await?;
+        crate::usecases::tools::check_names(ports.tools, &principal.workspace_id, "tools", &names).await?;
     }
     if let Some(answer) = change.answer_reactions {
         agent.answer_reactions = answer;
@@ -350,7 +374,7 @@ async fn changed_agent(
         let prompt_id = change.analysis_prompt_id.unwrap_or_else(|| current.as_ref().map(|a| a.prompt_id.clone()));
         let version = change.analysis_prompt_version.unwrap_or_else(|| current.as_ref().and_then(|a| a.prompt_version));
         let after = change.analyze_after_minutes.unwrap_or_else(|| current.as_ref().and_then(|a| a.after_minutes));
-        agent.analysis = analysis(app, principal, prompt_id, version, after).await?;
+        agent.analysis = analysis(ports, principal, prompt_id, version, after).await?;
     }
     let prompt_changed = change.prompt_id.is_some() || change.prompt_version.is_some();
     if let Some(prompt_id) = change.prompt_id {
@@ -360,14 +384,14 @@ async fn changed_agent(
         agent.prompt_version = version;
     }
     if prompt_changed {
-        check_prompt(app, principal, &agent.prompt_id, agent.prompt_version).await?;
+        check_prompt(ports, principal, &agent.prompt_id, agent.prompt_version).await?;
     }
-    agent.updated_at = app.clock.now();
+    agent.updated_at = ports.clock.now();
     Ok(agent)
 }
 
-pub async fn delete_agent(app: &App, principal: &Principal, agent_id: &AgentId) -> Result<(), AppError> {
-    if app.store.delete_agent(&principal.workspace_id, agent_id).await? {
+pub async fn delete_agent(ports: &AgentPorts<'_>, principal: &Principal, agent_id: &AgentId) -> Result<(), AppError> {
+    if ports.agents.delete_agent(&principal.workspace_id, agent_id).await? {
         Ok(())
     } else {
         Err(AppError::not_found(&format!("agent `{agent_id}`")))
@@ -376,12 +400,12 @@ pub async fn delete_agent(app: &App, principal: &Principal, agent_id: &AgentId) 
 
 /// The tools an agent would offer (its prompt's and its own) that resolve to nothing in its
 /// workspace: the model is offered the others.
-pub async fn unresolved_tools(app: &App, agent: &Agent) -> Result<Vec<String>, AppError> {
+pub async fn unresolved_tools(ports: &AgentPorts<'_>, agent: &Agent) -> Result<Vec<String>, AppError> {
     let content = match agent.prompt_version {
-        Some(number) => app.store.get_prompt_version(&agent.prompt_id, number).await?.map(|v| v.content),
-        None => app.store.get_prompt(&agent.workspace_id, &agent.prompt_id).await?.map(|p| p.content),
+        Some(number) => ports.prompts.get_prompt_version(&agent.prompt_id, number).await?.map(|v| v.content),
+        None => ports.prompts.get_prompt(&agent.workspace_id, &agent.prompt_id).await?.map(|p| p.content),
     };
     let prompt_tools = content.map(|c| c.tools).unwrap_or_default();
     let names: Vec<&str> = prompt_tools.iter().chain(&agent.tools).map(|tool| tool.name.as_str()).collect();
-    crate::usecases::tools::unresolved(app, &agent.workspace_id, &names).await
+    crate::usecases::tools::unresolved(ports.tools, &agent.workspace_id, &names).await
 }

@@ -11,7 +11,7 @@ use crate::model::{
     AgentId, ChannelKind, Contact, Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageKind, Page,
     PageRequest, Principal, TemplateMessage,
 };
-use crate::ports::{Outbound, StoreError, Trigger, Turn};
+use crate::ports::{Clock, ConversationStore, Outbound, StoreError, Trigger, Turn};
 use crate::usecases::agents::template;
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::numbers::resolve_sender;
@@ -99,7 +99,7 @@ pub async fn create_conversation(
         .await?
         .ok_or_else(|| AppError::invalid("agentId", "no agent with this id in the workspace"))?;
     let template = opening_template(input.message)?;
-    let number = resolve_sender(app, principal, input.from_number.as_deref(), Some(&agent.id)).await?;
+    let number = resolve_sender(&*app.store, principal, input.from_number.as_deref(), Some(&agent.id)).await?;
     let contact_id = wa_id(&to);
 
     let mut opening = Vec::new();
@@ -178,42 +178,49 @@ async fn create_api_conversation(
 }
 
 pub async fn get_conversation(
-    app: &App,
+    conversations: &dyn ConversationStore,
     principal: &Principal,
     conversation_id: &ConversationId,
 ) -> Result<Conversation, AppError> {
-    app.store
+    conversations
         .get_conversation(&principal.workspace_id, conversation_id)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("conversation `{conversation_id}`")))
 }
 
 pub async fn list_conversations(
-    app: &App,
+    conversations: &dyn ConversationStore,
     principal: &Principal,
     page: &PageRequest,
 ) -> Result<Page<Conversation>, AppError> {
-    Ok(app.store.list_conversations(&principal.workspace_id, page).await?)
+    Ok(conversations.list_conversations(&principal.workspace_id, page).await?)
 }
 
 /// The workspace's conversations, newest activity first, at most `max`.
-pub async fn recent(app: &App, principal: &Principal, max: u32) -> Result<Vec<Conversation>, AppError> {
-    Ok(app.store.recent_conversations(&principal.workspace_id, max).await?)
+pub async fn recent(
+    conversations: &dyn ConversationStore,
+    principal: &Principal,
+    max: u32,
+) -> Result<Vec<Conversation>, AppError> {
+    Ok(conversations.recent_conversations(&principal.workspace_id, max).await?)
 }
 
 /// Changes whenever any conversation of the workspace does (one read).
-pub async fn latest_activity(app: &App, principal: &Principal) -> Result<Option<String>, AppError> {
-    Ok(app.store.latest_activity(&principal.workspace_id).await?)
+pub async fn latest_activity(
+    conversations: &dyn ConversationStore,
+    principal: &Principal,
+) -> Result<Option<String>, AppError> {
+    Ok(conversations.latest_activity(&principal.workspace_id).await?)
 }
 
 pub async fn list_messages(
-    app: &App,
+    conversations: &dyn ConversationStore,
     principal: &Principal,
     conversation_id: &ConversationId,
     page: &PageRequest,
 ) -> Result<Page<Message>, AppError> {
-    let conversation = get_conversation(app, principal, conversation_id).await?;
-    Ok(app.store.list_messages(&conversation.id, page).await?)
+    let conversation = get_conversation(conversations, principal, conversation_id).await?;
+    Ok(conversations.list_messages(&conversation.id, page).await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -235,7 +242,7 @@ pub async fn take_over(
         return Err(AppError::invalid("durationMinutes", format!("must be from 1 to {MAX_TAKEOVER_MINUTES}")));
     }
     let until = |now| Some(now + Duration::minutes(i64::from(minutes)));
-    let conversation = change(app, principal, conversation_id, |conversation, now| {
+    let conversation = change(&*app.store, &*app.clock, principal, conversation_id, |conversation, now| {
         conversation.takeover_until = until(now);
         conversation.taken_over_by = Some(principal.key_prefix.clone());
         conversation.follow_up_due_at = None;
@@ -251,11 +258,12 @@ pub async fn take_over(
 
 /// Marks the conversation done: no follow-ups; the contact writing again reopens it.
 pub async fn mark_done(
-    app: &App,
+    conversations: &dyn ConversationStore,
+    clock: &dyn Clock,
     principal: &Principal,
     conversation_id: &ConversationId,
 ) -> Result<Conversation, AppError> {
-    change(app, principal, conversation_id, |conversation, now| {
+    change(conversations, clock, principal, conversation_id, |conversation, now| {
         conversation.done_at = Some(now);
         conversation.done_by = Some(principal.key_prefix.clone());
         conversation.follow_up_due_at = None;
@@ -264,11 +272,12 @@ pub async fn mark_done(
 }
 
 pub async fn hand_back(
-    app: &App,
+    conversations: &dyn ConversationStore,
+    clock: &dyn Clock,
     principal: &Principal,
     conversation_id: &ConversationId,
 ) -> Result<Conversation, AppError> {
-    change(app, principal, conversation_id, |conversation, _| {
+    change(conversations, clock, principal, conversation_id, |conversation, _| {
         conversation.takeover_until = None;
         conversation.taken_over_by = None;
     })
@@ -276,7 +285,8 @@ pub async fn hand_back(
 }
 
 async fn change<F>(
-    app: &App,
+    conversations: &dyn ConversationStore,
+    clock: &dyn Clock,
     principal: &Principal,
     conversation_id: &ConversationId,
     apply: F,
@@ -287,11 +297,11 @@ where
     let mut retries = Retries::new("the conversation");
     loop {
         retries.another().await?;
-        let current = get_conversation(app, principal, conversation_id).await?;
-        let now = app.clock.now();
+        let current = get_conversation(conversations, principal, conversation_id).await?;
+        let now = clock.now();
         let mut next = current.revised(now);
         apply(&mut next, now);
-        match app.store.save_conversation(&next, Some(current.revision), &[]).await {
+        match conversations.save_conversation(&next, Some(current.revision), &[]).await {
             Ok(()) => return Ok(next),
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
@@ -350,7 +360,7 @@ pub(crate) async fn add_turn(
     let mut retries = Retries::new("the conversation");
     loop {
         retries.another().await?;
-        let conversation = get_conversation(app, principal, conversation_id).await?;
+        let conversation = get_conversation(&*app.store, principal, conversation_id).await?;
         let now = app.clock.now();
         if !conversation.is_window_open(now) {
             return Err(AppError::bad_request(turn.closed_window));

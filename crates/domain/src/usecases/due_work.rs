@@ -41,7 +41,7 @@ pub async fn queue_due(app: &App, now: OffsetDateTime) -> Result<Queued, DueWork
             }
             match &due {
                 Due::FollowUp(due) => {
-                    follow_ups::queue(app, due).await?;
+                    follow_ups::queue(&*app.queue, due).await?;
                     queued.follow_ups += 1;
                 }
                 Due::Analysis(due) => {

@@ -1,31 +1,12 @@
 //! Outbound events: stored, then queued, then POSTed — signed — by the worker, outside the
 //! request path; a receiver that fails is retried by the queue with backoff, five times.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
-use crate::model::cache::TtlCache;
 use crate::model::event::{signature, Event, EventData, EventType};
-use crate::model::{ConversationId, EventId, Workspace, WorkspaceId};
-use crate::ports::{EventTrigger, StoreError, Trigger};
+use crate::model::{ConversationId, EventId, WorkspaceId};
+use crate::ports::{EventTrigger, Trigger, WorkspaceStore};
 use crate::{App, AppError};
-
-const CACHE_TTL: Duration = Duration::from_secs(60);
-
-/// Workspaces (their quota and webhook), cached per container for a minute.
-#[derive(Default)]
-pub struct WorkspaceCache(TtlCache<WorkspaceId, Workspace>);
-
-impl WorkspaceCache {
-    pub async fn get(&self, app: &App, workspace_id: &WorkspaceId) -> Result<Option<Workspace>, StoreError> {
-        self.0.get_or_load(workspace_id.clone(), CACHE_TTL, app.store.get_workspace(workspace_id)).await
-    }
-
-    pub fn forget(&self, workspace_id: &WorkspaceId) {
-        self.0.remove(workspace_id);
-    }
-}
 
 /// Records and queues an event when the workspace has a webhook; does nothing otherwise.
 pub async fn emit(
@@ -35,7 +16,7 @@ pub async fn emit(
     conversation_id: &ConversationId,
     data: Value,
 ) -> Result<(), AppError> {
-    let Some(workspace) = app.workspaces.get(app, workspace_id).await? else { return Ok(()) };
+    let Some(workspace) = app.workspaces.get_workspace(workspace_id).await? else { return Ok(()) };
     if workspace.webhook_url.is_none() {
         return Ok(());
     }

@@ -2,8 +2,7 @@
 //! them, so overlapping or repeated runs stay harmless).
 
 use crate::model::ConversationId;
-use crate::ports::{DueFollowUp, FollowUpTrigger, QueueError, Trigger, Turn};
-use crate::App;
+use crate::ports::{DueFollowUp, FollowUpTrigger, QueueError, Trigger, TriggerQueue, Turn};
 
 /// The trigger id is the queue's de-duplication id: one per conversation and attempt.
 pub fn trigger_id(conversation_id: &ConversationId, attempt: u32) -> String {
@@ -11,7 +10,7 @@ pub fn trigger_id(conversation_id: &ConversationId, attempt: u32) -> String {
 }
 
 /// The scheduler found the follow-up due (and leased it): queue it.
-pub async fn queue(app: &App, due: &DueFollowUp) -> Result<(), QueueError> {
+pub async fn queue(queue: &dyn TriggerQueue, due: &DueFollowUp) -> Result<(), QueueError> {
     let trigger = Trigger::FollowUp(FollowUpTrigger {
         turn: Turn {
             id: trigger_id(&due.conversation_id, due.attempt),
@@ -20,5 +19,5 @@ pub async fn queue(app: &App, due: &DueFollowUp) -> Result<(), QueueError> {
         },
         attempt: due.attempt,
     });
-    app.queue.enqueue(&trigger).await
+    queue.enqueue(&trigger).await
 }

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use crate::model::cache::TtlCache;
 use crate::model::conversation::preview;
 use crate::model::event::MessageReceived;
 use crate::model::inbound::{InboundAmendment, InboundMessage, StatusUpdate, WebhookEvent};
@@ -12,28 +11,13 @@ use crate::model::{
     Amendment, Contact, Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageError, MessageKind,
     WhatsAppNumber, WorkspaceId,
 };
-use crate::ports::{ConversationRef, InboundUpdate, MessageRef, StoreError, Trigger, Turn};
+use crate::ports::{ConversationRef, InboundUpdate, MessageRef, NumberStore, StoreError, Trigger, Turn};
 use crate::usecases::events::emit_quietly;
 use crate::usecases::optimistic::Retries;
 use crate::usecases::policies::{check, record, Verdict};
 use crate::{App, AppError};
 
-const NUMBER_CACHE_TTL: Duration = Duration::from_secs(300);
-
-/// Number lookups, cached per container: every inbound message names its number.
-#[derive(Default)]
-pub struct NumberCache(TtlCache<String, WhatsAppNumber>);
-
-impl NumberCache {
-    /// Registered numbers are cached; an unknown one is looked up again next time, so a number
-    /// registered a moment ago gets its first messages.
-    pub async fn get(&self, app: &App, phone_number_id: &str) -> Result<Option<WhatsAppNumber>, AppError> {
-        let load = app.store.get_number(phone_number_id);
-        Ok(self.0.get_or_load(phone_number_id.to_owned(), NUMBER_CACHE_TTL, load).await?)
-    }
-}
-
-pub async fn handle_event(app: &App, numbers: &NumberCache, event: WebhookEvent) -> Result<(), AppError> {
+pub async fn handle_event(app: &App, numbers: &dyn NumberStore, event: WebhookEvent) -> Result<(), AppError> {
     match event {
         WebhookEvent::Message(message) => receive_message(app, numbers, message).await,
         WebhookEvent::Amend(amendment) => amend(app, numbers, amendment).await,
@@ -44,8 +28,8 @@ pub async fn handle_event(app: &App, numbers: &NumberCache, event: WebhookEvent)
 /// One write (conversation, message and wamid claim together) and one queue send per message.
 /// A redelivered wamid stores nothing but is queued again: the queue drops it within its
 /// de-duplication window, and the worker answers nothing twice after it.
-async fn receive_message(app: &App, numbers: &NumberCache, inbound: InboundMessage) -> Result<(), AppError> {
-    let Some(number) = numbers.get(app, &inbound.phone_number_id).await? else {
+async fn receive_message(app: &App, numbers: &dyn NumberStore, inbound: InboundMessage) -> Result<(), AppError> {
+    let Some(number) = numbers.get_number(&inbound.phone_number_id).await? else {
         tracing::warn!(phone_number_id = %inbound.phone_number_id, "message for a number nobody registered; acknowledged and dropped");
         return Ok(());
     };
@@ -165,8 +149,8 @@ async fn stored(
 /// contact's conversation with this workspace (a contact cannot touch anyone else's messages).
 /// An edit the agent has not answered yet is what it reads; a deleted message it never reads. A
 /// reaction is answered only when the conversation's agent says so.
-async fn amend(app: &App, numbers: &NumberCache, event: InboundAmendment) -> Result<(), AppError> {
-    let Some(number) = numbers.get(app, &event.phone_number_id).await? else { return Ok(()) };
+async fn amend(app: &App, numbers: &dyn NumberStore, event: InboundAmendment) -> Result<(), AppError> {
+    let Some(number) = numbers.get_number(&event.phone_number_id).await? else { return Ok(()) };
     let workspace_id = &number.workspace_id;
     let target = match app.store.find_inbound(&event.target_wamid).await? {
         Some(target) => Some(target),

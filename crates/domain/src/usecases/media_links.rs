@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::model::media::MediaStatus;
 use crate::model::{timestamp, ConversationId, MessageId, Principal};
+use crate::ports::{Clock, ConversationStore, MediaStore};
 use crate::usecases::conversations::get_conversation;
-use crate::{App, AppError};
+use crate::AppError;
 
 /// How long a link works: long enough to open it, short enough that a leaked link soon dies.
 pub const LINK_TTL: Duration = Duration::from_secs(300);
@@ -24,14 +25,16 @@ pub struct MediaLink {
 }
 
 pub async fn media_link(
-    app: &App,
+    conversations: &dyn ConversationStore,
+    bucket: &dyn MediaStore,
+    clock: &dyn Clock,
     principal: &Principal,
     conversation_id: &ConversationId,
     message_id: &MessageId,
 ) -> Result<MediaLink, AppError> {
-    let (key, media) = stored_media(app, principal, conversation_id, message_id).await?;
-    let url = app.media.presign(&key, LINK_TTL).await.map_err(|err| AppError::Internal(err.to_string()))?;
-    let expires_at = app.clock.now() + LINK_TTL;
+    let (key, media) = stored_media(conversations, principal, conversation_id, message_id).await?;
+    let url = bucket.presign(&key, LINK_TTL).await.map_err(|err| AppError::Internal(err.to_string()))?;
+    let expires_at = clock.now() + LINK_TTL;
     Ok(MediaLink {
         url,
         expires_at: timestamp::format(expires_at),
@@ -56,13 +59,14 @@ pub struct MediaBytes {
 }
 
 pub async fn media_bytes(
-    app: &App,
+    conversations: &dyn ConversationStore,
+    bucket: &dyn MediaStore,
     principal: &Principal,
     conversation_id: &ConversationId,
     message_id: &MessageId,
     rendition: Rendition,
 ) -> Result<MediaBytes, AppError> {
-    let (key, media) = stored_media(app, principal, conversation_id, message_id).await?;
+    let (key, media) = stored_media(conversations, principal, conversation_id, message_id).await?;
     let key = match rendition {
         Rendition::Original => key,
         Rendition::Preview => media
@@ -70,20 +74,19 @@ pub async fn media_bytes(
             .clone()
             .ok_or_else(|| AppError::NotFound(format!("message `{message_id}` has no preview")))?,
     };
-    let bytes = app.media.get(&key).await.map_err(|err| AppError::Internal(err.to_string()))?;
+    let bytes = bucket.get(&key).await.map_err(|err| AppError::Internal(err.to_string()))?;
     Ok(MediaBytes { bytes, mime_type: media.mime_type, filename: media.filename })
 }
 
 /// The stored object's key and what is known of it, for a message of the principal's workspace.
 async fn stored_media(
-    app: &App,
+    conversations: &dyn ConversationStore,
     principal: &Principal,
     conversation_id: &ConversationId,
     message_id: &MessageId,
 ) -> Result<(String, crate::model::MediaRef), AppError> {
-    let conversation = get_conversation(app, principal, conversation_id).await?;
-    let message = app
-        .store
+    let conversation = get_conversation(conversations, principal, conversation_id).await?;
+    let message = conversations
         .get_message(&conversation.id, message_id)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("message `{message_id}` of this conversation")))?;

@@ -2,8 +2,24 @@ use serde::Deserialize;
 
 use crate::model::phone::normalize_e164;
 use crate::model::{AgentId, Page, PageRequest, Principal, WhatsAppNumber};
-use crate::ports::{GraphError, Secret, StoreError};
-use crate::{App, AppError};
+use crate::ports::{AgentStore, Clock, GraphError, NumberStore, Secret, StoreError, TokenVault, WhatsApp};
+use crate::AppError;
+
+/// The ports registering and removing a number use.
+#[derive(Clone, Copy)]
+pub struct NumberPorts<'a> {
+    /// Read fresh: a number another container removed a moment ago may be registered again.
+    pub numbers: &'a dyn NumberStore,
+    /// A number's default agent must exist.
+    pub agents: &'a dyn AgentStore,
+    /// Where a number's own access token is kept.
+    pub vault: &'a dyn TokenVault,
+    /// Meta says whether the token sees the number.
+    pub whatsapp: &'a dyn WhatsApp,
+    pub clock: &'a dyn Clock,
+    /// The deployment's own token, for numbers registered without one.
+    pub default_token: Option<&'a Secret>,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -24,7 +40,11 @@ pub fn valid_phone_number_id(value: &str) -> bool {
     !value.is_empty() && value.len() <= 32 && value.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub async fn register_number(app: &App, principal: &Principal, input: NewNumber) -> Result<WhatsAppNumber, AppError> {
+pub async fn register_number(
+    ports: &NumberPorts<'_>,
+    principal: &Principal,
+    input: NewNumber,
+) -> Result<WhatsAppNumber, AppError> {
     let phone_number_id = input.phone_number_id.trim().to_owned();
     if !valid_phone_number_id(&phone_number_id) {
         return Err(AppError::invalid(
@@ -35,17 +55,18 @@ pub async fn register_number(app: &App, principal: &Principal, input: NewNumber)
     let display_number = normalize_e164(&input.display_number)
         .ok_or_else(|| AppError::invalid("displayNumber", "must be a phone number in E.164 form, like +15551234567"))?;
     if let Some(agent_id) = &input.default_agent_id {
-        if app.store.get_agent(&principal.workspace_id, agent_id).await?.is_none() {
+        if ports.agents.get_agent(&principal.workspace_id, agent_id).await?.is_none() {
             return Err(AppError::invalid("defaultAgentId", "no agent with this id in the workspace"));
         }
     }
-    let token = owners_token(app, &phone_number_id, &display_number, input.access_token.as_deref()).await?;
-    if app.store.get_number(&phone_number_id).await?.is_some() {
+    let token = owners_token(ports, &phone_number_id, &display_number, input.access_token.as_deref()).await?;
+    if ports.numbers.get_number(&phone_number_id).await?.is_some() {
         return Err(taken());
     }
     let token_ref = match &token {
         Some(token) => Some(
-            app.vault
+            ports
+                .vault
                 .store_token(&principal.workspace_id, &phone_number_id, token)
                 .await
                 .map_err(|err| AppError::Internal(err.to_string()))?,
@@ -58,13 +79,13 @@ pub async fn register_number(app: &App, principal: &Principal, input: NewNumber)
         display_number,
         default_agent_id: input.default_agent_id,
         token_ref,
-        created_at: app.clock.now(),
+        created_at: ports.clock.now(),
     };
-    match app.store.register_number(&number).await {
+    match ports.numbers.register_number(&number).await {
         Ok(()) => Ok(number),
         Err(err) => {
             if let Some(reference) = &number.token_ref {
-                if let Err(cleanup) = app.vault.delete_token(reference).await {
+                if let Err(cleanup) = ports.vault.delete_token(reference).await {
                     tracing::warn!(error = %cleanup, "token of a number that could not be registered is left in the vault");
                 }
             }
@@ -85,7 +106,7 @@ fn taken() -> AppError {
 /// number. Without a token, a deployment with a default token (single tenant) checks the number
 /// with that token the same way, and stores no token for it.
 async fn owners_token(
-    app: &App,
+    ports: &NumberPorts<'_>,
     phone_number_id: &str,
     display_number: &str,
     access_token: Option<&str>,
@@ -96,7 +117,7 @@ async fn owners_token(
                 return Err(AppError::invalid("accessToken", "is not an access token"));
             }
             Some(token) => (Secret(token.to_owned()), true),
-            None => match &app.default_token {
+            None => match ports.default_token {
                 Some(default) => (default.clone(), false),
                 None => return Err(AppError::invalid(
                     "accessToken",
@@ -104,7 +125,7 @@ async fn owners_token(
                 )),
             },
         };
-    let info = match app.whatsapp.number_info(phone_number_id, &token).await {
+    let info = match ports.whatsapp.number_info(phone_number_id, &token).await {
         Ok(info) => info,
         Err(err @ GraphError::Api { http_status, .. }) if http_status < 500 => {
             tracing::info!(code = ?err.code(), "a number's ownership check was refused by Meta");
@@ -129,22 +150,26 @@ async fn owners_token(
 }
 
 pub async fn list_numbers(
-    app: &App,
+    numbers: &dyn NumberStore,
     principal: &Principal,
     page: &PageRequest,
 ) -> Result<Page<WhatsAppNumber>, AppError> {
-    Ok(app.store.list_numbers(&principal.workspace_id, page).await?)
+    Ok(numbers.list_numbers(&principal.workspace_id, page).await?)
 }
 
-pub async fn remove_number(app: &App, principal: &Principal, phone_number_id: &str) -> Result<(), AppError> {
-    let number = app.store.get_number(phone_number_id).await?.filter(|n| n.workspace_id == principal.workspace_id);
+pub async fn remove_number(
+    ports: &NumberPorts<'_>,
+    principal: &Principal,
+    phone_number_id: &str,
+) -> Result<(), AppError> {
+    let number = ports.numbers.get_number(phone_number_id).await?.filter(|n| n.workspace_id == principal.workspace_id);
     let not_found = || AppError::not_found(&format!("WhatsApp number `{phone_number_id}`"));
     let number = number.ok_or_else(not_found)?;
-    if !app.store.remove_number(&principal.workspace_id, phone_number_id).await? {
+    if !ports.numbers.remove_number(&principal.workspace_id, phone_number_id).await? {
         return Err(not_found());
     }
     if let Some(reference) = &number.token_ref {
-        if let Err(err) = app.vault.delete_token(reference).await {
+        if let Err(err) = ports.vault.delete_token(reference).await {
             tracing::warn!(error = %err, "a removed number's token is left in the vault");
         }
     }
@@ -156,13 +181,13 @@ pub async fn remove_number(app: &App, principal: &Principal, phone_number_id: &s
 /// The number a conversation is started from: the one named; else the workspace's only number;
 /// else the only one whose default agent is `agent_id`. Otherwise `fromNumber` is required.
 pub async fn resolve_sender(
-    app: &App,
+    numbers: &dyn NumberStore,
     principal: &Principal,
     from: Option<&str>,
     agent_id: Option<&str>,
 ) -> Result<WhatsAppNumber, AppError> {
     let all = PageRequest { limit: crate::model::page::MAX_LIMIT, cursor: None };
-    let numbers = app.store.list_numbers(&principal.workspace_id, &all).await?.items;
+    let numbers = numbers.list_numbers(&principal.workspace_id, &all).await?.items;
     match from {
         Some(from) => {
             let display = normalize_e164(from);

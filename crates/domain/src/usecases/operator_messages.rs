@@ -37,7 +37,7 @@ pub async fn send_operator_message(
     conversation_id: &ConversationId,
     input: OperatorMessage,
 ) -> Result<Message, AppError> {
-    let conversation = get_conversation(app, principal, conversation_id).await?;
+    let conversation = get_conversation(&*app.store, principal, conversation_id).await?;
     let Some((_, contact)) = conversation.party() else {
         return Err(AppError::bad_request("this conversation is API-only: there is no WhatsApp contact to write to"));
     };
@@ -89,7 +89,7 @@ async fn store(app: &App, principal: &Principal, first: &Conversation, message: 
         updated.last_message = message.text.as_deref().or(message.template.as_deref()).map(preview);
         match app.store.save_conversation(&updated, Some(current.revision), std::slice::from_ref(message)).await {
             Ok(()) => break,
-            Err(StoreError::Conflict(_)) => current = get_conversation(app, principal, &first.id).await?,
+            Err(StoreError::Conflict(_)) => current = get_conversation(&*app.store, principal, &first.id).await?,
             Err(err) => return Err(err.into()),
         }
     }

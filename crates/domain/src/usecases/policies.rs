@@ -12,7 +12,7 @@ use crate::model::policy::{
     compile, masked_excerpt, Action, AppliesTo, CompiledPolicy, Detector, Flow, Policy, Violation,
 };
 use crate::model::{ConversationId, Page, PageRequest, PolicyId, Principal, WorkspaceId};
-use crate::ports::PolicyStore;
+use crate::ports::{Clock, PolicyStore};
 use crate::{App, AppError};
 
 const CACHE_TTL: Duration = Duration::from_secs(30);
@@ -99,8 +99,13 @@ fn within_caps(existing: &[Policy], policy: &Policy) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn create_policy(app: &App, principal: &Principal, input: NewPolicy) -> Result<Policy, AppError> {
-    let now = app.clock.now();
+pub async fn create_policy(
+    policies: &dyn PolicyStore,
+    clock: &dyn Clock,
+    principal: &Principal,
+    input: NewPolicy,
+) -> Result<Policy, AppError> {
+    let now = clock.now();
     let policy = Policy {
         revision: 0,
         id: PolicyId::generate(),
@@ -116,25 +121,33 @@ pub async fn create_policy(app: &App, principal: &Principal, input: NewPolicy) -
         updated_at: now,
     };
     validate(&policy)?;
-    within_caps(&all_policies(&*app.store, &principal.workspace_id).await?, &policy)?;
-    app.store.put_policy(&policy, None).await?;
-    app.policies.forget(&principal.workspace_id);
+    within_caps(&all_policies(policies, &principal.workspace_id).await?, &policy)?;
+    policies.put_policy(&policy, None).await?;
     Ok(policy)
 }
 
-pub async fn get_policy(app: &App, principal: &Principal, policy_id: &PolicyId) -> Result<Policy, AppError> {
-    app.store
+pub async fn get_policy(
+    policies: &dyn PolicyStore,
+    principal: &Principal,
+    policy_id: &PolicyId,
+) -> Result<Policy, AppError> {
+    policies
         .get_policy(&principal.workspace_id, policy_id)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("policy `{policy_id}`")))
 }
 
-pub async fn list_policies(app: &App, principal: &Principal, page: &PageRequest) -> Result<Page<Policy>, AppError> {
-    Ok(app.store.list_policies(&principal.workspace_id, page).await?)
+pub async fn list_policies(
+    policies: &dyn PolicyStore,
+    principal: &Principal,
+    page: &PageRequest,
+) -> Result<Page<Policy>, AppError> {
+    Ok(policies.list_policies(&principal.workspace_id, page).await?)
 }
 
 pub async fn change_policy(
-    app: &App,
+    policies: &dyn PolicyStore,
+    clock: &dyn Clock,
     principal: &Principal,
     policy_id: &PolicyId,
     change: PolicyChange,
@@ -142,13 +155,10 @@ pub async fn change_policy(
     let mut retries = crate::usecases::optimistic::Retries::new("the policy");
     loop {
         retries.another().await?;
-        let current = get_policy(app, principal, policy_id).await?;
-        let changed = changed_policy(app, principal, current.clone(), change.clone()).await?;
-        match app.store.put_policy(&changed, Some(current.revision)).await {
-            Ok(()) => {
-                app.policies.forget(&principal.workspace_id);
-                return Ok(changed);
-            }
+        let current = get_policy(policies, principal, policy_id).await?;
+        let changed = changed_policy(policies, clock, principal, current.clone(), change.clone()).await?;
+        match policies.put_policy(&changed, Some(current.revision)).await {
+            Ok(()) => return Ok(changed),
             // Another change came first (or the policy was deleted): the next read tells.
             Err(crate::ports::StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
@@ -157,7 +167,8 @@ pub async fn change_policy(
 }
 
 async fn changed_policy(
-    app: &App,
+    policies: &dyn PolicyStore,
+    clock: &dyn Clock,
     principal: &Principal,
     mut policy: Policy,
     change: PolicyChange,
@@ -171,27 +182,30 @@ async fn changed_policy(
     policy.applies_to = change.applies_to.unwrap_or(policy.applies_to);
     policy.action = change.action.unwrap_or(policy.action);
     policy.enabled = change.enabled.unwrap_or(policy.enabled);
-    policy.updated_at = app.clock.now();
+    policy.updated_at = clock.now();
     policy.revision += 1;
     validate(&policy)?;
-    within_caps(&all_policies(&*app.store, &principal.workspace_id).await?, &policy)?;
+    within_caps(&all_policies(policies, &principal.workspace_id).await?, &policy)?;
     Ok(policy)
 }
 
-pub async fn delete_policy(app: &App, principal: &Principal, policy_id: &PolicyId) -> Result<(), AppError> {
-    if !app.store.delete_policy(&principal.workspace_id, policy_id).await? {
+pub async fn delete_policy(
+    policies: &dyn PolicyStore,
+    principal: &Principal,
+    policy_id: &PolicyId,
+) -> Result<(), AppError> {
+    if !policies.delete_policy(&principal.workspace_id, policy_id).await? {
         return Err(AppError::not_found(&format!("policy `{policy_id}`")));
     }
-    app.policies.forget(&principal.workspace_id);
     Ok(())
 }
 
 pub async fn list_violations(
-    app: &App,
+    policies: &dyn PolicyStore,
     principal: &Principal,
     page: &PageRequest,
 ) -> Result<Page<Violation>, AppError> {
-    Ok(app.store.list_violations(&principal.workspace_id, page).await?)
+    Ok(policies.list_violations(&principal.workspace_id, page).await?)
 }
 
 /// A workspace's policies, compiled, cached per container for half a minute. A reload that
@@ -207,7 +221,11 @@ pub struct PolicySet {
 }
 
 impl PolicyCache {
-    async fn get(&self, store: &dyn PolicyStore, workspace_id: &WorkspaceId) -> Result<Arc<PolicySet>, AppError> {
+    pub(crate) async fn get(
+        &self,
+        store: &dyn PolicyStore,
+        workspace_id: &WorkspaceId,
+    ) -> Result<Arc<PolicySet>, AppError> {
         let key = workspace_id.clone();
         if let Some(set) = self.0.fresh(&key, CACHE_TTL) {
             return Ok(set);
@@ -282,7 +300,8 @@ pub async fn check(
     flow: Flow,
     text: &str,
 ) -> Result<Verdict, AppError> {
-    check_with(&app.policies, &*app.store, app.clock.now(), workspace_id, conversation_id, flow, text).await
+    let (sets, store) = app.policies.compiled();
+    check_with(sets, store, app.clock.now(), workspace_id, conversation_id, flow, text).await
 }
 
 /// `check` on the policies `store` keeps, compiled through `policies`, at `now`.

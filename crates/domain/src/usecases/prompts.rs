@@ -11,9 +11,9 @@ use crate::model::{
     VersionSource,
 };
 use crate::ports::PromptFilter;
-use crate::ports::{PromptWrite, StoreError};
+use crate::ports::{Clock, PromptStore, PromptWrite, StoreError, ToolStore};
 use crate::usecases::optimistic::Retries;
-use crate::{App, AppError};
+use crate::AppError;
 
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_TEXT_CHARS: usize = 100_000;
@@ -193,7 +193,8 @@ impl PromptEdit {
 
 /// eigi: a new name makes a prompt at version 1; an existing name gets the next version.
 pub async fn create_version_by_name(
-    app: &App,
+    prompts: &dyn PromptStore,
+    clock: &dyn Clock,
     principal: &Principal,
     input: NewPromptVersion,
 ) -> Result<(Prompt, PromptVersion), AppError> {
@@ -203,8 +204,8 @@ pub async fn create_version_by_name(
     let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
-        let now = app.clock.now();
-        let existing = app.store.find_prompt_by_name(&principal.workspace_id, &name).await?;
+        let now = clock.now();
+        let existing = prompts.find_prompt_by_name(&principal.workspace_id, &name).await?;
         let (prompt, version, expected_revision) = match existing {
             None => {
                 let content = PromptContent {
@@ -226,7 +227,7 @@ pub async fn create_version_by_name(
             }
         };
         let write = PromptWrite { prompt: &prompt, expected_revision, version: Some(&version), previous_name: None };
-        match app.store.save_prompt(write).await {
+        match prompts.save_prompt(write).await {
             Ok(()) => return Ok((prompt, version)),
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
@@ -239,57 +240,61 @@ fn prompt_not_found(prompt_id: &PromptId) -> AppError {
 }
 
 /// The tools a prompt names that resolve to nothing in its workspace (yet).
-pub async fn unresolved_tools(app: &App, prompt: &Prompt) -> Result<Vec<String>, AppError> {
+pub async fn unresolved_tools(tools: &dyn ToolStore, prompt: &Prompt) -> Result<Vec<String>, AppError> {
     let names: Vec<&str> = prompt.content.tools.iter().map(|tool| tool.name.as_str()).collect();
-    crate::usecases::tools::unresolved(app, &prompt.workspace_id, &names).await
+    crate::usecases::tools::unresolved(tools, &prompt.workspace_id, &names).await
 }
 
-pub async fn get_prompt(app: &App, principal: &Principal, prompt_id: &PromptId) -> Result<Prompt, AppError> {
-    app.store.get_prompt(&principal.workspace_id, prompt_id).await?.ok_or_else(|| prompt_not_found(prompt_id))
+pub async fn get_prompt(
+    prompts: &dyn PromptStore,
+    principal: &Principal,
+    prompt_id: &PromptId,
+) -> Result<Prompt, AppError> {
+    prompts.get_prompt(&principal.workspace_id, prompt_id).await?.ok_or_else(|| prompt_not_found(prompt_id))
 }
 
 /// The latest version of the prompt called `name`, or its version `version`.
 pub async fn get_by_name(
-    app: &App,
+    prompts: &dyn PromptStore,
     principal: &Principal,
     name: &str,
     version: Option<u32>,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    let prompt = app
-        .store
+    let prompt = prompts
         .find_prompt_by_name(&principal.workspace_id, name)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("prompt named `{name}`")))?;
     let number = version.unwrap_or(prompt.latest_version);
-    let found = app.store.get_prompt_version(&prompt.id, number).await?;
+    let found = prompts.get_prompt_version(&prompt.id, number).await?;
     let version = found.ok_or_else(|| AppError::not_found(&format!("version {number} of prompt `{name}`")))?;
     Ok((prompt, version))
 }
 
 pub async fn list_prompts(
-    app: &App,
+    prompts: &dyn PromptStore,
     principal: &Principal,
     filter: &PromptFilter<'_>,
     page: &PageRequest,
 ) -> Result<Page<Prompt>, AppError> {
-    Ok(app.store.list_prompts(&principal.workspace_id, filter, page).await?)
+    Ok(prompts.list_prompts(&principal.workspace_id, filter, page).await?)
 }
 
 /// leasing: edits the working copy; returns the version when this edit captured one.
 pub async fn edit_prompt(
-    app: &App,
+    prompts: &dyn PromptStore,
+    clock: &dyn Clock,
     principal: &Principal,
     prompt_id: &PromptId,
     edit: PromptEdit,
 ) -> Result<(Prompt, Option<PromptVersion>), AppError> {
-    let mut current = get_prompt(app, principal, prompt_id).await?;
+    let mut current = get_prompt(prompts, principal, prompt_id).await?;
     // After a lost race the same edit is applied again to a fresh read.
     let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
         let (name, content) = edit.clone().apply(&current.name, &current.content)?;
         if name != current.name {
-            if let Some(holder) = app.store.find_prompt_by_name(&principal.workspace_id, &name).await? {
+            if let Some(holder) = prompts.find_prompt_by_name(&principal.workspace_id, &name).await? {
                 if holder.id != current.id {
                     return Err(AppError::Conflict(format!(
                         "name: another prompt of this workspace is called `{name}`"
@@ -301,7 +306,7 @@ pub async fn edit_prompt(
         if name == current.name && content == current.content && hidden == current.is_hidden {
             return Ok((current, None));
         }
-        let (updated, version) = current.edit(name, content, app.clock.now());
+        let (updated, version) = current.edit(name, content, clock.now());
         let updated = Prompt { is_hidden: hidden, edited_by: Some(principal.key_prefix.clone()), ..updated };
         let write = PromptWrite {
             prompt: &updated,
@@ -309,10 +314,10 @@ pub async fn edit_prompt(
             version: version.as_ref(),
             previous_name: Some(&current.name),
         };
-        match app.store.save_prompt(write).await {
+        match prompts.save_prompt(write).await {
             Ok(()) => return Ok((updated, version)),
             Err(StoreError::Conflict(_)) => {
-                current = get_prompt(app, principal, prompt_id).await?;
+                current = get_prompt(prompts, principal, prompt_id).await?;
             }
             Err(err) => return Err(err.into()),
         }
@@ -320,25 +325,24 @@ pub async fn edit_prompt(
 }
 
 pub async fn list_versions(
-    app: &App,
+    prompts: &dyn PromptStore,
     principal: &Principal,
     prompt_id: &PromptId,
     page: &PageRequest,
 ) -> Result<(Prompt, Page<PromptVersion>), AppError> {
-    let prompt = get_prompt(app, principal, prompt_id).await?;
-    let versions = app.store.list_prompt_versions(&prompt.id, page).await?;
+    let prompt = get_prompt(prompts, principal, prompt_id).await?;
+    let versions = prompts.list_prompt_versions(&prompt.id, page).await?;
     Ok((prompt, versions))
 }
 
 pub async fn get_version(
-    app: &App,
+    prompts: &dyn PromptStore,
     principal: &Principal,
     prompt_id: &PromptId,
     number: u32,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    let prompt = get_prompt(app, principal, prompt_id).await?;
-    let version = app
-        .store
+    let prompt = get_prompt(prompts, principal, prompt_id).await?;
+    let version = prompts
         .get_prompt_version(&prompt.id, number)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("version {number} of prompt `{prompt_id}`")))?;
@@ -347,31 +351,34 @@ pub async fn get_version(
 
 /// Makes an old version's content the working copy, as a new version: history only grows.
 pub async fn restore_version(
-    app: &App,
+    prompts: &dyn PromptStore,
+    clock: &dyn Clock,
     principal: &Principal,
     prompt_id: &PromptId,
     number: u32,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    let (_, old) = get_version(app, principal, prompt_id, number).await?;
+    let (_, old) = get_version(prompts, principal, prompt_id, number).await?;
     let notes =
         VersionNotes { label: Some(format!("Restored from {}", display_version(old.version))), ..Default::default() };
-    append_version(app, principal, prompt_id, Some(old.content), VersionSource::Restore, notes).await
+    append_version(prompts, clock, principal, prompt_id, Some(old.content), VersionSource::Restore, notes).await
 }
 
 /// Captures the working copy as a new version, as the person asked (`source: manual_save`).
 pub async fn save_version(
-    app: &App,
+    prompts: &dyn PromptStore,
+    clock: &dyn Clock,
     principal: &Principal,
     prompt_id: &PromptId,
     input: ManualSave,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    append_version(app, principal, prompt_id, None, VersionSource::ManualSave, input.notes()?).await
+    append_version(prompts, clock, principal, prompt_id, None, VersionSource::ManualSave, input.notes()?).await
 }
 
 /// Appends a version of `content` (the working copy when `None`) to the prompt as it stands, on a
 /// fresh read after a lost race.
 async fn append_version(
-    app: &App,
+    prompts: &dyn PromptStore,
+    clock: &dyn Clock,
     principal: &Principal,
     prompt_id: &PromptId,
     content: Option<PromptContent>,
@@ -381,9 +388,9 @@ async fn append_version(
     let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
-        let current = get_prompt(app, principal, prompt_id).await?;
+        let current = get_prompt(prompts, principal, prompt_id).await?;
         let content = content.clone().unwrap_or_else(|| current.content.clone());
-        let (prompt, version) = current.append_version(content, source, notes.clone(), app.clock.now());
+        let (prompt, version) = current.append_version(content, source, notes.clone(), clock.now());
         let prompt = Prompt { edited_by: Some(principal.key_prefix.clone()), ..prompt };
         let write = PromptWrite {
             prompt: &prompt,
@@ -391,7 +398,7 @@ async fn append_version(
             version: Some(&version),
             previous_name: None,
         };
-        match app.store.save_prompt(write).await {
+        match prompts.save_prompt(write).await {
             Ok(()) => return Ok((prompt, version)),
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),

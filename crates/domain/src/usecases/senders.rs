@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::model::{Conversation, WorkspaceId};
-use crate::ports::{Secret, Sender};
+use crate::ports::{NumberStore, Secret, Sender};
 use crate::App;
 
 /// Tokens are re-read from the vault after this, so a replaced token takes effect.
@@ -29,7 +29,7 @@ pub async fn sender_of(app: &App, conversation: &Conversation) -> Result<Sender,
 
 pub async fn sender(app: &App, workspace_id: &WorkspaceId, phone_number_id: &str) -> Result<Sender, SenderError> {
     let number =
-        app.numbers.get(app, phone_number_id).await.map_err(|err| SenderError::Unavailable(err.to_string()))?;
+        app.numbers.get_number(phone_number_id).await.map_err(|err| SenderError::Unavailable(err.to_string()))?;
     let Some(number) = number.filter(|number| number.workspace_id == *workspace_id) else {
         return Err(SenderError::Refused(
             "the business number is no longer registered to this workspace; nothing was sent".to_owned(),

@@ -20,7 +20,7 @@ pub async fn list(
     principal: &Principal,
     conversation_id: &ConversationId,
 ) -> Result<Vec<Message>, AppError> {
-    let conversation = get_conversation(app, principal, conversation_id).await?;
+    let conversation = get_conversation(&*app.store, principal, conversation_id).await?;
     let mut calls = Vec::new();
     let mut cursor = None;
     let mut read = 0;
@@ -100,7 +100,7 @@ pub enum Decision {
 /// conversation's FIFO group.
 pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decision) -> Result<Message, AppError> {
     let (conversation_id, message_id) = parse_public_id(id).ok_or_else(|| not_found(id))?;
-    let conversation = match get_conversation(app, principal, &conversation_id).await {
+    let conversation = match get_conversation(&*app.store, principal, &conversation_id).await {
         Err(AppError::NotFound(_)) => return Err(not_found(id)),
         other => other?,
     };

@@ -5,13 +5,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::model::input::required_text;
+use crate::model::outbound_url::OutboundRules;
 use crate::model::tool::{
     is_valid_name, ToolDef, BUILT_IN, DEFAULT_APPROVAL_EXPIRY_MINUTES, DEFAULT_TIMEOUT_SECONDS,
     MAX_APPROVAL_EXPIRY_MINUTES, MAX_TIMEOUT_SECONDS,
 };
 use crate::model::{Page, PageRequest, Principal, ToolId, WorkspaceId};
-use crate::ports::StoreError;
-use crate::{App, AppError};
+use crate::ports::{Clock, StoreError, ToolStore};
+use crate::AppError;
 
 pub const MAX_DESCRIPTION_CHARS: usize = 1024;
 pub const MAX_SCHEMA_BYTES: usize = 16 * 1024;
@@ -105,8 +106,8 @@ fn arguments(fixed: Option<Map<String, Value>>) -> Result<Map<String, Value>, Ap
     Ok(fixed)
 }
 
-fn url(app: &App, text: &str) -> Result<String, AppError> {
-    crate::model::outbound_url::check(text, &app.outbound)
+fn url(rules: &OutboundRules, text: &str) -> Result<String, AppError> {
+    crate::model::outbound_url::check(text, rules)
         .map(|url| url.to_string())
         .map_err(|why| AppError::invalid("url", why))
 }
@@ -122,15 +123,21 @@ fn name_taken(name: &str) -> AppError {
     AppError::Conflict(format!("name: the workspace already has a tool called `{name}`"))
 }
 
-pub async fn create_tool(app: &App, principal: &Principal, input: NewTool) -> Result<ToolDef, AppError> {
-    let now = app.clock.now();
+pub async fn create_tool(
+    tools: &dyn ToolStore,
+    clock: &dyn Clock,
+    rules: &OutboundRules,
+    principal: &Principal,
+    input: NewTool,
+) -> Result<ToolDef, AppError> {
+    let now = clock.now();
     let tool = ToolDef {
         id: ToolId::generate(),
         workspace_id: principal.workspace_id.clone(),
         name: name(&input.name)?,
         description: required_text("description", &input.description, MAX_DESCRIPTION_CHARS)?,
         parameters: parameters(input.parameters)?,
-        url: url(app, &input.url)?,
+        url: url(rules, &input.url)?,
         timeout_seconds: in_range(
             "timeoutSeconds",
             input.timeout_seconds,
@@ -149,26 +156,32 @@ pub async fn create_tool(app: &App, principal: &Principal, input: NewTool) -> Re
         updated_at: now,
         revision: 0,
     };
-    match app.store.create_tool(&tool).await {
+    match tools.create_tool(&tool).await {
         Ok(()) => Ok(tool),
         Err(StoreError::Conflict(_)) => Err(name_taken(&tool.name)),
         Err(err) => Err(err.into()),
     }
 }
 
-pub async fn get_tool(app: &App, principal: &Principal, tool_id: &ToolId) -> Result<ToolDef, AppError> {
-    app.store
+pub async fn get_tool(tools: &dyn ToolStore, principal: &Principal, tool_id: &ToolId) -> Result<ToolDef, AppError> {
+    tools
         .get_tool(&principal.workspace_id, tool_id)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("tool `{tool_id}`")))
 }
 
-pub async fn list_tools(app: &App, principal: &Principal, page: &PageRequest) -> Result<Page<ToolDef>, AppError> {
-    Ok(app.store.list_tools(&principal.workspace_id, page).await?)
+pub async fn list_tools(
+    tools: &dyn ToolStore,
+    principal: &Principal,
+    page: &PageRequest,
+) -> Result<Page<ToolDef>, AppError> {
+    Ok(tools.list_tools(&principal.workspace_id, page).await?)
 }
 
 pub async fn change_tool(
-    app: &App,
+    tools: &dyn ToolStore,
+    clock: &dyn Clock,
+    rules: &OutboundRules,
     principal: &Principal,
     tool_id: &ToolId,
     change: ToolChange,
@@ -176,12 +189,12 @@ pub async fn change_tool(
     let mut retries = crate::usecases::optimistic::Retries::new("the tool");
     loop {
         retries.another().await?;
-        let current = get_tool(app, principal, tool_id).await?;
-        let tool = changed_tool(app, current.clone(), change.clone())?;
-        match app.store.replace_tool(&tool, &current.name, current.revision).await {
+        let current = get_tool(tools, principal, tool_id).await?;
+        let tool = changed_tool(clock, rules, current.clone(), change.clone())?;
+        match tools.replace_tool(&tool, &current.name, current.revision).await {
             Ok(()) => return Ok(tool),
             // The name is taken, the tool is gone, or another change came first: a read tells.
-            Err(StoreError::Conflict(_)) => match app.store.get_tool(&principal.workspace_id, tool_id).await? {
+            Err(StoreError::Conflict(_)) => match tools.get_tool(&principal.workspace_id, tool_id).await? {
                 Some(now) if now.revision != current.revision => continue,
                 Some(_) => return Err(name_taken(&tool.name)),
                 None => return Err(AppError::not_found(&format!("tool `{tool_id}`"))),
@@ -191,7 +204,12 @@ pub async fn change_tool(
     }
 }
 
-fn changed_tool(app: &App, mut tool: ToolDef, change: ToolChange) -> Result<ToolDef, AppError> {
+fn changed_tool(
+    clock: &dyn Clock,
+    rules: &OutboundRules,
+    mut tool: ToolDef,
+    change: ToolChange,
+) -> Result<ToolDef, AppError> {
     if let Some(text) = change.name {
         tool.name = name(&text)?;
     }
@@ -202,7 +220,7 @@ fn changed_tool(app: &App, mut tool: ToolDef, change: ToolChange) -> Result<Tool
         tool.parameters = parameters(schema)?;
     }
     if let Some(text) = change.url {
-        tool.url = url(app, &text)?;
+        tool.url = url(rules, &text)?;
     }
     if let Some(seconds) = change.timeout_seconds {
         tool.timeout_seconds = in_range("timeoutSeconds", seconds, DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS)?;
@@ -217,14 +235,14 @@ fn changed_tool(app: &App, mut tool: ToolDef, change: ToolChange) -> Result<Tool
     if let Some(fixed) = change.arguments {
         tool.arguments = arguments(fixed)?;
     }
-    tool.updated_at = app.clock.now();
+    tool.updated_at = clock.now();
     tool.revision += 1;
     Ok(tool)
 }
 
-pub async fn delete_tool(app: &App, principal: &Principal, tool_id: &ToolId) -> Result<(), AppError> {
-    let tool = get_tool(app, principal, tool_id).await?;
-    if app.store.delete_tool(&tool).await? {
+pub async fn delete_tool(tools: &dyn ToolStore, principal: &Principal, tool_id: &ToolId) -> Result<(), AppError> {
+    let tool = get_tool(tools, principal, tool_id).await?;
+    if tools.delete_tool(&tool).await? {
         Ok(())
     } else {
         Err(AppError::not_found(&format!("tool `{tool_id}`")))
@@ -233,13 +251,17 @@ pub async fn delete_tool(app: &App, principal: &Principal, tool_id: &ToolId) -> 
 
 /// The names that are neither a built-in nor one of the workspace's tools, each once, in order:
 /// a prompt may name tools before they exist, and the model is offered only those that do.
-pub async fn unresolved(app: &App, workspace_id: &WorkspaceId, names: &[&str]) -> Result<Vec<String>, AppError> {
+pub async fn unresolved(
+    tools: &dyn ToolStore,
+    workspace_id: &WorkspaceId,
+    names: &[&str],
+) -> Result<Vec<String>, AppError> {
     let mut missing: Vec<String> = Vec::new();
     for &name in names {
         if BUILT_IN.contains(&name) || missing.iter().any(|m| m == name) {
             continue;
         }
-        if app.store.find_tool_by_name(workspace_id, name).await?.is_none() {
+        if tools.find_tool_by_name(workspace_id, name).await?.is_none() {
             missing.push(name.to_owned());
         }
     }
@@ -248,13 +270,18 @@ pub async fn unresolved(app: &App, workspace_id: &WorkspaceId, names: &[&str]) -
 
 /// Every name is a built-in tool or one of the workspace's; otherwise 400 naming the first that
 /// is not.
-pub async fn check_names(app: &App, workspace_id: &WorkspaceId, field: &str, names: &[String]) -> Result<(), AppError> {
+pub async fn check_names(
+    tools: &dyn ToolStore,
+    workspace_id: &WorkspaceId,
+    field: &str,
+    names: &[String],
+) -> Result<(), AppError> {
     for (index, name) in names.iter().enumerate() {
         let name = name.as_str();
         if BUILT_IN.contains(&name) {
             continue;
         }
-        if app.store.find_tool_by_name(workspace_id, name).await?.is_none() {
+        if tools.find_tool_by_name(workspace_id, name).await?.is_none() {
             return Err(AppError::invalid(
                 format!("{field}[{index}].name"),
                 format!("the workspace has no tool called `{name}` (create it with POST /api/v1/tools/, or use a built-in: {})", BUILT_IN.join(", ")),

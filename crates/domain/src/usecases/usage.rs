@@ -7,7 +7,8 @@ use time::Date;
 
 use crate::model::usage::{day_of, Tokens};
 use crate::model::Principal;
-use crate::{App, AppError};
+use crate::ports::UsageStore;
+use crate::AppError;
 
 pub const MAX_RANGE_DAYS: i64 = 366;
 
@@ -47,13 +48,14 @@ fn parse_day(field: &str, text: &str) -> Result<Date, AppError> {
 
 /// `from` and `to` are inclusive days (UTC); by default, this month so far.
 pub async fn report(
-    app: &App,
+    usage: &dyn UsageStore,
+    now: time::OffsetDateTime,
     principal: &Principal,
     from: Option<&str>,
     to: Option<&str>,
     group_by: Option<&str>,
 ) -> Result<UsageReport, AppError> {
-    let today = app.clock.now().date();
+    let today = now.date();
     let to = match to {
         Some(text) => parse_day("to", text)?,
         None => today,
@@ -74,7 +76,7 @@ pub async fn report(
         Some(other) => return Err(AppError::invalid("groupBy", format!("must be `day` or `agent` (got `{other}`)"))),
     };
     let (from, to) = (day_of(from.midnight().assume_utc()), day_of(to.midnight().assume_utc()));
-    let rows = app.store.usage(&principal.workspace_id, &from, &to, group_by == GroupBy::Agent).await?;
+    let rows = usage.usage(&principal.workspace_id, &from, &to, group_by == GroupBy::Agent).await?;
     let mut totals = Tokens::default();
     let mut lines: BTreeMap<String, UsageLine> = BTreeMap::new();
     for row in rows {

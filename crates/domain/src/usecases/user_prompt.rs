@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::model::input::required_text;
 use crate::model::policy::Flow;
 use crate::model::{ConversationId, DeliveryStatus, Direction, Message, MessageKind, PageRequest, Principal};
-use crate::ports::Trigger;
+use crate::ports::{Trigger, WorkspaceStore};
 use crate::usecases::conversations::{add_turn, get_conversation, NewTurn};
 use crate::usecases::policies::evaluate;
 use crate::{App, AppError};
@@ -53,9 +53,9 @@ pub async fn send_prompt(
     if wait > MAX_WAIT_SECONDS {
         return Err(AppError::invalid("waitSeconds", format!("must be from 0 to {MAX_WAIT_SECONDS}")));
     }
-    let conversation = get_conversation(app, principal, conversation_id).await?;
-    if let Some(workspace) = app.workspaces.get(app, &conversation.workspace_id).await? {
-        crate::usecases::quota::check(app, &workspace).await?;
+    let conversation = get_conversation(&*app.store, principal, conversation_id).await?;
+    if let Some(workspace) = app.workspaces.get_workspace(&conversation.workspace_id).await? {
+        crate::usecases::quota::check(&*app.store, app.clock.now(), &workspace).await?;
     }
     let verdict = evaluate(app, &conversation.workspace_id, &conversation.id, Flow::Input, &text).await?;
     if let Some(policy) = verdict.blocked_by {

@@ -1,8 +1,9 @@
 use time::OffsetDateTime;
 
+use crate::model::outbound_url::OutboundRules;
 use crate::model::{IssuedKey, Principal, Role, Workspace};
-use crate::ports::Store;
-use crate::{App, AppError};
+use crate::ports::{Store, WorkspaceStore};
+use crate::AppError;
 
 pub const MAX_NAME_CHARS: usize = 100;
 
@@ -20,8 +21,8 @@ pub async fn create_workspace(
     Ok((workspace, issued))
 }
 
-pub async fn current_workspace(app: &App, principal: &Principal) -> Result<Workspace, AppError> {
-    app.store
+pub async fn current_workspace(workspaces: &dyn WorkspaceStore, principal: &Principal) -> Result<Workspace, AppError> {
+    workspaces
         .get_workspace(&principal.workspace_id)
         .await?
         .ok_or_else(|| AppError::Internal(format!("key {} points at a missing workspace", principal.key_prefix)))
@@ -38,21 +39,20 @@ pub struct WorkspaceChange {
 }
 
 /// Changes the quota and the webhook; a new webhook gets a new signing secret, returned once.
+/// Through the cached workspaces, so that this container's cache forgets the old settings.
 pub async fn change_settings(
-    app: &App,
+    workspaces: &dyn WorkspaceStore,
+    rules: &OutboundRules,
     principal: &Principal,
     change: WorkspaceChange,
 ) -> Result<(Workspace, Option<String>), AppError> {
     let mut retries = crate::usecases::optimistic::Retries::new("the workspace");
     loop {
         retries.another().await?;
-        let current = current_workspace(app, principal).await?;
-        let (workspace, new_secret) = changed_settings(app, current.clone(), change.clone())?;
-        match app.store.save_workspace(&workspace, current.revision).await {
-            Ok(()) => {
-                app.workspaces.forget(&workspace.id);
-                return Ok((workspace, new_secret));
-            }
+        let current = current_workspace(workspaces, principal).await?;
+        let (workspace, new_secret) = changed_settings(rules, current.clone(), change.clone())?;
+        match workspaces.save_workspace(&workspace, current.revision).await {
+            Ok(()) => return Ok((workspace, new_secret)),
             // Another change came first: it is read again and kept.
             Err(crate::ports::StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
@@ -61,7 +61,7 @@ pub async fn change_settings(
 }
 
 fn changed_settings(
-    app: &App,
+    rules: &OutboundRules,
     mut workspace: Workspace,
     change: WorkspaceChange,
 ) -> Result<(Workspace, Option<String>), AppError> {
@@ -72,7 +72,7 @@ fn changed_settings(
     if let Some(url) = change.webhook_url {
         match url {
             Some(url) => {
-                let checked = crate::model::outbound_url::check(&url, &app.outbound)
+                let checked = crate::model::outbound_url::check(&url, rules)
                     .map_err(|why| AppError::invalid("webhookUrl", why))?;
                 workspace.webhook_url = Some(checked.to_string());
                 if workspace.webhook_secret.is_none() {

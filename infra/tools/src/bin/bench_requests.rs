@@ -318,7 +318,7 @@ async fn run() -> Result<(), String> {
         "url": format!("http://127.0.0.1:{port}/sample-tool")
     }))
     .map_err(|e| e.to_string())?;
-    tools::create_tool(&app, &admin, tool).await.map_err(|e| e.to_string())?;
+    tools::create_tool(&*app.store, &*app.clock, &app.outbound, &admin, tool).await.map_err(|e| e.to_string())?;
     let agent_id = store
         .get_number(dev::DEV_PHONE_NUMBER_ID)
         .await
@@ -327,7 +327,7 @@ async fn run() -> Result<(), String> {
         .ok_or("the dev number has no agent")?;
     let change: agents::AgentChange =
         serde_json::from_value(json!({"tools": [{"name": "bench_tool"}]})).map_err(|e| e.to_string())?;
-    agents::change_agent(&app, &admin, &agent_id, change).await.map_err(|e| e.to_string())?;
+    agents::change_agent(&app.agent_ports(), &admin, &agent_id, change).await.map_err(|e| e.to_string())?;
     // A new container: the agent as changed, not as cached.
     let worker = Worker::new(app.clone());
     for round in [3, 4] {

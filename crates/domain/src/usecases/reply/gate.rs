@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::model::MessageId;
+use crate::ports::WorkspaceStore;
 
 /// What a stage hands on: the next stage's input, or the run is over (what ended it is
 /// recorded on the conversation).
@@ -91,8 +92,8 @@ pub(super) async fn gate(
         return stop(skip(app, conversation, "the conversation's agent no longer exists").await);
     };
     if run.draft.is_none() {
-        if let Some(workspace) = app.workspaces.get(app, &conversation.workspace_id).await? {
-            if let Err(err) = crate::usecases::quota::check(app, &workspace).await {
+        if let Some(workspace) = app.workspaces.get_workspace(&conversation.workspace_id).await? {
+            if let Err(err) = crate::usecases::quota::check(&*app.store, app.clock.now(), &workspace).await {
                 return stop(skip(app, conversation, &err.to_string()).await);
             }
         }

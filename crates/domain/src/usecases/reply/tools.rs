@@ -11,7 +11,7 @@ use crate::model::tool::{
 };
 use crate::model::tool_call::{public_id, ToolCall, ToolCallStatus, ToolCallView};
 use crate::model::{Principal, PromptContent, Role};
-use crate::ports::{DueApproval, ToolSpec};
+use crate::ports::{DueApproval, ToolSpec, WorkspaceStore};
 use crate::usecases::events::emit_quietly;
 
 /// Model answers with tool calls per reply; past it, the model answers with what it has.
@@ -384,7 +384,7 @@ async fn post(
     })
     .to_string();
     let secret =
-        app.workspaces.get(app, &conversation.workspace_id).await.ok().flatten().and_then(|w| w.webhook_secret);
+        app.workspaces.get_workspace(&conversation.workspace_id).await.ok().flatten().and_then(|w| w.webhook_secret);
     let mut headers = vec![("x-colloquy-tool-call", id.clone()), ("x-colloquy-event", "tool_call".to_owned())];
     if let Some(secret) = secret {
         let timestamp = app.clock.now().unix_timestamp();
@@ -406,7 +406,9 @@ async fn built_in(app: &App, conversation: &Conversation, name: &str, arguments:
         Principal { workspace_id: conversation.workspace_id.clone(), role: Role::Write, key_prefix: "agent".into() };
     let failed = |err: crate::AppError| err.to_string();
     if name == END_CONVERSATION {
-        let done = crate::usecases::conversations::mark_done(app, &agent, &conversation.id).await.map_err(failed)?;
+        let done = crate::usecases::conversations::mark_done(&*app.store, &*app.clock, &agent, &conversation.id)
+            .await
+            .map_err(failed)?;
         crate::usecases::analysis::after_done(app, &done).await;
         return Ok("The conversation is marked done.".into());
     }
