@@ -142,7 +142,9 @@ impl Worker {
         let app = &self.app;
         let result = match &trigger {
             Trigger::Event(event) => {
-                events::deliver(app, &event.workspace_id, &event.id).await.map_err(RetryLater::Busy)
+                events::deliver(&*app.store, &*app.store, &*app.events, &*app.clock, &event.workspace_id, &event.id)
+                    .await
+                    .map_err(RetryLater::Busy)
             }
             Trigger::Analysis(analysis) => analysis::run(app, analysis).await,
             Trigger::FollowUp(follow_up) => {

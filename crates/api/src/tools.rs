@@ -90,7 +90,7 @@ pub async fn delete(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// GET /api/v1/conversations/{id}/tool-calls/: the conversation's tool calls, newest first.
 pub async fn calls(app: &App, who: &Principal, request: &Request) -> Reply {
-    let messages = tool_calls::list(app, who, &path_param(request, "id")?).await?;
+    let messages = tool_calls::list(&*app.store, who, &path_param(request, "id")?).await?;
     let results: Vec<ToolCallView> =
         messages.iter().filter_map(|m| m.tool_call.as_ref().map(|call| ToolCallView::new(m, call))).collect();
     ok(&serde_json::json!({"count": results.len(), "next": null, "previous": null, "results": results}))

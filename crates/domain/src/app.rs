@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::cached::{CachedNumbers, CachedPolicies, CachedWorkspaces};
+use crate::cached::{CachedNumbers, CachedPolicies, CachedVault, CachedWorkspaces};
 use crate::model::cache::TtlCache;
 use crate::model::outbound_url::OutboundRules;
 use crate::model::{ConversationId, WorkspaceId};
@@ -114,8 +114,6 @@ pub struct App {
     pub vault: Arc<dyn TokenVault>,
     /// The deployment's own token, for numbers registered without one (single-tenant set-ups).
     pub default_token: Option<Secret>,
-    /// Tokens read from the vault, per container.
-    pub tokens: Arc<TtlCache<String, Secret>>,
     /// Conversation ids by (workspace, business number, contact), per container: a contact's
     /// conversation never changes, so a known contact's message needs no read.
     pub conversation_ids: Arc<TtlCache<(WorkspaceId, String, String), ConversationId>>,
@@ -260,7 +258,6 @@ impl App {
             outbound: OutboundRules::default(),
             vault: Arc::new(NotBuilt("the token vault")),
             default_token: None,
-            tokens: Arc::new(TtlCache::default()),
             allowed_models: None,
             conversation_ids: Arc::new(TtlCache::default()),
         }
@@ -289,6 +286,30 @@ impl App {
         }
     }
 
+    /// Where events are recorded and queued.
+    pub fn event_ports(&self) -> crate::usecases::events::EventPorts<'_> {
+        crate::usecases::events::EventPorts {
+            workspaces: &*self.workspaces,
+            events: &*self.store,
+            queue: &*self.queue,
+            clock: &*self.clock,
+        }
+    }
+
+    /// What evaluating policies uses.
+    pub fn policy_ports(&self) -> crate::usecases::policies::PolicyPorts<'_> {
+        crate::usecases::policies::PolicyPorts { policies: &self.policies, events: self.event_ports() }
+    }
+
+    /// Where a conversation's sender is looked up.
+    pub fn sender_ports(&self) -> crate::usecases::senders::SenderPorts<'_> {
+        crate::usecases::senders::SenderPorts {
+            numbers: &*self.numbers,
+            vault: &*self.vault,
+            default_token: self.default_token.as_ref(),
+        }
+    }
+
     pub fn with_llm(mut self, llm: Arc<dyn Llm>) -> Self {
         self.llm = llm;
         self
@@ -313,7 +334,7 @@ impl App {
 
     /// Where numbers' tokens are kept, and the token for numbers registered without one.
     pub fn with_token_vault(mut self, vault: Arc<dyn TokenVault>, default_token: Option<Secret>) -> Self {
-        self.vault = vault;
+        self.vault = Arc::new(CachedVault::over(vault));
         self.default_token = default_token;
         self
     }

@@ -11,13 +11,15 @@ use async_trait::async_trait;
 use crate::model::cache::TtlCache;
 use crate::model::policy::{Policy, Violation};
 use crate::model::{ApiKey, Page, PageRequest, PolicyId, WhatsAppNumber, Workspace, WorkspaceId};
-use crate::ports::{NumberStore, PolicyStore, StoreError, WorkspaceStore};
+use crate::ports::{NumberStore, PolicyStore, Secret, StoreError, TokenVault, VaultError, WorkspaceStore};
 use crate::usecases::policies::PolicyCache;
 
 /// How long a workspace (its quota and webhook) is kept.
 pub const WORKSPACE_TTL: Duration = Duration::from_secs(60);
 /// How long a registered number is kept: every inbound message names its number.
 pub const NUMBER_TTL: Duration = Duration::from_secs(300);
+/// How long a number's access token is kept: a replaced token takes effect within this.
+pub const TOKEN_TTL: Duration = Duration::from_secs(300);
 
 /// Workspaces by id. A workspace that does not exist is never cached.
 pub struct CachedWorkspaces {
@@ -145,6 +147,44 @@ impl PolicyStore for CachedPolicies {
         page: &PageRequest,
     ) -> Result<Page<Violation>, StoreError> {
         self.inner.list_violations(workspace_id, page).await
+    }
+}
+
+/// Numbers' access tokens by reference: every send names one.
+pub struct CachedVault {
+    inner: Arc<dyn TokenVault>,
+    tokens: TtlCache<String, Secret>,
+}
+
+impl CachedVault {
+    pub fn over(inner: Arc<dyn TokenVault>) -> Self {
+        Self { inner, tokens: TtlCache::default() }
+    }
+}
+
+#[async_trait]
+impl TokenVault for CachedVault {
+    async fn store_token(
+        &self,
+        workspace_id: &WorkspaceId,
+        phone_number_id: &str,
+        token: &Secret,
+    ) -> Result<String, VaultError> {
+        self.inner.store_token(workspace_id, phone_number_id, token).await
+    }
+
+    async fn token(&self, reference: &str) -> Result<Secret, VaultError> {
+        let load = async { self.inner.token(reference).await.map(Some) };
+        match self.tokens.get_or_load(reference.to_owned(), TOKEN_TTL, load).await? {
+            Some(token) => Ok(token),
+            None => Err(VaultError("the token is missing".into())),
+        }
+    }
+
+    async fn delete_token(&self, reference: &str) -> Result<(), VaultError> {
+        let deleted = self.inner.delete_token(reference).await;
+        self.tokens.remove(&reference.to_owned());
+        deleted
     }
 }
 

@@ -20,7 +20,7 @@ use crate::{App, Reply};
 
 /// GET /console/approvals
 pub async fn page(app: &App, session: &ConsoleSession, _request: &Request) -> Reply {
-    let awaiting = tool_calls::awaiting(app, &session.principal()).await?;
+    let awaiting = tool_calls::awaiting(&*app.store, &*app.store, &session.principal()).await?;
     let now = app.clock.now();
     let content = html! {
         h1 { "Approvals" }

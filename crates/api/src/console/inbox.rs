@@ -71,7 +71,7 @@ async fn load(app: &App, session: &ConsoleSession, now: OffsetDateTime) -> Resul
     let principal = session.principal();
     let since = since(conversations::latest_activity(&*app.store, &principal).await?.as_deref(), now);
     let conversations = conversations::recent(&*app.store, &principal, MAX_INBOX).await?;
-    let awaiting = tool_calls::conversations_awaiting(app, &principal).await?;
+    let awaiting = tool_calls::conversations_awaiting(&*app.store, &principal).await?;
     let agents = agents::list_agents(&app.agent_ports(), &principal, &PageRequest { limit: 100, cursor: None }).await?;
     let agents = agents.items.into_iter().map(|agent| (agent.id, agent.name)).collect();
     Ok(Loaded { conversations, awaiting, agents, since })

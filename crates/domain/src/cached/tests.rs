@@ -120,3 +120,42 @@ async fn a_number_registered_a_moment_ago_is_found_and_a_removed_one_is_forgotte
     assert!(cached.get_number("1055").await.ok().flatten().is_none(), "a removed number no longer routes here");
     assert_eq!(store.reads(), 3);
 }
+
+/// A vault of one token that counts its reads.
+#[derive(Default)]
+struct Vault {
+    token: Mutex<Option<String>>,
+    reads: AtomicUsize,
+}
+
+#[async_trait]
+impl TokenVault for Vault {
+    async fn store_token(&self, _: &WorkspaceId, _: &str, token: &Secret) -> Result<String, VaultError> {
+        *self.token.lock().map_err(|_| VaultError("poisoned".into()))? = Some(token.0.clone());
+        Ok("ref_1".to_owned())
+    }
+
+    async fn token(&self, _: &str) -> Result<Secret, VaultError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        let stored = self.token.lock().map_err(|_| VaultError("poisoned".into()))?;
+        stored.clone().map(Secret).ok_or_else(|| VaultError("no such token".into()))
+    }
+
+    async fn delete_token(&self, _: &str) -> Result<(), VaultError> {
+        *self.token.lock().map_err(|_| VaultError("poisoned".into()))? = None;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_token_is_read_once_and_a_deleted_one_is_not_sent_with_again() {
+    let vault = Arc::new(Vault::default());
+    let cached = CachedVault::over(vault.clone());
+    let reference = cached.store_token(&workspace().id, "1055", &Secret("EAAG-one".into())).await.unwrap_or_default();
+    assert_eq!(cached.token(&reference).await.ok().map(|t| t.0), Some("EAAG-one".to_owned()));
+    assert!(cached.token(&reference).await.is_ok());
+    assert_eq!(vault.reads.load(Ordering::SeqCst), 1, "the second send's token is the cache's");
+
+    assert!(cached.delete_token(&reference).await.is_ok());
+    assert!(cached.token(&reference).await.is_err(), "a deleted token is read again, and is gone");
+}

@@ -239,7 +239,7 @@ pub async fn run(app: &App, trigger: &AnalysisTrigger) -> Result<(), RetryLater>
     }
     tracing::info!(conversation = %current.id, cause = cause_name(analysis.cause), "conversation analysed");
     let event = ConversationAnalyzed { analysis: AnalysisView::new(&current.id, &analysis) };
-    crate::usecases::events::emit_quietly(app, &current.workspace_id, &current.id, &event).await;
+    crate::usecases::events::emit_quietly(&app.event_ports(), &current.workspace_id, &current.id, &event).await;
     Ok(())
 }
 

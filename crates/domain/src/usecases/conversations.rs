@@ -105,10 +105,12 @@ pub async fn create_conversation(
     let mut opening = Vec::new();
     if let Some(template) = template {
         let outbound = Outbound::Template { to: contact_id.clone(), template: template.clone() };
-        let from = sender(app, &principal.workspace_id, &number.phone_number_id).await.map_err(|err| match err {
-            SenderError::Refused(why) => AppError::invalid("fromNumber", why),
-            SenderError::Unavailable(why) => AppError::Internal(why),
-        })?;
+        let from = sender(&app.sender_ports(), &principal.workspace_id, &number.phone_number_id).await.map_err(
+            |err| match err {
+                SenderError::Refused(why) => AppError::invalid("fromNumber", why),
+                SenderError::Unavailable(why) => AppError::Internal(why),
+            },
+        )?;
         let wamid = send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS)
             .await
             .map_err(AppError::WhatsApp)?;
@@ -252,7 +254,8 @@ pub async fn take_over(
         until: conversation.takeover_until.map(crate::model::timestamp::format),
         by_key: principal.key_prefix.clone(),
     };
-    crate::usecases::events::emit_quietly(app, &conversation.workspace_id, &conversation.id, &event).await;
+    crate::usecases::events::emit_quietly(&app.event_ports(), &conversation.workspace_id, &conversation.id, &event)
+        .await;
     Ok(conversation)
 }
 

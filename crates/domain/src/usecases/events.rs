@@ -5,18 +5,28 @@ use serde_json::{json, Value};
 
 use crate::model::event::{signature, Event, EventData, EventType};
 use crate::model::{ConversationId, EventId, WorkspaceId};
-use crate::ports::{EventTrigger, Trigger, WorkspaceStore};
-use crate::{App, AppError};
+use crate::ports::{Clock, EventDelivery, EventStore, EventTrigger, Trigger, TriggerQueue, WorkspaceStore};
+use crate::AppError;
+
+/// Where events are recorded (when the workspace has a webhook) and queued for delivery.
+#[derive(Clone, Copy)]
+pub struct EventPorts<'a> {
+    /// Cached: whether the workspace has a webhook is read for every event.
+    pub workspaces: &'a dyn WorkspaceStore,
+    pub events: &'a dyn EventStore,
+    pub queue: &'a dyn TriggerQueue,
+    pub clock: &'a dyn Clock,
+}
 
 /// Records and queues an event when the workspace has a webhook; does nothing otherwise.
 pub async fn emit(
-    app: &App,
+    ports: &EventPorts<'_>,
     workspace_id: &WorkspaceId,
     kind: EventType,
     conversation_id: &ConversationId,
     data: Value,
 ) -> Result<(), AppError> {
-    let Some(workspace) = app.workspaces.get_workspace(workspace_id).await? else { return Ok(()) };
+    let Some(workspace) = ports.workspaces.get_workspace(workspace_id).await? else { return Ok(()) };
     if workspace.webhook_url.is_none() {
         return Ok(());
     }
@@ -26,22 +36,22 @@ pub async fn emit(
         kind,
         conversation_id: conversation_id.to_owned(),
         data,
-        created_at: app.clock.now(),
+        created_at: ports.clock.now(),
     };
-    app.store.save_event(&event).await?;
+    ports.events.save_event(&event).await?;
     let trigger = Trigger::Event(EventTrigger { id: event.id.clone(), workspace_id: workspace_id.to_owned() });
-    app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
+    ports.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
 }
 
 /// Emits, logging instead of failing: an event must never undo the work it reports.
 pub async fn emit_quietly<D: EventData>(
-    app: &App,
+    ports: &EventPorts<'_>,
     workspace_id: &WorkspaceId,
     conversation_id: &ConversationId,
     data: &D,
 ) {
     let emitted = match serde_json::to_value(data) {
-        Ok(data) => emit(app, workspace_id, D::TYPE, conversation_id, data).await,
+        Ok(data) => emit(ports, workspace_id, D::TYPE, conversation_id, data).await,
         Err(err) => Err(AppError::Internal(format!("event data did not serialise: {err}"))),
     };
     if let Err(err) = emitted {
@@ -50,10 +60,17 @@ pub async fn emit_quietly<D: EventData>(
 }
 
 /// POSTs a stored event to the workspace's webhook. `Err` means: retry later.
-pub async fn deliver(app: &App, workspace_id: &WorkspaceId, event_id: &EventId) -> Result<(), String> {
-    let event = app.store.get_event(workspace_id, event_id).await.map_err(|e| e.to_string())?;
+pub async fn deliver(
+    events: &dyn EventStore,
+    workspaces: &dyn WorkspaceStore,
+    delivery: &dyn EventDelivery,
+    clock: &dyn Clock,
+    workspace_id: &WorkspaceId,
+    event_id: &EventId,
+) -> Result<(), String> {
+    let event = events.get_event(workspace_id, event_id).await.map_err(|e| e.to_string())?;
     let Some(event) = event else { return Ok(()) };
-    let workspace = app.store.get_workspace(workspace_id).await.map_err(|e| e.to_string())?;
+    let workspace = workspaces.get_workspace(workspace_id).await.map_err(|e| e.to_string())?;
     let (Some(url), Some(secret)) = workspace.map(|w| (w.webhook_url, w.webhook_secret)).unwrap_or_default() else {
         return Ok(());
     };
@@ -65,13 +82,13 @@ pub async fn deliver(app: &App, workspace_id: &WorkspaceId, event_id: &EventId) 
         "data": event.data,
     })
     .to_string();
-    let timestamp = app.clock.now().unix_timestamp();
+    let timestamp = clock.now().unix_timestamp();
     let headers = [
         ("x-colloquy-delivery", event.id.to_string()),
         ("x-colloquy-event", event.kind.as_str().to_owned()),
         ("x-colloquy-signature", signature(&secret, timestamp, &body)),
     ];
-    match app.events.post(&url, &headers, body).await {
+    match delivery.post(&url, &headers, body).await {
         Ok(status) if (200..300).contains(&status) => Ok(()),
         Ok(status) => Err(format!("the webhook answered {status}")),
         Err(err) => Err(err),

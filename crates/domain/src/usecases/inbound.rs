@@ -56,7 +56,8 @@ async fn receive_message(app: &App, numbers: &dyn NumberStore, inbound: InboundM
         let expected = existing.as_ref().map(|c| c.revision);
         // Checked once, not on every retry of a lost write.
         if verdict.is_none() {
-            verdict = Some(check(app, &workspace_id, &conversation.id, Flow::Input, &inbound.text).await?);
+            verdict =
+                Some(check(&app.policy_ports(), &workspace_id, &conversation.id, Flow::Input, &inbound.text).await?);
         }
         let checked = verdict.as_ref().ok_or_else(|| AppError::Internal("policy verdict missing".into()))?;
         let message = inbound_message(&conversation.id, &inbound, checked, sent_at);
@@ -88,7 +89,7 @@ async fn known_contact(
     inbound: &InboundMessage,
 ) -> Result<bool, AppError> {
     let workspace_id = &number.workspace_id;
-    let checked = check(app, workspace_id, conversation_id, Flow::Input, &inbound.text).await?;
+    let checked = check(&app.policy_ports(), workspace_id, conversation_id, Flow::Input, &inbound.text).await?;
     if checked.blocked_by.is_some() {
         return Ok(false);
     }
@@ -130,7 +131,7 @@ async fn stored(
     message: &Message,
     checked: &Verdict,
 ) -> Result<(), AppError> {
-    record(app, workspace_id, conversation_id, checked).await?;
+    record(&app.policy_ports(), workspace_id, conversation_id, checked).await?;
     if message.error.is_some() || inbound.kind == MessageKind::System {
         return Ok(());
     }
@@ -141,7 +142,7 @@ async fn stored(
         kind: inbound.kind.as_str().to_owned(),
         text: inbound.text.clone(),
     };
-    emit_quietly(app, workspace_id, conversation_id, &event).await;
+    emit_quietly(&app.event_ports(), workspace_id, conversation_id, &event).await;
     enqueue(app, workspace_id, conversation_id, &inbound.wamid).await
 }
 
@@ -182,8 +183,8 @@ async fn amend(app: &App, numbers: &dyn NumberStore, event: InboundAmendment) ->
     let amendment = match event.amendment {
         Amendment::Edited { text, .. } => {
             // The new text reaches the agent and analyses as the old one would: checked first.
-            let verdict = check(app, workspace_id, &conversation.id, Flow::Input, &text).await?;
-            record(app, workspace_id, &conversation.id, &verdict).await?;
+            let verdict = check(&app.policy_ports(), workspace_id, &conversation.id, Flow::Input, &text).await?;
+            record(&app.policy_ports(), workspace_id, &conversation.id, &verdict).await?;
             Amendment::Edited { text, blocked_by: verdict.blocked_by }
         }
         other => other,

@@ -142,7 +142,7 @@ async fn process(
     // What was read is the contact's words: the input policies check it as they check text.
     let words = media.transcript.as_deref().or(media.document_text.as_deref());
     if let Some(words) = words {
-        let verdict = evaluate(app, &conversation.workspace_id, &conversation.id, Flow::Input, words)
+        let verdict = evaluate(&app.policy_ports(), &conversation.workspace_id, &conversation.id, Flow::Input, words)
             .await
             .map_err(|err| RetryLater::Busy(err.to_string()))?;
         update.blocked = verdict.blocked_by.as_deref().map(MessageError::blocked_by);
@@ -159,7 +159,7 @@ async fn fetch(
     kind: MediaKind,
     last_try: bool,
 ) -> Result<Result<Vec<u8>, String>, RetryLater> {
-    let sender: Sender = match sender_of(app, conversation).await {
+    let sender: Sender = match sender_of(&app.sender_ports(), conversation).await {
         Ok(sender) => sender,
         Err(err) => return Ok(Err(format!("the business number cannot fetch it: {err}"))),
     };

@@ -67,7 +67,7 @@ pub async fn send_operator_message(
         _ => return Err(AppError::bad_request("send either `text` or `template`")),
     };
     message.operator_key = Some(principal.key_prefix.clone());
-    let from = sender_of(app, &conversation).await.map_err(|err| match err {
+    let from = sender_of(&app.sender_ports(), &conversation).await.map_err(|err| match err {
         SenderError::Refused(why) => AppError::Conflict(why),
         SenderError::Unavailable(why) => AppError::Internal(why),
     })?;

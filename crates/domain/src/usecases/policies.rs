@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::cached::CachedPolicies;
 use crate::model::cache::TtlCache;
 use crate::model::input::required_text;
 use crate::model::policy::{
@@ -13,7 +14,15 @@ use crate::model::policy::{
 };
 use crate::model::{ConversationId, Page, PageRequest, PolicyId, Principal, WorkspaceId};
 use crate::ports::{Clock, PolicyStore};
-use crate::{App, AppError};
+use crate::usecases::events::EventPorts;
+use crate::AppError;
+
+/// What evaluating policies uses: the compiled policies, and where violations' alerts go.
+#[derive(Clone, Copy)]
+pub struct PolicyPorts<'a> {
+    pub policies: &'a CachedPolicies,
+    pub events: EventPorts<'a>,
+}
 
 const CACHE_TTL: Duration = Duration::from_secs(30);
 const MAX_MATCHERS: usize = 100;
@@ -280,28 +289,28 @@ pub struct Verdict {
 
 /// Evaluates every enabled policy for this flow, records the violations, and says whether one blocks.
 pub async fn evaluate(
-    app: &App,
+    ports: &PolicyPorts<'_>,
     workspace_id: &WorkspaceId,
     conversation_id: &ConversationId,
     flow: Flow,
     text: &str,
 ) -> Result<Verdict, AppError> {
-    let verdict = check(app, workspace_id, conversation_id, flow, text).await?;
-    record(app, workspace_id, conversation_id, &verdict).await?;
+    let verdict = check(ports, workspace_id, conversation_id, flow, text).await?;
+    record(ports, workspace_id, conversation_id, &verdict).await?;
     Ok(verdict)
 }
 
 /// What the policies say of a text, recorded nowhere yet: an inbound message records its
 /// violations only once its wamid is claimed, so a redelivery records nothing twice.
 pub async fn check(
-    app: &App,
+    ports: &PolicyPorts<'_>,
     workspace_id: &WorkspaceId,
     conversation_id: &ConversationId,
     flow: Flow,
     text: &str,
 ) -> Result<Verdict, AppError> {
-    let (sets, store) = app.policies.compiled();
-    check_with(sets, store, app.clock.now(), workspace_id, conversation_id, flow, text).await
+    let (sets, store) = ports.policies.compiled();
+    check_with(sets, store, ports.events.clock.now(), workspace_id, conversation_id, flow, text).await
 }
 
 /// `check` on the policies `store` keeps, compiled through `policies`, at `now`.
@@ -342,12 +351,12 @@ async fn check_with(
 
 /// Stores the violations and sends an event for each alert.
 pub async fn record(
-    app: &App,
+    ports: &PolicyPorts<'_>,
     workspace_id: &WorkspaceId,
     conversation_id: &ConversationId,
     verdict: &Verdict,
 ) -> Result<(), AppError> {
-    app.store.record_violations(&verdict.violations).await?;
+    ports.policies.record_violations(&verdict.violations).await?;
     for violation in verdict.violations.iter().filter(|v| v.action == Action::Alert) {
         let event = crate::model::event::PolicyViolated {
             violation_id: violation.id.clone(),
@@ -356,7 +365,7 @@ pub async fn record(
             direction: violation.flow,
             excerpt: violation.excerpt.clone(),
         };
-        crate::usecases::events::emit_quietly(app, workspace_id, conversation_id, &event).await;
+        crate::usecases::events::emit_quietly(&ports.events, workspace_id, conversation_id, &event).await;
     }
     Ok(())
 }

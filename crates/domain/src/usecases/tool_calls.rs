@@ -5,7 +5,7 @@
 use crate::model::event::ToolCallFailed;
 use crate::model::tool_call::{parse_public_id, ToolCallStatus, ToolCallView};
 use crate::model::{ConversationId, Direction, Message, MessageId, PageRequest, Principal, WorkspaceId};
-use crate::ports::{DueApproval, QueueError, StoreError, Trigger, Turn};
+use crate::ports::{ConversationStore, DueApproval, QueueError, StoreError, ToolCallStore, Trigger, Turn};
 use crate::usecases::conversations::get_conversation;
 use crate::usecases::events::emit_quietly;
 use crate::{App, AppError};
@@ -16,16 +16,16 @@ pub const MAX_REASON_CHARS: usize = 1_000;
 
 /// A conversation's tool calls, newest first.
 pub async fn list(
-    app: &App,
+    conversations: &dyn ConversationStore,
     principal: &Principal,
     conversation_id: &ConversationId,
 ) -> Result<Vec<Message>, AppError> {
-    let conversation = get_conversation(&*app.store, principal, conversation_id).await?;
+    let conversation = get_conversation(conversations, principal, conversation_id).await?;
     let mut calls = Vec::new();
     let mut cursor = None;
     let mut read = 0;
     while read < MAX_LISTED_MESSAGES {
-        let page = app.store.list_messages(&conversation.id, &PageRequest { limit: 100, cursor }).await?;
+        let page = conversations.list_messages(&conversation.id, &PageRequest { limit: 100, cursor }).await?;
         read += page.items.len();
         calls.extend(page.items.into_iter().filter(|m| m.direction == Direction::Tool && m.tool_call.is_some()));
         match page.next_cursor {
@@ -52,19 +52,27 @@ pub struct Awaiting {
 
 /// The workspace's calls waiting for a person, soonest to expire first; a call decided since its
 /// watch was read is left out.
-pub async fn awaiting(app: &App, principal: &Principal) -> Result<Vec<Awaiting>, AppError> {
-    let watches = app.store.awaiting_approval(&principal.workspace_id, MAX_AWAITING).await?;
+pub async fn awaiting(
+    conversations: &dyn ConversationStore,
+    calls: &dyn ToolCallStore,
+    principal: &Principal,
+) -> Result<Vec<Awaiting>, AppError> {
+    let watches = calls.awaiting_approval(&principal.workspace_id, MAX_AWAITING).await?;
     let mut awaiting = Vec::with_capacity(watches.len());
     for watch in watches {
-        let Some(message) = app.store.get_message(&watch.conversation_id, &watch.message_id).await? else { continue };
+        let Some(message) = conversations.get_message(&watch.conversation_id, &watch.message_id).await? else {
+            continue;
+        };
         if message.tool_call.as_ref().is_none_or(|call| call.status != ToolCallStatus::PendingApproval) {
             continue;
         }
-        let Some(conversation) = app.store.get_conversation(&principal.workspace_id, &watch.conversation_id).await?
+        let Some(conversation) =
+            conversations.get_conversation(&principal.workspace_id, &watch.conversation_id).await?
         else {
             continue;
         };
-        let recent = app.store.list_messages(&conversation.id, &PageRequest { limit: TURNS_SHOWN * 2, cursor: None });
+        let recent =
+            conversations.list_messages(&conversation.id, &PageRequest { limit: TURNS_SHOWN * 2, cursor: None });
         let mut last_turns: Vec<Message> = recent
             .await?
             .items
@@ -80,10 +88,10 @@ pub async fn awaiting(app: &App, principal: &Principal) -> Result<Vec<Awaiting>,
 
 /// The conversations with a call waiting for a person (one read of the watches).
 pub async fn conversations_awaiting(
-    app: &App,
+    calls: &dyn ToolCallStore,
     principal: &Principal,
 ) -> Result<std::collections::HashSet<ConversationId>, AppError> {
-    let watches = app.store.awaiting_approval(&principal.workspace_id, MAX_AWAITING).await?;
+    let watches = calls.awaiting_approval(&principal.workspace_id, MAX_AWAITING).await?;
     Ok(watches.into_iter().map(|watch| watch.conversation_id).collect())
 }
 
@@ -147,7 +155,7 @@ pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decisi
     app.store.end_approval_watch(&conversation.workspace_id, &conversation.id, &message.id).await?;
     if let Some(call) = updated.tool_call.as_ref().filter(|c| c.status == ToolCallStatus::Rejected) {
         let event = ToolCallFailed { tool_call: ToolCallView::new(&updated, call) };
-        emit_quietly(app, &conversation.workspace_id, &conversation.id, &event).await;
+        emit_quietly(&app.event_ports(), &conversation.workspace_id, &conversation.id, &event).await;
     }
     resume(app, &conversation.workspace_id, &conversation.id, &message.id).await?;
     tracing::info!(conversation = %conversation.id, call = %message.id, by = %principal.key_prefix, "tool call decided");

@@ -57,7 +57,8 @@ pub async fn send_prompt(
     if let Some(workspace) = app.workspaces.get_workspace(&conversation.workspace_id).await? {
         crate::usecases::quota::check(&*app.store, app.clock.now(), &workspace).await?;
     }
-    let verdict = evaluate(app, &conversation.workspace_id, &conversation.id, Flow::Input, &text).await?;
+    let verdict =
+        evaluate(&app.policy_ports(), &conversation.workspace_id, &conversation.id, Flow::Input, &text).await?;
     if let Some(policy) = verdict.blocked_by {
         return Err(AppError::bad_request(format!(
             "the prompt was blocked by the policy `{policy}`; nothing was sent"

@@ -85,7 +85,7 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
         app.store.record_delivery(&conversation.workspace_id, &message).await?;
         return Ok(());
     }
-    let from = match sender_of(app, conversation).await {
+    let from = match sender_of(&app.sender_ports(), conversation).await {
         Ok(from) => from,
         Err(SenderError::Refused(why)) => {
             message.status = DeliveryStatus::Failed;
@@ -119,7 +119,7 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
                 to: conversation.party().map(|(_, contact)| contact.phone_number.clone()).unwrap_or_default(),
                 text: message.text.clone(),
             };
-            emit_quietly(app, &conversation.workspace_id, &conversation.id, &event).await;
+            emit_quietly(&app.event_ports(), &conversation.workspace_id, &conversation.id, &event).await;
         }
         Some(err) if err.is_retryable() => {
             if !message.sent_parts.is_empty() {

@@ -87,7 +87,7 @@ pub(super) async fn follow_up(
     let mut message =
         Message::new(&conversation.id, Direction::Outbound, MessageKind::Template, DeliveryStatus::Sent, now);
     message.template = Some(template.name.clone());
-    let from = match sender_of(app, conversation).await {
+    let from = match sender_of(&app.sender_ports(), conversation).await {
         Ok(from) => from,
         Err(SenderError::Refused(why)) => return stop_follow_ups(app, conversation, &why).await,
         Err(SenderError::Unavailable(why)) => return Err(RetryLater::Busy(why)),

@@ -111,7 +111,7 @@ async fn acknowledge(app: &App, conversation: &Conversation, unanswered: &[Messa
     else {
         return;
     };
-    let marked = match sender_of(app, conversation).await {
+    let marked = match sender_of(&app.sender_ports(), conversation).await {
         Ok(from) => app.whatsapp.mark_read(&from, &wamid).await.map_err(|err| err.to_string()),
         Err(err) => Err(err.to_string()),
     };
@@ -131,9 +131,10 @@ pub(super) async fn checked_output(
     agent: &Agent,
     mut answer: ChatReply,
 ) -> Result<ChatReply, RetryLater> {
-    let verdict = evaluate(app, &conversation.workspace_id, &conversation.id, Flow::Output, &answer.text)
-        .await
-        .map_err(|err| RetryLater::Busy(err.to_string()))?;
+    let verdict =
+        evaluate(&app.policy_ports(), &conversation.workspace_id, &conversation.id, Flow::Output, &answer.text)
+            .await
+            .map_err(|err| RetryLater::Busy(err.to_string()))?;
     if let Some(policy) = verdict.blocked_by {
         tracing::info!(conversation = %conversation.id, policy = %policy, "reply replaced by the fallback text");
         answer.text = agent.fallback_text.clone().unwrap_or_else(|| DEFAULT_FALLBACK.to_owned());

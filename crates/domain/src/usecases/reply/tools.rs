@@ -235,7 +235,7 @@ pub(super) async fn record(
     for message in &calls {
         if let Some(call) = message.tool_call.as_ref().filter(|c| c.status == ToolCallStatus::PendingApproval) {
             let event = ToolCallApprovalRequested { tool_call: ToolCallView::new(message, call) };
-            emit_quietly(app, &conversation.workspace_id, &conversation.id, &event).await;
+            emit_quietly(&app.event_ports(), &conversation.workspace_id, &conversation.id, &event).await;
         }
     }
     tracing::info!(conversation = %conversation.id, calls = calls.len(), "tool calls stored");
@@ -311,9 +311,21 @@ pub(crate) async fn settle(
     }
     let view = ToolCallView::new(&settled, &call);
     if call.status == ToolCallStatus::Succeeded {
-        emit_quietly(app, &conversation.workspace_id, &conversation.id, &ToolCallCompleted { tool_call: view }).await;
+        emit_quietly(
+            &app.event_ports(),
+            &conversation.workspace_id,
+            &conversation.id,
+            &ToolCallCompleted { tool_call: view },
+        )
+        .await;
     } else if call.status.is_settled() {
-        emit_quietly(app, &conversation.workspace_id, &conversation.id, &ToolCallFailed { tool_call: view }).await;
+        emit_quietly(
+            &app.event_ports(),
+            &conversation.workspace_id,
+            &conversation.id,
+            &ToolCallFailed { tool_call: view },
+        )
+        .await;
     }
     Ok(())
 }
