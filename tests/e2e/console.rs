@@ -387,7 +387,7 @@ async fn signing_out_or_revoking_the_key_ends_the_session() {
 
 /// Counts the DynamoDB operations a client sends (`DynamoDB.Query`, `DynamoDB.GetItem`…).
 #[derive(Debug, Clone, Default)]
-struct Requests(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+pub(crate) struct Requests(pub(crate) std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
 impl aws_sdk_dynamodb::config::Intercept for Requests {
     fn name(&self) -> &'static str {
@@ -440,25 +440,51 @@ async fn a_poll_of_an_unchanged_inbox_reads_the_table_once() {
 }
 
 #[tokio::test]
-async fn conversations_from_before_the_activity_index_are_backfilled_into_the_inbox() {
+async fn conversations_an_earlier_version_kept_are_moved_and_shown_again() {
+    use aws_sdk_dynamodb::types::AttributeValue;
     let stack = TestStack::new().await;
     let admin = stack.workspace("Acme").await;
     let old = conversation_with(&stack, &admin.key.workspace_id, "From last year").await;
-    let (pk, sk) = (format!("WS#{}", old.workspace_id), format!("CONV#{}", old.id));
-    stack
-        .dynamodb()
-        .update_item()
-        .table_name(&stack.resources.table_name)
-        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(pk))
-        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S(sk))
-        .update_expression("REMOVE GSI3PK, GSI3SK")
-        .send()
-        .await
-        .expect("as an earlier version wrote it");
+    // As version 0.2 kept it: the whole conversation in the workspace's partition, unindexed.
+    let key = |pk: String, sk: String| {
+        std::collections::HashMap::from([
+            ("PK".to_owned(), AttributeValue::S(pk)),
+            ("SK".to_owned(), AttributeValue::S(sk)),
+        ])
+    };
+    let current = key(format!("CONV#{}", old.id), format!("STATE#{}", old.workspace_id));
+    let dynamodb = stack.dynamodb();
+    let table = &stack.resources.table_name;
+    let read = dynamodb.get_item().table_name(table).set_key(Some(current.clone())).send().await.expect("read");
+    let mut item = read.item.expect("stored in the current layout");
+    dynamodb.delete_item().table_name(table).set_key(Some(current)).send().await.expect("deleted");
+    item.insert("PK".into(), AttributeValue::S(format!("WS#{}", old.workspace_id)));
+    item.insert("SK".into(), AttributeValue::S(format!("CONV#{}", old.id)));
+    item.remove("GSI3PK");
+    item.remove("GSI3SK");
+    dynamodb.put_item().table_name(table).set_item(Some(item)).send().await.expect("as 0.2 wrote it");
     let browser = Browser::signed_in(&stack, &admin.plaintext).await;
     assert!(!browser.get("console-inbox", "/console/").await.html.contains("From last year"));
+    let get = |id: &str| {
+        colloquy_tests::call(
+            "get-conversation",
+            &stack.app,
+            ApiCall::fixture("get-conversation").key(&admin.plaintext).path_param("id", id),
+        )
+    };
+    assert_eq!(get(old.id.as_str()).await.status, 404, "not where this version reads it");
 
-    assert_eq!(stack.store.backfill_activity().await.expect("backfilled"), 1);
-    assert_eq!(stack.store.backfill_activity().await.expect("again"), 0, "a second run changes nothing");
+    assert_eq!(stack.store.migrate_conversations().await.expect("migrated"), 1);
+    assert_eq!(stack.store.migrate_conversations().await.expect("again"), 0, "a second run changes nothing");
     assert!(browser.get("console-inbox", "/console/").await.html.contains("From last year"));
+    let moved = get(old.id.as_str()).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.body["id"], old.id.as_str(), "{}", moved.body);
+    let listed = colloquy_tests::call(
+        "list-conversations",
+        &stack.app,
+        ApiCall::fixture("list-conversations").key(&admin.plaintext),
+    )
+    .await;
+    assert_eq!(listed.body["count"], 1, "listed once: {}", listed.body);
 }

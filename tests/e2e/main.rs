@@ -29,6 +29,7 @@ mod prompts;
 mod queue;
 mod revisions;
 mod send_prompt;
+mod storage;
 mod tool_loop;
 mod tools;
 mod usage;

@@ -266,6 +266,13 @@ pub trait ConversationStore: Send + Sync {
         conversation_id: &ConversationId,
     ) -> Result<Option<Conversation>, StoreError>;
     /// The conversation between a business number and a contact, if there is one.
+    /// The conversation and its newest `history` messages (newest first), in one read.
+    async fn load_conversation(
+        &self,
+        workspace_id: &WorkspaceId,
+        conversation_id: &ConversationId,
+        history: u32,
+    ) -> Result<Option<(Conversation, Vec<Message>)>, StoreError>;
     async fn find_conversation(
         &self,
         workspace_id: &WorkspaceId,

@@ -126,6 +126,9 @@ impl DynamoStore {
         match expected_revision {
             None => {
                 items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
+                let listed = ListedConversation { conversation_id: conversation.id.clone() };
+                let listing = keys::conversation_listing(&conversation.workspace_id, &conversation.id);
+                items.push(self.put(to_item(&Record::new(listing, listed))?, "attribute_not_exists(PK)", &[])?);
                 // A WhatsApp conversation claims its (business number, contact); an API-only one
                 // has neither.
                 if let Some((phone_number_id, contact)) = conversation.party() {
@@ -147,6 +150,14 @@ impl DynamoStore {
         }
         Ok(items)
     }
+}
+
+/// A conversation's entry in its workspace's partition: listing reads these, then the
+/// conversations they name.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ListedConversation {
+    pub conversation_id: ConversationId,
 }
 
 /// Claims (business number, contact) for one conversation.
@@ -176,6 +187,41 @@ impl ConversationStore for DynamoStore {
         let record: Option<Record<StoredConversation>> =
             self.get(keys::conversation(workspace_id, conversation_id)).await?;
         record.map(|record| Conversation::try_from(record.data)).transpose()
+    }
+
+    /// One Query, newest first from the conversation's item down through its messages.
+    async fn load_conversation(
+        &self,
+        workspace_id: &WorkspaceId,
+        conversation_id: &ConversationId,
+        history: u32,
+    ) -> Result<Option<(Conversation, Vec<Message>)>, StoreError> {
+        let (pk, state) = keys::conversation(workspace_id, conversation_id);
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :messages AND :state")
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .expression_attribute_values(":messages", AttributeValue::S(keys::MESSAGE.to_owned()))
+            .expression_attribute_values(":state", AttributeValue::S(state.clone()))
+            .scan_index_forward(false)
+            .limit(i32::try_from(history.saturating_add(1)).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let mut items = output.items.unwrap_or_default().into_iter();
+        // Another workspace's conversation of this id has another state key: nothing is read.
+        let Some(first) =
+            items.next().filter(|item| matches!(item.get(keys::SK), Some(AttributeValue::S(sk)) if *sk == state))
+        else {
+            return Ok(None);
+        };
+        let conversation = Conversation::try_from(crate::dynamo::from_item::<Record<StoredConversation>>(first)?.data)?;
+        let messages = items
+            .map(|item| crate::dynamo::from_item::<Record<Message>>(item).map(|record| record.data))
+            .collect::<Result<_, _>>()?;
+        Ok(Some((conversation, messages)))
     }
 
     async fn find_conversation(
@@ -413,10 +459,17 @@ impl ConversationStore for DynamoStore {
         page: &PageRequest,
     ) -> Result<Page<Conversation>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
-        let stored: Page<StoredConversation> =
+        let listed: Page<ListedConversation> =
             self.query_page(keys::workspace_pk(workspace_id), keys::CONVERSATION, page, listing).await?;
-        let items = stored.items.into_iter().map(Conversation::try_from).collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor: stored.next_cursor })
+        let keys = listed.items.iter().map(|entry| keys::conversation(workspace_id, &entry.conversation_id));
+        let mut found: std::collections::HashMap<ConversationId, Conversation> = self
+            .get_many::<StoredConversation>(keys.collect())
+            .await?
+            .into_iter()
+            .map(|stored| Conversation::try_from(stored).map(|c| (c.id.clone(), c)))
+            .collect::<Result<_, _>>()?;
+        let items = listed.items.iter().filter_map(|entry| found.remove(&entry.conversation_id)).collect();
+        Ok(Page { items, next_cursor: listed.next_cursor })
     }
 
     async fn recent_conversations(

@@ -53,23 +53,28 @@ impl DueWork for DynamoStore {
 
 /// The entry the index's keys stand for; `None` for keys this version does not write.
 fn read(kind: DueKind, entry: &DueKeys) -> Option<Due> {
-    let workspace_id = WorkspaceId::from(entry.pk.strip_prefix("WS#")?);
+    let conversation = || keys::parse_conversation(&entry.pk, &entry.sk);
     Some(match kind {
         DueKind::FollowUp => {
+            let (workspace_id, conversation_id) = conversation()?;
             let (at, attempt) = entry.sort.rsplit_once('#')?;
             Due::FollowUp(DueFollowUp {
-                workspace_id,
-                conversation_id: entry.sk.strip_prefix(keys::CONVERSATION)?.into(),
+                workspace_id: workspace_id.into(),
+                conversation_id: conversation_id.into(),
                 due_at: timestamp::parse(at)?,
                 attempt: attempt.parse().ok()?,
             })
         }
-        DueKind::Analysis => Due::Analysis(DueAnalysis {
-            workspace_id,
-            conversation_id: entry.sk.strip_prefix(keys::CONVERSATION)?.into(),
-            due_at: timestamp::parse(&entry.sort)?,
-        }),
+        DueKind::Analysis => {
+            let (workspace_id, conversation_id) = conversation()?;
+            Due::Analysis(DueAnalysis {
+                workspace_id: workspace_id.into(),
+                conversation_id: conversation_id.into(),
+                due_at: timestamp::parse(&entry.sort)?,
+            })
+        }
         DueKind::ApprovalExpiry => {
+            let workspace_id = WorkspaceId::from(entry.pk.strip_prefix("WS#")?);
             let (conversation_id, message_id) = entry.sk.strip_prefix(keys::APPROVAL_WATCH)?.split_once('#')?;
             Due::ApprovalExpiry(DueApproval {
                 workspace_id,

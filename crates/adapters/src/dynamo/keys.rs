@@ -68,9 +68,23 @@ pub fn agent(workspace_id: &str, agent_id: &str) -> (String, String) {
 }
 
 pub const CONVERSATION: &str = "CONV#";
+pub const CONVERSATION_STATE: &str = "STATE#";
 
-/// Conversations live in their workspace's partition: reading one by id is tenant-checked by key.
+/// A conversation lives in its own partition, above its messages (`STATE#` sorts after `MSG#`),
+/// so one Query reads it with its recent history. The workspace is in the sort key: reading one
+/// by id is tenant-checked by key.
 pub fn conversation(workspace_id: &str, conversation_id: &str) -> (String, String) {
+    (messages_pk(conversation_id), format!("{CONVERSATION_STATE}{workspace_id}"))
+}
+
+/// The workspace and conversation a conversation item's key names.
+pub fn parse_conversation<'a>(pk: &'a str, sk: &'a str) -> Option<(&'a str, &'a str)> {
+    Some((sk.strip_prefix(CONVERSATION_STATE)?, pk.strip_prefix(CONVERSATION)?))
+}
+
+/// The workspace's entry for a conversation (its id only), in creation order: what listing a
+/// workspace's conversations reads before fetching them.
+pub fn conversation_listing(workspace_id: &str, conversation_id: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("{CONVERSATION}{conversation_id}"))
 }
 

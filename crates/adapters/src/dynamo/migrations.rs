@@ -2,67 +2,78 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{keys, unavailable, DynamoStore, Item};
+use super::conversations::ListedConversation;
+use super::{keys, to_item, unavailable, DynamoStore, Item, Record};
+use crate::model::ConversationId;
 use crate::ports::StoreError;
 
 impl DynamoStore {
-    /// Puts every conversation written before the activity index existed into it (from its
-    /// `updatedAt`), so the console's inbox shows it; returns how many were added. Safe to run
-    /// again and while the system runs: an item that gained the index since is left alone.
-    pub async fn backfill_activity(&self) -> Result<u64, StoreError> {
-        let mut added = 0;
+    /// Moves every conversation an earlier version kept in its workspace's partition into its
+    /// own partition, above its messages (one Query then reads both), leaving the workspace a
+    /// listing entry, and puts it on the activity index if it was not (the console's inbox).
+    /// Returns how many were moved. Safe to run again: a moved conversation is not found again.
+    pub async fn migrate_conversations(&self) -> Result<u64, StoreError> {
+        let mut moved = 0;
         let mut start = None;
         loop {
             let page = self
                 .client
                 .scan()
                 .table_name(&self.table)
-                .filter_expression("begins_with(SK, :conversation) AND attribute_not_exists(GSI3PK)")
+                .filter_expression(
+                    "begins_with(PK, :workspace) AND begins_with(SK, :conversation) AND attribute_exists(updatedAt)",
+                )
+                .expression_attribute_values(":workspace", AttributeValue::S("WS#".to_owned()))
                 .expression_attribute_values(":conversation", AttributeValue::S(keys::CONVERSATION.to_owned()))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(unavailable)?;
             for item in page.items.unwrap_or_default() {
-                if self.index_activity(&item).await? {
-                    added += 1;
+                if self.move_conversation(item).await? {
+                    moved += 1;
                 }
             }
             match page.last_evaluated_key {
                 Some(last) => start = Some(last),
-                None => return Ok(added),
+                None => return Ok(moved),
             }
         }
     }
 
-    async fn index_activity(&self, item: &Item) -> Result<bool, StoreError> {
-        let text = |name: &str| match item.get(name) {
+    /// `false` when the item is not a conversation of the old layout, or moved meanwhile.
+    async fn move_conversation(&self, mut item: Item) -> Result<bool, StoreError> {
+        let text = |item: &Item, name: &str| match item.get(name) {
             Some(AttributeValue::S(value)) => Some(value.clone()),
             _ => None,
         };
-        let (Some(pk), Some(sk), Some(updated_at)) = (text(keys::PK), text(keys::SK), text("updatedAt")) else {
+        let (Some(pk), Some(sk), Some(updated_at)) =
+            (text(&item, keys::PK), text(&item, keys::SK), text(&item, "updatedAt"))
+        else {
             return Ok(false);
         };
         let (Some(workspace), Some(conversation)) = (pk.strip_prefix("WS#"), sk.strip_prefix(keys::CONVERSATION))
         else {
             return Ok(false);
         };
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk.clone()))
-            .key(keys::SK, AttributeValue::S(sk.clone()))
-            .update_expression("SET GSI3PK = :partition, GSI3SK = :sort")
-            .condition_expression("attribute_exists(PK) AND attribute_not_exists(GSI3PK)")
-            .expression_attribute_values(":partition", AttributeValue::S(keys::activity_partition(workspace)))
-            .expression_attribute_values(":sort", AttributeValue::S(keys::activity_sort(&updated_at, conversation)))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(false),
-            Err(err) => Err(unavailable(err)),
+        let (new_pk, new_sk) = keys::conversation(workspace, conversation);
+        item.insert(keys::PK.to_owned(), AttributeValue::S(new_pk));
+        item.insert(keys::SK.to_owned(), AttributeValue::S(new_sk));
+        if !item.contains_key(keys::GSI3PK) {
+            item.insert(keys::GSI3PK.to_owned(), AttributeValue::S(keys::activity_partition(workspace)));
+            item.insert(keys::GSI3SK.to_owned(), AttributeValue::S(keys::activity_sort(&updated_at, conversation)));
+        }
+        let listed = ListedConversation { conversation_id: ConversationId::from(conversation) };
+        let listing = to_item(&Record::new((pk, sk), listed))?;
+        let writes = vec![
+            self.put(item, "attribute_not_exists(PK)", &[])?,
+            // Replaces the old item (and takes it off the indexes) only if it is still the old one.
+            self.put(listing, "attribute_exists(updatedAt)", &[])?,
+        ];
+        match self.transact(writes, "conversation move").await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(err) => Err(err),
         }
     }
 }

@@ -56,6 +56,53 @@ impl DynamoStore {
         output.item.map(from_item).transpose()
     }
 
+    /// The items at `keys` that exist, in no particular order: BatchGetItem, 100 keys a call,
+    /// and again for whatever DynamoDB leaves unprocessed.
+    async fn get_many<T: DeserializeOwned>(&self, keys: Vec<(String, String)>) -> Result<Vec<T>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut pending: Vec<Item> = chunk
+                .iter()
+                .map(|(pk, sk)| {
+                    Item::from([
+                        (keys::PK.to_owned(), AttributeValue::S(pk.clone())),
+                        (keys::SK.to_owned(), AttributeValue::S(sk.clone())),
+                    ])
+                })
+                .collect();
+            let mut rounds = 0;
+            while !pending.is_empty() {
+                rounds += 1;
+                if rounds > 10 {
+                    return Err(StoreError::Unavailable("the table left keys unprocessed ten times".into()));
+                }
+                let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .build()
+                    .map_err(build_error)?;
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                for item in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                    found.push(from_item::<Record<T>>(item)?.data);
+                }
+                pending = output
+                    .unprocessed_keys
+                    .and_then(|mut left| left.remove(&self.table))
+                    .map(|left| left.keys)
+                    .unwrap_or_default();
+                if !pending.is_empty() {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * rounds)).await;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Puts every item only if none exists yet, all or nothing.
     async fn put_all_new(&self, items: Vec<Item>, what: &str) -> Result<(), StoreError> {
         let puts =

@@ -3,8 +3,9 @@
 //!
 //! - `create-workspace <name>`: creates a workspace and prints its first admin key, the one key
 //!   that cannot come from the API;
-//! - `backfill-activity`: puts conversations written before the console's activity index into it
-//!   (once, after upgrading; safe to repeat).
+//! - `migrate-conversations`: moves conversations written by versions before 0.3 into their own
+//!   partitions (one read loads a conversation with its history) and onto the console's activity
+//!   index (once, right after upgrading; safe to repeat).
 
 use std::process::ExitCode;
 
@@ -12,11 +13,11 @@ use colloquy_adapters::config::required;
 use colloquy_adapters::dynamo::DynamoStore;
 use colloquy_domain::usecases::workspaces::create_workspace;
 
-const USAGE: &str = "usage: colloquy-admin create-workspace <name> | colloquy-admin backfill-activity";
+const USAGE: &str = "usage: colloquy-admin create-workspace <name> | colloquy-admin migrate-conversations";
 
 enum Command {
     CreateWorkspace(String),
-    BackfillActivity,
+    MigrateConversations,
 }
 
 #[tokio::main]
@@ -24,7 +25,7 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match args.as_slice() {
         [command, name] if command == "create-workspace" => Command::CreateWorkspace(name.clone()),
-        [command] if command == "backfill-activity" => Command::BackfillActivity,
+        [command] if command == "migrate-conversations" => Command::MigrateConversations,
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -59,13 +60,13 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        Command::BackfillActivity => match store.backfill_activity().await {
-            Ok(added) => {
-                println!("{added} conversations added to the activity index");
+        Command::MigrateConversations => match store.migrate_conversations().await {
+            Ok(moved) => {
+                println!("{moved} conversations moved to the current layout");
                 ExitCode::SUCCESS
             }
             Err(err) => {
-                eprintln!("the backfill stopped: {err}; run it again to go on");
+                eprintln!("the migration stopped: {err}; run it again to go on");
                 ExitCode::FAILURE
             }
         },

@@ -50,12 +50,11 @@ impl Loaded {
 }
 
 pub(super) async fn load(app: &App, turn: &Turn) -> Result<Option<Loaded>, RetryLater> {
-    let Some(conversation) = app.store.get_conversation(&turn.workspace_id, &turn.conversation_id).await? else {
+    let loaded = app.store.load_conversation(&turn.workspace_id, &turn.conversation_id, HISTORY).await?;
+    let Some((conversation, mut history)) = loaded else {
         tracing::warn!(conversation = %turn.conversation_id, "trigger for a conversation that does not exist");
         return Ok(None);
     };
-    let recent = PageRequest { limit: HISTORY, cursor: None };
-    let mut history = app.store.list_messages(&conversation.id, &recent).await?.items;
     history.reverse();
     Ok(Some(Loaded::new(conversation, history)))
 }

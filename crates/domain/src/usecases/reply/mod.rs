@@ -31,7 +31,7 @@ use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::ReplyDelay;
 use crate::model::{
     agent_text, Agent, Channel, Conversation, DeliveryStatus, Direction, Message, MessageError, MessageId, MessageKind,
-    PageRequest, PromptUsed, PromptVersion, TokenUsage,
+    PromptUsed, PromptVersion, TokenUsage,
 };
 use crate::ports::{
     ChatReply, ChatRequest, ChatRole, ChatTurn, ImageInput, LlmError, Outbound, StoreError, ToolCallRequest,
