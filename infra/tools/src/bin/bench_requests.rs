@@ -282,7 +282,7 @@ async fn run() -> Result<(), String> {
         print(
             &format!("agent-worker, one reply — {label}"),
             &counter.take(),
-            "≤2 reads, 1 LLM call, 1 WhatsApp send, ≤2 writes",
+            "1 read, 1 LLM call, 1 WhatsApp send, ≤2 writes",
         );
         println!();
     }
@@ -338,7 +338,7 @@ async fn run() -> Result<(), String> {
         print(
             &format!("agent-worker, one reply with one tool step ({label})"),
             &counter.take(),
-            "a reply's + 1 LLM call, 1 tool POST, 1 transaction (the calls stored), 2 PutItem (running, outcome), 4 reads (warm)",
+            "a reply's + 1 LLM call, 1 tool POST, 1 transaction (the calls stored), 2 PutItem (running, outcome), 2 reads (warm)",
         );
     }
     Ok(())
