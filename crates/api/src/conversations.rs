@@ -18,7 +18,8 @@ fn view(app: &App, conversation: &Conversation) -> Reply {
 /// POST /api/v1/conversations/: the conversation with a contact, optionally opened with a
 /// template; 201 with the `Conversation`, also when it existed (then switched to the agent).
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
-    let created_conversation = conversations::create_conversation(app, who, json_body(request)?).await?;
+    let created_conversation =
+        conversations::create_conversation(&app.conversation_ports(), who, json_body(request)?).await?;
     let conversation = &created_conversation.conversation;
     tracing::info!(workspace = %who.workspace_id, conversation = %conversation.id, existed = created_conversation.existed, "conversation created");
     created(&ConversationView::new(conversation, app.clock.now()))
@@ -69,14 +70,17 @@ pub async fn media(app: &App, who: &Principal, request: &Request) -> Reply {
 /// 24-hour window, `template` at any time. 201 with the message as sent.
 pub async fn send_message(app: &App, who: &Principal, request: &Request) -> Reply {
     let input = json_body(request)?;
-    let message = operator_messages::send_operator_message(app, who, &path_param(request, "id")?, input).await?;
+    let message =
+        operator_messages::send_operator_message(&app.conversation_ports(), who, &path_param(request, "id")?, input)
+            .await?;
     created(&MessageView::from(&message))
 }
 
 /// POST /api/v1/conversations/{id}/prompt/: an operator's instruction to the agent, which then
 /// writes to the contact. 204 once queued; 400 when the conversation is not active.
 pub async fn prompt_agent(app: &App, who: &Principal, request: &Request) -> Reply {
-    conversations::prompt_agent(app, who, &path_param(request, "id")?, json_body(request)?).await?;
+    conversations::prompt_agent(&app.conversation_ports(), who, &path_param(request, "id")?, json_body(request)?)
+        .await?;
     no_content()
 }
 
@@ -84,7 +88,7 @@ pub async fn prompt_agent(app: &App, who: &Principal, request: &Request) -> Repl
 /// (default 10); the bot sends nothing until it expires or is handed back.
 pub async fn take_over(app: &App, who: &Principal, request: &Request) -> Reply {
     let id = path_param(request, "id")?;
-    view(app, &conversations::take_over(app, who, &id, optional_json_body(request)?).await?)
+    view(app, &conversations::take_over(&app.conversation_ports(), who, &id, optional_json_body(request)?).await?)
 }
 
 /// POST /api/v1/conversations/{id}/handback/: the agent answers again.

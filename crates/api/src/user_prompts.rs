@@ -15,7 +15,15 @@ use crate::App;
 /// as the run pauses on a call that needs a person's approval. Errors in the same shape.
 pub async fn send_prompt(app: &App, who: &Principal, request: &Request) -> Reply {
     let conversation_id = path_param(request, "conversationId")?;
-    let sent = user_prompt::send_prompt(app, who, &conversation_id, json_body(request)?).await?;
+    let sent = user_prompt::send_prompt(
+        &app.conversation_ports(),
+        &app.policy_ports(),
+        &*app.store,
+        who,
+        &conversation_id,
+        json_body(request)?,
+    )
+    .await?;
     let mut body = json!({ "success": true, "message": "Prompt sent successfully", "promptId": sent.prompt.id });
     if let Some(reply) = sent.reply {
         let usage = reply.usage.as_ref();

@@ -310,6 +310,20 @@ impl App {
         }
     }
 
+    /// The ports starting, changing and adding to a conversation use.
+    pub fn conversation_ports(&self) -> crate::usecases::conversations::ConversationPorts<'_> {
+        crate::usecases::conversations::ConversationPorts {
+            conversations: &*self.store,
+            agents: &*self.store,
+            numbers: &*self.store,
+            queue: &*self.queue,
+            whatsapp: &*self.whatsapp,
+            senders: self.sender_ports(),
+            events: self.event_ports(),
+            clock: &*self.clock,
+        }
+    }
+
     pub fn with_llm(mut self, llm: Arc<dyn Llm>) -> Self {
         self.llm = llm;
         self

@@ -102,7 +102,7 @@ pub async fn take_over(app: &App, session: &ConsoleSession, request: &Request) -
         None => None,
     };
     let input = Takeover { duration_minutes: minutes };
-    conversations::take_over(app, &session.principal(), &id, input).await?;
+    conversations::take_over(&app.conversation_ports(), &session.principal(), &id, input).await?;
     Ok(web::see_other(&conversation_path(&id)))
 }
 
@@ -122,7 +122,7 @@ pub async fn send(app: &App, session: &ConsoleSession, request: &Request) -> Rep
         Some(name) => OperatorMessage { text: None, template: Some(template_of(name, &form)) },
         None => OperatorMessage { text: form.get("text").map(str::to_owned), template: None },
     };
-    match operator_messages::send_operator_message(app, &session.principal(), &id, input).await {
+    match operator_messages::send_operator_message(&app.conversation_ports(), &session.principal(), &id, input).await {
         Ok(_) => Ok(web::see_other(&conversation_path(&id))),
         Err(AppError::Validation { message, .. }) => {
             render(app, session, &id, Some(&message), StatusCode::BAD_REQUEST).await

@@ -11,13 +11,33 @@ use crate::model::{
     AgentId, ChannelKind, Contact, Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageKind, Page,
     PageRequest, Principal, TemplateMessage,
 };
-use crate::ports::{Clock, ConversationStore, Outbound, StoreError, Trigger, Turn};
+use crate::ports::{
+    AgentStore, Clock, ConversationStore, NumberStore, Outbound, StoreError, Trigger, TriggerQueue, Turn, WhatsApp,
+};
 use crate::usecases::agents::template;
+use crate::usecases::events::EventPorts;
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::numbers::resolve_sender;
 use crate::usecases::optimistic::Retries;
-use crate::usecases::senders::{sender, SenderError};
-use crate::{App, AppError};
+use crate::usecases::senders::{sender, SenderError, SenderPorts};
+use crate::AppError;
+
+/// The ports starting, changing and adding to a conversation use.
+#[derive(Clone, Copy)]
+pub struct ConversationPorts<'a> {
+    pub conversations: &'a dyn ConversationStore,
+    /// A conversation's agent must exist.
+    pub agents: &'a dyn AgentStore,
+    /// The business number a conversation is started from.
+    pub numbers: &'a dyn NumberStore,
+    /// A turn is queued for the agent.
+    pub queue: &'a dyn TriggerQueue,
+    /// An opening template is sent before anything is stored.
+    pub whatsapp: &'a dyn WhatsApp,
+    pub senders: SenderPorts<'a>,
+    pub events: EventPorts<'a>,
+    pub clock: &'a dyn Clock,
+}
 
 pub const DEFAULT_TAKEOVER_MINUTES: u32 = 10;
 pub const MAX_TAKEOVER_MINUTES: u32 = 24 * 60;
@@ -78,12 +98,12 @@ fn opening_template(message: Option<OpeningMessage>) -> Result<Option<TemplateMe
 /// One conversation per (business number, contact): creating it again returns it, switched to
 /// the given agent. A template is sent before anything is stored, so a refused send leaves nothing.
 pub async fn create_conversation(
-    app: &App,
+    ports: &ConversationPorts<'_>,
     principal: &Principal,
     input: NewConversation,
 ) -> Result<Created, AppError> {
     if input.channel == ChannelKind::Api {
-        return create_api_conversation(app, principal, input).await;
+        return create_api_conversation(ports, principal, input).await;
     }
     let (field, raw_to) = match (&input.to_number, &input.phone_number) {
         (Some(to), _) => ("toNumber", to.as_str()),
@@ -93,36 +113,38 @@ pub async fn create_conversation(
     let to = normalize_e164(raw_to)
         .ok_or_else(|| AppError::invalid(field, "must be a phone number in E.164 form, like +15551234567"))?;
     let agent_id = input.agent_id.as_ref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
-    let agent = app
-        .store
+    let agent = ports
+        .agents
         .get_agent(&principal.workspace_id, agent_id)
         .await?
         .ok_or_else(|| AppError::invalid("agentId", "no agent with this id in the workspace"))?;
     let template = opening_template(input.message)?;
-    let number = resolve_sender(&*app.store, principal, input.from_number.as_deref(), Some(&agent.id)).await?;
+    let number = resolve_sender(ports.numbers, principal, input.from_number.as_deref(), Some(&agent.id)).await?;
     let contact_id = wa_id(&to);
 
     let mut opening = Vec::new();
     if let Some(template) = template {
         let outbound = Outbound::Template { to: contact_id.clone(), template: template.clone() };
-        let from = sender(&app.sender_ports(), &principal.workspace_id, &number.phone_number_id).await.map_err(
-            |err| match err {
-                SenderError::Refused(why) => AppError::invalid("fromNumber", why),
-                SenderError::Unavailable(why) => AppError::Internal(why),
-            },
-        )?;
-        let wamid = send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS)
-            .await
-            .map_err(AppError::WhatsApp)?;
+        let from =
+            sender(&ports.senders, &principal.workspace_id, &number.phone_number_id).await.map_err(
+                |err| match err {
+                    SenderError::Refused(why) => AppError::invalid("fromNumber", why),
+                    SenderError::Unavailable(why) => AppError::Internal(why),
+                },
+            )?;
+        let wamid =
+            send_with_retry(ports.whatsapp, &from, &outbound, SEND_ATTEMPTS).await.map_err(AppError::WhatsApp)?;
         opening.push((template.name, wamid));
     }
 
     let mut retries = Retries::new("the conversation");
     loop {
         retries.another().await?;
-        let now = app.clock.now();
-        let existing =
-            app.store.find_conversation(&principal.workspace_id, &number.phone_number_id, &contact_id).await?;
+        let now = ports.clock.now();
+        let existing = ports
+            .conversations
+            .find_conversation(&principal.workspace_id, &number.phone_number_id, &contact_id)
+            .await?;
         let existed = existing.is_some();
         let mut conversation = match existing.clone() {
             Some(mut conversation) => {
@@ -151,7 +173,7 @@ pub async fn create_conversation(
             conversation.last_message = Some(preview(&format!("[template] {name}")));
         }
         let expected = existing.as_ref().map(|c| c.revision);
-        match app.store.save_conversation(&conversation, expected, &messages).await {
+        match ports.conversations.save_conversation(&conversation, expected, &messages).await {
             Ok(()) => return Ok(Created { conversation, existed }),
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
@@ -161,7 +183,7 @@ pub async fn create_conversation(
 
 /// A conversation with no WhatsApp contact, for API callers (Flashback's prompt endpoint).
 async fn create_api_conversation(
-    app: &App,
+    ports: &ConversationPorts<'_>,
     principal: &Principal,
     input: NewConversation,
 ) -> Result<Created, AppError> {
@@ -169,13 +191,13 @@ async fn create_api_conversation(
         return Err(AppError::invalid("message", "an API conversation has no WhatsApp contact to send a template to"));
     }
     let agent_id = input.agent_id.as_ref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
-    let agent = app
-        .store
+    let agent = ports
+        .agents
         .get_agent(&principal.workspace_id, agent_id)
         .await?
         .ok_or_else(|| AppError::invalid("agentId", "no agent with this id in the workspace"))?;
-    let conversation = Conversation::start_api(&principal.workspace_id, agent.id, app.clock.now());
-    app.store.save_conversation(&conversation, None, &[]).await?;
+    let conversation = Conversation::start_api(&principal.workspace_id, agent.id, ports.clock.now());
+    ports.conversations.save_conversation(&conversation, None, &[]).await?;
     Ok(Created { conversation, existed: false })
 }
 
@@ -234,7 +256,7 @@ pub struct Takeover {
 
 /// A human takes over: the bot sends nothing until the takeover expires or is handed back.
 pub async fn take_over(
-    app: &App,
+    ports: &ConversationPorts<'_>,
     principal: &Principal,
     conversation_id: &ConversationId,
     input: Takeover,
@@ -244,7 +266,7 @@ pub async fn take_over(
         return Err(AppError::invalid("durationMinutes", format!("must be from 1 to {MAX_TAKEOVER_MINUTES}")));
     }
     let until = |now| Some(now + Duration::minutes(i64::from(minutes)));
-    let conversation = change(&*app.store, &*app.clock, principal, conversation_id, |conversation, now| {
+    let conversation = change(ports.conversations, ports.clock, principal, conversation_id, |conversation, now| {
         conversation.takeover_until = until(now);
         conversation.taken_over_by = Some(principal.key_prefix.clone());
         conversation.follow_up_due_at = None;
@@ -254,8 +276,7 @@ pub async fn take_over(
         until: conversation.takeover_until.map(crate::model::timestamp::format),
         by_key: principal.key_prefix.clone(),
     };
-    crate::usecases::events::emit_quietly(&app.event_ports(), &conversation.workspace_id, &conversation.id, &event)
-        .await;
+    crate::usecases::events::emit_quietly(&ports.events, &conversation.workspace_id, &conversation.id, &event).await;
     Ok(conversation)
 }
 
@@ -322,7 +343,7 @@ pub const MAX_PROMPT_CHARS: usize = 4000;
 /// Wassist's prompt: an operator's instruction, after which the agent writes to the contact.
 /// Only while the conversation is active (its 24-hour window is open).
 pub async fn prompt_agent(
-    app: &App,
+    ports: &ConversationPorts<'_>,
     principal: &Principal,
     conversation_id: &ConversationId,
     input: OperatorPrompt,
@@ -336,7 +357,7 @@ pub async fn prompt_agent(
         closed_window: "the conversation is not active: the contact has not written in the last 24 hours, so the agent cannot write freely; open it with a template",
         trigger: Trigger::OperatorPrompt,
     };
-    add_turn(app, principal, conversation_id, turn).await.map(|_| ())
+    add_turn(ports, principal, conversation_id, turn).await.map(|_| ())
 }
 
 /// A turn someone adds to a conversation for its agent to act on (an operator's instruction, a
@@ -355,7 +376,7 @@ pub(crate) struct NewTurn<'a> {
 /// Stores the turn on the conversation (conditional on its revision, retried) and queues the
 /// agent for it.
 pub(crate) async fn add_turn(
-    app: &App,
+    ports: &ConversationPorts<'_>,
     principal: &Principal,
     conversation_id: &ConversationId,
     turn: NewTurn<'_>,
@@ -363,8 +384,8 @@ pub(crate) async fn add_turn(
     let mut retries = Retries::new("the conversation");
     loop {
         retries.another().await?;
-        let conversation = get_conversation(&*app.store, principal, conversation_id).await?;
-        let now = app.clock.now();
+        let conversation = get_conversation(ports.conversations, principal, conversation_id).await?;
+        let now = ports.clock.now();
         if !conversation.is_window_open(now) {
             return Err(AppError::bad_request(turn.closed_window));
         }
@@ -375,9 +396,13 @@ pub(crate) async fn add_turn(
         if turn.previewed {
             updated.last_message = Some(preview(turn.text));
         }
-        match app.store.save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message)).await {
+        match ports
+            .conversations
+            .save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message))
+            .await
+        {
             Ok(()) => {
-                app.queue.enqueue(&(turn.trigger)(Turn::of(&conversation, &message.id))).await?;
+                ports.queue.enqueue(&(turn.trigger)(Turn::of(&conversation, &message.id))).await?;
                 return Ok(message);
             }
             Err(StoreError::Conflict(_)) => continue,

@@ -7,13 +7,13 @@ use crate::model::conversation::preview;
 use crate::model::{
     Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageKind, Principal, TemplateMessage,
 };
-use crate::ports::{Outbound, StoreError};
+use crate::ports::{ConversationStore, Outbound, StoreError};
 use crate::usecases::agents::template;
-use crate::usecases::conversations::get_conversation;
+use crate::usecases::conversations::{get_conversation, ConversationPorts};
 use crate::usecases::messaging::send_with_retry;
 use crate::usecases::optimistic::Retries;
 use crate::usecases::senders::{sender_of, SenderError};
-use crate::{App, AppError};
+use crate::AppError;
 
 const SEND_ATTEMPTS: u32 = 3;
 /// WhatsApp's limit for one text message.
@@ -32,17 +32,17 @@ pub struct OperatorMessage {
 /// Sends first, then stores: a message Meta refused is not stored (as when a conversation is
 /// opened with a template), and one Meta took is stored with its wamid.
 pub async fn send_operator_message(
-    app: &App,
+    ports: &ConversationPorts<'_>,
     principal: &Principal,
     conversation_id: &ConversationId,
     input: OperatorMessage,
 ) -> Result<Message, AppError> {
-    let conversation = get_conversation(&*app.store, principal, conversation_id).await?;
+    let conversation = get_conversation(ports.conversations, principal, conversation_id).await?;
     let Some((_, contact)) = conversation.party() else {
         return Err(AppError::bad_request("this conversation is API-only: there is no WhatsApp contact to write to"));
     };
     let to = contact.wa_id.clone();
-    let now = app.clock.now();
+    let now = ports.clock.now();
     let (outbound, mut message) = match (input.text, input.template) {
         (Some(text), None) => {
             let text = crate::model::input::required_text("text", &text, MAX_TEXT_CHARS)?;
@@ -67,32 +67,36 @@ pub async fn send_operator_message(
         _ => return Err(AppError::bad_request("send either `text` or `template`")),
     };
     message.operator_key = Some(principal.key_prefix.clone());
-    let from = sender_of(&app.sender_ports(), &conversation).await.map_err(|err| match err {
+    let from = sender_of(&ports.senders, &conversation).await.map_err(|err| match err {
         SenderError::Refused(why) => AppError::Conflict(why),
         SenderError::Unavailable(why) => AppError::Internal(why),
     })?;
-    let wamid =
-        send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS).await.map_err(AppError::WhatsApp)?;
+    let wamid = send_with_retry(ports.whatsapp, &from, &outbound, SEND_ATTEMPTS).await.map_err(AppError::WhatsApp)?;
     message.wamid = Some(wamid.clone());
     message.sent_parts = vec![wamid];
-    store(app, principal, &conversation, &message).await?;
+    store(ports.conversations, principal, &conversation, &message).await?;
     Ok(message)
 }
 
 /// The message with the conversation's new preview; delivery statuses find it by its wamid.
-async fn store(app: &App, principal: &Principal, first: &Conversation, message: &Message) -> Result<(), AppError> {
+async fn store(
+    conversations: &dyn ConversationStore,
+    principal: &Principal,
+    first: &Conversation,
+    message: &Message,
+) -> Result<(), AppError> {
     let mut retries = Retries::new("the conversation");
     let mut current = first.clone();
     loop {
         retries.another().await?;
         let mut updated = current.revised(message.created_at);
         updated.last_message = message.text.as_deref().or(message.template.as_deref()).map(preview);
-        match app.store.save_conversation(&updated, Some(current.revision), std::slice::from_ref(message)).await {
+        match conversations.save_conversation(&updated, Some(current.revision), std::slice::from_ref(message)).await {
             Ok(()) => break,
-            Err(StoreError::Conflict(_)) => current = get_conversation(&*app.store, principal, &first.id).await?,
+            Err(StoreError::Conflict(_)) => current = get_conversation(conversations, principal, &first.id).await?,
             Err(err) => return Err(err.into()),
         }
     }
-    app.store.record_delivery(&first.workspace_id, message).await?;
+    conversations.record_delivery(&first.workspace_id, message).await?;
     Ok(())
 }

@@ -8,10 +8,10 @@ use serde::Deserialize;
 use crate::model::input::required_text;
 use crate::model::policy::Flow;
 use crate::model::{ConversationId, DeliveryStatus, Direction, Message, MessageKind, PageRequest, Principal};
-use crate::ports::{Trigger, WorkspaceStore};
-use crate::usecases::conversations::{add_turn, get_conversation, NewTurn};
-use crate::usecases::policies::evaluate;
-use crate::{App, AppError};
+use crate::ports::{ConversationStore, Trigger, UsageStore};
+use crate::usecases::conversations::{add_turn, get_conversation, ConversationPorts, NewTurn};
+use crate::usecases::policies::{evaluate, PolicyPorts};
+use crate::AppError;
 
 pub const MAX_PROMPT_CHARS: usize = 16_000;
 pub const MAX_WAIT_SECONDS: u32 = 25;
@@ -43,7 +43,9 @@ enum Awaited {
 }
 
 pub async fn send_prompt(
-    app: &App,
+    ports: &ConversationPorts<'_>,
+    policies: &PolicyPorts<'_>,
+    usage: &dyn UsageStore,
     principal: &Principal,
     conversation_id: &ConversationId,
     input: UserPrompt,
@@ -53,12 +55,11 @@ pub async fn send_prompt(
     if wait > MAX_WAIT_SECONDS {
         return Err(AppError::invalid("waitSeconds", format!("must be from 0 to {MAX_WAIT_SECONDS}")));
     }
-    let conversation = get_conversation(&*app.store, principal, conversation_id).await?;
-    if let Some(workspace) = app.workspaces.get_workspace(&conversation.workspace_id).await? {
-        crate::usecases::quota::check(&*app.store, app.clock.now(), &workspace).await?;
+    let conversation = get_conversation(ports.conversations, principal, conversation_id).await?;
+    if let Some(workspace) = ports.events.workspaces.get_workspace(&conversation.workspace_id).await? {
+        crate::usecases::quota::check(usage, ports.clock.now(), &workspace).await?;
     }
-    let verdict =
-        evaluate(&app.policy_ports(), &conversation.workspace_id, &conversation.id, Flow::Input, &text).await?;
+    let verdict = evaluate(policies, &conversation.workspace_id, &conversation.id, Flow::Input, &text).await?;
     if let Some(policy) = verdict.blocked_by {
         return Err(AppError::bad_request(format!(
             "the prompt was blocked by the policy `{policy}`; nothing was sent"
@@ -72,9 +73,9 @@ pub async fn send_prompt(
         closed_window: "the conversation is not active: its WhatsApp contact has not written in the last 24 hours, so no reply could be sent",
         trigger: Trigger::UserPrompt,
     };
-    let prompt = add_turn(app, principal, conversation_id, turn).await?;
+    let prompt = add_turn(ports, principal, conversation_id, turn).await?;
     let awaited = if wait > 0 {
-        await_reply(app, &prompt, Duration::from_secs(u64::from(wait))).await?
+        await_reply(ports.conversations, &prompt, Duration::from_secs(u64::from(wait))).await?
     } else {
         Awaited::Nothing
     };
@@ -88,11 +89,15 @@ pub async fn send_prompt(
 
 /// The first finished reply after the prompt (ids are time-ordered), a call the run paused on
 /// for approval, or nothing within `wait`.
-async fn await_reply(app: &App, prompt: &Message, wait: Duration) -> Result<Awaited, AppError> {
+async fn await_reply(
+    conversations: &dyn ConversationStore,
+    prompt: &Message,
+    wait: Duration,
+) -> Result<Awaited, AppError> {
     let deadline = tokio::time::Instant::now() + wait;
     let recent = PageRequest { limit: 10, cursor: None };
     loop {
-        let messages = app.store.list_messages(&prompt.conversation_id, &recent).await?.items;
+        let messages = conversations.list_messages(&prompt.conversation_id, &recent).await?.items;
         let mut after: Vec<Message> = messages.into_iter().filter(|m| m.id > prompt.id).collect();
         after.sort_by(|a, b| a.id.cmp(&b.id));
         let reply = after.iter().find(|m| m.direction == Direction::Outbound && m.kind == MessageKind::Text);

@@ -435,7 +435,9 @@ async fn built_in(app: &App, conversation: &Conversation, name: &str, arguments:
     }
     let reason = serde_json::from_str::<Value>(arguments).ok().and_then(|a| a["reason"].as_str().map(str::to_owned));
     let takeover = crate::usecases::conversations::Takeover { duration_minutes: Some(HANDOFF_MINUTES) };
-    crate::usecases::conversations::take_over(app, &agent, &conversation.id, takeover).await.map_err(failed)?;
+    crate::usecases::conversations::take_over(&app.conversation_ports(), &agent, &conversation.id, takeover)
+        .await
+        .map_err(failed)?;
     tracing::info!(conversation = %conversation.id, reason = reason.as_deref().unwrap_or(""), "the agent handed the conversation to a person");
     Ok("A person from the business has taken the conversation over.".into())
 }
