@@ -146,7 +146,7 @@ impl Worker {
                     .await
                     .map_err(RetryLater::Busy)
             }
-            Trigger::Analysis(analysis) => analysis::run(app, analysis).await,
+            Trigger::Analysis(analysis) => analysis::run(&app.analysis_ports(), analysis).await,
             Trigger::FollowUp(follow_up) => {
                 reply::answer(app, &self.cache, &follow_up.turn, Some(follow_up.attempt), deadline, attempt).await
             }

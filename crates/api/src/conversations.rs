@@ -99,7 +99,7 @@ pub async fn hand_back(app: &App, who: &Principal, request: &Request) -> Reply {
 /// POST /api/v1/conversations/{id}/done/: its follow-ups stop until the contact writes again.
 pub async fn done(app: &App, who: &Principal, request: &Request) -> Reply {
     let conversation = conversations::mark_done(&*app.store, &*app.clock, who, &path_param(request, "id")?).await?;
-    analysis::after_done(app, &conversation).await;
+    analysis::after_done(&app.analysis_ports(), &conversation).await;
     view(app, &conversation)
 }
 
@@ -108,7 +108,7 @@ pub async fn done(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn analyze(app: &App, who: &Principal, request: &Request) -> Reply {
     let conversation = conversations::get_conversation(&*app.store, who, &path_param(request, "id")?).await?;
     let agent = app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await?;
-    match analysis::request(app, &conversation, agent.as_ref(), AnalysisCause::OnDemand).await? {
+    match analysis::request(&app.analysis_ports(), &conversation, agent.as_ref(), AnalysisCause::OnDemand).await? {
         analysis::Requested::Current(current) => ok(&AnalysisView::new(&conversation.id, &current)),
         analysis::Requested::Queued => accepted(&serde_json::json!({
             "message": "Analysis queued: GET the conversation's analysis/ for the result",

@@ -60,7 +60,7 @@ pub async fn deliver(app: &App, request: &Request) -> Reply {
     let handled: Vec<Result<(), AppError>> = stream::iter(groups)
         .map(|(_, events)| async move {
             for event in events {
-                inbound::handle_event(app, &*app.numbers, event).await?;
+                inbound::handle_event(&app.inbound_ports(), event).await?;
             }
             Ok(())
         })

@@ -324,6 +324,46 @@ impl App {
         }
     }
 
+    /// What the webhook stores and queues contacts' messages through.
+    pub fn inbound_ports(&self) -> crate::usecases::inbound::InboundPorts<'_> {
+        crate::usecases::inbound::InboundPorts {
+            conversations: &*self.store,
+            numbers: &*self.numbers,
+            agents: &*self.store,
+            conversation_ids: &self.conversation_ids,
+            queue: &*self.queue,
+            policies: self.policy_ports(),
+            clock: &*self.clock,
+        }
+    }
+
+    /// What perceiving a contact's media uses.
+    pub fn media_ports(&self) -> crate::usecases::media::MediaPorts<'_> {
+        crate::usecases::media::MediaPorts {
+            conversations: &*self.store,
+            whatsapp: &*self.whatsapp,
+            senders: self.sender_ports(),
+            bucket: &*self.media,
+            transcriber: &*self.transcriber,
+            reader: &*self.reader,
+            policies: self.policy_ports(),
+            clock: &*self.clock,
+        }
+    }
+
+    /// What requesting and running an analysis uses.
+    pub fn analysis_ports(&self) -> crate::usecases::analysis::AnalysisPorts<'_> {
+        crate::usecases::analysis::AnalysisPorts {
+            conversations: &*self.store,
+            agents: &*self.store,
+            prompts: &*self.store,
+            queue: &*self.queue,
+            llm: &*self.llm,
+            events: self.event_ports(),
+            clock: &*self.clock,
+        }
+    }
+
     pub fn with_llm(mut self, llm: Arc<dyn Llm>) -> Self {
         self.llm = llm;
         self

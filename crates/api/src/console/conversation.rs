@@ -139,7 +139,7 @@ pub async fn send(app: &App, session: &ConsoleSession, request: &Request) -> Rep
 pub async fn done(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: ConversationId = path_param(request, "id")?;
     let conversation = conversations::mark_done(&*app.store, &*app.clock, &session.principal(), &id).await?;
-    analysis::after_done(app, &conversation).await;
+    analysis::after_done(&app.analysis_ports(), &conversation).await;
     Ok(web::see_other(&conversation_path(&id)))
 }
 
@@ -148,7 +148,7 @@ pub async fn analyze(app: &App, session: &ConsoleSession, request: &Request) -> 
     let id: ConversationId = path_param(request, "id")?;
     let conversation = conversations::get_conversation(&*app.store, &session.principal(), &id).await?;
     let agent = app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await?;
-    analysis::request(app, &conversation, agent.as_ref(), AnalysisCause::OnDemand).await?;
+    analysis::request(&app.analysis_ports(), &conversation, agent.as_ref(), AnalysisCause::OnDemand).await?;
     Ok(web::see_other(&conversation_path(&id)))
 }
 

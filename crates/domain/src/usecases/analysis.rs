@@ -8,11 +8,29 @@ use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::{
     Agent, Conversation, ConversationId, Direction, Message, PageRequest, PromptContent, PromptId, PromptUsed,
 };
-use crate::ports::{AnalysisTrigger, ChatRequest, ChatRole, ChatTurn, DueAnalysis, StoreError, Trigger, Turn};
+use crate::ports::{
+    AgentStore, AnalysisTrigger, ChatRequest, ChatRole, ChatTurn, Clock, ConversationStore, DueAnalysis, Llm,
+    PromptStore, StoreError, Trigger, TriggerQueue, Turn,
+};
 use crate::usecases::due_work::DueWorkError;
+use crate::usecases::events::EventPorts;
 use crate::usecases::optimistic::Retries;
 use crate::usecases::reply::RetryLater;
-use crate::{App, AppError};
+use crate::AppError;
+
+/// What requesting and running an analysis uses.
+#[derive(Clone, Copy)]
+pub struct AnalysisPorts<'a> {
+    pub conversations: &'a dyn ConversationStore,
+    pub agents: &'a dyn AgentStore,
+    /// The agent's analysis prompt.
+    pub prompts: &'a dyn PromptStore,
+    /// An analysis runs in the worker, on the conversation's FIFO group.
+    pub queue: &'a dyn TriggerQueue,
+    pub llm: &'a dyn Llm,
+    pub events: EventPorts<'a>,
+    pub clock: &'a dyn Clock,
+}
 
 /// The transcript an analysis reads: the conversation's latest messages, at most this many.
 pub const MAX_TRANSCRIPT_MESSAGES: usize = 400;
@@ -33,8 +51,11 @@ fn trigger(conversation: &Conversation, cause: AnalysisCause, through: &str) -> 
 }
 
 /// The newest message of the conversation, whose id marks the transcript as it stands.
-async fn newest_message(app: &App, conversation_id: &ConversationId) -> Result<Option<Message>, StoreError> {
-    let newest = app.store.list_messages(conversation_id, &PageRequest { limit: 1, cursor: None }).await?;
+async fn newest_message(
+    conversations: &dyn ConversationStore,
+    conversation_id: &ConversationId,
+) -> Result<Option<Message>, StoreError> {
+    let newest = conversations.list_messages(conversation_id, &PageRequest { limit: 1, cursor: None }).await?;
     Ok(newest.items.into_iter().next())
 }
 
@@ -46,7 +67,7 @@ pub enum Requested {
 
 /// Queues an analysis of the transcript as it stands, unless the stored one already covers it.
 pub async fn request(
-    app: &App,
+    ports: &AnalysisPorts<'_>,
     conversation: &Conversation,
     agent: Option<&Agent>,
     cause: AnalysisCause,
@@ -56,21 +77,21 @@ pub async fn request(
             "the conversation's agent has no analysis prompt: set `analysisPromptId` on the agent",
         ));
     }
-    let Some(newest) = newest_message(app, &conversation.id).await? else {
+    let Some(newest) = newest_message(ports.conversations, &conversation.id).await? else {
         return Err(AppError::bad_request("the conversation has no messages to analyse yet"));
     };
     if let Some(current) = conversation.analysis.as_ref().filter(|a| a.transcript_through == newest.id) {
         return Ok(Requested::Current(Box::new(current.clone())));
     }
     let trigger = trigger(conversation, cause, &newest.id);
-    app.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))?;
+    ports.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))?;
     Ok(Requested::Queued)
 }
 
 /// A conversation marked done is analysed, if its agent has an analysis prompt. Marking it done
 /// stands even if the analysis cannot be queued.
-pub async fn after_done(app: &App, conversation: &Conversation) {
-    let agent = match app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await {
+pub async fn after_done(ports: &AnalysisPorts<'_>, conversation: &Conversation) {
+    let agent = match ports.agents.get_agent(&conversation.workspace_id, &conversation.agent_id).await {
         Ok(Some(agent)) if agent.analysis.is_some() => agent,
         Ok(_) => return,
         Err(err) => {
@@ -78,28 +99,29 @@ pub async fn after_done(app: &App, conversation: &Conversation) {
             return;
         }
     };
-    if let Err(err) = request(app, conversation, Some(&agent), AnalysisCause::Done).await {
+    if let Err(err) = request(ports, conversation, Some(&agent), AnalysisCause::Done).await {
         tracing::warn!(conversation = %conversation.id, error = %err, "analysis after done not queued");
     }
 }
 
 /// The scheduler found the conversation silent long enough (and leased the entry): queue its
 /// analysis; `false` when there is nothing to analyse.
-pub async fn queue_for_silence(app: &App, due: &DueAnalysis) -> Result<bool, DueWorkError> {
-    let Some(conversation) = app.store.get_conversation(&due.workspace_id, &due.conversation_id).await? else {
+pub async fn queue_for_silence(ports: &AnalysisPorts<'_>, due: &DueAnalysis) -> Result<bool, DueWorkError> {
+    let Some(conversation) = ports.conversations.get_conversation(&due.workspace_id, &due.conversation_id).await?
+    else {
         return Ok(false);
     };
-    let Some(newest) = newest_message(app, &conversation.id).await? else { return Ok(false) };
-    app.queue.enqueue(&trigger(&conversation, AnalysisCause::Silence, &newest.id)).await?;
+    let Some(newest) = newest_message(ports.conversations, &conversation.id).await? else { return Ok(false) };
+    ports.queue.enqueue(&trigger(&conversation, AnalysisCause::Silence, &newest.id)).await?;
     Ok(true)
 }
 
 /// The conversation's latest messages, oldest first, as the analysis prompt reads them.
-async fn transcript(app: &App, conversation_id: &ConversationId) -> Result<Vec<Message>, StoreError> {
+async fn transcript(ports: &AnalysisPorts<'_>, conversation_id: &ConversationId) -> Result<Vec<Message>, StoreError> {
     let mut messages = Vec::new();
     let mut cursor = None;
     while messages.len() < MAX_TRANSCRIPT_MESSAGES {
-        let page = app.store.list_messages(conversation_id, &PageRequest { limit: 100, cursor }).await?;
+        let page = ports.conversations.list_messages(conversation_id, &PageRequest { limit: 100, cursor }).await?;
         messages.extend(page.items);
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -139,18 +161,18 @@ fn transcript_text(messages: &[Message]) -> String {
 }
 
 async fn analysis_prompt(
-    app: &App,
+    ports: &AnalysisPorts<'_>,
     agent: &Agent,
 ) -> Result<Option<(PromptId, PromptContent, PromptUsed)>, StoreError> {
     let Some(settings) = &agent.analysis else { return Ok(None) };
     Ok(match settings.prompt_version {
-        Some(number) => app
-            .store
+        Some(number) => ports
+            .prompts
             .get_prompt_version(&settings.prompt_id, number)
             .await?
             .map(|v| (settings.prompt_id.clone(), v.content, PromptUsed::Version(v.version))),
-        None => app
-            .store
+        None => ports
+            .prompts
             .get_prompt(&agent.workspace_id, &settings.prompt_id)
             .await?
             .map(|p| (p.id, p.content, PromptUsed::WorkingCopy(p.revision))),
@@ -158,30 +180,30 @@ async fn analysis_prompt(
 }
 
 /// The worker: runs the agent's analysis prompt over the transcript and stores the result.
-pub async fn run(app: &App, trigger: &AnalysisTrigger) -> Result<(), RetryLater> {
+pub async fn run(ports: &AnalysisPorts<'_>, trigger: &AnalysisTrigger) -> Result<(), RetryLater> {
     let Turn { workspace_id, conversation_id, .. } = &trigger.turn;
-    let Some(conversation) = app.store.get_conversation(workspace_id, conversation_id).await? else {
+    let Some(conversation) = ports.conversations.get_conversation(workspace_id, conversation_id).await? else {
         return Ok(());
     };
-    let agent = app.store.get_agent(&conversation.workspace_id, &conversation.agent_id).await?;
+    let agent = ports.agents.get_agent(&conversation.workspace_id, &conversation.agent_id).await?;
     let Some((agent, (prompt_id, prompt, used))) = (match agent {
-        Some(agent) => analysis_prompt(app, &agent).await?.map(|found| (agent, found)),
+        Some(agent) => analysis_prompt(ports, &agent).await?.map(|found| (agent, found)),
         None => None,
     }) else {
         tracing::info!(conversation = %conversation.id, "no analysis prompt for this conversation's agent; nothing to do");
         return Ok(());
     };
-    let messages = transcript(app, &conversation.id).await?;
+    let messages = transcript(ports, &conversation.id).await?;
     let Some(through) = messages.last().map(|m| m.id.clone()) else { return Ok(()) };
     if conversation.analysis.as_ref().is_some_and(|a| a.transcript_through == through) {
         tracing::info!(conversation = %conversation.id, "transcript already analysed");
-        return clear_due(app, &conversation).await;
+        return clear_due(ports, &conversation).await;
     }
     let json = wants_json(&prompt.text, &prompt.metadata);
     let system = format!("{}\n\n{TRANSCRIPT_GUIDE}", prompt.text);
     let turns = vec![ChatTurn::text(ChatRole::User, transcript_text(&messages))];
     let request = ChatRequest::for_agent(&agent, system, prompt.temperature, turns).as_json(json);
-    let answer = match app.llm.complete(&request).await {
+    let answer = match ports.llm.complete(&request).await {
         Ok(answer) => answer,
         Err(err) if err.is_retryable() => return Err(RetryLater::Llm(err)),
         Err(err) => {
@@ -197,7 +219,7 @@ pub async fn run(app: &App, trigger: &AnalysisTrigger) -> Result<(), RetryLater>
     } else {
         (None, None)
     };
-    let now = app.clock.now();
+    let now = ports.clock.now();
     let analysis = Analysis {
         text: answer.text.clone(),
         json: parsed,
@@ -226,10 +248,11 @@ pub async fn run(app: &App, trigger: &AnalysisTrigger) -> Result<(), RetryLater>
         updated.analysis_due_at = None;
         updated.input_tokens += answer.input_tokens;
         updated.output_tokens += answer.output_tokens;
-        match app.store.save_analysis(&updated, current.revision, &usage).await {
+        match ports.conversations.save_analysis(&updated, current.revision, &usage).await {
             Ok(()) => break,
             Err(StoreError::Conflict(_)) => {
-                let Some(fresh) = app.store.get_conversation(&current.workspace_id, &current.id).await? else {
+                let Some(fresh) = ports.conversations.get_conversation(&current.workspace_id, &current.id).await?
+                else {
                     return Ok(());
                 };
                 current = fresh;
@@ -239,18 +262,18 @@ pub async fn run(app: &App, trigger: &AnalysisTrigger) -> Result<(), RetryLater>
     }
     tracing::info!(conversation = %current.id, cause = cause_name(analysis.cause), "conversation analysed");
     let event = ConversationAnalyzed { analysis: AnalysisView::new(&current.id, &analysis) };
-    crate::usecases::events::emit_quietly(&app.event_ports(), &current.workspace_id, &current.id, &event).await;
+    crate::usecases::events::emit_quietly(&ports.events, &current.workspace_id, &current.id, &event).await;
     Ok(())
 }
 
 /// A silence analysis that found nothing new leaves the index.
-async fn clear_due(app: &App, conversation: &Conversation) -> Result<(), RetryLater> {
+async fn clear_due(ports: &AnalysisPorts<'_>, conversation: &Conversation) -> Result<(), RetryLater> {
     if conversation.analysis_due_at.is_none() {
         return Ok(());
     }
-    let mut updated = conversation.revised(app.clock.now());
+    let mut updated = conversation.revised(ports.clock.now());
     updated.analysis_due_at = None;
-    match app.store.save_conversation(&updated, Some(conversation.revision), &[]).await {
+    match ports.conversations.save_conversation(&updated, Some(conversation.revision), &[]).await {
         Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
         Err(err) => Err(err.into()),
     }

@@ -45,7 +45,7 @@ pub async fn queue_due(app: &App, now: OffsetDateTime) -> Result<Queued, DueWork
                     queued.follow_ups += 1;
                 }
                 Due::Analysis(due) => {
-                    if analysis::queue_for_silence(app, due).await? {
+                    if analysis::queue_for_silence(&app.analysis_ports(), due).await? {
                         queued.analyses += 1;
                     }
                 }

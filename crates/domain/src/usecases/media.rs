@@ -17,11 +17,30 @@ use crate::model::usage::{day_of, Tokens, UsageDelta};
 use crate::model::{
     Agent, Conversation, Direction, LanguageCode, MediaRef, Message, MessageError, MessageId, WorkspaceId,
 };
-use crate::ports::{AudioClip, DownloadError, ImageInput, MediaUpdate, Sender, StoreError};
-use crate::usecases::policies::evaluate;
+use crate::ports::{
+    AudioClip, Clock, ConversationStore, DownloadError, FileReader, ImageInput, MediaStore, MediaUpdate, Sender,
+    StoreError, Transcriber, WhatsApp,
+};
+use crate::usecases::policies::{evaluate, PolicyPorts};
 use crate::usecases::reply::RetryLater;
-use crate::usecases::senders::sender_of;
-use crate::App;
+use crate::usecases::senders::{sender_of, SenderPorts};
+
+/// What perceiving a contact's media uses: Meta's copy, the bucket, the readers.
+#[derive(Clone, Copy)]
+pub struct MediaPorts<'a> {
+    pub conversations: &'a dyn ConversationStore,
+    /// Where the file is fetched from, as the conversation's business number.
+    pub whatsapp: &'a dyn WhatsApp,
+    pub senders: SenderPorts<'a>,
+    /// The media bucket.
+    pub bucket: &'a dyn MediaStore,
+    pub transcriber: &'a dyn Transcriber,
+    /// Documents and images, read in a limited child process.
+    pub reader: &'a dyn FileReader,
+    /// A transcript or a document's text passes the input policies.
+    pub policies: PolicyPorts<'a>,
+    pub clock: &'a dyn Clock,
+}
 
 /// Transient transcription failures (429, 5xx, time-outs) are tried this often before the agent
 /// is told it could not hear the voice note.
@@ -39,7 +58,7 @@ pub fn object_key(workspace_id: &WorkspaceId, message: &Message) -> String {
 /// Meta's time-outs, 5xx and throttling are retried by the queue, unless this is the `last_try`.
 /// `done` keeps what this trigger processed, by message id.
 pub async fn prepare(
-    app: &App,
+    ports: &MediaPorts<'_>,
     conversation: &Conversation,
     agent: &Agent,
     messages: &mut [Message],
@@ -57,12 +76,12 @@ pub async fn prepare(
         if message.direction != Direction::Inbound || !pending || message.error.is_some() || message.deleted {
             continue;
         }
-        let update = process(app, conversation, agent, message, kind, last_try).await?;
-        match app.store.save_media(&update).await {
+        let update = process(ports, conversation, agent, message, kind, last_try).await?;
+        match ports.conversations.save_media(&update).await {
             Ok(()) => {}
             // Another run got there first (this one read the message before that run's write).
             Err(StoreError::Conflict(_)) => {
-                if let Some(stored) = app.store.get_message(&message.conversation_id, &message.id).await? {
+                if let Some(stored) = ports.conversations.get_message(&message.conversation_id, &message.id).await? {
                     *message = stored;
                 }
                 continue;
@@ -82,7 +101,7 @@ pub async fn prepare(
 }
 
 async fn process(
-    app: &App,
+    ports: &MediaPorts<'_>,
     conversation: &Conversation,
     agent: &Agent,
     message: &Message,
@@ -97,7 +116,7 @@ async fn process(
         blocked: None,
         usage: None,
     };
-    let bytes = match fetch(app, conversation, &mut media, kind, last_try).await? {
+    let bytes = match fetch(ports, conversation, &mut media, kind, last_try).await? {
         Ok(bytes) => bytes,
         Err(why) => {
             media.status = MediaStatus::Failed;
@@ -116,21 +135,21 @@ async fn process(
         MediaKind::Audio | MediaKind::Image | MediaKind::Sticker => true,
     };
     let kept = readable.then(|| bytes.clone());
-    app.media.put(&key, bytes, &mime).await.map_err(|err| RetryLater::Busy(err.to_string()))?;
+    ports.bucket.put(&key, bytes, &mime).await.map_err(|err| RetryLater::Busy(err.to_string()))?;
     media.status = MediaStatus::Stored;
     media.size = Some(size);
     media.key = Some(key.clone());
     let read = match (kind, kept) {
-        (MediaKind::Audio, Some(bytes)) => transcribe(app, agent, &mut media, &bytes).await.map(|seconds| {
+        (MediaKind::Audio, Some(bytes)) => transcribe(ports, agent, &mut media, &bytes).await.map(|seconds| {
             update.usage = Some(UsageDelta {
                 workspace_id: conversation.workspace_id.clone(),
                 agent_id: agent.id.clone(),
-                day: day_of(app.clock.now()),
+                day: day_of(ports.clock.now()),
                 tokens: Tokens { transcribed_seconds: seconds.ceil() as u64, ..Tokens::default() },
             });
         }),
-        (MediaKind::Image | MediaKind::Sticker, Some(bytes)) => preview(app, &mut media, &key, bytes).await,
-        (MediaKind::Document, Some(bytes)) => read_pdf(app, &mut media, bytes).await,
+        (MediaKind::Image | MediaKind::Sticker, Some(bytes)) => preview(ports, &mut media, &key, bytes).await,
+        (MediaKind::Document, Some(bytes)) => read_pdf(ports, &mut media, bytes).await,
         (MediaKind::Document, None) if mime == PDF => {
             Err(format!("PDFs over {} MB are kept but not read", PDF_MAX_READ_BYTES / (1024 * 1024)))
         }
@@ -142,7 +161,7 @@ async fn process(
     // What was read is the contact's words: the input policies check it as they check text.
     let words = media.transcript.as_deref().or(media.document_text.as_deref());
     if let Some(words) = words {
-        let verdict = evaluate(&app.policy_ports(), &conversation.workspace_id, &conversation.id, Flow::Input, words)
+        let verdict = evaluate(&ports.policies, &conversation.workspace_id, &conversation.id, Flow::Input, words)
             .await
             .map_err(|err| RetryLater::Busy(err.to_string()))?;
         update.blocked = verdict.blocked_by.as_deref().map(MessageError::blocked_by);
@@ -153,17 +172,17 @@ async fn process(
 
 /// The bytes, checked; `Ok(Err(why))` when they cannot be had or are not what WhatsApp announced.
 async fn fetch(
-    app: &App,
+    ports: &MediaPorts<'_>,
     conversation: &Conversation,
     media: &mut MediaRef,
     kind: MediaKind,
     last_try: bool,
 ) -> Result<Result<Vec<u8>, String>, RetryLater> {
-    let sender: Sender = match sender_of(&app.sender_ports(), conversation).await {
+    let sender: Sender = match sender_of(&ports.senders, conversation).await {
         Ok(sender) => sender,
         Err(err) => return Ok(Err(format!("the business number cannot fetch it: {err}"))),
     };
-    let info = match app.whatsapp.media_info(&sender, &media.id).await {
+    let info = match ports.whatsapp.media_info(&sender, &media.id).await {
         Ok(info) => info,
         Err(err) if err.is_retryable() && !last_try => return Err(RetryLater::WhatsApp(err)),
         Err(err) => return Ok(Err(format!("WhatsApp no longer has it or refused it: {err}"))),
@@ -177,7 +196,7 @@ async fn fetch(
     if let Some(size) = info.file_size.filter(|size| *size > limit) {
         return Ok(Err(too_large(Some(size), limit, kind)));
     }
-    let bytes = match app.whatsapp.download_media(&sender, &info.url, limit).await {
+    let bytes = match ports.whatsapp.download_media(&sender, &info.url, limit).await {
         Ok(bytes) => bytes,
         Err(DownloadError::TooLarge { limit }) => return Ok(Err(too_large(None, limit, kind))),
         Err(DownloadError::Graph(err)) if err.is_retryable() && !last_try => return Err(RetryLater::WhatsApp(err)),
@@ -201,7 +220,7 @@ fn too_large(size: Option<u64>, limit: u64, kind: MediaKind) -> String {
 }
 
 /// The transcript on `media`; the audio's seconds, for usage.
-async fn transcribe(app: &App, agent: &Agent, media: &mut MediaRef, bytes: &[u8]) -> Result<f64, String> {
+async fn transcribe(ports: &MediaPorts<'_>, agent: &Agent, media: &mut MediaRef, bytes: &[u8]) -> Result<f64, String> {
     let mime = media.mime_type.clone().unwrap_or_else(|| "audio/ogg".into());
     let filename = format!("voice.{}", extension(&mime));
     let clip = AudioClip {
@@ -212,7 +231,7 @@ async fn transcribe(app: &App, agent: &Agent, media: &mut MediaRef, bytes: &[u8]
     };
     let mut attempt = 1;
     let transcript = loop {
-        match app.transcriber.transcribe(clip).await {
+        match ports.transcriber.transcribe(clip).await {
             Ok(transcript) => break transcript,
             Err(err) if err.is_retryable() && attempt < TRANSCRIPTION_ATTEMPTS => {
                 tracing::warn!(error = %err, attempt, "transcription failed; retrying");
@@ -240,22 +259,22 @@ fn extension(mime: &str) -> &'static str {
     }
 }
 
-async fn preview(app: &App, media: &mut MediaRef, key: &str, bytes: Vec<u8>) -> Result<(), String> {
-    let jpeg = app
+async fn preview(ports: &MediaPorts<'_>, media: &mut MediaRef, key: &str, bytes: Vec<u8>) -> Result<(), String> {
+    let jpeg = ports
         .reader
         .image_as_jpeg(bytes, IMAGE_MAX_SIDE)
         .await
         .map_err(|err| format!("the image could not be opened: {err}"))?;
     let preview_key = format!("{key}.preview.jpg");
-    app.media.put(&preview_key, jpeg, "image/jpeg").await.map_err(|err| err.to_string())?;
+    ports.bucket.put(&preview_key, jpeg, "image/jpeg").await.map_err(|err| err.to_string())?;
     media.preview_key = Some(preview_key);
     Ok(())
 }
 
 const PDF: &str = "application/pdf";
 
-async fn read_pdf(app: &App, media: &mut MediaRef, bytes: Vec<u8>) -> Result<(), String> {
-    let text = app.reader.pdf_text(bytes).await.map_err(|err| format!("the PDF could not be read: {err}"))?;
+async fn read_pdf(ports: &MediaPorts<'_>, media: &mut MediaRef, bytes: Vec<u8>) -> Result<(), String> {
+    let text = ports.reader.pdf_text(bytes).await.map_err(|err| format!("the PDF could not be read: {err}"))?;
     if text.trim().is_empty() {
         return Err("the PDF has no text (a scan?)".into());
     }
@@ -270,7 +289,7 @@ async fn read_pdf(app: &App, media: &mut MediaRef, bytes: Vec<u8>) -> Result<(),
 /// the model several times). An image that cannot be read back is left out (the agent still
 /// reads its caption).
 pub async fn images_for(
-    app: &App,
+    bucket: &dyn MediaStore,
     agent: &Agent,
     history: &[Message],
     fetched: &mut HashMap<MessageId, ImageInput>,
@@ -290,7 +309,7 @@ pub async fn images_for(
             images.insert(message.id.clone(), image.clone());
             continue;
         }
-        match app.media.get(key).await {
+        match bucket.get(key).await {
             Ok(bytes) => {
                 let base64 = base64::engine::general_purpose::STANDARD.encode(bytes);
                 let image = ImageInput { mime_type: "image/jpeg".into(), base64 };

@@ -78,7 +78,15 @@ pub(super) async fn gate(
         // and documents read all the same (the agent finds them done when it resumes).
         let (conversation, unanswered) = loaded.unanswered_mut();
         if let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? {
-            media::prepare(app, conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done).await?;
+            media::prepare(
+                &app.media_ports(),
+                conversation,
+                &agent,
+                unanswered,
+                attempt.is_last(),
+                &mut run.media_done,
+            )
+            .await?;
         }
         return stop(skip(app, conversation, "a human has taken over this conversation").await);
     }

@@ -163,7 +163,8 @@ pub async fn answer(
         let Next::Go(agent) = gate::gate(app, cache, &mut loaded, &mut run, attempt).await? else { return Ok(()) };
         // Media is read before anything is answered; what a policy blocks in it is not answered.
         let (conversation, unanswered) = loaded.unanswered_mut();
-        media::prepare(app, conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done).await?;
+        media::prepare(&app.media_ports(), conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done)
+            .await?;
         if !gate::has_unanswered(loaded.unanswered()) {
             return Ok(());
         }

@@ -42,7 +42,8 @@ pub(super) async fn think(app: &App, thinking: Thinking<'_>, run: &mut Run) -> R
         None if steps == 0 => acknowledge(app, conversation, since_reply).await,
         None => {}
     }
-    let turns = turns_seeing(&loaded.history, &media::images_for(app, agent, &loaded.history, &mut run.images).await);
+    let turns =
+        turns_seeing(&loaded.history, &media::images_for(&*app.media, agent, &loaded.history, &mut run.images).await);
     let request = ChatRequest::for_agent(agent, prompt.content.text.clone(), prompt.content.temperature, turns)
         // Past the step limit the model answers with what it has.
         .offering(if steps < tools::MAX_STEPS { agent_tools.specs() } else { Vec::new() });

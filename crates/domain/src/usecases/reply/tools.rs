@@ -421,7 +421,7 @@ async fn built_in(app: &App, conversation: &Conversation, name: &str, arguments:
         let done = crate::usecases::conversations::mark_done(&*app.store, &*app.clock, &agent, &conversation.id)
             .await
             .map_err(failed)?;
-        crate::usecases::analysis::after_done(app, &done).await;
+        crate::usecases::analysis::after_done(&app.analysis_ports(), &done).await;
         return Ok("The conversation is marked done.".into());
     }
     if name == GET_CONTACT {
