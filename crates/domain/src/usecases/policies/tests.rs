@@ -41,8 +41,11 @@ impl PolicyStore for Policies {
         let next_cursor = (end < mine.len()).then(|| end.to_string());
         Ok(Page { items: mine[start..end].to_vec(), next_cursor })
     }
-    async fn delete_policy(&self, _workspace_id: &WorkspaceId, _policy_id: &PolicyId) -> Result<bool, StoreError> {
-        Ok(false)
+    async fn delete_policy(&self, _workspace_id: &WorkspaceId, policy_id: &PolicyId) -> Result<bool, StoreError> {
+        let mut stored = self.stored.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        let before = stored.len();
+        stored.retain(|p| p.id != *policy_id);
+        Ok(stored.len() < before)
     }
     async fn record_violations(&self, _violations: &[Violation]) -> Result<(), StoreError> {
         Ok(())
@@ -125,4 +128,29 @@ async fn an_unchanged_policy_set_is_not_compiled_again_when_the_cache_goes_stale
     let changed = cache.get(&store, &"ws_1".into()).await.expect("reloaded");
     assert!(!Arc::ptr_eq(&first, &changed), "a changed set is compiled");
     assert_eq!(changed.policies.len(), 3);
+}
+
+#[tokio::test]
+async fn a_policy_saved_or_deleted_through_the_cache_applies_at_once_in_this_container() {
+    let store = Arc::new(Policies::default());
+    fill(&store, 1).await;
+    let cached = crate::cached::CachedPolicies::over(store.clone());
+    let verdict = |text: &'static str| {
+        let cached = &cached;
+        async move {
+            let (sets, policies) = cached.compiled();
+            let (ws, conversation) = (WorkspaceId::from("ws_1"), crate::model::ConversationId::from("conv_1"));
+            check_with(sets, policies, OffsetDateTime::UNIX_EPOCH, &ws, &conversation, Flow::Input, text)
+                .await
+                .expect("checked")
+                .blocked_by
+        }
+    };
+    assert_eq!(verdict("say word0x").await, Some("rule 0".to_owned()));
+    assert_eq!(verdict("say refund").await, None, "the set is cached now");
+
+    cached.put_policy(&rule(1, "refund"), None).await.expect("stored");
+    assert_eq!(verdict("say refund").await, Some("rule 1".to_owned()), "a new policy applies at once");
+    assert_eq!(cached.delete_policy(&"ws_1".into(), &"pol_1".into()).await.ok(), Some(true));
+    assert_eq!(verdict("say refund").await, None, "a deleted policy stops at once");
 }
