@@ -238,6 +238,13 @@ impl WhatsApp for TestWhatsApp {
     async fn number_info(&self, phone_number_id: &str, token: &Secret) -> Result<NumberInfo, GraphError> {
         self.lookups.number_info(phone_number_id, token).await
     }
+    async fn templates(
+        &self,
+        from: &Sender,
+        waba_id: &str,
+    ) -> Result<Vec<colloquy_domain::ports::TemplateSummary>, GraphError> {
+        self.lookups.templates(from, waba_id).await
+    }
     async fn media_info(&self, from: &Sender, media_id: &str) -> Result<MediaInfo, GraphError> {
         self.sends.media_info(from, media_id).await
     }

@@ -308,3 +308,43 @@ async fn a_reply_whatsapp_refused_shows_in_the_inbox_until_a_reply_is_made() {
     assert!(l.inbox.messages().await.iter().any(|m| m["error"]["code"] == 131047), "the status was recorded");
     assert_eq!(failed_rows(&l).await, 1, "a failure Meta reports later shows too");
 }
+
+#[tokio::test]
+async fn a_closed_window_offers_the_number_s_approved_templates_and_sends_the_one_chosen() {
+    use wiremock::matchers::{body_partial_json, method, path_regex};
+    use wiremock::{Mock, ResponseTemplate};
+    let l = crate::agent_loop::agent_loop().await;
+    assert_eq!(l.inbox.deliver(&colloquy_tests::meta_payload("text")).await.status, 200);
+    let conversation = l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned();
+    l.inbox.stack.clock.advance(time::Duration::hours(25));
+    let listed = serde_json::json!({"data": [
+        {"name": "viewing_reminder", "language": "en_GB", "status": "APPROVED", "components": [
+            {"type": "BODY", "text": "Hi {{1}}, your viewing is on {{2}}."}]},
+        {"name": "draft_offer", "language": "en_GB", "status": "REJECTED", "components": []}
+    ]});
+    Mock::given(method("GET"))
+        .and(path_regex(format!("/{}/message_templates$", crate::webhook::WABA_ID)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(listed))
+        .with_priority(1)
+        .mount(&l.inbox.stack.meta)
+        .await;
+    let browser = Browser::signed_in(&l.inbox.stack, &l.inbox.key).await;
+    let path = format!("/console/conversations/{conversation}");
+
+    let page = browser.get("console-conversation", &path).await;
+    assert!(page.html.contains(r#"data-testid="template-choice""#), "{}", page.html);
+    assert!(page.html.contains("viewing_reminder (en_GB) — 2 variables: Hi {{1}}, your viewing is on {{2}}."));
+    assert!(!page.html.contains("draft_offer"), "only approved templates are offered");
+
+    Mock::given(method("POST"))
+        .and(body_partial_json(serde_json::json!({"type": "template", "template": {"name": "viewing_reminder", "language": {"code": "en_GB"}}})))
+        .respond_with(crate::agent_loop::sent("wamid.TEMPLATE1"))
+        .mount(&l.graph)
+        .await;
+    let form = [("choice", "viewing_reminder:en_GB"), ("variables", "Ana\nSaturday")];
+    let sent =
+        browser.submit("console-conversation", &path, "console-send-message", &format!("{path}/messages"), &form).await;
+    assert_eq!(sent.status, 303, "{}", sent.html);
+    let stored = l.inbox.messages().await;
+    assert!(stored.iter().any(|m| m["template"] == "viewing_reminder" && m["status"] == "sent"), "{stored:?}");
+}

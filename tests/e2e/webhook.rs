@@ -16,16 +16,20 @@ pub struct Inbox {
     pub agent: String,
 }
 
+/// The WhatsApp Business Account that holds the test number.
+pub const WABA_ID: &str = "102290129340398";
+
 pub async fn inbox(stack: TestStack) -> Inbox {
     let admin = stack.workspace("Acme").await;
     let agent = agent_for(&stack, &admin.plaintext).await;
     let registered = register(
         &stack,
         &admin.plaintext,
-        json!({"phoneNumberId": PNID, "displayNumber": "+15550783881", "defaultAgentId": agent}),
+        json!({"phoneNumberId": PNID, "displayNumber": "+15550783881", "defaultAgentId": agent, "wabaId": WABA_ID}),
     )
     .await;
     assert_eq!(registered.status, 201, "{}", registered.body);
+    assert_eq!(registered.body["wabaId"], WABA_ID, "{}", registered.body);
     Inbox { stack, key: admin.plaintext, agent }
 }
 

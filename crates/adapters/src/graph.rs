@@ -7,7 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use crate::ports::{DownloadError, GraphError, MediaInfo, NumberInfo, Outbound, Secret, Sender, WhatsApp};
+use crate::ports::{
+    DownloadError, GraphError, MediaInfo, NumberInfo, Outbound, Secret, Sender, TemplateSummary, WhatsApp,
+};
 
 /// A download may take longer than an API call (16 MB of audio), and must leave the worker's
 /// 60 s time for transcription and the reply.
@@ -162,6 +164,17 @@ impl WhatsApp for GraphClient {
         Ok(NumberInfo { display_phone_number: display.to_owned() })
     }
 
+    async fn templates(&self, from: &Sender, waba_id: &str) -> Result<Vec<TemplateSummary>, GraphError> {
+        if waba_id.is_empty() || waba_id.len() > 32 || !waba_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(GraphError::Api { http_status: 400, code: 100, message: "not an account id".into() });
+        }
+        let query = "fields=name,language,status,components&status=APPROVED&limit=100";
+        let url = self.url(&format!("{waba_id}/message_templates?{query}"));
+        let body = answer(self.http.get(url).bearer_auth(from.token.expose())).await?;
+        let listed = body["data"].as_array().map(Vec::as_slice).unwrap_or_default();
+        Ok(listed.iter().take(100).filter_map(template_summary).collect())
+    }
+
     async fn media_info(&self, from: &Sender, media_id: &str) -> Result<MediaInfo, GraphError> {
         if media_id.is_empty() || !media_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
             return Err(GraphError::Api { http_status: 400, code: 100, message: "not a media id".into() });
@@ -204,5 +217,58 @@ impl WhatsApp for GraphClient {
             bytes.extend_from_slice(&chunk);
         }
         Ok(bytes)
+    }
+}
+
+/// An approved template as Meta lists it; `None` for one that is not approved or has no name.
+fn template_summary(listed: &Value) -> Option<TemplateSummary> {
+    if listed["status"].as_str().is_some_and(|status| status != "APPROVED") {
+        return None;
+    }
+    let name = listed["name"].as_str().filter(|name| !name.is_empty())?;
+    let components = listed["components"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let body = components
+        .iter()
+        .find(|component| component["type"].as_str() == Some("BODY"))
+        .and_then(|component| component["text"].as_str())
+        .unwrap_or_default();
+    Some(TemplateSummary {
+        name: name.chars().take(512).collect(),
+        language: listed["language"].as_str().unwrap_or("en_US").chars().take(16).collect(),
+        body: body.chars().take(1024).collect(),
+        variables: placeholders(body),
+    })
+}
+
+/// How many distinct `{{…}}` placeholders a template's text has.
+fn placeholders(text: &str) -> usize {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        seen.insert(after[..end].trim());
+        rest = &after[end + 2..];
+    }
+    seen.len()
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    #[test]
+    fn a_template_s_placeholders_are_counted_once_each_and_only_approved_ones_are_offered() {
+        let listed = json!({"name": "appointment_reminder", "language": "en_GB", "status": "APPROVED",
+            "components": [{"type": "HEADER", "text": "{{9}}"}, {"type": "BODY", "text": "Hi {{1}}, see you {{2}}. {{1}}!"}]});
+        let summary = template_summary(&listed).expect("approved");
+        assert_eq!(
+            (summary.name.as_str(), summary.language.as_str(), summary.variables),
+            ("appointment_reminder", "en_GB", 2)
+        );
+        assert!(template_summary(&json!({"name": "draft", "status": "REJECTED"})).is_none());
+        assert!(template_summary(&json!({"status": "APPROVED"})).is_none(), "a template has a name");
+        assert_eq!(placeholders("{{1}} and {{unclosed"), 1);
+        assert_eq!(placeholders("no placeholders"), 0);
     }
 }

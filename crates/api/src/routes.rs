@@ -256,7 +256,7 @@ route_table! {
         "GET" "/console/assets/{file}", page, TABLE, console::assets::serve;
         "GET" "/console/", console_read, TABLE, console::inbox::page;
         "GET" "/console/inbox", console_read, TABLE, console::inbox::fragment;
-        "GET" "/console/conversations/{id}", console_read, TABLE, console::conversation::page;
+        "GET" "/console/conversations/{id}", console_read, GRAPH, console::conversation::page;
         "GET" "/console/conversations/{id}/transcript", console_read, TABLE, console::conversation::transcript;
         "POST" "/console/conversations/{id}/takeover", console_write, QUEUE, console::conversation::take_over;
         "POST" "/console/conversations/{id}/handback", console_write, TABLE, console::conversation::hand_back;

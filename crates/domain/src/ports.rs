@@ -510,6 +510,17 @@ pub struct Sender {
     pub token: Secret,
 }
 
+/// An approved message template of a WhatsApp Business Account, as a person picks one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateSummary {
+    pub name: String,
+    pub language: String,
+    /// The body's text, with its `{{1}}`… placeholders.
+    pub body: String,
+    /// How many values the body's placeholders take.
+    pub variables: usize,
+}
+
 /// What Meta says of a phone number id, read with a given token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NumberInfo {
@@ -525,6 +536,12 @@ pub trait WhatsApp: Send + Sync {
     /// `GET /{phone-number-id}` with `token`: answers only for a token of the account that holds
     /// the number, which is how a workspace proves it owns one.
     async fn number_info(&self, phone_number_id: &str, token: &Secret) -> Result<NumberInfo, GraphError>;
+    /// `GET /{waba-id}/message_templates` with the number's token: the account's approved
+    /// templates (at most 100).
+    async fn templates(&self, from: &Sender, waba_id: &str) -> Result<Vec<TemplateSummary>, GraphError> {
+        let _ = (from, waba_id);
+        Err(GraphError::Network("this WhatsApp client does not list templates".into()))
+    }
     /// `GET /{media-id}` with the number's token: where the bytes are, for a few minutes.
     async fn media_info(&self, from: &Sender, media_id: &str) -> Result<MediaInfo, GraphError> {
         let _ = (from, media_id);

@@ -92,6 +92,7 @@ pub async fn ensure_dev_agent(
         default_agent_id: Some(agent.id),
         // The local stack sends with its default token.
         access_token: None,
+        waba_id: None,
     };
     numbers::register_number(&app.number_ports(), &admin, number).await.map_err(|e| e.to_string())?;
     Ok(())

@@ -17,9 +17,10 @@ use crate::model::{
     Conversation, ConversationId, DeliveryStatus, Direction, ErrorReason, MediaRef, Message, MessageKind, PageRequest,
     TemplateMessage,
 };
+use crate::ports::TemplateSummary;
 use crate::usecases::conversations::{self, Takeover};
 use crate::usecases::operator_messages::{self, OperatorMessage};
-use crate::usecases::{analysis, api_keys};
+use crate::usecases::{analysis, api_keys, templates};
 use crate::{App, AppError, Reply};
 
 /// The newest messages the page shows.
@@ -54,12 +55,19 @@ async fn render(
     let names = api_keys::names_by_prefix(&*app.store, &session.principal()).await?;
     let now = app.clock.now();
     let title = title_of(&conversation);
+    // Only a closed window needs a template; Meta is asked only then.
+    let templates =
+        if session.role.can_write() && conversation.channel.is_whatsapp() && !conversation.is_window_open(now) {
+            templates::for_conversation(&app.sender_ports(), &*app.whatsapp, &conversation).await
+        } else {
+            Ok(Vec::new())
+        };
     let content = html! {
         h1 { (title) }
         div.conversation {
             section {
                 (transcript_markup(session, &conversation, &messages, &names, now))
-                @if session.role.can_write() { (composer(session, &conversation, composer_error, now)) }
+                @if session.role.can_write() { (composer(session, &conversation, &templates, composer_error, now)) }
             }
             (panel(session, &conversation, &names, now))
         }
@@ -118,9 +126,14 @@ pub async fn hand_back(app: &App, session: &ConsoleSession, request: &Request) -
 pub async fn send(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: ConversationId = path_param(request, "id")?;
     let form = Form::of(request)?;
-    let input = match form.get("template").map(str::trim).filter(|name| !name.is_empty()) {
-        Some(name) => OperatorMessage { text: None, template: Some(template_of(name, &form)) },
-        None => OperatorMessage { text: form.get("text").map(str::to_owned), template: None },
+    let chosen = form.get("choice").and_then(|choice| choice.rsplit_once(':'));
+    let named = form.get("template").map(str::trim).filter(|name| !name.is_empty());
+    let input = match (chosen, named) {
+        (Some((name, language)), _) => {
+            OperatorMessage { text: None, template: Some(template_of(name, Some(language), &form)) }
+        }
+        (None, Some(name)) => OperatorMessage { text: None, template: Some(template_of(name, None, &form)) },
+        (None, None) => OperatorMessage { text: form.get("text").map(str::to_owned), template: None },
     };
     match operator_messages::send_operator_message(&app.conversation_ports(), &session.principal(), &id, input).await {
         Ok(_) => Ok(web::see_other(&conversation_path(&id))),
@@ -152,9 +165,11 @@ pub async fn analyze(app: &App, session: &ConsoleSession, request: &Request) -> 
     Ok(web::see_other(&conversation_path(&id)))
 }
 
-/// A template from the composer's fields: its name, language and body variables (one a line).
-fn template_of(name: &str, form: &Form) -> TemplateMessage {
-    let language = form.get("language").map(str::trim).filter(|l| !l.is_empty()).unwrap_or("en_US");
+/// A template from the composer's fields: its name, language (the chosen template's, else the
+/// field's) and body variables (one a line).
+fn template_of(name: &str, language: Option<&str>, form: &Form) -> TemplateMessage {
+    let language =
+        language.or_else(|| form.get("language")).map(str::trim).filter(|l| !l.is_empty()).unwrap_or("en_US");
     let body = form.get("variables").unwrap_or_default().lines().map(str::trim).filter(|v| !v.is_empty());
     let mut template =
         TemplateMessage { name: name.to_owned(), language: language.to_owned(), variables: Default::default() };
@@ -348,14 +363,39 @@ fn panel(session: &ConsoleSession, conversation: &Conversation, names: &Names, n
     }
 }
 
-fn composer(session: &ConsoleSession, conversation: &Conversation, error: Option<&str>, now: OffsetDateTime) -> Markup {
+fn composer(
+    session: &ConsoleSession,
+    conversation: &Conversation,
+    templates: &Result<Vec<TemplateSummary>, String>,
+    error: Option<&str>,
+    now: OffsetDateTime,
+) -> Markup {
     html! {
         @if conversation.channel.is_whatsapp() && !conversation.is_window_open(now) {
             form.composer method="post" action=(format!("{}/messages", conversation_path(&conversation.id))) data-testid="template-composer" {
                 (csrf(session))
                 p data-testid="window-closed" { "The 24-hour window is closed: only an approved template can reach the contact now." }
-                label { "Template name " input type="text" name="template" required maxlength="512" data-testid="template-name"; }
-                label { " language " input type="text" name="language" value="en_US" maxlength="16"; }
+                @match templates {
+                    Ok(offered) if !offered.is_empty() => {
+                        label for="template-choice" { "Approved template" }
+                        select #template-choice name="choice" required data-testid="template-choice" {
+                            @for template in offered {
+                                option value=(format!("{}:{}", template.name, template.language)) {
+                                    (template.name) " (" (template.language) ") — "
+                                    (template.variables) @if template.variables == 1 { " variable" } @else { " variables" }
+                                    ": " (template.body)
+                                }
+                            }
+                        }
+                    }
+                    _ => {
+                        @if let Err(why) = templates {
+                            p.hint data-testid="templates-unavailable" { "The number's templates could not be listed (" (why) "); name one:" }
+                        }
+                        label { "Template name " input type="text" name="template" required maxlength="512" data-testid="template-name"; }
+                        label { " language " input type="text" name="language" value="en_US" maxlength="16"; }
+                    }
+                }
                 label for="template-variables" { "Body variables, one a line" }
                 textarea #template-variables name="variables" rows="3" {}
                 (field_error(error))

@@ -72,6 +72,7 @@ fn number(workspace_id: &WorkspaceId) -> WhatsAppNumber {
         display_number: "+15550001055".to_owned(),
         default_agent_id: None,
         token_ref: None,
+        waba_id: None,
         created_at: OffsetDateTime::UNIX_EPOCH,
     }
 }

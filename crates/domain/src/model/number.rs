@@ -17,6 +17,9 @@ pub struct WhatsAppNumber {
     /// deployment's default token, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_ref: Option<String>,
+    /// The WhatsApp Business Account that holds the number: where its templates are listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waba_id: Option<String>,
     #[serde(with = "super::timestamp::iso")]
     pub created_at: OffsetDateTime,
 }

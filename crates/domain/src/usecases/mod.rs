@@ -20,6 +20,7 @@ pub mod prompts;
 pub mod quota;
 pub mod reply;
 pub mod senders;
+pub mod templates;
 pub mod tool_calls;
 pub mod tools;
 pub mod usage;

@@ -32,6 +32,10 @@ pub struct NewNumber {
     /// ownership at registration, then sends the number's messages.
     #[serde(default)]
     pub access_token: Option<String>,
+    /// The WhatsApp Business Account that holds the number (digits): the console offers its
+    /// approved templates when a conversation's 24-hour window is closed.
+    #[serde(default)]
+    pub waba_id: Option<String>,
 }
 
 const MAX_TOKEN_CHARS: usize = 1024;
@@ -50,6 +54,13 @@ pub async fn register_number(
         return Err(AppError::invalid(
             "phoneNumberId",
             "must be Meta's numeric phone number id (WhatsApp Manager → API Setup)",
+        ));
+    }
+    let waba_id = input.waba_id.as_deref().map(str::trim).filter(|id| !id.is_empty()).map(str::to_owned);
+    if waba_id.as_deref().is_some_and(|id| !valid_phone_number_id(id)) {
+        return Err(AppError::invalid(
+            "wabaId",
+            "must be Meta's numeric WhatsApp Business Account id (WhatsApp Manager → Account tools)",
         ));
     }
     let display_number = normalize_e164(&input.display_number)
@@ -78,6 +89,7 @@ pub async fn register_number(
         workspace_id: principal.workspace_id.clone(),
         display_number,
         default_agent_id: input.default_agent_id,
+        waba_id,
         token_ref,
         created_at: ports.clock.now(),
     };

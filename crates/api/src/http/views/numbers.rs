@@ -10,6 +10,8 @@ pub struct NumberView {
     pub phone_number_id: String,
     pub display_number: String,
     pub default_agent_id: Option<AgentId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waba_id: Option<String>,
     pub created_at: String,
 }
 
@@ -19,6 +21,7 @@ impl From<&WhatsAppNumber> for NumberView {
             phone_number_id: number.phone_number_id.clone(),
             display_number: number.display_number.clone(),
             default_agent_id: number.default_agent_id.clone(),
+            waba_id: number.waba_id.clone(),
             created_at: timestamp::format(number.created_at),
         }
     }
