@@ -104,8 +104,10 @@ impl TestStack {
             app_secret: APP_SECRET.to_owned(),
             verify_token: VERIFY_TOKEN.to_owned(),
         });
-        app.vault =
-            Arc::new(SecretsManagerVault::new(aws_sdk_secretsmanager::Client::new(&aws), &resources.table_name));
+        app = app.with_token_vault(
+            Arc::new(SecretsManagerVault::new(aws_sdk_secretsmanager::Client::new(&aws), &resources.table_name)),
+            None,
+        );
         app.media = local.media_store(&resources.media_bucket);
         app.reader = Arc::new(test_reader(ReaderLimits::default()));
         Self { aws, resources, app, clock, store, meta }

@@ -56,8 +56,8 @@ pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
     if let Some(graph) = graph {
         app.whatsapp = Arc::new(GraphClient::new(graph.graph).map_err(ConfigError::Invalid)?);
         let secrets = aws_sdk_secretsmanager::Client::new(&aws);
-        app.vault = Arc::new(SecretsManagerVault::new(secrets, graph.secrets_prefix));
-        app.default_token = graph.default_token.map(Secret);
+        let vault = Arc::new(SecretsManagerVault::new(secrets, graph.secrets_prefix));
+        app = app.with_token_vault(vault, graph.default_token.map(Secret));
     }
     if let Some(llm) = llm {
         if let Some(transcription) = config::transcription(&values, llm.openai.as_ref()) {
