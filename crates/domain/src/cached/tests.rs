@@ -52,7 +52,8 @@ impl NumberStore for Counting {
     }
 
     async fn list_numbers(&self, _: &WorkspaceId, _: &PageRequest) -> Result<Page<WhatsAppNumber>, StoreError> {
-        Ok(Page { items: Vec::new(), next_cursor: None })
+        let stored = self.number.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        Ok(Page { items: stored.iter().cloned().collect(), next_cursor: None })
     }
 
     async fn remove_number(&self, _: &WorkspaceId, _: &str) -> Result<bool, StoreError> {
@@ -159,4 +160,28 @@ async fn a_token_is_read_once_and_a_deleted_one_is_not_sent_with_again() {
 
     assert!(cached.delete_token(&reference).await.is_ok());
     assert!(cached.token(&reference).await.is_err(), "a deleted token is read again, and is gone");
+}
+
+#[tokio::test]
+async fn what_is_not_cached_goes_to_the_store_as_it_is() {
+    let store = Arc::new(Counting::default());
+    let workspaces = CachedWorkspaces::over(store.clone());
+    let numbers = CachedNumbers::over(store.clone());
+    let workspace = workspace();
+    let issued = crate::model::IssuedKey::generate(
+        &workspace.id,
+        "first".into(),
+        crate::model::Role::Admin,
+        workspace.created_at,
+    );
+    workspaces.create_workspace(&workspace, &issued.key, &issued.hash).await.ok();
+    assert!(store.get_workspace(&workspace.id).await.ok().flatten().is_some(), "created in the store");
+    numbers.register_number(&number(&workspace.id)).await.ok();
+    let listed = numbers.list_numbers(&workspace.id, &PageRequest { limit: 10, cursor: None }).await;
+    assert_eq!(listed.map(|page| page.items.len()).ok(), Some(1), "listed from the store");
+
+    let vault = Arc::new(Vault::default());
+    let cached = CachedVault::over(vault.clone());
+    let reference = cached.store_token(&workspace.id, "1055", &Secret("EAAG-two".into())).await.ok();
+    assert_eq!(reference.as_deref(), Some("ref_1"), "the vault's own reference");
 }

@@ -12,10 +12,11 @@ use super::*;
 use crate::model::policy::{Action, AppliesTo, Violation};
 use crate::ports::StoreError;
 
-/// Policies in a list; counts the listings.
+/// Policies and violations in lists; counts the listings.
 #[derive(Default)]
 struct Policies {
     stored: Mutex<Vec<Policy>>,
+    violations: Mutex<Vec<Violation>>,
     listings: AtomicUsize,
 }
 
@@ -28,9 +29,10 @@ impl PolicyStore for Policies {
     async fn get_policy(
         &self,
         _workspace_id: &WorkspaceId,
-        _policy_id: &PolicyId,
+        policy_id: &PolicyId,
     ) -> Result<Option<Policy>, StoreError> {
-        Ok(None)
+        let stored = self.stored.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        Ok(stored.iter().find(|p| p.id == *policy_id).cloned())
     }
     async fn list_policies(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<Policy>, StoreError> {
         self.listings.fetch_add(1, Ordering::SeqCst);
@@ -47,7 +49,8 @@ impl PolicyStore for Policies {
         stored.retain(|p| p.id != *policy_id);
         Ok(stored.len() < before)
     }
-    async fn record_violations(&self, _violations: &[Violation]) -> Result<(), StoreError> {
+    async fn record_violations(&self, violations: &[Violation]) -> Result<(), StoreError> {
+        self.violations.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?.extend_from_slice(violations);
         Ok(())
     }
     async fn list_violations(
@@ -55,7 +58,8 @@ impl PolicyStore for Policies {
         _workspace_id: &WorkspaceId,
         _page: &PageRequest,
     ) -> Result<Page<Violation>, StoreError> {
-        Ok(Page { items: Vec::new(), next_cursor: None })
+        let recorded = self.violations.lock().map_err(|_| StoreError::Unavailable("poisoned".into()))?;
+        Ok(Page { items: recorded.clone(), next_cursor: None })
     }
 }
 
@@ -153,4 +157,24 @@ async fn a_policy_saved_or_deleted_through_the_cache_applies_at_once_in_this_con
     assert_eq!(verdict("say refund").await, Some("rule 1".to_owned()), "a new policy applies at once");
     assert_eq!(cached.delete_policy(&"ws_1".into(), &"pol_1".into()).await.ok(), Some(true));
     assert_eq!(verdict("say refund").await, None, "a deleted policy stops at once");
+}
+
+#[tokio::test]
+async fn reads_and_violations_pass_through_the_cache_to_the_store() {
+    let store = Arc::new(Policies::default());
+    fill(&store, 2).await;
+    let cached = crate::cached::CachedPolicies::over(store.clone());
+    let ws = WorkspaceId::from("ws_1");
+    let found = cached.get_policy(&ws, &"pol_1".into()).await.expect("read");
+    assert_eq!(found.map(|p| p.name), Some("rule 1".to_owned()));
+    let all = PageRequest { limit: 10, cursor: None };
+    assert_eq!(cached.list_policies(&ws, &all).await.expect("listed").items.len(), 2);
+
+    let (sets, policies) = cached.compiled();
+    let verdict = check_with(sets, policies, OffsetDateTime::UNIX_EPOCH, &ws, &"conv_1".into(), Flow::Input, "word1x")
+        .await
+        .expect("checked");
+    cached.record_violations(&verdict.violations).await.expect("recorded");
+    let recorded = cached.list_violations(&ws, &all).await.expect("listed").items;
+    assert_eq!(recorded.iter().map(|v| v.policy_name.as_str()).collect::<Vec<_>>(), ["rule 1"]);
 }
