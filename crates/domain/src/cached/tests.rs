@@ -185,3 +185,19 @@ async fn what_is_not_cached_goes_to_the_store_as_it_is() {
     let reference = cached.store_token(&workspace.id, "1055", &Secret("EAAG-two".into())).await.ok();
     assert_eq!(reference.as_deref(), Some("ref_1"), "the vault's own reference");
 }
+
+#[tokio::test]
+async fn a_workspace_forgotten_is_read_again_as_another_container_would() {
+    let store = Arc::new(Counting::default());
+    let cached = CachedWorkspaces::over(store.clone());
+    let mut workspace = workspace();
+    store.save_workspace(&workspace, 0).await.ok();
+    assert!(cached.get_workspace(&workspace.id).await.ok().flatten().is_some());
+    workspace.monthly_token_quota = Some(7);
+    store.save_workspace(&workspace, 0).await.ok();
+    let stale = cached.get_workspace(&workspace.id).await.ok().flatten();
+    assert_eq!(stale.map(|w| w.monthly_token_quota), Some(None), "changed elsewhere: this container's copy");
+    cached.forget(&workspace.id);
+    let fresh = cached.get_workspace(&workspace.id).await.ok().flatten();
+    assert_eq!(fresh.map(|w| w.monthly_token_quota), Some(Some(7)));
+}
