@@ -133,7 +133,17 @@ mod tests {
         let mut flipped = token.into_bytes();
         flipped[0] = if flipped[0] == b'0' { b'1' } else { b'0' };
         assert!(!session.csrf_matches(&String::from_utf8(flipped).unwrap_or_default()));
+        // Two bytes that differ by the same bits: a comparison that let differences cancel out
+        // (XOR instead of OR) would take this token.
+        let twice = ConsoleSession { csrf_token: "ab".into(), ..session.clone() };
+        assert!(!twice.csrf_matches("ba"), "two differences never cancel out");
         let empty = ConsoleSession { csrf_token: String::new(), ..session };
         assert!(!empty.csrf_matches(""), "a session without a token accepts none");
+    }
+
+    #[test]
+    fn a_secret_s_hash_is_its_sha256_and_tells_secrets_apart() {
+        assert_eq!(hash_secret("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_ne!(hash_secret("abc"), hash_secret("abd"));
     }
 }
