@@ -17,10 +17,10 @@ use colloquy_adapters::sqs::SqsTriggerQueue;
 use colloquy_adapters::vault::SecretsManagerVault;
 use colloquy_api::http::{Body, Request, Response};
 use colloquy_api::routes;
+use colloquy_api::App;
 use colloquy_domain::model::IssuedKey;
 use colloquy_domain::ports::{DownloadError, GraphError, MediaInfo, NumberInfo, Outbound, Secret, Sender, WhatsApp};
 use colloquy_domain::usecases::workspaces::create_workspace;
-use colloquy_domain::App;
 use colloquy_tools::stack::{self, LocalResources};
 use colloquy_tools::template::Template;
 use serde_json::Value;
@@ -100,7 +100,7 @@ impl TestStack {
                 .expect("event HTTP client"),
         ))
         .allowing_loopback_http(colloquy_tools::ephemeral_ports())
-        .with_webhook_secrets(colloquy_domain::WebhookSecrets {
+        .with_webhook_secrets(colloquy_api::WebhookSecrets {
             app_secret: APP_SECRET.to_owned(),
             verify_token: VERIFY_TOKEN.to_owned(),
         });

@@ -7,7 +7,7 @@ use lambda_runtime::LambdaEvent;
 
 use colloquy_api::http::response;
 use colloquy_api::routes::{self, dispatch, Function};
-use colloquy_domain::Needs;
+use colloquy_api::Needs;
 
 use crate::worker::Worker;
 use crate::{telemetry, wiring};

@@ -11,7 +11,8 @@ pub mod wiring;
 pub mod worker;
 
 // The domain's modules by their short names, so the worker reads `crate::usecases::reply`.
-use colloquy_domain::{model, ports, usecases, App};
+use colloquy_api::App;
+use colloquy_domain::{model, ports, usecases};
 
 /// The `main` of an HTTP API function: one current-thread runtime (a Lambda sandbox handles one
 /// request at a time), and the function's rows of the route table.

@@ -15,9 +15,10 @@ use colloquy_adapters::s3::S3MediaStore;
 use colloquy_adapters::sqs::SqsTriggerQueue;
 use colloquy_adapters::transcription::{TranscriptionClient, TRANSCRIPTION_TIMEOUT};
 use colloquy_adapters::vault::SecretsManagerVault;
-use colloquy_domain::app::{NotBuilt, EVENT_DELIVERY_TIMEOUT, LLM_TIMEOUT};
+use colloquy_api::app::NotBuilt;
+use colloquy_api::{App, Needs, WebhookSecrets};
 use colloquy_domain::ports::Secret;
-use colloquy_domain::{App, Needs, WebhookSecrets};
+use colloquy_domain::ports::{EVENT_DELIVERY_TIMEOUT, LLM_TIMEOUT};
 
 /// Meta's app secret and verify token, from the function's secrets.
 pub fn webhook_secrets(values: &SecretValues) -> Result<WebhookSecrets, ConfigError> {

@@ -148,12 +148,22 @@ impl Worker {
             }
             Trigger::Analysis(analysis) => analysis::run(&app.analysis_ports(), analysis).await,
             Trigger::FollowUp(follow_up) => {
-                reply::answer(app, &self.cache, &follow_up.turn, Some(follow_up.attempt), deadline, attempt).await
+                reply::answer(
+                    &app.reply_ports(),
+                    &self.cache,
+                    &follow_up.turn,
+                    Some(follow_up.attempt),
+                    deadline,
+                    attempt,
+                )
+                .await
             }
             Trigger::InboundMessage(turn)
             | Trigger::OperatorPrompt(turn)
             | Trigger::UserPrompt(turn)
-            | Trigger::ToolDecision(turn) => reply::answer(app, &self.cache, turn, None, deadline, attempt).await,
+            | Trigger::ToolDecision(turn) => {
+                reply::answer(&app.reply_ports(), &self.cache, turn, None, deadline, attempt).await
+            }
         };
         match result {
             Ok(()) => Outcome::Done,
@@ -162,7 +172,7 @@ impl Worker {
                 tracing::error!(error = %err, group = %trigger.group(), trigger = %trigger.id(), "trigger failed for the last time; it goes to the dead-letter queue");
                 // No contact is left silently unanswered: the operator sees why on the conversation.
                 if let Some(turn) = trigger.conversation().filter(|_| !matches!(trigger, Trigger::Analysis(_))) {
-                    if let Err(record_err) = reply::give_up(app, turn, &err.to_string()).await {
+                    if let Err(record_err) = reply::give_up(&app.reply_ports(), turn, &err.to_string()).await {
                         tracing::error!(error = %record_err, "could not record the failure on the conversation");
                     }
                 }

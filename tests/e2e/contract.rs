@@ -156,7 +156,7 @@ fn every_http_binary_serves_its_own_entry_of_the_route_table() {
 /// Graph settings or secrets where they are not used, and none missing where they are.
 #[test]
 fn every_function_is_configured_for_exactly_what_it_needs() {
-    use colloquy_domain::app::Needs;
+    use colloquy_api::Needs;
     for function in template().functions() {
         let needs = match function.binary.as_str() {
             "agent-worker" => Needs::WORKER,

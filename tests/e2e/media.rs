@@ -357,12 +357,12 @@ async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_age
     let (app, cache, deadline) =
         (&l.inbox.stack.app, AgentCache::default(), colloquy_functions::worker::Deadline::NONE);
 
-    let early = answer(app, &cache, &turn, None, deadline, third).await;
+    let early = answer(&app.reply_ports(), &cache, &turn, None, deadline, third).await;
     assert!(matches!(early, Err(RetryLater::WhatsApp(_))), "the queue retries: {early:?}");
     assert_eq!(inbound(&l).await["media"]["status"], "pending");
     assert!(chats(&l).await.is_empty());
 
-    answer(app, &cache, &turn, None, deadline, last).await.expect("the last try answers");
+    answer(&app.reply_ports(), &cache, &turn, None, deadline, last).await.expect("the last try answers");
 
     assert_eq!(last_user_content(&chats(&l).await[0]), "[voice note that could not be transcribed]");
     let media = &inbound(&l).await["media"];

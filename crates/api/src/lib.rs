@@ -3,6 +3,7 @@
 //! shape happen once, in `routes::dispatch`.
 
 pub mod agents;
+pub mod app;
 pub mod console;
 pub mod conversations;
 pub mod http;
@@ -24,7 +25,8 @@ use serde::Serialize;
 use crate::http::error::ApiError;
 use crate::http::{response, Body, Response};
 // The domain's modules by their short names, so a handler reads `crate::usecases::agents`.
-use colloquy_domain::{app, model, ports, usecases, App, AppError};
+pub use app::{App, Needs, WebhookSecrets};
+use colloquy_domain::{model, ports, usecases, AppError};
 
 /// What every handler returns: a response, or an error that `routes::dispatch` shapes.
 pub type Reply = Result<Response<Body>, ApiError>;

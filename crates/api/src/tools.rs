@@ -98,7 +98,14 @@ pub async fn calls(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// POST /api/v1/tool-calls/{id}/approve/: the call runs when the conversation's run resumes.
 pub async fn approve(app: &App, who: &Principal, request: &Request) -> Reply {
-    let message = tool_calls::decide(app, who, &path_param::<String>(request, "id")?, Decision::Approve).await?;
+    let message = tool_calls::decide(
+        &app.reply_ports(),
+        &*app.queue,
+        who,
+        &path_param::<String>(request, "id")?,
+        Decision::Approve,
+    )
+    .await?;
     decided(&message)
 }
 
@@ -111,8 +118,14 @@ struct Rejection {
 /// POST /api/v1/tool-calls/{id}/reject/: `{reason}` (optional) reaches the model.
 pub async fn reject(app: &App, who: &Principal, request: &Request) -> Reply {
     let body: Rejection = optional_json_body(request)?;
-    let message =
-        tool_calls::decide(app, who, &path_param::<String>(request, "id")?, Decision::Reject(body.reason)).await?;
+    let message = tool_calls::decide(
+        &app.reply_ports(),
+        &*app.queue,
+        who,
+        &path_param::<String>(request, "id")?,
+        Decision::Reject(body.reason),
+    )
+    .await?;
     decided(&message)
 }
 

@@ -3,12 +3,10 @@
 //! This crate depends on no AWS, Lambda or HTTP crate (`scripts/check-layers` keeps it so): data
 //! flows function → use case → port, and the adapters crate implements the ports.
 
-pub mod app;
 pub mod cached;
 pub mod error;
 pub mod model;
 pub mod ports;
 pub mod usecases;
 
-pub use app::{App, Needs, WebhookSecrets};
 pub use error::AppError;

@@ -76,6 +76,9 @@ pub trait EventStore: Send + Sync {
     async fn get_event(&self, workspace_id: &WorkspaceId, event_id: &EventId) -> Result<Option<Event>, StoreError>;
 }
 
+/// A workspace's webhook answers within this, or the delivery is retried.
+pub const EVENT_DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// POSTs a signed event to a workspace's webhook.
 #[async_trait]
 pub trait EventDelivery: Send + Sync {
@@ -715,6 +718,9 @@ pub struct PromptFilter<'a> {
     /// Hidden prompts too.
     pub include_hidden: bool,
 }
+
+/// The LLM requests get answers within this.
+pub const LLM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(25);
 
 #[async_trait]
 pub trait Llm: Send + Sync {

@@ -9,8 +9,8 @@ use colloquy_adapters::clock::SystemClock;
 use colloquy_adapters::dynamo::DynamoStore;
 use colloquy_adapters::reading::IsolatedReader;
 use colloquy_adapters::sqs::SqsTriggerQueue;
+use colloquy_api::{App, WebhookSecrets};
 use colloquy_domain::ports::{Llm, Secret, TokenVault, WhatsApp};
-use colloquy_domain::{App, WebhookSecrets};
 
 use crate::graph_standin;
 

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use colloquy_api::http::{response, Body, Request, Response};
-use colloquy_domain::App;
+use colloquy_api::App;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;

@@ -37,7 +37,7 @@ pub async fn page(app: &App, session: &ConsoleSession, _request: &Request) -> Re
 /// POST /console/tool-calls/{id}/approve
 pub async fn approve(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: String = path_param(request, "id")?;
-    tool_calls::decide(app, &session.principal(), &id, Decision::Approve).await?;
+    tool_calls::decide(&app.reply_ports(), &*app.queue, &session.principal(), &id, Decision::Approve).await?;
     Ok(web::see_other(&back(request)))
 }
 
@@ -46,7 +46,7 @@ pub async fn reject(app: &App, session: &ConsoleSession, request: &Request) -> R
     let id: String = path_param(request, "id")?;
     let form = Form::of(request)?;
     let reason = form.get("reason").map(str::trim).filter(|reason| !reason.is_empty()).map(str::to_owned);
-    tool_calls::decide(app, &session.principal(), &id, Decision::Reject(reason)).await?;
+    tool_calls::decide(&app.reply_ports(), &*app.queue, &session.principal(), &id, Decision::Reject(reason)).await?;
     Ok(web::see_other(&back(request)))
 }
 

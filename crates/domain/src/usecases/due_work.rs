@@ -4,9 +4,9 @@
 
 use time::{Duration, OffsetDateTime};
 
-use crate::ports::{Due, DueKind, QueueError, StoreError};
+use crate::ports::{Due, DueKind, DueWork, QueueError, StoreError, TriggerQueue};
+use crate::usecases::analysis::AnalysisPorts;
 use crate::usecases::{analysis, follow_ups, tool_calls};
-use crate::App;
 
 /// Why a scheduler run stopped: the table or the queue could not be reached (the next run, a
 /// minute later, picks up where this one stopped).
@@ -23,6 +23,15 @@ pub const LEASE: Duration = Duration::minutes(15);
 /// At most this many entries of a kind from each part of the index per run; the rest wait a minute.
 const PER_PART: u32 = 200;
 
+/// What queuing due work uses: the due entries (sharded and leased inside the adapter), the
+/// trigger queue, and the analyses' own rules for a silent conversation.
+#[derive(Clone, Copy)]
+pub struct DueWorkPorts<'a> {
+    pub due: &'a dyn DueWork,
+    pub queue: &'a dyn TriggerQueue,
+    pub analysis: AnalysisPorts<'a>,
+}
+
 /// How many entries of each kind one run queued.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Queued {
@@ -31,26 +40,26 @@ pub struct Queued {
     pub expired_tool_calls: usize,
 }
 
-pub async fn queue_due(app: &App, now: OffsetDateTime) -> Result<Queued, DueWorkError> {
+pub async fn queue_due(ports: &DueWorkPorts<'_>, now: OffsetDateTime) -> Result<Queued, DueWorkError> {
     let mut queued = Queued::default();
     for kind in DueKind::ALL {
-        for due in app.store.due(kind, now, PER_PART).await? {
+        for due in ports.due.due(kind, now, PER_PART).await? {
             // Only the run that moves the due time queues it.
-            if !app.store.lease(&due, now + LEASE).await? {
+            if !ports.due.lease(&due, now + LEASE).await? {
                 continue;
             }
             match &due {
                 Due::FollowUp(due) => {
-                    follow_ups::queue(&*app.queue, due).await?;
+                    follow_ups::queue(ports.queue, due).await?;
                     queued.follow_ups += 1;
                 }
                 Due::Analysis(due) => {
-                    if analysis::queue_for_silence(&app.analysis_ports(), due).await? {
+                    if analysis::queue_for_silence(&ports.analysis, due).await? {
                         queued.analyses += 1;
                     }
                 }
                 Due::ApprovalExpiry(due) => {
-                    tool_calls::resume_expired(app, due).await?;
+                    tool_calls::resume_expired(ports.queue, due).await?;
                     queued.expired_tool_calls += 1;
                 }
             }

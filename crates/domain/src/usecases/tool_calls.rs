@@ -5,10 +5,13 @@
 use crate::model::event::ToolCallFailed;
 use crate::model::tool_call::{parse_public_id, ToolCallStatus, ToolCallView};
 use crate::model::{ConversationId, Direction, Message, MessageId, PageRequest, Principal, WorkspaceId};
-use crate::ports::{ConversationStore, DueApproval, QueueError, StoreError, ToolCallStore, Trigger, Turn};
+use crate::ports::{
+    ConversationStore, DueApproval, QueueError, StoreError, ToolCallStore, Trigger, TriggerQueue, Turn,
+};
 use crate::usecases::conversations::get_conversation;
 use crate::usecases::events::emit_quietly;
-use crate::{App, AppError};
+use crate::usecases::reply::ReplyPorts;
+use crate::AppError;
 
 /// The newest messages a conversation's call list reads.
 pub const MAX_LISTED_MESSAGES: usize = 500;
@@ -106,25 +109,31 @@ pub enum Decision {
 
 /// Approves or rejects a call awaiting approval, and queues the run's resumption on the
 /// conversation's FIFO group.
-pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decision) -> Result<Message, AppError> {
+pub async fn decide(
+    ports: &ReplyPorts<'_>,
+    queue: &dyn TriggerQueue,
+    principal: &Principal,
+    id: &str,
+    decision: Decision,
+) -> Result<Message, AppError> {
     let (conversation_id, message_id) = parse_public_id(id).ok_or_else(|| not_found(id))?;
-    let conversation = match get_conversation(&*app.store, principal, &conversation_id).await {
+    let conversation = match get_conversation(ports.conversations, principal, &conversation_id).await {
         Err(AppError::NotFound(_)) => return Err(not_found(id)),
         other => other?,
     };
-    let message = app.store.get_message(&conversation.id, &message_id).await?.ok_or_else(|| not_found(id))?;
+    let message = ports.conversations.get_message(&conversation.id, &message_id).await?.ok_or_else(|| not_found(id))?;
     let Some(call) = message.tool_call.clone() else { return Err(not_found(id)) };
     if call.status != ToolCallStatus::PendingApproval {
         return Err(AppError::Conflict(format!("the tool call is already {}", call.status.as_str())));
     }
-    if let Some(expired_at) = call.expired_by(app.clock.now()) {
+    if let Some(expired_at) = call.expired_by(ports.clock.now()) {
         // Expired, whether or not the scheduler got to it yet: it never runs, and the run goes on.
         let mut expired = call;
         expired.status = ToolCallStatus::Expired;
-        crate::usecases::reply::settle(app, &conversation, &message, expired, ToolCallStatus::PendingApproval)
+        crate::usecases::reply::settle(ports, &conversation, &message, expired, ToolCallStatus::PendingApproval)
             .await
             .map_err(|err| AppError::Internal(err.to_string()))?;
-        resume(app, &conversation.workspace_id, &conversation.id, &message.id).await?;
+        resume(queue, &conversation.workspace_id, &conversation.id, &message.id).await?;
         return Err(AppError::Conflict(format!(
             "the tool call expired at {} without a decision; it did not run",
             crate::model::timestamp::format(expired_at)
@@ -145,26 +154,26 @@ pub async fn decide(app: &App, principal: &Principal, id: &str, decision: Decisi
     }
     let mut updated = message.clone();
     updated.tool_call = Some(decided);
-    match app.store.update_tool_call(&updated, ToolCallStatus::PendingApproval).await {
+    match ports.tool_calls.update_tool_call(&updated, ToolCallStatus::PendingApproval).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             return Err(AppError::Conflict("the tool call was decided by someone else just now".into()))
         }
         Err(err) => return Err(err.into()),
     }
-    app.store.end_approval_watch(&conversation.workspace_id, &conversation.id, &message.id).await?;
+    ports.tool_calls.end_approval_watch(&conversation.workspace_id, &conversation.id, &message.id).await?;
     if let Some(call) = updated.tool_call.as_ref().filter(|c| c.status == ToolCallStatus::Rejected) {
         let event = ToolCallFailed { tool_call: ToolCallView::new(&updated, call) };
-        emit_quietly(&app.event_ports(), &conversation.workspace_id, &conversation.id, &event).await;
+        emit_quietly(&ports.events, &conversation.workspace_id, &conversation.id, &event).await;
     }
-    resume(app, &conversation.workspace_id, &conversation.id, &message.id).await?;
+    resume(queue, &conversation.workspace_id, &conversation.id, &message.id).await?;
     tracing::info!(conversation = %conversation.id, call = %message.id, by = %principal.key_prefix, "tool call decided");
     Ok(updated)
 }
 
 /// Queues the run's resumption: the worker takes the decided call from there.
 async fn resume(
-    app: &App,
+    queue: &dyn TriggerQueue,
     workspace_id: &WorkspaceId,
     conversation_id: &ConversationId,
     message_id: &MessageId,
@@ -174,10 +183,10 @@ async fn resume(
         workspace_id: workspace_id.to_owned(),
         conversation_id: conversation_id.to_owned(),
     });
-    app.queue.enqueue(&trigger).await
+    queue.enqueue(&trigger).await
 }
 
 /// The scheduler found a call whose approval ran out (and leased its watch): resume the run.
-pub async fn resume_expired(app: &App, due: &DueApproval) -> Result<(), QueueError> {
-    resume(app, &due.workspace_id, &due.conversation_id, &due.message_id).await
+pub async fn resume_expired(queue: &dyn TriggerQueue, due: &DueApproval) -> Result<(), QueueError> {
+    resume(queue, &due.workspace_id, &due.conversation_id, &due.message_id).await
 }

@@ -237,7 +237,7 @@ async fn run() -> Result<(), String> {
     )
     .with_event_delivery(Arc::new(CountingOutbound(
         HttpEventDelivery::new(
-            colloquy_domain::app::EVENT_DELIVERY_TIMEOUT,
+            colloquy_domain::ports::EVENT_DELIVERY_TIMEOUT,
             OutboundRules { loopback_http_ports: colloquy_tools::ephemeral_ports(), ..OutboundRules::default() },
         )?,
         counter.clone(),

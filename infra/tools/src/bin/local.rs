@@ -89,7 +89,7 @@ async fn run() -> Result<(), String> {
     // The developer's receivers, and this port's own `/sample-tool`; never moto's ports.
     let receivers = colloquy_tools::local_receiver_ports()?.with(port);
     let rules = OutboundRules { loopback_http_ports: receivers.clone(), ..OutboundRules::default() };
-    let events = HttpEventDelivery::new(colloquy_domain::app::EVENT_DELIVERY_TIMEOUT, rules)?;
+    let events = HttpEventDelivery::new(colloquy_domain::ports::EVENT_DELIVERY_TIMEOUT, rules)?;
     let (transcriber, transcription_label) = transcriber(port)?;
     let fixture_media = graph_standin::load_fixture_media(&root)?;
     let app = dev::local_app(store.clone(), queue, vault, Arc::new(whatsapp), llm)
@@ -181,7 +181,7 @@ fn llm(port: u16) -> Result<(Arc<dyn Llm>, String, String), String> {
     let model = colloquy_adapters::config::optional("LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_owned());
     if let Some(endpoint) = openai_endpoint() {
         let label = format!("{} (model {model}; set LLM_MODEL to change)", endpoint.base_url);
-        let client = LlmClient::new(Some(endpoint), None, colloquy_domain::app::LLM_TIMEOUT)?;
+        let client = LlmClient::new(Some(endpoint), None, colloquy_domain::ports::LLM_TIMEOUT)?;
         return Ok((Arc::new(client), label, model));
     }
     let client = llm_standin::client(port)?;

@@ -30,35 +30,39 @@ const FOREVER: Duration = Duration::MAX;
 impl AgentCache {
     pub(super) async fn agent(
         &self,
-        app: &App,
+        ports: &ReplyPorts<'_>,
         workspace_id: &WorkspaceId,
         agent_id: &AgentId,
     ) -> Result<Option<Agent>, StoreError> {
-        let load = app.store.get_agent(workspace_id, agent_id);
+        let load = ports.agents.get_agent(workspace_id, agent_id);
         self.agents.get_or_load(agent_id.clone(), AGENT_CACHE_TTL, load).await
     }
 
     pub(super) async fn tool(
         &self,
-        app: &App,
+        ports: &ReplyPorts<'_>,
         workspace_id: &WorkspaceId,
         name: &str,
     ) -> Result<Option<crate::model::tool::ToolDef>, StoreError> {
-        let load = app.store.find_tool_by_name(workspace_id, name);
+        let load = ports.tools.find_tool_by_name(workspace_id, name);
         self.tools.get_or_load((workspace_id.clone(), name.to_owned()), AGENT_CACHE_TTL, load).await
     }
 
     /// A pinned agent's version; otherwise the prompt's working copy as last saved, so that an
     /// edit takes effect without waiting for a version to be captured.
-    pub(super) async fn system_prompt(&self, app: &App, agent: &Agent) -> Result<Option<SystemPrompt>, StoreError> {
+    pub(super) async fn system_prompt(
+        &self,
+        ports: &ReplyPorts<'_>,
+        agent: &Agent,
+    ) -> Result<Option<SystemPrompt>, StoreError> {
         match agent.prompt_version {
             Some(number) => {
-                let load = app.store.get_prompt_version(&agent.prompt_id, number);
+                let load = ports.prompts.get_prompt_version(&agent.prompt_id, number);
                 let version = self.versions.get_or_load((agent.prompt_id.clone(), number), FOREVER, load).await?;
                 Ok(version.map(|v| SystemPrompt { content: v.content, used: PromptUsed::Version(v.version) }))
             }
             None => {
-                let load = app.store.get_prompt(&agent.workspace_id, &agent.prompt_id);
+                let load = ports.prompts.get_prompt(&agent.workspace_id, &agent.prompt_id);
                 let prompt = self.prompts.get_or_load(agent.prompt_id.clone(), AGENT_CACHE_TTL, load).await?;
                 Ok(prompt.map(|p| SystemPrompt { content: p.content, used: PromptUsed::WorkingCopy(p.revision) }))
             }

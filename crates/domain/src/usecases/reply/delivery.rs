@@ -27,48 +27,53 @@ pub fn split_text(text: &str, max_chars: usize) -> Vec<String> {
 
 /// Records a deliberate non-reply so that the messages before it count as handled and the
 /// conversation says why.
-pub(super) async fn skip(app: &App, conversation: &Conversation, why: &str) -> Result<(), RetryLater> {
+pub(super) async fn skip(ports: &ReplyPorts<'_>, conversation: &Conversation, why: &str) -> Result<(), RetryLater> {
     tracing::info!(conversation = %conversation.id, reason = why, "no reply sent");
-    record_no_reply(app, conversation, DeliveryStatus::Skipped, why).await
+    record_no_reply(ports, conversation, DeliveryStatus::Skipped, why).await
 }
 
 /// A reply that cannot be made (the LLM refused the request for good, or the trigger failed its
 /// last try): recorded as a `failed` reply with the reason, where an operator looks.
-pub(super) async fn fail(app: &App, conversation: &Conversation, why: &str) -> Result<(), RetryLater> {
+pub(super) async fn fail(ports: &ReplyPorts<'_>, conversation: &Conversation, why: &str) -> Result<(), RetryLater> {
     tracing::warn!(conversation = %conversation.id, reason = why, "no reply could be made");
-    record_no_reply(app, conversation, DeliveryStatus::Failed, why).await
+    record_no_reply(ports, conversation, DeliveryStatus::Failed, why).await
 }
 
 /// On a trigger's last receive before the dead-letter queue: the conversation says why it got no
 /// answer.
-pub async fn give_up(app: &App, turn: &Turn, reason: &str) -> Result<(), RetryLater> {
-    let Some(conversation) = app.store.get_conversation(&turn.workspace_id, &turn.conversation_id).await? else {
+pub async fn give_up(ports: &ReplyPorts<'_>, turn: &Turn, reason: &str) -> Result<(), RetryLater> {
+    let Some(conversation) = ports.conversations.get_conversation(&turn.workspace_id, &turn.conversation_id).await?
+    else {
         return Ok(());
     };
-    fail(app, &conversation, &format!("no reply after repeated failures: {reason}")).await
+    fail(ports, &conversation, &format!("no reply after repeated failures: {reason}")).await
 }
 
 pub(super) async fn record_no_reply(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     conversation: &Conversation,
     status: DeliveryStatus,
     why: &str,
 ) -> Result<(), RetryLater> {
-    let mut marker = Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, status, app.clock.now());
+    let mut marker = Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, status, ports.clock.now());
     marker.error = Some(MessageError::skipped(why));
     let mut updated = conversation.revised(marker.created_at);
     if status == DeliveryStatus::Failed {
         updated.reply_failed_at = Some(marker.created_at);
     }
-    match app.store.save_conversation(&updated, Some(conversation.revision), &[marker]).await {
+    match ports.conversations.save_conversation(&updated, Some(conversation.revision), &[marker]).await {
         Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
         Err(err) => Err(err.into()),
     }
 }
 
 /// Sends a stored reply, part by part, resuming after the parts already sent.
-pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message: Message) -> Result<(), RetryLater> {
-    let now = app.clock.now();
+pub(super) async fn deliver(
+    ports: &ReplyPorts<'_>,
+    conversation: &Conversation,
+    mut message: Message,
+) -> Result<(), RetryLater> {
+    let now = ports.clock.now();
     if conversation.is_human_takeover(now) || !conversation.is_window_open(now) {
         message.status = DeliveryStatus::Skipped;
         let why = if conversation.is_human_takeover(now) {
@@ -77,21 +82,24 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
             "the 24-hour window closed before it was sent"
         };
         message.error = Some(MessageError::skipped(why));
-        app.store.record_delivery(&conversation.workspace_id, &message).await?;
+        ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
         return Ok(());
     }
     if conversation.channel == Channel::Api {
         message.status = DeliveryStatus::Sent;
-        app.store.record_delivery(&conversation.workspace_id, &message).await?;
+        ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
         return Ok(());
     }
-    let from = match sender_of(&app.sender_ports(), conversation).await {
+    let from = match sender_of(&ports.senders, conversation).await {
         Ok(from) => from,
         Err(SenderError::Refused(why)) => {
             message.status = DeliveryStatus::Failed;
             message.error = Some(MessageError::failed(why));
-            app.store.record_delivery(&conversation.workspace_id, &message).await?;
-            app.store.mark_reply_failed(&conversation.workspace_id, &conversation.id, app.clock.now()).await?;
+            ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
+            ports
+                .conversations
+                .mark_reply_failed(&conversation.workspace_id, &conversation.id, ports.clock.now())
+                .await?;
             return Ok(());
         }
         Err(SenderError::Unavailable(why)) => return Err(RetryLater::Busy(why)),
@@ -101,7 +109,7 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
     for part in parts.iter().skip(message.sent_parts.len()) {
         let to = conversation.party().map(|(_, contact)| contact.wa_id.clone()).unwrap_or_default();
         let outbound = Outbound::Text { to, body: part.clone() };
-        match send_with_retry(app.whatsapp.as_ref(), &from, &outbound, SEND_ATTEMPTS).await {
+        match send_with_retry(ports.whatsapp, &from, &outbound, SEND_ATTEMPTS).await {
             Ok(wamid) => message.sent_parts.push(wamid),
             Err(err) => {
                 failure = Some(err);
@@ -119,11 +127,11 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
                 to: conversation.party().map(|(_, contact)| contact.phone_number.clone()).unwrap_or_default(),
                 text: message.text.clone(),
             };
-            emit_quietly(&app.event_ports(), &conversation.workspace_id, &conversation.id, &event).await;
+            emit_quietly(&ports.events, &conversation.workspace_id, &conversation.id, &event).await;
         }
         Some(err) if err.is_retryable() => {
             if !message.sent_parts.is_empty() {
-                app.store.record_delivery(&conversation.workspace_id, &message).await?;
+                ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
             }
             return Err(RetryLater::WhatsApp(err));
         }
@@ -133,9 +141,9 @@ pub(super) async fn deliver(app: &App, conversation: &Conversation, mut message:
             message.error = Some(MessageError::whatsapp(err.code().unwrap_or(0), err.to_string()));
         }
     }
-    app.store.record_delivery(&conversation.workspace_id, &message).await?;
+    ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
     if message.status == DeliveryStatus::Failed {
-        app.store.mark_reply_failed(&conversation.workspace_id, &conversation.id, app.clock.now()).await?;
+        ports.conversations.mark_reply_failed(&conversation.workspace_id, &conversation.id, ports.clock.now()).await?;
     }
     Ok(())
 }

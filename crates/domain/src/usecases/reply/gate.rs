@@ -4,7 +4,6 @@
 
 use super::*;
 use crate::model::MessageId;
-use crate::ports::WorkspaceStore;
 
 /// What a stage hands on: the next stage's input, or the run is over (what ended it is
 /// recorded on the conversation).
@@ -49,8 +48,8 @@ impl Loaded {
     }
 }
 
-pub(super) async fn load(app: &App, turn: &Turn) -> Result<Option<Loaded>, RetryLater> {
-    let loaded = app.store.load_conversation(&turn.workspace_id, &turn.conversation_id, HISTORY).await?;
+pub(super) async fn load(ports: &ReplyPorts<'_>, turn: &Turn) -> Result<Option<Loaded>, RetryLater> {
+    let loaded = ports.conversations.load_conversation(&turn.workspace_id, &turn.conversation_id, HISTORY).await?;
     let Some((conversation, mut history)) = loaded else {
         tracing::warn!(conversation = %turn.conversation_id, "trigger for a conversation that does not exist");
         return Ok(None);
@@ -62,7 +61,7 @@ pub(super) async fn load(app: &App, turn: &Turn) -> Result<Option<Loaded>, Retry
 /// Whether the agent may answer now, and with which agent. A stop is recorded as a skipped reply
 /// with why (a takeover, a closed window, a deleted agent, the quota).
 pub(super) async fn gate(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     cache: &AgentCache,
     loaded: &mut Loaded,
     run: &mut Run,
@@ -72,36 +71,29 @@ pub(super) async fn gate(
         tracing::info!(conversation = %loaded.conversation.id, "nothing left to answer");
         return Ok(Next::Stop);
     }
-    let now = app.clock.now();
+    let now = ports.clock.now();
     if loaded.conversation.is_human_takeover(now) {
         // The person who took over reads what the contact sent: voice notes are transcribed
         // and documents read all the same (the agent finds them done when it resumes).
         let (conversation, unanswered) = loaded.unanswered_mut();
-        if let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? {
-            media::prepare(
-                &app.media_ports(),
-                conversation,
-                &agent,
-                unanswered,
-                attempt.is_last(),
-                &mut run.media_done,
-            )
-            .await?;
+        if let Some(agent) = cache.agent(ports, &conversation.workspace_id, &conversation.agent_id).await? {
+            media::prepare(&ports.media, conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done)
+                .await?;
         }
-        return stop(skip(app, conversation, "a human has taken over this conversation").await);
+        return stop(skip(ports, conversation, "a human has taken over this conversation").await);
     }
     let conversation = &loaded.conversation;
     if !conversation.is_window_open(now) {
         let why = "outside the 24-hour customer-service window: only templates may be sent";
-        return stop(skip(app, conversation, why).await);
+        return stop(skip(ports, conversation, why).await);
     }
-    let Some(agent) = cache.agent(app, &conversation.workspace_id, &conversation.agent_id).await? else {
-        return stop(skip(app, conversation, "the conversation's agent no longer exists").await);
+    let Some(agent) = cache.agent(ports, &conversation.workspace_id, &conversation.agent_id).await? else {
+        return stop(skip(ports, conversation, "the conversation's agent no longer exists").await);
     };
     if run.draft.is_none() {
-        if let Some(workspace) = app.workspaces.get_workspace(&conversation.workspace_id).await? {
-            if let Err(err) = crate::usecases::quota::check(&*app.store, app.clock.now(), &workspace).await {
-                return stop(skip(app, conversation, &err.to_string()).await);
+        if let Some(workspace) = ports.workspaces.get_workspace(&conversation.workspace_id).await? {
+            if let Err(err) = crate::usecases::quota::check(ports.usage, ports.clock.now(), &workspace).await {
+                return stop(skip(ports, conversation, &err.to_string()).await);
             }
         }
     }
@@ -121,7 +113,7 @@ pub(super) fn has_unanswered(since_reply: &[Message]) -> bool {
 /// How much longer to wait for the contact to finish a burst, if at all: the agent's
 /// `replyDelaySeconds`, else the prompt's `responseTime`, else the default.
 pub(super) async fn quiet_period(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     cache: &AgentCache,
     agent: &Agent,
     unanswered: &[Message],
@@ -130,7 +122,7 @@ pub(super) async fn quiet_period(
     let Some(last) = unanswered.iter().rev().find(|m| m.direction == Direction::Inbound) else { return Ok(None) };
     let quiet = match agent.reply_delay_seconds {
         Some(delay) => delay.duration(),
-        None => match cache.system_prompt(app, agent).await?.and_then(|p| p.content.response_time) {
+        None => match cache.system_prompt(ports, agent).await?.and_then(|p| p.content.response_time) {
             Some(seconds) => ReplyDelay::from_prompt(seconds),
             None => ReplyDelay::DEFAULT.duration(),
         },

@@ -14,6 +14,7 @@ mod agent_cache;
 mod delivery;
 mod follow_up;
 mod gate;
+mod ports;
 mod think;
 mod tools;
 mod turns;
@@ -43,13 +44,13 @@ use crate::usecases::messaging::send_with_retry;
 use crate::usecases::optimistic::Retries;
 use crate::usecases::policies::evaluate;
 use crate::usecases::senders::{sender_of, SenderError};
-use crate::App;
 
 pub use agent_cache::{AgentCache, SystemPrompt};
 use delivery::{deliver, fail, skip};
 pub use delivery::{give_up, split_text};
 use follow_up::{follow_up, FollowUpOutcome};
 use gate::{load, Loaded, Next};
+pub use ports::ReplyPorts;
 use think::{checked_output, complete, Thought};
 pub(crate) use tools::settle;
 use turns::{turns, turns_seeing};
@@ -139,7 +140,7 @@ struct Run {
 /// there was nothing to do (a duplicate trigger, a takeover, a closed window: those are recorded
 /// on the conversation instead).
 pub async fn answer(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     cache: &AgentCache,
     turn: &Turn,
     follow_up_attempt: Option<u32>,
@@ -150,34 +151,34 @@ pub async fn answer(
     let mut retries = Retries::new("the conversation");
     loop {
         retries.another().await.map_err(|busy| RetryLater::Busy(busy.to_string()))?;
-        let Some(mut loaded) = load(app, turn).await? else { return Ok(()) };
+        let Some(mut loaded) = load(ports, turn).await? else { return Ok(()) };
         if let Some(pending) = loaded.pending_reply() {
-            return deliver(app, &loaded.conversation, pending).await;
+            return deliver(ports, &loaded.conversation, pending).await;
         }
         if let Some(nth) = follow_up_attempt {
-            match follow_up(app, cache, nth, &loaded.conversation, &loaded.history, deadline).await? {
+            match follow_up(ports, cache, nth, &loaded.conversation, &loaded.history, deadline).await? {
                 FollowUpOutcome::Done => return Ok(()),
                 FollowUpOutcome::Conflict => continue,
             }
         }
-        let Next::Go(agent) = gate::gate(app, cache, &mut loaded, &mut run, attempt).await? else { return Ok(()) };
+        let Next::Go(agent) = gate::gate(ports, cache, &mut loaded, &mut run, attempt).await? else { return Ok(()) };
         // Media is read before anything is answered; what a policy blocks in it is not answered.
         let (conversation, unanswered) = loaded.unanswered_mut();
-        media::prepare(&app.media_ports(), conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done)
-            .await?;
+        media::prepare(&ports.media, conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done).await?;
         if !gate::has_unanswered(loaded.unanswered()) {
             return Ok(());
         }
         if run.draft.is_none() && attempt.may_wait() && loaded.conversation.channel.is_whatsapp() {
-            if let Some(wait) = gate::quiet_period(app, cache, &agent, loaded.unanswered(), app.clock.now()).await? {
+            if let Some(wait) = gate::quiet_period(ports, cache, &agent, loaded.unanswered(), ports.clock.now()).await?
+            {
                 return Err(RetryLater::NotYet(wait));
             }
         }
-        let Some(prompt) = cache.system_prompt(app, &agent).await? else {
-            return skip(app, &loaded.conversation, "the agent's prompt version no longer exists").await;
+        let Some(prompt) = cache.system_prompt(ports, &agent).await? else {
+            return skip(ports, &loaded.conversation, "the agent's prompt version no longer exists").await;
         };
-        let agent_tools = tools::AgentTools::of(app, cache, &agent, &prompt.content).await?;
-        match tools::advance(app, &loaded.conversation, &agent, &agent_tools, loaded.unanswered(), deadline).await? {
+        let agent_tools = tools::AgentTools::of(ports, cache, &agent, &prompt.content).await?;
+        match tools::advance(ports, &loaded.conversation, &agent, &agent_tools, loaded.unanswered(), deadline).await? {
             tools::Advance::Ready => {}
             tools::Advance::Changed => {
                 retries = Retries::new("the conversation");
@@ -190,7 +191,7 @@ pub async fn answer(
         }
         let thinking =
             think::Thinking { loaded: &loaded, agent: &agent, prompt: &prompt, tools: &agent_tools, deadline };
-        let (answer, prompt_used) = match think::think(app, thinking, &mut run).await? {
+        let (answer, prompt_used) = match think::think(ports, thinking, &mut run).await? {
             Thought::Answer(answer, prompt_used) => (answer, prompt_used),
             Thought::ToolCallsRecorded => {
                 retries = Retries::new("the conversation");
@@ -199,10 +200,10 @@ pub async fn answer(
             Thought::Again => continue,
             Thought::Stop => return Ok(()),
         };
-        match write::write(app, &loaded, &agent, answer, prompt_used, &mut run).await? {
+        match write::write(ports, &loaded, &agent, answer, prompt_used, &mut run).await? {
             Written::Saved(saved) => {
                 let (updated, message) = *saved;
-                return deliver(app, &updated, message).await;
+                return deliver(ports, &updated, message).await;
             }
             Written::Lost => continue,
         }

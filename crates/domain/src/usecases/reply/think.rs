@@ -23,7 +23,11 @@ pub(super) enum Thought {
     Stop,
 }
 
-pub(super) async fn think(app: &App, thinking: Thinking<'_>, run: &mut Run) -> Result<Thought, RetryLater> {
+pub(super) async fn think(
+    ports: &ReplyPorts<'_>,
+    thinking: Thinking<'_>,
+    run: &mut Run,
+) -> Result<Thought, RetryLater> {
     let Thinking { loaded, agent, prompt, tools: agent_tools, deadline } = thinking;
     let conversation = &loaded.conversation;
     let since_reply = loaded.unanswered();
@@ -39,25 +43,25 @@ pub(super) async fn think(app: &App, thinking: Thinking<'_>, run: &mut Run) -> R
             run.discarded.add(tokens_of(&thrown_away));
             tracing::info!(conversation = %conversation.id, redos = run.redos, "a message came in while the LLM wrote; answering again with it");
         }
-        None if steps == 0 => acknowledge(app, conversation, since_reply).await,
+        None if steps == 0 => acknowledge(ports, conversation, since_reply).await,
         None => {}
     }
     let turns =
-        turns_seeing(&loaded.history, &media::images_for(&*app.media, agent, &loaded.history, &mut run.images).await);
+        turns_seeing(&loaded.history, &media::images_for(ports.bucket, agent, &loaded.history, &mut run.images).await);
     let request = ChatRequest::for_agent(agent, prompt.content.text.clone(), prompt.content.temperature, turns)
         // Past the step limit the model answers with what it has.
         .offering(if steps < tools::MAX_STEPS { agent_tools.specs() } else { Vec::new() });
-    let answer = match complete(app, &request, deadline).await {
+    let answer = match complete(ports, &request, deadline).await {
         Ok(answer) => answer,
         Err(err) if !err.is_retryable() => {
-            fail(app, conversation, &format!("the LLM refused the request: {err}")).await?;
+            fail(ports, conversation, &format!("the LLM refused the request: {err}")).await?;
             return Ok(Thought::Stop);
         }
         Err(err) => return Err(RetryLater::Llm(err)),
     };
     if !answer.tool_calls.is_empty() && !request.tools.is_empty() {
         let earlier = std::mem::take(&mut run.discarded);
-        return match tools::record(app, conversation, agent, agent_tools, &answer, earlier).await {
+        return match tools::record(ports, conversation, agent, agent_tools, &answer, earlier).await {
             Ok(()) => Ok(Thought::ToolCallsRecorded),
             Err(StoreError::Conflict(_)) => {
                 run.discarded = earlier;
@@ -67,21 +71,25 @@ pub(super) async fn think(app: &App, thinking: Thinking<'_>, run: &mut Run) -> R
             Err(err) => Err(err.into()),
         };
     }
-    Ok(Thought::Answer(checked_output(app, conversation, agent, answer).await?, Some(prompt.used)))
+    Ok(Thought::Answer(checked_output(ports, conversation, agent, answer).await?, Some(prompt.used)))
 }
 
-pub(super) async fn complete(app: &App, request: &ChatRequest, deadline: Deadline) -> Result<ChatReply, LlmError> {
+pub(super) async fn complete(
+    ports: &ReplyPorts<'_>,
+    request: &ChatRequest,
+    deadline: Deadline,
+) -> Result<ChatReply, LlmError> {
     let mut delay = Duration::from_millis(500);
     let mut attempt = 1;
     loop {
-        match app.llm.complete(request).await {
+        match ports.llm.complete(request).await {
             // A time-out already used most of the invocation, and a retry must fit before the
             // invocation's end: otherwise the queue retries it, later.
             Err(err)
                 if err.is_retryable()
                     && err != LlmError::Timeout
                     && attempt < LLM_ATTEMPTS
-                    && deadline.leaves(delay + crate::app::LLM_TIMEOUT) =>
+                    && deadline.leaves(delay + crate::ports::LLM_TIMEOUT) =>
             {
                 tracing::warn!(error = %err, attempt, "LLM call failed; retrying");
                 tokio::time::sleep(delay).await;
@@ -103,7 +111,7 @@ fn tokens_of(answer: &ChatReply) -> Tokens {
 
 /// Marks the contact's latest message read and shows the typing indicator, in one Graph call,
 /// as the agent starts writing. Best effort: a failure here never holds the reply back.
-async fn acknowledge(app: &App, conversation: &Conversation, unanswered: &[Message]) {
+async fn acknowledge(ports: &ReplyPorts<'_>, conversation: &Conversation, unanswered: &[Message]) {
     if !conversation.channel.is_whatsapp() {
         return;
     }
@@ -112,8 +120,8 @@ async fn acknowledge(app: &App, conversation: &Conversation, unanswered: &[Messa
     else {
         return;
     };
-    let marked = match sender_of(&app.sender_ports(), conversation).await {
-        Ok(from) => app.whatsapp.mark_read(&from, &wamid).await.map_err(|err| err.to_string()),
+    let marked = match sender_of(&ports.senders, conversation).await {
+        Ok(from) => ports.whatsapp.mark_read(&from, &wamid).await.map_err(|err| err.to_string()),
         Err(err) => Err(err.to_string()),
     };
     if let Err(err) = marked {
@@ -127,15 +135,14 @@ pub const DEFAULT_FALLBACK: &str = "Sorry, I can't help with that here.";
 /// Output policies run on the LLM's reply before it is stored: a blocked reply is replaced by
 /// the agent's fallback text (the tokens still count).
 pub(super) async fn checked_output(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     conversation: &Conversation,
     agent: &Agent,
     mut answer: ChatReply,
 ) -> Result<ChatReply, RetryLater> {
-    let verdict =
-        evaluate(&app.policy_ports(), &conversation.workspace_id, &conversation.id, Flow::Output, &answer.text)
-            .await
-            .map_err(|err| RetryLater::Busy(err.to_string()))?;
+    let verdict = evaluate(&ports.policies, &conversation.workspace_id, &conversation.id, Flow::Output, &answer.text)
+        .await
+        .map_err(|err| RetryLater::Busy(err.to_string()))?;
     if let Some(policy) = verdict.blocked_by {
         tracing::info!(conversation = %conversation.id, policy = %policy, "reply replaced by the fallback text");
         answer.text = agent.fallback_text.clone().unwrap_or_else(|| DEFAULT_FALLBACK.to_owned());

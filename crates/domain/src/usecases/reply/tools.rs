@@ -11,7 +11,7 @@ use crate::model::tool::{
 };
 use crate::model::tool_call::{public_id, ToolCall, ToolCallStatus, ToolCallView};
 use crate::model::{Principal, PromptContent, Role};
-use crate::ports::{DueApproval, ToolSpec, WorkspaceStore};
+use crate::ports::{DueApproval, ToolSpec};
 use crate::usecases::events::emit_quietly;
 
 /// Model answers with tool calls per reply; past it, the model answers with what it has.
@@ -63,7 +63,7 @@ fn built_in_spec(name: &str) -> ToolSpec {
 impl AgentTools {
     /// The prompt's tools (with its `toolConfigs[name].requireApproval` overrides) and the agent's.
     pub(super) async fn of(
-        app: &App,
+        ports: &ReplyPorts<'_>,
         cache: &AgentCache,
         agent: &Agent,
         prompt: &PromptContent,
@@ -83,7 +83,7 @@ impl AgentTools {
                 continue;
             }
             // A tool deleted since the prompt named it is simply not offered.
-            if let Some(def) = cache.tool(app, &agent.workspace_id, name).await? {
+            if let Some(def) = cache.tool(ports, &agent.workspace_id, name).await? {
                 let require_approval = overridden.unwrap_or(def.require_approval);
                 available.push(Available { name: name.to_owned(), def: Some(def), require_approval });
             }
@@ -159,14 +159,14 @@ fn validated(schema: &Value, fixed: Map<String, Value>, written: &str) -> Result
 /// Stores the calls an answer asks for, before any runs: each `approved`, `pending_approval`
 /// (watched until it expires) or `failed` (an unknown tool, invalid arguments: the model is told).
 pub(super) async fn record(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     conversation: &Conversation,
     agent: &Agent,
     tools: &AgentTools,
     answer: &ChatReply,
     discarded: Tokens,
 ) -> Result<(), StoreError> {
-    let now = app.clock.now();
+    let now = ports.clock.now();
     let mut calls = Vec::new();
     let mut watches = Vec::new();
     let mut batch = None;
@@ -231,11 +231,11 @@ pub(super) async fn record(
     updated.output_tokens += answer.output_tokens + discarded.output_tokens;
     let mut usage = usage_of(conversation, &agent.id, answer, now);
     usage.tokens.add(discarded);
-    app.store.save_tool_calls(&updated, conversation.revision, &calls, &watches, &usage).await?;
+    ports.tool_calls.save_tool_calls(&updated, conversation.revision, &calls, &watches, &usage).await?;
     for message in &calls {
         if let Some(call) = message.tool_call.as_ref().filter(|c| c.status == ToolCallStatus::PendingApproval) {
             let event = ToolCallApprovalRequested { tool_call: ToolCallView::new(message, call) };
-            emit_quietly(&app.event_ports(), &conversation.workspace_id, &conversation.id, &event).await;
+            emit_quietly(&ports.events, &conversation.workspace_id, &conversation.id, &event).await;
         }
     }
     tracing::info!(conversation = %conversation.id, calls = calls.len(), "tool calls stored");
@@ -254,14 +254,14 @@ pub(super) enum Advance {
 /// Moves the calls since the last reply forward: runs approved ones, ends interrupted ones,
 /// expires undecided ones whose time ran out.
 pub(super) async fn advance(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     conversation: &Conversation,
     agent: &Agent,
     tools: &AgentTools,
     since_reply: &[Message],
     deadline: Deadline,
 ) -> Result<Advance, RetryLater> {
-    let now = app.clock.now();
+    let now = ports.clock.now();
     let mut paused = false;
     for message in since_reply.iter().filter(|m| m.direction == Direction::Tool) {
         let Some(call) = &message.tool_call else { continue };
@@ -269,7 +269,7 @@ pub(super) async fn advance(
             ToolCallStatus::PendingApproval if call.expired_by(now).is_some() => {
                 let mut expired = call.clone();
                 expired.status = ToolCallStatus::Expired;
-                settle(app, conversation, message, expired, ToolCallStatus::PendingApproval).await?;
+                settle(ports, conversation, message, expired, ToolCallStatus::PendingApproval).await?;
                 return Ok(Advance::Changed);
             }
             ToolCallStatus::PendingApproval => paused = true,
@@ -278,11 +278,11 @@ pub(super) async fn advance(
                 interrupted.status = ToolCallStatus::Failed;
                 interrupted.error =
                     Some("interrupted: the call may or may not have reached the tool, and is not repeated".into());
-                settle(app, conversation, message, interrupted, ToolCallStatus::Running).await?;
+                settle(ports, conversation, message, interrupted, ToolCallStatus::Running).await?;
                 return Ok(Advance::Changed);
             }
             ToolCallStatus::Approved => {
-                run(app, conversation, agent, tools, message, call, deadline).await?;
+                run(ports, conversation, agent, tools, message, call, deadline).await?;
                 return Ok(Advance::Changed);
             }
             _ => {}
@@ -293,7 +293,7 @@ pub(super) async fn advance(
 
 /// Stores a call's outcome if it is still as expected, ends its watch and tells the workspace.
 pub(crate) async fn settle(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     conversation: &Conversation,
     message: &Message,
     call: ToolCall,
@@ -301,31 +301,26 @@ pub(crate) async fn settle(
 ) -> Result<(), RetryLater> {
     let mut settled = message.clone();
     settled.tool_call = Some(call.clone());
-    match app.store.update_tool_call(&settled, expected).await {
+    match ports.tool_calls.update_tool_call(&settled, expected).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => return Ok(()),
         Err(err) => return Err(err.into()),
     }
     if expected == ToolCallStatus::PendingApproval {
-        app.store.end_approval_watch(&conversation.workspace_id, &conversation.id, &message.id).await?;
+        ports.tool_calls.end_approval_watch(&conversation.workspace_id, &conversation.id, &message.id).await?;
     }
     let view = ToolCallView::new(&settled, &call);
     if call.status == ToolCallStatus::Succeeded {
         emit_quietly(
-            &app.event_ports(),
+            &ports.events,
             &conversation.workspace_id,
             &conversation.id,
             &ToolCallCompleted { tool_call: view },
         )
         .await;
     } else if call.status.is_settled() {
-        emit_quietly(
-            &app.event_ports(),
-            &conversation.workspace_id,
-            &conversation.id,
-            &ToolCallFailed { tool_call: view },
-        )
-        .await;
+        emit_quietly(&ports.events, &conversation.workspace_id, &conversation.id, &ToolCallFailed { tool_call: view })
+            .await;
     }
     Ok(())
 }
@@ -333,7 +328,7 @@ pub(crate) async fn settle(
 /// Runs an approved call once: marked `running` first, so that a run that dies mid-call leaves a
 /// mark the next run ends instead of calling again.
 async fn run(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     conversation: &Conversation,
     agent: &Agent,
     tools: &AgentTools,
@@ -351,7 +346,7 @@ async fn run(
     running.status = ToolCallStatus::Running;
     let mut marked = message.clone();
     marked.tool_call = Some(running.clone());
-    match app.store.update_tool_call(&marked, ToolCallStatus::Approved).await {
+    match ports.tool_calls.update_tool_call(&marked, ToolCallStatus::Approved).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => return Ok(()),
         Err(err) => return Err(err.into()),
@@ -359,8 +354,8 @@ async fn run(
     let started = std::time::Instant::now();
     let outcome = match available {
         None => Err(format!("the tool `{}` is no longer available to this agent", call.tool)),
-        Some(Available { def: None, name, .. }) => built_in(app, conversation, name, &call.arguments).await,
-        Some(Available { def: Some(def), .. }) => post(app, conversation, message, call, def, timeout).await,
+        Some(Available { def: None, name, .. }) => built_in(ports, conversation, name, &call.arguments).await,
+        Some(Available { def: Some(def), .. }) => post(ports, conversation, message, call, def, timeout).await,
     };
     let mut done = running;
     done.latency_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
@@ -375,13 +370,13 @@ async fn run(
         }
     }
     tracing::info!(conversation = %conversation.id, agent = %agent.id, tool = %call.tool, status = done.status.as_str(), "tool call ran");
-    settle(app, conversation, &marked, done, ToolCallStatus::Running).await
+    settle(ports, conversation, &marked, done, ToolCallStatus::Running).await
 }
 
 /// POSTs the call to the tool, signed like outbound events, with the call's id as an
 /// idempotency key for the receiver.
 async fn post(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     conversation: &Conversation,
     message: &Message,
     call: &ToolCall,
@@ -396,15 +391,15 @@ async fn post(
     })
     .to_string();
     let secret =
-        app.workspaces.get_workspace(&conversation.workspace_id).await.ok().flatten().and_then(|w| w.webhook_secret);
+        ports.workspaces.get_workspace(&conversation.workspace_id).await.ok().flatten().and_then(|w| w.webhook_secret);
     let mut headers = vec![("x-colloquy-tool-call", id.clone()), ("x-colloquy-event", "tool_call".to_owned())];
     if let Some(secret) = secret {
-        let timestamp = app.clock.now().unix_timestamp();
+        let timestamp = ports.clock.now().unix_timestamp();
         headers.push(("x-colloquy-signature", crate::model::event::signature(&secret, timestamp, &body)));
     }
     // Calls stored before calls kept their address go to the tool's current one.
     let url = call.url.as_deref().unwrap_or(&def.url);
-    match app.events.call_tool(url, &headers, body, timeout).await {
+    match ports.tool_http.call_tool(url, &headers, body, timeout).await {
         Ok((status, text)) if (200..300).contains(&status) => Ok(text),
         Ok((status, text)) => {
             Err(format!("the tool answered {status}: {}", text.chars().take(500).collect::<String>()))
@@ -413,15 +408,21 @@ async fn post(
     }
 }
 
-async fn built_in(app: &App, conversation: &Conversation, name: &str, arguments: &str) -> Result<String, String> {
+async fn built_in(
+    ports: &ReplyPorts<'_>,
+    conversation: &Conversation,
+    name: &str,
+    arguments: &str,
+) -> Result<String, String> {
     let agent =
         Principal { workspace_id: conversation.workspace_id.clone(), role: Role::Write, key_prefix: "agent".into() };
     let failed = |err: crate::AppError| err.to_string();
     if name == END_CONVERSATION {
-        let done = crate::usecases::conversations::mark_done(&*app.store, &*app.clock, &agent, &conversation.id)
-            .await
-            .map_err(failed)?;
-        crate::usecases::analysis::after_done(&app.analysis_ports(), &done).await;
+        let done =
+            crate::usecases::conversations::mark_done(ports.conversations, ports.clock, &agent, &conversation.id)
+                .await
+                .map_err(failed)?;
+        crate::usecases::analysis::after_done(&ports.analysis, &done).await;
         return Ok("The conversation is marked done.".into());
     }
     if name == GET_CONTACT {
@@ -435,7 +436,7 @@ async fn built_in(app: &App, conversation: &Conversation, name: &str, arguments:
     }
     let reason = serde_json::from_str::<Value>(arguments).ok().and_then(|a| a["reason"].as_str().map(str::to_owned));
     let takeover = crate::usecases::conversations::Takeover { duration_minutes: Some(HANDOFF_MINUTES) };
-    crate::usecases::conversations::take_over(&app.conversation_ports(), &agent, &conversation.id, takeover)
+    crate::usecases::conversations::take_over(&ports.conversation, &agent, &conversation.id, takeover)
         .await
         .map_err(failed)?;
     tracing::info!(conversation = %conversation.id, reason = reason.as_deref().unwrap_or(""), "the agent handed the conversation to a person");

@@ -13,7 +13,7 @@ pub(super) enum Written {
 }
 
 pub(super) async fn write(
-    app: &App,
+    ports: &ReplyPorts<'_>,
     loaded: &Loaded,
     agent: &Agent,
     answer: ChatReply,
@@ -26,7 +26,7 @@ pub(super) async fn write(
         Direction::Outbound,
         MessageKind::Text,
         DeliveryStatus::Pending,
-        app.clock.now(),
+        ports.clock.now(),
     );
     message.text = Some(as_shown(conversation, &answer.text));
     message.prompt_used = prompt_used;
@@ -51,7 +51,7 @@ pub(super) async fn write(
     }
     let mut usage = usage_of(conversation, &agent.id, &answer, message.created_at);
     usage.tokens.add(discarded);
-    match app.store.save_reply(&updated, conversation.revision, &message, &usage).await {
+    match ports.conversations.save_reply(&updated, conversation.revision, &message, &usage).await {
         Ok(()) => Ok(Written::Saved(Box::new((updated, message)))),
         Err(StoreError::Conflict(_)) => {
             run.draft = Some((answer, loaded.newest(), prompt_used));

@@ -1,25 +1,21 @@
 //! What a function builds once per container and hands to its handlers: the table always, and
-//! only the other clients its route rows (or the worker) say it needs.
+//! only the other clients its route rows (or the worker) say it needs. Handlers and the worker
+//! pick from it the narrow ports (or port bundles) each use case names; no use case sees `App`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::cached::{CachedNumbers, CachedPolicies, CachedVault, CachedWorkspaces};
-use crate::model::cache::TtlCache;
-use crate::model::outbound_url::OutboundRules;
-use crate::model::{ConversationId, WorkspaceId};
-use crate::ports::{
+use colloquy_domain::cached::{CachedNumbers, CachedPolicies, CachedVault, CachedWorkspaces};
+use colloquy_domain::model::cache::TtlCache;
+use colloquy_domain::model::outbound_url::OutboundRules;
+use colloquy_domain::model::{ConversationId, WorkspaceId};
+use colloquy_domain::ports::{
     AudioClip, ChatReply, ChatRequest, Clock, EventDelivery, FileReader, GraphError, Llm, LlmError, MediaStore,
     MediaStoreError, NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript,
     Trigger, TriggerQueue, Unreadable, VaultError, WhatsApp,
 };
-
-/// The LLM requests get answers within this.
-pub const LLM_TIMEOUT: Duration = Duration::from_secs(25);
-/// A workspace's webhook answers within this, or the delivery is retried.
-pub const EVENT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The clients a function builds besides the table (which every function has).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -264,8 +260,8 @@ impl App {
     }
 
     /// The ports the agent use cases use.
-    pub fn agent_ports(&self) -> crate::usecases::agents::AgentPorts<'_> {
-        crate::usecases::agents::AgentPorts {
+    pub fn agent_ports(&self) -> colloquy_domain::usecases::agents::AgentPorts<'_> {
+        colloquy_domain::usecases::agents::AgentPorts {
             agents: &*self.store,
             prompts: &*self.store,
             tools: &*self.store,
@@ -275,8 +271,8 @@ impl App {
     }
 
     /// The ports registering and removing a number use.
-    pub fn number_ports(&self) -> crate::usecases::numbers::NumberPorts<'_> {
-        crate::usecases::numbers::NumberPorts {
+    pub fn number_ports(&self) -> colloquy_domain::usecases::numbers::NumberPorts<'_> {
+        colloquy_domain::usecases::numbers::NumberPorts {
             numbers: &*self.store,
             agents: &*self.store,
             vault: &*self.vault,
@@ -287,8 +283,8 @@ impl App {
     }
 
     /// Where events are recorded and queued.
-    pub fn event_ports(&self) -> crate::usecases::events::EventPorts<'_> {
-        crate::usecases::events::EventPorts {
+    pub fn event_ports(&self) -> colloquy_domain::usecases::events::EventPorts<'_> {
+        colloquy_domain::usecases::events::EventPorts {
             workspaces: &*self.workspaces,
             events: &*self.store,
             queue: &*self.queue,
@@ -297,13 +293,13 @@ impl App {
     }
 
     /// What evaluating policies uses.
-    pub fn policy_ports(&self) -> crate::usecases::policies::PolicyPorts<'_> {
-        crate::usecases::policies::PolicyPorts { policies: &self.policies, events: self.event_ports() }
+    pub fn policy_ports(&self) -> colloquy_domain::usecases::policies::PolicyPorts<'_> {
+        colloquy_domain::usecases::policies::PolicyPorts { policies: &self.policies, events: self.event_ports() }
     }
 
     /// Where a conversation's sender is looked up.
-    pub fn sender_ports(&self) -> crate::usecases::senders::SenderPorts<'_> {
-        crate::usecases::senders::SenderPorts {
+    pub fn sender_ports(&self) -> colloquy_domain::usecases::senders::SenderPorts<'_> {
+        colloquy_domain::usecases::senders::SenderPorts {
             numbers: &*self.numbers,
             vault: &*self.vault,
             default_token: self.default_token.as_ref(),
@@ -311,8 +307,8 @@ impl App {
     }
 
     /// The ports starting, changing and adding to a conversation use.
-    pub fn conversation_ports(&self) -> crate::usecases::conversations::ConversationPorts<'_> {
-        crate::usecases::conversations::ConversationPorts {
+    pub fn conversation_ports(&self) -> colloquy_domain::usecases::conversations::ConversationPorts<'_> {
+        colloquy_domain::usecases::conversations::ConversationPorts {
             conversations: &*self.store,
             agents: &*self.store,
             numbers: &*self.store,
@@ -325,8 +321,8 @@ impl App {
     }
 
     /// What the webhook stores and queues contacts' messages through.
-    pub fn inbound_ports(&self) -> crate::usecases::inbound::InboundPorts<'_> {
-        crate::usecases::inbound::InboundPorts {
+    pub fn inbound_ports(&self) -> colloquy_domain::usecases::inbound::InboundPorts<'_> {
+        colloquy_domain::usecases::inbound::InboundPorts {
             conversations: &*self.store,
             numbers: &*self.numbers,
             agents: &*self.store,
@@ -338,8 +334,8 @@ impl App {
     }
 
     /// What perceiving a contact's media uses.
-    pub fn media_ports(&self) -> crate::usecases::media::MediaPorts<'_> {
-        crate::usecases::media::MediaPorts {
+    pub fn media_ports(&self) -> colloquy_domain::usecases::media::MediaPorts<'_> {
+        colloquy_domain::usecases::media::MediaPorts {
             conversations: &*self.store,
             whatsapp: &*self.whatsapp,
             senders: self.sender_ports(),
@@ -352,8 +348,8 @@ impl App {
     }
 
     /// What requesting and running an analysis uses.
-    pub fn analysis_ports(&self) -> crate::usecases::analysis::AnalysisPorts<'_> {
-        crate::usecases::analysis::AnalysisPorts {
+    pub fn analysis_ports(&self) -> colloquy_domain::usecases::analysis::AnalysisPorts<'_> {
+        colloquy_domain::usecases::analysis::AnalysisPorts {
             conversations: &*self.store,
             agents: &*self.store,
             prompts: &*self.store,
@@ -361,6 +357,39 @@ impl App {
             llm: &*self.llm,
             events: self.event_ports(),
             clock: &*self.clock,
+        }
+    }
+
+    /// What answering a conversation uses (the worker's pipeline, and a decided tool call).
+    pub fn reply_ports(&self) -> colloquy_domain::usecases::reply::ReplyPorts<'_> {
+        colloquy_domain::usecases::reply::ReplyPorts {
+            conversations: &*self.store,
+            agents: &*self.store,
+            prompts: &*self.store,
+            tools: &*self.store,
+            tool_calls: &*self.store,
+            usage: &*self.store,
+            workspaces: &*self.workspaces,
+            llm: &*self.llm,
+            whatsapp: &*self.whatsapp,
+            tool_http: &*self.events,
+            bucket: &*self.media,
+            clock: &*self.clock,
+            media: self.media_ports(),
+            policies: self.policy_ports(),
+            senders: self.sender_ports(),
+            events: self.event_ports(),
+            analysis: self.analysis_ports(),
+            conversation: self.conversation_ports(),
+        }
+    }
+
+    /// What the scheduler's due work uses: the due entries and their leases, and the queue.
+    pub fn due_work_ports(&self) -> colloquy_domain::usecases::due_work::DueWorkPorts<'_> {
+        colloquy_domain::usecases::due_work::DueWorkPorts {
+            due: &*self.store,
+            queue: &*self.queue,
+            analysis: self.analysis_ports(),
         }
     }
 
@@ -395,7 +424,7 @@ impl App {
 
     /// Lets tenants' URLs reach these ports of this machine over plain HTTP: the local stack's
     /// receivers and the tests' stand-ins only.
-    pub fn allowing_loopback_http(mut self, ports: crate::model::outbound_url::Ports) -> Self {
+    pub fn allowing_loopback_http(mut self, ports: colloquy_domain::model::outbound_url::Ports) -> Self {
         self.outbound.loopback_http_ports = ports;
         self
     }
