@@ -12,6 +12,8 @@
 
 mod agent_cache;
 mod delivery;
+#[cfg(test)]
+mod fakes;
 mod follow_up;
 mod gate;
 mod ports;
@@ -19,6 +21,9 @@ mod think;
 mod tools;
 mod turns;
 mod write;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -1,0 +1,248 @@
+//! The write and delivery stages on fakes of their ports: what is stored, what is sent, what
+//! is not sent, and what a failure leaves behind for the next receive.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::fakes::World;
+use super::gate::Loaded;
+use super::*;
+use crate::model::{Contact, ErrorReason, WhatsAppNumber};
+use crate::ports::{GraphError, Secret};
+
+const NUMBER: &str = "100000000000001";
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000)
+}
+
+fn number() -> WhatsAppNumber {
+    WhatsAppNumber {
+        phone_number_id: NUMBER.into(),
+        workspace_id: "ws".into(),
+        display_number: "+15550000001".into(),
+        default_agent_id: None,
+        token_ref: None,
+        waba_id: None,
+        created_at: now(),
+    }
+}
+
+/// A WhatsApp conversation whose contact wrote a minute ago: the window is open.
+fn conversation() -> Conversation {
+    let contact = Contact { wa_id: "491701234567".into(), phone_number: "+491701234567".into(), name: None };
+    let mut conversation = Conversation::start(&number(), contact, "agent".into(), now() - time::Duration::hours(1));
+    conversation.last_inbound_at = Some(now() - time::Duration::minutes(1));
+    conversation
+}
+
+fn reply(text: &str) -> Message {
+    let mut message =
+        Message::new(&conversation().id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, now());
+    message.text = Some(text.to_owned());
+    message
+}
+
+fn agent() -> Agent {
+    let stamp = crate::model::timestamp::format(now());
+    serde_json::from_value(json!({
+        "id": "agent", "workspaceId": "ws", "name": "Front desk", "promptId": "prompt",
+        "model": {"provider": "openai", "name": "gpt-4o-mini", "maxTokens": 512},
+        "followUp": {"afterMinutes": 60, "maxAttempts": 1, "instruction": "Ask if they are still there."},
+        "createdAt": stamp, "updatedAt": stamp, "revision": 1
+    }))
+    .unwrap_or_else(|err| panic!("the test's agent does not parse: {err}"))
+}
+
+fn answer(text: &str) -> ChatReply {
+    ChatReply {
+        text: text.into(),
+        input_tokens: 120,
+        output_tokens: 30,
+        model: "gpt-4o-mini".into(),
+        tool_calls: vec![],
+    }
+}
+
+async fn deliver_on(world: &Arc<World>, conversation: &Conversation, message: Message) -> Result<(), RetryLater> {
+    let (policies, token) = (world.policies(), Secret("token".into()));
+    deliver(&world.ports(&policies, &token), conversation, message).await
+}
+
+#[tokio::test]
+async fn a_stored_reply_goes_to_the_contact_and_is_recorded_sent_with_its_wamid() {
+    let world = World::with_number(now(), number());
+    deliver_on(&world, &conversation(), reply("The flat is free on **Saturday**.")).await.expect("delivered");
+
+    let recorded = world.recorded();
+    assert_eq!(
+        recorded.sent,
+        vec![Outbound::Text { to: "491701234567".into(), body: "The flat is free on **Saturday**.".into() }]
+    );
+    let [delivered] = recorded.deliveries.as_slice() else { panic!("one delivery: {:?}", recorded.deliveries) };
+    assert_eq!(delivered.status, DeliveryStatus::Sent);
+    assert_eq!(delivered.wamid.as_deref(), Some("wamid.0"));
+    assert!(recorded.failures_marked.is_empty());
+}
+
+#[tokio::test]
+async fn a_reply_meta_refuses_for_good_is_recorded_failed_with_meta_s_code_and_marks_the_conversation() {
+    let world = World::with_number(now(), number());
+    let refused = GraphError::Api { http_status: 400, code: 131026, message: "Message undeliverable".into() };
+    world.recorded().send_answers.push_back(Err(refused));
+    let conversation = conversation();
+    deliver_on(&world, &conversation, reply("Hello")).await.expect("a refusal for good is not retried");
+
+    let recorded = world.recorded();
+    assert!(recorded.sent.is_empty());
+    let [failed] = recorded.deliveries.as_slice() else { panic!("one delivery: {:?}", recorded.deliveries) };
+    assert_eq!(failed.status, DeliveryStatus::Failed);
+    let error = failed.error.as_ref().expect("the reason is kept");
+    assert_eq!((error.code, error.reason), (131026, ErrorReason::Whatsapp));
+    assert_eq!(recorded.failures_marked, vec![conversation.id.clone()]);
+}
+
+#[tokio::test]
+async fn a_long_reply_cut_off_by_a_timeout_keeps_the_parts_sent_and_the_next_receive_sends_only_the_rest() {
+    let world = World::with_number(now(), number());
+    let text = format!("{}\n\n{}", "a".repeat(4000), "b".repeat(100));
+    {
+        let mut recorded = world.recorded();
+        recorded.send_answers.push_back(Ok("wamid.first".into()));
+        recorded.send_answers.push_back(Err(GraphError::Timeout));
+    }
+    let conversation = conversation();
+    let outcome = deliver_on(&world, &conversation, reply(&text)).await;
+    assert!(matches!(outcome, Err(RetryLater::WhatsApp(GraphError::Timeout))), "{outcome:?}");
+    let half_sent = {
+        let recorded = world.recorded();
+        let [half] = recorded.deliveries.as_slice() else { panic!("the sent part is recorded") };
+        assert_eq!(half.sent_parts, vec!["wamid.first".to_owned()]);
+        assert!(recorded.failures_marked.is_empty(), "a retry is not a failure");
+        half.clone()
+    };
+
+    deliver_on(&world, &conversation, half_sent).await.expect("the rest is sent");
+    let recorded = world.recorded();
+    assert_eq!(recorded.sent.len(), 2, "the first part once, then only the second");
+    assert!(matches!(&recorded.sent[1], Outbound::Text { body, .. } if body == &"b".repeat(100)));
+    let done = recorded.deliveries.last().expect("recorded");
+    assert_eq!(done.status, DeliveryStatus::Sent);
+    assert_eq!(done.sent_parts.len(), 2);
+    assert_eq!(done.wamid.as_deref(), Some("wamid.first"));
+}
+
+#[tokio::test]
+async fn a_reply_stored_before_a_takeover_or_after_the_window_closed_is_skipped_and_not_sent() {
+    let world = World::with_number(now(), number());
+    let mut taken_over = conversation();
+    taken_over.takeover_until = Some(now() + time::Duration::minutes(30));
+    deliver_on(&world, &taken_over, reply("Hello")).await.expect("recorded");
+    let mut closed = conversation();
+    closed.last_inbound_at = Some(now() - time::Duration::hours(25));
+    deliver_on(&world, &closed, reply("Hello")).await.expect("recorded");
+
+    let recorded = world.recorded();
+    assert!(recorded.sent.is_empty());
+    let reasons: Vec<_> = recorded
+        .deliveries
+        .iter()
+        .map(|m| (m.status, m.error.as_ref().map(|e| e.message.clone()).unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (DeliveryStatus::Skipped, "a human took over before it was sent".to_owned()),
+            (DeliveryStatus::Skipped, "the 24-hour window closed before it was sent".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_number_that_left_the_workspace_fails_the_reply_without_sending_it() {
+    let world = World::new(now());
+    let conversation = conversation();
+    deliver_on(&world, &conversation, reply("Hello")).await.expect("recorded, not retried");
+
+    let recorded = world.recorded();
+    assert!(recorded.sent.is_empty());
+    let [failed] = recorded.deliveries.as_slice() else { panic!("one delivery") };
+    assert_eq!(failed.status, DeliveryStatus::Failed);
+    assert!(failed.error.as_ref().is_some_and(|e| e.message.contains("no longer registered")), "{failed:?}");
+    assert_eq!(recorded.failures_marked, vec![conversation.id.clone()]);
+}
+
+#[tokio::test]
+async fn an_api_conversation_s_reply_is_recorded_sent_without_whatsapp() {
+    let world = World::new(now());
+    let conversation = Conversation::start_api(&"ws".into(), "agent".into(), now());
+    deliver_on(&world, &conversation, reply("Hello")).await.expect("recorded");
+
+    let recorded = world.recorded();
+    assert!(recorded.sent.is_empty());
+    assert_eq!(recorded.deliveries.iter().map(|m| m.status).collect::<Vec<_>>(), vec![DeliveryStatus::Sent]);
+}
+
+#[tokio::test]
+async fn a_reply_is_written_pending_with_its_usage_the_preview_and_the_next_follow_up() {
+    let world = World::new(now());
+    let (policies, token) = (world.policies(), Secret("token".into()));
+    let ports = world.ports(&policies, &token);
+    let loaded = Loaded::new(conversation(), Vec::new());
+    let mut run = Run::default();
+
+    let written = write::write(&ports, &loaded, &agent(), answer("It is **free**."), None, &mut run).await;
+    let Ok(Written::Saved(saved)) = written else { panic!("saved") };
+    let (updated, message) = *saved;
+    assert_eq!(message.status, DeliveryStatus::Pending);
+    assert_eq!(message.text.as_deref(), Some("It is *free*."), "WhatsApp's marks, not Markdown");
+    assert_eq!(message.usage.as_ref().map(|u| (u.input_tokens, u.output_tokens)), Some((120, 30)));
+    assert_eq!(updated.revision, loaded.conversation.revision + 1);
+    assert_eq!(updated.last_message.as_deref(), Some("It is *free*."));
+    assert_eq!(updated.follow_up_due_at, Some(now() + time::Duration::minutes(60)));
+    let recorded = world.recorded();
+    let [(stored, messages)] = recorded.saved.as_slice() else { panic!("one write") };
+    assert_eq!((stored, messages.as_slice()), (&updated, std::slice::from_ref(&message)));
+}
+
+#[tokio::test]
+async fn a_reply_whose_write_loses_to_another_change_is_kept_as_a_draft_and_nothing_is_stored() {
+    let world = World::new(now());
+    world.recorded().conflict_next_save = true;
+    let (policies, token) = (world.policies(), Secret("token".into()));
+    let ports = world.ports(&policies, &token);
+    let loaded = Loaded::new(conversation(), Vec::new());
+    let mut run = Run::default();
+
+    let written = write::write(&ports, &loaded, &agent(), answer("It is free."), None, &mut run).await;
+    assert!(matches!(written, Ok(Written::Lost)));
+    assert_eq!(run.draft.as_ref().map(|(draft, _, _)| draft.text.as_str()), Some("It is free."));
+    assert!(world.recorded().saved.is_empty());
+}
+
+#[tokio::test]
+async fn a_deliberate_non_reply_is_recorded_with_why_and_a_failure_marks_the_conversation() {
+    let world = World::new(now());
+    let (policies, token) = (world.policies(), Secret("token".into()));
+    let ports = world.ports(&policies, &token);
+    let conversation = conversation();
+    skip(&ports, &conversation, "a human has taken over this conversation").await.expect("recorded");
+    fail(&ports, &conversation, "the model refused").await.expect("recorded");
+
+    let recorded = world.recorded();
+    let markers: Vec<_> = recorded
+        .saved
+        .iter()
+        .map(|(c, m)| (c.reply_failed_at.is_some(), m[0].status, m[0].error.as_ref().map(|e| e.message.clone())))
+        .collect();
+    assert_eq!(
+        markers,
+        vec![
+            (false, DeliveryStatus::Skipped, Some("a human has taken over this conversation".to_owned())),
+            (true, DeliveryStatus::Failed, Some("the model refused".to_owned())),
+        ]
+    );
+    assert!(recorded.sent.is_empty());
+}
