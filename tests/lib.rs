@@ -20,7 +20,7 @@ use colloquy_api::routes;
 use colloquy_api::App;
 use colloquy_domain::model::IssuedKey;
 use colloquy_domain::ports::{DownloadError, GraphError, MediaInfo, NumberInfo, Outbound, Secret, Sender, WhatsApp};
-use colloquy_domain::usecases::workspaces::create_workspace;
+use colloquy_domain::workspaces::create_workspace;
 use colloquy_tools::stack::{self, LocalResources};
 use colloquy_tools::template::Template;
 use serde_json::Value;
@@ -132,7 +132,7 @@ impl TestStack {
     pub async fn app_workspace(&self, key: &str) -> colloquy_domain::model::WorkspaceId {
         let found = colloquy_domain::ports::ApiKeyStore::find_key_by_hash(
             self.store.as_ref(),
-            &colloquy_domain::model::api_key::hash_key(key),
+            &colloquy_domain::api_keys::model::hash_key(key),
         )
         .await;
         found.expect("read").expect("a known key").workspace_id
@@ -150,7 +150,7 @@ impl TestStack {
 impl TestStack {
     /// Another key, with `role`, of the workspace of the admin key `admin_plaintext`.
     pub async fn key_for(&self, admin_plaintext: &str, role: colloquy_domain::model::Role) -> String {
-        let hash = colloquy_domain::model::api_key::hash_key(admin_plaintext);
+        let hash = colloquy_domain::api_keys::model::hash_key(admin_plaintext);
         let admin = colloquy_domain::ports::ApiKeyStore::find_key_by_hash(self.store.as_ref(), &hash)
             .await
             .expect("read")
@@ -160,8 +160,8 @@ impl TestStack {
             role: admin.role,
             key_prefix: admin.prefix,
         };
-        let input = colloquy_domain::usecases::api_keys::NewKey { name: format!("{role} key"), role };
-        colloquy_domain::usecases::api_keys::create_key(&*self.app.store, &*self.app.clock, &principal, input)
+        let input = colloquy_domain::api_keys::NewKey { name: format!("{role} key"), role };
+        colloquy_domain::api_keys::create_key(&*self.app.store, &*self.app.clock, &principal, input)
             .await
             .expect("key is created")
             .plaintext
@@ -174,8 +174,8 @@ impl TestStack {
             role: colloquy_domain::model::Role::Admin,
             key_prefix: admin.key.prefix.clone(),
         };
-        let input = colloquy_domain::usecases::api_keys::NewKey { name: format!("{role} key"), role };
-        colloquy_domain::usecases::api_keys::create_key(&*self.app.store, &*self.app.clock, &principal, input)
+        let input = colloquy_domain::api_keys::NewKey { name: format!("{role} key"), role };
+        colloquy_domain::api_keys::create_key(&*self.app.store, &*self.app.clock, &principal, input)
             .await
             .expect("key is created")
             .plaintext

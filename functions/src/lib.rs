@@ -10,9 +10,9 @@ pub mod telemetry;
 pub mod wiring;
 pub mod worker;
 
-// The domain's modules by their short names, so the worker reads `crate::usecases::reply`.
+// The domain's modules by their short names, so the worker reads `colloquy_domain::reply`.
 use colloquy_api::App;
-use colloquy_domain::{model, ports, usecases};
+use colloquy_domain::{model, ports};
 
 /// The `main` of an HTTP API function: one current-thread runtime (a Lambda sandbox handles one
 /// request at a time), and the function's rows of the route table.

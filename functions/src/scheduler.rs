@@ -3,7 +3,7 @@
 //! sparse indexes, never scans.
 
 use colloquy_api::App;
-use colloquy_domain::usecases::due_work::{self, DueWorkError};
+use colloquy_domain::due_work::{self, DueWorkError};
 use serde_json::{json, Value};
 
 /// `event` is EventBridge's scheduled event; only its time matters, and the clock decides that.

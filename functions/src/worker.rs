@@ -12,9 +12,10 @@ use futures_util::stream::{self, StreamExt};
 
 pub use crate::model::deadline::Deadline;
 use crate::ports::Trigger;
-use crate::usecases::reply::{self, AgentCache, Attempt, RetryLater};
-use crate::usecases::{analysis, events};
 use crate::App;
+use colloquy_domain::analysis;
+use colloquy_domain::events;
+use colloquy_domain::reply::{self, AgentCache, Attempt, RetryLater};
 
 /// Conversation groups worked on at once: enough to hide one slow LLM call behind the others.
 pub const CONCURRENT_GROUPS: usize = 5;

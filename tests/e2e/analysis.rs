@@ -150,7 +150,7 @@ async fn on_demand_runs_once_per_transcript_parses_json_emits_and_counts_tokens_
     assert_eq!(emitted.len(), 1, "{emitted:?}");
     assert_eq!(emitted[0]["data"]["analysis"]["json"]["qualified"], true);
 
-    let today = colloquy_domain::model::usage::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let today = colloquy_domain::usage::model::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
     let usage = call("get-usage", &l.inbox.stack.app, request).await;
     assert_eq!(

@@ -3,13 +3,13 @@
 //! headers, the HTML a person sees, and what was stored.
 
 use colloquy_api::routes;
-use colloquy_domain::model::console_session::hash_secret;
-use colloquy_domain::model::tool_call::{public_id, ToolCall, ToolCallStatus};
-use colloquy_domain::model::usage::{Tokens, UsageDelta};
+use colloquy_domain::console_sessions::model::hash_secret;
 use colloquy_domain::model::{
     Channel, Contact, Conversation, DeliveryStatus, Direction, Message, MessageKind, Role, WorkspaceId,
 };
 use colloquy_domain::ports::{ConversationStore, DueApproval, SessionStore, ToolCallStore};
+use colloquy_domain::tools::call::{public_id, ToolCall, ToolCallStatus};
+use colloquy_domain::usage::model::{Tokens, UsageDelta};
 use colloquy_tests::{ApiCall, TestStack};
 
 /// What a browser gets back.
@@ -146,7 +146,7 @@ pub(crate) async fn awaiting_call(stack: &TestStack, conversation: &Conversation
     let usage = UsageDelta {
         workspace_id: conversation.workspace_id.clone(),
         agent_id: conversation.agent_id.clone(),
-        day: colloquy_domain::model::usage::day_of(now),
+        day: colloquy_domain::usage::model::day_of(now),
         tokens: Tokens::default(),
     };
     let revised = conversation.revised(now);
@@ -335,7 +335,7 @@ async fn approvals_are_one_queue_and_a_call_is_decided_once() {
         )
         .await;
     assert_eq!((decided.status, decided.header("location")), (303, "/console/approvals"), "{}", decided.html);
-    let (conversation_id, message_id) = colloquy_domain::model::tool_call::parse_public_id(&call).expect("id");
+    let (conversation_id, message_id) = colloquy_domain::tools::call::parse_public_id(&call).expect("id");
     let stored = stack.store.get_message(&conversation_id, &message_id).await.expect("read").expect("stored");
     let stored_call = stored.tool_call.expect("a call");
     assert_eq!(stored_call.status, ToolCallStatus::Approved);

@@ -1,7 +1,7 @@
 //! The console's other pages: prompts (edit, save, diff, restore), usage, media served on the
 //! console's own origin, done and analysis, and the template composer outside the window.
 
-use colloquy_domain::model::media::MediaStatus;
+use colloquy_domain::media::model::MediaStatus;
 use colloquy_domain::model::{
     ConversationId, DeliveryStatus, Direction, MediaRef, Message, MessageKind, PageRequest, Role,
 };

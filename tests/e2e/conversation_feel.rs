@@ -110,7 +110,7 @@ async fn a_message_that_arrives_while_the_llm_writes_is_in_the_reply_that_is_sen
     assert_eq!(sent.len(), 1, "one reply: {sent:?}");
     assert_eq!(sent[0]["text"]["body"], "Saturday morning works, see you then.");
     assert_eq!(l.llm_calls().await.len(), 2, "the first answer was written again with the new message");
-    let today = colloquy_domain::model::usage::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let today = colloquy_domain::usage::model::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
     let report = call("get-usage", &l.inbox.stack.app, request).await;
     let expected = json!({"inputTokens": 84, "outputTokens": 14, "calls": 2,

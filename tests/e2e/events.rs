@@ -16,7 +16,7 @@ fn verify(secret: &str, request: &wiremock::Request) -> bool {
     let header = request.headers.get("x-colloquy-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let timestamp: i64 =
         header.split(',').next().and_then(|t| t.strip_prefix("t=")).and_then(|t| t.parse().ok()).unwrap_or(0);
-    header == colloquy_domain::model::event::signature(secret, timestamp, &String::from_utf8_lossy(&request.body))
+    header == colloquy_domain::events::model::signature(secret, timestamp, &String::from_utf8_lossy(&request.body))
 }
 
 #[tokio::test]

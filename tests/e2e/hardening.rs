@@ -278,7 +278,7 @@ async fn close_to_the_deadline_no_trigger_is_started_and_none_is_lost_or_penalis
 async fn policies_are_capped_with_a_clear_error_and_the_newest_block_rule_still_applies() {
     let l = agent_loop().await;
     let stack = &l.inbox.stack;
-    for n in 0..colloquy_domain::usecases::policies::MAX_POLICIES {
+    for n in 0..colloquy_domain::policies::MAX_POLICIES {
         let rule = json!({"name": format!("rule {n}"), "keywords": [format!("forbidden{n}")], "appliesTo": "input", "action": "block"});
         assert_eq!(create_policy(stack, &l.inbox.key, rule).await.status, 201, "policy {n}");
     }
@@ -291,7 +291,7 @@ async fn policies_are_capped_with_a_clear_error_and_the_newest_block_rule_still_
     assert_eq!(over.status, 409, "{}", over.body);
     assert!(over.body["error"]["message"].as_str().unwrap_or_default().contains("at most"));
 
-    let newest = format!("forbidden{}", colloquy_domain::usecases::policies::MAX_POLICIES - 1);
+    let newest = format!("forbidden{}", colloquy_domain::policies::MAX_POLICIES - 1);
     l.inbox.deliver(&text("wamid.NEWEST", &format!("say {newest} now"))).await;
     let messages = l.inbox.messages().await;
     assert!(messages[0]["error"]["message"].as_str().is_some_and(|m| m.contains("blocked")), "{:?}", messages[0]);

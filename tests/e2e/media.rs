@@ -90,7 +90,7 @@ async fn conversation_id(l: &Loop) -> String {
 
 /// Today's usage totals of the loop's workspace.
 async fn usage_today(l: &Loop) -> Value {
-    let today = colloquy_domain::model::usage::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let today = colloquy_domain::usage::model::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
     call("get-usage", &l.inbox.stack.app, request).await.body
 }
@@ -338,7 +338,7 @@ async fn a_blocked_word_in_a_transcript_trips_the_input_policy() {
 #[tokio::test]
 async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_agent() {
     use colloquy_domain::ports::Turn;
-    use colloquy_domain::usecases::reply::{answer, AgentCache, Attempt, RetryLater};
+    use colloquy_domain::reply::{answer, AgentCache, Attempt, RetryLater};
     let l = agent_loop().await;
     let unavailable = json!({"error": {"message": "Service temporarily unavailable", "code": 2}});
     Mock::given(method("GET"))
@@ -373,9 +373,9 @@ async fn meta_failing_for_a_while_is_retried_and_on_the_last_try_told_to_the_age
 
 #[tokio::test]
 async fn a_media_result_is_written_once_and_its_seconds_counted_once() {
-    use colloquy_domain::model::media::MediaStatus;
-    use colloquy_domain::model::usage::{day_of, Tokens, UsageDelta};
+    use colloquy_domain::media::model::MediaStatus;
     use colloquy_domain::ports::{ConversationStore, MediaUpdate, StoreError};
+    use colloquy_domain::usage::model::{day_of, Tokens, UsageDelta};
     let l = agent_loop().await;
     l.inbox.deliver(&meta_payload("audio")).await;
     let conversation = conversation_id(&l).await;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use colloquy_adapters::llm::{Endpoint, LlmClient};
-use colloquy_domain::model::tool_call::ToolCallStatus;
 use colloquy_domain::model::Role;
 use colloquy_domain::ports::{ConversationStore, ToolCallStore, Trigger, Turn};
+use colloquy_domain::tools::call::ToolCallStatus;
 use colloquy_functions::worker::Worker;
 use colloquy_tests::{call, meta_payload, Answer, ApiCall};
 use serde_json::{json, Value};
@@ -142,7 +142,7 @@ async fn one_call_runs_signed_with_fixed_arguments_and_its_result_reaches_the_mo
         signature.split(',').next().and_then(|t| t.strip_prefix("t=")).and_then(|t| t.parse().ok()).unwrap_or(0);
     assert_eq!(
         signature,
-        colloquy_domain::model::event::signature(&t.secret, timestamp, &String::from_utf8_lossy(&posted[0].body))
+        colloquy_domain::events::model::signature(&t.secret, timestamp, &String::from_utf8_lossy(&posted[0].body))
     );
 
     let results = tool_results_seen(&t.l).await;
@@ -166,7 +166,7 @@ async fn one_call_runs_signed_with_fixed_arguments_and_its_result_reaches_the_mo
     );
     assert_eq!(events_of(&t.receiver, "tool_call.completed").await.len(), 1);
     let today =
-        colloquy_domain::model::usage::day_of(colloquy_domain::ports::Clock::now(t.l.inbox.stack.clock.as_ref()));
+        colloquy_domain::usage::model::day_of(colloquy_domain::ports::Clock::now(t.l.inbox.stack.clock.as_ref()));
     let usage = call_usage(&t.l, &today).await;
     assert_eq!(
         (usage["calls"].as_u64(), usage["inputTokens"].as_u64()),
@@ -412,7 +412,7 @@ async fn a_call_a_dead_run_left_running_is_never_started_again() {
     let id = calls(&t.l, &t.l.inbox.key).await.body["results"][0]["id"].as_str().unwrap_or_default().to_owned();
     assert_eq!(decide(&t.l, &t.l.inbox.key, &id, "approve", None).await.status, 200);
     // A run took the call and died before it stored the outcome.
-    let (conversation, message) = colloquy_domain::model::tool_call::parse_public_id(&id).expect("id");
+    let (conversation, message) = colloquy_domain::tools::call::parse_public_id(&id).expect("id");
     let store = &t.l.inbox.stack.store;
     let mut stored = store.get_message(&conversation, &message).await.expect("read").expect("stored");
     if let Some(call) = stored.tool_call.as_mut() {

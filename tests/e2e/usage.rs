@@ -34,7 +34,7 @@ async fn counters_add_up_exactly_under_concurrent_replies() {
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", "2000-01-01").query("to", "2099-12-31");
     let too_wide = call("get-usage", &l.inbox.stack.app, request).await;
     assert_eq!((too_wide.status, too_wide.error_field()), (400, Some("from")), "a range over a year is refused");
-    let today = colloquy_domain::model::usage::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
+    let today = colloquy_domain::usage::model::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     for group in ["day", "agent"] {
         let request = ApiCall::fixture("get-usage")
             .key(&l.inbox.key)

@@ -6,8 +6,8 @@ use crate::http::response::ListBody;
 use crate::http::views::agents::AgentView;
 use crate::http::Request;
 use crate::model::Principal;
-use crate::usecases::agents;
 use crate::App;
+use colloquy_domain::agents;
 
 /// POST /api/v1/agents/: an agent from a prompt of the workspace.
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {

@@ -260,8 +260,8 @@ impl App {
     }
 
     /// The ports the agent use cases use.
-    pub fn agent_ports(&self) -> colloquy_domain::usecases::agents::AgentPorts<'_> {
-        colloquy_domain::usecases::agents::AgentPorts {
+    pub fn agent_ports(&self) -> colloquy_domain::agents::AgentPorts<'_> {
+        colloquy_domain::agents::AgentPorts {
             agents: &*self.store,
             prompts: &*self.store,
             tools: &*self.store,
@@ -271,8 +271,8 @@ impl App {
     }
 
     /// The ports registering and removing a number use.
-    pub fn number_ports(&self) -> colloquy_domain::usecases::numbers::NumberPorts<'_> {
-        colloquy_domain::usecases::numbers::NumberPorts {
+    pub fn number_ports(&self) -> colloquy_domain::numbers::NumberPorts<'_> {
+        colloquy_domain::numbers::NumberPorts {
             numbers: &*self.store,
             agents: &*self.store,
             vault: &*self.vault,
@@ -283,8 +283,8 @@ impl App {
     }
 
     /// Where events are recorded and queued.
-    pub fn event_ports(&self) -> colloquy_domain::usecases::events::EventPorts<'_> {
-        colloquy_domain::usecases::events::EventPorts {
+    pub fn event_ports(&self) -> colloquy_domain::events::EventPorts<'_> {
+        colloquy_domain::events::EventPorts {
             workspaces: &*self.workspaces,
             events: &*self.store,
             queue: &*self.queue,
@@ -293,13 +293,13 @@ impl App {
     }
 
     /// What evaluating policies uses.
-    pub fn policy_ports(&self) -> colloquy_domain::usecases::policies::PolicyPorts<'_> {
-        colloquy_domain::usecases::policies::PolicyPorts { policies: &self.policies, events: self.event_ports() }
+    pub fn policy_ports(&self) -> colloquy_domain::policies::PolicyPorts<'_> {
+        colloquy_domain::policies::PolicyPorts { policies: &self.policies, events: self.event_ports() }
     }
 
     /// Where a conversation's sender is looked up.
-    pub fn sender_ports(&self) -> colloquy_domain::usecases::senders::SenderPorts<'_> {
-        colloquy_domain::usecases::senders::SenderPorts {
+    pub fn sender_ports(&self) -> colloquy_domain::numbers::senders::SenderPorts<'_> {
+        colloquy_domain::numbers::senders::SenderPorts {
             numbers: &*self.numbers,
             vault: &*self.vault,
             default_token: self.default_token.as_ref(),
@@ -307,8 +307,8 @@ impl App {
     }
 
     /// The ports starting, changing and adding to a conversation use.
-    pub fn conversation_ports(&self) -> colloquy_domain::usecases::conversations::ConversationPorts<'_> {
-        colloquy_domain::usecases::conversations::ConversationPorts {
+    pub fn conversation_ports(&self) -> colloquy_domain::conversations::ConversationPorts<'_> {
+        colloquy_domain::conversations::ConversationPorts {
             conversations: &*self.store,
             agents: &*self.store,
             numbers: &*self.store,
@@ -321,8 +321,8 @@ impl App {
     }
 
     /// What the webhook stores and queues contacts' messages through.
-    pub fn inbound_ports(&self) -> colloquy_domain::usecases::inbound::InboundPorts<'_> {
-        colloquy_domain::usecases::inbound::InboundPorts {
+    pub fn inbound_ports(&self) -> colloquy_domain::inbound::InboundPorts<'_> {
+        colloquy_domain::inbound::InboundPorts {
             conversations: &*self.store,
             numbers: &*self.numbers,
             agents: &*self.store,
@@ -334,8 +334,8 @@ impl App {
     }
 
     /// What perceiving a contact's media uses.
-    pub fn media_ports(&self) -> colloquy_domain::usecases::media::MediaPorts<'_> {
-        colloquy_domain::usecases::media::MediaPorts {
+    pub fn media_ports(&self) -> colloquy_domain::media::MediaPorts<'_> {
+        colloquy_domain::media::MediaPorts {
             conversations: &*self.store,
             whatsapp: &*self.whatsapp,
             senders: self.sender_ports(),
@@ -348,8 +348,8 @@ impl App {
     }
 
     /// What requesting and running an analysis uses.
-    pub fn analysis_ports(&self) -> colloquy_domain::usecases::analysis::AnalysisPorts<'_> {
-        colloquy_domain::usecases::analysis::AnalysisPorts {
+    pub fn analysis_ports(&self) -> colloquy_domain::analysis::AnalysisPorts<'_> {
+        colloquy_domain::analysis::AnalysisPorts {
             conversations: &*self.store,
             agents: &*self.store,
             prompts: &*self.store,
@@ -361,8 +361,8 @@ impl App {
     }
 
     /// What answering a conversation uses (the worker's pipeline, and a decided tool call).
-    pub fn reply_ports(&self) -> colloquy_domain::usecases::reply::ReplyPorts<'_> {
-        colloquy_domain::usecases::reply::ReplyPorts {
+    pub fn reply_ports(&self) -> colloquy_domain::reply::ReplyPorts<'_> {
+        colloquy_domain::reply::ReplyPorts {
             conversations: &*self.store,
             agents: &*self.store,
             prompts: &*self.store,
@@ -385,8 +385,8 @@ impl App {
     }
 
     /// What the scheduler's due work uses: the due entries and their leases, and the queue.
-    pub fn due_work_ports(&self) -> colloquy_domain::usecases::due_work::DueWorkPorts<'_> {
-        colloquy_domain::usecases::due_work::DueWorkPorts {
+    pub fn due_work_ports(&self) -> colloquy_domain::due_work::DueWorkPorts<'_> {
+        colloquy_domain::due_work::DueWorkPorts {
             due: &*self.store,
             queue: &*self.queue,
             analysis: self.analysis_ports(),

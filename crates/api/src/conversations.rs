@@ -5,11 +5,12 @@ use crate::http::request::{json_body, optional_json_body, page_request, path_par
 use crate::http::response::ListBody;
 use crate::http::views::conversations::{ConversationView, MessageView};
 use crate::http::Request;
-use crate::model::analysis::{AnalysisCause, AnalysisView};
 use crate::model::{Conversation, Principal};
-use crate::usecases::analysis;
-use crate::usecases::{conversations, operator_messages};
 use crate::App;
+use colloquy_domain::analysis;
+use colloquy_domain::analysis::model::{AnalysisCause, AnalysisView};
+use colloquy_domain::conversations;
+use colloquy_domain::conversations::operator_messages;
 
 fn view(app: &App, conversation: &Conversation) -> Reply {
     ok(&ConversationView::new(conversation, app.clock.now()))
@@ -55,7 +56,7 @@ pub async fn messages(app: &App, who: &Principal, request: &Request) -> Reply {
 /// that works for five minutes.
 pub async fn media(app: &App, who: &Principal, request: &Request) -> Reply {
     let (conversation_id, message_id) = (path_param(request, "id")?, path_param(request, "messageId")?);
-    ok(&crate::usecases::media_links::media_link(
+    ok(&colloquy_domain::media::media_links::media_link(
         &*app.store,
         &*app.media,
         &*app.clock,

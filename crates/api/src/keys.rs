@@ -6,8 +6,8 @@ use crate::http::response::ListBody;
 use crate::http::views::{ApiKeyView, CreatedKeyView};
 use crate::http::Request;
 use crate::model::Principal;
-use crate::usecases::api_keys;
 use crate::App;
+use colloquy_domain::api_keys;
 
 const PATH: &str = "/api/v1/api-keys/";
 

@@ -24,9 +24,9 @@ use serde::Serialize;
 
 use crate::http::error::ApiError;
 use crate::http::{response, Body, Response};
-// The domain's modules by their short names, so a handler reads `crate::usecases::agents`.
+// The domain's modules by their short names, so a handler reads `colloquy_domain::agents`.
 pub use app::{App, Needs, WebhookSecrets};
-use colloquy_domain::{model, ports, usecases, AppError};
+use colloquy_domain::{model, ports, AppError};
 
 /// What every handler returns: a response, or an error that `routes::dispatch` shapes.
 pub type Reply = Result<Response<Body>, ApiError>;

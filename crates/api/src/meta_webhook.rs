@@ -5,11 +5,11 @@ use serde::Deserialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::model::agent_text;
-use crate::model::inbound::{InboundAmendment, InboundMessage, StatusUpdate, WebhookEvent};
-use crate::model::media::cut_to_chars;
 use crate::model::signing;
 use crate::model::{Amendment, DeliveryStatus, MediaRef, MessageError, MessageKind};
+use colloquy_domain::agents::text as agent_text;
+use colloquy_domain::inbound::model::{InboundAmendment, InboundMessage, StatusUpdate, WebhookEvent};
+use colloquy_domain::media::model::cut_to_chars;
 
 /// A delivery larger than this is refused before its signature is computed: Meta's are a few
 /// kilobytes.

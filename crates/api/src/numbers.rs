@@ -6,8 +6,8 @@ use crate::http::response::ListBody;
 use crate::http::views::numbers::NumberView;
 use crate::http::Request;
 use crate::model::Principal;
-use crate::usecases::numbers;
 use crate::App;
+use colloquy_domain::numbers;
 
 /// POST /api/v1/whatsapp-numbers/: registers a business number to the workspace.
 pub async fn register(app: &App, who: &Principal, request: &Request) -> Reply {

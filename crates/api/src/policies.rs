@@ -6,8 +6,8 @@ use crate::http::response::ListBody;
 use crate::http::views::policies::{PolicyView, ViolationView};
 use crate::http::Request;
 use crate::model::Principal;
-use crate::usecases::policies;
 use crate::App;
+use colloquy_domain::policies;
 
 /// POST /api/v1/policies/: log, alert or block.
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {

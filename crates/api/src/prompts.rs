@@ -8,8 +8,8 @@ use crate::http::views::prompts::{EigiPrompt, PromptChange, PromptDocument, Vers
 use crate::http::Request;
 use crate::model::Principal;
 use crate::ports::PromptFilter;
-use crate::usecases::prompts;
 use crate::App;
+use colloquy_domain::prompts;
 
 const LIST_PATH: &str = "/api/prompts";
 

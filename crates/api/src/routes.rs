@@ -11,9 +11,9 @@ use super::{
 };
 use crate::app::Needs;
 use crate::http::{auth, response, Body, Request, Response};
-use crate::model::console_session::ConsoleSession;
 use crate::model::{Principal, Role};
 use crate::App;
+use colloquy_domain::console_sessions::model::ConsoleSession;
 
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
 /// A handler behind an API key: it receives the authenticated principal.

@@ -8,12 +8,12 @@ use super::{created, no_content, ok, Reply};
 use crate::http::request::{json_body, optional_json_body, page_request, path_param};
 use crate::http::response::ListBody;
 use crate::http::Request;
-use crate::model::tool::ToolDef;
-use crate::model::tool_call::ToolCallView;
 use crate::model::{timestamp, Principal, ToolId};
-use crate::usecases::tool_calls::{self, Decision};
-use crate::usecases::tools;
 use crate::App;
+use colloquy_domain::tools;
+use colloquy_domain::tools::call::ToolCallView;
+use colloquy_domain::tools::model::ToolDef;
+use colloquy_domain::tools::tool_calls::{self, Decision};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -4,8 +4,8 @@ use super::{ok, Reply};
 use crate::http::request::query_param;
 use crate::http::Request;
 use crate::model::Principal;
-use crate::usecases::usage;
 use crate::App;
+use colloquy_domain::usage;
 
 /// From `from` to `to` (days, inclusive; default this month), grouped by `day` or `agent`.
 pub async fn report(app: &App, who: &Principal, request: &Request) -> Reply {

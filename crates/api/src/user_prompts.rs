@@ -7,8 +7,8 @@ use super::{ok, Reply};
 use crate::http::request::{json_body, path_param};
 use crate::http::Request;
 use crate::model::Principal;
-use crate::usecases::user_prompt;
 use crate::App;
+use colloquy_domain::prompts::user_prompt;
 
 /// Queued for the agent. Answers `{success, message}`; with `waitSeconds`, also `response` (the
 /// reply, its token counts and model) when the reply is ready in time, or `pendingToolCall` as soon
@@ -36,7 +36,7 @@ pub async fn send_prompt(app: &App, who: &Principal, request: &Request) -> Reply
         });
     }
     if let Some(call) = sent.pending_call.as_ref().and_then(|m| Some((m, m.tool_call.as_ref()?))) {
-        body["pendingToolCall"] = json!(crate::model::tool_call::ToolCallView::new(call.0, call.1));
+        body["pendingToolCall"] = json!(colloquy_domain::tools::call::ToolCallView::new(call.0, call.1));
     }
     ok(&body)
 }

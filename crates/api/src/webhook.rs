@@ -11,10 +11,10 @@ use crate::http::error::ApiError;
 use crate::http::request::{parse_json, query_param};
 use crate::http::{response, Body, Request, Response};
 use crate::meta_webhook::{signature_is_valid, Payload, MAX_BODY_BYTES};
-use crate::model::inbound::WebhookEvent;
-use crate::usecases::inbound;
 use crate::WebhookSecrets;
 use crate::{App, AppError};
+use colloquy_domain::inbound;
+use colloquy_domain::inbound::model::WebhookEvent;
 
 fn secrets(app: &App) -> Result<&WebhookSecrets, AppError> {
     app.webhook.as_deref().ok_or_else(|| AppError::Internal("webhook secrets are not configured".into()))

@@ -5,8 +5,8 @@ use crate::http::request::json_body;
 use crate::http::views::WorkspaceView;
 use crate::http::Request;
 use crate::model::Principal;
-use crate::usecases::workspaces;
 use crate::App;
+use colloquy_domain::workspaces;
 
 /// GET /api/v1/workspace/: the workspace of the calling key, and the key's role.
 pub async fn get(app: &App, who: &Principal, _request: &Request) -> Reply {

@@ -9,10 +9,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::model::cache::TtlCache;
-use crate::model::policy::{Policy, Violation};
 use crate::model::{ApiKey, Page, PageRequest, PolicyId, WhatsAppNumber, Workspace, WorkspaceId};
+use crate::policies::model::{Policy, Violation};
+use crate::policies::PolicyCache;
 use crate::ports::{NumberStore, PolicyStore, Secret, StoreError, TokenVault, VaultError, WorkspaceStore};
-use crate::usecases::policies::PolicyCache;
 
 /// How long a workspace (its quota and webhook) is kept.
 pub const WORKSPACE_TTL: Duration = Duration::from_secs(60);

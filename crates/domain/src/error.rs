@@ -41,8 +41,8 @@ impl AppError {
     }
 }
 
-impl From<crate::usecases::optimistic::Contended> for AppError {
-    fn from(err: crate::usecases::optimistic::Contended) -> Self {
+impl From<crate::optimistic::Contended> for AppError {
+    fn from(err: crate::optimistic::Contended) -> Self {
         Self::Conflict(err.to_string())
     }
 }

@@ -1,4 +1,8 @@
-//! Colloquy's domain: the model, the ports the use cases depend on, and the use cases.
+//! Colloquy's domain: one folder per capability, each holding its model (`model.rs`), the port
+//! it is kept through (`port.rs`) and its use cases (`mod.rs`); `model` holds the values every
+//! capability shares (ids, limits, timestamps, pages) and names the main types of each;
+//! `ports` lists every port, with the infrastructure ones (the queue, the LLM, WhatsApp, the
+//! clock) that belong to no one capability.
 //!
 //! This crate depends on no AWS, Lambda or HTTP crate (`scripts/check-layers` keeps it so): data
 //! flows function → use case → port, and the adapters crate implements the ports.
@@ -6,7 +10,24 @@
 pub mod cached;
 pub mod error;
 pub mod model;
+pub mod optimistic;
 pub mod ports;
-pub mod usecases;
+
+pub mod agents;
+pub mod analysis;
+pub mod api_keys;
+pub mod console_sessions;
+pub mod conversations;
+pub mod due_work;
+pub mod events;
+pub mod inbound;
+pub mod media;
+pub mod numbers;
+pub mod policies;
+pub mod prompts;
+pub mod reply;
+pub mod tools;
+pub mod usage;
+pub mod workspaces;
 
 pub use error::AppError;

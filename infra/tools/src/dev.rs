@@ -1,8 +1,10 @@
 //! What the local stack sets up so that a person can talk to an agent at once: a prompt, an
 //! agent on it, and a WhatsApp number answered by that agent.
 
+use colloquy_domain::agents;
 use colloquy_domain::model::{Principal, Provider, Role};
-use colloquy_domain::usecases::{agents, numbers, prompts};
+use colloquy_domain::numbers;
+use colloquy_domain::prompts;
 use std::sync::Arc;
 
 use colloquy_adapters::clock::SystemClock;

@@ -5,12 +5,12 @@ use serde::{Deserialize, Serialize};
 use super::records::StoredConversation;
 use super::unavailable;
 use super::{keys, to_item, to_value, DynamoStore, Listing, Record};
-use crate::model::usage::UsageDelta;
 use crate::model::{
     timestamp, Amendment, Conversation, ConversationId, DeliveryStatus, Message, MessageError, MessageId, Page,
     PageRequest, WorkspaceId,
 };
 use crate::ports::{ConversationRef, ConversationStore, InboundUpdate, MessageRef, OutboundRef, StoreError};
+use colloquy_domain::usage::model::UsageDelta;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -2,9 +2,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
-use crate::model::policy::{Policy, Violation};
 use crate::model::{EventId, Page, PageRequest, PolicyId, WorkspaceId};
 use crate::ports::{PolicyStore, StoreError};
+use colloquy_domain::policies::model::{Policy, Violation};
 
 #[async_trait]
 impl PolicyStore for DynamoStore {
@@ -48,7 +48,7 @@ impl PolicyStore for DynamoStore {
 
 #[async_trait]
 impl crate::ports::EventStore for DynamoStore {
-    async fn save_event(&self, event: &crate::model::event::Event) -> Result<(), StoreError> {
+    async fn save_event(&self, event: &colloquy_domain::events::model::Event) -> Result<(), StoreError> {
         let mut item = to_item(&Record::new(keys::event(&event.workspace_id, &event.id), event))?;
         let expires = event.created_at + time::Duration::days(7);
         item.insert("expiresAt".to_owned(), AttributeValue::N(expires.unix_timestamp().to_string()));
@@ -59,8 +59,9 @@ impl crate::ports::EventStore for DynamoStore {
         &self,
         workspace_id: &WorkspaceId,
         event_id: &EventId,
-    ) -> Result<Option<crate::model::event::Event>, StoreError> {
-        let record: Option<Record<crate::model::event::Event>> = self.get(keys::event(workspace_id, event_id)).await?;
+    ) -> Result<Option<colloquy_domain::events::model::Event>, StoreError> {
+        let record: Option<Record<colloquy_domain::events::model::Event>> =
+            self.get(keys::event(workspace_id, event_id)).await?;
         Ok(record.map(|record| record.data))
     }
 }

@@ -51,7 +51,7 @@ pub(super) struct StoredConversation {
     analysis_due_at: Option<OffsetDateTime>,
     /// The latest analysis of the transcript.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    analysis: Option<crate::model::analysis::Analysis>,
+    analysis: Option<colloquy_domain::analysis::model::Analysis>,
     /// A reply could not be made or delivered (`mark_reply_failed` sets it in place).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::timestamp::iso_option")]
     reply_failed_at: Option<OffsetDateTime>,

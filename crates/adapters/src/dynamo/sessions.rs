@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{keys, to_item, DynamoStore, Record};
-use crate::model::api_key::Role;
-use crate::model::console_session::ConsoleSession;
 use crate::model::WorkspaceId;
 use crate::ports::{SessionStore, StoreError};
+use colloquy_domain::api_keys::model::Role;
+use colloquy_domain::console_sessions::model::ConsoleSession;
 
 /// The item's shape: the session, and the time-to-live the table reads.
 #[derive(Serialize, Deserialize)]

@@ -3,10 +3,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::{keys, to_item, unavailable, DynamoStore, Record};
-use crate::model::tool_call::ToolCallStatus;
-use crate::model::usage::UsageDelta;
 use crate::model::{timestamp, Conversation, ConversationId, Message, MessageId, WorkspaceId};
 use crate::ports::{DueApproval, StoreError, ToolCallStore};
+use colloquy_domain::tools::call::ToolCallStatus;
+use colloquy_domain::usage::model::UsageDelta;
 
 /// The item that watches a call awaiting approval (sparse in the scheduled-work index).
 #[derive(Serialize, Deserialize)]

@@ -3,9 +3,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
-use crate::model::tool::ToolDef;
 use crate::model::{Page, PageRequest, ToolId, WorkspaceId};
 use crate::ports::{StoreError, ToolStore};
+use colloquy_domain::tools::model::ToolDef;
 
 /// The item that reserves a tool's name in its workspace.
 #[derive(Serialize, Deserialize)]

@@ -5,9 +5,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Deserialize;
 
 use super::{keys, unavailable, DynamoStore};
-use crate::model::usage::{Tokens, UsageRow};
 use crate::model::{AgentId, WorkspaceId};
 use crate::ports::{StoreError, UsageStore};
+use colloquy_domain::usage::model::{Tokens, UsageRow};
 
 /// A day's counters as stored: kept by `ADD`, so concurrent replies add up exactly.
 #[derive(Deserialize)]

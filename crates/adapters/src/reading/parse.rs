@@ -7,7 +7,7 @@ use std::io::Cursor;
 use image::codecs::jpeg::JpegEncoder;
 use image::{ImageReader, Limits};
 
-use crate::model::media::DOCUMENT_TEXT_MAX_CHARS;
+use colloquy_domain::media::model::DOCUMENT_TEXT_MAX_CHARS;
 
 /// Larger images are refused before decoding (a 40-megapixel photo is already far above what
 /// WhatsApp sends after its own compression).

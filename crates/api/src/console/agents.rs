@@ -9,13 +9,13 @@ use super::layout::{csrf, field_error, page as frame, Section};
 use super::web::{self, Form};
 use crate::http::request::path_param;
 use crate::http::Request;
-use crate::model::console_session::ConsoleSession;
-use crate::model::prompt::display_version;
 use crate::model::{Agent, AgentId, PageRequest, Prompt, PromptId};
 use crate::ports::PromptFilter;
-use crate::usecases::agents::{self, AgentChange, ModelInput};
-use crate::usecases::prompts;
 use crate::{App, AppError, Reply};
+use colloquy_domain::agents::{self, AgentChange, ModelInput};
+use colloquy_domain::console_sessions::model::ConsoleSession;
+use colloquy_domain::prompts;
+use colloquy_domain::prompts::model::display_version;
 
 fn agent_path(id: &AgentId) -> String {
     format!("/console/agents/{id}")

@@ -11,12 +11,12 @@ use super::views::{clock, person, time_left, Names};
 use super::web::{self, Form};
 use crate::http::request::path_param;
 use crate::http::Request;
-use crate::model::console_session::ConsoleSession;
-use crate::model::policy::mask_all;
-use crate::model::tool_call::{public_id, ToolCall};
 use crate::model::Direction;
-use crate::usecases::tool_calls::{self, Awaiting, Decision};
 use crate::{App, Reply};
+use colloquy_domain::console_sessions::model::ConsoleSession;
+use colloquy_domain::policies::model::mask_all;
+use colloquy_domain::tools::call::{public_id, ToolCall};
+use colloquy_domain::tools::tool_calls::{self, Awaiting, Decision};
 
 /// GET /console/approvals
 pub async fn page(app: &App, session: &ConsoleSession, _request: &Request) -> Reply {

@@ -10,18 +10,20 @@ use super::views::{clock, person, time_left, Names};
 use super::web::{self, Form};
 use crate::http::request::path_param;
 use crate::http::Request;
-use crate::model::analysis::AnalysisCause;
-use crate::model::console_session::ConsoleSession;
-use crate::model::tool_call::{public_id, ToolCallStatus};
 use crate::model::{
     Conversation, ConversationId, DeliveryStatus, Direction, ErrorReason, MediaRef, Message, MessageKind, PageRequest,
     TemplateMessage,
 };
 use crate::ports::TemplateSummary;
-use crate::usecases::conversations::{self, Takeover};
-use crate::usecases::operator_messages::{self, OperatorMessage};
-use crate::usecases::{analysis, api_keys, templates};
 use crate::{App, AppError, Reply};
+use colloquy_domain::analysis;
+use colloquy_domain::analysis::model::AnalysisCause;
+use colloquy_domain::api_keys;
+use colloquy_domain::console_sessions::model::ConsoleSession;
+use colloquy_domain::conversations::operator_messages::{self, OperatorMessage};
+use colloquy_domain::conversations::{self, Takeover};
+use colloquy_domain::numbers::templates;
+use colloquy_domain::tools::call::{public_id, ToolCallStatus};
 
 /// The newest messages the page shows.
 const TRANSCRIPT_LENGTH: u32 = 100;

@@ -12,10 +12,12 @@ use super::views::{clock, inbox_rows, Badge, Filter};
 use super::web;
 use crate::http::request::query_param;
 use crate::http::{Body, Request, Response};
-use crate::model::console_session::ConsoleSession;
 use crate::model::{AgentId, Conversation, ConversationId, PageRequest};
-use crate::usecases::{agents, conversations, tool_calls};
 use crate::{App, Reply};
+use colloquy_domain::agents;
+use colloquy_domain::console_sessions::model::ConsoleSession;
+use colloquy_domain::conversations;
+use colloquy_domain::tools::tool_calls;
 
 /// The inbox reads at most this many conversations…
 pub const MAX_INBOX: u32 = 1_000;

@@ -4,7 +4,7 @@
 use maud::{html, Markup, DOCTYPE};
 
 use super::assets;
-use crate::model::console_session::ConsoleSession;
+use colloquy_domain::console_sessions::model::ConsoleSession;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Section {

@@ -7,10 +7,10 @@ use http::{header, HeaderValue, StatusCode};
 use super::web;
 use crate::http::request::path_param;
 use crate::http::{Body, Request, Response};
-use crate::model::console_session::ConsoleSession;
 use crate::model::{ConversationId, MessageId};
-use crate::usecases::media_links::{self, Rendition};
 use crate::{App, Reply};
+use colloquy_domain::console_sessions::model::ConsoleSession;
+use colloquy_domain::media::media_links::{self, Rendition};
 
 /// GET /console/conversations/{id}/media/{messageId}?preview=1
 pub async fn serve(app: &App, session: &ConsoleSession, request: &Request) -> Reply {

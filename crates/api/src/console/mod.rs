@@ -20,10 +20,10 @@ use http::StatusCode;
 use crate::http::error::ApiError;
 use crate::http::response::{public_message, status_of};
 use crate::http::{Body, Request, Response};
-use crate::model::console_session::ConsoleSession;
 use crate::model::Role;
 use crate::routes::ConsoleHandler;
 use crate::App;
+use colloquy_domain::console_sessions::model::ConsoleSession;
 use web::Refusal;
 
 /// Runs a console page behind its guard; what goes wrong is a page too.

@@ -11,13 +11,13 @@ use super::views::{clock, person, Names};
 use super::web::{self, Form};
 use crate::http::request::{path_param, query_param};
 use crate::http::Request;
-use crate::model::console_session::ConsoleSession;
-use crate::model::prompt::display_version;
 use crate::model::{PageRequest, Prompt, PromptId, PromptVersion, VersionSource};
 use crate::ports::PromptFilter;
-use crate::usecases::api_keys;
-use crate::usecases::prompts::{self, ManualSave, PromptEdit};
 use crate::{App, AppError, Reply};
+use colloquy_domain::api_keys;
+use colloquy_domain::console_sessions::model::ConsoleSession;
+use colloquy_domain::prompts::model::display_version;
+use colloquy_domain::prompts::{self, ManualSave, PromptEdit};
 
 fn prompt_path(id: &PromptId) -> String {
     format!("/console/prompts/{id}")

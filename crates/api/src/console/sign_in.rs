@@ -6,9 +6,9 @@ use maud::{html, Markup};
 use super::layout::{field_error, page};
 use super::web::{self, Form, Refusal};
 use crate::http::Request;
-use crate::model::console_session::ConsoleSession;
-use crate::usecases::console_sessions;
 use crate::{App, AppError, Reply};
+use colloquy_domain::console_sessions;
+use colloquy_domain::console_sessions::model::ConsoleSession;
 
 /// GET /console/sign-in
 pub async fn form(_app: &App, _request: &Request) -> Reply {

@@ -8,10 +8,10 @@ use time::Duration;
 use super::layout::{page as frame, Section};
 use super::web;
 use crate::http::Request;
-use crate::model::console_session::ConsoleSession;
-use crate::model::usage::{day_of, Tokens};
-use crate::usecases::usage::{self, UsageLine};
 use crate::{App, Reply};
+use colloquy_domain::console_sessions::model::ConsoleSession;
+use colloquy_domain::usage::model::{day_of, Tokens};
+use colloquy_domain::usage::{self, UsageLine};
 
 /// The chart's days.
 pub const DAYS: i64 = 30;

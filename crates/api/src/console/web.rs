@@ -6,10 +6,10 @@ use maud::Markup;
 
 use crate::http::error::ApiError;
 use crate::http::{Body, Request, Response};
-use crate::model::console_session::{ConsoleSession, SESSION_LIFETIME};
 use crate::model::Role;
-use crate::usecases::console_sessions;
 use crate::{App, AppError};
+use colloquy_domain::console_sessions;
+use colloquy_domain::console_sessions::model::{ConsoleSession, SESSION_LIFETIME};
 
 pub const COOKIE: &str = "colloquy_session";
 pub const SIGN_IN: &str = "/console/sign-in";

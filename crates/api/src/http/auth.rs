@@ -3,9 +3,9 @@
 use lambda_http::Request;
 
 use crate::http::error::ApiError;
-use crate::model::api_key::hash_key;
 use crate::model::{Principal, Role};
 use crate::{App, AppError};
+use colloquy_domain::api_keys::model::hash_key;
 
 const MISSING_KEY: &str = "missing API key: send it as `X-API-Key: <key>` or `Authorization: Bearer <key>`";
 const INVALID_KEY: &str = "API key is not valid: it is unknown or was revoked";

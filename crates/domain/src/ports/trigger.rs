@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::analysis::AnalysisCause;
+use crate::analysis::model::AnalysisCause;
 use crate::model::{ConversationId, EventId, WorkspaceId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use colloquy_adapters::config::required;
 use colloquy_adapters::dynamo::DynamoStore;
-use colloquy_domain::usecases::workspaces::create_workspace;
+use colloquy_domain::workspaces::create_workspace;
 
 const USAGE: &str = "usage: colloquy-admin create-workspace <name> | colloquy-admin migrate-conversations";
 

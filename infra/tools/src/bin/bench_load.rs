@@ -17,7 +17,7 @@ use colloquy_adapters::sqs::SqsTriggerQueue;
 use colloquy_api::meta_webhook::sign;
 use colloquy_domain::model::PageRequest;
 use colloquy_domain::ports::{ConversationStore, GraphError, NumberInfo, Outbound, Secret, Sender, WhatsApp};
-use colloquy_domain::usecases::workspaces::create_workspace;
+use colloquy_domain::workspaces::create_workspace;
 use colloquy_functions::worker::Worker;
 use colloquy_tools::dev::{self, LOCAL_APP_SECRET};
 use colloquy_tools::event_source::LocalEventSource;

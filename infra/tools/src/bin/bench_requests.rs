@@ -14,6 +14,7 @@ use colloquy_adapters::outbound::HttpEventDelivery;
 use colloquy_adapters::sqs::SqsTriggerQueue;
 use colloquy_api::meta_webhook::sign;
 use colloquy_api::routes;
+use colloquy_domain::agents;
 use colloquy_domain::model::outbound_url::OutboundRules;
 use colloquy_domain::model::{Principal, Role};
 use colloquy_domain::ports::Secret;
@@ -21,8 +22,8 @@ use colloquy_domain::ports::{
     AudioClip, ChatReply, ChatRequest, DownloadError, EventDelivery, GraphError, Llm, LlmError, MediaInfo, NumberInfo,
     NumberStore, Outbound, Sender, Transcriber, Transcript, WhatsApp,
 };
-use colloquy_domain::usecases::workspaces::create_workspace;
-use colloquy_domain::usecases::{agents, tools};
+use colloquy_domain::tools;
+use colloquy_domain::workspaces::create_workspace;
 use colloquy_functions::worker::Worker;
 use colloquy_tools::dev::{self, LOCAL_APP_SECRET};
 use colloquy_tools::event_source::LocalEventSource;

@@ -93,7 +93,7 @@ pub struct MessageView {
     pub operator_key: Option<String>,
     /// For `direction: tool`: the call, its arguments masked, its status and result.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tool_call: Option<crate::model::tool_call::ToolCallView>,
+    pub tool_call: Option<colloquy_domain::tools::call::ToolCallView>,
     /// An attachment: what it is and what was read of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<MediaView>,
@@ -103,7 +103,7 @@ pub struct MessageView {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MediaView {
-    pub status: crate::model::media::MediaStatus,
+    pub status: colloquy_domain::media::model::MediaStatus,
     pub mime_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
@@ -164,7 +164,10 @@ impl From<&Message> for MessageView {
                 .then_some(if message.operator_key.is_some() { "operator" } else { "agent" }),
             operator_key: message.operator_key.clone(),
             prompt_used: message.prompt_used,
-            tool_call: message.tool_call.as_ref().map(|call| crate::model::tool_call::ToolCallView::new(message, call)),
+            tool_call: message
+                .tool_call
+                .as_ref()
+                .map(|call| colloquy_domain::tools::call::ToolCallView::new(message, call)),
             media: message.media.as_ref().map(MediaView::from),
             created_at: timestamp::format(message.created_at),
         }

@@ -1,7 +1,7 @@
 use serde::Serialize;
 
-use crate::model::policy::{Action, AppliesTo, Detector, Flow, Policy, Violation};
 use crate::model::{timestamp, ConversationId, PolicyId};
+use colloquy_domain::policies::model::{Action, AppliesTo, Detector, Flow, Policy, Violation};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

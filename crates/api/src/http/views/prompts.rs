@@ -3,8 +3,8 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::model::prompt::display_version;
 use crate::model::{timestamp, Prompt, PromptContent, PromptId, PromptVersion, Tool, VersionSource, WorkspaceId};
+use colloquy_domain::prompts::model::display_version;
 
 /// eigi: one version of a named prompt.
 #[derive(Serialize)]

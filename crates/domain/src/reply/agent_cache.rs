@@ -1,0 +1,71 @@
+//! Agents and prompt versions, cached per container.
+
+use super::*;
+use crate::model::{AgentId, Prompt, PromptContent, PromptId, WorkspaceId};
+
+const AGENT_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// Agents and prompts, cached per container: versions never change; agents and a prompt's
+/// working copy are re-read after a minute, so an edit reaches replies within it.
+#[derive(Default)]
+pub struct AgentCache {
+    agents: TtlCache<AgentId, Agent>,
+    /// Prompts as saved (their working copies), for agents that follow the latest.
+    prompts: TtlCache<PromptId, Prompt>,
+    versions: TtlCache<(PromptId, u32), PromptVersion>,
+    /// Tools by workspace and name, re-read after a minute like agents.
+    tools: TtlCache<(WorkspaceId, String), crate::tools::model::ToolDef>,
+}
+
+/// The instructions an agent answers with, and which text they are.
+#[derive(Debug, Clone)]
+pub struct SystemPrompt {
+    pub content: PromptContent,
+    pub used: PromptUsed,
+}
+
+/// Versions never change: kept as long as the container lives.
+const FOREVER: Duration = Duration::MAX;
+
+impl AgentCache {
+    pub(super) async fn agent(
+        &self,
+        ports: &ReplyPorts<'_>,
+        workspace_id: &WorkspaceId,
+        agent_id: &AgentId,
+    ) -> Result<Option<Agent>, StoreError> {
+        let load = ports.agents.get_agent(workspace_id, agent_id);
+        self.agents.get_or_load(agent_id.clone(), AGENT_CACHE_TTL, load).await
+    }
+
+    pub(super) async fn tool(
+        &self,
+        ports: &ReplyPorts<'_>,
+        workspace_id: &WorkspaceId,
+        name: &str,
+    ) -> Result<Option<crate::tools::model::ToolDef>, StoreError> {
+        let load = ports.tools.find_tool_by_name(workspace_id, name);
+        self.tools.get_or_load((workspace_id.clone(), name.to_owned()), AGENT_CACHE_TTL, load).await
+    }
+
+    /// A pinned agent's version; otherwise the prompt's working copy as last saved, so that an
+    /// edit takes effect without waiting for a version to be captured.
+    pub(super) async fn system_prompt(
+        &self,
+        ports: &ReplyPorts<'_>,
+        agent: &Agent,
+    ) -> Result<Option<SystemPrompt>, StoreError> {
+        match agent.prompt_version {
+            Some(number) => {
+                let load = ports.prompts.get_prompt_version(&agent.prompt_id, number);
+                let version = self.versions.get_or_load((agent.prompt_id.clone(), number), FOREVER, load).await?;
+                Ok(version.map(|v| SystemPrompt { content: v.content, used: PromptUsed::Version(v.version) }))
+            }
+            None => {
+                let load = ports.prompts.get_prompt(&agent.workspace_id, &agent.prompt_id);
+                let prompt = self.prompts.get_or_load(agent.prompt_id.clone(), AGENT_CACHE_TTL, load).await?;
+                Ok(prompt.map(|p| SystemPrompt { content: p.content, used: PromptUsed::WorkingCopy(p.revision) }))
+            }
+        }
+    }
+}

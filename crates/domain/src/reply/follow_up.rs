@@ -1,0 +1,128 @@
+//! Follow-ups: re-checked at send time; the LLM inside the 24-hour window, a template outside it.
+
+use super::*;
+
+pub(super) enum FollowUpOutcome {
+    Done,
+    /// The conversation moved under us: read it again.
+    Conflict,
+}
+
+/// A follow-up, re-checked at send time: still due, this attempt, the contact has not written,
+/// no takeover. Inside the window the LLM writes it; outside, the agent's template is sent.
+pub(super) async fn follow_up(
+    ports: &ReplyPorts<'_>,
+    cache: &AgentCache,
+    attempt: u32,
+    conversation: &Conversation,
+    history: &[Message],
+    deadline: Deadline,
+) -> Result<FollowUpOutcome, RetryLater> {
+    let now = ports.clock.now();
+    let still_due = conversation.follow_up_due_at.is_some() && conversation.follow_ups_sent + 1 == attempt;
+    let contact_wrote_last = history.last().is_some_and(|m| m.direction == Direction::Inbound);
+    if !still_due || contact_wrote_last {
+        tracing::info!(conversation = %conversation.id, attempt, "follow-up no longer due");
+        return Ok(FollowUpOutcome::Done);
+    }
+    let agent = cache.agent(ports, &conversation.workspace_id, &conversation.agent_id).await?;
+    let Some(policy) = agent.as_ref().and_then(|a| a.follow_up.clone()) else {
+        return stop_follow_ups(ports, conversation, "the agent has no follow-up policy").await;
+    };
+    if conversation.is_human_takeover(now) {
+        return stop_follow_ups(ports, conversation, "a human has taken over this conversation").await;
+    }
+    let Some(agent) = agent else { return Ok(FollowUpOutcome::Done) };
+    let mut updated = conversation.revised(now);
+    updated.follow_ups_sent = attempt;
+    updated.follow_up_due_at =
+        (attempt < policy.max_attempts).then(|| now + time::Duration::minutes(i64::from(policy.after_minutes)));
+
+    if conversation.is_window_open(now) {
+        let Some(prompt) = cache.system_prompt(ports, &agent).await? else {
+            return stop_follow_ups(ports, conversation, "the agent's prompt version no longer exists").await;
+        };
+        let mut turns = turns(history);
+        let nudge = crate::agents::text::follow_up_nudge(
+            attempt,
+            policy.max_attempts,
+            policy.after_minutes,
+            &policy.instruction,
+        );
+        match turns.last_mut() {
+            Some(last) if last.role == ChatRole::User => last.content = format!("{}\n{nudge}", last.content),
+            _ => turns.push(ChatTurn::text(ChatRole::User, nudge)),
+        }
+        let request = ChatRequest::for_agent(&agent, prompt.content.text.clone(), prompt.content.temperature, turns);
+        let answer = complete(ports, &request, deadline).await.map_err(RetryLater::Llm)?;
+        let answer = checked_output(ports, conversation, &agent, answer).await?;
+        let mut message =
+            Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, now);
+        message.text = Some(as_shown(conversation, &answer.text));
+        message.usage = Some(TokenUsage {
+            input_tokens: answer.input_tokens,
+            output_tokens: answer.output_tokens,
+            model: answer.model.clone(),
+        });
+        updated.last_message = message.text.as_deref().map(preview);
+        updated.input_tokens += answer.input_tokens;
+        updated.output_tokens += answer.output_tokens;
+        let usage = usage_of(conversation, &agent.id, &answer, now);
+        return match ports.conversations.save_reply(&updated, conversation.revision, &message, &usage).await {
+            Ok(()) => deliver(ports, &updated, message).await.map(|()| FollowUpOutcome::Done),
+            Err(StoreError::Conflict(_)) => Ok(FollowUpOutcome::Conflict),
+            Err(err) => Err(err.into()),
+        };
+    }
+    let Some(template) = policy.template.clone() else {
+        return stop_follow_ups(
+            ports,
+            conversation,
+            "the 24-hour window is closed and the agent has no follow-up template",
+        )
+        .await;
+    };
+    let Some((_, contact)) = conversation.party() else { return Ok(FollowUpOutcome::Done) };
+    let outbound = Outbound::Template { to: contact.wa_id.clone(), template: template.clone() };
+    let mut message =
+        Message::new(&conversation.id, Direction::Outbound, MessageKind::Template, DeliveryStatus::Sent, now);
+    message.template = Some(template.name.clone());
+    let from = match sender_of(&ports.senders, conversation).await {
+        Ok(from) => from,
+        Err(SenderError::Refused(why)) => return stop_follow_ups(ports, conversation, &why).await,
+        Err(SenderError::Unavailable(why)) => return Err(RetryLater::Busy(why)),
+    };
+    match send_with_retry(ports.whatsapp, &from, &outbound, SEND_ATTEMPTS).await {
+        Ok(wamid) => {
+            message.wamid = Some(wamid.clone());
+            message.sent_parts = vec![wamid];
+        }
+        Err(err) if err.is_retryable() => return Err(RetryLater::WhatsApp(err)),
+        Err(err) => {
+            message.status = DeliveryStatus::Failed;
+            message.error = Some(MessageError::whatsapp(err.code().unwrap_or(0), err.to_string()));
+        }
+    }
+    updated.last_message = Some(preview(&format!("[template] {}", template.name)));
+    match ports
+        .conversations
+        .save_conversation(&updated, Some(conversation.revision), std::slice::from_ref(&message))
+        .await
+    {
+        Ok(()) | Err(StoreError::Conflict(_)) => {}
+        Err(err) => return Err(err.into()),
+    }
+    ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
+    Ok(FollowUpOutcome::Done)
+}
+
+/// No more follow-ups for now, and a `skipped` message that says why.
+pub(super) async fn stop_follow_ups(
+    ports: &ReplyPorts<'_>,
+    conversation: &Conversation,
+    why: &str,
+) -> Result<FollowUpOutcome, RetryLater> {
+    let mut stopped = conversation.clone();
+    stopped.follow_up_due_at = None;
+    skip(ports, &stopped, why).await.map(|()| FollowUpOutcome::Done)
+}

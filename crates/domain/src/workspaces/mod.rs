@@ -1,0 +1,94 @@
+pub mod model;
+pub mod port;
+use time::OffsetDateTime;
+
+use crate::model::outbound_url::OutboundRules;
+use crate::model::{IssuedKey, Principal, Role, Workspace};
+use crate::ports::{Store, WorkspaceStore};
+use crate::AppError;
+
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Creates a workspace and its first admin key: the only key that does not need a key.
+/// Takes the store alone so that the admin command line needs no queue.
+pub async fn create_workspace(
+    store: &dyn Store,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<(Workspace, IssuedKey), AppError> {
+    let name = crate::model::input::required_text("name", name, MAX_NAME_CHARS)?;
+    let workspace = Workspace::new(name, now);
+    let issued = IssuedKey::generate(&workspace.id, "first admin key".to_owned(), Role::Admin, now);
+    store.create_workspace(&workspace, &issued.key, &issued.hash).await?;
+    Ok((workspace, issued))
+}
+
+pub async fn current_workspace(workspaces: &dyn WorkspaceStore, principal: &Principal) -> Result<Workspace, AppError> {
+    workspaces
+        .get_workspace(&principal.workspace_id)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("key {} points at a missing workspace", principal.key_prefix)))
+}
+
+/// `PATCH /api/v1/workspace/`: absent fields stay, `null` clears.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceChange {
+    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub monthly_token_quota: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub webhook_url: Option<Option<String>>,
+}
+
+/// Changes the quota and the webhook; a new webhook gets a new signing secret, returned once.
+/// Through the cached workspaces, so that this container's cache forgets the old settings.
+pub async fn change_settings(
+    workspaces: &dyn WorkspaceStore,
+    rules: &OutboundRules,
+    principal: &Principal,
+    change: WorkspaceChange,
+) -> Result<(Workspace, Option<String>), AppError> {
+    let mut retries = crate::optimistic::Retries::new("the workspace");
+    loop {
+        retries.another().await?;
+        let current = current_workspace(workspaces, principal).await?;
+        let (workspace, new_secret) = changed_settings(rules, current.clone(), change.clone())?;
+        match workspaces.save_workspace(&workspace, current.revision).await {
+            Ok(()) => return Ok((workspace, new_secret)),
+            // Another change came first: it is read again and kept.
+            Err(crate::ports::StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+fn changed_settings(
+    rules: &OutboundRules,
+    mut workspace: Workspace,
+    change: WorkspaceChange,
+) -> Result<(Workspace, Option<String>), AppError> {
+    if let Some(quota) = change.monthly_token_quota {
+        workspace.monthly_token_quota = quota;
+    }
+    let mut new_secret = None;
+    if let Some(url) = change.webhook_url {
+        match url {
+            Some(url) => {
+                let checked = crate::model::outbound_url::check(&url, rules)
+                    .map_err(|why| AppError::invalid("webhookUrl", why))?;
+                workspace.webhook_url = Some(checked.to_string());
+                if workspace.webhook_secret.is_none() {
+                    let secret = format!("whsec_{}", crate::model::ids::random_hex(24));
+                    workspace.webhook_secret = Some(secret.clone());
+                    new_secret = Some(secret);
+                }
+            }
+            None => {
+                workspace.webhook_url = None;
+                workspace.webhook_secret = None;
+            }
+        }
+    }
+    workspace.revision += 1;
+    Ok((workspace, new_secret))
+}
