@@ -1,5 +1,8 @@
+//! API keys: issued with a role, listed, revoked; only their hash is kept.
+
 pub mod model;
 pub mod port;
+
 use serde::Deserialize;
 
 use crate::model::input::required_text;

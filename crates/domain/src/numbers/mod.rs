@@ -1,8 +1,12 @@
+//! Business numbers: registered with Meta's phone number id (checked with Meta), listed, removed;
+//! and who sends as a conversation's number (`senders`), and its approved templates (`templates`).
+
 pub mod model;
 pub mod port;
 pub mod senders;
 pub mod template;
 pub mod templates;
+
 use serde::Deserialize;
 
 use crate::model::phone::normalize_e164;

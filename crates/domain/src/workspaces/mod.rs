@@ -1,5 +1,8 @@
+//! The workspace: read, and changed over its revision (quota, webhook).
+
 pub mod model;
 pub mod port;
+
 use time::OffsetDateTime;
 
 use crate::model::outbound_url::OutboundRules;
