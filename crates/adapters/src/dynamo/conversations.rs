@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
-use super::records::StoredConversation;
+use super::records::{message_item, StoredConversation, StoredMessage};
 use super::unavailable;
 use super::{keys, to_item, to_value, DynamoStore, Listing, Record};
 use crate::model::{
@@ -219,7 +219,9 @@ impl ConversationStore for DynamoStore {
         };
         let conversation = Conversation::try_from(crate::dynamo::from_item::<Record<StoredConversation>>(first)?.data)?;
         let messages = items
-            .map(|item| crate::dynamo::from_item::<Record<Message>>(item).map(|record| record.data))
+            .map(|item| {
+                crate::dynamo::from_item::<Record<StoredMessage>>(item).map(|record| Message::from(record.data))
+            })
             .collect::<Result<_, _>>()?;
         Ok(Some((conversation, messages)))
     }
@@ -248,7 +250,7 @@ impl ConversationStore for DynamoStore {
     ) -> Result<(), StoreError> {
         let mut items = self.conversation_items(conversation, expected_revision)?;
         for message in messages {
-            let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
+            let item = message_item(message)?;
             items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
         }
         self.transact(items, "conversation").await
@@ -263,7 +265,7 @@ impl ConversationStore for DynamoStore {
         let mut items = self.conversation_items(conversation, expected_revision)?;
         let claim = InboundClaim { conversation_id: conversation.id.clone(), message_id: message.id.clone() };
         items.push(self.put(to_item(&Record::new(claim_key(message)?, claim))?, "attribute_not_exists(PK)", &[])?);
-        let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
+        let item = message_item(message)?;
         items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
         self.transact(items, "inbound message").await
     }
@@ -326,11 +328,7 @@ impl ConversationStore for DynamoStore {
         let items = vec![
             aws_sdk_dynamodb::types::TransactWriteItem::builder().update(update).build(),
             self.put(to_item(&Record::new(claim_key(message)?, claim))?, "attribute_not_exists(PK)", &[])?,
-            self.put(
-                to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?,
-                "attribute_not_exists(PK)",
-                &[],
-            )?,
+            self.put(message_item(message)?, "attribute_not_exists(PK)", &[])?,
         ];
         self.transact(items, "inbound message").await
     }
@@ -387,11 +385,7 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn record_delivery(&self, workspace_id: &WorkspaceId, message: &Message) -> Result<(), StoreError> {
-        let mut items = vec![self.put(
-            to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?,
-            "attribute_exists(PK)",
-            &[],
-        )?];
+        let mut items = vec![self.put(message_item(message)?, "attribute_exists(PK)", &[])?];
         let mut wamids: Vec<&String> = message.sent_parts.iter().collect();
         wamids.dedup();
         for wamid in wamids {
@@ -548,7 +542,7 @@ impl ConversationStore for DynamoStore {
         usage: &UsageDelta,
     ) -> Result<(), StoreError> {
         let mut items = self.conversation_items(conversation, Some(expected_revision))?;
-        let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
+        let item = message_item(message)?;
         items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
         items.extend(self.usage_items(usage)?);
         self.transact(items, "reply").await
@@ -571,7 +565,9 @@ impl ConversationStore for DynamoStore {
         page: &PageRequest,
     ) -> Result<Page<Message>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
-        self.query_page(keys::messages_pk(conversation_id), keys::MESSAGE, page, listing).await
+        let page: Page<StoredMessage> =
+            self.query_page(keys::messages_pk(conversation_id), keys::MESSAGE, page, listing).await?;
+        Ok(page.map(Message::from))
     }
 
     async fn save_media(&self, update: &crate::ports::MediaUpdate) -> Result<(), StoreError> {
@@ -583,8 +579,8 @@ impl ConversationStore for DynamoStore {
         conversation_id: &ConversationId,
         message_id: &MessageId,
     ) -> Result<Option<Message>, StoreError> {
-        let record: Option<Record<Message>> = self.get(keys::message(conversation_id, message_id)).await?;
-        Ok(record.map(|record| record.data))
+        let record: Option<Record<StoredMessage>> = self.get(keys::message(conversation_id, message_id)).await?;
+        Ok(record.map(|record| record.data.into()))
     }
 }
 

@@ -1,12 +1,17 @@
-//! How a conversation is stored: its item in the table keeps the names and shape it has always
-//! had (`channel` with `phoneNumberId` and `contact` beside it), whatever shape the domain gives
-//! it. Update expressions (`conversations.rs`) name these attributes.
+//! How conversations and messages are stored: their items keep the names and shape they have
+//! always had (a conversation's `channel` with `phoneNumberId` and `contact` beside it), whatever
+//! shape the domain gives them. Update expressions name these attributes.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::{AgentId, Channel, ChannelKind, Contact, Conversation, ConversationId, WorkspaceId};
+use crate::model::{
+    AgentId, Channel, ChannelKind, Contact, Conversation, ConversationId, DeliveryStatus, Direction, Message,
+    MessageError, MessageId, MessageKind, PromptUsed, TokenUsage, WorkspaceId,
+};
 use crate::ports::StoreError;
+
+use super::{keys, to_item, Item, Record};
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -144,6 +149,114 @@ impl TryFrom<StoredConversation> for Conversation {
     }
 }
 
+/// A message's item, under its key, in its stored shape.
+pub(super) fn message_item(message: &Message) -> Result<Item, StoreError> {
+    to_item(&Record::new(keys::message(&message.conversation_id, &message.id), StoredMessage::from(message)))
+}
+
+/// How a message is stored: its item keeps these names whatever the domain calls them; the
+/// update expressions of `conversations.rs`, `media.rs` and `tool_calls.rs` name them (the test
+/// below holds the names they use).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct StoredMessage {
+    /// Time-ordered, so that a conversation's messages sort by time.
+    id: MessageId,
+    conversation_id: ConversationId,
+    direction: Direction,
+    kind: MessageKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wamid: Option<String>,
+    status: DeliveryStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<MessageError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    media: Option<colloquy_domain::media::model::MediaRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    usage: Option<TokenUsage>,
+    /// Every wamid the message went out as (a long reply is split into several).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    sent_parts: Vec<String>,
+    /// The contact's reaction to this message (an emoji), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reaction: Option<String>,
+    /// The contact edited it: `text` is the corrected text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    edited: bool,
+    /// The contact deleted it: its text is gone and the agent never sees it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    deleted: bool,
+    /// For a reply: which prompt text the agent answered with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prompt_used: Option<PromptUsed>,
+    /// An outbound message a person wrote (during a takeover), by the key's prefix; `None` for
+    /// the agent's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    operator_key: Option<String>,
+    /// A call the agent made to a tool (`direction: tool`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tool_call: Option<colloquy_domain::tools::call::ToolCall>,
+    #[serde(with = "crate::model::timestamp::iso")]
+    created_at: OffsetDateTime,
+}
+
+impl From<&Message> for StoredMessage {
+    fn from(message: &Message) -> Self {
+        let m = message.clone();
+        Self {
+            id: m.id,
+            conversation_id: m.conversation_id,
+            direction: m.direction,
+            kind: m.kind,
+            text: m.text,
+            template: m.template,
+            wamid: m.wamid,
+            status: m.status,
+            error: m.error,
+            media: m.media,
+            usage: m.usage,
+            sent_parts: m.sent_parts,
+            reaction: m.reaction,
+            edited: m.edited,
+            deleted: m.deleted,
+            prompt_used: m.prompt_used,
+            operator_key: m.operator_key,
+            tool_call: m.tool_call,
+            created_at: m.created_at,
+        }
+    }
+}
+
+impl From<StoredMessage> for Message {
+    fn from(stored: StoredMessage) -> Self {
+        Message {
+            id: stored.id,
+            conversation_id: stored.conversation_id,
+            direction: stored.direction,
+            kind: stored.kind,
+            text: stored.text,
+            template: stored.template,
+            wamid: stored.wamid,
+            status: stored.status,
+            error: stored.error,
+            media: stored.media,
+            usage: stored.usage,
+            sent_parts: stored.sent_parts,
+            reaction: stored.reaction,
+            edited: stored.edited,
+            deleted: stored.deleted,
+            prompt_used: stored.prompt_used,
+            operator_key: stored.operator_key,
+            tool_call: stored.tool_call,
+            created_at: stored.created_at,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};
@@ -195,5 +308,33 @@ mod tests {
         item.as_object_mut().map(|fields| fields.remove("contact"));
         assert!(matches!(read(item), Err(StoreError::Corrupt(_))));
         assert!(read(json!({"id": 1})).is_err());
+    }
+
+    #[test]
+    fn a_message_is_stored_under_the_names_the_update_expressions_use_and_read_back_the_same() {
+        let at = time::OffsetDateTime::UNIX_EPOCH;
+        let mut message =
+            Message::new(&"conv_1".into(), Direction::Outbound, MessageKind::Text, DeliveryStatus::Sent, at);
+        message.text = Some("Hello".into());
+        message.wamid = Some("wamid.1".into());
+        message.sent_parts = vec!["wamid.1".into()];
+        message.error = Some(MessageError::skipped("why"));
+        message.reaction = Some("👍".into());
+        message.edited = true;
+        message.deleted = true;
+        message.operator_key = Some("ck_1".into());
+        message.usage = Some(TokenUsage { input_tokens: 1, output_tokens: 2, model: "m".into() });
+        let item = serde_json::to_value(StoredMessage::from(&message)).unwrap_or_default();
+        // `record_delivery`, `advance_status`, `amend_message`, `save_media` and `update_tool_call`
+        // name these attributes in their update and condition expressions.
+        for name in ["status", "error", "text", "edited", "deleted", "reaction", "wamid", "sentParts"] {
+            assert!(item.get(name).is_some(), "`{name}` missing from {item}");
+        }
+        assert_eq!(
+            (&item["conversationId"], &item["createdAt"]),
+            (&json!("conv_1"), &json!("1970-01-01T00:00:00.000Z"))
+        );
+        let read: StoredMessage = serde_json::from_value(item).unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(Message::from(read), message);
     }
 }

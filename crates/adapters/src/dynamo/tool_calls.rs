@@ -2,6 +2,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
+use super::records::message_item;
 use super::{keys, to_item, unavailable, DynamoStore, Record};
 use crate::model::{timestamp, Conversation, ConversationId, Message, MessageId, WorkspaceId};
 use crate::ports::{DueApproval, StoreError, ToolCallStore};
@@ -48,7 +49,7 @@ impl ToolCallStore for DynamoStore {
         let mut items = self.conversation_items(conversation, Some(expected_revision))?;
         items.extend(self.usage_items(usage)?);
         for call in calls {
-            let item = to_item(&Record::new(keys::message(&call.conversation_id, &call.id), call))?;
+            let item = message_item(call)?;
             items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
         }
         for watch in watches {
@@ -58,7 +59,7 @@ impl ToolCallStore for DynamoStore {
     }
 
     async fn update_tool_call(&self, message: &Message, expected: ToolCallStatus) -> Result<(), StoreError> {
-        let item = to_item(&Record::new(keys::message(&message.conversation_id, &message.id), message))?;
+        let item = message_item(message)?;
         let result = self
             .client
             .put_item()

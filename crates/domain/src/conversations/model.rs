@@ -362,50 +362,36 @@ impl From<MessageKind> for String {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+/// How a message is kept is the adapters' business (`StoredMessage`): this is what it is.
 pub struct Message {
     /// Time-ordered, so that a conversation's messages sort by time.
     pub id: MessageId,
     pub conversation_id: ConversationId,
     pub direction: Direction,
     pub kind: MessageKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wamid: Option<String>,
     pub status: DeliveryStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<MessageError>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<crate::media::model::MediaRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<TokenUsage>,
     /// Every wamid the message went out as (a long reply is split into several).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sent_parts: Vec<String>,
     /// The contact's reaction to this message (an emoji), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reaction: Option<String>,
     /// The contact edited it: `text` is the corrected text.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub edited: bool,
     /// The contact deleted it: its text is gone and the agent never sees it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
     /// For a reply: which prompt text the agent answered with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_used: Option<PromptUsed>,
     /// An outbound message a person wrote (during a takeover), by the key's prefix; `None` for
     /// the agent's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_key: Option<String>,
     /// A call the agent made to a tool (`direction: tool`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_call: Option<crate::tools::call::ToolCall>,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub created_at: OffsetDateTime,
 }
 

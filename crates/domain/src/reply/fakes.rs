@@ -39,6 +39,8 @@ fn not_faked(what: &str) -> StoreError {
 pub(super) struct Recorded {
     /// `save_conversation` and `save_reply`: the conversation and the messages written with it.
     pub saved: Vec<(Conversation, Vec<Message>)>,
+    /// The token counters `save_reply` added to.
+    pub usage: Vec<UsageDelta>,
     /// `record_delivery`.
     pub deliveries: Vec<Message>,
     /// `mark_reply_failed`.
@@ -54,16 +56,37 @@ pub(super) struct Recorded {
 pub(super) struct World {
     pub now: OffsetDateTime,
     pub numbers: Vec<WhatsAppNumber>,
+    /// What `get_conversation` finds.
+    pub conversations: Vec<Conversation>,
     pub recorded: Mutex<Recorded>,
 }
 
 impl World {
     pub fn new(now: OffsetDateTime) -> Arc<Self> {
-        Arc::new(Self { now, numbers: Vec::new(), recorded: Mutex::new(Recorded::default()) })
+        Arc::new(Self {
+            now,
+            numbers: Vec::new(),
+            conversations: Vec::new(),
+            recorded: Mutex::new(Recorded::default()),
+        })
     }
 
     pub fn with_number(now: OffsetDateTime, number: WhatsAppNumber) -> Arc<Self> {
-        Arc::new(Self { now, numbers: vec![number], recorded: Mutex::new(Recorded::default()) })
+        Arc::new(Self {
+            now,
+            numbers: vec![number],
+            conversations: Vec::new(),
+            recorded: Mutex::new(Recorded::default()),
+        })
+    }
+
+    pub fn with_conversation(now: OffsetDateTime, conversation: Conversation) -> Arc<Self> {
+        Arc::new(Self {
+            now,
+            numbers: Vec::new(),
+            conversations: vec![conversation],
+            recorded: Mutex::new(Recorded::default()),
+        })
     }
 
     pub fn recorded(&self) -> std::sync::MutexGuard<'_, Recorded> {
@@ -145,8 +168,12 @@ impl Clock for World {
 
 #[async_trait]
 impl ConversationStore for World {
-    async fn get_conversation(&self, _: &WorkspaceId, _: &ConversationId) -> Result<Option<Conversation>, StoreError> {
-        Err(not_faked("get_conversation"))
+    async fn get_conversation(
+        &self,
+        ws: &WorkspaceId,
+        id: &ConversationId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        Ok(self.conversations.iter().find(|c| c.workspace_id == *ws && c.id == *id).cloned())
     }
     async fn load_conversation(
         &self,
@@ -221,9 +248,11 @@ impl ConversationStore for World {
         conversation: &Conversation,
         _: u64,
         message: &Message,
-        _: &UsageDelta,
+        usage: &UsageDelta,
     ) -> Result<(), StoreError> {
-        self.save(conversation, std::slice::from_ref(message))
+        self.save(conversation, std::slice::from_ref(message))?;
+        self.recorded().usage.push(usage.clone());
+        Ok(())
     }
     async fn save_analysis(&self, _: &Conversation, _: u64, _: &UsageDelta) -> Result<(), StoreError> {
         Err(not_faked("save_analysis"))

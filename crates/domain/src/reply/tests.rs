@@ -51,6 +51,7 @@ fn agent() -> Agent {
         "id": "agent", "workspaceId": "ws", "name": "Front desk", "promptId": "prompt",
         "model": {"provider": "openai", "name": "gpt-4o-mini", "maxTokens": 512},
         "followUp": {"afterMinutes": 60, "maxAttempts": 1, "instruction": "Ask if they are still there."},
+        "analysis": {"promptId": "analysis", "afterMinutes": 30},
         "createdAt": stamp, "updatedAt": stamp, "revision": 1
     }))
     .unwrap_or_else(|err| panic!("the test's agent does not parse: {err}"))
@@ -186,12 +187,16 @@ async fn an_api_conversation_s_reply_is_recorded_sent_without_whatsapp() {
 }
 
 #[tokio::test]
-async fn a_reply_is_written_pending_with_its_usage_the_preview_and_the_next_follow_up() {
+async fn a_reply_is_written_pending_with_its_tokens_the_preview_and_the_next_follow_up_and_analysis() {
     let world = World::new(now());
     let (policies, token) = (world.policies(), Secret("token".into()));
     let ports = world.ports(&policies, &token);
-    let loaded = Loaded::new(conversation(), Vec::new());
-    let mut run = Run::default();
+    let mut conversation = conversation();
+    (conversation.input_tokens, conversation.output_tokens) = (1000, 500);
+    let loaded = Loaded::new(conversation, Vec::new());
+    // An answer thrown away earlier in the run (a newer message came in) still cost its tokens.
+    let mut run =
+        Run { discarded: Tokens { input_tokens: 7, output_tokens: 3, ..Tokens::default() }, ..Run::default() };
 
     let written = write::write(&ports, &loaded, &agent(), answer("It is **free**."), None, &mut run).await;
     let Ok(Written::Saved(saved)) = written else { panic!("saved") };
@@ -201,10 +206,15 @@ async fn a_reply_is_written_pending_with_its_usage_the_preview_and_the_next_foll
     assert_eq!(message.usage.as_ref().map(|u| (u.input_tokens, u.output_tokens)), Some((120, 30)));
     assert_eq!(updated.revision, loaded.conversation.revision + 1);
     assert_eq!(updated.last_message.as_deref(), Some("It is *free*."));
+    assert_eq!((updated.input_tokens, updated.output_tokens), (1000 + 120 + 7, 500 + 30 + 3));
     assert_eq!(updated.follow_up_due_at, Some(now() + time::Duration::minutes(60)));
+    assert_eq!(updated.analysis_due_at, Some(now() + time::Duration::minutes(30)));
     let recorded = world.recorded();
     let [(stored, messages)] = recorded.saved.as_slice() else { panic!("one write") };
     assert_eq!((stored, messages.as_slice()), (&updated, std::slice::from_ref(&message)));
+    let [usage] = recorded.usage.as_slice() else { panic!("one usage delta") };
+    assert_eq!((usage.tokens.input_tokens, usage.tokens.output_tokens, usage.tokens.calls), (127, 33, 1));
+    assert_eq!((usage.workspace_id.as_str(), usage.agent_id.as_str()), ("ws", "agent"));
 }
 
 #[tokio::test]
@@ -245,4 +255,31 @@ async fn a_deliberate_non_reply_is_recorded_with_why_and_a_failure_marks_the_con
         ]
     );
     assert!(recorded.sent.is_empty());
+}
+
+#[tokio::test]
+async fn a_trigger_given_up_on_records_why_on_its_conversation() {
+    let conversation = conversation();
+    let world = World::with_conversation(now(), conversation.clone());
+    let (policies, token) = (world.policies(), Secret("token".into()));
+    let turn = Turn { id: "t".into(), workspace_id: "ws".into(), conversation_id: conversation.id.clone() };
+    give_up(&world.ports(&policies, &token), &turn, "the LLM timed out").await.expect("recorded");
+
+    let recorded = world.recorded();
+    let [(stored, markers)] = recorded.saved.as_slice() else { panic!("one write") };
+    assert!(stored.reply_failed_at.is_some());
+    assert_eq!(markers[0].status, DeliveryStatus::Failed);
+    assert_eq!(
+        markers[0].error.as_ref().map(|e| e.message.as_str()),
+        Some("no reply after repeated failures: the LLM timed out")
+    );
+}
+
+#[test]
+fn a_text_of_exactly_the_limit_is_one_message() {
+    let text = "word ".repeat(MAX_TEXT_CHARS / 5);
+    let text = text.trim_end();
+    let padded = format!("{text}{}", "x".repeat(MAX_TEXT_CHARS - text.chars().count()));
+    assert_eq!(padded.chars().count(), MAX_TEXT_CHARS);
+    assert_eq!(split_text(&padded, MAX_TEXT_CHARS), vec![padded.clone()]);
 }
