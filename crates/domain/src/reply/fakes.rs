@@ -62,31 +62,21 @@ pub(super) struct World {
 }
 
 impl World {
+    /// A world at `now` holding these numbers and conversations, with nothing recorded yet.
+    pub fn holding(now: OffsetDateTime, numbers: Vec<WhatsAppNumber>, conversations: Vec<Conversation>) -> Arc<Self> {
+        Arc::new(Self { now, numbers, conversations, recorded: Mutex::new(Recorded::default()) })
+    }
+
     pub fn new(now: OffsetDateTime) -> Arc<Self> {
-        Arc::new(Self {
-            now,
-            numbers: Vec::new(),
-            conversations: Vec::new(),
-            recorded: Mutex::new(Recorded::default()),
-        })
+        Self::holding(now, Vec::new(), Vec::new())
     }
 
     pub fn with_number(now: OffsetDateTime, number: WhatsAppNumber) -> Arc<Self> {
-        Arc::new(Self {
-            now,
-            numbers: vec![number],
-            conversations: Vec::new(),
-            recorded: Mutex::new(Recorded::default()),
-        })
+        Self::holding(now, vec![number], Vec::new())
     }
 
     pub fn with_conversation(now: OffsetDateTime, conversation: Conversation) -> Arc<Self> {
-        Arc::new(Self {
-            now,
-            numbers: Vec::new(),
-            conversations: vec![conversation],
-            recorded: Mutex::new(Recorded::default()),
-        })
+        Self::holding(now, Vec::new(), vec![conversation])
     }
 
     pub fn recorded(&self) -> std::sync::MutexGuard<'_, Recorded> {
