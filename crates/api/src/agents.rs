@@ -1,7 +1,9 @@
 //! `/api/v1/agents/`: agents answer on a number with a prompt.
 
 use super::{created, no_content, ok, Reply};
-use crate::http::request::{json_body, page_request, path_param};
+use crate::http::bodies::agents::{AgentChangeBody, NewAgentBody};
+use crate::http::bodies::command;
+use crate::http::request::{page_request, path_param};
 use crate::http::response::ListBody;
 use crate::http::views::agents::AgentView;
 use crate::http::Request;
@@ -11,7 +13,7 @@ use colloquy_domain::agents;
 
 /// POST /api/v1/agents/: an agent from a prompt of the workspace.
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
-    let agent = agents::create_agent(&app.agent_ports(), who, json_body(request)?).await?;
+    let agent = agents::create_agent(&app.agent_ports(), who, command::<NewAgentBody, _>(request)?).await?;
     created(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(&app.agent_ports(), &agent).await?))
 }
 
@@ -31,7 +33,8 @@ pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
 /// PATCH /api/v1/agents/{id}/: changes the fields given; `null` clears promptVersion (latest),
 /// firstMessage and followUp.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
-    let agent = agents::change_agent(&app.agent_ports(), who, &path_param(request, "id")?, json_body(request)?).await?;
+    let change = command::<AgentChangeBody, _>(request)?;
+    let agent = agents::change_agent(&app.agent_ports(), who, &path_param(request, "id")?, change).await?;
     ok(&AgentView::from(&agent).with_unresolved_tools(agents::unresolved_tools(&app.agent_ports(), &agent).await?))
 }
 

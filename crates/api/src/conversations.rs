@@ -1,7 +1,11 @@
 //! `/api/v1/conversations/` (Wassist): conversations with contacts, their messages, takeover.
 
 use super::{accepted, created, no_content, ok, Reply};
-use crate::http::request::{json_body, optional_json_body, page_request, path_param};
+use crate::http::bodies::conversations::{
+    Instruction, NewConversationBody, OperatorMessageBody, OperatorPromptBody, TakeoverBody,
+};
+use crate::http::bodies::{command, optional_command};
+use crate::http::request::{page_request, path_param};
 use crate::http::response::ListBody;
 use crate::http::views::conversations::{ConversationView, MessageView};
 use crate::http::Request;
@@ -20,7 +24,8 @@ fn view(app: &App, conversation: &Conversation) -> Reply {
 /// template; 201 with the `Conversation`, also when it existed (then switched to the agent).
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
     let created_conversation =
-        conversations::create_conversation(&app.conversation_ports(), who, json_body(request)?).await?;
+        conversations::create_conversation(&app.conversation_ports(), who, command::<NewConversationBody, _>(request)?)
+            .await?;
     let conversation = &created_conversation.conversation;
     tracing::info!(workspace = %who.workspace_id, conversation = %conversation.id, existed = created_conversation.existed, "conversation created");
     created(&ConversationView::new(conversation, app.clock.now()))
@@ -70,7 +75,7 @@ pub async fn media(app: &App, who: &Principal, request: &Request) -> Reply {
 /// POST /api/v1/conversations/{id}/messages/: a person writes to the contact: `text` inside the
 /// 24-hour window, `template` at any time. 201 with the message as sent.
 pub async fn send_message(app: &App, who: &Principal, request: &Request) -> Reply {
-    let input = json_body(request)?;
+    let input = command::<OperatorMessageBody, _>(request)?;
     let message =
         operator_messages::send_operator_message(&app.conversation_ports(), who, &path_param(request, "id")?, input)
             .await?;
@@ -80,8 +85,8 @@ pub async fn send_message(app: &App, who: &Principal, request: &Request) -> Repl
 /// POST /api/v1/conversations/{id}/prompt/: an operator's instruction to the agent, which then
 /// writes to the contact. 204 once queued; 400 when the conversation is not active.
 pub async fn prompt_agent(app: &App, who: &Principal, request: &Request) -> Reply {
-    conversations::prompt_agent(&app.conversation_ports(), who, &path_param(request, "id")?, json_body(request)?)
-        .await?;
+    let Instruction(instruction) = command::<OperatorPromptBody, _>(request)?;
+    conversations::prompt_agent(&app.conversation_ports(), who, &path_param(request, "id")?, &instruction).await?;
     no_content()
 }
 
@@ -89,7 +94,8 @@ pub async fn prompt_agent(app: &App, who: &Principal, request: &Request) -> Repl
 /// (default 10); the bot sends nothing until it expires or is handed back.
 pub async fn take_over(app: &App, who: &Principal, request: &Request) -> Reply {
     let id = path_param(request, "id")?;
-    view(app, &conversations::take_over(&app.conversation_ports(), who, &id, optional_json_body(request)?).await?)
+    let minutes = optional_command::<TakeoverBody, _>(request)?;
+    view(app, &conversations::take_over(&app.conversation_ports(), who, &id, minutes).await?)
 }
 
 /// POST /api/v1/conversations/{id}/handback/: the agent answers again.

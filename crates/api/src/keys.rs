@@ -1,7 +1,9 @@
 //! `/api/v1/api-keys/`: the workspace's keys (admin only), shown once.
 
 use super::{created, no_content, ok, Reply};
-use crate::http::request::{json_body, page_request, path_param};
+use crate::http::bodies::command;
+use crate::http::bodies::workspace::NewKeyBody;
+use crate::http::request::{page_request, path_param};
 use crate::http::response::ListBody;
 use crate::http::views::{ApiKeyView, CreatedKeyView};
 use crate::http::Request;
@@ -13,7 +15,7 @@ const PATH: &str = "/api/v1/api-keys/";
 
 /// POST /api/v1/api-keys/: a new key for the caller's workspace; its secret is in this answer only.
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
-    let issued = api_keys::create_key(&*app.store, &*app.clock, who, json_body(request)?).await?;
+    let issued = api_keys::create_key(&*app.store, &*app.clock, who, command::<NewKeyBody, _>(request)?).await?;
     tracing::info!(workspace = %who.workspace_id, created = %issued.key.prefix, role = %issued.key.role, "API key created");
     created(&CreatedKeyView::from(&issued))
 }

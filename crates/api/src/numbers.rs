@@ -1,7 +1,9 @@
 //! `/api/v1/whatsapp-numbers/`: the workspace's business numbers.
 
 use super::{created, no_content, ok, Reply};
-use crate::http::request::{json_body, page_request, path_param};
+use crate::http::bodies::command;
+use crate::http::bodies::numbers::NewNumberBody;
+use crate::http::request::{page_request, path_param};
 use crate::http::response::ListBody;
 use crate::http::views::numbers::NumberView;
 use crate::http::Request;
@@ -11,7 +13,7 @@ use colloquy_domain::numbers;
 
 /// POST /api/v1/whatsapp-numbers/: registers a business number to the workspace.
 pub async fn register(app: &App, who: &Principal, request: &Request) -> Reply {
-    let number = numbers::register_number(&app.number_ports(), who, json_body(request)?).await?;
+    let number = numbers::register_number(&app.number_ports(), who, command::<NewNumberBody, _>(request)?).await?;
     created(&NumberView::from(&number))
 }
 

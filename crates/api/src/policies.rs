@@ -1,7 +1,9 @@
 //! `/api/v1/policies/`: rules (keywords, patterns, detectors) on input, output or both.
 
 use super::{created, no_content, ok, Reply};
-use crate::http::request::{json_body, page_request, path_param};
+use crate::http::bodies::command;
+use crate::http::bodies::policies::{NewPolicyBody, PolicyChangeBody};
+use crate::http::request::{page_request, path_param};
 use crate::http::response::ListBody;
 use crate::http::views::policies::{PolicyView, ViolationView};
 use crate::http::Request;
@@ -11,7 +13,8 @@ use colloquy_domain::policies;
 
 /// POST /api/v1/policies/: log, alert or block.
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
-    let policy = policies::create_policy(&*app.policies, &*app.clock, who, json_body(request)?).await?;
+    let policy =
+        policies::create_policy(&*app.policies, &*app.clock, who, command::<NewPolicyBody, _>(request)?).await?;
     created(&PolicyView::from(&policy))
 }
 
@@ -29,9 +32,8 @@ pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// PATCH /api/v1/policies/{id}/: changes the fields given.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
-    let policy =
-        policies::change_policy(&*app.policies, &*app.clock, who, &path_param(request, "id")?, json_body(request)?)
-            .await?;
+    let change = command::<PolicyChangeBody, _>(request)?;
+    let policy = policies::change_policy(&*app.policies, &*app.clock, who, &path_param(request, "id")?, change).await?;
     ok(&PolicyView::from(&policy))
 }
 

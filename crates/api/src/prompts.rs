@@ -2,10 +2,14 @@
 //! (`/api/prompts`).
 
 use super::{created, ok, Reply};
-use crate::http::request::{json_body, optional_json_body, page_request, path_param, query_param};
+use crate::http::bodies::prompts::{ManualSaveBody, NewPromptVersionBody, PromptEditBody};
+use crate::http::bodies::{command, optional_command};
+use crate::http::error::ApiError;
+use crate::http::request::{page_request, path_param, query_param};
 use crate::http::response::ListBody;
 use crate::http::views::prompts::{EigiPrompt, PromptChange, PromptDocument, VersionDetail, VersionSnapshot};
 use crate::http::Request;
+use crate::model::input::InvalidField;
 use crate::model::Principal;
 use crate::ports::PromptFilter;
 use crate::App;
@@ -13,14 +17,15 @@ use colloquy_domain::prompts;
 
 const LIST_PATH: &str = "/api/prompts";
 
-fn version_in_path(request: &Request) -> Result<u32, crate::AppError> {
-    prompts::parse_version("version", &path_param::<String>(request, "version")?)
+fn version_in_path(request: &Request) -> Result<u32, ApiError> {
+    Ok(prompts::parse_version(&path_param::<String>(request, "version")?).map_err(|err| err.at("version"))?)
 }
 
 /// POST /v1/public/prompts (eigi): a new prompt at version 1, or the next version of the prompt
 /// with that name.
 pub async fn create_by_name(app: &App, who: &Principal, request: &Request) -> Reply {
-    let (prompt, version) = prompts::create_version_by_name(&*app.store, &*app.clock, who, json_body(request)?).await?;
+    let input = command::<NewPromptVersionBody, _>(request)?;
+    let (prompt, version) = prompts::create_version_by_name(&*app.store, &*app.clock, who, input).await?;
     tracing::info!(workspace = %who.workspace_id, prompt = %prompt.id, version = version.version, "prompt version created");
     created(&EigiPrompt::new(&prompt, &version))
 }
@@ -28,7 +33,9 @@ pub async fn create_by_name(app: &App, who: &Principal, request: &Request) -> Re
 /// GET /v1/public/prompts/{prompt_name} (eigi): the latest version, or `?version=N`.
 pub async fn get_by_name(app: &App, who: &Principal, request: &Request) -> Reply {
     let name: String = path_param(request, "prompt_name")?;
-    let version = query_param(request, "version").map(|text| prompts::parse_version("version", &text)).transpose()?;
+    let version = query_param(request, "version")
+        .map(|text| prompts::parse_version(&text).map_err(|err| err.at("version")))
+        .transpose()?;
     let (prompt, version) = prompts::get_by_name(&*app.store, who, &name, version).await?;
     ok(&EigiPrompt::new(&prompt, &version))
 }
@@ -42,9 +49,7 @@ pub async fn list(app: &App, who: &Principal, request: &Request) -> Reply {
         None | Some("false") => false,
         Some("true") => true,
         Some(other) => {
-            return Err(
-                crate::AppError::invalid("includeHidden", format!("must be true or false (got `{other}`)")).into()
-            )
+            return Err(InvalidField::new("includeHidden", format!("must be true or false (got `{other}`)")).into())
         }
     };
     let filter = PromptFilter { name_contains: name.as_deref(), include_hidden };
@@ -69,7 +74,7 @@ pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
     let (prompt, version) =
-        prompts::edit_prompt(&*app.store, &*app.clock, who, &prompt_id, json_body(request)?).await?;
+        prompts::edit_prompt(&*app.store, &*app.clock, who, &prompt_id, command::<PromptEditBody, _>(request)?).await?;
     let mut change = PromptChange::new("Prompt updated successfully", &prompt, version.as_ref());
     change.prompt.unresolved_tools = Some(prompts::unresolved_tools(&*app.store, &prompt).await?);
     ok(&change)
@@ -88,8 +93,8 @@ pub async fn versions(app: &App, who: &Principal, request: &Request) -> Reply {
 /// (`source: manual_save`), with an optional label, title and description; 201 with the snapshot.
 pub async fn save_version(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
-    let input: prompts::ManualSave = optional_json_body(request)?;
-    let (prompt, version) = prompts::save_version(&*app.store, &*app.clock, who, &prompt_id, input).await?;
+    let notes = optional_command::<ManualSaveBody, _>(request)?;
+    let (prompt, version) = prompts::save_version(&*app.store, &*app.clock, who, &prompt_id, notes).await?;
     tracing::info!(workspace = %who.workspace_id, prompt = %prompt.id, version = version.version, "prompt version saved");
     created(&VersionSnapshot::new(&version, &prompt))
 }

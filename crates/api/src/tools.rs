@@ -5,11 +5,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{created, no_content, ok, Reply};
+use crate::http::bodies::tools::{NewToolBody, ToolChangeBody};
 use crate::http::request::{json_body, optional_json_body, page_request, path_param};
 use crate::http::response::ListBody;
 use crate::http::Request;
 use crate::model::{timestamp, Principal, ToolId};
-use crate::App;
+use crate::{App, AppError};
 use colloquy_domain::tools;
 use colloquy_domain::tools::call::ToolCallView;
 use colloquy_domain::tools::model::ToolDef;
@@ -51,7 +52,8 @@ impl From<&ToolDef> for ToolView {
 
 /// POST /api/v1/tools/
 pub async fn create(app: &App, who: &Principal, request: &Request) -> Reply {
-    let tool = tools::create_tool(&*app.store, &*app.clock, &app.outbound, who, json_body(request)?).await?;
+    let body: NewToolBody = json_body(request)?;
+    let tool = tools::create_tool(&*app.store, &*app.clock, who, body.parse(&app.outbound)?).await?;
     tracing::info!(workspace = %who.workspace_id, tool = %tool.id, "tool created");
     created(&ToolView::from(&tool))
 }
@@ -70,15 +72,9 @@ pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
 
 /// PATCH /api/v1/tools/{id}/: changes the fields given.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
-    let tool = tools::change_tool(
-        &*app.store,
-        &*app.clock,
-        &app.outbound,
-        who,
-        &path_param(request, "id")?,
-        json_body(request)?,
-    )
-    .await?;
+    let body: ToolChangeBody = json_body(request)?;
+    let change = body.parse(&app.outbound)?;
+    let tool = tools::change_tool(&*app.store, &*app.clock, who, &path_param(request, "id")?, change).await?;
     ok(&ToolView::from(&tool))
 }
 
@@ -123,7 +119,7 @@ pub async fn reject(app: &App, who: &Principal, request: &Request) -> Reply {
         &*app.queue,
         who,
         &path_param::<String>(request, "id")?,
-        Decision::Reject(body.reason),
+        Decision::reject(body.reason.as_deref()).map_err(|err| AppError::from(err.at("reason")))?,
     )
     .await?;
     decided(&message)

@@ -4,7 +4,9 @@
 use serde_json::json;
 
 use super::{ok, Reply};
-use crate::http::request::{json_body, path_param};
+use crate::http::bodies::command;
+use crate::http::bodies::conversations::UserPromptBody;
+use crate::http::request::path_param;
 use crate::http::Request;
 use crate::model::Principal;
 use crate::App;
@@ -21,7 +23,7 @@ pub async fn send_prompt(app: &App, who: &Principal, request: &Request) -> Reply
         &*app.store,
         who,
         &conversation_id,
-        json_body(request)?,
+        command::<UserPromptBody, _>(request)?,
     )
     .await?;
     let mut body = json!({ "success": true, "message": "Prompt sent successfully", "promptId": sent.prompt.id });

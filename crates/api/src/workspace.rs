@@ -1,6 +1,7 @@
 //! `/api/v1/workspace/`: the caller's workspace and its settings.
 
 use super::{ok, Reply};
+use crate::http::bodies::workspace::WorkspaceChangeBody;
 use crate::http::request::json_body;
 use crate::http::views::WorkspaceView;
 use crate::http::Request;
@@ -17,8 +18,9 @@ pub async fn get(app: &App, who: &Principal, _request: &Request) -> Reply {
 /// PATCH /api/v1/workspace/ (admin): the monthly token quota and the webhook for outbound
 /// events. A new webhook's signing secret is in this response only.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
+    let body: WorkspaceChangeBody = json_body(request)?;
     let (workspace, new_secret) =
-        workspaces::change_settings(&*app.workspaces, &app.outbound, who, json_body(request)?).await?;
+        workspaces::change_settings(&*app.workspaces, who, body.parse(&app.outbound)?).await?;
     let mut view = WorkspaceView::new(&workspace, who);
     view.webhook_secret = new_secret;
     ok(&view)

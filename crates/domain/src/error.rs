@@ -5,9 +5,14 @@ use crate::ports::{GraphError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// The input is wrong; `field` names the offending field when there is one.
+    /// The input is wrong; `field` names the offending field when there is one. The API makes
+    /// these from what it parses; a use case makes only those without a field.
     #[error("{message}")]
     Validation { field: Option<String>, message: String },
+    /// The input is well formed but refers to what cannot be (an unknown prompt, a model this
+    /// deployment does not allow): the API names the field it came from.
+    #[error("{0}")]
+    Rejected(Rejection),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -26,12 +31,6 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let field = field.into();
-        let message = format!("{field}: {}", message.into());
-        Self::Validation { field: Some(field), message }
-    }
-
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::Validation { field: None, message: message.into() }
     }
@@ -47,9 +46,14 @@ impl From<crate::optimistic::Contended> for AppError {
     }
 }
 
+/// A field's problem; one with no field (`""`) is the whole input's.
 impl From<crate::model::input::InvalidField> for AppError {
     fn from(err: crate::model::input::InvalidField) -> Self {
-        Self::invalid(err.field, err.problem)
+        if err.field.is_empty() {
+            return Self::Validation { field: None, message: err.problem };
+        }
+        let message = format!("{}: {}", err.field, err.problem);
+        Self::Validation { field: Some(err.field), message }
     }
 }
 
@@ -63,8 +67,27 @@ impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Conflict(what) => Self::Conflict(what),
-            StoreError::BadCursor => Self::invalid("cursor", "is not a cursor this API returned"),
+            StoreError::BadCursor => Self::Rejected(Rejection::Cursor),
             StoreError::Unavailable(detail) | StoreError::Corrupt(detail) => Self::Internal(detail),
         }
     }
+}
+
+/// What each area refuses, by what it refers to; the API maps each to the field it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error(transparent)]
+    Agent(#[from] crate::agents::AgentRejection),
+    #[error(transparent)]
+    Conversation(#[from] crate::conversations::ConversationRejection),
+    #[error(transparent)]
+    Number(#[from] crate::numbers::NumberRejection),
+    #[error(transparent)]
+    Policy(#[from] crate::policies::PolicyRejection),
+    #[error(transparent)]
+    SignIn(#[from] crate::console_sessions::SignInRejection),
+    #[error(transparent)]
+    Usage(#[from] crate::usage::UsageRejection),
+    #[error("is not a cursor this API returned")]
+    Cursor,
 }

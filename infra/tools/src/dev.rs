@@ -2,7 +2,7 @@
 //! agent on it, and a WhatsApp number answered by that agent.
 
 use colloquy_domain::agents;
-use colloquy_domain::model::{Principal, Provider, Role};
+use colloquy_domain::model::{ModelSettings, Principal, Provider, ReplyDelay, Role};
 use colloquy_domain::numbers;
 use colloquy_domain::prompts;
 use std::sync::Arc;
@@ -58,9 +58,9 @@ pub async fn ensure_dev_agent(
     }
     let admin = Principal { workspace_id: workspace_id.into(), role: Role::Admin, key_prefix: key_prefix.to_owned() };
     let prompt = prompts::NewPromptVersion {
-        prompt_name: "local-assistant".into(),
-        prompt_content: "You are Colloquy's local demo assistant. Answer briefly and kindly.".into(),
-        prompt_metadata: None,
+        name: "local-assistant".into(),
+        text: "You are Colloquy's local demo assistant. Answer briefly and kindly.".into(),
+        metadata: None,
     };
     let (prompt, _) =
         prompts::create_version_by_name(&*app.store, &*app.clock, &admin, prompt).await.map_err(|e| e.to_string())?;
@@ -68,11 +68,11 @@ pub async fn ensure_dev_agent(
         name: "Local assistant".into(),
         prompt_id: prompt.id,
         prompt_version: None,
-        model: agents::ModelInput {
+        model: ModelSettings {
             provider: Provider::Openai,
             name: model.to_owned(),
             temperature: None,
-            max_tokens: None,
+            max_tokens: agents::DEFAULT_MAX_TOKENS,
             // The stand-in LLM says what it was shown: the local image path is visible end to end.
             accepts_images: true,
         },
@@ -80,12 +80,10 @@ pub async fn ensure_dev_agent(
         follow_up: None,
         tools: Vec::new(),
         fallback_text: None,
-        reply_delay_seconds,
+        reply_delay: reply_delay_seconds.map(ReplyDelay::from_seconds).transpose().map_err(|e| e.to_string())?,
         answer_reactions: false,
         transcription_language: None,
-        analysis_prompt_id: None,
-        analysis_prompt_version: None,
-        analyze_after_minutes: None,
+        analysis: agents::AnalysisChoice::default(),
     };
     let agent = agents::create_agent(&app.agent_ports(), &admin, agent).await.map_err(|e| e.to_string())?;
     let number = numbers::NewNumber {

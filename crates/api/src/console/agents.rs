@@ -7,12 +7,14 @@ use maud::html;
 
 use super::layout::{csrf, field_error, page as frame, Section};
 use super::web::{self, Form};
+use crate::http::bodies::agents::{AgentChangeBody, ModelBody};
+use crate::http::error::named;
 use crate::http::request::path_param;
 use crate::http::Request;
 use crate::model::{Agent, AgentId, PageRequest, Prompt, PromptId};
 use crate::ports::PromptFilter;
 use crate::{App, AppError, Reply};
-use colloquy_domain::agents::{self, AgentChange, ModelInput};
+use colloquy_domain::agents::{self, AgentChange};
 use colloquy_domain::console_sessions::model::ConsoleSession;
 use colloquy_domain::prompts;
 use colloquy_domain::prompts::model::display_version;
@@ -136,7 +138,11 @@ pub async fn update(app: &App, session: &ConsoleSession, request: &Request) -> R
         Ok(change) => change,
         Err(refused) => return render(app, session, &id, Some(refused), StatusCode::BAD_REQUEST).await,
     };
-    match agents::change_agent(&app.agent_ports(), &session.principal(), &id, change).await {
+    let changed = match AgentChange::try_from(change) {
+        Ok(change) => agents::change_agent(&app.agent_ports(), &session.principal(), &id, change).await.map_err(named),
+        Err(invalid) => Err(AppError::from(invalid)),
+    };
+    match changed {
         Ok(_) => Ok(web::see_other(&agent_path(&id))),
         Err(AppError::Validation { field, message }) => {
             render(app, session, &id, Some(Refused { field, message }), StatusCode::BAD_REQUEST).await
@@ -145,7 +151,7 @@ pub async fn update(app: &App, session: &ConsoleSession, request: &Request) -> R
     }
 }
 
-fn change_of(form: &Form, current: &Agent) -> Result<AgentChange, Refused> {
+fn change_of(form: &Form, current: &Agent) -> Result<AgentChangeBody, Refused> {
     let number = |field: &'static str| -> Result<Option<f64>, Refused> {
         match form.get(field).map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(None),
@@ -167,18 +173,18 @@ fn change_of(form: &Form, current: &Agent) -> Result<AgentChange, Refused> {
     };
     let version = whole(number("promptVersion")?, "promptVersion")?;
     let delay = whole(number("replyDelaySeconds")?, "replyDelaySeconds")?;
-    let model = ModelInput {
+    let model = ModelBody {
         provider: current.model.provider,
         name: form.get("model").unwrap_or_default().to_owned(),
         temperature,
         max_tokens: Some(current.model.max_tokens),
         accepts_images: current.model.accepts_images,
     };
-    Ok(AgentChange {
+    Ok(AgentChangeBody {
         prompt_id: form.get("promptId").map(PromptId::from),
         prompt_version: Some(version),
         model: Some(model),
         reply_delay_seconds: Some(delay),
-        ..AgentChange::default()
+        ..AgentChangeBody::default()
     })
 }

@@ -45,8 +45,8 @@ pub async fn approve(app: &App, session: &ConsoleSession, request: &Request) -> 
 pub async fn reject(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: String = path_param(request, "id")?;
     let form = Form::of(request)?;
-    let reason = form.get("reason").map(str::trim).filter(|reason| !reason.is_empty()).map(str::to_owned);
-    tool_calls::decide(&app.reply_ports(), &*app.queue, &session.principal(), &id, Decision::Reject(reason)).await?;
+    let decision = Decision::reject(form.get("reason")).map_err(|err| crate::AppError::from(err.at("reason")))?;
+    tool_calls::decide(&app.reply_ports(), &*app.queue, &session.principal(), &id, decision).await?;
     Ok(web::see_other(&back(request)))
 }
 

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use super::layout::{csrf, field_error, page as frame, Section};
 use super::views::{clock, person, time_left, Names};
 use super::web::{self, Form};
+use crate::http::bodies::conversations::{OperatorMessageBody, TakeoverBody};
 use crate::http::request::path_param;
 use crate::http::Request;
 use crate::model::{
@@ -21,7 +22,7 @@ use colloquy_domain::analysis::model::AnalysisCause;
 use colloquy_domain::api_keys;
 use colloquy_domain::console_sessions::model::ConsoleSession;
 use colloquy_domain::conversations::operator_messages::{self, OperatorMessage};
-use colloquy_domain::conversations::{self, Takeover};
+use colloquy_domain::conversations::{self, TakeoverMinutes};
 use colloquy_domain::numbers::templates;
 use colloquy_domain::tools::call::{public_id, ToolCallStatus};
 
@@ -106,12 +107,13 @@ pub async fn take_over(app: &App, session: &ConsoleSession, request: &Request) -
     let id: ConversationId = path_param(request, "id")?;
     let form = Form::of(request)?;
     let minutes = match form.get("minutes").map(str::trim).filter(|m| !m.is_empty()) {
-        Some(text) => {
-            Some(text.parse::<u32>().map_err(|_| AppError::invalid("minutes", "must be a whole number of minutes"))?)
-        }
+        Some(text) => Some(
+            text.parse::<u32>()
+                .map_err(|_| crate::http::request::invalid("minutes", "must be a whole number of minutes"))?,
+        ),
         None => None,
     };
-    let input = Takeover { duration_minutes: minutes };
+    let input = TakeoverMinutes::try_from(TakeoverBody { duration_minutes: minutes })?;
     conversations::take_over(&app.conversation_ports(), &session.principal(), &id, input).await?;
     Ok(web::see_other(&conversation_path(&id)))
 }
@@ -130,14 +132,22 @@ pub async fn send(app: &App, session: &ConsoleSession, request: &Request) -> Rep
     let form = Form::of(request)?;
     let chosen = form.get("choice").and_then(|choice| choice.rsplit_once(':'));
     let named = form.get("template").map(str::trim).filter(|name| !name.is_empty());
-    let input = match (chosen, named) {
+    let body = match (chosen, named) {
         (Some((name, language)), _) => {
-            OperatorMessage { text: None, template: Some(template_of(name, Some(language), &form)) }
+            OperatorMessageBody { text: None, template: Some(template_of(name, Some(language), &form)) }
         }
-        (None, Some(name)) => OperatorMessage { text: None, template: Some(template_of(name, None, &form)) },
-        (None, None) => OperatorMessage { text: form.get("text").map(str::to_owned), template: None },
+        (None, Some(name)) => OperatorMessageBody { text: None, template: Some(template_of(name, None, &form)) },
+        (None, None) => OperatorMessageBody { text: form.get("text").map(str::to_owned), template: None },
     };
-    match operator_messages::send_operator_message(&app.conversation_ports(), &session.principal(), &id, input).await {
+    let sent = match OperatorMessage::try_from(body) {
+        Ok(input) => {
+            operator_messages::send_operator_message(&app.conversation_ports(), &session.principal(), &id, input)
+                .await
+                .map_err(crate::http::error::named)
+        }
+        Err(invalid) => Err(AppError::from(invalid)),
+    };
+    match sent {
         Ok(_) => Ok(web::see_other(&conversation_path(&id))),
         Err(AppError::Validation { message, .. }) => {
             render(app, session, &id, Some(&message), StatusCode::BAD_REQUEST).await

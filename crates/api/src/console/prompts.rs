@@ -9,15 +9,16 @@ use similar::{ChangeTag, TextDiff};
 use super::layout::{csrf, field_error, page as frame, Section};
 use super::views::{clock, person, Names};
 use super::web::{self, Form};
+use crate::http::bodies::prompts::{ManualSaveBody, PromptEditBody};
 use crate::http::request::{path_param, query_param};
 use crate::http::Request;
-use crate::model::{PageRequest, Prompt, PromptId, PromptVersion, VersionSource};
+use crate::model::{PageRequest, Prompt, PromptId, PromptVersion, VersionNotes, VersionSource};
 use crate::ports::PromptFilter;
 use crate::{App, AppError, Reply};
 use colloquy_domain::api_keys;
 use colloquy_domain::console_sessions::model::ConsoleSession;
 use colloquy_domain::prompts::model::display_version;
-use colloquy_domain::prompts::{self, ManualSave, PromptEdit};
+use colloquy_domain::prompts::{self, PromptEdit};
 
 fn prompt_path(id: &PromptId) -> String {
     format!("/console/prompts/{id}")
@@ -51,7 +52,8 @@ pub async fn list(app: &App, session: &ConsoleSession, _request: &Request) -> Re
 /// beside it.
 pub async fn page(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: PromptId = path_param(request, "id")?;
-    let compare = query_param(request, "compare").map(|v| prompts::parse_version("compare", &v)).transpose()?;
+    let compare =
+        query_param(request, "compare").map(|v| prompts::parse_version(&v).map_err(|e| e.at("compare"))).transpose()?;
     render(app, session, &id, compare, Errors::default(), StatusCode::OK).await
 }
 
@@ -183,8 +185,12 @@ fn diff(prompt: &Prompt, version: &PromptVersion) -> Markup {
 pub async fn edit(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: PromptId = path_param(request, "id")?;
     let form = Form::of(request)?;
-    let edit = PromptEdit { prompt: form.get("prompt").map(str::to_owned), ..PromptEdit::default() };
-    match prompts::edit_prompt(&*app.store, &*app.clock, &session.principal(), &id, edit).await {
+    let body = PromptEditBody { prompt: form.get("prompt").map(str::to_owned), ..PromptEditBody::default() };
+    let edited = match PromptEdit::try_from(body) {
+        Ok(edit) => prompts::edit_prompt(&*app.store, &*app.clock, &session.principal(), &id, edit).await.map(|_| ()),
+        Err(invalid) => Err(invalid.into()),
+    };
+    match edited {
         Ok(_) => Ok(web::see_other(&prompt_path(&id))),
         Err(AppError::Validation { message, .. }) => {
             let errors = Errors { text: Some(message), ..Errors::default() };
@@ -198,12 +204,18 @@ pub async fn edit(app: &App, session: &ConsoleSession, request: &Request) -> Rep
 pub async fn save_version(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: PromptId = path_param(request, "id")?;
     let form = Form::of(request)?;
-    let input = ManualSave {
+    let body = ManualSaveBody {
         label: None,
         title: form.get("title").map(str::to_owned),
         description: form.get("description").map(str::to_owned),
     };
-    match prompts::save_version(&*app.store, &*app.clock, &session.principal(), &id, input).await {
+    let saved = match VersionNotes::try_from(body) {
+        Ok(notes) => {
+            prompts::save_version(&*app.store, &*app.clock, &session.principal(), &id, notes).await.map(|_| ())
+        }
+        Err(invalid) => Err(invalid.into()),
+    };
+    match saved {
         Ok(_) => Ok(web::see_other(&prompt_path(&id))),
         Err(AppError::Validation { message, .. }) => {
             let errors = Errors { save: Some(message), ..Errors::default() };
@@ -216,7 +228,7 @@ pub async fn save_version(app: &App, session: &ConsoleSession, request: &Request
 /// POST /console/prompts/{id}/versions/{version}/restore
 pub async fn restore(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: PromptId = path_param(request, "id")?;
-    let number = prompts::parse_version("version", &path_param::<String>(request, "version")?)?;
+    let number = prompts::parse_version(&path_param::<String>(request, "version")?).map_err(|e| e.at("version"))?;
     prompts::restore_version(&*app.store, &*app.clock, &session.principal(), &id, number).await?;
     Ok(web::see_other(&prompt_path(&id)))
 }

@@ -22,7 +22,8 @@ pub async fn submit(app: &App, request: &Request) -> Reply {
     }
     let form = Form::of(request)?;
     let key = form.get("key").unwrap_or_default();
-    match console_sessions::sign_in(app.store.as_ref(), app.store.as_ref(), app.clock.now(), key).await {
+    let opened = console_sessions::sign_in(app.store.as_ref(), app.store.as_ref(), app.clock.now(), key).await;
+    match opened.map_err(crate::http::error::named) {
         Ok(opened) => Ok(web::with_cookie(web::see_other("/console/"), &web::session_cookie(&opened.secret))),
         Err(AppError::Validation { message, .. }) => {
             Ok(web::html(StatusCode::UNAUTHORIZED, sign_in_page(Some(&message))))

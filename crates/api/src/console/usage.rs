@@ -11,7 +11,7 @@ use crate::http::Request;
 use crate::{App, Reply};
 use colloquy_domain::console_sessions::model::ConsoleSession;
 use colloquy_domain::usage::model::{day_of, Tokens};
-use colloquy_domain::usage::{self, UsageLine};
+use colloquy_domain::usage::{self, GroupBy, UsageLine};
 
 /// The chart's days.
 pub const DAYS: i64 = 30;
@@ -22,10 +22,11 @@ const HEIGHT: u64 = 220;
 pub async fn page(app: &App, session: &ConsoleSession, _request: &Request) -> Reply {
     let principal = session.principal();
     let today = app.clock.now();
+    let (first, last) = ((today - Duration::days(DAYS - 1)).date(), today.date());
     let (from, to) = (day_of(today - Duration::days(DAYS - 1)), day_of(today));
-    let by_day = usage::report(&*app.store, app.clock.now(), &principal, Some(&from), Some(&to), Some("day")).await?;
-    let by_agent =
-        usage::report(&*app.store, app.clock.now(), &principal, Some(&from), Some(&to), Some("agent")).await?;
+    let report = |group_by| usage::report(&*app.store, today, &principal, Some(first), Some(last), group_by);
+    let by_day = report(GroupBy::Day).await?;
+    let by_agent = report(GroupBy::Agent).await?;
     let days: Vec<String> = (0..DAYS).rev().map(|back| day_of(today - Duration::days(back))).collect();
     let content = html! {
         h1 { "Usage" }

@@ -2,6 +2,7 @@
 //! place where errors become responses.
 
 pub mod auth;
+pub mod bodies;
 pub mod error;
 pub mod request;
 pub mod response;

@@ -8,7 +8,10 @@ use crate::model::page::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::model::PageRequest;
 use crate::AppError;
 
-pub use crate::model::input::{present, required_text};
+/// A 400 naming the field the caller sent.
+pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> AppError {
+    crate::model::input::InvalidField::new(field, problem).into()
+}
 
 /// Bodies above this are refused before parsing; nothing in the API needs more.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -51,7 +54,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             None if path == "." => return AppError::bad_request(format!("request body: {detail}")),
             None => path,
         };
-        AppError::invalid(field, detail)
+        crate::http::request::invalid(field, detail)
     })
 }
 
@@ -66,7 +69,7 @@ pub fn path_param<T: From<String>>(request: &Request, name: &str) -> Result<T, A
         .and_then(|params| params.first(name))
         .filter(|value| !value.is_empty())
         .map(|value| T::from(value.to_owned()))
-        .ok_or_else(|| AppError::invalid(name, "is required in the path"))
+        .ok_or_else(|| crate::http::request::invalid(name, "is required in the path"))
 }
 
 pub fn query_param(request: &Request, name: &str) -> Option<String> {
@@ -79,7 +82,12 @@ pub fn page_request(request: &Request) -> Result<PageRequest, AppError> {
         None => DEFAULT_LIMIT,
         Some(text) => match text.parse::<u32>() {
             Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => limit,
-            _ => return Err(AppError::invalid("limit", format!("must be a whole number from 1 to {MAX_LIMIT}"))),
+            _ => {
+                return Err(crate::http::request::invalid(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                ))
+            }
         },
     };
     let cursor = query_param(request, "cursor").filter(|cursor| !cursor.is_empty());

@@ -30,7 +30,7 @@ pub fn status_of(err: &ApiError) -> StatusCode {
         ApiError::PayloadTooLarge { .. } => return StatusCode::PAYLOAD_TOO_LARGE,
     };
     match err {
-        AppError::Validation { .. } => StatusCode::BAD_REQUEST,
+        AppError::Validation { .. } | AppError::Rejected(_) => StatusCode::BAD_REQUEST,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -49,7 +49,7 @@ fn code_of(err: &ApiError) -> &'static str {
         ApiError::PayloadTooLarge { .. } => return "payload_too_large",
     };
     match err {
-        AppError::Validation { .. } => "invalid_request",
+        AppError::Validation { .. } | AppError::Rejected(_) => "invalid_request",
         AppError::Forbidden(_) => "forbidden",
         AppError::NotFound(_) => "not_found",
         AppError::Conflict(_) => "conflict",

@@ -4,13 +4,10 @@ pub mod model;
 pub mod port;
 pub mod text;
 
-use serde::Deserialize;
-
-use crate::agents::model::{AnalysisSettings, MAX_ANALYZE_AFTER_MINUTES};
-use crate::model::input::required_text;
+use crate::agents::model::AnalysisSettings;
 use crate::model::{
-    Agent, AgentId, FollowUpPolicy, LanguageCode, ModelSettings, Page, PageRequest, Principal, PromptId, Provider,
-    ReplyDelay, Temperature, TemplateMessage, Tool,
+    Agent, AgentId, FollowUpPolicy, LanguageCode, ModelSettings, Page, PageRequest, Principal, PromptId, ReplyDelay,
+    Tool,
 };
 use crate::ports::{AgentStore, Clock, PromptStore, ToolStore};
 use crate::AppError;
@@ -30,161 +27,102 @@ pub struct AgentPorts<'a> {
 
 pub const DEFAULT_MAX_TOKENS: u32 = 1024;
 pub const MAX_TOKENS_LIMIT: u32 = 32_000;
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_MODEL_NAME_CHARS: usize = 100;
 pub const MAX_FIRST_MESSAGE_CHARS: usize = 4096;
+pub const MAX_FALLBACK_CHARS: usize = 1000;
+pub const MAX_TOOLS: usize = 50;
+pub const MAX_TOOL_NAME_CHARS: usize = 64;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ModelInput {
-    pub provider: Provider,
-    pub name: String,
-    #[serde(default)]
-    pub temperature: Option<f64>,
-    #[serde(default)]
-    pub max_tokens: Option<u32>,
-    #[serde(default)]
-    pub accepts_images: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A new agent, its values parsed (the API's `POST /api/v1/agents/` body, once read).
+#[derive(Debug, Clone)]
 pub struct NewAgent {
     pub name: String,
     pub prompt_id: PromptId,
-    #[serde(default)]
     pub prompt_version: Option<u32>,
-    pub model: ModelInput,
-    #[serde(default)]
+    pub model: ModelSettings,
     pub first_message: Option<String>,
-    #[serde(default)]
     pub follow_up: Option<FollowUpPolicy>,
-    #[serde(default)]
     pub tools: Vec<Tool>,
-    #[serde(default)]
     pub fallback_text: Option<String>,
-    #[serde(default)]
-    pub reply_delay_seconds: Option<u32>,
-    #[serde(default)]
+    pub reply_delay: Option<ReplyDelay>,
     pub answer_reactions: bool,
-    #[serde(default)]
-    pub transcription_language: Option<String>,
-    #[serde(default)]
-    pub analysis_prompt_id: Option<PromptId>,
-    #[serde(default)]
-    pub analysis_prompt_version: Option<u32>,
-    #[serde(default)]
-    pub analyze_after_minutes: Option<u32>,
+    pub transcription_language: Option<LanguageCode>,
+    pub analysis: AnalysisChoice,
 }
 
-/// Absent leaves a field as it is; `null` clears the fields that may be empty.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentChange {
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
+/// The analysis settings as asked for: checked against the workspace's prompts when applied.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisChoice {
     pub prompt_id: Option<PromptId>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub prompt_version: Option<u32>,
+    pub after_minutes: Option<u32>,
+}
+
+/// A change of an agent: `None` leaves a field as it is; `Some(None)` clears one that may be
+/// empty.
+#[derive(Debug, Clone, Default)]
+pub struct AgentChange {
+    pub name: Option<String>,
+    pub prompt_id: Option<PromptId>,
     pub prompt_version: Option<Option<u32>>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub model: Option<ModelInput>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub model: Option<ModelSettings>,
     pub first_message: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub follow_up: Option<Option<FollowUpPolicy>>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
     pub tools: Option<Vec<Tool>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub fallback_text: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
-    pub reply_delay_seconds: Option<Option<u32>>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
+    pub reply_delay: Option<Option<ReplyDelay>>,
     pub answer_reactions: Option<bool>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
-    pub transcription_language: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub transcription_language: Option<Option<LanguageCode>>,
     pub analysis_prompt_id: Option<Option<PromptId>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub analysis_prompt_version: Option<Option<u32>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
     pub analyze_after_minutes: Option<Option<u32>>,
 }
 
-fn reply_delay(seconds: Option<u32>) -> Result<Option<ReplyDelay>, AppError> {
-    Ok(seconds.map(ReplyDelay::from_seconds).transpose().map_err(|err| err.at("replyDelaySeconds"))?)
+/// Why an agent as asked for cannot be: each names what it refers to, for the API to name the
+/// field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AgentRejection {
+    #[error("this deployment allows only these models: {}", .allowed.join(", "))]
+    ModelNotAllowed { allowed: Vec<String> },
+    #[error("no prompt with this id in the workspace")]
+    UnknownPrompt,
+    #[error("the prompt has no version {0}")]
+    UnknownPromptVersion(u32),
+    #[error("is required with analysisPromptVersion or analyzeAfterMinutes")]
+    AnalysisPromptMissing,
+    #[error("no prompt with this id in the workspace")]
+    UnknownAnalysisPrompt,
+    #[error("the prompt has no version {0}")]
+    UnknownAnalysisPromptVersion(u32),
+    #[error("must be a prompt of type `analysis` (prompt_metadata.prompt_type); this one is not")]
+    NotAnAnalysisPrompt,
+    /// The tool at `index` of the agent's tools is neither a built-in nor the workspace's.
+    #[error("{problem}")]
+    UnknownTool { index: usize, problem: String },
 }
 
-fn transcription_language(language: Option<String>) -> Result<Option<LanguageCode>, AppError> {
-    Ok(language.as_deref().map(LanguageCode::parse).transpose().map_err(|err| err.at("transcriptionLanguage"))?)
+impl From<AgentRejection> for AppError {
+    fn from(rejection: AgentRejection) -> Self {
+        Self::Rejected(rejection.into())
+    }
 }
 
-fn model(ports: &AgentPorts<'_>, input: ModelInput) -> Result<ModelSettings, AppError> {
-    let name = required_text("model.name", &input.name, 100)?;
-    if let Some(allowed) = ports.allowed_models {
-        if !allowed.contains(&name) {
-            return Err(AppError::invalid(
-                "model.name",
-                format!("this deployment allows only these models: {}", allowed.join(", ")),
-            ));
+fn allowed(ports: &AgentPorts<'_>, model: &ModelSettings) -> Result<(), AppError> {
+    match ports.allowed_models {
+        Some(allowed) if !allowed.contains(&model.name) => {
+            Err(AgentRejection::ModelNotAllowed { allowed: allowed.to_vec() }.into())
         }
-    }
-    let temperature = input
-        .temperature
-        .map(|t| Temperature::within(t, Temperature::MAX))
-        .transpose()
-        .map_err(|err| err.at("model.temperature"))?;
-    let max_tokens = input.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
-    if !(1..=MAX_TOKENS_LIMIT).contains(&max_tokens) {
-        return Err(AppError::invalid("model.maxTokens", format!("must be from 1 to {MAX_TOKENS_LIMIT}")));
-    }
-    Ok(ModelSettings { provider: input.provider, name, temperature, max_tokens, accepts_images: input.accepts_images })
-}
-
-pub fn template(field: &str, template: &TemplateMessage) -> Result<(), AppError> {
-    required_text(&format!("{field}.name"), &template.name, 512)?;
-    required_text(&format!("{field}.language"), &template.language, 16)?;
-    Ok(())
-}
-
-fn follow_up(policy: &FollowUpPolicy) -> Result<(), AppError> {
-    if !(1..=10_080).contains(&policy.after_minutes) {
-        return Err(AppError::invalid("followUp.afterMinutes", "must be from 1 to 10080 (a week)"));
-    }
-    if !(1..=10).contains(&policy.max_attempts) {
-        return Err(AppError::invalid("followUp.maxAttempts", "must be from 1 to 10"));
-    }
-    required_text("followUp.instruction", &policy.instruction, 2000)?;
-    if let Some(t) = &policy.template {
-        template("followUp.template", t)?;
-    }
-    Ok(())
-}
-
-fn first_message(text: Option<String>) -> Result<Option<String>, AppError> {
-    match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-        Some(t) if t.chars().count() > MAX_FIRST_MESSAGE_CHARS => {
-            Err(AppError::invalid("firstMessage", format!("must be at most {MAX_FIRST_MESSAGE_CHARS} characters")))
-        }
-        other => Ok(other),
+        _ => Ok(()),
     }
 }
 
-fn fallback(text: Option<String>) -> Result<Option<String>, AppError> {
-    match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
-        Some(t) if t.chars().count() > 1000 => {
-            Err(AppError::invalid("fallbackText", "must be at most 1000 characters"))
-        }
-        other => Ok(other),
+async fn check_tools(ports: &AgentPorts<'_>, principal: &Principal, tools: &[Tool]) -> Result<(), AppError> {
+    let names: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
+    match crate::tools::first_unknown(ports.tools, &principal.workspace_id, &names).await? {
+        Some((index, problem)) => Err(AgentRejection::UnknownTool { index, problem }.into()),
+        None => Ok(()),
     }
-}
-
-fn tools(list: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
-    if list.len() > 50 {
-        return Err(AppError::invalid("tools", "at most 50 tools"));
-    }
-    list.into_iter()
-        .enumerate()
-        .map(|(i, tool)| Ok(Tool::named(required_text(&format!("tools[{i}].name"), &tool.name, 64)?)))
-        .collect()
 }
 
 /// The analysis prompt must be the workspace's own, of type `analysis`; the other two settings
@@ -192,42 +130,27 @@ fn tools(list: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
 async fn analysis(
     ports: &AgentPorts<'_>,
     principal: &Principal,
-    prompt_id: Option<PromptId>,
-    version: Option<u32>,
-    after_minutes: Option<u32>,
+    choice: AnalysisChoice,
 ) -> Result<Option<AnalysisSettings>, AppError> {
+    let AnalysisChoice { prompt_id, prompt_version: version, after_minutes } = choice;
     let Some(prompt_id) = prompt_id else {
         if version.is_some() || after_minutes.is_some() {
-            return Err(AppError::invalid(
-                "analysisPromptId",
-                "is required with analysisPromptVersion or analyzeAfterMinutes",
-            ));
+            return Err(AgentRejection::AnalysisPromptMissing.into());
         }
         return Ok(None);
     };
     let Some(prompt) = ports.prompts.get_prompt(&principal.workspace_id, &prompt_id).await? else {
-        return Err(AppError::invalid("analysisPromptId", "no prompt with this id in the workspace"));
+        return Err(AgentRejection::UnknownAnalysisPrompt.into());
     };
     let content = match version {
         Some(number) => match ports.prompts.get_prompt_version(&prompt.id, number).await? {
             Some(found) if number > 0 => found.content,
-            _ => return Err(AppError::invalid("analysisPromptVersion", format!("the prompt has no version {number}"))),
+            _ => return Err(AgentRejection::UnknownAnalysisPromptVersion(number).into()),
         },
         None => prompt.content,
     };
     if content.metadata.get("prompt_type").and_then(serde_json::Value::as_str) != Some("analysis") {
-        return Err(AppError::invalid(
-            "analysisPromptId",
-            "must be a prompt of type `analysis` (prompt_metadata.prompt_type); this one is not",
-        ));
-    }
-    if let Some(minutes) = after_minutes {
-        if !(1..=MAX_ANALYZE_AFTER_MINUTES).contains(&minutes) {
-            return Err(AppError::invalid(
-                "analyzeAfterMinutes",
-                format!("must be from 1 to {MAX_ANALYZE_AFTER_MINUTES} (30 days)"),
-            ));
-        }
+        return Err(AgentRejection::NotAnAnalysisPrompt.into());
     }
     Ok(Some(AnalysisSettings { prompt_id, prompt_version: version, after_minutes }))
 }
@@ -240,51 +163,37 @@ async fn check_prompt(
     version: Option<u32>,
 ) -> Result<(), AppError> {
     let Some(prompt) = ports.prompts.get_prompt(&principal.workspace_id, prompt_id).await? else {
-        return Err(AppError::invalid("promptId", "no prompt with this id in the workspace"));
+        return Err(AgentRejection::UnknownPrompt.into());
     };
     if let Some(number) = version {
         if number == 0 || ports.prompts.get_prompt_version(&prompt.id, number).await?.is_none() {
-            return Err(AppError::invalid("promptVersion", format!("the prompt has no version {number}")));
+            return Err(AgentRejection::UnknownPromptVersion(number).into());
         }
     }
     Ok(())
 }
 
 pub async fn create_agent(ports: &AgentPorts<'_>, principal: &Principal, input: NewAgent) -> Result<Agent, AppError> {
-    let name = required_text("name", &input.name, 100)?;
-    let model = model(ports, input.model)?;
-    let first_message = first_message(input.first_message)?;
-    if let Some(policy) = &input.follow_up {
-        follow_up(policy)?;
-    }
-    let tools = tools(input.tools)?;
-    let names: Vec<String> = tools.iter().map(|t| t.name.clone()).collect();
-    crate::tools::check_names(ports.tools, &principal.workspace_id, "tools", &names).await?;
+    allowed(ports, &input.model)?;
+    check_tools(ports, principal, &input.tools).await?;
     check_prompt(ports, principal, &input.prompt_id, input.prompt_version).await?;
-    let analysis = analysis(
-        ports,
-        principal,
-        input.analysis_prompt_id,
-        input.analysis_prompt_version,
-        input.analyze_after_minutes,
-    )
-    .await?;
+    let analysis = analysis(ports, principal, input.analysis).await?;
     let now = ports.clock.now();
     let agent = Agent {
         revision: 0,
         id: AgentId::generate(),
         workspace_id: principal.workspace_id.clone(),
-        name,
+        name: input.name,
         prompt_id: input.prompt_id,
         prompt_version: input.prompt_version,
-        model,
-        first_message,
+        model: input.model,
+        first_message: input.first_message,
         follow_up: input.follow_up,
-        tools,
-        fallback_text: fallback(input.fallback_text)?,
-        reply_delay_seconds: reply_delay(input.reply_delay_seconds)?,
+        tools: input.tools,
+        fallback_text: input.fallback_text,
+        reply_delay_seconds: input.reply_delay,
         answer_reactions: input.answer_reactions,
-        transcription_language: transcription_language(input.transcription_language)?,
+        transcription_language: input.transcription_language,
         analysis,
         created_at: now,
         updated_at: now,
@@ -339,46 +248,49 @@ async fn changed_agent(
     change: AgentChange,
 ) -> Result<Agent, AppError> {
     if let Some(name) = change.name {
-        agent.name = required_text("name", &name, 100)?;
+        agent.name = name;
     }
-    if let Some(input) = change.model {
-        agent.model = model(ports, input)?;
+    if let Some(model) = change.model {
+        allowed(ports, &model)?;
+        agent.model = model;
     }
     if let Some(text) = change.first_message {
-        agent.first_message = first_message(text)?;
+        agent.first_message = text;
     }
     if let Some(policy) = change.follow_up {
-        if let Some(policy) = &policy {
-            follow_up(policy)?;
-        }
         agent.follow_up = policy;
     }
     if let Some(list) = change.tools {
-        agent.tools = tools(list)?;
-        let names: Vec<String> = agent.tools.iter().map(|t| t.name.clone()).collect();
-        crate::tools::check_names(ports.tools, &principal.workspace_id, "tools", &names).await?;
+        check_tools(ports, principal, &list).await?;
+        agent.tools = list;
     }
     if let Some(answer) = change.answer_reactions {
         agent.answer_reactions = answer;
     }
     if let Some(language) = change.transcription_language {
-        agent.transcription_language = transcription_language(language)?;
+        agent.transcription_language = language;
     }
-    if let Some(seconds) = change.reply_delay_seconds {
-        agent.reply_delay_seconds = reply_delay(seconds)?;
+    if let Some(delay) = change.reply_delay {
+        agent.reply_delay_seconds = delay;
     }
     if let Some(text) = change.fallback_text {
-        agent.fallback_text = fallback(text)?;
+        agent.fallback_text = text;
     }
     let analysis_changed = change.analysis_prompt_id.is_some()
         || change.analysis_prompt_version.is_some()
         || change.analyze_after_minutes.is_some();
     if analysis_changed {
         let current = agent.analysis.take();
-        let prompt_id = change.analysis_prompt_id.unwrap_or_else(|| current.as_ref().map(|a| a.prompt_id.clone()));
-        let version = change.analysis_prompt_version.unwrap_or_else(|| current.as_ref().and_then(|a| a.prompt_version));
-        let after = change.analyze_after_minutes.unwrap_or_else(|| current.as_ref().and_then(|a| a.after_minutes));
-        agent.analysis = analysis(ports, principal, prompt_id, version, after).await?;
+        let choice = AnalysisChoice {
+            prompt_id: change.analysis_prompt_id.unwrap_or_else(|| current.as_ref().map(|a| a.prompt_id.clone())),
+            prompt_version: change
+                .analysis_prompt_version
+                .unwrap_or_else(|| current.as_ref().and_then(|a| a.prompt_version)),
+            after_minutes: change
+                .analyze_after_minutes
+                .unwrap_or_else(|| current.as_ref().and_then(|a| a.after_minutes)),
+        };
+        agent.analysis = analysis(ports, principal, choice).await?;
     }
     let prompt_changed = change.prompt_id.is_some() || change.prompt_version.is_some();
     if let Some(prompt_id) = change.prompt_id {

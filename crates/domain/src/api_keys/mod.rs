@@ -3,16 +3,14 @@
 pub mod model;
 pub mod port;
 
-use serde::Deserialize;
-
-use crate::model::input::required_text;
 use crate::model::{ApiKey, IssuedKey, Page, PageRequest, Principal, Role};
 use crate::ports::{ApiKeyStore, Clock, StoreError};
 use crate::AppError;
 
 pub const MAX_NAME_CHARS: usize = 100;
 
-#[derive(Debug, Deserialize)]
+/// A key to issue: its name (trimmed, at most `MAX_NAME_CHARS`) and role.
+#[derive(Debug)]
 pub struct NewKey {
     pub name: String,
     pub role: Role,
@@ -24,10 +22,10 @@ pub async fn create_key(
     principal: &Principal,
     input: NewKey,
 ) -> Result<IssuedKey, AppError> {
-    let name = required_text("name", &input.name, MAX_NAME_CHARS)?;
+    let NewKey { name, role } = input;
     // A prefix collision within the workspace is possible in principle; draw again.
     for _ in 0..3 {
-        let issued = IssuedKey::generate(&principal.workspace_id, name.clone(), input.role, clock.now());
+        let issued = IssuedKey::generate(&principal.workspace_id, name.clone(), role, clock.now());
         match keys.insert_key(&issued.key, &issued.hash).await {
             Ok(()) => return Ok(issued),
             Err(StoreError::Conflict(_)) => continue,

@@ -10,7 +10,20 @@ use crate::console_sessions::model::{hash_secret, ConsoleSession, OpenedSession,
 use crate::ports::{ApiKeyStore, SessionStore, StoreError};
 use crate::AppError;
 
-const UNKNOWN_KEY: &str = "this key is not valid: it is unknown or was revoked";
+/// Why a key does not open a session.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInRejection {
+    #[error("is required: paste an API key of this workspace")]
+    NoKey,
+    #[error("this key is not valid: it is unknown or was revoked")]
+    UnknownKey,
+}
+
+impl From<SignInRejection> for AppError {
+    fn from(rejection: SignInRejection) -> Self {
+        Self::Rejected(rejection.into())
+    }
+}
 
 /// Opens a session for the holder of `presented_key`.
 pub async fn sign_in(
@@ -21,10 +34,10 @@ pub async fn sign_in(
 ) -> Result<OpenedSession, AppError> {
     let presented_key = presented_key.trim();
     if presented_key.is_empty() {
-        return Err(AppError::invalid("key", "is required: paste an API key of this workspace"));
+        return Err(SignInRejection::NoKey.into());
     }
     let key_hash = hash_key(presented_key);
-    let key = keys.find_key_by_hash(&key_hash).await?.ok_or_else(|| AppError::invalid("key", UNKNOWN_KEY))?;
+    let key = keys.find_key_by_hash(&key_hash).await?.ok_or(SignInRejection::UnknownKey)?;
     let opened = OpenedSession::open(&key, &key_hash, now, SESSION_LIFETIME);
     sessions.create_session(&opened.session).await?;
     tracing::info!(workspace = %key.workspace_id, key = %key.prefix, "console sign-in");

@@ -7,21 +7,20 @@ pub mod model;
 pub mod operator_messages;
 pub mod port;
 
-use serde::Deserialize;
 use time::Duration;
 
-use crate::agents::template;
 use crate::conversations::messaging::send_with_retry;
 use crate::conversations::model::preview;
 use crate::events::model::ConversationTakenOver;
 use crate::events::EventPorts;
-use crate::model::phone::{normalize_e164, wa_id};
+use crate::model::phone::wa_id;
+use crate::model::values::OutOfRange;
 use crate::model::{
-    AgentId, ChannelKind, Contact, Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageKind, Page,
-    PageRequest, Principal, TemplateMessage,
+    AgentId, Contact, Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageKind, Page, PageRequest,
+    Principal, TemplateMessage,
 };
-use crate::numbers::resolve_sender;
 use crate::numbers::senders::{sender, SenderError, SenderPorts};
+use crate::numbers::{resolve_sender, NumberRejection};
 use crate::optimistic::Retries;
 use crate::ports::{
     AgentStore, Clock, ConversationStore, NumberStore, Outbound, StoreError, Trigger, TriggerQueue, Turn, WhatsApp,
@@ -45,42 +44,45 @@ pub struct ConversationPorts<'a> {
     pub clock: &'a dyn Clock,
 }
 
-pub const DEFAULT_TAKEOVER_MINUTES: u32 = 10;
-pub const MAX_TAKEOVER_MINUTES: u32 = 24 * 60;
+/// How long a takeover lasts: from 1 minute to a day, 10 minutes when not said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TakeoverMinutes(u32);
+
+impl TakeoverMinutes {
+    pub const DEFAULT: TakeoverMinutes = TakeoverMinutes(10);
+    pub const MAX: u32 = 24 * 60;
+    pub const LONGEST: TakeoverMinutes = TakeoverMinutes(Self::MAX);
+
+    pub fn new(minutes: u32) -> Result<Self, OutOfRange> {
+        if (1..=Self::MAX).contains(&minutes) {
+            Ok(Self(minutes))
+        } else {
+            Err(OutOfRange::new(format!("must be from 1 to {}", Self::MAX)))
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
 /// Meta's own rate-limit answers are retried this many times within a request.
 const SEND_ATTEMPTS: u32 = 3;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NewConversation {
-    #[serde(default)]
-    pub to_number: Option<String>,
-    #[serde(default)]
-    pub from_number: Option<String>,
-    #[serde(default)]
-    pub agent_id: Option<AgentId>,
-    #[serde(default)]
-    pub message: Option<OpeningMessage>,
-    /// Deprecated alias of `toNumber`.
-    #[serde(default)]
-    pub phone_number: Option<String>,
-    /// `whatsapp` (default), or `api` for a conversation held only over the HTTP API.
-    #[serde(default)]
-    pub channel: ChannelKind,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct OpeningMessage {
-    #[serde(rename = "type")]
-    pub kind: OpeningKind,
-    #[serde(default)]
-    pub template: Option<TemplateMessage>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OpeningKind {
-    Template,
+/// A conversation to start, its values parsed (the API's `POST /api/v1/conversations/` body).
+#[derive(Debug)]
+pub enum NewConversation {
+    /// With a WhatsApp contact, from one of the workspace's numbers, optionally opened with a
+    /// template.
+    WhatsApp {
+        /// The contact, in E.164 form.
+        to: String,
+        /// The workspace's number to write from, by its phone number id or display number.
+        from_number: Option<String>,
+        agent_id: AgentId,
+        opening: Option<TemplateMessage>,
+    },
+    /// Held only over the HTTP API.
+    Api { agent_id: AgentId },
 }
 
 pub struct Created {
@@ -88,17 +90,32 @@ pub struct Created {
     pub existed: bool,
 }
 
-fn opening_template(message: Option<OpeningMessage>) -> Result<Option<TemplateMessage>, AppError> {
-    match message {
-        None => Ok(None),
-        Some(OpeningMessage { kind: OpeningKind::Template, template: None }) => {
-            Err(AppError::invalid("message.template", "is required when message.type is `template`"))
-        }
-        Some(OpeningMessage { kind: OpeningKind::Template, template: Some(t) }) => {
-            template("message.template", &t)?;
-            Ok(Some(t))
-        }
+/// Why a conversation cannot be started or written to as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConversationRejection {
+    #[error("no agent with this id in the workspace")]
+    UnknownAgent,
+    /// An operator's text while the contact's 24-hour window is closed.
+    #[error("the contact has not written in the last 24 hours: only a template may be sent")]
+    WindowClosedForText,
+}
+
+impl From<ConversationRejection> for AppError {
+    fn from(rejection: ConversationRejection) -> Self {
+        Self::Rejected(rejection.into())
     }
+}
+
+async fn agent_of(
+    ports: &ConversationPorts<'_>,
+    principal: &Principal,
+    agent_id: &AgentId,
+) -> Result<crate::model::Agent, AppError> {
+    ports
+        .agents
+        .get_agent(&principal.workspace_id, agent_id)
+        .await?
+        .ok_or_else(|| ConversationRejection::UnknownAgent.into())
 }
 
 /// One conversation per (business number, contact): creating it again returns it, switched to
@@ -108,24 +125,12 @@ pub async fn create_conversation(
     principal: &Principal,
     input: NewConversation,
 ) -> Result<Created, AppError> {
-    if input.channel == ChannelKind::Api {
-        return create_api_conversation(ports, principal, input).await;
-    }
-    let (field, raw_to) = match (&input.to_number, &input.phone_number) {
-        (Some(to), _) => ("toNumber", to.as_str()),
-        (None, Some(to)) => ("phoneNumber", to.as_str()),
-        (None, None) => return Err(AppError::invalid("toNumber", "is required: the contact's number in E.164 form")),
+    let (to, from_number, agent_id, template) = match input {
+        NewConversation::Api { agent_id } => return create_api_conversation(ports, principal, &agent_id).await,
+        NewConversation::WhatsApp { to, from_number, agent_id, opening } => (to, from_number, agent_id, opening),
     };
-    let to = normalize_e164(raw_to)
-        .ok_or_else(|| AppError::invalid(field, "must be a phone number in E.164 form, like +15551234567"))?;
-    let agent_id = input.agent_id.as_ref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
-    let agent = ports
-        .agents
-        .get_agent(&principal.workspace_id, agent_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("agentId", "no agent with this id in the workspace"))?;
-    let template = opening_template(input.message)?;
-    let number = resolve_sender(ports.numbers, principal, input.from_number.as_deref(), Some(&agent.id)).await?;
+    let agent = agent_of(ports, principal, &agent_id).await?;
+    let number = resolve_sender(ports.numbers, principal, from_number.as_deref(), Some(&agent.id)).await?;
     let contact_id = wa_id(&to);
 
     let mut opening = Vec::new();
@@ -134,7 +139,7 @@ pub async fn create_conversation(
         let from =
             sender(&ports.senders, &principal.workspace_id, &number.phone_number_id).await.map_err(
                 |err| match err {
-                    SenderError::Refused(why) => AppError::invalid("fromNumber", why),
+                    SenderError::Refused(why) => NumberRejection::Sender(why).into(),
                     SenderError::Unavailable(why) => AppError::Internal(why),
                 },
             )?;
@@ -191,17 +196,9 @@ pub async fn create_conversation(
 async fn create_api_conversation(
     ports: &ConversationPorts<'_>,
     principal: &Principal,
-    input: NewConversation,
+    agent_id: &AgentId,
 ) -> Result<Created, AppError> {
-    if input.message.is_some() {
-        return Err(AppError::invalid("message", "an API conversation has no WhatsApp contact to send a template to"));
-    }
-    let agent_id = input.agent_id.as_ref().ok_or_else(|| AppError::invalid("agentId", "is required"))?;
-    let agent = ports
-        .agents
-        .get_agent(&principal.workspace_id, agent_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("agentId", "no agent with this id in the workspace"))?;
+    let agent = agent_of(ports, principal, agent_id).await?;
     let conversation = Conversation::start_api(&principal.workspace_id, agent.id, ports.clock.now());
     ports.conversations.save_conversation(&conversation, None, &[]).await?;
     Ok(Created { conversation, existed: false })
@@ -253,24 +250,14 @@ pub async fn list_messages(
     Ok(conversations.list_messages(&conversation.id, page).await?)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Takeover {
-    #[serde(default)]
-    pub duration_minutes: Option<u32>,
-}
-
 /// A human takes over: the bot sends nothing until the takeover expires or is handed back.
 pub async fn take_over(
     ports: &ConversationPorts<'_>,
     principal: &Principal,
     conversation_id: &ConversationId,
-    input: Takeover,
+    minutes: TakeoverMinutes,
 ) -> Result<Conversation, AppError> {
-    let minutes = input.duration_minutes.unwrap_or(DEFAULT_TAKEOVER_MINUTES);
-    if !(1..=MAX_TAKEOVER_MINUTES).contains(&minutes) {
-        return Err(AppError::invalid("durationMinutes", format!("must be from 1 to {MAX_TAKEOVER_MINUTES}")));
-    }
+    let minutes = minutes.get();
     let until = |now| Some(now + Duration::minutes(i64::from(minutes)));
     let conversation = change(ports.conversations, ports.clock, principal, conversation_id, |conversation, now| {
         conversation.takeover_until = until(now);
@@ -339,11 +326,6 @@ where
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct OperatorPrompt {
-    pub prompt: String,
-}
-
 pub const MAX_PROMPT_CHARS: usize = 4000;
 
 /// Wassist's prompt: an operator's instruction, after which the agent writes to the contact.
@@ -352,13 +334,12 @@ pub async fn prompt_agent(
     ports: &ConversationPorts<'_>,
     principal: &Principal,
     conversation_id: &ConversationId,
-    input: OperatorPrompt,
+    instruction: &str,
 ) -> Result<(), AppError> {
-    let instruction = crate::model::input::required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;
     let turn = NewTurn {
         direction: Direction::Operator,
         kind: MessageKind::Instruction,
-        text: &instruction,
+        text: instruction,
         previewed: false,
         closed_window: "the conversation is not active: the contact has not written in the last 24 hours, so the agent cannot write freely; open it with a template",
         trigger: Trigger::OperatorPrompt,

@@ -1,12 +1,9 @@
 //! A person writes to the contact (typically during a takeover): text inside the 24-hour window, a
 //! template at any time. The message is the agent's history when it answers again.
 
-use serde::Deserialize;
-
-use crate::agents::template;
 use crate::conversations::messaging::send_with_retry;
 use crate::conversations::model::preview;
-use crate::conversations::{get_conversation, ConversationPorts};
+use crate::conversations::{get_conversation, ConversationPorts, ConversationRejection};
 use crate::model::{
     Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageKind, Principal, TemplateMessage,
 };
@@ -17,16 +14,13 @@ use crate::AppError;
 
 const SEND_ATTEMPTS: u32 = 3;
 /// WhatsApp's limit for one text message.
-const MAX_TEXT_CHARS: usize = 4096;
+pub const MAX_TEXT_CHARS: usize = 4096;
 
-/// `{"text"}` or `{"template"}`, exactly one.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OperatorMessage {
-    #[serde(default)]
-    pub text: Option<String>,
-    #[serde(default)]
-    pub template: Option<TemplateMessage>,
+/// What a person sends: text (at most `MAX_TEXT_CHARS`, inside the window) or a template.
+#[derive(Debug)]
+pub enum OperatorMessage {
+    Text(String),
+    Template(TemplateMessage),
 }
 
 /// Sends first, then stores: a message Meta refused is not stored (as when a conversation is
@@ -43,28 +37,22 @@ pub async fn send_operator_message(
     };
     let to = contact.wa_id.clone();
     let now = ports.clock.now();
-    let (outbound, mut message) = match (input.text, input.template) {
-        (Some(text), None) => {
-            let text = crate::model::input::required_text("text", &text, MAX_TEXT_CHARS)?;
+    let (outbound, mut message) = match input {
+        OperatorMessage::Text(text) => {
             if !conversation.is_window_open(now) {
-                return Err(AppError::invalid(
-                    "text",
-                    "the contact has not written in the last 24 hours: only a template may be sent",
-                ));
+                return Err(ConversationRejection::WindowClosedForText.into());
             }
             let mut message =
                 Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Sent, now);
             message.text = Some(text.clone());
             (Outbound::Text { to, body: text }, message)
         }
-        (None, Some(chosen)) => {
-            template("template", &chosen)?;
+        OperatorMessage::Template(chosen) => {
             let mut message =
                 Message::new(&conversation.id, Direction::Outbound, MessageKind::Template, DeliveryStatus::Sent, now);
             message.template = Some(chosen.name.clone());
             (Outbound::Template { to, template: chosen }, message)
         }
-        _ => return Err(AppError::bad_request("send either `text` or `template`")),
     };
     message.operator_key = Some(principal.key_prefix.clone());
     let from = sender_of(&ports.senders, &conversation).await.map_err(|err| match err {

@@ -15,6 +15,10 @@ use super::input::InvalidField;
 pub struct OutOfRange(String);
 
 impl OutOfRange {
+    pub fn new(problem: impl Into<String>) -> Self {
+        Self(problem.into())
+    }
+
     /// The problem, as a field's: the API names the field in its 400.
     pub fn at(self, field: &str) -> InvalidField {
         InvalidField::new(field, self.0)

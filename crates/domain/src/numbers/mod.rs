@@ -7,9 +7,8 @@ pub mod senders;
 pub mod template;
 pub mod templates;
 
-use serde::Deserialize;
-
 use crate::model::phone::normalize_e164;
+use crate::model::values::OutOfRange;
 use crate::model::{AgentId, Page, PageRequest, Principal, WhatsAppNumber};
 use crate::ports::{AgentStore, Clock, GraphError, NumberStore, Secret, StoreError, TokenVault, WhatsApp};
 use crate::AppError;
@@ -30,27 +29,64 @@ pub struct NumberPorts<'a> {
     pub default_token: Option<&'a Secret>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A number to register, its values parsed (the API's `POST /api/v1/whatsapp-numbers/` body).
+#[derive(Debug)]
 pub struct NewNumber {
+    /// Meta's numeric phone number id.
     pub phone_number_id: String,
+    /// In E.164 form.
     pub display_number: String,
-    #[serde(default)]
     pub default_agent_id: Option<AgentId>,
     /// A system-user token of the WhatsApp Business Account that holds the number: proves
     /// ownership at registration, then sends the number's messages.
-    #[serde(default)]
-    pub access_token: Option<String>,
+    pub access_token: Option<Secret>,
     /// The WhatsApp Business Account that holds the number (digits): the console offers its
     /// approved templates when a conversation's 24-hour window is closed.
-    #[serde(default)]
     pub waba_id: Option<String>,
 }
 
-const MAX_TOKEN_CHARS: usize = 1024;
+pub const MAX_TOKEN_CHARS: usize = 1024;
 
 pub fn valid_phone_number_id(value: &str) -> bool {
     !value.is_empty() && value.len() <= 32 && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An access token as a caller pastes it: trimmed, printable ASCII, at most `MAX_TOKEN_CHARS`;
+/// empty is none.
+pub fn parse_access_token(text: &str) -> Result<Option<Secret>, OutOfRange> {
+    match text.trim() {
+        "" => Ok(None),
+        token if token.chars().count() > MAX_TOKEN_CHARS || !token.bytes().all(|b| b.is_ascii_graphic()) => {
+            Err(OutOfRange::new("is not an access token"))
+        }
+        token => Ok(Some(Secret(token.to_owned()))),
+    }
+}
+
+/// Why a number cannot be registered, or a conversation not started from it, as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NumberRejection {
+    #[error("no agent with this id in the workspace")]
+    UnknownDefaultAgent,
+    #[error("is required: a system-user access token of the WhatsApp Business Account that holds this number")]
+    AccessTokenRequired,
+    #[error("{}", if *.own {
+        "Meta does not show this phone number id to this token: use a token of the WhatsApp Business Account that holds the number"
+    } else {
+        "Meta does not show this phone number id to this deployment's WhatsApp token: send the accessToken of the account that holds it"
+    })]
+    NotShownToToken { own: bool },
+    #[error("does not match the number Meta shows for this phone number id")]
+    DisplayNumberMismatch,
+    /// The number to send from, as named or as chosen (`fromNumber`).
+    #[error("{0}")]
+    Sender(String),
+}
+
+impl From<NumberRejection> for AppError {
+    fn from(rejection: NumberRejection) -> Self {
+        Self::Rejected(rejection.into())
+    }
 }
 
 pub async fn register_number(
@@ -58,28 +94,13 @@ pub async fn register_number(
     principal: &Principal,
     input: NewNumber,
 ) -> Result<WhatsAppNumber, AppError> {
-    let phone_number_id = input.phone_number_id.trim().to_owned();
-    if !valid_phone_number_id(&phone_number_id) {
-        return Err(AppError::invalid(
-            "phoneNumberId",
-            "must be Meta's numeric phone number id (WhatsApp Manager → API Setup)",
-        ));
-    }
-    let waba_id = input.waba_id.as_deref().map(str::trim).filter(|id| !id.is_empty()).map(str::to_owned);
-    if waba_id.as_deref().is_some_and(|id| !valid_phone_number_id(id)) {
-        return Err(AppError::invalid(
-            "wabaId",
-            "must be Meta's numeric WhatsApp Business Account id (WhatsApp Manager → Account tools)",
-        ));
-    }
-    let display_number = normalize_e164(&input.display_number)
-        .ok_or_else(|| AppError::invalid("displayNumber", "must be a phone number in E.164 form, like +15551234567"))?;
-    if let Some(agent_id) = &input.default_agent_id {
+    let NewNumber { phone_number_id, display_number, default_agent_id, access_token, waba_id } = input;
+    if let Some(agent_id) = &default_agent_id {
         if ports.agents.get_agent(&principal.workspace_id, agent_id).await?.is_none() {
-            return Err(AppError::invalid("defaultAgentId", "no agent with this id in the workspace"));
+            return Err(NumberRejection::UnknownDefaultAgent.into());
         }
     }
-    let token = owners_token(ports, &phone_number_id, &display_number, input.access_token.as_deref()).await?;
+    let token = owners_token(ports, &phone_number_id, &display_number, access_token).await?;
     if ports.numbers.get_number(&phone_number_id).await?.is_some() {
         return Err(taken());
     }
@@ -97,7 +118,7 @@ pub async fn register_number(
         phone_number_id,
         workspace_id: principal.workspace_id.clone(),
         display_number,
-        default_agent_id: input.default_agent_id,
+        default_agent_id,
         waba_id,
         token_ref,
         created_at: ports.clock.now(),
@@ -130,42 +151,25 @@ async fn owners_token(
     ports: &NumberPorts<'_>,
     phone_number_id: &str,
     display_number: &str,
-    access_token: Option<&str>,
+    access_token: Option<Secret>,
 ) -> Result<Option<Secret>, AppError> {
-    let (token, own) =
-        match access_token.map(str::trim).filter(|t| !t.is_empty()) {
-            Some(token) if token.chars().count() > MAX_TOKEN_CHARS || !token.bytes().all(|b| b.is_ascii_graphic()) => {
-                return Err(AppError::invalid("accessToken", "is not an access token"));
-            }
-            Some(token) => (Secret(token.to_owned()), true),
-            None => match ports.default_token {
-                Some(default) => (default.clone(), false),
-                None => return Err(AppError::invalid(
-                    "accessToken",
-                    "is required: a system-user access token of the WhatsApp Business Account that holds this number",
-                )),
-            },
-        };
+    let (token, own) = match access_token {
+        Some(token) => (token, true),
+        None => match ports.default_token {
+            Some(default) => (default.clone(), false),
+            None => return Err(NumberRejection::AccessTokenRequired.into()),
+        },
+    };
     let info = match ports.whatsapp.number_info(phone_number_id, &token).await {
         Ok(info) => info,
         Err(err @ GraphError::Api { http_status, .. }) if http_status < 500 => {
             tracing::info!(code = ?err.code(), "a number's ownership check was refused by Meta");
-            return Err(AppError::invalid(
-                "accessToken",
-                if own {
-                    "Meta does not show this phone number id to this token: use a token of the WhatsApp Business Account that holds the number"
-                } else {
-                    "Meta does not show this phone number id to this deployment's WhatsApp token: send the accessToken of the account that holds it"
-                },
-            ));
+            return Err(NumberRejection::NotShownToToken { own }.into());
         }
         Err(err) => return Err(AppError::WhatsApp(err)),
     };
     if normalize_e164(&info.display_phone_number).as_deref() != Some(display_number) {
-        return Err(AppError::invalid(
-            "displayNumber",
-            "does not match the number Meta shows for this phone number id",
-        ));
+        return Err(NumberRejection::DisplayNumberMismatch.into());
     }
     Ok(own.then_some(token))
 }
@@ -215,7 +219,7 @@ pub async fn resolve_sender(
             numbers
                 .into_iter()
                 .find(|n| n.phone_number_id == from.trim() || Some(&n.display_number) == display.as_ref())
-                .ok_or_else(|| AppError::invalid("fromNumber", "is not a WhatsApp number registered to this workspace"))
+                .ok_or_else(|| sender_rejected("is not a WhatsApp number registered to this workspace"))
         }
         None if numbers.len() > 1 => {
             let mut answering = numbers
@@ -223,8 +227,7 @@ pub async fn resolve_sender(
                 .filter(|n| n.default_agent_id.is_some() && n.default_agent_id.as_deref() == agent_id);
             match (answering.next(), answering.next()) {
                 (Some(only), None) => Ok(only),
-                _ => Err(AppError::invalid(
-                    "fromNumber",
+                _ => Err(sender_rejected(
                     "is required: this workspace has several WhatsApp numbers, and not exactly one answers with this agent",
                 )),
             }
@@ -233,12 +236,13 @@ pub async fn resolve_sender(
             let mut numbers = numbers.into_iter();
             match (numbers.next(), numbers.next()) {
                 (Some(only), None) => Ok(only),
-                (None, _) => Err(AppError::invalid(
-                    "fromNumber",
-                    "this workspace has no WhatsApp number yet: register one first",
-                )),
-                _ => Err(AppError::invalid("fromNumber", "is required: this workspace has several WhatsApp numbers")),
+                (None, _) => Err(sender_rejected("this workspace has no WhatsApp number yet: register one first")),
+                _ => Err(sender_rejected("is required: this workspace has several WhatsApp numbers")),
             }
         }
     }
+}
+
+fn sender_rejected(why: &str) -> AppError {
+    NumberRejection::Sender(why.to_owned()).into()
 }

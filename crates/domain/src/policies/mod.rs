@@ -7,12 +7,10 @@ pub mod port;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use crate::cached::CachedPolicies;
 use crate::events::EventPorts;
 use crate::model::cache::TtlCache;
-use crate::model::input::required_text;
+use crate::model::values::OutOfRange;
 use crate::model::{ConversationId, Page, PageRequest, PolicyId, Principal, WorkspaceId};
 use crate::policies::model::{
     compile, masked_excerpt, Action, AppliesTo, CompiledPolicy, Detector, Flow, Policy, Violation,
@@ -34,57 +32,84 @@ pub const MAX_POLICIES: usize = 50;
 /// Keywords and patterns of all the workspace's policies together, in bytes.
 pub const MAX_MATCHER_BYTES: usize = 64 * 1024;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_KEYWORD_CHARS: usize = 200;
+pub const MAX_PATTERN_CHARS: usize = 500;
+
+/// A new policy, its values parsed (the API's `POST /api/v1/policies/` body).
+#[derive(Debug)]
 pub struct NewPolicy {
     pub name: String,
-    #[serde(default)]
     pub keywords: Vec<String>,
-    #[serde(default)]
     pub patterns: Vec<String>,
-    #[serde(default)]
     pub detectors: Vec<Detector>,
     pub applies_to: AppliesTo,
     pub action: Action,
-    #[serde(default)]
+    pub enabled: bool,
+}
+
+/// A change of a policy: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyChange {
+    pub name: Option<String>,
+    pub keywords: Option<Vec<String>>,
+    pub patterns: Option<Vec<String>>,
+    pub detectors: Option<Vec<Detector>>,
+    pub applies_to: Option<AppliesTo>,
+    pub action: Option<Action>,
     pub enabled: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PolicyChange {
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub keywords: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub patterns: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub detectors: Option<Vec<Detector>>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub applies_to: Option<AppliesTo>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub action: Option<Action>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub enabled: Option<bool>,
+/// A keyword as a policy holds it: not empty, at most `MAX_KEYWORD_CHARS`.
+pub fn parse_keyword(text: &str) -> Result<String, OutOfRange> {
+    within_chars(text, MAX_KEYWORD_CHARS)?;
+    Ok(text.to_owned())
+}
+
+/// A pattern as a policy holds it: a regular expression of at most `MAX_PATTERN_CHARS` that
+/// compiles within the matcher's limits.
+pub fn parse_pattern(text: &str) -> Result<String, OutOfRange> {
+    within_chars(text, MAX_PATTERN_CHARS)?;
+    compile(text).map_err(|err| OutOfRange::new(format!("is not a valid regular expression: {err}")))?;
+    Ok(text.to_owned())
+}
+
+fn within_chars(text: &str, max: usize) -> Result<(), OutOfRange> {
+    let length = text.trim().chars().count();
+    if length == 0 {
+        return Err(OutOfRange::new("must not be empty"));
+    }
+    if length > max {
+        return Err(OutOfRange::new(format!("must be at most {max} characters (got {length})")));
+    }
+    Ok(())
+}
+
+/// Why a policy cannot be as asked: what it matches, alone or with the workspace's others.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyRejection {
+    #[error("a policy needs at least one keyword, pattern or detector")]
+    NothingToMatch,
+    #[error("at most {MAX_MATCHERS} keywords and patterns")]
+    TooManyMatchers,
+    #[error(
+        "the workspace's keywords and patterns together may be at most {MAX_MATCHER_BYTES} bytes (this would make {0})"
+    )]
+    WorkspaceMatchersTooLarge(usize),
+}
+
+impl From<PolicyRejection> for AppError {
+    fn from(rejection: PolicyRejection) -> Self {
+        Self::Rejected(rejection.into())
+    }
 }
 
 fn validate(policy: &Policy) -> Result<(), AppError> {
-    required_text("name", &policy.name, 100)?;
     if policy.keywords.is_empty() && policy.patterns.is_empty() && policy.detectors.is_empty() {
-        return Err(AppError::invalid("keywords", "a policy needs at least one keyword, pattern or detector"));
+        return Err(PolicyRejection::NothingToMatch.into());
     }
     if policy.keywords.len() + policy.patterns.len() > MAX_MATCHERS {
-        return Err(AppError::invalid("patterns", format!("at most {MAX_MATCHERS} keywords and patterns")));
-    }
-    for (i, keyword) in policy.keywords.iter().enumerate() {
-        required_text(&format!("keywords[{i}]"), keyword, 200)?;
-    }
-    for (i, pattern) in policy.patterns.iter().enumerate() {
-        required_text(&format!("patterns[{i}]"), pattern, 500)?;
-        compile(pattern).map_err(|err| {
-            AppError::invalid(format!("patterns[{i}]"), format!("is not a valid regular expression: {err}"))
-        })?;
+        return Err(PolicyRejection::TooManyMatchers.into());
     }
     Ok(())
 }
@@ -103,10 +128,7 @@ fn within_caps(existing: &[Policy], policy: &Policy) -> Result<(), AppError> {
     }
     let bytes = others.map(matcher_bytes).sum::<usize>() + matcher_bytes(policy);
     if bytes > MAX_MATCHER_BYTES {
-        return Err(AppError::invalid(
-            "patterns",
-            format!("the workspace's keywords and patterns together may be at most {MAX_MATCHER_BYTES} bytes (this would make {bytes})"),
-        ));
+        return Err(PolicyRejection::WorkspaceMatchersTooLarge(bytes).into());
     }
     Ok(())
 }
@@ -122,13 +144,13 @@ pub async fn create_policy(
         revision: 0,
         id: PolicyId::generate(),
         workspace_id: principal.workspace_id.clone(),
-        name: input.name.trim().to_owned(),
+        name: input.name,
         keywords: input.keywords,
         patterns: input.patterns,
         detectors: input.detectors,
         applies_to: input.applies_to,
         action: input.action,
-        enabled: input.enabled.unwrap_or(true),
+        enabled: input.enabled,
         created_at: now,
         updated_at: now,
     };
@@ -185,9 +207,7 @@ async fn changed_policy(
     mut policy: Policy,
     change: PolicyChange,
 ) -> Result<Policy, AppError> {
-    if let Some(name) = change.name {
-        policy.name = name.trim().to_owned();
-    }
+    policy.name = change.name.unwrap_or(policy.name);
     policy.keywords = change.keywords.unwrap_or(policy.keywords);
     policy.patterns = change.patterns.unwrap_or(policy.patterns);
     policy.detectors = change.detectors.unwrap_or(policy.detectors);

@@ -5,10 +5,10 @@ pub mod model;
 pub mod port;
 pub mod user_prompt;
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::model::input::required_text;
+use crate::model::input::{required_text, InvalidField};
+use crate::model::values::OutOfRange;
 use crate::model::{
     Page, PageRequest, Principal, Prompt, PromptContent, PromptId, PromptVersion, Temperature, Tool, VersionNotes,
     VersionSource,
@@ -24,174 +24,143 @@ pub const MAX_TEXT_CHARS: usize = 100_000;
 pub const MAX_DESCRIPTION_CHARS: usize = 1_000;
 pub const MAX_TOOLS: usize = 50;
 pub const MAX_RESPONSE_TIME_SECONDS: f64 = 600.0;
-const MAX_METADATA_BYTES: usize = 16 * 1024;
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 /// Concurrent writers each lose at most once per winner; this many rounds covers real bursts.
 const PROMPT_WRITE_ATTEMPTS: u32 = 12;
-/// `POST /v1/public/prompts`
-#[derive(Debug, Deserialize)]
+/// A prompt's new version by name (eigi's `POST /v1/public/prompts`), its values parsed.
+#[derive(Debug)]
 pub struct NewPromptVersion {
-    pub prompt_name: String,
-    pub prompt_content: String,
-    #[serde(default)]
-    pub prompt_metadata: Option<Map<String, Value>>,
+    pub name: String,
+    pub text: String,
+    pub metadata: Option<Map<String, Value>>,
 }
 
-/// `PUT /api/prompts/{promptId}`: every field optional; `null` clears an optional one.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// An edit of a prompt's working copy (leasing's `PUT /api/prompts/{promptId}`), its values
+/// parsed: `None` leaves a field as it is; `Some(None)` clears an optional one.
+#[derive(Debug, Clone, Default)]
 pub struct PromptEdit {
     pub name: Option<String>,
-    pub prompt: Option<String>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub text: Option<String>,
     pub description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
-    pub temperature: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
+    pub temperature: Option<Option<Temperature>>,
     pub response_time: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
-    pub tools: Option<Option<Vec<Tool>>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
-    pub tool_configs: Option<Option<Map<String, Value>>>,
+    pub tools: Option<Vec<Tool>>,
+    pub tool_configs: Option<Map<String, Value>>,
     pub is_hidden: Option<bool>,
-}
-
-/// `POST /api/prompts/{promptId}/versions`: what the person saving says about the version.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ManualSave {
-    pub label: Option<String>,
-    pub title: Option<String>,
-    pub description: Option<String>,
 }
 
 pub const MAX_LABEL_CHARS: usize = 200;
 
-fn optional_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, AppError> {
+/// Trimmed; empty is none; at most `max` characters.
+pub fn optional_text(value: Option<String>, max: usize) -> Result<Option<String>, OutOfRange> {
     let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else { return Ok(None) };
     let length = value.chars().count();
     if length > max {
-        return Err(AppError::invalid(field, format!("must be at most {max} characters (got {length})")));
+        return Err(OutOfRange::new(format!("must be at most {max} characters (got {length})")));
     }
     Ok(Some(value))
 }
 
-impl ManualSave {
-    fn notes(self) -> Result<VersionNotes, AppError> {
-        Ok(VersionNotes {
-            label: optional_text("label", self.label, MAX_LABEL_CHARS)?,
-            title: optional_text("title", self.title, MAX_LABEL_CHARS)?,
-            description: optional_text("description", self.description, MAX_DESCRIPTION_CHARS)?,
-        })
-    }
-}
-
-fn text(field: &str, value: &str) -> Result<String, AppError> {
+/// A prompt's text: not blank, at most `MAX_TEXT_CHARS`, kept as written.
+pub fn text(value: &str) -> Result<String, OutOfRange> {
     if value.trim().is_empty() {
-        return Err(AppError::invalid(field, "must not be empty"));
+        return Err(OutOfRange::new("must not be empty"));
     }
     let length = value.chars().count();
     if length > MAX_TEXT_CHARS {
-        return Err(AppError::invalid(field, format!("must be at most {MAX_TEXT_CHARS} characters (got {length})")));
+        return Err(OutOfRange::new(format!("must be at most {MAX_TEXT_CHARS} characters (got {length})")));
     }
     Ok(value.to_owned())
 }
 
-fn metadata(value: Map<String, Value>) -> Result<Map<String, Value>, AppError> {
+/// A prompt's metadata: its `prompt_type`, if any, is `main` or `analysis`; at most
+/// `MAX_METADATA_BYTES` of JSON. Errors name the key within the metadata.
+pub fn metadata(value: Map<String, Value>) -> Result<Map<String, Value>, InvalidField> {
     match value.get("prompt_type") {
         None | Some(Value::Null) => {}
         Some(Value::String(kind)) if kind == "main" || kind == "analysis" => {}
         Some(other) => {
-            return Err(AppError::invalid(
-                "prompt_metadata.prompt_type",
-                format!("must be `main` or `analysis` (got {other})"),
-            ))
+            return Err(InvalidField::new("prompt_type", format!("must be `main` or `analysis` (got {other})")))
         }
     }
     if Value::Object(value.clone()).to_string().len() > MAX_METADATA_BYTES {
-        return Err(AppError::invalid(
-            "prompt_metadata",
-            format!("must be at most {MAX_METADATA_BYTES} bytes of JSON"),
-        ));
+        return Err(InvalidField::new("", format!("must be at most {MAX_METADATA_BYTES} bytes of JSON")));
     }
     Ok(value)
 }
 
-/// Checks the range and keeps three decimal places: finer settings mean nothing to a model, and
-/// DynamoDB numbers cannot hold magnitudes below 1e-130.
-fn number_in(field: &str, value: f64, low: f64, high: f64) -> Result<f64, AppError> {
-    if value.is_finite() && (low..=high).contains(&value) {
+/// Seconds the agent waits before answering: from 0 to `MAX_RESPONSE_TIME_SECONDS`, kept to
+/// three decimal places (finer means nothing; DynamoDB cannot hold magnitudes below 1e-130).
+pub fn response_time(value: f64) -> Result<f64, OutOfRange> {
+    let high = MAX_RESPONSE_TIME_SECONDS;
+    if value.is_finite() && (0.0..=high).contains(&value) {
         Ok((value * 1000.0).round() / 1000.0)
     } else {
-        Err(AppError::invalid(field, format!("must be a number from {low} to {high} (got {value})")))
+        Err(OutOfRange::new(format!("must be a number from 0 to {high} (got {value})")))
     }
 }
 
-fn tools(tools: Vec<Tool>) -> Result<Vec<Tool>, AppError> {
+/// The tools a prompt names: at most `MAX_TOOLS`, each named, `MAX_METADATA_BYTES` of JSON in
+/// all. Errors name the tool by its index.
+pub fn tools(tools: Vec<Tool>) -> Result<Vec<Tool>, InvalidField> {
     if tools.len() > MAX_TOOLS {
-        return Err(AppError::invalid("tools", format!("at most {MAX_TOOLS} tools")));
+        return Err(InvalidField::new("", format!("at most {MAX_TOOLS} tools")));
     }
     let size = serde_json::to_string(&tools).map(|text| text.len()).unwrap_or(usize::MAX);
     if size > MAX_METADATA_BYTES {
-        return Err(AppError::invalid("tools", format!("must be at most {MAX_METADATA_BYTES} bytes of JSON")));
+        return Err(InvalidField::new("", format!("must be at most {MAX_METADATA_BYTES} bytes of JSON")));
     }
     tools
         .into_iter()
         .enumerate()
         .map(|(index, tool)| {
-            Ok(Tool { name: required_text(&format!("tools[{index}].name"), &tool.name, 64)?, settings: tool.settings })
+            Ok(Tool { name: required_text(&format!("[{index}].name"), &tool.name, 64)?, settings: tool.settings })
         })
         .collect()
 }
 
-fn tool_configs(configs: Map<String, Value>) -> Result<Map<String, Value>, AppError> {
+/// Settings by tool name: each an object, its `requireApproval` a boolean. Errors name the tool.
+pub fn tool_configs(configs: Map<String, Value>) -> Result<Map<String, Value>, InvalidField> {
     for (tool, config) in &configs {
-        let field = format!("toolConfigs.{tool}");
         let Value::Object(settings) = config else {
-            return Err(AppError::invalid(field, "must be an object of settings, e.g. {\"requireApproval\": true}"));
+            return Err(InvalidField::new(tool, "must be an object of settings, e.g. {\"requireApproval\": true}"));
         };
         if let Some(flag) = settings.get("requireApproval") {
             if !flag.is_boolean() {
-                return Err(AppError::invalid(format!("{field}.requireApproval"), "must be true or false"));
+                return Err(InvalidField::new(format!("{tool}.requireApproval"), "must be true or false"));
             }
         }
     }
     if Value::Object(configs.clone()).to_string().len() > MAX_METADATA_BYTES {
-        return Err(AppError::invalid("toolConfigs", format!("must be at most {MAX_METADATA_BYTES} bytes of JSON")));
+        return Err(InvalidField::new("", format!("must be at most {MAX_METADATA_BYTES} bytes of JSON")));
     }
     Ok(configs)
 }
 
 impl PromptEdit {
-    /// Checks every field and applies the edit to a working copy.
-    fn apply(self, name: &str, content: &PromptContent) -> Result<(String, PromptContent), AppError> {
+    /// The edit applied to a working copy.
+    fn apply(self, name: &str, content: &PromptContent) -> (String, PromptContent) {
         let mut content = content.clone();
-        let name = match self.name {
-            Some(name) => required_text("name", &name, MAX_NAME_CHARS)?,
-            None => name.to_owned(),
-        };
-        if let Some(prompt) = self.prompt {
-            content.text = text("prompt", &prompt)?;
+        let name = self.name.unwrap_or_else(|| name.to_owned());
+        if let Some(text) = self.text {
+            content.text = text;
         }
         if let Some(description) = self.description {
-            content.description = optional_text("description", description, MAX_DESCRIPTION_CHARS)?;
+            content.description = description;
         }
         if let Some(temperature) = self.temperature {
-            content.temperature = temperature
-                .map(|t| Temperature::within(t, Temperature::MAX_FOR_PROMPTS))
-                .transpose()
-                .map_err(|err| err.at("temperature"))?;
+            content.temperature = temperature;
         }
         if let Some(seconds) = self.response_time {
-            content.response_time =
-                seconds.map(|s| number_in("responseTime", s, 0.0, MAX_RESPONSE_TIME_SECONDS)).transpose()?;
+            content.response_time = seconds;
         }
         if let Some(list) = self.tools {
-            content.tools = tools(list.unwrap_or_default())?;
+            content.tools = list;
         }
         if let Some(configs) = self.tool_configs {
-            content.tool_configs = tool_configs(configs.unwrap_or_default())?;
+            content.tool_configs = configs;
         }
-        Ok((name, content))
+        (name, content)
     }
 }
 
@@ -202,9 +171,7 @@ pub async fn create_version_by_name(
     principal: &Principal,
     input: NewPromptVersion,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    let name = required_text("prompt_name", &input.prompt_name, MAX_NAME_CHARS)?;
-    let content_text = text("prompt_content", &input.prompt_content)?;
-    let metadata = input.prompt_metadata.map(metadata).transpose()?;
+    let NewPromptVersion { name, text: content_text, metadata } = input;
     let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
@@ -296,7 +263,7 @@ pub async fn edit_prompt(
     let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
-        let (name, content) = edit.clone().apply(&current.name, &current.content)?;
+        let (name, content) = edit.clone().apply(&current.name, &current.content);
         if name != current.name {
             if let Some(holder) = prompts.find_prompt_by_name(&principal.workspace_id, &name).await? {
                 if holder.id != current.id {
@@ -373,9 +340,9 @@ pub async fn save_version(
     clock: &dyn Clock,
     principal: &Principal,
     prompt_id: &PromptId,
-    input: ManualSave,
+    notes: VersionNotes,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    append_version(prompts, clock, principal, prompt_id, None, VersionSource::ManualSave, input.notes()?).await
+    append_version(prompts, clock, principal, prompt_id, None, VersionSource::ManualSave, notes).await
 }
 
 /// Appends a version of `content` (the working copy when `None`) to the prompt as it stands, on a
@@ -411,9 +378,9 @@ async fn append_version(
 }
 
 /// A version number from the path or query: a whole number from 1.
-pub fn parse_version(field: &str, text: &str) -> Result<u32, AppError> {
+pub fn parse_version(text: &str) -> Result<u32, OutOfRange> {
     match text.parse::<u32>() {
         Ok(number) if number >= 1 => Ok(number),
-        _ => Err(AppError::invalid(field, format!("must be a version number (1, 2, …); got `{text}`"))),
+        _ => Err(OutOfRange::new(format!("must be a version number (1, 2, …); got `{text}`"))),
     }
 }

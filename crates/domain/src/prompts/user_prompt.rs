@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use crate::conversations::{add_turn, get_conversation, ConversationPorts, NewTurn};
-use crate::model::input::required_text;
 use crate::model::{ConversationId, DeliveryStatus, Direction, Message, MessageKind, PageRequest, Principal};
 use crate::policies::model::Flow;
 use crate::policies::{evaluate, PolicyPorts};
@@ -17,12 +14,12 @@ pub const MAX_PROMPT_CHARS: usize = 16_000;
 pub const MAX_WAIT_SECONDS: u32 = 25;
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A user's turn, parsed: the text (at most `MAX_PROMPT_CHARS`), and how long to wait for the
+/// reply (at most `MAX_WAIT_SECONDS`; 0 returns at once).
+#[derive(Debug)]
 pub struct UserPrompt {
     pub prompt: String,
-    #[serde(default)]
-    pub wait_seconds: Option<u32>,
+    pub wait_seconds: u32,
 }
 
 pub struct Sent {
@@ -50,11 +47,7 @@ pub async fn send_prompt(
     conversation_id: &ConversationId,
     input: UserPrompt,
 ) -> Result<Sent, AppError> {
-    let text = required_text("prompt", &input.prompt, MAX_PROMPT_CHARS)?;
-    let wait = input.wait_seconds.unwrap_or(0);
-    if wait > MAX_WAIT_SECONDS {
-        return Err(AppError::invalid("waitSeconds", format!("must be from 0 to {MAX_WAIT_SECONDS}")));
-    }
+    let UserPrompt { prompt: text, wait_seconds: wait } = input;
     let conversation = get_conversation(ports.conversations, principal, conversation_id).await?;
     if let Some(workspace) = ports.events.workspaces.get_workspace(&conversation.workspace_id).await? {
         crate::usage::quota::check(usage, ports.clock.now(), &workspace).await?;

@@ -24,7 +24,7 @@ pub const MAX_CALLS_PER_ANSWER: usize = 10;
 /// Arguments larger than this are refused (the model is told); they are stored on the message.
 pub const MAX_ARGUMENT_BYTES: usize = 16 * 1024;
 /// A handoff holds the conversation for a person this long unless handed back.
-const HANDOFF_MINUTES: u32 = crate::conversations::MAX_TAKEOVER_MINUTES;
+const HANDOFF: crate::conversations::TakeoverMinutes = crate::conversations::TakeoverMinutes::LONGEST;
 /// Time a tool call needs beyond its own time-out (storing its outcome).
 const CALL_MARGIN: Duration = Duration::from_secs(2);
 
@@ -434,8 +434,7 @@ async fn built_in(
         return Ok(profile.to_string());
     }
     let reason = serde_json::from_str::<Value>(arguments).ok().and_then(|a| a["reason"].as_str().map(str::to_owned));
-    let takeover = crate::conversations::Takeover { duration_minutes: Some(HANDOFF_MINUTES) };
-    crate::conversations::take_over(&ports.conversation, &agent, &conversation.id, takeover).await.map_err(failed)?;
+    crate::conversations::take_over(&ports.conversation, &agent, &conversation.id, HANDOFF).await.map_err(failed)?;
     tracing::info!(conversation = %conversation.id, reason = reason.as_deref().unwrap_or(""), "the agent handed the conversation to a person");
     Ok("A person from the business has taken the conversation over.".into())
 }

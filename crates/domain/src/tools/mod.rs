@@ -6,11 +6,10 @@ pub mod model;
 pub mod port;
 pub mod tool_calls;
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::model::input::required_text;
 use crate::model::outbound_url::OutboundRules;
+use crate::model::values::OutOfRange;
 use crate::model::{Page, PageRequest, Principal, ToolId, WorkspaceId};
 use crate::ports::{Clock, StoreError, ToolStore};
 use crate::tools::model::{
@@ -22,53 +21,40 @@ use crate::AppError;
 pub const MAX_DESCRIPTION_CHARS: usize = 1024;
 pub const MAX_SCHEMA_BYTES: usize = 16 * 1024;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A new tool, its values parsed (the API's `POST /api/v1/tools/` body).
+#[derive(Debug)]
 pub struct NewTool {
     pub name: String,
     pub description: String,
-    #[serde(default)]
-    pub parameters: Option<Map<String, Value>>,
+    pub parameters: Map<String, Value>,
+    /// Checked against the deployment's outbound rules.
     pub url: String,
-    #[serde(default)]
-    pub timeout_seconds: Option<u32>,
-    #[serde(default)]
+    pub timeout_seconds: u32,
     pub require_approval: bool,
-    #[serde(default)]
+    pub approval_expiry_minutes: u32,
+    pub arguments: Map<String, Value>,
+}
+
+/// A change of a tool: `None` leaves a field as it is.
+#[derive(Debug, Default, Clone)]
+pub struct ToolChange {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub parameters: Option<Map<String, Value>>,
+    pub url: Option<String>,
+    pub timeout_seconds: Option<u32>,
+    pub require_approval: Option<bool>,
     pub approval_expiry_minutes: Option<u32>,
-    #[serde(default)]
     pub arguments: Option<Map<String, Value>>,
 }
 
-/// Absent leaves a field as it is; `null` resets `parameters`, `arguments` and the numbers to
-/// their defaults.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ToolChange {
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub description: Option<String>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
-    pub parameters: Option<Option<Map<String, Value>>>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub url: Option<String>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
-    pub timeout_seconds: Option<Option<u32>>,
-    #[serde(default, deserialize_with = "crate::model::input::not_null")]
-    pub require_approval: Option<bool>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
-    pub approval_expiry_minutes: Option<Option<u32>>,
-    #[serde(default, deserialize_with = "crate::model::input::present")]
-    pub arguments: Option<Option<Map<String, Value>>>,
-}
-
-fn name(value: &str) -> Result<String, AppError> {
+/// The name the model calls the tool by: 1 to 64 letters, digits, `_` or `-`, not a built-in's.
+pub fn parse_name(value: &str) -> Result<String, OutOfRange> {
     if !is_valid_name(value) {
-        return Err(AppError::invalid("name", "must be 1 to 64 letters, digits, `_` or `-` (the model sees it)"));
+        return Err(OutOfRange::new("must be 1 to 64 letters, digits, `_` or `-` (the model sees it)"));
     }
     if BUILT_IN.contains(&value) {
-        return Err(AppError::invalid("name", format!("`{value}` is a built-in tool; choose another name")));
+        return Err(OutOfRange::new(format!("`{value}` is a built-in tool; choose another name")));
     }
     Ok(value.to_owned())
 }
@@ -81,46 +67,55 @@ fn empty_object_schema() -> Map<String, Value> {
 }
 
 /// A JSON Schema for an object, valid against its meta-schema, with no reference that would have
-/// to be fetched.
-fn parameters(schema: Option<Map<String, Value>>) -> Result<Map<String, Value>, AppError> {
+/// to be fetched; none is an object without properties.
+pub fn parse_parameters(schema: Option<Map<String, Value>>) -> Result<Map<String, Value>, OutOfRange> {
     let Some(schema) = schema else { return Ok(empty_object_schema()) };
     let value = Value::Object(schema.clone());
     if value.to_string().len() > MAX_SCHEMA_BYTES {
-        return Err(AppError::invalid("parameters", format!("must be at most {MAX_SCHEMA_BYTES} bytes of JSON")));
+        return Err(OutOfRange::new(format!("must be at most {MAX_SCHEMA_BYTES} bytes of JSON")));
     }
     if schema.get("type").and_then(Value::as_str) != Some("object") {
-        return Err(AppError::invalid("parameters", "must be a JSON Schema with `\"type\": \"object\"`"));
+        return Err(OutOfRange::new("must be a JSON Schema with `\"type\": \"object\"`"));
     }
     if let Err(err) = jsonschema::meta::validate(&value) {
-        return Err(AppError::invalid("parameters", format!("is not a valid JSON Schema: {err}")));
+        return Err(OutOfRange::new(format!("is not a valid JSON Schema: {err}")));
     }
     if let Err(err) = crate::tools::model::argument_validator(&value) {
-        return Err(AppError::invalid(
-            "parameters",
-            format!("cannot be used: {err} (patterns may not use backreferences or look-arounds)"),
-        ));
+        return Err(OutOfRange::new(format!(
+            "cannot be used: {err} (patterns may not use backreferences or look-arounds)"
+        )));
     }
     Ok(schema)
 }
 
-fn arguments(fixed: Option<Map<String, Value>>) -> Result<Map<String, Value>, AppError> {
+/// Arguments sent on every call besides the model's; none is an empty object.
+pub fn parse_arguments(fixed: Option<Map<String, Value>>) -> Result<Map<String, Value>, OutOfRange> {
     let fixed = fixed.unwrap_or_default();
     if Value::Object(fixed.clone()).to_string().len() > MAX_SCHEMA_BYTES {
-        return Err(AppError::invalid("arguments", format!("must be at most {MAX_SCHEMA_BYTES} bytes of JSON")));
+        return Err(OutOfRange::new(format!("must be at most {MAX_SCHEMA_BYTES} bytes of JSON")));
     }
     Ok(fixed)
 }
 
-fn url(rules: &OutboundRules, text: &str) -> Result<String, AppError> {
-    crate::model::outbound_url::check(text, rules)
-        .map(|url| url.to_string())
-        .map_err(|why| AppError::invalid("url", why))
+/// An HTTPS address the deployment's outbound rules allow.
+pub fn parse_url(rules: &OutboundRules, text: &str) -> Result<String, OutOfRange> {
+    crate::model::outbound_url::check(text, rules).map(|url| url.to_string()).map_err(OutOfRange::new)
 }
 
-fn in_range(field: &str, value: Option<u32>, default: u32, max: u32) -> Result<u32, AppError> {
+/// Seconds a call may take; none is the default.
+pub fn parse_timeout(seconds: Option<u32>) -> Result<u32, OutOfRange> {
+    in_range(seconds, DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS)
+}
+
+/// Minutes a call waits for a person's approval; none is the default.
+pub fn parse_approval_expiry(minutes: Option<u32>) -> Result<u32, OutOfRange> {
+    in_range(minutes, DEFAULT_APPROVAL_EXPIRY_MINUTES, MAX_APPROVAL_EXPIRY_MINUTES)
+}
+
+fn in_range(value: Option<u32>, default: u32, max: u32) -> Result<u32, OutOfRange> {
     match value.unwrap_or(default) {
         n if (1..=max).contains(&n) => Ok(n),
-        _ => Err(AppError::invalid(field, format!("must be from 1 to {max}"))),
+        _ => Err(OutOfRange::new(format!("must be from 1 to {max}"))),
     }
 }
 
@@ -131,7 +126,6 @@ fn name_taken(name: &str) -> AppError {
 pub async fn create_tool(
     tools: &dyn ToolStore,
     clock: &dyn Clock,
-    rules: &OutboundRules,
     principal: &Principal,
     input: NewTool,
 ) -> Result<ToolDef, AppError> {
@@ -139,24 +133,14 @@ pub async fn create_tool(
     let tool = ToolDef {
         id: ToolId::generate(),
         workspace_id: principal.workspace_id.clone(),
-        name: name(&input.name)?,
-        description: required_text("description", &input.description, MAX_DESCRIPTION_CHARS)?,
-        parameters: parameters(input.parameters)?,
-        url: url(rules, &input.url)?,
-        timeout_seconds: in_range(
-            "timeoutSeconds",
-            input.timeout_seconds,
-            DEFAULT_TIMEOUT_SECONDS,
-            MAX_TIMEOUT_SECONDS,
-        )?,
+        name: input.name,
+        description: input.description,
+        parameters: input.parameters,
+        url: input.url,
+        timeout_seconds: input.timeout_seconds,
         require_approval: input.require_approval,
-        approval_expiry_minutes: in_range(
-            "approvalExpiryMinutes",
-            input.approval_expiry_minutes,
-            DEFAULT_APPROVAL_EXPIRY_MINUTES,
-            MAX_APPROVAL_EXPIRY_MINUTES,
-        )?,
-        arguments: arguments(input.arguments)?,
+        approval_expiry_minutes: input.approval_expiry_minutes,
+        arguments: input.arguments,
         created_at: now,
         updated_at: now,
         revision: 0,
@@ -186,7 +170,6 @@ pub async fn list_tools(
 pub async fn change_tool(
     tools: &dyn ToolStore,
     clock: &dyn Clock,
-    rules: &OutboundRules,
     principal: &Principal,
     tool_id: &ToolId,
     change: ToolChange,
@@ -195,7 +178,7 @@ pub async fn change_tool(
     loop {
         retries.another().await?;
         let current = get_tool(tools, principal, tool_id).await?;
-        let tool = changed_tool(clock, rules, current.clone(), change.clone())?;
+        let tool = changed_tool(clock, current.clone(), change.clone());
         match tools.replace_tool(&tool, &current.name, current.revision).await {
             Ok(()) => return Ok(tool),
             // The name is taken, the tool is gone, or another change came first: a read tells.
@@ -209,40 +192,18 @@ pub async fn change_tool(
     }
 }
 
-fn changed_tool(
-    clock: &dyn Clock,
-    rules: &OutboundRules,
-    mut tool: ToolDef,
-    change: ToolChange,
-) -> Result<ToolDef, AppError> {
-    if let Some(text) = change.name {
-        tool.name = name(&text)?;
-    }
-    if let Some(text) = change.description {
-        tool.description = required_text("description", &text, MAX_DESCRIPTION_CHARS)?;
-    }
-    if let Some(schema) = change.parameters {
-        tool.parameters = parameters(schema)?;
-    }
-    if let Some(text) = change.url {
-        tool.url = url(rules, &text)?;
-    }
-    if let Some(seconds) = change.timeout_seconds {
-        tool.timeout_seconds = in_range("timeoutSeconds", seconds, DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS)?;
-    }
-    if let Some(flag) = change.require_approval {
-        tool.require_approval = flag;
-    }
-    if let Some(minutes) = change.approval_expiry_minutes {
-        tool.approval_expiry_minutes =
-            in_range("approvalExpiryMinutes", minutes, DEFAULT_APPROVAL_EXPIRY_MINUTES, MAX_APPROVAL_EXPIRY_MINUTES)?;
-    }
-    if let Some(fixed) = change.arguments {
-        tool.arguments = arguments(fixed)?;
-    }
+fn changed_tool(clock: &dyn Clock, mut tool: ToolDef, change: ToolChange) -> ToolDef {
+    tool.name = change.name.unwrap_or(tool.name);
+    tool.description = change.description.unwrap_or(tool.description);
+    tool.parameters = change.parameters.unwrap_or(tool.parameters);
+    tool.url = change.url.unwrap_or(tool.url);
+    tool.timeout_seconds = change.timeout_seconds.unwrap_or(tool.timeout_seconds);
+    tool.require_approval = change.require_approval.unwrap_or(tool.require_approval);
+    tool.approval_expiry_minutes = change.approval_expiry_minutes.unwrap_or(tool.approval_expiry_minutes);
+    tool.arguments = change.arguments.unwrap_or(tool.arguments);
     tool.updated_at = clock.now();
     tool.revision += 1;
-    Ok(tool)
+    tool
 }
 
 pub async fn delete_tool(tools: &dyn ToolStore, principal: &Principal, tool_id: &ToolId) -> Result<(), AppError> {
@@ -273,25 +234,25 @@ pub async fn unresolved(
     Ok(missing)
 }
 
-/// Every name is a built-in tool or one of the workspace's; otherwise 400 naming the first that
-/// is not.
-pub async fn check_names(
+/// The first name that is neither a built-in tool nor one of the workspace's, by its index, with
+/// what to do about it.
+pub async fn first_unknown(
     tools: &dyn ToolStore,
     workspace_id: &WorkspaceId,
-    field: &str,
     names: &[String],
-) -> Result<(), AppError> {
+) -> Result<Option<(usize, String)>, AppError> {
     for (index, name) in names.iter().enumerate() {
         let name = name.as_str();
         if BUILT_IN.contains(&name) {
             continue;
         }
         if tools.find_tool_by_name(workspace_id, name).await?.is_none() {
-            return Err(AppError::invalid(
-                format!("{field}[{index}].name"),
-                format!("the workspace has no tool called `{name}` (create it with POST /api/v1/tools/, or use a built-in: {})", BUILT_IN.join(", ")),
-            ));
+            let problem = format!(
+                "the workspace has no tool called `{name}` (create it with POST /api/v1/tools/, or use a built-in: {})",
+                BUILT_IN.join(", ")
+            );
+            return Ok(Some((index, problem)));
         }
     }
-    Ok(())
+    Ok(None)
 }

@@ -5,6 +5,7 @@
 use crate::conversations::get_conversation;
 use crate::events::emit_quietly;
 use crate::events::model::ToolCallFailed;
+use crate::model::values::OutOfRange;
 use crate::model::{ConversationId, Direction, Message, MessageId, PageRequest, Principal, WorkspaceId};
 use crate::ports::{
     ConversationStore, DueApproval, QueueError, StoreError, ToolCallStore, Trigger, TriggerQueue, Turn,
@@ -104,7 +105,19 @@ fn not_found(id: &str) -> AppError {
 
 pub enum Decision {
     Approve,
+    /// With the reason the model is told, if any.
     Reject(Option<String>),
+}
+
+impl Decision {
+    /// A rejection: the reason trimmed (empty is none), at most `MAX_REASON_CHARS`.
+    pub fn reject(reason: Option<&str>) -> Result<Self, OutOfRange> {
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+            return Err(OutOfRange::new(format!("must be at most {MAX_REASON_CHARS} characters")));
+        }
+        Ok(Self::Reject(reason.map(str::to_owned)))
+    }
 }
 
 /// Approves or rejects a call awaiting approval, and queues the run's resumption on the
@@ -144,10 +157,6 @@ pub async fn decide(
     match decision {
         Decision::Approve => decided.status = ToolCallStatus::Approved,
         Decision::Reject(reason) => {
-            let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
-            if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
-                return Err(AppError::invalid("reason", format!("must be at most {MAX_REASON_CHARS} characters")));
-            }
             decided.status = ToolCallStatus::Rejected;
             decided.reason = reason;
         }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use time::Date;
 
+use crate::model::values::OutOfRange;
 use crate::model::Principal;
 use crate::ports::UsageStore;
 use crate::usage::model::{day_of, Tokens};
@@ -44,10 +45,34 @@ pub struct UsageReport {
     pub results: Vec<UsageLine>,
 }
 
-fn parse_day(field: &str, text: &str) -> Result<Date, AppError> {
+/// A day as the API takes it: `2026-11-22`.
+pub fn parse_day(text: &str) -> Result<Date, OutOfRange> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text, format)
-        .map_err(|_| AppError::invalid(field, format!("must be a date like 2026-11-22 (got `{text}`)")))
+    Date::parse(text, format).map_err(|_| OutOfRange::new(format!("must be a date like 2026-11-22 (got `{text}`)")))
+}
+
+/// `day` or `agent`.
+pub fn parse_group_by(text: &str) -> Result<GroupBy, OutOfRange> {
+    match text {
+        "day" => Ok(GroupBy::Day),
+        "agent" => Ok(GroupBy::Agent),
+        other => Err(OutOfRange::new(format!("must be `day` or `agent` (got `{other}`)"))),
+    }
+}
+
+/// Why a report's range cannot be: both name its start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsageRejection {
+    #[error("must not be after `to`")]
+    StartsAfterEnd,
+    #[error("the range may span at most {MAX_RANGE_DAYS} days")]
+    TooLong,
+}
+
+impl From<UsageRejection> for AppError {
+    fn from(rejection: UsageRejection) -> Self {
+        Self::Rejected(rejection.into())
+    }
 }
 
 /// `from` and `to` are inclusive days (UTC); by default, this month so far.
@@ -55,30 +80,18 @@ pub async fn report(
     usage: &dyn UsageStore,
     now: time::OffsetDateTime,
     principal: &Principal,
-    from: Option<&str>,
-    to: Option<&str>,
-    group_by: Option<&str>,
+    from: Option<Date>,
+    to: Option<Date>,
+    group_by: GroupBy,
 ) -> Result<UsageReport, AppError> {
-    let today = now.date();
-    let to = match to {
-        Some(text) => parse_day("to", text)?,
-        None => today,
-    };
-    let from = match from {
-        Some(text) => parse_day("from", text)?,
-        None => to.replace_day(1).unwrap_or(to),
-    };
+    let to = to.unwrap_or(now.date());
+    let from = from.unwrap_or(to.replace_day(1).unwrap_or(to));
     if from > to {
-        return Err(AppError::invalid("from", "must not be after `to`"));
+        return Err(UsageRejection::StartsAfterEnd.into());
     }
     if (to - from).whole_days() >= MAX_RANGE_DAYS {
-        return Err(AppError::invalid("from", format!("the range may span at most {MAX_RANGE_DAYS} days")));
+        return Err(UsageRejection::TooLong.into());
     }
-    let group_by = match group_by {
-        None | Some("day") => GroupBy::Day,
-        Some("agent") => GroupBy::Agent,
-        Some(other) => return Err(AppError::invalid("groupBy", format!("must be `day` or `agent` (got `{other}`)"))),
-    };
     let (from, to) = (day_of(from.midnight().assume_utc()), day_of(to.midnight().assume_utc()));
     let rows = usage.usage(&principal.workspace_id, &from, &to, group_by == GroupBy::Agent).await?;
     let mut totals = Tokens::default();

@@ -12,11 +12,12 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use colloquy_adapters::dynamo::DynamoStore;
 use colloquy_adapters::outbound::HttpEventDelivery;
 use colloquy_adapters::sqs::SqsTriggerQueue;
+use colloquy_api::http::bodies::tools::NewToolBody;
 use colloquy_api::meta_webhook::sign;
 use colloquy_api::routes;
 use colloquy_domain::agents;
 use colloquy_domain::model::outbound_url::OutboundRules;
-use colloquy_domain::model::{Principal, Role};
+use colloquy_domain::model::{Principal, Role, Tool};
 use colloquy_domain::ports::Secret;
 use colloquy_domain::ports::{
     AudioClip, ChatReply, ChatRequest, DownloadError, EventDelivery, GraphError, Llm, LlmError, MediaInfo, NumberInfo,
@@ -314,20 +315,20 @@ async fn run() -> Result<(), String> {
     // One tool step: the model calls a tool (the local sample receiver), reads its answer, replies.
     let admin =
         Principal { workspace_id: workspace.id.clone(), role: Role::Admin, key_prefix: issued.key.prefix.clone() };
-    let tool: tools::NewTool = serde_json::from_value(json!({
+    let tool: NewToolBody = serde_json::from_value(json!({
         "name": "bench_tool", "description": "A tool to count requests with.",
         "url": format!("http://127.0.0.1:{port}/sample-tool")
     }))
     .map_err(|e| e.to_string())?;
-    tools::create_tool(&*app.store, &*app.clock, &app.outbound, &admin, tool).await.map_err(|e| e.to_string())?;
+    let tool = tool.parse(&app.outbound).map_err(|e| e.to_string())?;
+    tools::create_tool(&*app.store, &*app.clock, &admin, tool).await.map_err(|e| e.to_string())?;
     let agent_id = store
         .get_number(dev::DEV_PHONE_NUMBER_ID)
         .await
         .map_err(|e| e.to_string())?
         .and_then(|n| n.default_agent_id)
         .ok_or("the dev number has no agent")?;
-    let change: agents::AgentChange =
-        serde_json::from_value(json!({"tools": [{"name": "bench_tool"}]})).map_err(|e| e.to_string())?;
+    let change = agents::AgentChange { tools: Some(vec![Tool::named("bench_tool")]), ..Default::default() };
     agents::change_agent(&app.agent_ports(), &admin, &agent_id, change).await.map_err(|e| e.to_string())?;
     // A new container: the agent as changed, not as cached.
     let worker = Worker::new(app.clone());
