@@ -1,8 +1,9 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use super::{keys, to_item, DynamoStore, Item, Listing, Record};
-use crate::model::{ApiKey, Page, PageRequest, WorkspaceId};
+use crate::model::{ApiKey, Page, PageRequest, Role, WorkspaceId};
 use crate::ports::{ApiKeyStore, StoreError};
 
 /// The workspace-partition copy of a key also records its hash, so revoking finds the
@@ -11,14 +12,14 @@ use crate::ports::{ApiKeyStore, StoreError};
 #[serde(rename_all = "camelCase")]
 struct KeyListing {
     #[serde(flatten)]
-    key: ApiKey,
+    key: StoredKey,
     key_hash: String,
 }
 
 pub(super) fn key_items(key: &ApiKey, hash: &str) -> Result<Vec<Item>, StoreError> {
-    let listing = KeyListing { key: key.clone(), key_hash: hash.to_owned() };
+    let listing = KeyListing { key: StoredKey::from(key), key_hash: hash.to_owned() };
     Ok(vec![
-        to_item(&Record::new(keys::api_key_by_hash(hash), key))?,
+        to_item(&Record::new(keys::api_key_by_hash(hash), StoredKey::from(key)))?,
         to_item(&Record::new(keys::api_key_listing(&key.workspace_id, &key.prefix), &listing))?,
     ])
 }
@@ -26,8 +27,8 @@ pub(super) fn key_items(key: &ApiKey, hash: &str) -> Result<Vec<Item>, StoreErro
 #[async_trait]
 impl ApiKeyStore for DynamoStore {
     async fn find_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
-        let record: Option<Record<ApiKey>> = self.get(keys::api_key_by_hash(hash)).await?;
-        Ok(record.map(|record| record.data))
+        let record: Option<Record<StoredKey>> = self.get(keys::api_key_by_hash(hash)).await?;
+        Ok(record.map(|record| record.data.into()))
     }
 
     async fn insert_key(&self, key: &ApiKey, hash: &str) -> Result<(), StoreError> {
@@ -37,7 +38,7 @@ impl ApiKeyStore for DynamoStore {
     async fn list_keys(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<ApiKey>, StoreError> {
         let listings: Page<KeyListing> =
             self.query_page(keys::workspace_pk(workspace_id), keys::API_KEY_LISTING, page, Listing::default()).await?;
-        Ok(listings.map(|listing| listing.key))
+        Ok(listings.map(|listing| listing.key.into()))
     }
 
     async fn delete_key(&self, workspace_id: &WorkspaceId, prefix: &str) -> Result<bool, StoreError> {
@@ -57,5 +58,31 @@ impl ApiKeyStore for DynamoStore {
             Err(StoreError::Conflict(_)) => Ok(false),
             Err(err) => Err(err),
         }
+    }
+}
+
+/// How an API key is stored, beside its hash.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct StoredKey {
+    prefix: String,
+    workspace_id: WorkspaceId,
+    name: String,
+    role: Role,
+    #[serde(with = "crate::model::timestamp::iso")]
+    created_at: OffsetDateTime,
+}
+
+impl From<&ApiKey> for StoredKey {
+    fn from(api_key: &ApiKey) -> Self {
+        let ApiKey { prefix, workspace_id, name, role, created_at } = api_key.clone();
+        Self { prefix, workspace_id, name, role, created_at }
+    }
+}
+
+impl From<StoredKey> for ApiKey {
+    fn from(stored: StoredKey) -> Self {
+        let StoredKey { prefix, workspace_id, name, role, created_at } = stored;
+        Self { prefix, workspace_id, name, role, created_at }
     }
 }

@@ -352,3 +352,6 @@ impl DynamoStore {
         Ok(crate::model::Page { items, next_cursor })
     }
 }
+
+#[cfg(test)]
+mod schema_tests;

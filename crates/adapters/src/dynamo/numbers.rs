@@ -1,23 +1,26 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
-use crate::model::{Page, PageRequest, WhatsAppNumber, WorkspaceId};
+use crate::model::{AgentId, Page, PageRequest, WhatsAppNumber, WorkspaceId};
 use crate::ports::{NumberStore, StoreError};
 
 #[async_trait]
 impl NumberStore for DynamoStore {
     async fn register_number(&self, number: &WhatsAppNumber) -> Result<(), StoreError> {
+        let record = StoredNumber::from(number);
         let items = vec![
-            to_item(&Record::new(keys::number(&number.phone_number_id), number))?,
-            to_item(&Record::new(keys::number_listing(&number.workspace_id, &number.phone_number_id), number))?,
+            to_item(&Record::new(keys::number(&number.phone_number_id), &record))?,
+            to_item(&Record::new(keys::number_listing(&number.workspace_id, &number.phone_number_id), &record))?,
         ];
         self.put_all_new(items, "WhatsApp number").await
     }
 
     async fn get_number(&self, phone_number_id: &str) -> Result<Option<WhatsAppNumber>, StoreError> {
-        let record: Option<Record<WhatsAppNumber>> = self.get(keys::number(phone_number_id)).await?;
-        Ok(record.map(|record| record.data))
+        let record: Option<Record<StoredNumber>> = self.get(keys::number(phone_number_id)).await?;
+        Ok(record.map(|record| record.data.into()))
     }
 
     async fn list_numbers(
@@ -25,7 +28,9 @@ impl NumberStore for DynamoStore {
         workspace_id: &WorkspaceId,
         page: &PageRequest,
     ) -> Result<Page<WhatsAppNumber>, StoreError> {
-        self.query_page(keys::workspace_pk(workspace_id), keys::NUMBER_LISTING, page, Listing::default()).await
+        let page: Page<StoredNumber> =
+            self.query_page(keys::workspace_pk(workspace_id), keys::NUMBER_LISTING, page, Listing::default()).await?;
+        Ok(page.map(WhatsAppNumber::from))
     }
 
     async fn remove_number(&self, workspace_id: &WorkspaceId, phone_number_id: &str) -> Result<bool, StoreError> {
@@ -39,5 +44,52 @@ impl NumberStore for DynamoStore {
             Err(StoreError::Conflict(_)) => Ok(false),
             Err(err) => Err(err),
         }
+    }
+}
+
+/// How a business number is stored: under its own key and in its workspace's listing.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct StoredNumber {
+    phone_number_id: String,
+    workspace_id: WorkspaceId,
+    display_number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    default_agent_id: Option<AgentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    waba_id: Option<String>,
+    #[serde(with = "crate::model::timestamp::iso")]
+    created_at: OffsetDateTime,
+}
+
+impl From<&WhatsAppNumber> for StoredNumber {
+    fn from(whats_app_number: &WhatsAppNumber) -> Self {
+        let WhatsAppNumber {
+            phone_number_id,
+            workspace_id,
+            display_number,
+            default_agent_id,
+            token_ref,
+            waba_id,
+            created_at,
+        } = whats_app_number.clone();
+        Self { phone_number_id, workspace_id, display_number, default_agent_id, token_ref, waba_id, created_at }
+    }
+}
+
+impl From<StoredNumber> for WhatsAppNumber {
+    fn from(stored: StoredNumber) -> Self {
+        let StoredNumber {
+            phone_number_id,
+            workspace_id,
+            display_number,
+            default_agent_id,
+            token_ref,
+            waba_id,
+            created_at,
+        } = stored;
+        Self { phone_number_id, workspace_id, display_number, default_agent_id, token_ref, waba_id, created_at }
     }
 }

@@ -1,24 +1,29 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
-use crate::model::{EventId, Page, PageRequest, PolicyId, WorkspaceId};
+use crate::model::{ConversationId, EventId, Page, PageRequest, PolicyId, WorkspaceId};
 use crate::ports::{PolicyStore, StoreError};
-use colloquy_domain::policies::model::{Policy, Violation};
+use colloquy_domain::policies::model::{Action, AppliesTo, Detector, Flow, Policy, Violation};
 
 #[async_trait]
 impl PolicyStore for DynamoStore {
     async fn put_policy(&self, policy: &Policy, expected: Option<u64>) -> Result<(), StoreError> {
-        self.put_revised(keys::policy(&policy.workspace_id, &policy.id), policy, expected, "policy").await
+        let record = StoredPolicy::from(policy);
+        self.put_revised(keys::policy(&policy.workspace_id, &policy.id), &record, expected, "policy").await
     }
 
     async fn get_policy(&self, workspace_id: &WorkspaceId, policy_id: &PolicyId) -> Result<Option<Policy>, StoreError> {
-        let record: Option<Record<Policy>> = self.get(keys::policy(workspace_id, policy_id)).await?;
-        Ok(record.map(|record| record.data))
+        let record: Option<Record<StoredPolicy>> = self.get(keys::policy(workspace_id, policy_id)).await?;
+        Ok(record.map(|record| record.data.into()))
     }
 
     async fn list_policies(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<Policy>, StoreError> {
-        self.query_page(keys::workspace_pk(workspace_id), keys::POLICY, page, Listing::default()).await
+        let page: Page<StoredPolicy> =
+            self.query_page(keys::workspace_pk(workspace_id), keys::POLICY, page, Listing::default()).await?;
+        Ok(page.map(Policy::from))
     }
 
     async fn delete_policy(&self, workspace_id: &WorkspaceId, policy_id: &PolicyId) -> Result<bool, StoreError> {
@@ -31,7 +36,7 @@ impl PolicyStore for DynamoStore {
         }
         let items = violations
             .iter()
-            .map(|v| to_item(&Record::new(keys::violation(&v.workspace_id, &v.id), v)))
+            .map(|v| to_item(&Record::new(keys::violation(&v.workspace_id, &v.id), StoredViolation::from(v))))
             .collect::<Result<Vec<_>, _>>()?;
         self.put_all_new(items, "violation").await
     }
@@ -42,7 +47,9 @@ impl PolicyStore for DynamoStore {
         page: &PageRequest,
     ) -> Result<Page<Violation>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
-        self.query_page(keys::workspace_pk(workspace_id), keys::VIOLATION, page, listing).await
+        let page: Page<StoredViolation> =
+            self.query_page(keys::workspace_pk(workspace_id), keys::VIOLATION, page, listing).await?;
+        Ok(page.map(Violation::from))
     }
 }
 
@@ -63,5 +70,136 @@ impl crate::ports::EventStore for DynamoStore {
         let record: Option<Record<colloquy_domain::events::model::Event>> =
             self.get(keys::event(workspace_id, event_id)).await?;
         Ok(record.map(|record| record.data))
+    }
+}
+
+/// How a policy is stored.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct StoredPolicy {
+    id: PolicyId,
+    workspace_id: WorkspaceId,
+    name: String,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+    #[serde(default)]
+    detectors: Vec<Detector>,
+    applies_to: AppliesTo,
+    action: Action,
+    enabled: bool,
+    #[serde(with = "crate::model::timestamp::iso")]
+    created_at: OffsetDateTime,
+    #[serde(with = "crate::model::timestamp::iso")]
+    updated_at: OffsetDateTime,
+    #[serde(default)]
+    revision: u64,
+}
+
+impl From<&Policy> for StoredPolicy {
+    fn from(policy: &Policy) -> Self {
+        let Policy {
+            id,
+            workspace_id,
+            name,
+            keywords,
+            patterns,
+            detectors,
+            applies_to,
+            action,
+            enabled,
+            created_at,
+            updated_at,
+            revision,
+        } = policy.clone();
+        Self {
+            id,
+            workspace_id,
+            name,
+            keywords,
+            patterns,
+            detectors,
+            applies_to,
+            action,
+            enabled,
+            created_at,
+            updated_at,
+            revision,
+        }
+    }
+}
+
+impl From<StoredPolicy> for Policy {
+    fn from(stored: StoredPolicy) -> Self {
+        let StoredPolicy {
+            id,
+            workspace_id,
+            name,
+            keywords,
+            patterns,
+            detectors,
+            applies_to,
+            action,
+            enabled,
+            created_at,
+            updated_at,
+            revision,
+        } = stored;
+        Self {
+            id,
+            workspace_id,
+            name,
+            keywords,
+            patterns,
+            detectors,
+            applies_to,
+            action,
+            enabled,
+            created_at,
+            updated_at,
+            revision,
+        }
+    }
+}
+
+/// How a violation is stored.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct StoredViolation {
+    id: String,
+    workspace_id: WorkspaceId,
+    policy_id: PolicyId,
+    policy_name: String,
+    flow: Flow,
+    action: Action,
+    conversation_id: ConversationId,
+    excerpt: String,
+    #[serde(with = "crate::model::timestamp::iso")]
+    created_at: OffsetDateTime,
+}
+
+impl From<&Violation> for StoredViolation {
+    fn from(violation: &Violation) -> Self {
+        let Violation { id, workspace_id, policy_id, policy_name, flow, action, conversation_id, excerpt, created_at } =
+            violation.clone();
+        Self { id, workspace_id, policy_id, policy_name, flow, action, conversation_id, excerpt, created_at }
+    }
+}
+
+impl From<StoredViolation> for Violation {
+    fn from(stored: StoredViolation) -> Self {
+        let StoredViolation {
+            id,
+            workspace_id,
+            policy_id,
+            policy_name,
+            flow,
+            action,
+            conversation_id,
+            excerpt,
+            created_at,
+        } = stored;
+        Self { id, workspace_id, policy_id, policy_name, flow, action, conversation_id, excerpt, created_at }
     }
 }

@@ -1,6 +1,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::{Page, PageRequest, ToolId, WorkspaceId};
@@ -35,13 +37,13 @@ impl DynamoStore {
 #[async_trait]
 impl ToolStore for DynamoStore {
     async fn create_tool(&self, tool: &ToolDef) -> Result<(), StoreError> {
-        let item = to_item(&Record::new(keys::tool(&tool.workspace_id, &tool.id), tool))?;
+        let item = to_item(&Record::new(keys::tool(&tool.workspace_id, &tool.id), StoredTool::from(tool)))?;
         let items = vec![self.put(item, "attribute_not_exists(PK)", &[])?, self.claim_tool_name(tool)?];
         self.transact(items, "tool").await
     }
 
     async fn replace_tool(&self, tool: &ToolDef, previous_name: &str, expected: u64) -> Result<(), StoreError> {
-        let item = to_item(&Record::new(keys::tool(&tool.workspace_id, &tool.id), tool))?;
+        let item = to_item(&Record::new(keys::tool(&tool.workspace_id, &tool.id), StoredTool::from(tool)))?;
         // A tool stored before revisions has none: it is at revision 0.
         let condition = if expected == 0 {
             "attribute_exists(PK) AND (attribute_not_exists(revision) OR revision = :revision)"
@@ -58,8 +60,8 @@ impl ToolStore for DynamoStore {
     }
 
     async fn get_tool(&self, workspace_id: &WorkspaceId, tool_id: &ToolId) -> Result<Option<ToolDef>, StoreError> {
-        let record: Option<Record<ToolDef>> = self.get(keys::tool(workspace_id, tool_id)).await?;
-        Ok(record.map(|record| record.data))
+        let record: Option<Record<StoredTool>> = self.get(keys::tool(workspace_id, tool_id)).await?;
+        Ok(record.map(|record| record.data.into()))
     }
 
     async fn find_tool_by_name(&self, workspace_id: &WorkspaceId, name: &str) -> Result<Option<ToolDef>, StoreError> {
@@ -71,7 +73,9 @@ impl ToolStore for DynamoStore {
     }
 
     async fn list_tools(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<ToolDef>, StoreError> {
-        self.query_page(keys::workspace_pk(workspace_id), keys::TOOL, page, Listing::default()).await
+        let page: Page<StoredTool> =
+            self.query_page(keys::workspace_pk(workspace_id), keys::TOOL, page, Listing::default()).await?;
+        Ok(page.map(ToolDef::from))
     }
 
     async fn delete_tool(&self, tool: &ToolDef) -> Result<bool, StoreError> {
@@ -83,6 +87,100 @@ impl ToolStore for DynamoStore {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict(_)) => Ok(false),
             Err(err) => Err(err),
+        }
+    }
+}
+
+/// How a tool is stored: its JSON Schema and fixed arguments as JSON text.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct StoredTool {
+    id: ToolId,
+    workspace_id: WorkspaceId,
+    name: String,
+    description: String,
+    #[serde(with = "colloquy_domain::prompts::model::json_text")]
+    parameters: Map<String, Value>,
+    url: String,
+    timeout_seconds: u32,
+    require_approval: bool,
+    approval_expiry_minutes: u32,
+    #[serde(default, with = "colloquy_domain::prompts::model::json_text")]
+    arguments: Map<String, Value>,
+    #[serde(with = "crate::model::timestamp::iso")]
+    created_at: OffsetDateTime,
+    #[serde(with = "crate::model::timestamp::iso")]
+    updated_at: OffsetDateTime,
+    #[serde(default)]
+    revision: u64,
+}
+
+impl From<&ToolDef> for StoredTool {
+    fn from(tool_def: &ToolDef) -> Self {
+        let ToolDef {
+            id,
+            workspace_id,
+            name,
+            description,
+            parameters,
+            url,
+            timeout_seconds,
+            require_approval,
+            approval_expiry_minutes,
+            arguments,
+            created_at,
+            updated_at,
+            revision,
+        } = tool_def.clone();
+        Self {
+            id,
+            workspace_id,
+            name,
+            description,
+            parameters,
+            url,
+            timeout_seconds,
+            require_approval,
+            approval_expiry_minutes,
+            arguments,
+            created_at,
+            updated_at,
+            revision,
+        }
+    }
+}
+
+impl From<StoredTool> for ToolDef {
+    fn from(stored: StoredTool) -> Self {
+        let StoredTool {
+            id,
+            workspace_id,
+            name,
+            description,
+            parameters,
+            url,
+            timeout_seconds,
+            require_approval,
+            approval_expiry_minutes,
+            arguments,
+            created_at,
+            updated_at,
+            revision,
+        } = stored;
+        Self {
+            id,
+            workspace_id,
+            name,
+            description,
+            parameters,
+            url,
+            timeout_seconds,
+            require_approval,
+            approval_expiry_minutes,
+            arguments,
+            created_at,
+            updated_at,
+            revision,
         }
     }
 }

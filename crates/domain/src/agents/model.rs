@@ -59,46 +59,33 @@ pub struct AnalysisSettings {
 
 pub const MAX_ANALYZE_AFTER_MINUTES: u32 = 30 * 24 * 60;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Agent {
     pub id: AgentId,
     pub workspace_id: WorkspaceId,
     pub name: String,
     pub prompt_id: PromptId,
     /// `None` follows the prompt's latest version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_version: Option<u32>,
     pub model: ModelSettings,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<FollowUpPolicy>,
-    #[serde(default)]
     pub tools: Vec<Tool>,
     /// Sent instead of a reply that an output policy blocked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_text: Option<String>,
     /// Whether a reaction (a 👍 to a reply) is a turn the agent answers; otherwise it is only
     /// recorded on the message it reacts to.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub answer_reactions: bool,
     /// How long a conversation must be quiet before the agent answers (0–30 s); else the
     /// prompt's `responseTime`, else `ReplyDelay::DEFAULT`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_delay_seconds: Option<ReplyDelay>,
     /// The language voice notes are in (ISO-639-1, `de`), a hint for transcription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcription_language: Option<LanguageCode>,
     /// Runs over the transcript when the conversation is done, after a silence, or on demand.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisSettings>,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub updated_at: OffsetDateTime,
     /// Bumped by every write: a change is stored only over the revision it was made from, so
     /// that two concurrent changes of different fields both survive.
-    #[serde(default)]
     pub revision: u64,
 }

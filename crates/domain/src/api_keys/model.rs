@@ -42,15 +42,13 @@ impl fmt::Display for Role {
 }
 
 /// What is known of a key once issued: everything but the secret.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiKey {
     /// The visible, non-secret start of the key (`clq_1a2b3c4d`); names the key in the API.
     pub prefix: String,
     pub workspace_id: WorkspaceId,
     pub name: String,
     pub role: Role,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub created_at: OffsetDateTime,
 }
 

@@ -43,34 +43,26 @@ pub enum Flow {
     Output,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     pub id: PolicyId,
     pub workspace_id: WorkspaceId,
     pub name: String,
-    #[serde(default)]
     pub keywords: Vec<String>,
     /// Regular expressions (Rust syntax; linear-time, so no pattern can stall a request).
-    #[serde(default)]
     pub patterns: Vec<String>,
-    #[serde(default)]
     pub detectors: Vec<Detector>,
     pub applies_to: AppliesTo,
     pub action: Action,
     pub enabled: bool,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub updated_at: OffsetDateTime,
     /// Bumped by every write: a change is stored only over the revision it was made from, so
     /// that two concurrent changes of different fields both survive.
-    #[serde(default)]
     pub revision: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
     pub id: String,
     pub workspace_id: WorkspaceId,
@@ -81,7 +73,6 @@ pub struct Violation {
     pub conversation_id: ConversationId,
     /// The text around the match, with the match masked.
     pub excerpt: String,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub created_at: OffsetDateTime,
 }
 

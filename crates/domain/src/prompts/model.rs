@@ -34,7 +34,8 @@ pub struct PromptContent {
 
 /// Free-form JSON from callers is kept as JSON text: any key or nesting survives storage as is,
 /// where a native DynamoDB map would trip over keys such as `"M"` or `"L"`, or nesting limits.
-mod json_text {
+/// Tools' schemas and fixed arguments are stored the same way.
+pub mod json_text {
     use serde::{de::Error, Deserialize, Deserializer, Serializer};
     use serde_json::{Map, Value};
 
@@ -113,17 +114,14 @@ pub struct VersionNotes {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PromptVersion {
     pub id: String,
     pub prompt_id: PromptId,
     pub version: u32,
     pub content: PromptContent,
     pub source: VersionSource,
-    #[serde(flatten)]
     pub notes: VersionNotes,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub created_at: OffsetDateTime,
 }
 
@@ -138,8 +136,7 @@ pub fn display_version(version: u32) -> String {
     format!("v1.{}", version.saturating_sub(1))
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Prompt {
     pub id: PromptId,
     pub workspace_id: WorkspaceId,
@@ -147,23 +144,17 @@ pub struct Prompt {
     /// The working copy.
     pub content: PromptContent,
     pub latest_version: u32,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub latest_version_at: OffsetDateTime,
     /// Text changes since the latest version.
     pub edits_since_version: u32,
     /// Bumped by every write; writes are conditional on it.
     pub revision: u64,
     /// Left out of lists unless asked for.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub is_hidden: bool,
     /// The prefix of the API key that last changed the prompt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_by: Option<String>,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub updated_at: OffsetDateTime,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub last_edited_at: OffsetDateTime,
 }
 

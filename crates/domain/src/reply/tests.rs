@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
 use time::OffsetDateTime;
 
 use super::fakes::World;
 use super::gate::Loaded;
 use super::*;
-use crate::model::{Contact, ErrorReason, WhatsAppNumber};
+use crate::agents::model::AnalysisSettings;
+use crate::model::{Contact, ErrorReason, FollowUpPolicy, ModelSettings, Provider, WhatsAppNumber};
 use crate::ports::{GraphError, Secret};
 
 const NUMBER: &str = "100000000000001";
@@ -46,15 +46,40 @@ fn reply(text: &str) -> Message {
 }
 
 fn agent() -> Agent {
-    let stamp = crate::model::timestamp::format(now());
-    serde_json::from_value(json!({
-        "id": "agent", "workspaceId": "ws", "name": "Front desk", "promptId": "prompt",
-        "model": {"provider": "openai", "name": "gpt-4o-mini", "maxTokens": 512},
-        "followUp": {"afterMinutes": 60, "maxAttempts": 1, "instruction": "Ask if they are still there."},
-        "analysis": {"promptId": "analysis", "afterMinutes": 30},
-        "createdAt": stamp, "updatedAt": stamp, "revision": 1
-    }))
-    .unwrap_or_else(|err| panic!("the test's agent does not parse: {err}"))
+    Agent {
+        id: "agent".into(),
+        workspace_id: "ws".into(),
+        name: "Front desk".into(),
+        prompt_id: "prompt".into(),
+        prompt_version: None,
+        model: ModelSettings {
+            provider: Provider::Openai,
+            name: "gpt-4o-mini".into(),
+            temperature: None,
+            max_tokens: 512,
+            accepts_images: false,
+        },
+        first_message: None,
+        follow_up: Some(FollowUpPolicy {
+            after_minutes: 60,
+            max_attempts: 1,
+            instruction: "Ask if they are still there.".into(),
+            template: None,
+        }),
+        tools: Vec::new(),
+        fallback_text: None,
+        answer_reactions: false,
+        reply_delay_seconds: None,
+        transcription_language: None,
+        analysis: Some(AnalysisSettings {
+            prompt_id: "analysis".into(),
+            prompt_version: None,
+            after_minutes: Some(30),
+        }),
+        created_at: now(),
+        updated_at: now(),
+        revision: 1,
+    }
 }
 
 fn answer(text: &str) -> ChatReply {

@@ -2,7 +2,6 @@
 //! what the model fills, and an optional person's approval before a call runs.
 
 use crate::model::ids::{ToolId, WorkspaceId};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -33,8 +32,7 @@ pub fn argument_validator(schema: &Value) -> Result<jsonschema::Validator, Strin
     jsonschema::options().with_pattern_options(patterns).build(schema).map_err(|err| err.to_string())
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ToolDef {
     pub id: ToolId,
     pub workspace_id: WorkspaceId,
@@ -42,7 +40,6 @@ pub struct ToolDef {
     pub name: String,
     pub description: String,
     /// A JSON Schema object for the arguments the model fills.
-    #[serde(with = "json_text")]
     pub parameters: Map<String, Value>,
     /// HTTPS, to a public address (the workspace `webhookUrl` rules).
     pub url: String,
@@ -51,30 +48,12 @@ pub struct ToolDef {
     /// Undecided calls count as rejected after this long.
     pub approval_expiry_minutes: u32,
     /// Merged over what the model fills: values the model must not choose.
-    #[serde(default, with = "json_text")]
     pub arguments: Map<String, Value>,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "crate::model::timestamp::iso")]
     pub updated_at: OffsetDateTime,
     /// Bumped by every change: a change is stored only over the revision it was made from, so
     /// that two concurrent changes of different fields both survive.
-    #[serde(default)]
     pub revision: u64,
-}
-
-/// Callers' JSON (schemas, fixed arguments) is kept as JSON text: any key or nesting survives.
-mod json_text {
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-    use serde_json::{Map, Value};
-
-    pub fn serialize<S: Serializer>(map: &Map<String, Value>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&Value::Object(map.clone()).to_string())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
-        serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
-    }
 }
 
 /// `^[a-zA-Z0-9_-]{1,64}$`, the names every provider accepts for a function.
