@@ -12,9 +12,9 @@ use colloquy_domain::model::cache::TtlCache;
 use colloquy_domain::model::outbound_url::OutboundRules;
 use colloquy_domain::model::{ConversationId, WorkspaceId};
 use colloquy_domain::ports::{
-    AudioClip, ChatReply, ChatRequest, Clock, EventDelivery, FileReader, GraphError, Llm, LlmError, MediaStore,
-    MediaStoreError, NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript,
-    Trigger, TriggerQueue, Unreadable, VaultError, WhatsApp,
+    AudioClip, ChatReply, ChatRequest, Clock, DeliveryError, EventDelivery, FileReader, GraphError, Llm, LlmError,
+    MediaStore, MediaStoreError, NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber,
+    Transcript, Trigger, TriggerQueue, Unreadable, VaultError, WhatsApp,
 };
 
 /// The clients a function builds besides the table (which every function has).
@@ -196,8 +196,8 @@ impl TokenVault for NotBuilt {
 
 #[async_trait]
 impl EventDelivery for NotBuilt {
-    async fn post(&self, _url: &str, _headers: &[(&str, String)], _body: String) -> Result<u16, String> {
-        Err(self.message())
+    async fn post(&self, _url: &str, _headers: &[(&str, String)], _body: String) -> Result<u16, DeliveryError> {
+        Err(DeliveryError::Failed(self.message()))
     }
     async fn call_tool(
         &self,
@@ -205,8 +205,8 @@ impl EventDelivery for NotBuilt {
         _headers: &[(&str, String)],
         _body: String,
         _timeout: std::time::Duration,
-    ) -> Result<(u16, String), String> {
-        Err(self.message())
+    ) -> Result<(u16, String), DeliveryError> {
+        Err(DeliveryError::Failed(self.message()))
     }
 }
 

@@ -94,6 +94,6 @@ pub async fn deliver(
     match delivery.post(&url, &headers, body).await {
         Ok(status) if (200..300).contains(&status) => Ok(()),
         Ok(status) => Err(format!("the webhook answered {status}")),
-        Err(err) => Err(err),
+        Err(err) => Err(err.to_string()),
     }
 }

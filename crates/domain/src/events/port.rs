@@ -15,18 +15,32 @@ pub trait EventStore: Send + Sync {
 /// A workspace's webhook answers within this, or the delivery is retried.
 pub const EVENT_DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Why a POST to a workspace's address got no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// The address is not one the deployment's rules allow (checked again at every call: the
+    /// rules may have changed since it was stored).
+    #[error("the URL {0}")]
+    Refused(String),
+    #[error("no answer within {} s", .0.as_secs())]
+    TimedOut(std::time::Duration),
+    /// No connection, a TLS or protocol failure.
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// POSTs a signed event to a workspace's webhook.
 #[async_trait]
 pub trait EventDelivery: Send + Sync {
     /// The receiver's HTTP status, or why there was none.
-    async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<u16, String>;
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<u16, DeliveryError>;
     /// POSTs a tool call to a workspace's tool: the status and (the start of) the body, or why
-    /// there was none (a time-out says so).
+    /// there was none.
     async fn call_tool(
         &self,
         url: &str,
         headers: &[(&str, String)],
         body: String,
         timeout: std::time::Duration,
-    ) -> Result<(u16, String), String>;
+    ) -> Result<(u16, String), DeliveryError>;
 }

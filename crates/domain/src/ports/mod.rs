@@ -17,7 +17,7 @@ pub use crate::conversations::port::{
     ConversationRef, ConversationStore, InboundUpdate, MediaUpdate, MessageRef, OutboundRef,
 };
 pub use crate::due_work::port::{Due, DueAnalysis, DueApproval, DueFollowUp, DueKind, DueWork};
-pub use crate::events::port::{EventDelivery, EventStore, EVENT_DELIVERY_TIMEOUT};
+pub use crate::events::port::{DeliveryError, EventDelivery, EventStore, EVENT_DELIVERY_TIMEOUT};
 pub use crate::media::port::{
     AudioClip, DownloadError, FileReader, ImageInput, MediaInfo, MediaStore, MediaStoreError, Transcriber, Transcript,
     Unreadable,

@@ -452,11 +452,17 @@ impl Llm for World {
 
 #[async_trait]
 impl EventDelivery for World {
-    async fn post(&self, _: &str, _: &[(&str, String)], _: String) -> Result<u16, String> {
-        Err("post is not faked".into())
+    async fn post(&self, _: &str, _: &[(&str, String)], _: String) -> Result<u16, DeliveryError> {
+        Err(DeliveryError::Failed("post is not faked".into()))
     }
-    async fn call_tool(&self, _: &str, _: &[(&str, String)], _: String, _: Duration) -> Result<(u16, String), String> {
-        Err("call_tool is not faked".into())
+    async fn call_tool(
+        &self,
+        _: &str,
+        _: &[(&str, String)],
+        _: String,
+        _: Duration,
+    ) -> Result<(u16, String), DeliveryError> {
+        Err(DeliveryError::Failed("call_tool is not faked".into()))
     }
 }
 

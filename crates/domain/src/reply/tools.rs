@@ -8,7 +8,7 @@ use super::*;
 use crate::events::emit_quietly;
 use crate::events::model::{ToolCallApprovalRequested, ToolCallCompleted, ToolCallFailed};
 use crate::model::{Principal, PromptContent, Role};
-use crate::ports::{DueApproval, ToolSpec};
+use crate::ports::{DeliveryError, DueApproval, ToolSpec};
 use crate::tools::call::{public_id, ToolCall, ToolCallStatus, ToolCallView};
 use crate::tools::model::{
     ToolDef, DEFAULT_APPROVAL_EXPIRY_MINUTES, END_CONVERSATION, GET_CONTACT, HANDOFF_TO_HUMAN, TRANSFER,
@@ -404,7 +404,8 @@ async fn post(
         Ok((status, text)) => {
             Err(format!("the tool answered {status}: {}", text.chars().take(500).collect::<String>()))
         }
-        Err(why) => Err(why),
+        Err(DeliveryError::TimedOut(waited)) => Err(format!("the tool did not answer within {} s", waited.as_secs())),
+        Err(why) => Err(why.to_string()),
     }
 }
 

@@ -20,8 +20,8 @@ use colloquy_domain::model::outbound_url::OutboundRules;
 use colloquy_domain::model::{Principal, Role, Tool};
 use colloquy_domain::ports::Secret;
 use colloquy_domain::ports::{
-    AudioClip, ChatReply, ChatRequest, DownloadError, EventDelivery, GraphError, Llm, LlmError, MediaInfo, NumberInfo,
-    NumberStore, Outbound, Sender, Transcriber, Transcript, WhatsApp,
+    AudioClip, ChatReply, ChatRequest, DeliveryError, DownloadError, EventDelivery, GraphError, Llm, LlmError,
+    MediaInfo, NumberInfo, NumberStore, Outbound, Sender, Transcriber, Transcript, WhatsApp,
 };
 use colloquy_domain::tools;
 use colloquy_domain::workspaces::create_workspace;
@@ -125,7 +125,7 @@ struct CountingOutbound(HttpEventDelivery, Counter);
 
 #[async_trait]
 impl EventDelivery for CountingOutbound {
-    async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<u16, String> {
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Result<u16, DeliveryError> {
         self.1.add("event delivery".into());
         self.0.post(url, headers, body).await
     }
@@ -136,7 +136,7 @@ impl EventDelivery for CountingOutbound {
         headers: &[(&str, String)],
         body: String,
         timeout: std::time::Duration,
-    ) -> Result<(u16, String), String> {
+    ) -> Result<(u16, String), DeliveryError> {
         self.1.add("tool POST".into());
         self.0.call_tool(url, headers, body, timeout).await
     }
