@@ -178,3 +178,60 @@ async fn reads_and_violations_pass_through_the_cache_to_the_store() {
     let recorded = cached.list_violations(&ws, &all).await.expect("listed").items;
     assert_eq!(recorded.iter().map(|v| v.policy_name.as_str()).collect::<Vec<_>>(), ["rule 1"]);
 }
+
+fn rejection(result: Result<(), AppError>) -> Option<PolicyRejection> {
+    match result {
+        Err(AppError::Rejected(crate::error::Rejection::Policy(rejection))) => Some(rejection),
+        _ => None,
+    }
+}
+
+#[test]
+fn keywords_and_patterns_are_refused_empty_too_long_or_not_compiling() {
+    assert_eq!(parse_keyword(" card "), Ok(" card ".to_owned()), "kept as written");
+    assert!(parse_keyword("  ").is_err());
+    assert!(parse_keyword(&"k".repeat(MAX_KEYWORD_CHARS)).is_ok());
+    assert!(parse_keyword(&"k".repeat(MAX_KEYWORD_CHARS + 1)).is_err());
+    assert!(parse_keyword(&"é".repeat(MAX_KEYWORD_CHARS)).is_ok(), "characters, not bytes");
+    assert_eq!(parse_pattern(r"\d{16}"), Ok(r"\d{16}".to_owned()));
+    assert!(parse_pattern("").is_err());
+    assert!(parse_pattern(&"a".repeat(MAX_PATTERN_CHARS)).is_ok());
+    assert!(parse_pattern(&"a".repeat(MAX_PATTERN_CHARS + 1)).is_err());
+    let broken = parse_pattern("(unclosed").err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(broken.starts_with("is not a valid regular expression"), "{broken}");
+    assert!(parse_pattern(r"(\w+)\1").is_err(), "no backreferences: matching stays linear");
+}
+
+#[test]
+fn a_policy_matches_something_and_at_most_so_many_things() {
+    let mut policy = rule(1, "card");
+    assert_eq!(rejection(validate(&policy)), None);
+    policy.keywords.clear();
+    assert_eq!(rejection(validate(&policy)), Some(PolicyRejection::NothingToMatch));
+    policy.detectors = vec![crate::policies::model::Detector::Email];
+    assert_eq!(rejection(validate(&policy)), None, "a detector alone is enough");
+    policy.detectors.clear();
+    policy.patterns = vec!["p".into()];
+    assert_eq!(rejection(validate(&policy)), None, "a pattern alone is enough");
+    policy.keywords = vec!["k".into(); MAX_MATCHERS / 2];
+    policy.patterns = vec!["p".into(); MAX_MATCHERS / 2];
+    assert_eq!(rejection(validate(&policy)), None, "exactly the cap");
+    policy.patterns.push("one more".into());
+    assert_eq!(rejection(validate(&policy)), Some(PolicyRejection::TooManyMatchers));
+}
+
+#[test]
+fn the_workspace_s_matchers_are_counted_together_in_bytes() {
+    let half = MAX_MATCHER_BYTES / 2;
+    let existing = vec![rule(1, &"a".repeat(half))];
+    assert_eq!(rejection(within_caps(&existing, &rule(2, &"b".repeat(half)))), None, "exactly the cap");
+    assert_eq!(
+        rejection(within_caps(&existing, &rule(2, &"b".repeat(half + 1)))),
+        Some(PolicyRejection::WorkspaceMatchersTooLarge(MAX_MATCHER_BYTES + 1))
+    );
+    let mut with_pattern = rule(2, "b");
+    with_pattern.patterns = vec!["c".repeat(half)];
+    assert!(rejection(within_caps(&existing, &with_pattern)).is_some(), "patterns count too");
+    // A policy replacing itself is not counted twice.
+    assert_eq!(rejection(within_caps(&existing, &rule(1, &"a".repeat(MAX_MATCHER_BYTES)))), None);
+}
