@@ -27,8 +27,7 @@ pub(super) fn key_items(key: &ApiKey, hash: &str) -> Result<Vec<Item>, StoreErro
 #[async_trait]
 impl ApiKeyStore for DynamoStore {
     async fn find_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>, StoreError> {
-        let record: Option<Record<StoredKey>> = self.get(keys::api_key_by_hash(hash)).await?;
-        Ok(record.map(|record| record.data.into()))
+        self.get_as::<StoredKey, _>(keys::api_key_by_hash(hash)).await
     }
 
     async fn insert_key(&self, key: &ApiKey, hash: &str) -> Result<(), StoreError> {
@@ -61,28 +60,14 @@ impl ApiKeyStore for DynamoStore {
     }
 }
 
-/// How an API key is stored, beside its hash.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct StoredKey {
-    prefix: String,
-    workspace_id: WorkspaceId,
-    name: String,
-    role: Role,
-    #[serde(with = "crate::model::timestamp::iso")]
-    created_at: OffsetDateTime,
-}
-
-impl From<&ApiKey> for StoredKey {
-    fn from(api_key: &ApiKey) -> Self {
-        let ApiKey { prefix, workspace_id, name, role, created_at } = api_key.clone();
-        Self { prefix, workspace_id, name, role, created_at }
-    }
-}
-
-impl From<StoredKey> for ApiKey {
-    fn from(stored: StoredKey) -> Self {
-        let StoredKey { prefix, workspace_id, name, role, created_at } = stored;
-        Self { prefix, workspace_id, name, role, created_at }
+record! {
+    /// How an API key is stored, beside its hash.
+    StoredKey for ApiKey {
+        prefix: String,
+        workspace_id: WorkspaceId,
+        name: String,
+        role: Role,
+        #[serde(with = "crate::model::timestamp::iso")]
+        created_at: OffsetDateTime,
     }
 }

@@ -1,6 +1,36 @@
 //! The store on one DynamoDB table. Every access is a GetItem, a Query on one partition or a
 //! (conditional, often transactional) write; never a Scan. Key layout lives in `keys`.
 
+/// A domain struct's storage record: a struct with the item's attribute names and serde shape,
+/// and conversions both ways that name every field, so that a field the domain adds does not
+/// compile until its record has it. Each field is listed once, here.
+macro_rules! record {
+    ($(#[$meta:meta])* $record:ident for $domain:ident {
+        $( $(#[$field_meta:meta])* $field:ident : $ty:ty ),* $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        pub(super) struct $record {
+            $( $(#[$field_meta])* $field: $ty, )*
+        }
+
+        impl From<&$domain> for $record {
+            fn from(value: &$domain) -> Self {
+                let $domain { $($field),* } = value.clone();
+                Self { $($field),* }
+            }
+        }
+
+        impl From<$record> for $domain {
+            fn from(stored: $record) -> Self {
+                let $record { $($field),* } = stored;
+                Self { $($field),* }
+            }
+        }
+    };
+}
+
 mod agents;
 mod api_keys;
 mod conversations;
@@ -283,6 +313,22 @@ impl Listing<'_> {
 }
 
 impl DynamoStore {
+    /// One item read through its record `R` as the domain's `D`.
+    async fn get_as<R: DeserializeOwned, D: From<R>>(&self, key: (String, String)) -> Result<Option<D>, StoreError> {
+        Ok(self.get::<Record<R>>(key).await?.map(|record| record.data.into()))
+    }
+
+    /// `query_page` through the record `R`, as the domain's `D`.
+    async fn page_as<R: DeserializeOwned, D: From<R>>(
+        &self,
+        pk: String,
+        collection: &str,
+        page: &crate::model::PageRequest,
+        listing: Listing<'_>,
+    ) -> Result<crate::model::Page<D>, StoreError> {
+        Ok(self.query_page::<R>(pk, collection, page, listing).await?.map(D::from))
+    }
+
     /// One page of a partition's items whose sort key starts with `collection`. Reads until it
     /// has one item more than asked (or the collection ends), so that `next_cursor` is set only
     /// when more items follow, even when a filter drops items.

@@ -1,6 +1,5 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
@@ -19,8 +18,7 @@ impl NumberStore for DynamoStore {
     }
 
     async fn get_number(&self, phone_number_id: &str) -> Result<Option<WhatsAppNumber>, StoreError> {
-        let record: Option<Record<StoredNumber>> = self.get(keys::number(phone_number_id)).await?;
-        Ok(record.map(|record| record.data.into()))
+        self.get_as::<StoredNumber, _>(keys::number(phone_number_id)).await
     }
 
     async fn list_numbers(
@@ -28,9 +26,13 @@ impl NumberStore for DynamoStore {
         workspace_id: &WorkspaceId,
         page: &PageRequest,
     ) -> Result<Page<WhatsAppNumber>, StoreError> {
-        let page: Page<StoredNumber> =
-            self.query_page(keys::workspace_pk(workspace_id), keys::NUMBER_LISTING, page, Listing::default()).await?;
-        Ok(page.map(WhatsAppNumber::from))
+        self.page_as::<StoredNumber, _>(
+            keys::workspace_pk(workspace_id),
+            keys::NUMBER_LISTING,
+            page,
+            Listing::default(),
+        )
+        .await
     }
 
     async fn remove_number(&self, workspace_id: &WorkspaceId, phone_number_id: &str) -> Result<bool, StoreError> {
@@ -47,49 +49,19 @@ impl NumberStore for DynamoStore {
     }
 }
 
-/// How a business number is stored: under its own key and in its workspace's listing.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct StoredNumber {
-    phone_number_id: String,
-    workspace_id: WorkspaceId,
-    display_number: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    default_agent_id: Option<AgentId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    token_ref: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    waba_id: Option<String>,
-    #[serde(with = "crate::model::timestamp::iso")]
-    created_at: OffsetDateTime,
-}
-
-impl From<&WhatsAppNumber> for StoredNumber {
-    fn from(whats_app_number: &WhatsAppNumber) -> Self {
-        let WhatsAppNumber {
-            phone_number_id,
-            workspace_id,
-            display_number,
-            default_agent_id,
-            token_ref,
-            waba_id,
-            created_at,
-        } = whats_app_number.clone();
-        Self { phone_number_id, workspace_id, display_number, default_agent_id, token_ref, waba_id, created_at }
-    }
-}
-
-impl From<StoredNumber> for WhatsAppNumber {
-    fn from(stored: StoredNumber) -> Self {
-        let StoredNumber {
-            phone_number_id,
-            workspace_id,
-            display_number,
-            default_agent_id,
-            token_ref,
-            waba_id,
-            created_at,
-        } = stored;
-        Self { phone_number_id, workspace_id, display_number, default_agent_id, token_ref, waba_id, created_at }
+record! {
+    /// How a business number is stored: under its own key and in its workspace's listing.
+    StoredNumber for WhatsAppNumber {
+        phone_number_id: String,
+        workspace_id: WorkspaceId,
+        display_number: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default_agent_id: Option<AgentId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_ref: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        waba_id: Option<String>,
+        #[serde(with = "crate::model::timestamp::iso")]
+        created_at: OffsetDateTime,
     }
 }

@@ -1,6 +1,5 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
@@ -16,14 +15,11 @@ impl PolicyStore for DynamoStore {
     }
 
     async fn get_policy(&self, workspace_id: &WorkspaceId, policy_id: &PolicyId) -> Result<Option<Policy>, StoreError> {
-        let record: Option<Record<StoredPolicy>> = self.get(keys::policy(workspace_id, policy_id)).await?;
-        Ok(record.map(|record| record.data.into()))
+        self.get_as::<StoredPolicy, _>(keys::policy(workspace_id, policy_id)).await
     }
 
     async fn list_policies(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<Policy>, StoreError> {
-        let page: Page<StoredPolicy> =
-            self.query_page(keys::workspace_pk(workspace_id), keys::POLICY, page, Listing::default()).await?;
-        Ok(page.map(Policy::from))
+        self.page_as::<StoredPolicy, _>(keys::workspace_pk(workspace_id), keys::POLICY, page, Listing::default()).await
     }
 
     async fn delete_policy(&self, workspace_id: &WorkspaceId, policy_id: &PolicyId) -> Result<bool, StoreError> {
@@ -47,9 +43,7 @@ impl PolicyStore for DynamoStore {
         page: &PageRequest,
     ) -> Result<Page<Violation>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
-        let page: Page<StoredViolation> =
-            self.query_page(keys::workspace_pk(workspace_id), keys::VIOLATION, page, listing).await?;
-        Ok(page.map(Violation::from))
+        self.page_as::<StoredViolation, _>(keys::workspace_pk(workspace_id), keys::VIOLATION, page, listing).await
     }
 }
 
@@ -73,133 +67,42 @@ impl crate::ports::EventStore for DynamoStore {
     }
 }
 
-/// How a policy is stored.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct StoredPolicy {
-    id: PolicyId,
-    workspace_id: WorkspaceId,
-    name: String,
-    #[serde(default)]
-    keywords: Vec<String>,
-    #[serde(default)]
-    patterns: Vec<String>,
-    #[serde(default)]
-    detectors: Vec<Detector>,
-    applies_to: AppliesTo,
-    action: Action,
-    enabled: bool,
-    #[serde(with = "crate::model::timestamp::iso")]
-    created_at: OffsetDateTime,
-    #[serde(with = "crate::model::timestamp::iso")]
-    updated_at: OffsetDateTime,
-    #[serde(default)]
-    revision: u64,
-}
-
-impl From<&Policy> for StoredPolicy {
-    fn from(policy: &Policy) -> Self {
-        let Policy {
-            id,
-            workspace_id,
-            name,
-            keywords,
-            patterns,
-            detectors,
-            applies_to,
-            action,
-            enabled,
-            created_at,
-            updated_at,
-            revision,
-        } = policy.clone();
-        Self {
-            id,
-            workspace_id,
-            name,
-            keywords,
-            patterns,
-            detectors,
-            applies_to,
-            action,
-            enabled,
-            created_at,
-            updated_at,
-            revision,
-        }
+record! {
+    /// How a policy is stored.
+    StoredPolicy for Policy {
+        id: PolicyId,
+        workspace_id: WorkspaceId,
+        name: String,
+        #[serde(default)]
+        keywords: Vec<String>,
+        #[serde(default)]
+        patterns: Vec<String>,
+        #[serde(default)]
+        detectors: Vec<Detector>,
+        applies_to: AppliesTo,
+        action: Action,
+        enabled: bool,
+        #[serde(with = "crate::model::timestamp::iso")]
+        created_at: OffsetDateTime,
+        #[serde(with = "crate::model::timestamp::iso")]
+        updated_at: OffsetDateTime,
+        #[serde(default)]
+        revision: u64,
     }
 }
 
-impl From<StoredPolicy> for Policy {
-    fn from(stored: StoredPolicy) -> Self {
-        let StoredPolicy {
-            id,
-            workspace_id,
-            name,
-            keywords,
-            patterns,
-            detectors,
-            applies_to,
-            action,
-            enabled,
-            created_at,
-            updated_at,
-            revision,
-        } = stored;
-        Self {
-            id,
-            workspace_id,
-            name,
-            keywords,
-            patterns,
-            detectors,
-            applies_to,
-            action,
-            enabled,
-            created_at,
-            updated_at,
-            revision,
-        }
-    }
-}
-
-/// How a violation is stored.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct StoredViolation {
-    id: String,
-    workspace_id: WorkspaceId,
-    policy_id: PolicyId,
-    policy_name: String,
-    flow: Flow,
-    action: Action,
-    conversation_id: ConversationId,
-    excerpt: String,
-    #[serde(with = "crate::model::timestamp::iso")]
-    created_at: OffsetDateTime,
-}
-
-impl From<&Violation> for StoredViolation {
-    fn from(violation: &Violation) -> Self {
-        let Violation { id, workspace_id, policy_id, policy_name, flow, action, conversation_id, excerpt, created_at } =
-            violation.clone();
-        Self { id, workspace_id, policy_id, policy_name, flow, action, conversation_id, excerpt, created_at }
-    }
-}
-
-impl From<StoredViolation> for Violation {
-    fn from(stored: StoredViolation) -> Self {
-        let StoredViolation {
-            id,
-            workspace_id,
-            policy_id,
-            policy_name,
-            flow,
-            action,
-            conversation_id,
-            excerpt,
-            created_at,
-        } = stored;
-        Self { id, workspace_id, policy_id, policy_name, flow, action, conversation_id, excerpt, created_at }
+record! {
+    /// How a violation is stored.
+    StoredViolation for Violation {
+        id: String,
+        workspace_id: WorkspaceId,
+        policy_id: PolicyId,
+        policy_name: String,
+        flow: Flow,
+        action: Action,
+        conversation_id: ConversationId,
+        excerpt: String,
+        #[serde(with = "crate::model::timestamp::iso")]
+        created_at: OffsetDateTime,
     }
 }

@@ -53,8 +53,7 @@ impl PromptStore for DynamoStore {
     }
 
     async fn get_prompt(&self, workspace_id: &WorkspaceId, prompt_id: &PromptId) -> Result<Option<Prompt>, StoreError> {
-        let record: Option<Record<StoredPrompt>> = self.get(keys::prompt(workspace_id, prompt_id)).await?;
-        Ok(record.map(|record| record.data.into()))
+        self.get_as::<StoredPrompt, _>(keys::prompt(workspace_id, prompt_id)).await
     }
 
     async fn find_prompt_by_name(&self, workspace_id: &WorkspaceId, name: &str) -> Result<Option<Prompt>, StoreError> {
@@ -76,9 +75,7 @@ impl PromptStore for DynamoStore {
             contains: filter.name_contains.map(|needle| ("name", needle)),
             not_true: if filter.include_hidden { None } else { Some("isHidden") },
         };
-        let page: Page<StoredPrompt> =
-            self.query_page(keys::workspace_pk(workspace_id), keys::PROMPT, page, listing).await?;
-        Ok(page.map(Prompt::from))
+        self.page_as::<StoredPrompt, _>(keys::workspace_pk(workspace_id), keys::PROMPT, page, listing).await
     }
 
     async fn get_prompt_version(
@@ -86,8 +83,7 @@ impl PromptStore for DynamoStore {
         prompt_id: &PromptId,
         version: u32,
     ) -> Result<Option<PromptVersion>, StoreError> {
-        let record: Option<Record<StoredPromptVersion>> = self.get(keys::prompt_version(prompt_id, version)).await?;
-        Ok(record.map(|record| record.data.into()))
+        self.get_as::<StoredPromptVersion, _>(keys::prompt_version(prompt_id, version)).await
     }
 
     async fn list_prompt_versions(
@@ -96,132 +92,47 @@ impl PromptStore for DynamoStore {
         page: &PageRequest,
     ) -> Result<Page<PromptVersion>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
-        let page: Page<StoredPromptVersion> =
-            self.query_page(keys::prompt_versions_pk(prompt_id), keys::PROMPT_VERSION, page, listing).await?;
-        Ok(page.map(PromptVersion::from))
+        self.page_as::<StoredPromptVersion, _>(keys::prompt_versions_pk(prompt_id), keys::PROMPT_VERSION, page, listing)
+            .await
     }
 }
 
-/// How a prompt (its working copy) is stored.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct StoredPrompt {
-    id: PromptId,
-    workspace_id: WorkspaceId,
-    name: String,
-    content: PromptContent,
-    latest_version: u32,
-    #[serde(with = "crate::model::timestamp::iso")]
-    latest_version_at: OffsetDateTime,
-    edits_since_version: u32,
-    revision: u64,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    is_hidden: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    edited_by: Option<String>,
-    #[serde(with = "crate::model::timestamp::iso")]
-    created_at: OffsetDateTime,
-    #[serde(with = "crate::model::timestamp::iso")]
-    updated_at: OffsetDateTime,
-    #[serde(with = "crate::model::timestamp::iso")]
-    last_edited_at: OffsetDateTime,
-}
-
-impl From<&Prompt> for StoredPrompt {
-    fn from(prompt: &Prompt) -> Self {
-        let Prompt {
-            id,
-            workspace_id,
-            name,
-            content,
-            latest_version,
-            latest_version_at,
-            edits_since_version,
-            revision,
-            is_hidden,
-            edited_by,
-            created_at,
-            updated_at,
-            last_edited_at,
-        } = prompt.clone();
-        Self {
-            id,
-            workspace_id,
-            name,
-            content,
-            latest_version,
-            latest_version_at,
-            edits_since_version,
-            revision,
-            is_hidden,
-            edited_by,
-            created_at,
-            updated_at,
-            last_edited_at,
-        }
+record! {
+    /// How a prompt (its working copy) is stored.
+    StoredPrompt for Prompt {
+        id: PromptId,
+        workspace_id: WorkspaceId,
+        name: String,
+        content: PromptContent,
+        latest_version: u32,
+        #[serde(with = "crate::model::timestamp::iso")]
+        latest_version_at: OffsetDateTime,
+        edits_since_version: u32,
+        revision: u64,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        is_hidden: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        edited_by: Option<String>,
+        #[serde(with = "crate::model::timestamp::iso")]
+        created_at: OffsetDateTime,
+        #[serde(with = "crate::model::timestamp::iso")]
+        updated_at: OffsetDateTime,
+        #[serde(with = "crate::model::timestamp::iso")]
+        last_edited_at: OffsetDateTime,
     }
 }
 
-impl From<StoredPrompt> for Prompt {
-    fn from(stored: StoredPrompt) -> Self {
-        let StoredPrompt {
-            id,
-            workspace_id,
-            name,
-            content,
-            latest_version,
-            latest_version_at,
-            edits_since_version,
-            revision,
-            is_hidden,
-            edited_by,
-            created_at,
-            updated_at,
-            last_edited_at,
-        } = stored;
-        Self {
-            id,
-            workspace_id,
-            name,
-            content,
-            latest_version,
-            latest_version_at,
-            edits_since_version,
-            revision,
-            is_hidden,
-            edited_by,
-            created_at,
-            updated_at,
-            last_edited_at,
-        }
-    }
-}
-
-/// How a prompt's version is stored.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct StoredPromptVersion {
-    id: String,
-    prompt_id: PromptId,
-    version: u32,
-    content: PromptContent,
-    source: VersionSource,
-    #[serde(flatten)]
-    notes: VersionNotes,
-    #[serde(with = "crate::model::timestamp::iso")]
-    created_at: OffsetDateTime,
-}
-
-impl From<&PromptVersion> for StoredPromptVersion {
-    fn from(prompt_version: &PromptVersion) -> Self {
-        let PromptVersion { id, prompt_id, version, content, source, notes, created_at } = prompt_version.clone();
-        Self { id, prompt_id, version, content, source, notes, created_at }
-    }
-}
-
-impl From<StoredPromptVersion> for PromptVersion {
-    fn from(stored: StoredPromptVersion) -> Self {
-        let StoredPromptVersion { id, prompt_id, version, content, source, notes, created_at } = stored;
-        Self { id, prompt_id, version, content, source, notes, created_at }
+record! {
+    /// How a prompt's version is stored.
+    StoredPromptVersion for PromptVersion {
+        id: String,
+        prompt_id: PromptId,
+        version: u32,
+        content: PromptContent,
+        source: VersionSource,
+        #[serde(flatten)]
+        notes: VersionNotes,
+        #[serde(with = "crate::model::timestamp::iso")]
+        created_at: OffsetDateTime,
     }
 }

@@ -60,8 +60,7 @@ impl ToolStore for DynamoStore {
     }
 
     async fn get_tool(&self, workspace_id: &WorkspaceId, tool_id: &ToolId) -> Result<Option<ToolDef>, StoreError> {
-        let record: Option<Record<StoredTool>> = self.get(keys::tool(workspace_id, tool_id)).await?;
-        Ok(record.map(|record| record.data.into()))
+        self.get_as::<StoredTool, _>(keys::tool(workspace_id, tool_id)).await
     }
 
     async fn find_tool_by_name(&self, workspace_id: &WorkspaceId, name: &str) -> Result<Option<ToolDef>, StoreError> {
@@ -73,9 +72,7 @@ impl ToolStore for DynamoStore {
     }
 
     async fn list_tools(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<ToolDef>, StoreError> {
-        let page: Page<StoredTool> =
-            self.query_page(keys::workspace_pk(workspace_id), keys::TOOL, page, Listing::default()).await?;
-        Ok(page.map(ToolDef::from))
+        self.page_as::<StoredTool, _>(keys::workspace_pk(workspace_id), keys::TOOL, page, Listing::default()).await
     }
 
     async fn delete_tool(&self, tool: &ToolDef) -> Result<bool, StoreError> {
@@ -91,96 +88,26 @@ impl ToolStore for DynamoStore {
     }
 }
 
-/// How a tool is stored: its JSON Schema and fixed arguments as JSON text.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct StoredTool {
-    id: ToolId,
-    workspace_id: WorkspaceId,
-    name: String,
-    description: String,
-    #[serde(with = "colloquy_domain::prompts::model::json_text")]
-    parameters: Map<String, Value>,
-    url: String,
-    timeout_seconds: u32,
-    require_approval: bool,
-    approval_expiry_minutes: u32,
-    #[serde(default, with = "colloquy_domain::prompts::model::json_text")]
-    arguments: Map<String, Value>,
-    #[serde(with = "crate::model::timestamp::iso")]
-    created_at: OffsetDateTime,
-    #[serde(with = "crate::model::timestamp::iso")]
-    updated_at: OffsetDateTime,
-    #[serde(default)]
-    revision: u64,
-}
-
-impl From<&ToolDef> for StoredTool {
-    fn from(tool_def: &ToolDef) -> Self {
-        let ToolDef {
-            id,
-            workspace_id,
-            name,
-            description,
-            parameters,
-            url,
-            timeout_seconds,
-            require_approval,
-            approval_expiry_minutes,
-            arguments,
-            created_at,
-            updated_at,
-            revision,
-        } = tool_def.clone();
-        Self {
-            id,
-            workspace_id,
-            name,
-            description,
-            parameters,
-            url,
-            timeout_seconds,
-            require_approval,
-            approval_expiry_minutes,
-            arguments,
-            created_at,
-            updated_at,
-            revision,
-        }
-    }
-}
-
-impl From<StoredTool> for ToolDef {
-    fn from(stored: StoredTool) -> Self {
-        let StoredTool {
-            id,
-            workspace_id,
-            name,
-            description,
-            parameters,
-            url,
-            timeout_seconds,
-            require_approval,
-            approval_expiry_minutes,
-            arguments,
-            created_at,
-            updated_at,
-            revision,
-        } = stored;
-        Self {
-            id,
-            workspace_id,
-            name,
-            description,
-            parameters,
-            url,
-            timeout_seconds,
-            require_approval,
-            approval_expiry_minutes,
-            arguments,
-            created_at,
-            updated_at,
-            revision,
-        }
+record! {
+    /// How a tool is stored: its JSON Schema and fixed arguments as JSON text.
+    StoredTool for ToolDef {
+        id: ToolId,
+        workspace_id: WorkspaceId,
+        name: String,
+        description: String,
+        #[serde(with = "colloquy_domain::prompts::model::json_text")]
+        parameters: Map<String, Value>,
+        url: String,
+        timeout_seconds: u32,
+        require_approval: bool,
+        approval_expiry_minutes: u32,
+        #[serde(default, with = "colloquy_domain::prompts::model::json_text")]
+        arguments: Map<String, Value>,
+        #[serde(with = "crate::model::timestamp::iso")]
+        created_at: OffsetDateTime,
+        #[serde(with = "crate::model::timestamp::iso")]
+        updated_at: OffsetDateTime,
+        #[serde(default)]
+        revision: u64,
     }
 }

@@ -1,5 +1,4 @@
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::api_keys::key_items;
@@ -26,41 +25,24 @@ impl WorkspaceStore for DynamoStore {
     }
 
     async fn get_workspace(&self, id: &WorkspaceId) -> Result<Option<Workspace>, StoreError> {
-        let record: Option<Record<StoredWorkspace>> = self.get(keys::workspace(id)).await?;
-        Ok(record.map(|record| record.data.into()))
+        self.get_as::<StoredWorkspace, _>(keys::workspace(id)).await
     }
 }
 
-/// How a workspace is stored (its webhook secret among its attributes).
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct StoredWorkspace {
-    id: WorkspaceId,
-    name: String,
-    #[serde(with = "crate::model::timestamp::iso")]
-    created_at: OffsetDateTime,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    monthly_token_quota: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    webhook_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    webhook_secret: Option<String>,
-    #[serde(default)]
-    revision: u64,
-}
-
-impl From<&Workspace> for StoredWorkspace {
-    fn from(workspace: &Workspace) -> Self {
-        let Workspace { id, name, created_at, monthly_token_quota, webhook_url, webhook_secret, revision } =
-            workspace.clone();
-        Self { id, name, created_at, monthly_token_quota, webhook_url, webhook_secret, revision }
-    }
-}
-
-impl From<StoredWorkspace> for Workspace {
-    fn from(stored: StoredWorkspace) -> Self {
-        let StoredWorkspace { id, name, created_at, monthly_token_quota, webhook_url, webhook_secret, revision } =
-            stored;
-        Self { id, name, created_at, monthly_token_quota, webhook_url, webhook_secret, revision }
+record! {
+    /// How a workspace is stored (its webhook secret among its attributes).
+    StoredWorkspace for Workspace {
+        id: WorkspaceId,
+        name: String,
+        #[serde(with = "crate::model::timestamp::iso")]
+        created_at: OffsetDateTime,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        monthly_token_quota: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        webhook_url: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        webhook_secret: Option<String>,
+        #[serde(default)]
+        revision: u64,
     }
 }
