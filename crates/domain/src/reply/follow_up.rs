@@ -1,6 +1,7 @@
 //! Follow-ups: re-checked at send time; the LLM inside the 24-hour window, a template outside it.
 
 use super::*;
+use crate::agents::model::FollowUpPolicy;
 
 pub(super) enum FollowUpOutcome {
     Done,
@@ -39,41 +40,77 @@ pub(super) async fn follow_up(
         (attempt < policy.max_attempts).then(|| now + time::Duration::minutes(i64::from(policy.after_minutes)));
 
     if conversation.is_window_open(now) {
-        let Some(prompt) = cache.system_prompt(ports, &agent).await? else {
-            return stop_follow_ups(ports, conversation, "the agent's prompt version no longer exists").await;
-        };
-        let mut turns = turns(history);
-        let nudge = crate::agents::text::follow_up_nudge(
-            attempt,
-            policy.max_attempts,
-            policy.after_minutes,
-            &policy.instruction,
-        );
-        match turns.last_mut() {
-            Some(last) if last.role == ChatRole::User => last.content = format!("{}\n{nudge}", last.content),
-            _ => turns.push(ChatTurn::text(ChatRole::User, nudge)),
-        }
-        let request = ChatRequest::for_agent(&agent, prompt.content.text.clone(), prompt.content.temperature, turns);
-        let answer = complete(ports, &request, deadline).await.map_err(RetryLater::Llm)?;
-        let answer = checked_output(ports, conversation, &agent, answer).await?;
-        let mut message =
-            Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, now);
-        message.text = Some(as_shown(conversation, &answer.text));
-        message.usage = Some(TokenUsage {
-            input_tokens: answer.input_tokens,
-            output_tokens: answer.output_tokens,
-            model: answer.model.clone(),
-        });
-        updated.last_message = message.text.as_deref().map(preview);
-        updated.input_tokens += answer.input_tokens;
-        updated.output_tokens += answer.output_tokens;
-        let usage = usage_of(conversation, &agent.id, &answer, now);
-        return match ports.conversations.save_reply(&updated, conversation.revision, &message, &usage).await {
-            Ok(()) => deliver(ports, &updated, message).await.map(|()| FollowUpOutcome::Done),
-            Err(StoreError::Conflict(_)) => Ok(FollowUpOutcome::Conflict),
-            Err(err) => Err(err.into()),
-        };
+        let nudge = Nudge { attempt, policy: &policy, history };
+        written(ports, cache, conversation, &agent, nudge, updated, deadline).await
+    } else {
+        templated(ports, conversation, &policy, updated).await
     }
+}
+
+/// What the agent is asked to follow up on: its history and which attempt of how many.
+struct Nudge<'a> {
+    attempt: u32,
+    policy: &'a FollowUpPolicy,
+    history: &'a [Message],
+}
+
+/// Inside the 24-hour window: the agent writes the follow-up, stored before it is sent.
+async fn written(
+    ports: &ReplyPorts<'_>,
+    cache: &AgentCache,
+    conversation: &Conversation,
+    agent: &Agent,
+    nudge: Nudge<'_>,
+    mut updated: Conversation,
+    deadline: Deadline,
+) -> Result<FollowUpOutcome, RetryLater> {
+    let Some(prompt) = cache.system_prompt(ports, agent).await? else {
+        return stop_follow_ups(ports, conversation, "the agent's prompt version no longer exists").await;
+    };
+    let mut turns = turns(nudge.history);
+    let policy = nudge.policy;
+    let text = crate::agents::text::follow_up_nudge(
+        nudge.attempt,
+        policy.max_attempts,
+        policy.after_minutes,
+        &policy.instruction,
+    );
+    match turns.last_mut() {
+        Some(last) if last.role == ChatRole::User => last.content = format!("{}\n{text}", last.content),
+        _ => turns.push(ChatTurn::text(ChatRole::User, text)),
+    }
+    let request = ChatRequest::for_agent(agent, prompt.content.text.clone(), prompt.content.temperature, turns);
+    let answer = complete(ports, &request, deadline).await.map_err(RetryLater::Llm)?;
+    let answer = checked_output(ports, conversation, agent, answer).await?;
+    // `updated` was revised at the time of this follow-up.
+    let now = updated.updated_at;
+    let mut message =
+        Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, now);
+    message.text = Some(as_shown(conversation, &answer.text));
+    message.usage = Some(TokenUsage {
+        input_tokens: answer.input_tokens,
+        output_tokens: answer.output_tokens,
+        model: answer.model.clone(),
+    });
+    updated.last_message = message.text.as_deref().map(preview);
+    updated.input_tokens += answer.input_tokens;
+    updated.output_tokens += answer.output_tokens;
+    let usage = usage_of(conversation, &agent.id, &answer, now);
+    match ports.conversations.save_reply(&updated, conversation.revision, &message, &usage).await {
+        Ok(()) => deliver(ports, &updated, message).await.map(|()| FollowUpOutcome::Done),
+        Err(StoreError::Conflict(_)) => Ok(FollowUpOutcome::Conflict),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Outside the window: the agent's approved template, sent first, then recorded (a refusal for
+/// good is recorded `failed`).
+async fn templated(
+    ports: &ReplyPorts<'_>,
+    conversation: &Conversation,
+    policy: &FollowUpPolicy,
+    mut updated: Conversation,
+) -> Result<FollowUpOutcome, RetryLater> {
     let Some(template) = policy.template.clone() else {
         return stop_follow_ups(
             ports,
@@ -84,6 +121,8 @@ pub(super) async fn follow_up(
     };
     let Some((_, contact)) = conversation.party() else { return Ok(FollowUpOutcome::Done) };
     let outbound = Outbound::Template { to: contact.wa_id.clone(), template: template.clone() };
+    // `updated` was revised at the time of this follow-up.
+    let now = updated.updated_at;
     let mut message =
         Message::new(&conversation.id, Direction::Outbound, MessageKind::Template, DeliveryStatus::Sent, now);
     message.template = Some(template.name.clone());
