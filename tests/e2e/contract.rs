@@ -108,6 +108,9 @@ async fn the_local_table_is_the_template_s_table() {
         .unwrap_or_default();
     let attribute = |name: aws_sdk_sqs::types::QueueAttributeName| attributes.get(&name).cloned().unwrap_or_default();
     assert_eq!(attribute(aws_sdk_sqs::types::QueueAttributeName::FifoQueue), "true");
+    // High-throughput FIFO, in the template and so locally: the quota is per conversation.
+    assert_eq!(attribute(aws_sdk_sqs::types::QueueAttributeName::DeduplicationScope), "messageGroup");
+    assert_eq!(attribute(aws_sdk_sqs::types::QueueAttributeName::FifoThroughputLimit), "perMessageGroupId");
     let redrive: serde_json::Value =
         serde_json::from_str(&attribute(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy))
             .expect("redrive policy is JSON");

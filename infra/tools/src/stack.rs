@@ -266,6 +266,12 @@ async fn create_queue(
     if let Some(timeout) = spec.visibility_timeout {
         attributes.insert(QueueAttributeName::VisibilityTimeout, timeout.to_string());
     }
+    if let Some(scope) = &spec.deduplication_scope {
+        attributes.insert(QueueAttributeName::DeduplicationScope, scope.clone());
+    }
+    if let Some(limit) = &spec.fifo_throughput_limit {
+        attributes.insert(QueueAttributeName::FifoThroughputLimit, limit.clone());
+    }
     client
         .create_queue()
         .queue_name(name)

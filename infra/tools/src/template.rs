@@ -43,6 +43,9 @@ pub struct QueueSpec {
     pub logical_id: String,
     pub fifo: bool,
     pub visibility_timeout: Option<i64>,
+    /// High-throughput FIFO: `messageGroup` and `perMessageGroupId` when both are set.
+    pub deduplication_scope: Option<String>,
+    pub fifo_throughput_limit: Option<String>,
     /// (dead-letter queue's logical id, maxReceiveCount)
     pub redrive: Option<(String, i64)>,
 }
@@ -141,6 +144,8 @@ impl Template {
                     logical_id,
                     fifo: get("FifoQueue").and_then(Value::as_bool).unwrap_or(false),
                     visibility_timeout: get("VisibilityTimeout").and_then(Value::as_i64),
+                    deduplication_scope: get("DeduplicationScope").and_then(Value::as_str).map(str::to_owned),
+                    fifo_throughput_limit: get("FifoThroughputLimit").and_then(Value::as_str).map(str::to_owned),
                     redrive,
                 }
             })
