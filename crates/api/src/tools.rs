@@ -10,7 +10,7 @@ use crate::http::request::{json_body, optional_json_body, page_request, path_par
 use crate::http::response::ListBody;
 use crate::http::Request;
 use crate::model::{timestamp, Principal, ToolId};
-use crate::{App, AppError};
+use crate::App;
 use colloquy_domain::tools;
 use colloquy_domain::tools::call::ToolCallView;
 use colloquy_domain::tools::model::ToolDef;
@@ -119,7 +119,7 @@ pub async fn reject(app: &App, who: &Principal, request: &Request) -> Reply {
         &*app.queue,
         who,
         &path_param::<String>(request, "id")?,
-        Decision::reject(body.reason.as_deref()).map_err(|err| AppError::from(err.at("reason")))?,
+        Decision::reject(body.reason.as_deref()).map_err(|err| err.at("reason"))?,
     )
     .await?;
     decided(&message)

@@ -45,7 +45,7 @@ pub async fn approve(app: &App, session: &ConsoleSession, request: &Request) -> 
 pub async fn reject(app: &App, session: &ConsoleSession, request: &Request) -> Reply {
     let id: String = path_param(request, "id")?;
     let form = Form::of(request)?;
-    let decision = Decision::reject(form.get("reason")).map_err(|err| crate::AppError::from(err.at("reason")))?;
+    let decision = Decision::reject(form.get("reason")).map_err(|err| err.at("reason"))?;
     tool_calls::decide(&app.reply_ports(), &*app.queue, &session.principal(), &id, decision).await?;
     Ok(web::see_other(&back(request)))
 }
