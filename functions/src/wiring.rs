@@ -8,7 +8,7 @@ use colloquy_adapters::clock::SystemClock;
 use colloquy_adapters::config::{self, ConfigError, SecretValues};
 use colloquy_adapters::dynamo::DynamoStore;
 use colloquy_adapters::graph::GraphClient;
-use colloquy_adapters::llm::LlmClient;
+use colloquy_adapters::llm::{BedrockClient, LlmClient};
 use colloquy_adapters::outbound::HttpEventDelivery;
 use colloquy_adapters::reading::IsolatedReader;
 use colloquy_adapters::s3::S3MediaStore;
@@ -37,7 +37,7 @@ pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
     let aws = aws::load().await?;
     let values = SecretValues::load(&aws).await?;
     let graph = needs.whatsapp.then(|| config::graph(&values)).transpose()?;
-    let llm = needs.llm.then(|| config::llm(&values)).transpose()?;
+    let llm = needs.llm.then(|| config::llm(&values));
     let secrets = needs.webhook_secrets.then(|| webhook_secrets(&values)).transpose()?;
     let media_bucket = needs
         .media
@@ -66,7 +66,9 @@ pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
                 .map_err(ConfigError::Invalid)?;
             app.transcriber = Arc::new(client);
         }
-        app.llm = Arc::new(LlmClient::new(llm.openai, llm.anthropic, LLM_TIMEOUT).map_err(ConfigError::Invalid)?);
+        let bedrock = BedrockClient::new(&aws, llm.bedrock, LLM_TIMEOUT);
+        let client = LlmClient::new(llm.openai, llm.anthropic, LLM_TIMEOUT).map_err(ConfigError::Invalid)?;
+        app.llm = Arc::new(client.with_bedrock(bedrock));
     }
     if let Some(bucket) = media_bucket {
         app.media = Arc::new(S3MediaStore::new(S3MediaStore::client(&aws), bucket));

@@ -155,7 +155,7 @@ async fn on_demand_runs_once_per_transcript_parses_json_emits_and_counts_tokens_
     let usage = call("get-usage", &l.inbox.stack.app, request).await;
     assert_eq!(
         usage.body["totals"],
-        json!({"inputTokens": 342, "outputTokens": 27, "calls": 2,
+        json!({"inputTokens": 342, "cachedInputTokens": 0, "outputTokens": 27, "calls": 2,
                "analysisInputTokens": 300, "analysisOutputTokens": 20, "analysisCalls": 1, "transcribedSeconds": 0}),
         "the reply (42/7) and the analysis (300/20), the analysis also apart: {}",
         usage.body

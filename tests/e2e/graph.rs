@@ -121,10 +121,15 @@ mod llm {
         }
     }
 
+    /// The system prompt as Anthropic is sent it: one text block, the end of the cached prefix.
+    fn cached_system() -> serde_json::Value {
+        json!([{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}])
+    }
+
     #[tokio::test]
     async fn anthropic_messages_are_asked_and_read_with_their_usage() {
         let server = MockServer::start().await;
-        let expected = json!({"model": "claude-sonnet-4-5", "system": "Be brief.", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 256, "temperature": 0.3});
+        let expected = json!({"model": "claude-sonnet-4-5", "system": cached_system(), "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 256, "temperature": 0.3});
         Mock::given(method("POST"))
             .and(path("/v1/messages"))
             .and(header("x-api-key", "sk-ant-test"))
@@ -142,14 +147,17 @@ mod llm {
 
         let reply = client.complete(&request(Provider::Anthropic)).await.expect("reply");
 
-        assert_eq!((reply.text.as_str(), reply.input_tokens, reply.output_tokens), ("Hello!", 12, 3));
+        assert_eq!(
+            (reply.text.as_str(), reply.input_tokens, reply.cached_input_tokens, reply.output_tokens),
+            ("Hello!", 12, 0, 3)
+        );
         assert_eq!(client.complete(&request(Provider::Openai)).await, Err(LlmError::NotConfigured(Provider::Openai)));
     }
 
     #[tokio::test]
     async fn an_image_goes_to_anthropic_as_an_image_block_before_the_text() {
         let server = MockServer::start().await;
-        let expected = json!({"model": "claude-sonnet-4-5", "system": "Be brief.", "max_tokens": 256, "temperature": 0.3,
+        let expected = json!({"model": "claude-sonnet-4-5", "system": cached_system(), "max_tokens": 256, "temperature": 0.3,
             "messages": [{"role": "user", "content": [
                 {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": "/9j/AA=="}},
                 {"type": "text", "text": "[image attached with the caption: My payslip]"}]}]});
@@ -173,6 +181,61 @@ mod llm {
         let reply = client.complete(&with_image).await.expect("the image block is what Anthropic was sent");
 
         assert_eq!(reply.text, "I see it.");
+    }
+
+    #[tokio::test]
+    async fn anthropic_marks_the_last_tool_and_the_system_prompt_and_counts_cache_reads_apart() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v1/messages"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "model": "claude-sonnet-4-5", "content": [{"type": "text", "text": "Hi again."}],
+                "usage": {"input_tokens": 30, "cache_read_input_tokens": 1800, "cache_creation_input_tokens": 200, "output_tokens": 5}
+            })))
+            .mount(&server)
+            .await;
+        let anthropic = Endpoint { base_url: server.uri(), api_key: "sk-ant-test".into() };
+        let client = LlmClient::new(None, Some(anthropic), Duration::from_secs(2)).expect("client");
+        let tool = |name: &str| colloquy_domain::ports::ToolSpec {
+            name: name.into(),
+            description: "A tool.".into(),
+            parameters: json!({"type": "object"}),
+        };
+        let mut asked = request(Provider::Anthropic);
+        asked.tools = vec![tool("book_viewing"), tool("handoff_to_human")];
+        asked.turns.push(ChatTurn::text(ChatRole::Assistant, "Hello!"));
+        asked.turns.push(ChatTurn::text(ChatRole::User, "Is it free?"));
+
+        let reply = client.complete(&asked).await.expect("reply");
+
+        assert_eq!((reply.input_tokens, reply.cached_input_tokens), (2030, 1800), "reads and writes are input too");
+        let requests = server.received_requests().await.unwrap_or_default();
+        let sent: serde_json::Value = serde_json::from_slice(&requests[0].body).expect("JSON");
+        assert_eq!(sent["system"], cached_system());
+        assert!(sent["tools"][0].get("cache_control").is_none(), "{sent}");
+        assert_eq!(sent["tools"][1]["cache_control"], json!({"type": "ephemeral"}), "the tools end the cached prefix");
+        assert!(!sent["messages"].to_string().contains("cache_control"), "the turns change: no marker there");
+    }
+
+    #[tokio::test]
+    async fn openai_compatible_providers_report_their_cached_tokens_within_the_prompt_tokens() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/chat/completions"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "model": "gpt-4o-mini", "choices": [{"index": 0, "message": {"role": "assistant", "content": "Yes."}}],
+                "usage": {"prompt_tokens": 2006, "completion_tokens": 4, "prompt_tokens_details": {"cached_tokens": 1920}}
+            })))
+            .mount(&server)
+            .await;
+        let openai = Endpoint { base_url: server.uri(), api_key: "k".into() };
+        let client = LlmClient::new(Some(openai), None, Duration::from_secs(2)).expect("client");
+
+        let reply = client.complete(&request(Provider::Openai)).await.expect("reply");
+
+        assert_eq!((reply.input_tokens, reply.cached_input_tokens, reply.output_tokens), (2006, 1920, 4));
+        let requests = server.received_requests().await.unwrap_or_default();
+        assert!(!String::from_utf8_lossy(&requests[0].body).contains("cache"), "no marker: the provider caches alone");
     }
 
     #[tokio::test]

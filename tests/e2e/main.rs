@@ -4,6 +4,7 @@ mod agent_loop;
 mod agents;
 mod analysis;
 mod api_keys;
+mod bedrock;
 mod browser;
 mod console;
 mod console_browser;

@@ -78,18 +78,18 @@ async fn update_agent(l: &Loop, body: Value) -> Answer {
     call("update-agent", &l.inbox.stack.app, request).await
 }
 
-async fn patch_agent(l: &Loop, body: Value) {
+pub async fn patch_agent(l: &Loop, body: Value) {
     let answer = update_agent(l, body).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
 
 /// The only conversation's id.
-async fn conversation_id(l: &Loop) -> String {
+pub async fn conversation_id(l: &Loop) -> String {
     l.inbox.conversations().await[0]["id"].as_str().unwrap_or_default().to_owned()
 }
 
 /// Today's usage totals of the loop's workspace.
-async fn usage_today(l: &Loop) -> Value {
+pub async fn usage_today(l: &Loop) -> Value {
     let today = colloquy_domain::usage::model::day_of(colloquy_domain::ports::Clock::now(l.inbox.stack.clock.as_ref()));
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
     call("get-usage", &l.inbox.stack.app, request).await.body

@@ -38,7 +38,7 @@ pub(crate) struct Tools {
 
 /// A loop whose agent may call `book_viewing` (on `receiver`, with `settings` over the defaults),
 /// whose LLM answers first with `first` and then with a text.
-async fn tool_loop(settings: Value, first: ResponseTemplate) -> Tools {
+pub(crate) async fn tool_loop(settings: Value, first: ResponseTemplate) -> Tools {
     let l = agent_loop().await;
     let receiver = MockServer::start().await;
     let events = ApiCall::fixture("update-workspace")
@@ -79,7 +79,7 @@ async fn tool_loop(settings: Value, first: ResponseTemplate) -> Tools {
     Tools { l, receiver, secret }
 }
 
-async fn tool_requests(receiver: &MockServer) -> Vec<Request> {
+pub(crate) async fn tool_requests(receiver: &MockServer) -> Vec<Request> {
     let requests = receiver.received_requests().await.unwrap_or_default();
     requests.into_iter().filter(|r| r.url.path().starts_with("/tools/")).collect()
 }
@@ -473,6 +473,7 @@ async fn anthropic_tool_use_runs_and_its_result_goes_back_as_a_tool_result() {
     let bodies = llm_bodies(&t.l.llm_calls().await);
     let last = bodies.last().cloned().unwrap_or_default();
     assert!(last["tools"][0]["input_schema"]["properties"]["day"].is_object(), "tools in Anthropic's shape: {last}");
+    assert_eq!(last["tools"][1]["cache_control"], json!({"type": "ephemeral"}), "the last tool ends the cached prefix");
     let messages = last["messages"].as_array().cloned().unwrap_or_default();
     let assistant = &messages[messages.len() - 2];
     assert_eq!(assistant["content"][0], json!({"type": "text", "text": "Let me book that."}));

@@ -53,7 +53,7 @@ async fn counters_add_up_exactly_under_concurrent_replies() {
             .query("groupBy", group);
         let report = call("get-usage", &l.inbox.stack.app, request).await;
         assert_eq!(report.status, 200, "{}", report.body);
-        let expected = json!({"inputTokens": 42 * contacts, "outputTokens": 7 * contacts, "calls": contacts,
+        let expected = json!({"inputTokens": 42 * contacts, "cachedInputTokens": 0, "outputTokens": 7 * contacts, "calls": contacts,
             "analysisInputTokens": 0, "analysisOutputTokens": 0, "analysisCalls": 0, "transcribedSeconds": 0});
         assert_eq!(report.body["totals"], expected, "{}", report.body);
         assert_eq!(report.body["results"].as_array().map(Vec::len), Some(1), "{}", report.body);

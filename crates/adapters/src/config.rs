@@ -4,7 +4,7 @@ use std::env;
 use std::time::Duration;
 
 use crate::graph::GraphConfig;
-use crate::llm::Endpoint;
+use crate::llm::{BedrockConfig, Endpoint};
 
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
 pub const DEFAULT_GRAPH_VERSION: &str = "v23.0";
@@ -54,13 +54,17 @@ impl SecretValues {
     }
 }
 
-/// The LLM providers a worker may call; at least one is configured.
+/// The LLM providers a worker may call. Amazon Bedrock needs no key (the function's IAM role
+/// signs its requests), so it is always there; the others are there when their key is.
 #[derive(Debug, Clone)]
 pub struct LlmConfig {
     /// OpenAI-compatible endpoint (`LLM_BASE_URL`, `LLM_API_KEY`), if configured.
     pub openai: Option<Endpoint>,
     /// Anthropic (`ANTHROPIC_BASE_URL`, `ANTHROPIC_API_KEY`), if configured.
     pub anthropic: Option<Endpoint>,
+    /// Bedrock: `BEDROCK_REGION` (default the function's region) and `BEDROCK_ENDPOINT_URL`
+    /// (a VPC endpoint; default the public one).
+    pub bedrock: BedrockConfig,
 }
 
 /// Sending as business numbers.
@@ -86,8 +90,8 @@ pub fn graph(secrets: &SecretValues) -> Result<SendingConfig, ConfigError> {
     Ok(SendingConfig { graph, secrets_prefix, default_token: secrets.optional("WHATSAPP_TOKEN") })
 }
 
-pub fn llm(secrets: &SecretValues) -> Result<LlmConfig, ConfigError> {
-    let config = LlmConfig {
+pub fn llm(secrets: &SecretValues) -> LlmConfig {
+    LlmConfig {
         openai: secrets.optional("LLM_API_KEY").map(|api_key| Endpoint {
             base_url: optional("LLM_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".to_owned()),
             api_key,
@@ -96,15 +100,8 @@ pub fn llm(secrets: &SecretValues) -> Result<LlmConfig, ConfigError> {
             base_url: optional("ANTHROPIC_BASE_URL").unwrap_or_else(|| "https://api.anthropic.com".to_owned()),
             api_key,
         }),
-    };
-    if config.openai.is_none() && config.anthropic.is_none() {
-        return Err(ConfigError::Missing {
-            name: "LLM_API_KEY",
-            purpose:
-                "an OpenAI-compatible LLM key (with LLM_BASE_URL for a non-OpenAI endpoint), or set ANTHROPIC_API_KEY",
-        });
+        bedrock: BedrockConfig { region: optional("BEDROCK_REGION"), endpoint_url: optional("BEDROCK_ENDPOINT_URL") },
     }
-    Ok(config)
 }
 
 /// Where voice notes are transcribed.

@@ -62,9 +62,9 @@ impl DynamoStore {
             .key(keys::PK, AttributeValue::S(pk))
             .key(keys::SK, AttributeValue::S(sk))
             .update_expression(if agent_id.is_some() {
-                "ADD inputTokens :input, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds SET #day = :day, agentId = :agent"
+                "ADD inputTokens :input, cachedInputTokens :cachedInput, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds SET #day = :day, agentId = :agent"
             } else {
-                "ADD inputTokens :input, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds SET #day = :day"
+                "ADD inputTokens :input, cachedInputTokens :cachedInput, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds SET #day = :day"
             })
             .expression_attribute_values(":analysisInput", number(usage.tokens.analysis_input_tokens))
             .expression_attribute_values(":analysisOutput", number(usage.tokens.analysis_output_tokens))
@@ -72,6 +72,7 @@ impl DynamoStore {
             .expression_attribute_values(":seconds", number(usage.tokens.transcribed_seconds))
             .expression_attribute_names("#day", "day")
             .expression_attribute_values(":input", number(usage.tokens.input_tokens))
+            .expression_attribute_values(":cachedInput", number(usage.tokens.cached_input_tokens))
             .expression_attribute_values(":output", number(usage.tokens.output_tokens))
             .expression_attribute_values(":calls", number(usage.tokens.calls))
             .expression_attribute_values(":day", AttributeValue::S(usage.day.clone()));

@@ -41,6 +41,8 @@ pub(super) struct StoredConversation {
     #[serde(default)]
     input_tokens: u64,
     #[serde(default)]
+    cached_input_tokens: u64,
+    #[serde(default)]
     output_tokens: u64,
     /// When the next follow-up is due; none while the contact has the last word.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::timestamp::iso_option")]
@@ -91,6 +93,7 @@ impl From<&Conversation> for StoredConversation {
             takeover_until: c.takeover_until,
             revision: c.revision,
             input_tokens: c.input_tokens,
+            cached_input_tokens: c.cached_input_tokens,
             output_tokens: c.output_tokens,
             follow_up_due_at: c.follow_up_due_at,
             follow_ups_sent: c.follow_ups_sent,
@@ -134,6 +137,7 @@ impl TryFrom<StoredConversation> for Conversation {
             takeover_until: stored.takeover_until,
             revision: stored.revision,
             input_tokens: stored.input_tokens,
+            cached_input_tokens: stored.cached_input_tokens,
             output_tokens: stored.output_tokens,
             follow_up_due_at: stored.follow_up_due_at,
             follow_ups_sent: stored.follow_ups_sent,
@@ -323,7 +327,8 @@ mod tests {
         message.edited = true;
         message.deleted = true;
         message.operator_key = Some("ck_1".into());
-        message.usage = Some(TokenUsage { input_tokens: 1, output_tokens: 2, model: "m".into() });
+        message.usage =
+            Some(TokenUsage { input_tokens: 1, cached_input_tokens: 1, output_tokens: 2, model: "m".into() });
         let item = serde_json::to_value(StoredMessage::from(&message)).unwrap_or_default();
         // `record_delivery`, `advance_status`, `amend_message`, `save_media` and `update_tool_call`
         // name these attributes in their update and condition expressions.

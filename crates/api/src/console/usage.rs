@@ -35,7 +35,7 @@ pub async fn page(app: &App, session: &ConsoleSession, _request: &Request) -> Re
         (totals(&by_day.totals))
         h2 { "By agent" }
         table.inbox data-testid="usage-by-agent" {
-            thead { tr { th { "Agent" } th { "Input tokens" } th { "Output tokens" } th { "LLM calls" } th { "Analyses" } th { "Transcribed" } } }
+            thead { tr { th { "Agent" } th { "Input tokens" } th title="Of the input, read from the provider's prompt cache" { "Cached" } th { "Output tokens" } th { "LLM calls" } th { "Analyses" } th { "Transcribed" } } }
             tbody {
                 @for line in &by_agent.results {
                     tr {
@@ -51,7 +51,7 @@ pub async fn page(app: &App, session: &ConsoleSession, _request: &Request) -> Re
 
 fn cells(tokens: &Tokens) -> Markup {
     html! {
-        td { (tokens.input_tokens) } td { (tokens.output_tokens) } td { (tokens.calls) }
+        td { (tokens.input_tokens) } td { (tokens.cached_input_tokens) } td { (tokens.output_tokens) } td { (tokens.calls) }
         td { (tokens.analysis_calls) } td { (tokens.transcribed_seconds) " s" }
     }
 }
@@ -59,7 +59,7 @@ fn cells(tokens: &Tokens) -> Markup {
 fn totals(tokens: &Tokens) -> Markup {
     html! {
         table.inbox data-testid="usage-totals" {
-            thead { tr { th { "" } th { "Input tokens" } th { "Output tokens" } th { "LLM calls" } th { "Analyses" } th { "Transcribed" } } }
+            thead { tr { th { "" } th { "Input tokens" } th title="Of the input, read from the provider's prompt cache" { "Cached" } th { "Output tokens" } th { "LLM calls" } th { "Analyses" } th { "Transcribed" } } }
             tbody { tr { td { "Total" } (cells(tokens)) } }
         }
     }

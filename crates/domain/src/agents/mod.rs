@@ -28,7 +28,8 @@ pub struct AgentPorts<'a> {
 pub const DEFAULT_MAX_TOKENS: u32 = 1024;
 pub const MAX_TOKENS_LIMIT: u32 = 32_000;
 pub const MAX_NAME_CHARS: usize = 100;
-pub const MAX_MODEL_NAME_CHARS: usize = 100;
+/// Room for a Bedrock inference profile's ARN, the longest name a model goes by.
+pub const MAX_MODEL_NAME_CHARS: usize = 256;
 pub const MAX_FIRST_MESSAGE_CHARS: usize = 4096;
 pub const MAX_FALLBACK_CHARS: usize = 1000;
 pub const MAX_TOOLS: usize = 50;

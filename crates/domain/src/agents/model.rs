@@ -14,6 +14,8 @@ pub enum Provider {
     /// Any OpenAI-compatible chat-completions endpoint (OpenAI, Groq, vLLM, Ollama…).
     Openai,
     Anthropic,
+    /// Amazon Bedrock's Converse API, with the function's IAM role: no key.
+    Bedrock,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -239,7 +239,7 @@ pub async fn run(ports: &AnalysisPorts<'_>, trigger: &AnalysisTrigger) -> Result
         workspace_id: conversation.workspace_id.clone(),
         agent_id: agent.id.clone(),
         day: day_of(now),
-        tokens: Tokens::analysis(answer.input_tokens, answer.output_tokens),
+        tokens: Tokens::analysis(&answer),
     };
     let mut current = conversation;
     let mut retries = Retries::new("the conversation");
@@ -248,8 +248,7 @@ pub async fn run(ports: &AnalysisPorts<'_>, trigger: &AnalysisTrigger) -> Result
         let mut updated = current.revised(now);
         updated.analysis = Some(analysis.clone());
         updated.analysis_due_at = None;
-        updated.input_tokens += answer.input_tokens;
-        updated.output_tokens += answer.output_tokens;
+        updated.spent(&usage.tokens);
         match ports.conversations.save_analysis(&updated, current.revision, &usage).await {
             Ok(()) => break,
             Err(StoreError::Conflict(_)) => {

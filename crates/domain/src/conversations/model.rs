@@ -63,8 +63,10 @@ pub struct Conversation {
     pub last_message: Option<String>,
     pub takeover_until: Option<OffsetDateTime>,
     pub revision: u64,
-    /// LLM tokens spent in this conversation.
+    /// LLM tokens spent in this conversation; `cached_input_tokens` is the part of the input
+    /// read from the provider's prompt cache.
     pub input_tokens: u64,
+    pub cached_input_tokens: u64,
     pub output_tokens: u64,
     /// When the next follow-up is due; none while the contact has the last word.
     pub follow_up_due_at: Option<OffsetDateTime>,
@@ -114,6 +116,7 @@ impl Conversation {
             takeover_until: None,
             revision: 1,
             input_tokens: 0,
+            cached_input_tokens: 0,
             output_tokens: 0,
             follow_up_due_at: None,
             follow_ups_sent: 0,
@@ -132,6 +135,13 @@ impl Conversation {
     /// a conversation stores (on condition that the stored one is still at `self.revision`).
     pub fn revised(&self, now: OffsetDateTime) -> Self {
         Self { revision: self.revision + 1, updated_at: now, ..self.clone() }
+    }
+
+    /// LLM calls made for this conversation spent `tokens`.
+    pub fn spent(&mut self, tokens: &crate::usage::model::Tokens) {
+        self.input_tokens += tokens.input_tokens;
+        self.cached_input_tokens += tokens.cached_input_tokens;
+        self.output_tokens += tokens.output_tokens;
     }
 
     /// The contact wrote (at `sent_at`): the window opens again, and no follow-up is due and the
@@ -223,8 +233,22 @@ impl DeliveryStatus {
 #[serde(rename_all = "camelCase")]
 pub struct TokenUsage {
     pub input_tokens: u64,
+    /// Of `input_tokens`, those read from the provider's prompt cache.
+    #[serde(default)]
+    pub cached_input_tokens: u64,
     pub output_tokens: u64,
     pub model: String,
+}
+
+impl TokenUsage {
+    pub fn of(answer: &crate::ports::ChatReply) -> Self {
+        Self {
+            input_tokens: answer.input_tokens,
+            cached_input_tokens: answer.cached_input_tokens,
+            output_tokens: answer.output_tokens,
+            model: answer.model.clone(),
+        }
+    }
 }
 
 /// Why a message failed or was not sent. `code` is Meta's error code when Meta refused it, and

@@ -107,7 +107,10 @@ impl ChatRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatReply {
     pub text: String,
+    /// Every input token of the request, those read from the provider's prompt cache included.
     pub input_tokens: u64,
+    /// Of `input_tokens`, those the provider read from its prompt cache (billed at a fraction).
+    pub cached_input_tokens: u64,
     pub output_tokens: u64,
     pub model: String,
     /// Tools the model asked to call (several at once, perhaps) instead of, or beside, a text.

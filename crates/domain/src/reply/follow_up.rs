@@ -87,15 +87,10 @@ async fn written(
     let mut message =
         Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Pending, now);
     message.text = Some(as_shown(conversation, &answer.text));
-    message.usage = Some(TokenUsage {
-        input_tokens: answer.input_tokens,
-        output_tokens: answer.output_tokens,
-        model: answer.model.clone(),
-    });
+    message.usage = Some(TokenUsage::of(&answer));
     updated.last_message = message.text.as_deref().map(preview);
-    updated.input_tokens += answer.input_tokens;
-    updated.output_tokens += answer.output_tokens;
     let usage = usage_of(conversation, &agent.id, &answer, now);
+    updated.spent(&usage.tokens);
     match ports.conversations.save_reply(&updated, conversation.revision, &message, &usage).await {
         Ok(()) => deliver(ports, &updated, message).await.map(|()| FollowUpOutcome::Done),
         Err(StoreError::Conflict(_)) => Ok(FollowUpOutcome::Conflict),

@@ -86,6 +86,7 @@ fn answer(text: &str) -> ChatReply {
     ChatReply {
         text: text.into(),
         input_tokens: 120,
+        cached_input_tokens: 100,
         output_tokens: 30,
         model: "gpt-4o-mini".into(),
         tool_calls: vec![],
@@ -217,28 +218,40 @@ async fn a_reply_is_written_pending_with_its_tokens_the_preview_and_the_next_fol
     let (policies, token) = (world.policies(), Secret("token".into()));
     let ports = world.ports(&policies, &token);
     let mut conversation = conversation();
-    (conversation.input_tokens, conversation.output_tokens) = (1000, 500);
+    (conversation.input_tokens, conversation.cached_input_tokens, conversation.output_tokens) = (1000, 800, 500);
     let loaded = Loaded::new(conversation, Vec::new());
     // An answer thrown away earlier in the run (a newer message came in) still cost its tokens.
-    let mut run =
-        Run { discarded: Tokens { input_tokens: 7, output_tokens: 3, ..Tokens::default() }, ..Run::default() };
+    let mut run = Run {
+        discarded: Tokens { input_tokens: 7, cached_input_tokens: 5, output_tokens: 3, ..Tokens::default() },
+        ..Run::default()
+    };
 
     let written = write::write(&ports, &loaded, &agent(), answer("It is **free**."), None, &mut run).await;
     let Ok(Written::Saved(saved)) = written else { panic!("saved") };
     let (updated, message) = *saved;
     assert_eq!(message.status, DeliveryStatus::Pending);
     assert_eq!(message.text.as_deref(), Some("It is *free*."), "WhatsApp's marks, not Markdown");
-    assert_eq!(message.usage.as_ref().map(|u| (u.input_tokens, u.output_tokens)), Some((120, 30)));
+    assert_eq!(
+        message.usage.as_ref().map(|u| (u.input_tokens, u.cached_input_tokens, u.output_tokens)),
+        Some((120, 100, 30))
+    );
     assert_eq!(updated.revision, loaded.conversation.revision + 1);
     assert_eq!(updated.last_message.as_deref(), Some("It is *free*."));
-    assert_eq!((updated.input_tokens, updated.output_tokens), (1000 + 120 + 7, 500 + 30 + 3));
+    assert_eq!(
+        (updated.input_tokens, updated.cached_input_tokens, updated.output_tokens),
+        (1000 + 120 + 7, 800 + 100 + 5, 500 + 30 + 3)
+    );
     assert_eq!(updated.follow_up_due_at, Some(now() + time::Duration::minutes(60)));
     assert_eq!(updated.analysis_due_at, Some(now() + time::Duration::minutes(30)));
     let recorded = world.recorded();
     let [(stored, messages)] = recorded.saved.as_slice() else { panic!("one write") };
     assert_eq!((stored, messages.as_slice()), (&updated, std::slice::from_ref(&message)));
     let [usage] = recorded.usage.as_slice() else { panic!("one usage delta") };
-    assert_eq!((usage.tokens.input_tokens, usage.tokens.output_tokens, usage.tokens.calls), (127, 33, 1));
+    let tokens = usage.tokens;
+    assert_eq!(
+        (tokens.input_tokens, tokens.cached_input_tokens, tokens.output_tokens, tokens.calls),
+        (127, 105, 33, 1)
+    );
     assert_eq!((usage.workspace_id.as_str(), usage.agent_id.as_str()), ("ws", "agent"));
 }
 

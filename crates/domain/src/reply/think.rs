@@ -40,7 +40,7 @@ pub(super) async fn think(
         }
         Some((thrown_away, _, _)) => {
             run.redos += 1;
-            run.discarded.add(tokens_of(&thrown_away));
+            run.discarded.add(Tokens::of(&thrown_away));
             tracing::info!(conversation = %conversation.id, redos = run.redos, "a message came in while the LLM wrote; answering again with it");
         }
         None if steps == 0 => acknowledge(ports, conversation, since_reply).await,
@@ -65,7 +65,7 @@ pub(super) async fn think(
             Ok(()) => Ok(Thought::ToolCallsRecorded),
             Err(StoreError::Conflict(_)) => {
                 run.discarded = earlier;
-                run.discarded.add(tokens_of(&answer));
+                run.discarded.add(Tokens::of(&answer));
                 Ok(Thought::Again)
             }
             Err(err) => Err(err.into()),
@@ -104,10 +104,6 @@ pub(super) async fn complete(
 /// How often an answer is thrown away for a message that came in while the LLM wrote; after
 /// that, the latest answer is sent (a contact who keeps writing still hears back).
 const MAX_REDOS: u32 = 2;
-
-fn tokens_of(answer: &ChatReply) -> Tokens {
-    Tokens { input_tokens: answer.input_tokens, output_tokens: answer.output_tokens, calls: 1, ..Tokens::default() }
-}
 
 /// Marks the contact's latest message read and shows the typing indicator, in one Graph call,
 /// as the agent starts writing. Best effort: a failure here never holds the reply back.

@@ -227,10 +227,9 @@ pub(super) async fn record(
         calls.push(message);
     }
     let mut updated = conversation.revised(now);
-    updated.input_tokens += answer.input_tokens + discarded.input_tokens;
-    updated.output_tokens += answer.output_tokens + discarded.output_tokens;
     let mut usage = usage_of(conversation, &agent.id, answer, now);
     usage.tokens.add(discarded);
+    updated.spent(&usage.tokens);
     ports.tool_calls.save_tool_calls(&updated, conversation.revision, &calls, &watches, &usage).await?;
     for message in &calls {
         if let Some(call) = message.tool_call.as_ref().filter(|c| c.status == ToolCallStatus::PendingApproval) {

@@ -30,18 +30,15 @@ pub(super) async fn write(
     );
     message.text = Some(as_shown(conversation, &answer.text));
     message.prompt_used = prompt_used;
-    message.usage = Some(TokenUsage {
-        input_tokens: answer.input_tokens,
-        output_tokens: answer.output_tokens,
-        model: answer.model.clone(),
-    });
+    message.usage = Some(TokenUsage::of(&answer));
     let discarded = run.discarded;
     let mut updated = conversation.revised(message.created_at);
     // A reply is being made: an earlier failure no longer stands (a failed delivery marks it again).
     updated.reply_failed_at = None;
     updated.last_message = message.text.as_deref().map(preview);
-    updated.input_tokens += answer.input_tokens + discarded.input_tokens;
-    updated.output_tokens += answer.output_tokens + discarded.output_tokens;
+    let mut usage = usage_of(conversation, &agent.id, &answer, message.created_at);
+    usage.tokens.add(discarded);
+    updated.spent(&usage.tokens);
     updated.follow_up_due_at = agent
         .follow_up
         .as_ref()
@@ -49,8 +46,6 @@ pub(super) async fn write(
     if let Some(minutes) = agent.analysis.as_ref().and_then(|analysis| analysis.after_minutes) {
         updated.analysis_due_at = Some(message.created_at + time::Duration::minutes(i64::from(minutes)));
     }
-    let mut usage = usage_of(conversation, &agent.id, &answer, message.created_at);
-    usage.tokens.add(discarded);
     match ports.conversations.save_reply(&updated, conversation.revision, &message, &usage).await {
         Ok(()) => Ok(Written::Saved(Box::new((updated, message)))),
         Err(StoreError::Conflict(_)) => {
@@ -71,11 +66,6 @@ pub(super) fn usage_of(
         workspace_id: conversation.workspace_id.clone(),
         agent_id: agent_id.to_owned(),
         day: day_of(at),
-        tokens: Tokens {
-            input_tokens: answer.input_tokens,
-            output_tokens: answer.output_tokens,
-            calls: 1,
-            ..Tokens::default()
-        },
+        tokens: Tokens::of(answer),
     }
 }

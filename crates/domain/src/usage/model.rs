@@ -1,13 +1,18 @@
 //! Token usage: counted per workspace and day, and per agent and day.
 
 use crate::model::ids::{AgentId, WorkspaceId};
+use crate::ports::ChatReply;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tokens {
+    /// Every input token, those read from a provider's prompt cache included.
     #[serde(default)]
     pub input_tokens: u64,
+    /// Of `input_tokens`, those read from the provider's prompt cache (billed at a fraction).
+    #[serde(default)]
+    pub cached_input_tokens: u64,
     #[serde(default)]
     pub output_tokens: u64,
     /// LLM calls.
@@ -28,6 +33,7 @@ pub struct Tokens {
 impl Tokens {
     pub fn add(&mut self, other: Tokens) {
         self.input_tokens += other.input_tokens;
+        self.cached_input_tokens += other.cached_input_tokens;
         self.output_tokens += other.output_tokens;
         self.calls += other.calls;
         self.analysis_input_tokens += other.analysis_input_tokens;
@@ -36,16 +42,24 @@ impl Tokens {
         self.transcribed_seconds += other.transcribed_seconds;
     }
 
-    /// One analysis call's tokens: counted in the totals and as analysis.
-    pub fn analysis(input_tokens: u64, output_tokens: u64) -> Self {
+    /// One LLM call's tokens (a reply, a tool step, a follow-up).
+    pub fn of(answer: &ChatReply) -> Self {
         Self {
-            input_tokens,
-            output_tokens,
+            input_tokens: answer.input_tokens,
+            cached_input_tokens: answer.cached_input_tokens,
+            output_tokens: answer.output_tokens,
             calls: 1,
-            analysis_input_tokens: input_tokens,
-            analysis_output_tokens: output_tokens,
+            ..Self::default()
+        }
+    }
+
+    /// One analysis call's tokens: counted in the totals and as analysis.
+    pub fn analysis(answer: &ChatReply) -> Self {
+        Self {
+            analysis_input_tokens: answer.input_tokens,
+            analysis_output_tokens: answer.output_tokens,
             analysis_calls: 1,
-            transcribed_seconds: 0,
+            ..Self::of(answer)
         }
     }
 

@@ -34,8 +34,19 @@ pub struct ConversationView {
     pub channel: ChannelKind,
     /// Marked done by an operator (no follow-ups); the contact writing again reopens it.
     pub is_done: bool,
+    /// The LLM tokens spent on it: replies, tool steps, follow-ups and analyses.
+    pub usage: ConversationUsageView,
     pub created_at: String,
     pub updated_at: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationUsageView {
+    pub input_tokens: u64,
+    /// Of `input_tokens`, those read from the provider's prompt cache.
+    pub cached_input_tokens: u64,
+    pub output_tokens: u64,
 }
 
 fn clock_time(left: Duration) -> String {
@@ -59,6 +70,11 @@ impl ConversationView {
             whatsapp_number: conversation.party().map(|(number, _)| number.to_owned()).unwrap_or_default(),
             channel: conversation.channel.kind(),
             is_done: conversation.done_at.is_some(),
+            usage: ConversationUsageView {
+                input_tokens: conversation.input_tokens,
+                cached_input_tokens: conversation.cached_input_tokens,
+                output_tokens: conversation.output_tokens,
+            },
             created_at: timestamp::format(conversation.created_at),
             updated_at: timestamp::format(conversation.updated_at),
         }
@@ -97,6 +113,9 @@ pub struct MessageView {
     /// An attachment: what it is and what was read of it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media: Option<MediaView>,
+    /// For a reply the agent wrote: the model and the tokens it took.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<crate::model::TokenUsage>,
     pub created_at: String,
 }
 
@@ -169,6 +188,7 @@ impl From<&Message> for MessageView {
                 .as_ref()
                 .map(|call| colloquy_domain::tools::call::ToolCallView::new(message, call)),
             media: message.media.as_ref().map(MediaView::from),
+            usage: message.usage.clone(),
             created_at: timestamp::format(message.created_at),
         }
     }
