@@ -182,6 +182,29 @@ fn every_function_is_configured_for_exactly_what_it_needs() {
     }
 }
 
+/// Bedrock is reached with the worker's role, not a key: only the worker may invoke a model, only
+/// when models are configured, and only the configured ones (never `foundation-model/*`).
+#[test]
+fn only_the_worker_may_invoke_bedrock_and_only_the_configured_models() {
+    for function in template().functions() {
+        let policies = serde_norway::to_string(&function.policies).unwrap_or_default();
+        if function.binary != "agent-worker" {
+            assert!(!policies.contains("bedrock"), "{}: no Bedrock", function.binary);
+            continue;
+        }
+        let bedrock = policies.find("bedrock:InvokeModel").map(|at| &policies[..at]).unwrap_or_default();
+        assert!(
+            bedrock.contains("!If") && bedrock.contains("HasBedrockModels"),
+            "granted only when configured: {policies}"
+        );
+        let after = &policies[policies.find("bedrock:InvokeModel").unwrap_or(0)..];
+        let statement = &after[..after.find("AWS::NoValue").unwrap_or(after.len())];
+        assert!(statement.contains("BedrockModelIds"), "resources are the configured ids: {statement}");
+        assert!(!statement.contains("model/*") && !statement.contains("profile/*"), "no wildcard model: {statement}");
+        assert!(!after.contains("bedrock:InvokeModelWithResponseStream"), "Converse needs InvokeModel alone");
+    }
+}
+
 #[test]
 fn the_response_check_refuses_an_undocumented_status_and_a_body_that_breaks_the_schema() {
     use colloquy_tests::openapi::check;

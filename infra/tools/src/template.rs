@@ -65,6 +65,8 @@ pub struct FunctionSpec {
     pub binary: String,
     pub environment: std::collections::BTreeSet<String>,
     pub secrets: std::collections::BTreeSet<String>,
+    /// The function's `Policies`, as written (intrinsic functions are tagged values).
+    pub policies: Value,
 }
 
 #[derive(Debug, Clone)]
@@ -246,7 +248,9 @@ impl Template {
                     .unwrap_or_default()
                     .into_iter()
                     .collect();
-                FunctionSpec { binary, environment, secrets }
+                let policies =
+                    function.get("Properties").and_then(|p| p.get("Policies")).cloned().unwrap_or(Value::Null);
+                FunctionSpec { binary, environment, secrets, policies }
             })
             .collect()
     }
