@@ -257,4 +257,45 @@ mod llm {
         let client = LlmClient::new(Some(openai), None, Duration::from_millis(500)).expect("client");
         assert_eq!(client.complete(&request(Provider::Openai)).await, Err(LlmError::Timeout));
     }
+
+    /// The local Anthropic stand-in (what the request benchmark's caching figure rests on)
+    /// applies Anthropic's rules.
+    mod anthropic_standin {
+        use colloquy_tools::anthropic_standin::{answer, MIN_CACHED_TOKENS};
+        use serde_json::{json, Value};
+
+        fn usage_of(request: &Value) -> Value {
+            let response = answer(request.to_string().as_bytes());
+            serde_json::from_slice::<Value>(response.body().as_ref()).unwrap_or_default()["usage"].clone()
+        }
+
+        fn request(system: &str, marked: bool) -> Value {
+            let mut block = json!({"type": "text", "text": system});
+            if marked {
+                block["cache_control"] = json!({"type": "ephemeral"});
+            }
+            json!({"system": [block], "messages": [{"role": "user", "content": "Hi"}]})
+        }
+
+        #[test]
+        fn a_marked_prefix_is_written_once_then_read_and_an_unmarked_or_short_one_never() {
+            let long = format!("A long prompt, unique to this test. {}", "Rules. ".repeat(800));
+            let first = usage_of(&request(&long, true));
+            let second = usage_of(&request(&long, true));
+            assert_eq!(first["cache_read_input_tokens"], 0);
+            assert!(first["cache_creation_input_tokens"].as_u64().is_some_and(|n| n >= MIN_CACHED_TOKENS as u64));
+            assert_eq!(second["cache_read_input_tokens"], first["cache_creation_input_tokens"]);
+            assert_eq!(second["cache_creation_input_tokens"], 0);
+            assert!(second["input_tokens"].as_u64().is_some_and(|n| n > 0 && n < 20), "the turns are not cached");
+
+            let unmarked = usage_of(&request(&format!("Another. {long}"), false));
+            let short = usage_of(&request("Be brief.", true));
+            for usage in [unmarked, short] {
+                assert_eq!(
+                    (&usage["cache_read_input_tokens"], &usage["cache_creation_input_tokens"]),
+                    (&json!(0), &json!(0))
+                );
+            }
+        }
+    }
 }

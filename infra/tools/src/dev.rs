@@ -44,19 +44,53 @@ pub const DEV_DISPLAY_NUMBER: &str = "+15550000001";
 /// Who `colloquy-say` writes as.
 pub const DEV_CONTACT: &str = "15557654321";
 
-/// Creates the dev prompt, agent and number unless the number exists.
+/// The model the dev agent answers with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevModel {
+    pub provider: Provider,
+    pub name: String,
+}
+
+impl DevModel {
+    /// The local stand-in (which answers whatever the agent names).
+    pub fn stand_in() -> Self {
+        Self { provider: Provider::Openai, name: "local".into() }
+    }
+
+    fn settings(&self) -> ModelSettings {
+        ModelSettings {
+            provider: self.provider,
+            name: self.name.clone(),
+            temperature: None,
+            max_tokens: agents::DEFAULT_MAX_TOKENS,
+            // The stand-in LLM says what it was shown: the local image path is visible end to end.
+            accepts_images: true,
+        }
+    }
+}
+
+/// Creates the dev prompt, agent and number unless the number exists. An existing dev agent
+/// is moved to Bedrock when `model` is a Bedrock one (set with `BEDROCK_MODEL`), so that setting
+/// it later takes effect; other changes made to it (in the console, say) are kept.
 /// `reply_delay_seconds`: the agent's quiet period (`None`: the default).
 pub async fn ensure_dev_agent(
     app: &App,
     workspace_id: &str,
     key_prefix: &str,
-    model: &str,
+    model: &DevModel,
     reply_delay_seconds: Option<u32>,
 ) -> Result<(), String> {
-    if app.store.get_number(DEV_PHONE_NUMBER_ID).await.map_err(|e| e.to_string())?.is_some() {
-        return Ok(());
-    }
     let admin = Principal { workspace_id: workspace_id.into(), role: Role::Admin, key_prefix: key_prefix.to_owned() };
+    if let Some(number) = app.store.get_number(DEV_PHONE_NUMBER_ID).await.map_err(|e| e.to_string())? {
+        return match number.default_agent_id {
+            Some(agent_id) if model.provider == Provider::Bedrock => {
+                let change = agents::AgentChange { model: Some(model.settings()), ..agents::AgentChange::default() };
+                agents::change_agent(&app.agent_ports(), &admin, &agent_id, change).await.map_err(|e| e.to_string())?;
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+    }
     let prompt = prompts::NewPromptVersion {
         name: "local-assistant".into(),
         text: "You are Colloquy's local demo assistant. Answer briefly and kindly.".into(),
@@ -68,14 +102,7 @@ pub async fn ensure_dev_agent(
         name: "Local assistant".into(),
         prompt_id: prompt.id,
         prompt_version: None,
-        model: ModelSettings {
-            provider: Provider::Openai,
-            name: model.to_owned(),
-            temperature: None,
-            max_tokens: agents::DEFAULT_MAX_TOKENS,
-            // The stand-in LLM says what it was shown: the local image path is visible end to end.
-            accepts_images: true,
-        },
+        model: model.settings(),
         first_message: None,
         follow_up: None,
         tools: Vec::new(),

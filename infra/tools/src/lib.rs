@@ -1,6 +1,7 @@
 //! The local stack: the table and queues of `infra/template.yaml` on moto, and every API route
 //! on one port through the same handlers the Lambdas run.
 
+pub mod anthropic_standin;
 pub mod dev;
 pub mod event_source;
 pub mod graph_standin;

@@ -29,7 +29,12 @@ pub fn transcriber(port: u16) -> Result<TranscriptionClient, String> {
 /// it was shown); `/tool NAME {json}` calls the tool NAME (when the agent offers it) with those
 /// arguments, and a tool's answer is repeated.
 /// `POST /llm/v1/audio/transcriptions`: a fixed, labelled transcript.
+/// `POST /llm/v1/messages`: Anthropic's shape, with its prompt caching simulated
+/// (`anthropic_standin`).
 pub fn answer(path: &str, body: &[u8]) -> Response<Body> {
+    if path.ends_with("/v1/messages") {
+        return crate::anthropic_standin::answer(body);
+    }
     if path.ends_with("/audio/transcriptions") {
         let text = format!("{TRANSCRIPT_LABEL} A voice note of {} KB.", body.len() / 1024);
         return response::json(StatusCode::OK, &json!({"text": text, "duration": 3.0}));

@@ -38,7 +38,8 @@ pub struct LlmClient {
     openai: Option<Endpoint>,
     anthropic: Option<Endpoint>,
     bedrock: Option<BedrockClient>,
-    /// Local stand-in: every provider goes to the OpenAI-compatible endpoint.
+    /// Local stand-in: every provider without a client of its own goes to the OpenAI-compatible
+    /// endpoint.
     openai_for_all: bool,
 }
 
@@ -106,6 +107,9 @@ pub(crate) fn transport(err: reqwest::Error) -> LlmError {
 #[async_trait]
 impl Llm for LlmClient {
     async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+        if let (Provider::Bedrock, Some(bedrock)) = (request.provider, &self.bedrock) {
+            return bedrock.complete(request).await;
+        }
         if self.openai_for_all {
             if let Some(openai) = &self.openai {
                 return openai::complete(&self.http, openai, request).await;

@@ -102,7 +102,7 @@ async fn main() -> Result<(), String> {
     let (workspace, issued) =
         create_workspace(store.as_ref(), "load", time::OffsetDateTime::now_utc()).await.map_err(|e| e.to_string())?;
     // The product's quiet period (2 s) stands: bursts are what this measures.
-    dev::ensure_dev_agent(&app, &workspace.id, &issued.key.prefix, "local", None).await?;
+    dev::ensure_dev_agent(&app, &workspace.id, &issued.key.prefix, &dev::DevModel::stand_in(), None).await?;
 
     // The worker as Lambda would run it: several invocations at once (`BENCH_POLLERS`, default
     // 4), each a batch of ten.

@@ -162,11 +162,15 @@ fn inbound_media(n: u32, root: &std::path::Path, kind: &str, id: &str, file: &st
 
 /// Meta's webhook delivery of one message of type `kind` (its `kind` object is `content`).
 fn delivery(n: u32, kind: &str, content: serde_json::Value) -> String {
+    delivery_from(dev::DEV_CONTACT, n, kind, content)
+}
+
+fn delivery_from(contact: &str, n: u32, kind: &str, content: serde_json::Value) -> String {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "0", "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "15550000001", "phone_number_id": dev::DEV_PHONE_NUMBER_ID},
-        "contacts": [{"profile": {"name": "Bench"}, "wa_id": dev::DEV_CONTACT}],
-        "messages": [{"from": dev::DEV_CONTACT, "id": format!("wamid.BENCH{n}"), "timestamp": time::OffsetDateTime::now_utc().unix_timestamp().to_string(), "type": kind, kind: content}]
+        "contacts": [{"profile": {"name": "Bench"}, "wa_id": contact}],
+        "messages": [{"from": contact, "id": format!("wamid.BENCH{n}"), "timestamp": time::OffsetDateTime::now_utc().unix_timestamp().to_string(), "type": kind, kind: content}]
     }}]}]})
     .to_string()
 }
@@ -184,6 +188,19 @@ fn print(title: &str, counts: &BTreeMap<String, u32>, budget: &str) {
         .map(|(_, c)| c)
         .sum();
     println!("  = DynamoDB reads {reads}, writes {writes}   budget: {budget}");
+}
+
+/// A signed delivery through the webhook's route, as API Gateway would hand it over.
+async fn deliver(app: &colloquy_api::App, body: String) -> Result<u16, String> {
+    let signature = sign(LOCAL_APP_SECRET, body.as_bytes());
+    let request = http::Request::builder()
+        .method("POST")
+        .uri("/webhooks/whatsapp")
+        .header("x-hub-signature-256", signature)
+        .body(lambda_http::Body::from(body))
+        .map_err(|e| e.to_string())?;
+    let (route, _) = routes::find("POST", "/webhooks/whatsapp").ok_or("the webhook has no route")?;
+    Ok(routes::dispatch(route, app, &request).await.status().as_u16())
 }
 
 fn main() -> Result<(), String> {
@@ -249,24 +266,10 @@ async fn run() -> Result<(), String> {
     let (workspace, issued) =
         create_workspace(store.as_ref(), "bench", time::OffsetDateTime::now_utc()).await.map_err(|e| e.to_string())?;
     // Measured without the quiet period: the bench counts requests, not seconds.
-    dev::ensure_dev_agent(&app, &workspace.id, &issued.key.prefix, "local", Some(0)).await?;
+    dev::ensure_dev_agent(&app, &workspace.id, &issued.key.prefix, &dev::DevModel::stand_in(), Some(0)).await?;
     let source = LocalEventSource::new(aws.sqs_client(), &resources.queue_url, 0).await?;
     let worker = Worker::new(app.clone());
-    let webhook = |body: String| {
-        let signature = sign(LOCAL_APP_SECRET, body.as_bytes());
-        let request = http::Request::builder()
-            .method("POST")
-            .uri("/webhooks/whatsapp")
-            .header("x-hub-signature-256", signature)
-            .body(lambda_http::Body::from(body))
-            .map_err(|e| e.to_string());
-        let app = app.clone();
-        async move {
-            let request = request?;
-            let (route, _) = routes::find("POST", "/webhooks/whatsapp").ok_or("the webhook has no route")?;
-            Ok::<_, String>(routes::dispatch(route, &app, &request).await.status().as_u16())
-        }
-    };
+    let webhook = |body: String| deliver(&app, body);
 
     println!("AWS requests per unit of work (moto; WhatsApp and LLM stand-ins)\n");
     for (round, label) in [
@@ -343,5 +346,133 @@ async fn run() -> Result<(), String> {
             "a reply's + 1 LLM call, 1 tool POST, 1 transaction (the calls stored), 2 PutItem (running, outcome), 2 reads (warm)",
         );
     }
+    println!();
+    cache_share(&app, &admin, &agent_id, port, &source).await
+}
+
+/// Every reply's input and cached input tokens.
+struct CacheMeter(Arc<dyn Llm>, Arc<Mutex<Vec<(u64, u64)>>>);
+
+#[async_trait]
+impl Llm for CacheMeter {
+    async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+        let reply = self.0.complete(request).await?;
+        if let Ok(mut seen) = self.1.lock() {
+            seen.push((reply.input_tokens, reply.cached_input_tokens));
+        }
+        Ok(reply)
+    }
+}
+
+/// Prompt caching: the share of a ten-turn conversation's input a provider serves from its
+/// cache, for an Anthropic agent with a leasing agent's prompt and one tool, answered by the
+/// Anthropic stand-in that applies Anthropic's caching rules (`anthropic_standin`).
+async fn cache_share(
+    app: &colloquy_api::App,
+    admin: &Principal,
+    agent_id: &colloquy_domain::model::AgentId,
+    port: u16,
+    source: &LocalEventSource,
+) -> Result<(), String> {
+    use colloquy_adapters::llm::{Endpoint, LlmClient};
+    use colloquy_domain::model::{ModelSettings, Provider};
+    use colloquy_domain::prompts;
+    let text = leasing_prompt();
+    let prompt = prompts::NewPromptVersion { name: "bench-leasing".into(), text: text.clone(), metadata: None };
+    let (prompt, _) =
+        prompts::create_version_by_name(&*app.store, &*app.clock, admin, prompt).await.map_err(|e| e.to_string())?;
+    let model = ModelSettings {
+        provider: Provider::Anthropic,
+        name: "claude-sonnet-4-5".into(),
+        temperature: None,
+        max_tokens: agents::DEFAULT_MAX_TOKENS,
+        accepts_images: false,
+    };
+    let change = agents::AgentChange { prompt_id: Some(prompt.id), model: Some(model), ..Default::default() };
+    agents::change_agent(&app.agent_ports(), admin, agent_id, change).await.map_err(|e| e.to_string())?;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let endpoint = Endpoint { base_url: format!("http://127.0.0.1:{port}/llm"), api_key: "local".into() };
+    let anthropic = LlmClient::new(None, Some(endpoint), std::time::Duration::from_secs(10))?;
+    let mut metered = app.clone();
+    metered.llm = Arc::new(CacheMeter(Arc::new(anthropic), seen.clone()));
+    let worker = Worker::new(metered);
+    let questions = [
+        "Hi, is the 2-bedroom at Maple Court still free?",
+        "How much is the deposit?",
+        "Are pets allowed?",
+        "Is there a lift?",
+        "Can I see it on Saturday?",
+        "What about parking?",
+        "Is the kitchen furnished?",
+        "How long is the minimum lease?",
+        "When could I move in?",
+        "Thanks, please book the viewing.",
+    ];
+    for (n, question) in (200..).zip(questions) {
+        deliver(app, delivery_from("15550009999", n, "text", json!({"body": question}))).await?;
+        source.poll_once(&worker).await?;
+    }
+    let seen = seen.lock().map(|seen| seen.clone()).unwrap_or_default();
+    println!(
+        "Prompt caching over a ten-turn conversation (an Anthropic agent with a {}-character prompt and one tool; \
+         the Anthropic stand-in applies Anthropic's rules: a marked prefix of at least {} tokens, tokens estimated \
+         as characters / 4)",
+        text.len(),
+        colloquy_tools::anthropic_standin::MIN_CACHED_TOKENS
+    );
+    println!("  {:<6} {:>8} {:>8} {:>7}", "turn", "input", "cached", "share");
+    for (turn, (input, cached)) in (1..).zip(&seen) {
+        println!("  {turn:<6} {input:>8} {cached:>8} {:>6.0}%", percent(*cached, *input));
+    }
+    let (input, cached) = seen.iter().fold((0, 0), |(i, c), (input, cached)| (i + input, c + cached));
+    println!(
+        "  = {} LLM calls: {input} input tokens, {cached} of them read from the cache ({:.0}%)",
+        seen.len(),
+        percent(cached, input)
+    );
     Ok(())
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// A leasing agent's system prompt of the size businesses write: how to behave, the house
+/// rules, and a catalogue of thirty flats.
+fn leasing_prompt() -> String {
+    let mut text = String::from(
+        "You are the WhatsApp assistant of Maple Court Lettings. Answer in the contact's language, in two or \
+         three short sentences, warmly and precisely. Never invent a flat, a price or a date: answer from the \
+         catalogue below, and say so when you do not know. Offer a viewing when a contact is interested; book it \
+         with the book_viewing tool once they have chosen a day. Hand the conversation to a person when asked, \
+         when a contact is upset, or for anything about an existing lease.\n\n## House rules\n\
+         - Deposit: three months' rent, held in a protected account.\n- Minimum lease: twelve months; \
+         a break clause after six.\n- Pets: cats and small dogs with a pet deposit of 300 EUR; no other animals.\n\
+         - Smoking is not allowed anywhere in the buildings.\n- Viewings: Monday to Saturday, 9:00 to 18:00.\n\
+         - Documents: identity, the last three payslips or a guarantor, and a reference from the last landlord.\n\
+         \n## Flats available\n",
+    );
+    let streets = ["Maple Court", "Elm Row", "Harbour View", "Station Lane", "Linden Square"];
+    for n in 1..=30u32 {
+        let bedrooms = 1 + n % 3;
+        text.push_str(&format!(
+            "- MC-{n}: {bedrooms}-bedroom flat at {} {}, floor {}, {} m², {} EUR a month plus {} EUR service \
+             charge; {}; {}; available from {} {}.\n",
+            streets[(n % 5) as usize],
+            10 + n,
+            n % 6,
+            38 + bedrooms * 17 + n % 7,
+            690 + bedrooms * 240 + n * 5,
+            60 + n % 4 * 15,
+            if n % 2 == 0 { "furnished kitchen, washing machine" } else { "unfurnished, kitchen fitted" },
+            if n % 3 == 0 { "lift, bicycle room, underground parking at 80 EUR" } else { "no lift, street parking" },
+            1 + n % 28,
+            ["January", "February", "March"][(n % 3) as usize],
+        ));
+    }
+    text
 }

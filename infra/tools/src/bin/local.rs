@@ -4,7 +4,8 @@
 //!
 //! Environment: `PORT` (3000), `MOTO_PORT` (5000, DynamoDB; the next port serves SQS, Secrets Manager and S3), `COLLOQUY_DIR` (`.colloquy`, where the dev
 //! key is written), `COLLOQUY_TABLE` (`colloquy-local`), `FOLLOW_UP_INTERVAL_SECONDS` (60),
-//! `LLM_BASE_URL`/`LLM_API_KEY`/`LLM_MODEL` (else the local stand-in model).
+//! `LLM_BASE_URL`/`LLM_API_KEY`/`LLM_MODEL` (else the local stand-in model), `BEDROCK_MODEL` (with
+//! AWS credentials: the dev agent answers through Amazon Bedrock) and `BEDROCK_REGION`.
 
 use colloquy_domain::model::outbound_url::OutboundRules;
 use colloquy_tools::stack::local_vault;
@@ -13,10 +14,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use colloquy_adapters::dynamo::DynamoStore;
-use colloquy_adapters::llm::{Endpoint, LlmClient};
+use colloquy_adapters::llm::{BedrockClient, BedrockConfig, Endpoint, LlmClient};
 use colloquy_adapters::outbound::HttpEventDelivery;
 use colloquy_adapters::sqs::SqsTriggerQueue;
 use colloquy_domain::api_keys::model::hash_key;
+use colloquy_domain::model::Provider;
 use colloquy_domain::ports::Llm;
 use colloquy_domain::ports::Store;
 use colloquy_domain::workspaces::create_workspace;
@@ -82,7 +84,7 @@ async fn run() -> Result<(), String> {
     let resources = stack::provision(&aws, &template, &table).await.map_err(|err| err.to_string())?;
 
     let store = Arc::new(DynamoStore::new(aws.dynamodb_client(), &resources.table_name));
-    let (llm, llm_label, model) = llm(port)?;
+    let (llm, llm_label, model) = llm(port).await?;
     let whatsapp = graph_standin::client(port).map_err(|err| format!("WhatsApp client: {err}"))?;
     let queue = SqsTriggerQueue::new(aws.sqs_client(), &resources.queue_url);
     let vault = local_vault(&aws, &resources.table_name);
@@ -175,17 +177,48 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
-/// A real LLM when `LLM_API_KEY` (OpenAI-compatible) or `ANTHROPIC_API_KEY` is set, else the
-/// labelled stand-in. Returns it, a label, and the model name for the dev agent.
-fn llm(port: u16) -> Result<(Arc<dyn Llm>, String, String), String> {
-    let model = colloquy_adapters::config::optional("LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_owned());
-    if let Some(endpoint) = openai_endpoint() {
-        let label = format!("{} (model {model}; set LLM_MODEL to change)", endpoint.base_url);
-        let client = LlmClient::new(Some(endpoint), None, colloquy_domain::ports::LLM_TIMEOUT)?;
-        return Ok((Arc::new(client), label, model));
+/// Amazon Bedrock when `BEDROCK_MODEL` is set and AWS credentials are present; else a real
+/// OpenAI-compatible LLM when `LLM_API_KEY` is set; else the labelled stand-in. Returns it, a
+/// label, and the dev agent's model.
+async fn llm(port: u16) -> Result<(Arc<dyn Llm>, String, dev::DevModel), String> {
+    use colloquy_adapters::config::optional;
+    use colloquy_domain::ports::LLM_TIMEOUT;
+    let (client, label, model) = match openai_endpoint() {
+        Some(endpoint) => {
+            let model = optional("LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_owned());
+            let label = format!("{} (model {model}; set LLM_MODEL to change)", endpoint.base_url);
+            let model = dev::DevModel { provider: Provider::Openai, name: model };
+            (LlmClient::new(Some(endpoint), None, LLM_TIMEOUT)?, label, model)
+        }
+        None => (
+            llm_standin::client(port)?,
+            format!("{} — no LLM_API_KEY set", llm_standin::LABEL),
+            dev::DevModel::stand_in(),
+        ),
+    };
+    let Some(bedrock_model) = optional("BEDROCK_MODEL") else { return Ok((Arc::new(client), label, model)) };
+    if !aws_credentials_present() {
+        let why = "BEDROCK_MODEL is set, but no AWS credentials were found (AWS_ACCESS_KEY_ID, AWS_PROFILE or ~/.aws)";
+        return Ok((Arc::new(client), format!("{label}; {why}"), model));
     }
-    let client = llm_standin::client(port)?;
-    Ok((Arc::new(client), format!("{} — no LLM_API_KEY set", llm_standin::LABEL), model))
+    let aws = colloquy_adapters::aws::load().await.map_err(|err| err.to_string())?;
+    let config = BedrockConfig { region: optional("BEDROCK_REGION"), endpoint_url: None };
+    let region = config.region.clone().or_else(|| aws.region().map(ToString::to_string));
+    let label = format!(
+        "Amazon Bedrock, model {bedrock_model} in {} with your AWS credentials (the dev agent answers through it)",
+        region.as_deref().unwrap_or("the region of your AWS profile")
+    );
+    let client = client.with_bedrock(BedrockClient::new(&aws, config, LLM_TIMEOUT));
+    Ok((Arc::new(client), label, dev::DevModel { provider: Provider::Bedrock, name: bedrock_model }))
+}
+
+/// Whether the AWS SDK will find credentials for real AWS: in the environment or a profile.
+fn aws_credentials_present() -> bool {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+        || std::env::var_os("AWS_PROFILE").is_some()
+        || home.join(".aws/credentials").is_file()
+        || home.join(".aws/config").is_file()
 }
 
 /// The OpenAI-compatible endpoint of `LLM_BASE_URL` and `LLM_API_KEY`, when a key is set.
