@@ -374,6 +374,8 @@ pub struct Answer {
     pub status: u16,
     pub body: Value,
     pub content_type: Option<String>,
+    /// `Retry-After`, when the answer has one.
+    pub retry_after: Option<String>,
 }
 
 impl Answer {
@@ -390,7 +392,8 @@ impl Answer {
             serde_json::from_slice(bytes)
                 .unwrap_or_else(|_| panic!("body is not JSON: {}", String::from_utf8_lossy(bytes)))
         };
-        Self { status, body, content_type }
+        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Self { status, body, content_type, retry_after }
     }
 
     /// The house error shape: `{"error": {"code", "message"}}`, with a message.

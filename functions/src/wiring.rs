@@ -75,6 +75,7 @@ pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
     }
     app.outbound = config::outbound_rules()?;
     app.allowed_models = config::allowed_models().map(Arc::from);
+    app.rate_limits = config::rate_limits()?;
     if needs.event_delivery {
         let delivery =
             HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound.clone()).map_err(ConfigError::Invalid)?;

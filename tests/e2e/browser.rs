@@ -110,12 +110,15 @@ impl Browser {
         false
     }
 
+    /// Waits for the element first: under load, a page may still be loading when a step starts.
     pub async fn click(&self, css: &str) {
+        self.appears(css, Duration::from_secs(5)).await;
         let element = self.client.find(Locator::Css(css)).await.unwrap_or_else(|err| panic!("{css}: {err}"));
         element.click().await.unwrap_or_else(|err| panic!("click {css}: {err}"));
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
+        self.appears(css, Duration::from_secs(5)).await;
         let element = self.client.find(Locator::Css(css)).await.unwrap_or_else(|err| panic!("{css}: {err}"));
         element.send_keys(text).await.unwrap_or_else(|err| panic!("type into {css}: {err}"));
     }

@@ -28,6 +28,7 @@ mod prompt_effect;
 mod prompt_limits;
 mod prompts;
 mod queue;
+mod rate_limits;
 mod revisions;
 mod send_prompt;
 mod storage;

@@ -139,6 +139,26 @@ pub fn outbound_rules() -> Result<crate::model::outbound_url::OutboundRules, Con
     })
 }
 
+/// `RATE_LIMIT_PER_KEY` (default 100) and `RATE_LIMIT_PER_WORKSPACE` (default 1,000): the API
+/// requests a key, and a workspace's keys together, may make in a minute; `none` lifts one.
+pub fn rate_limits() -> Result<colloquy_domain::rate_limits::RateLimits, ConfigError> {
+    use colloquy_domain::rate_limits::RateLimits;
+    let limit = |name: &str, default: Option<u32>| match optional(name).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("none") => Ok(None),
+        Some(text) => match text.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(ConfigError::Invalid(format!(
+                "{name} must be a number of requests a minute, or `none` (got `{text}`)"
+            ))),
+        },
+    };
+    Ok(RateLimits {
+        per_key: limit("RATE_LIMIT_PER_KEY", RateLimits::DEFAULT.per_key)?,
+        per_workspace: limit("RATE_LIMIT_PER_WORKSPACE", RateLimits::DEFAULT.per_workspace)?,
+    })
+}
+
 /// `ALLOWED_MODELS=gpt-4o-mini,claude-3-5-haiku-latest`: the only models agents may name.
 pub fn allowed_models() -> Option<Vec<String>> {
     let models: Vec<String> = optional("ALLOWED_MODELS")?

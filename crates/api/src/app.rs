@@ -115,6 +115,9 @@ pub struct App {
     pub conversation_ids: Arc<TtlCache<(WorkspaceId, String, String), ConversationId>>,
     /// The models agents may use (`ALLOWED_MODELS`); any when `None`.
     pub allowed_models: Option<Arc<[String]>>,
+    /// Requests a minute per key and per workspace (`RATE_LIMIT_PER_KEY`,
+    /// `RATE_LIMIT_PER_WORKSPACE`); none unless set (the deployed functions set them).
+    pub rate_limits: colloquy_domain::rate_limits::RateLimits,
 }
 
 /// Stands in for a client the function was not built with: a use case that reaches for it fails
@@ -255,6 +258,7 @@ impl App {
             vault: Arc::new(NotBuilt("the token vault")),
             default_token: None,
             allowed_models: None,
+            rate_limits: colloquy_domain::rate_limits::RateLimits::NONE,
             conversation_ids: Arc::new(TtlCache::default()),
         }
     }

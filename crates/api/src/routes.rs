@@ -291,7 +291,7 @@ pub async fn dispatch(route: &Route, app: &App, request: &Request) -> Response<B
         Access::Public(handler) => handler(app, request).await,
         Access::Console(role, handler) => return console::serve(app, request, role, handler).await,
         Access::Key(role, handler) => match auth::authenticate(app, request).await {
-            Ok(principal) => match auth::require(&principal, role) {
+            Ok(principal) => match admitted(app, &principal, role).await {
                 Ok(()) => handler(app, &principal, request).await,
                 Err(err) => Err(err.into()),
             },
@@ -303,6 +303,13 @@ pub async fn dispatch(route: &Route, app: &App, request: &Request) -> Response<B
         ErrorShape::SuccessFlag => response::seed_error(&err),
         ErrorShape::Page => console::error_response(&err, None),
     })
+}
+
+/// A key's request is counted against its rate limits (a refused one too: hammering with the
+/// wrong role is still hammering), then its role is checked.
+async fn admitted(app: &App, principal: &Principal, role: Role) -> Result<(), crate::AppError> {
+    colloquy_domain::rate_limits::admit(&*app.store, &*app.clock, app.rate_limits, principal).await?;
+    auth::require(principal, role)
 }
 
 /// The function behind API Gateway's `$default` route: what no route answers.

@@ -22,6 +22,9 @@ pub enum AppError {
     /// A limit of the workspace is reached (its monthly token quota).
     #[error("{0}")]
     OverQuota(String),
+    /// A key, or its workspace, made as many requests this minute as it may.
+    #[error("{0}")]
+    RateLimited(crate::rate_limits::RateLimited),
     /// WhatsApp refused or failed a send; carries Meta's code.
     #[error("{0}")]
     WhatsApp(GraphError),

@@ -25,6 +25,7 @@ pub mod media;
 pub mod numbers;
 pub mod policies;
 pub mod prompts;
+pub mod rate_limits;
 pub mod reply;
 pub mod tools;
 pub mod usage;

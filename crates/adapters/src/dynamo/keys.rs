@@ -211,3 +211,9 @@ pub fn violation(workspace_id: &str, violation_id: &str) -> (String, String) {
 pub fn event(workspace_id: &str, event_id: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("EVT#{event_id}"))
 }
+
+/// A workspace's request counts in one minute (minutes since the Unix epoch): the workspace's
+/// total and each key's, in one item, so one conditional update counts both.
+pub fn rate_window(workspace_id: &str, minute: i64) -> (String, String) {
+    (format!("RATE#{workspace_id}"), format!("MIN#{minute}"))
+}

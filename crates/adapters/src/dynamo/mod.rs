@@ -42,6 +42,7 @@ mod migrations;
 mod numbers;
 mod policies;
 mod prompts;
+mod rate_limits;
 mod records;
 mod scheduled;
 mod sessions;

@@ -34,7 +34,7 @@ pub fn status_of(err: &ApiError) -> StatusCode {
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::OverQuota(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::OverQuota(_) | AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         // Meta said no for good: the request must change. Otherwise Meta failed us.
         AppError::WhatsApp(err) if !err.is_retryable() => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::WhatsApp(_) => StatusCode::BAD_GATEWAY,
@@ -54,6 +54,7 @@ fn code_of(err: &ApiError) -> &'static str {
         AppError::NotFound(_) => "not_found",
         AppError::Conflict(_) => "conflict",
         AppError::OverQuota(_) => "over_quota",
+        AppError::RateLimited(_) => "rate_limited",
         AppError::WhatsApp(err) if !err.is_retryable() => "whatsapp_rejected",
         AppError::WhatsApp(_) => "whatsapp_unavailable",
         AppError::Internal(_) => "internal_error",
@@ -80,7 +81,26 @@ pub fn error(err: &ApiError) -> Response<Body> {
     if let Some(code) = meta_code(err) {
         body["metaCode"] = json!(code);
     }
-    with_json_body(status_of(err), json!({ "error": body }).to_string())
+    if let Some(seconds) = retry_after(err) {
+        body["retryAfter"] = json!(seconds);
+    }
+    with_retry_after(with_json_body(status_of(err), json!({ "error": body }).to_string()), err)
+}
+
+/// The seconds after which a refused request may be made again (a rate limit's).
+fn retry_after(err: &ApiError) -> Option<u32> {
+    match err {
+        ApiError::Domain(AppError::RateLimited(limited)) => Some(limited.retry_after_seconds),
+        _ => None,
+    }
+}
+
+/// `Retry-After`, for the errors that have one.
+fn with_retry_after(mut response: Response<Body>, err: &ApiError) -> Response<Body> {
+    if let Some(seconds) = retry_after(err) {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// Meta's error code, for a caller to look up in Meta's documentation.
@@ -93,7 +113,11 @@ fn meta_code(err: &ApiError) -> Option<i64> {
 
 /// Flashback's error shape: `{"success": false, "message"}`, with the same statuses.
 pub fn seed_error(err: &ApiError) -> Response<Body> {
-    with_json_body(status_of(err), json!({ "success": false, "message": public_message(err) }).to_string())
+    let mut body = json!({ "success": false, "message": public_message(err) });
+    if let Some(seconds) = retry_after(err) {
+        body["retryAfter"] = json!(seconds);
+    }
+    with_retry_after(with_json_body(status_of(err), body.to_string()), err)
 }
 
 pub fn with_json_body(status: StatusCode, text: String) -> Response<Body> {

@@ -25,6 +25,7 @@ pub use crate::media::port::{
 pub use crate::numbers::port::NumberStore;
 pub use crate::policies::port::PolicyStore;
 pub use crate::prompts::port::{PromptFilter, PromptStore, PromptWrite};
+pub use crate::rate_limits::port::RateLimiter;
 pub use crate::tools::port::{ToolCallStore, ToolStore};
 pub use crate::usage::port::UsageStore;
 pub use crate::workspaces::port::WorkspaceStore;

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use super::{
     AgentStore, ApiKeyStore, ConversationStore, DueWork, EventStore, NumberStore, PolicyStore, PromptStore,
-    SessionStore, ToolCallStore, ToolStore, UsageStore, WorkspaceStore,
+    RateLimiter, SessionStore, ToolCallStore, ToolStore, UsageStore, WorkspaceStore,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,7 @@ pub trait Store:
     + DueWork
     + SessionStore
     + UsageStore
+    + RateLimiter
 {
 }
 impl<
@@ -53,7 +54,8 @@ impl<
             + DueWork
             + EventStore
             + SessionStore
-            + UsageStore,
+            + UsageStore
+            + RateLimiter,
     > Store for T
 {
 }

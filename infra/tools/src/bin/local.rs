@@ -94,10 +94,11 @@ async fn run() -> Result<(), String> {
     let events = HttpEventDelivery::new(colloquy_domain::ports::EVENT_DELIVERY_TIMEOUT, rules)?;
     let (transcriber, transcription_label) = transcriber(port)?;
     let fixture_media = graph_standin::load_fixture_media(&root)?;
-    let app = dev::local_app(store.clone(), queue, vault, Arc::new(whatsapp), llm)
+    let mut app = dev::local_app(store.clone(), queue, vault, Arc::new(whatsapp), llm)
         .allowing_loopback_http(receivers)
         .with_event_delivery(Arc::new(events))
         .with_media(aws.media_store(&resources.media_bucket), transcriber);
+    app.rate_limits = colloquy_adapters::config::rate_limits().map_err(|err| err.to_string())?;
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
     // Serving before the dev agent is set up: registering its number asks the Graph stand-in,
     // which this very server answers.
