@@ -165,6 +165,9 @@ FIXTURES.update({
                                params={"id": CONV_ID}),
     "handback-conversation": event("POST", "/api/v1/conversations/{id}/handback/", f"/api/v1/conversations/{CONV_ID}/handback/",
                                    params={"id": CONV_ID}),
+    "list-dead-letters": event("GET", "/api/v1/dead-letters/", "/api/v1/dead-letters/"),
+    "redrive-dead-letter": event("POST", "/api/v1/dead-letters/{id}/redrive/", "/api/v1/dead-letters/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e9f/redrive/",
+                                 params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e9f"}),
 })
 
 WEBHOOK_BODY = (EVENTS / "whatsapp" / "text.json").read_text() if (EVENTS / "whatsapp" / "text.json").exists() else "{}"

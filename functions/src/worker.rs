@@ -14,6 +14,7 @@ pub use crate::model::deadline::Deadline;
 use crate::ports::Trigger;
 use crate::App;
 use colloquy_domain::analysis;
+use colloquy_domain::dead_letters;
 use colloquy_domain::events;
 use colloquy_domain::reply::{self, AgentCache, Attempt, RetryLater};
 
@@ -176,6 +177,13 @@ impl Worker {
                     if let Err(record_err) = reply::give_up(&app.reply_ports(), turn, &err.to_string()).await {
                         tracing::error!(error = %record_err, "could not record the failure on the conversation");
                     }
+                }
+                // Its workspace sees it, and may send it back (GET /api/v1/dead-letters/).
+                let recorded =
+                    dead_letters::record(&*app.store, &app.event_ports(), &trigger, &err.to_string(), attempt.number())
+                        .await;
+                if let Err(record_err) = recorded {
+                    tracing::error!(error = %record_err, "could not record the dead letter");
                 }
                 Outcome::Failed
             }

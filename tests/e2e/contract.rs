@@ -182,6 +182,18 @@ fn every_function_is_configured_for_exactly_what_it_needs() {
     }
 }
 
+/// Every function that answers keys counts their requests (one conditional update of the rate
+/// limits' counters), and may write nothing else on their account.
+#[test]
+fn every_keyed_function_may_count_requests_and_only_there() {
+    for function in template().functions() {
+        let keyed = routes::of_function(&function.binary)
+            .is_some_and(|f| f.rows.iter().any(|route| matches!(route.access, routes::Access::Key(..))));
+        let policies = serde_norway::to_string(&function.policies).unwrap_or_default();
+        assert_eq!(policies.contains("RATE#*"), keyed, "{}: the rate limits' counters", function.binary);
+    }
+}
+
 /// Bedrock is reached with the worker's role, not a key: only the worker may invoke a model, only
 /// when models are configured, and only the configured ones (never `foundation-model/*`).
 #[test]

@@ -12,6 +12,7 @@ mod console_pages;
 mod contract;
 mod conversation_feel;
 mod conversations;
+mod dead_letters;
 mod events;
 mod follow_ups;
 mod graph;

@@ -20,13 +20,17 @@ impl SqsTriggerQueue {
 #[async_trait]
 impl TriggerQueue for SqsTriggerQueue {
     async fn enqueue(&self, trigger: &Trigger) -> Result<(), QueueError> {
+        self.enqueue_as(trigger, trigger.id()).await
+    }
+
+    async fn enqueue_as(&self, trigger: &Trigger, deduplication_id: &str) -> Result<(), QueueError> {
         let body = serde_json::to_string(trigger).map_err(|err| QueueError(err.to_string()))?;
         self.client
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)
             .message_group_id(trigger.group())
-            .message_deduplication_id(dedup_id(trigger.id()))
+            .message_deduplication_id(dedup_id(deduplication_id))
             .send()
             .await
             .map_err(|err| QueueError(DisplayErrorContext(err).to_string()))?;

@@ -135,6 +135,9 @@ impl TriggerQueue for NotBuilt {
     async fn enqueue(&self, _trigger: &Trigger) -> Result<(), QueueError> {
         Err(QueueError(self.message()))
     }
+    async fn enqueue_as(&self, _trigger: &Trigger, _deduplication_id: &str) -> Result<(), QueueError> {
+        Err(QueueError(self.message()))
+    }
     async fn retry_later(&self, _receipt_handle: &str, _after: Duration) -> Result<(), QueueError> {
         Err(QueueError(self.message()))
     }

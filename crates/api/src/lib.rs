@@ -6,6 +6,7 @@ pub mod agents;
 pub mod app;
 pub mod console;
 pub mod conversations;
+pub mod dead_letters;
 pub mod http;
 pub mod keys;
 pub mod meta_webhook;

@@ -6,8 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{
-    agents, console, conversations, keys, numbers, policies, prompts, tools, usage, user_prompts, webhook, workspace,
-    Reply,
+    agents, console, conversations, dead_letters, keys, numbers, policies, prompts, tools, usage, user_prompts,
+    webhook, workspace, Reply,
 };
 use crate::app::Needs;
 use crate::http::{auth, response, Body, Request, Response};
@@ -247,6 +247,8 @@ route_table! {
     DELETE_POLICY "delete-policy" { "DELETE" "/api/v1/policies/{id}/", write, TABLE, policies::delete; }
     LIST_POLICY_VIOLATIONS "list-policy-violations" { "GET" "/api/v1/policy-violations/", read, TABLE, policies::violations; }
     GET_USAGE "get-usage" { "GET" "/api/v1/usage/", read, TABLE, usage::report; }
+    LIST_DEAD_LETTERS "list-dead-letters" { "GET" "/api/v1/dead-letters/", admin, TABLE, dead_letters::list; }
+    REDRIVE_DEAD_LETTER "redrive-dead-letter" { "POST" "/api/v1/dead-letters/{id}/redrive/", admin, QUEUE, dead_letters::redrive; }
 
     // The operator console: HTML pages for people, signed in with a session cookie.
     CONSOLE "console" {

@@ -18,6 +18,7 @@ pub mod analysis;
 pub mod api_keys;
 pub mod console_sessions;
 pub mod conversations;
+pub mod dead_letters;
 pub mod due_work;
 pub mod events;
 pub mod inbound;

@@ -217,3 +217,10 @@ pub fn event(workspace_id: &str, event_id: &str) -> (String, String) {
 pub fn rate_window(workspace_id: &str, minute: i64) -> (String, String) {
     (format!("RATE#{workspace_id}"), format!("MIN#{minute}"))
 }
+
+pub const DEAD_LETTER: &str = "DEAD#";
+
+/// A workspace's dead letters sort by their time-ordered ids.
+pub fn dead_letter(workspace_id: &str, id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{DEAD_LETTER}{id}"))
+}

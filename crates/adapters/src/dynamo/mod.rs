@@ -35,6 +35,7 @@ mod agents;
 mod api_keys;
 mod conversations;
 mod cursor;
+mod dead_letters;
 mod due_work;
 pub mod keys;
 mod media;
@@ -132,6 +133,17 @@ impl DynamoStore {
             }
         }
         Ok(found)
+    }
+
+    /// Puts a new item that the table's TTL removes after `expires` (`expiresAt`).
+    async fn put_new_expiring(
+        &self,
+        mut item: Item,
+        expires: time::OffsetDateTime,
+        what: &str,
+    ) -> Result<(), StoreError> {
+        item.insert("expiresAt".to_owned(), AttributeValue::N(expires.unix_timestamp().to_string()));
+        self.put_all_new(vec![item], what).await
     }
 
     /// Puts every item only if none exists yet, all or nothing.

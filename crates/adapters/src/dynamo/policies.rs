@@ -1,5 +1,4 @@
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
@@ -50,10 +49,8 @@ impl PolicyStore for DynamoStore {
 #[async_trait]
 impl crate::ports::EventStore for DynamoStore {
     async fn save_event(&self, event: &colloquy_domain::events::model::Event) -> Result<(), StoreError> {
-        let mut item = to_item(&Record::new(keys::event(&event.workspace_id, &event.id), event))?;
-        let expires = event.created_at + time::Duration::days(7);
-        item.insert("expiresAt".to_owned(), AttributeValue::N(expires.unix_timestamp().to_string()));
-        self.put_all_new(vec![item], "event").await
+        let item = to_item(&Record::new(keys::event(&event.workspace_id, &event.id), event))?;
+        self.put_new_expiring(item, event.created_at + time::Duration::days(7), "event").await
     }
 
     async fn get_event(

@@ -23,6 +23,8 @@ pub enum EventType {
     ToolCallCompleted,
     #[serde(rename = "tool_call.failed")]
     ToolCallFailed,
+    #[serde(rename = "trigger.dead_lettered")]
+    TriggerDeadLettered,
 }
 
 impl EventType {
@@ -36,6 +38,7 @@ impl EventType {
             EventType::ToolCallApprovalRequested => "tool_call.approval_requested",
             EventType::ToolCallCompleted => "tool_call.completed",
             EventType::ToolCallFailed => "tool_call.failed",
+            EventType::TriggerDeadLettered => "trigger.dead_lettered",
         }
     }
 }

@@ -16,6 +16,7 @@ pub use crate::console_sessions::port::SessionStore;
 pub use crate::conversations::port::{
     ConversationRef, ConversationStore, InboundUpdate, MediaUpdate, MessageRef, OutboundRef,
 };
+pub use crate::dead_letters::port::DeadLetterStore;
 pub use crate::due_work::port::{Due, DueAnalysis, DueApproval, DueFollowUp, DueKind, DueWork};
 pub use crate::events::port::{DeliveryError, EventDelivery, EventStore, EVENT_DELIVERY_TIMEOUT};
 pub use crate::media::port::{

@@ -3,8 +3,8 @@
 use time::OffsetDateTime;
 
 use super::{
-    AgentStore, ApiKeyStore, ConversationStore, DueWork, EventStore, NumberStore, PolicyStore, PromptStore,
-    RateLimiter, SessionStore, ToolCallStore, ToolStore, UsageStore, WorkspaceStore,
+    AgentStore, ApiKeyStore, ConversationStore, DeadLetterStore, DueWork, EventStore, NumberStore, PolicyStore,
+    PromptStore, RateLimiter, SessionStore, ToolCallStore, ToolStore, UsageStore, WorkspaceStore,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,7 @@ pub trait Store:
     + SessionStore
     + UsageStore
     + RateLimiter
+    + DeadLetterStore
 {
 }
 impl<
@@ -55,7 +56,8 @@ impl<
             + EventStore
             + SessionStore
             + UsageStore
-            + RateLimiter,
+            + RateLimiter
+            + DeadLetterStore,
     > Store for T
 {
 }

@@ -438,6 +438,9 @@ impl TriggerQueue for World {
     async fn enqueue(&self, _: &Trigger) -> Result<(), QueueError> {
         Err(QueueError("enqueue is not faked".into()))
     }
+    async fn enqueue_as(&self, _: &Trigger, _: &str) -> Result<(), QueueError> {
+        Err(QueueError("enqueue_as is not faked".into()))
+    }
     async fn retry_later(&self, _: &str, _: Duration) -> Result<(), QueueError> {
         Err(QueueError("retry_later is not faked".into()))
     }

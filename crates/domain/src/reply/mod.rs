@@ -93,8 +93,12 @@ pub(super) fn as_shown(conversation: &Conversation, text: &str) -> String {
     }
 }
 
+/// An answer the agent wrote, or tried to send. The marker of a reply that could not be made
+/// (no text, `failed`: the LLM refused, the trigger died) is not one: what it left unanswered is
+/// answered by the next trigger, a redriven one or the contact's next message.
 pub(super) fn is_reply(message: &Message) -> bool {
-    message.direction == Direction::Outbound && message.kind == MessageKind::Text
+    let no_reply_made = message.status == DeliveryStatus::Failed && message.text.is_none();
+    message.direction == Direction::Outbound && message.kind == MessageKind::Text && !no_reply_made
 }
 
 /// Which receive of its trigger this is: the queue brings a failed trigger back, and dead-letters
@@ -114,6 +118,11 @@ impl Attempt {
     /// The `receive`th receive (the first is 1).
     pub fn receive(receive: u32) -> Self {
         Self { receive: receive.max(1) }
+    }
+
+    /// Which receive it is (the first is 1).
+    pub fn number(self) -> u32 {
+        self.receive
     }
 
     /// Whether the trigger may still be put off for the quiet period.

@@ -295,6 +295,28 @@ async fn a_deliberate_non_reply_is_recorded_with_why_and_a_failure_marks_the_con
     assert!(recorded.sent.is_empty());
 }
 
+#[test]
+fn what_a_failure_marker_left_unanswered_is_answered_next_and_the_marker_is_not_a_turn() {
+    let conversation = conversation();
+    let mut hello =
+        Message::new(&conversation.id, Direction::Inbound, MessageKind::Text, DeliveryStatus::Received, now());
+    hello.text = Some("Is it free?".into());
+    let mut marker =
+        Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Failed, now());
+    marker.error = Some(MessageError::failed("no reply after repeated failures: the LLM timed out"));
+    let mut refused = reply("Here it is.");
+    refused.status = DeliveryStatus::Failed;
+
+    let after_marker = Loaded::new(conversation.clone(), vec![hello.clone(), marker.clone()]);
+    let after_refused_reply = Loaded::new(conversation, vec![hello.clone(), refused]);
+
+    assert_eq!(after_marker.unanswered().first().map(|m| &m.id), Some(&hello.id), "a redrive answers it");
+    let turns = turns::turns(&after_marker.history);
+    assert_eq!(turns.len(), 1, "the marker said nothing: {turns:?}");
+    assert_eq!((turns[0].role, turns[0].content.as_str()), (ChatRole::User, "Is it free?"));
+    assert!(after_refused_reply.unanswered().is_empty(), "a reply Meta refused was an answer: not written again");
+}
+
 #[tokio::test]
 async fn a_trigger_given_up_on_records_why_on_its_conversation() {
     let conversation = conversation();

@@ -33,6 +33,8 @@ pub(super) fn turns_seeing(history: &[Message], images: &HashMap<MessageId, Imag
         batch = None;
         let (role, content) = match (message.direction, message.status) {
             (Direction::Tool, _) | (_, DeliveryStatus::Skipped) => continue,
+            // The marker of a reply that could not be made: nothing was said.
+            (Direction::Outbound, DeliveryStatus::Failed) if message.text.is_none() => continue,
             // Blocked by a policy: the agent never sees it.
             (Direction::Inbound, _) if message.error.is_some() => continue,
             (Direction::Inbound, _) => (ChatRole::User, inbound_text(message, images.contains_key(&message.id))),

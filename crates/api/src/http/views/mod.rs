@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod conversations;
+pub mod dead_letters;
 pub mod numbers;
 pub mod policies;
 pub mod prompts;

@@ -1,0 +1,79 @@
+//! Dead letters, in their workspace's partition, kept as long as the dead-letter queue keeps
+//! its messages (`expiresAt`).
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use time::OffsetDateTime;
+
+use super::{keys, to_item, unavailable, DynamoStore, Listing, Record};
+use crate::model::{Page, PageRequest, WorkspaceId};
+use crate::ports::{DeadLetterStore, StoreError, Trigger};
+use colloquy_domain::dead_letters::{DeadLetter, KEPT_DAYS};
+
+record! {
+    /// How a dead letter is stored: the trigger as it was queued, and why it died.
+    StoredDeadLetter for DeadLetter {
+        id: String,
+        workspace_id: WorkspaceId,
+        trigger: Trigger,
+        reason: String,
+        receive_count: u32,
+        #[serde(with = "crate::model::timestamp::iso")]
+        dead_at: OffsetDateTime,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::timestamp::iso_option")]
+        redriven_at: Option<OffsetDateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        redriven_by: Option<String>,
+    }
+}
+
+#[async_trait]
+impl DeadLetterStore for DynamoStore {
+    async fn record_dead_letter(&self, dead: &DeadLetter) -> Result<(), StoreError> {
+        let item =
+            to_item(&Record::new(keys::dead_letter(&dead.workspace_id, &dead.id), StoredDeadLetter::from(dead)))?;
+        self.put_new_expiring(item, dead.dead_at + time::Duration::days(KEPT_DAYS), "dead letter").await
+    }
+
+    async fn list_dead_letters(
+        &self,
+        workspace_id: &WorkspaceId,
+        page: &PageRequest,
+    ) -> Result<Page<DeadLetter>, StoreError> {
+        let listing = Listing { newest_first: true, ..Listing::default() };
+        self.page_as::<StoredDeadLetter, _>(keys::workspace_pk(workspace_id), keys::DEAD_LETTER, page, listing).await
+    }
+
+    async fn get_dead_letter(&self, workspace_id: &WorkspaceId, id: &str) -> Result<Option<DeadLetter>, StoreError> {
+        self.get_as::<StoredDeadLetter, _>(keys::dead_letter(workspace_id, id)).await
+    }
+
+    async fn mark_redriven(
+        &self,
+        workspace_id: &WorkspaceId,
+        id: &str,
+        at: OffsetDateTime,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let (pk, sk) = keys::dead_letter(workspace_id, id);
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression("SET redrivenAt = :at, redrivenBy = :by")
+            .condition_expression("attribute_exists(PK) AND attribute_not_exists(redrivenAt)")
+            .expression_attribute_values(":at", AttributeValue::S(crate::model::timestamp::format(at)))
+            .expression_attribute_values(":by", AttributeValue::S(by.to_owned()))
+            .send()
+            .await;
+        match updated {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(StoreError::Conflict("the dead letter was redriven already".into()))
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+}
