@@ -182,6 +182,33 @@ fn every_function_is_configured_for_exactly_what_it_needs() {
     }
 }
 
+/// An operator hears of dead letters, late replies and failing or throttled functions: each
+/// alarm is in the template and notifies the optional topic; the dashboard is there too.
+#[test]
+fn the_template_alarms_on_dead_letters_late_replies_and_failing_functions() {
+    let alarms: Vec<String> = template()
+        .resources("AWS::CloudWatch::Alarm")
+        .iter()
+        .map(|(_, alarm)| serde_norway::to_string(alarm).unwrap_or_default())
+        .collect();
+    for (metric, watched) in [
+        ("ApproximateNumberOfMessagesVisible", "TriggerDeadLetterQueue.QueueName"),
+        ("ApproximateNumberOfMessagesVisible", "SchedulerDeadLetterQueue.QueueName"),
+        ("ApproximateAgeOfOldestMessage", "TriggerQueue.QueueName"),
+        ("Errors", "AgentWorkerFunction"),
+        ("Throttles", "AgentWorkerFunction"),
+        ("Errors", "WhatsAppWebhookFunction"),
+        ("Throttles", "WhatsAppWebhookFunction"),
+    ] {
+        let found = alarms.iter().find(|alarm| {
+            alarm.contains(&format!("MetricName: {metric}\n")) && alarm.contains(&format!("{watched}\n"))
+        });
+        let Some(alarm) = found else { panic!("no alarm on {metric} of {watched}") };
+        assert!(alarm.contains("HasAlarmTopic") && alarm.contains("AlarmTopicArn"), "notifies the topic: {alarm}");
+    }
+    assert_eq!(template().resources("AWS::CloudWatch::Dashboard").len(), 1, "a dashboard");
+}
+
 /// Every function that answers keys counts their requests (one conditional update of the rate
 /// limits' counters), and may write nothing else on their account.
 #[test]

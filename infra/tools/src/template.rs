@@ -90,6 +90,11 @@ impl Template {
         Self::load(&default_path())
     }
 
+    /// The resources of a type, by logical id, as written (intrinsic functions are tagged values).
+    pub fn resources(&self, kind: &str) -> Vec<(String, Value)> {
+        self.resources_of_type(kind).map(|(id, resource)| (id, resource.clone())).collect()
+    }
+
     fn resources_of_type<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (String, &'a Value)> + 'a {
         self.root
             .get("Resources")
