@@ -19,7 +19,7 @@ pub type Error = lambda_runtime::Error;
 pub async fn serve_http(function: &'static Function) -> Result<(), Error> {
     telemetry::init();
     let rows = function.rows;
-    let app = wiring::from_env(function.needs()).await?;
+    let app = wiring::from_env(function.needs()).await?.with_metrics(wiring::metrics(function.name));
     let (app, rows) = (&app, &rows);
     lambda_http::run(service_fn(move |request: Request| async move {
         let route = rows.iter().find(|row| row.method == request.method().as_str());
@@ -46,7 +46,7 @@ pub async fn serve_unrouted() -> Result<(), Error> {
 /// The agent worker, fed by the SQS event source.
 pub async fn serve_worker() -> Result<(), Error> {
     telemetry::init();
-    let worker = Worker::new(wiring::from_env(Needs::WORKER).await?);
+    let worker = Worker::new(wiring::from_env(Needs::WORKER).await?.with_metrics(wiring::metrics("agent-worker")));
     let worker = &worker;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<crate::worker::SqsEvent>| async move {
         let deadline = crate::worker::Deadline::from_epoch_millis(event.context.deadline);
@@ -58,7 +58,7 @@ pub async fn serve_worker() -> Result<(), Error> {
 /// The follow-up scheduler, run by an EventBridge schedule.
 pub async fn serve_scheduler() -> Result<(), Error> {
     telemetry::init();
-    let app = wiring::from_env(Needs::SCHEDULER).await?;
+    let app = wiring::from_env(Needs::SCHEDULER).await?.with_metrics(wiring::metrics("follow-up-scheduler"));
     let app = &app;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
         crate::scheduler::handle(app, event.payload).await.map_err(|err| Error::from(err.to_string()))

@@ -20,6 +20,12 @@ use colloquy_api::{App, Needs, WebhookSecrets};
 use colloquy_domain::ports::Secret;
 use colloquy_domain::ports::{EVENT_DELIVERY_TIMEOUT, LLM_TIMEOUT};
 
+/// The operators' metrics of `function` (its binary's name: a bounded dimension), as embedded
+/// metric format lines on standard output.
+pub fn metrics(function: &'static str) -> Arc<dyn colloquy_domain::metrics::Metrics> {
+    Arc::new(colloquy_adapters::emf::EmfMetrics::new(function, colloquy_adapters::emf::Sink::Stdout))
+}
+
 /// Meta's app secret and verify token, from the function's secrets.
 pub fn webhook_secrets(values: &SecretValues) -> Result<WebhookSecrets, ConfigError> {
     Ok(WebhookSecrets {

@@ -16,6 +16,7 @@ use crate::App;
 use colloquy_domain::analysis;
 use colloquy_domain::dead_letters;
 use colloquy_domain::events;
+use colloquy_domain::metrics::Measurement;
 use colloquy_domain::reply::{self, AgentCache, Attempt, RetryLater};
 
 /// Conversation groups worked on at once: enough to hide one slow LLM call behind the others.
@@ -167,6 +168,16 @@ impl Worker {
                 reply::answer(&app.reply_ports(), &self.cache, turn, None, deadline, attempt).await
             }
         };
+        let workspace = colloquy_domain::model::WorkspaceId::from(trigger.workspace_id());
+        let ran = match &trigger {
+            Trigger::FollowUp(_) => Some("follow_up"),
+            Trigger::Analysis(_) => Some("analysis"),
+            _ => None,
+        };
+        if let Some(kind) = ran {
+            let outcome = if result.is_ok() { "done" } else { "retry" };
+            app.metrics.record(Measurement::run(&workspace, kind, outcome));
+        }
         match result {
             Ok(()) => Outcome::Done,
             Err(RetryLater::NotYet(wait)) => Outcome::Deferred(wait),
@@ -182,8 +193,9 @@ impl Worker {
                 let recorded =
                     dead_letters::record(&*app.store, &app.event_ports(), &trigger, &err.to_string(), attempt.number())
                         .await;
-                if let Err(record_err) = recorded {
-                    tracing::error!(error = %record_err, "could not record the dead letter");
+                match recorded {
+                    Ok(dead) => app.metrics.record(Measurement::dead_letter(&workspace, dead.kind())),
+                    Err(record_err) => tracing::error!(error = %record_err, "could not record the dead letter"),
                 }
                 Outcome::Failed
             }

@@ -206,6 +206,9 @@ fn the_template_alarms_on_dead_letters_late_replies_and_failing_functions() {
         let Some(alarm) = found else { panic!("no alarm on {metric} of {watched}") };
         assert!(alarm.contains("HasAlarmTopic") && alarm.contains("AlarmTopicArn"), "notifies the topic: {alarm}");
     }
+    let failure_rate =
+        alarms.iter().find(|alarm| alarm.contains("MetricName: Replies") && alarm.contains("Value: failed"));
+    assert!(failure_rate.is_some_and(|alarm| alarm.contains("HasAlarmTopic")), "the reply failure rate is watched");
     assert_eq!(template().resources("AWS::CloudWatch::Dashboard").len(), 1, "a dashboard");
 }
 

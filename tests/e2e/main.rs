@@ -22,6 +22,7 @@ mod hostile_files;
 mod hostile_tenants;
 mod input;
 mod media;
+mod metrics;
 mod numbers;
 mod policies;
 mod prompt_document;

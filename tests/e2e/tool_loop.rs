@@ -18,7 +18,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 use crate::agent_loop::{agent_loop, completion, sent, Loop};
 
 /// An OpenAI-compatible answer that calls tools: `(id, name, arguments)`.
-fn tool_calls(calls: &[(&str, &str, Value)]) -> ResponseTemplate {
+pub(crate) fn tool_calls(calls: &[(&str, &str, Value)]) -> ResponseTemplate {
     let calls: Vec<Value> = calls
         .iter()
         .map(|(id, name, args)| json!({"id": id, "type": "function", "function": {"name": name, "arguments": args.to_string()}}))

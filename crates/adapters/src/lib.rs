@@ -7,6 +7,7 @@ pub mod aws_http;
 pub mod clock;
 pub mod config;
 pub mod dynamo;
+pub mod emf;
 pub mod graph;
 pub mod https;
 pub mod llm;

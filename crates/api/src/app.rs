@@ -115,6 +115,8 @@ pub struct App {
     pub conversation_ids: Arc<TtlCache<(WorkspaceId, String, String), ConversationId>>,
     /// The models agents may use (`ALLOWED_MODELS`); any when `None`.
     pub allowed_models: Option<Arc<[String]>>,
+    /// What operators count (CloudWatch's embedded metric format in Lambda).
+    pub metrics: Arc<dyn colloquy_domain::metrics::Metrics>,
     /// Requests a minute per key and per workspace (`RATE_LIMIT_PER_KEY`,
     /// `RATE_LIMIT_PER_WORKSPACE`); none unless set (the deployed functions set them).
     pub rate_limits: colloquy_domain::rate_limits::RateLimits,
@@ -262,6 +264,7 @@ impl App {
             default_token: None,
             allowed_models: None,
             rate_limits: colloquy_domain::rate_limits::RateLimits::NONE,
+            metrics: Arc::new(colloquy_domain::metrics::NoMetrics),
             conversation_ids: Arc::new(TtlCache::default()),
         }
     }
@@ -337,6 +340,7 @@ impl App {
             queue: &*self.queue,
             policies: self.policy_ports(),
             clock: &*self.clock,
+            metrics: &*self.metrics,
         }
     }
 
@@ -388,6 +392,7 @@ impl App {
             events: self.event_ports(),
             analysis: self.analysis_ports(),
             conversation: self.conversation_ports(),
+            metrics: &*self.metrics,
         }
     }
 
@@ -398,6 +403,11 @@ impl App {
             queue: &*self.queue,
             analysis: self.analysis_ports(),
         }
+    }
+
+    pub fn with_metrics(mut self, metrics: Arc<dyn colloquy_domain::metrics::Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     pub fn with_llm(mut self, llm: Arc<dyn Llm>) -> Self {

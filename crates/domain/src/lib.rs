@@ -23,6 +23,7 @@ pub mod due_work;
 pub mod events;
 pub mod inbound;
 pub mod media;
+pub mod metrics;
 pub mod numbers;
 pub mod policies;
 pub mod prompts;

@@ -32,6 +32,16 @@ pub struct ModelSettings {
     pub accepts_images: bool,
 }
 
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Openai => "openai",
+            Provider::Anthropic => "anthropic",
+            Provider::Bedrock => "bedrock",
+        }
+    }
+}
+
 /// Re-engage a contact who went quiet: used by the follow-up scheduler.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

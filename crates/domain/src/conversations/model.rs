@@ -327,6 +327,28 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// A bounded name, for the operators' metrics: Meta's type, or `other` for one not known.
+    pub fn label(&self) -> &'static str {
+        match self {
+            MessageKind::Other(_) => "other",
+            known => match known.as_str() {
+                "text" => "text",
+                "image" => "image",
+                "audio" => "audio",
+                "video" => "video",
+                "document" => "document",
+                "sticker" => "sticker",
+                "location" => "location",
+                "contacts" => "contacts",
+                "interactive" => "interactive",
+                "button" => "button",
+                "reaction" => "reaction",
+                "system" => "system",
+                _ => "other",
+            },
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             MessageKind::Text => "text",

@@ -37,6 +37,8 @@ pub struct InboundPorts<'a> {
     pub queue: &'a dyn TriggerQueue,
     pub policies: PolicyPorts<'a>,
     pub clock: &'a dyn Clock,
+    /// Messages taken, by type.
+    pub metrics: &'a dyn crate::metrics::Metrics,
 }
 
 pub async fn handle_event(ports: &InboundPorts<'_>, event: WebhookEvent) -> Result<(), AppError> {
@@ -55,6 +57,7 @@ async fn receive_message(ports: &InboundPorts<'_>, inbound: InboundMessage) -> R
         tracing::warn!(phone_number_id = %inbound.phone_number_id, "message for a number nobody registered; acknowledged and dropped");
         return Ok(());
     };
+    ports.metrics.record(crate::metrics::Measurement::inbound(&number.workspace_id, inbound.kind.label()));
     let contact_key = (number.workspace_id.clone(), number.phone_number_id.clone(), inbound.from.clone());
     if let Some(conversation_id) = ports.conversation_ids.fresh(&contact_key, CONVERSATION_ID_TTL) {
         if known_contact(ports, &number, &conversation_id, &inbound).await? {

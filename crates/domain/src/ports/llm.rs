@@ -132,6 +132,19 @@ pub enum LlmError {
 }
 
 impl LlmError {
+    /// A bounded name of what went wrong, for the operators' metrics.
+    pub fn class(&self) -> &'static str {
+        match self {
+            LlmError::Timeout => "timeout",
+            LlmError::Status { status: 429, .. } => "throttled",
+            LlmError::Status { status, .. } if *status >= 500 => "server_error",
+            LlmError::Status { .. } => "refused",
+            LlmError::Network(_) => "network",
+            LlmError::Malformed(_) => "malformed",
+            LlmError::NotConfigured(_) => "not_configured",
+        }
+    }
+
     /// Time-outs, 429 and 5xx may pass; a 4xx or a missing configuration will not.
     pub fn is_retryable(&self) -> bool {
         match self {

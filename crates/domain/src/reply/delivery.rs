@@ -27,15 +27,28 @@ pub fn split_text(text: &str, max_chars: usize) -> Vec<String> {
 
 /// Records a deliberate non-reply so that the messages before it count as handled and the
 /// conversation says why.
-pub(super) async fn skip(ports: &ReplyPorts<'_>, conversation: &Conversation, why: &str) -> Result<(), RetryLater> {
+/// `code` names the reason in the operators' metrics (`takeover`, `window_closed`…).
+pub(super) async fn skip(
+    ports: &ReplyPorts<'_>,
+    conversation: &Conversation,
+    code: &'static str,
+    why: &str,
+) -> Result<(), RetryLater> {
     tracing::info!(conversation = %conversation.id, reason = why, "no reply sent");
+    ports.metrics.record(Measurement::reply(&conversation.workspace_id, "skipped", code));
     record_no_reply(ports, conversation, DeliveryStatus::Skipped, why).await
 }
 
 /// A reply that cannot be made (the LLM refused the request for good, or the trigger failed its
 /// last try): recorded as a `failed` reply with the reason, where an operator looks.
-pub(super) async fn fail(ports: &ReplyPorts<'_>, conversation: &Conversation, why: &str) -> Result<(), RetryLater> {
+pub(super) async fn fail(
+    ports: &ReplyPorts<'_>,
+    conversation: &Conversation,
+    code: &'static str,
+    why: &str,
+) -> Result<(), RetryLater> {
     tracing::warn!(conversation = %conversation.id, reason = why, "no reply could be made");
+    ports.metrics.record(Measurement::reply(&conversation.workspace_id, "failed", code));
     record_no_reply(ports, conversation, DeliveryStatus::Failed, why).await
 }
 
@@ -46,7 +59,7 @@ pub async fn give_up(ports: &ReplyPorts<'_>, turn: &Turn, reason: &str) -> Resul
     else {
         return Ok(());
     };
-    fail(ports, &conversation, &format!("no reply after repeated failures: {reason}")).await
+    fail(ports, &conversation, "gave_up", &format!("no reply after repeated failures: {reason}")).await
 }
 
 pub(super) async fn record_no_reply(
@@ -83,11 +96,14 @@ pub(super) async fn deliver(
         };
         message.error = Some(MessageError::skipped(why));
         ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
+        let code = if conversation.is_human_takeover(now) { "takeover" } else { "window_closed" };
+        ports.metrics.record(Measurement::reply(&conversation.workspace_id, "skipped", code));
         return Ok(());
     }
     if conversation.channel == Channel::Api {
         message.status = DeliveryStatus::Sent;
         ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
+        ports.metrics.record(Measurement::reply(&conversation.workspace_id, "sent", "none"));
         return Ok(());
     }
     let from = match sender_of(&ports.senders, conversation).await {
@@ -100,6 +116,7 @@ pub(super) async fn deliver(
                 .conversations
                 .mark_reply_failed(&conversation.workspace_id, &conversation.id, ports.clock.now())
                 .await?;
+            ports.metrics.record(Measurement::reply(&conversation.workspace_id, "failed", "sender_refused"));
             return Ok(());
         }
         Err(SenderError::Unavailable(why)) => return Err(RetryLater::Busy(why)),
@@ -144,6 +161,9 @@ pub(super) async fn deliver(
     ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
     if message.status == DeliveryStatus::Failed {
         ports.conversations.mark_reply_failed(&conversation.workspace_id, &conversation.id, ports.clock.now()).await?;
+        ports.metrics.record(Measurement::reply(&conversation.workspace_id, "failed", "meta_refused"));
+    } else {
+        ports.metrics.record(Measurement::reply(&conversation.workspace_id, "sent", "none"));
     }
     Ok(())
 }

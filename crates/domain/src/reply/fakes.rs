@@ -51,6 +51,8 @@ pub(super) struct Recorded {
     pub send_answers: VecDeque<Result<String, GraphError>>,
     /// The next conditional write of the conversation loses to another change.
     pub conflict_next_save: bool,
+    /// What the operators' metrics were told.
+    pub measurements: Vec<crate::metrics::Measurement>,
 }
 
 pub(super) struct World {
@@ -127,6 +129,7 @@ impl World {
                 events,
                 clock: self,
             },
+            metrics: self,
             conversation: ConversationPorts {
                 conversations: self,
                 agents: self,
@@ -509,5 +512,11 @@ impl TokenVault for World {
     }
     async fn delete_token(&self, _: &str) -> Result<(), VaultError> {
         Err(VaultError("delete_token is not faked".into()))
+    }
+}
+
+impl crate::metrics::Metrics for World {
+    fn record(&self, measurement: crate::metrics::Measurement) {
+        self.recorded().measurements.push(measurement);
     }
 }

@@ -80,7 +80,7 @@ async fn written(
         _ => turns.push(ChatTurn::text(ChatRole::User, text)),
     }
     let request = ChatRequest::for_agent(agent, prompt.content.text.clone(), prompt.content.temperature, turns);
-    let answer = complete(ports, &request, deadline).await.map_err(RetryLater::Llm)?;
+    let answer = complete(ports, &conversation.workspace_id, &request, deadline).await.map_err(RetryLater::Llm)?;
     let answer = checked_output(ports, conversation, agent, answer).await?;
     // `updated` was revised at the time of this follow-up.
     let now = updated.updated_at;
@@ -158,5 +158,5 @@ pub(super) async fn stop_follow_ups(
 ) -> Result<FollowUpOutcome, RetryLater> {
     let mut stopped = conversation.clone();
     stopped.follow_up_due_at = None;
-    skip(ports, &stopped, why).await.map(|()| FollowUpOutcome::Done)
+    skip(ports, &stopped, "follow_ups_stopped", why).await.map(|()| FollowUpOutcome::Done)
 }

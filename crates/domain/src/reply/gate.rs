@@ -80,20 +80,20 @@ pub(super) async fn gate(
             media::prepare(&ports.media, conversation, &agent, unanswered, attempt.is_last(), &mut run.media_done)
                 .await?;
         }
-        return stop(skip(ports, conversation, "a human has taken over this conversation").await);
+        return stop(skip(ports, conversation, "takeover", "a human has taken over this conversation").await);
     }
     let conversation = &loaded.conversation;
     if !conversation.is_window_open(now) {
         let why = "outside the 24-hour customer-service window: only templates may be sent";
-        return stop(skip(ports, conversation, why).await);
+        return stop(skip(ports, conversation, "window_closed", why).await);
     }
     let Some(agent) = cache.agent(ports, &conversation.workspace_id, &conversation.agent_id).await? else {
-        return stop(skip(ports, conversation, "the conversation's agent no longer exists").await);
+        return stop(skip(ports, conversation, "agent_gone", "the conversation's agent no longer exists").await);
     };
     if run.draft.is_none() {
         if let Some(workspace) = ports.workspaces.get_workspace(&conversation.workspace_id).await? {
             if let Err(err) = crate::usage::quota::check(ports.usage, ports.clock.now(), &workspace).await {
-                return stop(skip(ports, conversation, &err.to_string()).await);
+                return stop(skip(ports, conversation, "over_quota", &err.to_string()).await);
             }
         }
     }

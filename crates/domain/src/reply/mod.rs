@@ -34,6 +34,7 @@ use crate::conversations::model::preview;
 use crate::events::emit_quietly;
 use crate::media;
 use crate::media::model::MediaKind;
+use crate::metrics::{LlmTokens, Measurement};
 use crate::model::cache::TtlCache;
 use crate::model::deadline::Deadline;
 use crate::model::ReplyDelay;
@@ -190,7 +191,8 @@ pub async fn answer(
             }
         }
         let Some(prompt) = cache.system_prompt(ports, &agent).await? else {
-            return skip(ports, &loaded.conversation, "the agent's prompt version no longer exists").await;
+            return skip(ports, &loaded.conversation, "prompt_gone", "the agent's prompt version no longer exists")
+                .await;
         };
         let agent_tools = tools::AgentTools::of(ports, cache, &agent, &prompt.content).await?;
         match tools::advance(ports, &loaded.conversation, &agent, &agent_tools, loaded.unanswered(), deadline).await? {

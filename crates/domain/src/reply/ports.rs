@@ -38,4 +38,6 @@ pub struct ReplyPorts<'a> {
     pub analysis: AnalysisPorts<'a>,
     /// Takeover and done, which the built-in tools reach.
     pub conversation: ConversationPorts<'a>,
+    /// What operators count: replies by outcome, LLM calls, tool calls.
+    pub metrics: &'a dyn crate::metrics::Metrics,
 }

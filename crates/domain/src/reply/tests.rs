@@ -276,8 +276,8 @@ async fn a_deliberate_non_reply_is_recorded_with_why_and_a_failure_marks_the_con
     let (policies, token) = (world.policies(), Secret("token".into()));
     let ports = world.ports(&policies, &token);
     let conversation = conversation();
-    skip(&ports, &conversation, "a human has taken over this conversation").await.expect("recorded");
-    fail(&ports, &conversation, "the model refused").await.expect("recorded");
+    skip(&ports, &conversation, "takeover", "a human has taken over this conversation").await.expect("recorded");
+    fail(&ports, &conversation, "llm_refused", "the model refused").await.expect("recorded");
 
     let recorded = world.recorded();
     let markers: Vec<_> = recorded
@@ -293,6 +293,14 @@ async fn a_deliberate_non_reply_is_recorded_with_why_and_a_failure_marks_the_con
         ]
     );
     assert!(recorded.sent.is_empty());
+    assert_eq!(
+        recorded.measurements,
+        [
+            crate::metrics::Measurement::reply(&conversation.workspace_id, "skipped", "takeover"),
+            crate::metrics::Measurement::reply(&conversation.workspace_id, "failed", "llm_refused"),
+        ],
+        "the operators' metrics count both, by reason"
+    );
 }
 
 #[test]

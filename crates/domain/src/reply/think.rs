@@ -2,6 +2,7 @@
 //! recorded, and the run goes round again once it is settled), and the output policies check it.
 
 use super::*;
+use crate::model::WorkspaceId;
 
 /// What the model is asked with.
 pub(super) struct Thinking<'a> {
@@ -51,10 +52,10 @@ pub(super) async fn think(
     let request = ChatRequest::for_agent(agent, prompt.content.text.clone(), prompt.content.temperature, turns)
         // Past the step limit the model answers with what it has.
         .offering(if steps < tools::MAX_STEPS { agent_tools.specs() } else { Vec::new() });
-    let answer = match complete(ports, &request, deadline).await {
+    let answer = match complete(ports, &conversation.workspace_id, &request, deadline).await {
         Ok(answer) => answer,
         Err(err) if !err.is_retryable() => {
-            fail(ports, conversation, &format!("the LLM refused the request: {err}")).await?;
+            fail(ports, conversation, "llm_refused", &format!("the LLM refused the request: {err}")).await?;
             return Ok(Thought::Stop);
         }
         Err(err) => return Err(RetryLater::Llm(err)),
@@ -76,13 +77,14 @@ pub(super) async fn think(
 
 pub(super) async fn complete(
     ports: &ReplyPorts<'_>,
+    workspace: &WorkspaceId,
     request: &ChatRequest,
     deadline: Deadline,
 ) -> Result<ChatReply, LlmError> {
     let mut delay = Duration::from_millis(500);
     let mut attempt = 1;
     loop {
-        match ports.llm.complete(request).await {
+        match measured_call(ports, workspace, request).await {
             // A time-out already used most of the invocation, and a retry must fit before the
             // invocation's end: otherwise the queue retries it, later.
             Err(err)
@@ -99,6 +101,27 @@ pub(super) async fn complete(
             other => return other,
         }
     }
+}
+
+/// One LLM call, counted for the operators: its latency, tokens, or the class of its failure.
+async fn measured_call(
+    ports: &ReplyPorts<'_>,
+    workspace: &WorkspaceId,
+    request: &ChatRequest,
+) -> Result<ChatReply, LlmError> {
+    let started = std::time::Instant::now();
+    let answer = ports.llm.complete(request).await;
+    let millis = started.elapsed().as_millis();
+    let provider = request.provider.as_str();
+    ports.metrics.record(match &answer {
+        Ok(reply) => {
+            let tokens =
+                LlmTokens { input: reply.input_tokens, cached: reply.cached_input_tokens, output: reply.output_tokens };
+            Measurement::llm_call(workspace, provider, millis, tokens)
+        }
+        Err(err) => Measurement::llm_error(workspace, provider, err.class(), millis),
+    });
+    answer
 }
 
 /// How often an answer is thrown away for a message that came in while the LLM wrote; after

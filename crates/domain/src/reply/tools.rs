@@ -369,6 +369,11 @@ async fn run(
         }
     }
     tracing::info!(conversation = %conversation.id, agent = %agent.id, tool = %call.tool, status = done.status.as_str(), "tool call ran");
+    ports.metrics.record(Measurement::tool_call(
+        &conversation.workspace_id,
+        done.status.as_str(),
+        started.elapsed().as_millis(),
+    ));
     settle(ports, conversation, &marked, done, ToolCallStatus::Running).await
 }
 

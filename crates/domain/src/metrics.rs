@@ -1,0 +1,129 @@
+//! What operators count. Each thing that happens (a reply made or not, an LLM call, a tool call,
+//! a dead letter…) is one measurement: a kind, a few dimensions whose values are bounded (an
+//! outcome, a reason code, a provider — never an id, so the number of metric series does not
+//! grow with tenants), values with their units, and the workspace as a property (searchable in
+//! the logs, not a dimension). The adapter writes each as a line of CloudWatch's embedded metric
+//! format; no request is made to record one.
+
+use crate::model::WorkspaceId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    Milliseconds,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Count => "Count",
+            Unit::Milliseconds => "Milliseconds",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    /// What it is about: `Reply`, `LlmCall`, `ToolCall`, `DeadLetter`, `Inbound`, `Run`.
+    pub kind: &'static str,
+    /// Bounded values only.
+    pub dimensions: Vec<(&'static str, &'static str)>,
+    pub values: Vec<(&'static str, f64, Unit)>,
+    pub workspace: Option<WorkspaceId>,
+}
+
+impl Measurement {
+    fn new(kind: &'static str, workspace: &WorkspaceId) -> Self {
+        Self { kind, dimensions: Vec::new(), values: Vec::new(), workspace: Some(workspace.clone()) }
+    }
+
+    fn dimension(mut self, name: &'static str, value: &'static str) -> Self {
+        self.dimensions.push((name, value));
+        self
+    }
+
+    fn value(mut self, name: &'static str, value: f64, unit: Unit) -> Self {
+        self.values.push((name, value, unit));
+        self
+    }
+
+    /// A reply sent, or not: `outcome` is `sent`, `failed` or `skipped`; `reason` a code
+    /// (`meta_refused`, `takeover`, `window_closed`, `llm_refused`, `gave_up`…; `none` when sent).
+    pub fn reply(workspace: &WorkspaceId, outcome: &'static str, reason: &'static str) -> Self {
+        Self::new("Reply", workspace).dimension("outcome", outcome).dimension("reason", reason).value(
+            "Replies",
+            1.0,
+            Unit::Count,
+        )
+    }
+
+    /// One LLM call that answered: how long it took and its tokens.
+    pub fn llm_call(workspace: &WorkspaceId, provider: &'static str, millis: u128, tokens: LlmTokens) -> Self {
+        Self::new("LlmCall", workspace)
+            .dimension("provider", provider)
+            .dimension("outcome", "answered")
+            .value("LlmCalls", 1.0, Unit::Count)
+            .value("LlmLatency", millis as f64, Unit::Milliseconds)
+            .value("InputTokens", tokens.input as f64, Unit::Count)
+            .value("CachedInputTokens", tokens.cached as f64, Unit::Count)
+            .value("OutputTokens", tokens.output as f64, Unit::Count)
+    }
+
+    /// One LLM call that failed, by class: `timeout`, `throttled`, `server_error`, `refused`,
+    /// `network`, `malformed`, `not_configured`.
+    pub fn llm_error(workspace: &WorkspaceId, provider: &'static str, class: &'static str, millis: u128) -> Self {
+        Self::new("LlmCall", workspace)
+            .dimension("provider", provider)
+            .dimension("outcome", class)
+            .value("LlmErrors", 1.0, Unit::Count)
+            .value("LlmLatency", millis as f64, Unit::Milliseconds)
+    }
+
+    /// A tool call that ended (`succeeded`, `failed`), and how long the tool took.
+    pub fn tool_call(workspace: &WorkspaceId, status: &'static str, millis: u128) -> Self {
+        Self::new("ToolCall", workspace).dimension("status", status).value("ToolCalls", 1.0, Unit::Count).value(
+            "ToolLatency",
+            millis as f64,
+            Unit::Milliseconds,
+        )
+    }
+
+    /// A trigger whose last try failed, by kind.
+    pub fn dead_letter(workspace: &WorkspaceId, kind: &'static str) -> Self {
+        Self::new("DeadLetter", workspace).dimension("kind", kind).value("DeadLetters", 1.0, Unit::Count)
+    }
+
+    /// A follow-up or an analysis that ran (`kind`), with its outcome (`done`, `retry`).
+    pub fn run(workspace: &WorkspaceId, kind: &'static str, outcome: &'static str) -> Self {
+        Self::new("Run", workspace).dimension("kind", kind).dimension("outcome", outcome).value(
+            "Runs",
+            1.0,
+            Unit::Count,
+        )
+    }
+
+    /// A contact's message the webhook took for a registered number, by WhatsApp type (`text`,
+    /// `image`, `audio`…; `other`); Meta's redelivery of one counts again.
+    pub fn inbound(workspace: &WorkspaceId, kind: &'static str) -> Self {
+        Self::new("Inbound", workspace).dimension("type", kind).value("InboundMessages", 1.0, Unit::Count)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LlmTokens {
+    pub input: u64,
+    pub cached: u64,
+    pub output: u64,
+}
+
+/// Where measurements go.
+pub trait Metrics: Send + Sync {
+    fn record(&self, measurement: Measurement);
+}
+
+/// Counts nothing (tests that do not look, tools).
+pub struct NoMetrics;
+
+impl Metrics for NoMetrics {
+    fn record(&self, _: Measurement) {}
+}
