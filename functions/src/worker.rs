@@ -52,6 +52,13 @@ fn read_trigger(record: &SqsMessage) -> Option<Trigger> {
     }
 }
 
+/// How long the record waited since it was sent (SQS's `SentTimestamp`, epoch milliseconds).
+fn queue_wait(record: &SqsMessage, now: time::OffsetDateTime) -> Option<u64> {
+    let sent: i128 = record.attributes.get("SentTimestamp")?.parse().ok()?;
+    let now = now.unix_timestamp_nanos() / 1_000_000;
+    u64::try_from(now - sent).ok()
+}
+
 fn group_of(record: &SqsMessage) -> String {
     record.attributes.get("MessageGroupId").cloned().unwrap_or_default()
 }
@@ -143,6 +150,12 @@ impl Worker {
         let Some(trigger) = trigger else { return Outcome::Done };
         let attempt = Attempt::receive(receive_count(record));
         let app = &self.app;
+        let workspace = colloquy_domain::model::WorkspaceId::from(trigger.workspace_id());
+        // Wall-clock time, as SQS stamps it (not the app's clock, which tests move).
+        if let Some(waited) = queue_wait(record, time::OffsetDateTime::now_utc()) {
+            let receive = if attempt.number() == 1 { "first" } else { "retry" };
+            app.metrics.record(Measurement::trigger(&workspace, trigger.kind(), receive, waited));
+        }
         let result = match &trigger {
             Trigger::Event(event) => {
                 events::deliver(&*app.store, &*app.store, &*app.events, &*app.clock, &event.workspace_id, &event.id)
@@ -168,7 +181,6 @@ impl Worker {
                 reply::answer(&app.reply_ports(), &self.cache, turn, None, deadline, attempt).await
             }
         };
-        let workspace = colloquy_domain::model::WorkspaceId::from(trigger.workspace_id());
         let ran = match &trigger {
             Trigger::FollowUp(_) => Some("follow_up"),
             Trigger::Analysis(_) => Some("analysis"),

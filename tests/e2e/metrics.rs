@@ -84,6 +84,9 @@ async fn a_reply_is_counted_with_its_message_its_llm_call_and_its_tokens() {
         json!([["function", "outcome", "reason"], ["function", "outcome"]]),
         "by reason, and by outcome alone for the failure-rate alarm"
     );
+    assert!(reply["SendLatency"].as_f64().is_some_and(|ms| ms >= 0.0), "{reply}");
+    let trigger = find(&documents, "Trigger", &[("kind", "inbound_message"), ("receive", "first")]);
+    assert!(trigger.is_some_and(|t| t["QueueWait"].as_f64().is_some_and(|ms| ms >= 0.0)), "{documents:?}");
     let workspace = l.inbox.stack.app_workspace(&l.inbox.key).await;
     assert!(documents.iter().all(|d| d["workspace"] == workspace.as_str()), "every line names its workspace");
 }

@@ -57,6 +57,21 @@ impl Measurement {
         )
     }
 
+    /// A reply sent to WhatsApp, and how long its parts took to send (Meta's answers included).
+    pub fn reply_sent(workspace: &WorkspaceId, send_millis: u128) -> Self {
+        Self::reply(workspace, "sent", "none").value("SendLatency", send_millis as f64, Unit::Milliseconds)
+    }
+
+    /// A trigger the worker received: how long it waited in the queue since it was sent (on a
+    /// `retry`, the backoff included), by kind.
+    pub fn trigger(workspace: &WorkspaceId, kind: &'static str, receive: &'static str, waited_millis: u64) -> Self {
+        Self::new("Trigger", workspace)
+            .dimension("kind", kind)
+            .dimension("receive", receive)
+            .value("Triggers", 1.0, Unit::Count)
+            .value("QueueWait", waited_millis as f64, Unit::Milliseconds)
+    }
+
     /// One LLM call that answered: how long it took and its tokens.
     pub fn llm_call(workspace: &WorkspaceId, provider: &'static str, millis: u128, tokens: LlmTokens) -> Self {
         Self::new("LlmCall", workspace)

@@ -37,7 +37,18 @@ pub struct DeadLetter {
 impl DeadLetter {
     /// What the trigger was for: `inbound_message`, `follow_up`, `analysis`, `event`…
     pub fn kind(&self) -> &'static str {
-        match self.trigger {
+        self.trigger.kind()
+    }
+
+    pub fn conversation_id(&self) -> Option<&ConversationId> {
+        self.trigger.conversation().map(|turn| &turn.conversation_id)
+    }
+}
+
+impl Trigger {
+    /// Its kind, as the wire format names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
             Trigger::InboundMessage(_) => "inbound_message",
             Trigger::OperatorPrompt(_) => "operator_prompt",
             Trigger::UserPrompt(_) => "user_prompt",
@@ -46,10 +57,6 @@ impl DeadLetter {
             Trigger::Analysis(_) => "analysis",
             Trigger::Event(_) => "event",
         }
-    }
-
-    pub fn conversation_id(&self) -> Option<&ConversationId> {
-        self.trigger.conversation().map(|turn| &turn.conversation_id)
     }
 }
 

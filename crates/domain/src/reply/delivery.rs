@@ -123,6 +123,7 @@ pub(super) async fn deliver(
     };
     let parts = split_text(message.text.as_deref().unwrap_or_default(), MAX_TEXT_CHARS);
     let mut failure = None;
+    let sending = std::time::Instant::now();
     for part in parts.iter().skip(message.sent_parts.len()) {
         let to = conversation.party().map(|(_, contact)| contact.wa_id.clone()).unwrap_or_default();
         let outbound = Outbound::Text { to, body: part.clone() };
@@ -163,7 +164,7 @@ pub(super) async fn deliver(
         ports.conversations.mark_reply_failed(&conversation.workspace_id, &conversation.id, ports.clock.now()).await?;
         ports.metrics.record(Measurement::reply(&conversation.workspace_id, "failed", "meta_refused"));
     } else {
-        ports.metrics.record(Measurement::reply(&conversation.workspace_id, "sent", "none"));
+        ports.metrics.record(Measurement::reply_sent(&conversation.workspace_id, sending.elapsed().as_millis()));
     }
     Ok(())
 }
