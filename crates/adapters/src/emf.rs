@@ -7,9 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Map, Value};
 
-use crate::clock::SystemClock;
 use colloquy_domain::metrics::{Measurement, Metrics};
-use colloquy_domain::ports::Clock;
 
 pub const NAMESPACE: &str = "Colloquy";
 
@@ -23,12 +21,11 @@ pub enum Sink {
 pub struct EmfMetrics {
     function: String,
     sink: Sink,
-    clock: Arc<dyn Clock>,
 }
 
 impl EmfMetrics {
     pub fn new(function: impl Into<String>, sink: Sink) -> Self {
-        Self { function: function.into(), sink, clock: Arc::new(SystemClock) }
+        Self { function: function.into(), sink }
     }
 
     /// The EMF document of one measurement. Its metrics are kept by every dimension it has and,
@@ -43,7 +40,8 @@ impl EmfMetrics {
         }
         let metrics: Vec<Value> =
             measurement.values.iter().map(|(name, _, unit)| json!({"Name": name, "Unit": unit.as_str()})).collect();
-        let timestamp = self.clock.now().unix_timestamp_nanos() / 1_000_000;
+        // When it happened, in wall-clock milliseconds, as CloudWatch files it.
+        let timestamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
         let mut document = Map::new();
         document.insert(
             "_aws".into(),

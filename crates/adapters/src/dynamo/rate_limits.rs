@@ -4,6 +4,7 @@
 //! two minutes after its minute.
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
 use super::{keys, unavailable, DynamoStore};
@@ -63,27 +64,22 @@ impl RateLimiter for DynamoStore {
         if let Some(limit) = limits.per_key {
             update = update.expression_attribute_values(":keyLimit", AttributeValue::N(limit.to_string()));
         }
-        match update.send().await {
-            Ok(_) => Ok(Counted::Admitted),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                let counted = |name: &str| {
-                    let item = err.as_service_error().and_then(|e| match e {
-                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(
-                            failed,
-                        ) => failed.item.as_ref(),
-                        _ => None,
-                    });
-                    item.and_then(|item| item.get(name)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<u64>().ok())
-                };
-                let key_full =
-                    limits.per_key.is_some_and(|limit| counted(&key_attribute(key_prefix)) >= Some(u64::from(limit)));
-                Ok(Counted::Refused(if key_full || limits.per_workspace.is_none() {
-                    Limit::Key
-                } else {
-                    Limit::Workspace
-                }))
-            }
-            Err(err) => Err(unavailable(err)),
-        }
+        let err = match update.send().await {
+            Ok(_) => return Ok(Counted::Admitted),
+            Err(err) => err,
+        };
+        let Some(UpdateItemError::ConditionalCheckFailedException(failed)) = err.as_service_error() else {
+            return Err(unavailable(err));
+        };
+        // The counts the refusal saw say which limit was reached.
+        let key_count = failed
+            .item
+            .as_ref()
+            .and_then(|item| item.get(&key_attribute(key_prefix)))
+            .and_then(|count| count.as_n().ok())
+            .and_then(|count| count.parse::<u64>().ok());
+        let key_full = limits.per_key.is_some_and(|limit| key_count >= Some(u64::from(limit)));
+        let limit = if key_full || limits.per_workspace.is_none() { Limit::Key } else { Limit::Workspace };
+        Ok(Counted::Refused(limit))
     }
 }

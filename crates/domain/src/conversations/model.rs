@@ -327,29 +327,9 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    /// A bounded name, for the operators' metrics: Meta's type, or `other` for one not known.
+    /// A bounded name, for the operators' metrics: the kind's own, or `other` for a type Meta
+    /// added that this version does not know.
     pub fn label(&self) -> &'static str {
-        match self {
-            MessageKind::Other(_) => "other",
-            known => match known.as_str() {
-                "text" => "text",
-                "image" => "image",
-                "audio" => "audio",
-                "video" => "video",
-                "document" => "document",
-                "sticker" => "sticker",
-                "location" => "location",
-                "contacts" => "contacts",
-                "interactive" => "interactive",
-                "button" => "button",
-                "reaction" => "reaction",
-                "system" => "system",
-                _ => "other",
-            },
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
         match self {
             MessageKind::Text => "text",
             MessageKind::Template => "template",
@@ -367,7 +347,14 @@ impl MessageKind {
             MessageKind::Reaction => "reaction",
             MessageKind::System => "system",
             MessageKind::ToolCall => "tool_call",
+            MessageKind::Other(_) => "other",
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
             MessageKind::Other(name) => name,
+            known => known.label(),
         }
     }
 }

@@ -45,21 +45,6 @@ impl DeadLetter {
     }
 }
 
-impl Trigger {
-    /// Its kind, as the wire format names it.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Trigger::InboundMessage(_) => "inbound_message",
-            Trigger::OperatorPrompt(_) => "operator_prompt",
-            Trigger::UserPrompt(_) => "user_prompt",
-            Trigger::ToolDecision(_) => "tool_decision",
-            Trigger::FollowUp(_) => "follow_up",
-            Trigger::Analysis(_) => "analysis",
-            Trigger::Event(_) => "event",
-        }
-    }
-}
-
 /// `trigger.dead_lettered`: a conversation's trigger failed for the last time.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -113,6 +113,19 @@ impl Trigger {
         }
     }
 
+    /// Its kind, as the wire format names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Trigger::InboundMessage(_) => "inbound_message",
+            Trigger::OperatorPrompt(_) => "operator_prompt",
+            Trigger::UserPrompt(_) => "user_prompt",
+            Trigger::ToolDecision(_) => "tool_decision",
+            Trigger::FollowUp(_) => "follow_up",
+            Trigger::Analysis(_) => "analysis",
+            Trigger::Event(_) => "event",
+        }
+    }
+
     /// A turn of the conversation: one answer serves every turn stored before it.
     pub fn is_turn(&self) -> bool {
         matches!(
