@@ -6,12 +6,21 @@ use std::sync::Arc;
 use colloquy_tests::{call, meta_payload, ApiCall};
 use serde_json::json;
 
+use colloquy_adapters::llm::{Endpoint, LlmClient};
+use colloquy_functions::worker::Worker;
+
 use crate::agent_loop::agent_loop;
 
 #[tokio::test]
 async fn counters_add_up_exactly_under_concurrent_replies() {
     let l = Arc::new(agent_loop().await);
     l.mount_ok("counted").await;
+    // Four workers and moto share two cores here: a 2 s LLM time-out can pass under that load,
+    // and a timed-out call is rightly made again. This test counts calls, so it waits longer.
+    let mut app = l.inbox.stack.app.clone();
+    let endpoint = Endpoint { base_url: format!("{}/v1", l.llm.uri()), api_key: "sk-test".into() };
+    app.llm = Arc::new(LlmClient::new(Some(endpoint), None, std::time::Duration::from_secs(20)).expect("client"));
+    let worker = Arc::new(Worker::new(app));
     let contacts = 12;
     for n in 0..contacts {
         let body = meta_payload("text")
@@ -22,8 +31,8 @@ async fn counters_add_up_exactly_under_concurrent_replies() {
 
     let workers: Vec<_> = (0..4)
         .map(|_| {
-            let l = l.clone();
-            tokio::spawn(async move { l.source.drain(&l.worker, 20).await.expect("worker") })
+            let (l, worker) = (l.clone(), worker.clone());
+            tokio::spawn(async move { l.source.drain(&worker, 20).await.expect("worker") })
         })
         .collect();
     for worker in workers {
@@ -36,7 +45,7 @@ async fn counters_add_up_exactly_under_concurrent_replies() {
         if l.llm_calls().await.len() >= contacts {
             break;
         }
-        l.source.drain(&l.worker, 20).await.expect("worker");
+        l.source.drain(&worker, 20).await.expect("worker");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 
