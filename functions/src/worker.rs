@@ -157,11 +157,9 @@ impl Worker {
             app.metrics.record(Measurement::trigger(&workspace, trigger.kind(), receive, waited));
         }
         let result = match &trigger {
-            Trigger::Event(event) => {
-                events::deliver(&*app.store, &*app.store, &*app.events, &*app.clock, &event.workspace_id, &event.id)
-                    .await
-                    .map_err(RetryLater::Busy)
-            }
+            Trigger::Event(event) => events::deliver(&app.delivery_ports(), &event.workspace_id, &event.id, attempt)
+                .await
+                .map_err(RetryLater::Busy),
             Trigger::Analysis(analysis) => analysis::run(&app.analysis_ports(), analysis).await,
             Trigger::FollowUp(follow_up) => {
                 reply::answer(

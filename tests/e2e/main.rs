@@ -13,6 +13,7 @@ mod contract;
 mod conversation_feel;
 mod conversations;
 mod dead_letters;
+mod event_deliveries;
 mod events;
 mod follow_ups;
 mod graph;

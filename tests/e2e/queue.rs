@@ -52,7 +52,7 @@ async fn the_same_trigger_twice_is_queued_once() {
 }
 
 #[tokio::test]
-async fn an_event_delivery_is_queued_in_its_workspace_s_event_group() {
+async fn an_event_delivery_is_queued_in_a_group_of_its_own() {
     let stack = TestStack::new().await;
     let trigger = Trigger::Event(EventTrigger { id: "evt_1".into(), workspace_id: "ws_1".into() });
 
@@ -61,7 +61,7 @@ async fn an_event_delivery_is_queued_in_its_workspace_s_event_group() {
     let messages = receive_all(&stack).await;
     let attributes = messages[0].attributes.clone().unwrap_or_default();
     let group = attributes.get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId);
-    assert_eq!(group.map(String::as_str), Some("events_ws_1"), "never a conversation's group");
+    assert_eq!(group.map(String::as_str), Some("event_evt_1"), "never a conversation's group, nor another event's");
     let body: Trigger = serde_json::from_str(messages[0].body().unwrap_or_default()).expect("body is a trigger");
     assert_eq!(body, trigger);
 }

@@ -302,6 +302,17 @@ impl App {
         }
     }
 
+    /// Where events are delivered from: the store itself, not the cache (a delivery reads the
+    /// webhook as it is now, and counts its failures on it).
+    pub fn delivery_ports(&self) -> colloquy_domain::events::DeliveryPorts<'_> {
+        colloquy_domain::events::DeliveryPorts {
+            events: &*self.store,
+            workspaces: &*self.store,
+            http: &*self.events,
+            clock: &*self.clock,
+        }
+    }
+
     /// What evaluating policies uses.
     pub fn policy_ports(&self) -> colloquy_domain::policies::PolicyPorts<'_> {
         colloquy_domain::policies::PolicyPorts { policies: &self.policies, events: self.event_ports() }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod console;
 pub mod conversations;
 pub mod dead_letters;
+pub mod event_deliveries;
 pub mod http;
 pub mod keys;
 pub mod meta_webhook;

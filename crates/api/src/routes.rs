@@ -6,8 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{
-    agents, console, conversations, dead_letters, keys, numbers, policies, prompts, tools, usage, user_prompts,
-    webhook, workspace, Reply,
+    agents, console, conversations, dead_letters, event_deliveries, keys, numbers, policies, prompts, tools, usage,
+    user_prompts, webhook, workspace, Reply,
 };
 use crate::app::Needs;
 use crate::http::{auth, response, Body, Request, Response};
@@ -249,6 +249,8 @@ route_table! {
     GET_USAGE "get-usage" { "GET" "/api/v1/usage/", read, TABLE, usage::report; }
     LIST_DEAD_LETTERS "list-dead-letters" { "GET" "/api/v1/dead-letters/", admin, TABLE, dead_letters::list; }
     REDRIVE_DEAD_LETTER "redrive-dead-letter" { "POST" "/api/v1/dead-letters/{id}/redrive/", admin, QUEUE, dead_letters::redrive; }
+    LIST_EVENT_DELIVERIES "list-event-deliveries" { "GET" "/api/v1/event-deliveries/", admin, TABLE, event_deliveries::list; }
+    REPLAY_EVENT_DELIVERY "replay-event-delivery" { "POST" "/api/v1/event-deliveries/{id}/replay/", admin, QUEUE, event_deliveries::replay; }
 
     // The operator console: HTML pages for people, signed in with a session cookie.
     CONSOLE "console" {

@@ -16,11 +16,11 @@ pub async fn get(app: &App, who: &Principal, _request: &Request) -> Reply {
 }
 
 /// PATCH /api/v1/workspace/ (admin): the monthly token quota and the webhook for outbound
-/// events. A new webhook's signing secret is in this response only.
+/// events (its address, and enabling or disabling it). A new webhook's signing secret is in this response only.
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
     let body: WorkspaceChangeBody = json_body(request)?;
     let (workspace, new_secret) =
-        workspaces::change_settings(&*app.workspaces, who, body.parse(&app.outbound)?).await?;
+        workspaces::change_settings(&*app.workspaces, who, body.parse(&app.outbound)?, app.clock.now()).await?;
     let mut view = WorkspaceView::new(&workspace, who);
     view.webhook_secret = new_secret;
     ok(&view)

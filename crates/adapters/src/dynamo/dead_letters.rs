@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
-use super::{keys, to_item, unavailable, DynamoStore, Listing, Record};
+use super::{keys, to_item, DynamoStore, Listing, Record};
 use crate::model::{Page, PageRequest, WorkspaceId};
 use crate::ports::{DeadLetterStore, StoreError, Trigger};
 use colloquy_domain::dead_letters::{DeadLetter, KEPT_DAYS};
@@ -55,25 +55,16 @@ impl DeadLetterStore for DynamoStore {
         at: OffsetDateTime,
         by: &str,
     ) -> Result<(), StoreError> {
-        let (pk, sk) = keys::dead_letter(workspace_id, id);
-        let updated = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(keys::PK, AttributeValue::S(pk))
-            .key(keys::SK, AttributeValue::S(sk))
-            .update_expression("SET redrivenAt = :at, redrivenBy = :by")
-            .condition_expression("attribute_exists(PK) AND attribute_not_exists(redrivenAt)")
-            .expression_attribute_values(":at", AttributeValue::S(crate::model::timestamp::format(at)))
-            .expression_attribute_values(":by", AttributeValue::S(by.to_owned()))
-            .send()
-            .await;
-        match updated {
-            Ok(_) => Ok(()),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Err(StoreError::Conflict("the dead letter was redriven already".into()))
-            }
-            Err(err) => Err(unavailable(err)),
-        }
+        self.update_if(
+            keys::dead_letter(workspace_id, id),
+            "SET redrivenAt = :at, redrivenBy = :by",
+            "attribute_exists(PK) AND attribute_not_exists(redrivenAt)",
+            vec![
+                (":at", AttributeValue::S(crate::model::timestamp::format(at))),
+                (":by", AttributeValue::S(by.to_owned())),
+            ],
+            "the dead letter was redriven already",
+        )
+        .await
     }
 }

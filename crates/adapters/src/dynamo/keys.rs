@@ -207,9 +207,12 @@ pub fn violation(workspace_id: &str, violation_id: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("{VIOLATION}{violation_id}"))
 }
 
-/// An outbound event, kept a week for delivery (`expiresAt`).
+pub const EVENT: &str = "EVT#";
+
+/// An outbound event and its delivery log, kept a week (`expiresAt`); they sort by their
+/// time-ordered ids.
 pub fn event(workspace_id: &str, event_id: &str) -> (String, String) {
-    (workspace_pk(workspace_id), format!("EVT#{event_id}"))
+    (workspace_pk(workspace_id), format!("{EVENT}{event_id}"))
 }
 
 /// A workspace's request counts in one minute (minutes since the Unix epoch): the workspace's

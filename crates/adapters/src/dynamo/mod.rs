@@ -37,6 +37,7 @@ mod conversations;
 mod cursor;
 mod dead_letters;
 mod due_work;
+mod events;
 pub mod keys;
 mod media;
 mod migrations;
@@ -144,6 +145,36 @@ impl DynamoStore {
     ) -> Result<(), StoreError> {
         item.insert("expiresAt".to_owned(), AttributeValue::N(expires.unix_timestamp().to_string()));
         self.put_all_new(vec![item], what).await
+    }
+
+    /// Sets attributes of an item on condition that `condition` holds; `Conflict(conflict)` when
+    /// it does not.
+    async fn update_if(
+        &self,
+        (pk, sk): (String, String),
+        set: &str,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+        conflict: &str,
+    ) -> Result<(), StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(keys::PK, AttributeValue::S(pk))
+            .key(keys::SK, AttributeValue::S(sk))
+            .update_expression(set)
+            .condition_expression(condition);
+        for (name, value) in values {
+            update = update.expression_attribute_values(name, value);
+        }
+        match update.send().await {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                Err(StoreError::Conflict(conflict.to_owned()))
+            }
+            Err(err) => Err(unavailable(err)),
+        }
     }
 
     /// Puts every item only if none exists yet, all or nothing.

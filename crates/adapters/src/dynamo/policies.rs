@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{keys, to_item, DynamoStore, Listing, Record};
-use crate::model::{ConversationId, EventId, Page, PageRequest, PolicyId, WorkspaceId};
+use crate::model::{ConversationId, Page, PageRequest, PolicyId, WorkspaceId};
 use crate::ports::{PolicyStore, StoreError};
 use colloquy_domain::policies::model::{Action, AppliesTo, Detector, Flow, Policy, Violation};
 
@@ -43,24 +43,6 @@ impl PolicyStore for DynamoStore {
     ) -> Result<Page<Violation>, StoreError> {
         let listing = Listing { newest_first: true, ..Listing::default() };
         self.page_as::<StoredViolation, _>(keys::workspace_pk(workspace_id), keys::VIOLATION, page, listing).await
-    }
-}
-
-#[async_trait]
-impl crate::ports::EventStore for DynamoStore {
-    async fn save_event(&self, event: &colloquy_domain::events::model::Event) -> Result<(), StoreError> {
-        let item = to_item(&Record::new(keys::event(&event.workspace_id, &event.id), event))?;
-        self.put_new_expiring(item, event.created_at + time::Duration::days(7), "event").await
-    }
-
-    async fn get_event(
-        &self,
-        workspace_id: &WorkspaceId,
-        event_id: &EventId,
-    ) -> Result<Option<colloquy_domain::events::model::Event>, StoreError> {
-        let record: Option<Record<colloquy_domain::events::model::Event>> =
-            self.get(keys::event(workspace_id, event_id)).await?;
-        Ok(record.map(|record| record.data))
     }
 }
 

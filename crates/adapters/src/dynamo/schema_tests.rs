@@ -98,6 +98,9 @@ fn samples() -> Vec<(&'static str, Value)> {
         monthly_token_quota: Some(1000),
         webhook_url: Some("https://example.com/hook".into()),
         webhook_secret: Some("whsec_1".into()),
+        webhook_failures: 20,
+        webhook_disabled_at: Some(AT),
+        webhook_disabled_reason: Some("20 deliveries in a row failed".into()),
         revision: 2,
     };
     let number = WhatsAppNumber {

@@ -42,7 +42,17 @@ record! {
         webhook_url: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         webhook_secret: Option<String>,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        webhook_failures: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::timestamp::iso_option")]
+        webhook_disabled_at: Option<OffsetDateTime>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        webhook_disabled_reason: Option<String>,
         #[serde(default)]
         revision: u64,
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -1,14 +1,21 @@
 //! Outbound events: stored, then queued, then POSTed — signed — by the worker, outside the
-//! request path; a receiver that fails is retried by the queue with backoff, five times.
+//! request path; a receiver that fails is retried by the queue with backoff, five times. Each
+//! event's delivery is logged on it (`delivery`), a person may replay one, and a webhook that
+//! fails 20 deliveries in a row is disabled until the workspace changes or enables it.
 
+pub mod delivery;
+#[cfg(test)]
+mod delivery_tests;
 pub mod model;
 pub mod port;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::events::model::{signature, Event, EventData, EventType};
+pub use delivery::{deliver, list_deliveries, replay, DeliveryPorts, DISABLE_AFTER_FAILURES};
+
+use crate::events::model::{Delivery, DeliveryStatus, Event, EventData, EventType};
 use crate::model::{ConversationId, EventId, WorkspaceId};
-use crate::ports::{Clock, EventDelivery, EventStore, EventTrigger, Trigger, TriggerQueue, WorkspaceStore};
+use crate::ports::{Clock, EventStore, EventTrigger, Trigger, TriggerQueue, WorkspaceStore};
 use crate::AppError;
 
 /// Where events are recorded (when the workspace has a webhook) and queued for delivery.
@@ -21,7 +28,9 @@ pub struct EventPorts<'a> {
     pub clock: &'a dyn Clock,
 }
 
-/// Records and queues an event when the workspace has a webhook; does nothing otherwise.
+/// Records and queues an event when the workspace has a webhook; does nothing otherwise. While
+/// the webhook is disabled the event is recorded as `held` and not queued: a person may replay
+/// it once the webhook is back.
 pub async fn emit(
     ports: &EventPorts<'_>,
     workspace_id: &WorkspaceId,
@@ -33,15 +42,21 @@ pub async fn emit(
     if workspace.webhook_url.is_none() {
         return Ok(());
     }
+    let live = workspace.live_webhook().is_some();
+    let status = if live { DeliveryStatus::Pending } else { DeliveryStatus::Held };
     let event = Event {
         id: EventId::generate(),
         workspace_id: workspace_id.to_owned(),
         kind,
-        conversation_id: conversation_id.to_owned(),
+        conversation_id: Some(conversation_id.to_owned()),
         data,
         created_at: ports.clock.now(),
+        delivery: Delivery { status, ..Delivery::default() },
     };
     ports.events.save_event(&event).await?;
+    if !live {
+        return Ok(());
+    }
     let trigger = Trigger::Event(EventTrigger { id: event.id.clone(), workspace_id: workspace_id.to_owned() });
     ports.queue.enqueue(&trigger).await.map_err(|err| AppError::Internal(err.to_string()))
 }
@@ -59,41 +74,5 @@ pub async fn emit_quietly<D: EventData>(
     };
     if let Err(err) = emitted {
         tracing::warn!(error = %err, event = D::TYPE.as_str(), "event not recorded");
-    }
-}
-
-/// POSTs a stored event to the workspace's webhook. `Err` means: retry later.
-pub async fn deliver(
-    events: &dyn EventStore,
-    workspaces: &dyn WorkspaceStore,
-    delivery: &dyn EventDelivery,
-    clock: &dyn Clock,
-    workspace_id: &WorkspaceId,
-    event_id: &EventId,
-) -> Result<(), String> {
-    let event = events.get_event(workspace_id, event_id).await.map_err(|e| e.to_string())?;
-    let Some(event) = event else { return Ok(()) };
-    let workspace = workspaces.get_workspace(workspace_id).await.map_err(|e| e.to_string())?;
-    let (Some(url), Some(secret)) = workspace.map(|w| (w.webhook_url, w.webhook_secret)).unwrap_or_default() else {
-        return Ok(());
-    };
-    let body = json!({
-        "id": event.id,
-        "type": event.kind.as_str(),
-        "createdAt": crate::model::timestamp::format(event.created_at),
-        "conversationId": event.conversation_id,
-        "data": event.data,
-    })
-    .to_string();
-    let timestamp = clock.now().unix_timestamp();
-    let headers = [
-        ("x-colloquy-delivery", event.id.to_string()),
-        ("x-colloquy-event", event.kind.as_str().to_owned()),
-        ("x-colloquy-signature", signature(&secret, timestamp, &body)),
-    ];
-    match delivery.post(&url, &headers, body).await {
-        Ok(status) if (200..300).contains(&status) => Ok(()),
-        Ok(status) => Err(format!("the webhook answered {status}")),
-        Err(err) => Err(err.to_string()),
     }
 }

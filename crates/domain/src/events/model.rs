@@ -25,6 +25,8 @@ pub enum EventType {
     ToolCallFailed,
     #[serde(rename = "trigger.dead_lettered")]
     TriggerDeadLettered,
+    #[serde(rename = "webhook.disabled")]
+    WebhookDisabled,
 }
 
 impl EventType {
@@ -39,6 +41,7 @@ impl EventType {
             EventType::ToolCallCompleted => "tool_call.completed",
             EventType::ToolCallFailed => "tool_call.failed",
             EventType::TriggerDeadLettered => "trigger.dead_lettered",
+            EventType::WebhookDisabled => "webhook.disabled",
         }
     }
 }
@@ -163,12 +166,80 @@ pub struct Event {
     pub workspace_id: WorkspaceId,
     #[serde(rename = "type")]
     pub kind: EventType,
-    pub conversation_id: ConversationId,
+    /// None for an event about the workspace itself (`webhook.disabled`).
+    #[serde(default)]
+    pub conversation_id: Option<ConversationId>,
     /// Kept as JSON text: callers' content has any shape.
     #[serde(with = "json_text")]
     pub data: Value,
     #[serde(with = "crate::model::timestamp::iso")]
     pub created_at: OffsetDateTime,
+    /// How its delivery went (events stored before the log have the default: pending).
+    #[serde(default)]
+    pub delivery: Delivery,
+}
+
+/// Where an event's delivery stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DeliveryStatus {
+    /// Queued, or failed and waiting for its next try.
+    #[default]
+    Pending,
+    /// The webhook answered 2xx.
+    Delivered,
+    /// Every try failed; a person may replay it.
+    Failed,
+    /// Not sent: the webhook was disabled (or removed) when it was due; a person may replay it.
+    Held,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Held => "held",
+        }
+    }
+}
+
+/// The delivery log's line for one event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    pub status: DeliveryStatus,
+    /// POSTs made, replays included.
+    #[serde(default)]
+    pub attempts: u32,
+    /// The receiver's status code at the last try; none when it did not answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status_code: Option<u16>,
+    /// Why the last try failed (no answer, a refused address, a non-2xx status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::timestamp::iso_option")]
+    pub last_attempt_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::model::timestamp::iso_option")]
+    pub replayed_at: Option<OffsetDateTime>,
+    /// The prefix of the key that last replayed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replayed_by: Option<String>,
+}
+
+/// `webhook.disabled`: the webhook failed too many deliveries in a row and gets no more until
+/// the workspace changes it or enables it again. Recorded in the delivery log (it cannot be
+/// delivered to the webhook it is about).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDisabled {
+    pub webhook_url: String,
+    pub reason: String,
+}
+
+impl EventData for WebhookDisabled {
+    const TYPE: EventType = EventType::WebhookDisabled;
 }
 
 mod json_text {

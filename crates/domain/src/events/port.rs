@@ -2,14 +2,24 @@
 
 use async_trait::async_trait;
 
-use crate::events::model::Event;
-use crate::model::{EventId, WorkspaceId};
+use crate::events::model::{Delivery, Event};
+use crate::model::{EventId, Page, PageRequest, WorkspaceId};
 use crate::ports::StoreError;
 
+/// Events are kept a week: the delivery log's reach.
 #[async_trait]
 pub trait EventStore: Send + Sync {
     async fn save_event(&self, event: &Event) -> Result<(), StoreError>;
     async fn get_event(&self, workspace_id: &WorkspaceId, event_id: &EventId) -> Result<Option<Event>, StoreError>;
+    /// The workspace's events, newest first.
+    async fn list_events(&self, workspace_id: &WorkspaceId, page: &PageRequest) -> Result<Page<Event>, StoreError>;
+    /// Replaces how the event's delivery stands; `Conflict` when the event is gone.
+    async fn save_delivery(
+        &self,
+        workspace_id: &WorkspaceId,
+        event_id: &EventId,
+        delivery: &Delivery,
+    ) -> Result<(), StoreError>;
 }
 
 /// A workspace's webhook answers within this, or the delivery is retried.

@@ -35,7 +35,7 @@ pub use llm::{
 };
 pub use queue::{QueueError, TriggerQueue};
 pub use store::{Clock, Store, StoreError};
-pub use trigger::{AnalysisTrigger, EventTrigger, FollowUpTrigger, Trigger, Turn};
+pub use trigger::{AnalysisTrigger, Attempt, EventTrigger, FollowUpTrigger, Trigger, Turn};
 pub use whatsapp::{
     GraphError, NumberInfo, Outbound, Secret, Sender, TemplateSummary, TokenVault, VaultError, WhatsApp,
 };

@@ -104,11 +104,13 @@ impl Trigger {
         }
     }
 
-    /// The FIFO group it is ordered in: its conversation, or the workspace's event stream (never
-    /// a conversation's, so that a slow webhook does not hold replies back).
+    /// The FIFO group it is ordered in: its conversation; an event is a group of its own (never
+    /// a conversation's, so that a slow webhook does not hold replies back, and never behind
+    /// another event, so that one failing delivery does not hold, and spend the tries of, the
+    /// events queued after it: receivers order events by `createdAt`).
     pub fn group(&self) -> String {
         match self {
-            Trigger::Event(event) => format!("events_{}", event.workspace_id),
+            Trigger::Event(event) => format!("event_{}", event.id),
             _ => self.conversation().map(|turn| turn.conversation_id.to_string()).unwrap_or_default(),
         }
     }
@@ -132,6 +134,42 @@ impl Trigger {
             self,
             Trigger::InboundMessage(_) | Trigger::OperatorPrompt(_) | Trigger::UserPrompt(_) | Trigger::ToolDecision(_)
         )
+    }
+}
+
+/// Which receive of its trigger this is: the queue brings a failed trigger back, and dead-letters
+/// it after `MAX_RECEIVES`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    receive: u32,
+}
+
+impl Attempt {
+    /// A trigger is put off for the quiet period at most this many receives, well before the
+    /// dead-letter queue: a contact who never stops writing is still answered.
+    pub const MAX_DEFERRALS: u32 = 3;
+    /// The queue's redrive policy dead-letters a trigger after this many receives.
+    pub const MAX_RECEIVES: u32 = 5;
+
+    /// The `receive`th receive (the first is 1).
+    pub fn receive(receive: u32) -> Self {
+        Self { receive: receive.max(1) }
+    }
+
+    /// Which receive it is (the first is 1).
+    pub fn number(self) -> u32 {
+        self.receive
+    }
+
+    /// Whether the trigger may still be put off for the quiet period.
+    pub fn may_wait(self) -> bool {
+        self.receive < Self::MAX_DEFERRALS
+    }
+
+    /// The queue will not bring it back: media that Meta still fails to give is then told to the
+    /// agent as unreadable, and a failure is recorded on the conversation.
+    pub fn is_last(self) -> bool {
+        self.receive >= Self::MAX_RECEIVES
     }
 }
 
@@ -175,9 +213,11 @@ mod tests {
     }
 
     #[test]
-    fn events_are_ordered_per_workspace_and_turns_per_conversation() {
+    fn each_event_is_a_group_of_its_own_and_turns_are_ordered_per_conversation() {
         let event = Trigger::Event(EventTrigger { id: "evt".into(), workspace_id: "ws".into() });
-        assert_eq!((event.group(), event.id(), event.workspace_id()), ("events_ws".to_owned(), "evt", "ws"));
+        let next = Trigger::Event(EventTrigger { id: "evt2".into(), workspace_id: "ws".into() });
+        assert_eq!((event.group(), event.id(), event.workspace_id()), ("event_evt".to_owned(), "evt", "ws"));
+        assert_ne!(event.group(), next.group(), "one failing delivery does not hold the next back");
         assert!(!event.is_turn());
         let follow_up = Trigger::FollowUp(FollowUpTrigger { turn: turn(), attempt: 1 });
         assert_eq!((follow_up.group(), follow_up.id()), ("conv".to_owned(), "wamid.1"));

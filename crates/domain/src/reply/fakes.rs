@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use crate::analysis::AnalysisPorts;
 use crate::cached::CachedPolicies;
 use crate::conversations::ConversationPorts;
-use crate::events::model::Event;
+use crate::events::model::{Delivery, Event};
 use crate::events::EventPorts;
 use crate::media::MediaPorts;
 use crate::model::{
@@ -316,6 +316,12 @@ impl EventStore for World {
     }
     async fn get_event(&self, _: &WorkspaceId, _: &EventId) -> Result<Option<Event>, StoreError> {
         Err(not_faked("get_event"))
+    }
+    async fn list_events(&self, _: &WorkspaceId, _: &PageRequest) -> Result<Page<Event>, StoreError> {
+        Err(not_faked("list_events"))
+    }
+    async fn save_delivery(&self, _: &WorkspaceId, _: &EventId, _: &Delivery) -> Result<(), StoreError> {
+        Err(not_faked("save_delivery"))
     }
 }
 

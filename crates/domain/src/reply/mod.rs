@@ -46,6 +46,7 @@ use crate::numbers::senders::{sender_of, SenderError};
 use crate::optimistic::Retries;
 use crate::policies::evaluate;
 use crate::policies::model::Flow;
+pub use crate::ports::Attempt;
 use crate::ports::{
     ChatReply, ChatRequest, ChatRole, ChatTurn, ImageInput, LlmError, Outbound, StoreError, ToolCallRequest,
     ToolResult, Turn,
@@ -100,42 +101,6 @@ pub(super) fn as_shown(conversation: &Conversation, text: &str) -> String {
 pub(super) fn is_reply(message: &Message) -> bool {
     let no_reply_made = message.status == DeliveryStatus::Failed && message.text.is_none();
     message.direction == Direction::Outbound && message.kind == MessageKind::Text && !no_reply_made
-}
-
-/// Which receive of its trigger this is: the queue brings a failed trigger back, and dead-letters
-/// it after `MAX_RECEIVES`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Attempt {
-    receive: u32,
-}
-
-impl Attempt {
-    /// A trigger is put off for the quiet period at most this many receives, well before the
-    /// dead-letter queue: a contact who never stops writing is still answered.
-    pub const MAX_DEFERRALS: u32 = 3;
-    /// The queue's redrive policy dead-letters a trigger after this many receives.
-    pub const MAX_RECEIVES: u32 = 5;
-
-    /// The `receive`th receive (the first is 1).
-    pub fn receive(receive: u32) -> Self {
-        Self { receive: receive.max(1) }
-    }
-
-    /// Which receive it is (the first is 1).
-    pub fn number(self) -> u32 {
-        self.receive
-    }
-
-    /// Whether the trigger may still be put off for the quiet period.
-    pub fn may_wait(self) -> bool {
-        self.receive < Self::MAX_DEFERRALS
-    }
-
-    /// The queue will not bring it back: media that Meta still fails to give is then told to the
-    /// agent as unreadable, and a failure is recorded on the conversation.
-    pub fn is_last(self) -> bool {
-        self.receive >= Self::MAX_RECEIVES
-    }
 }
 
 /// What one trigger's run keeps from round to round.

@@ -37,8 +37,10 @@ pub async fn current_workspace(workspaces: &dyn WorkspaceStore, principal: &Prin
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceChange {
     pub monthly_token_quota: Option<Option<u64>>,
-    /// Checked against the deployment's outbound rules.
+    /// Checked against the deployment's outbound rules. A new address is enabled afresh.
     pub webhook_url: Option<Option<String>>,
+    /// `true` enables a disabled webhook again (its failures forgotten), `false` disables it.
+    pub webhook_enabled: Option<bool>,
 }
 
 /// Changes the quota and the webhook; a new webhook gets a new signing secret, returned once.
@@ -47,18 +49,44 @@ pub async fn change_settings(
     workspaces: &dyn WorkspaceStore,
     principal: &Principal,
     change: WorkspaceChange,
+    now: OffsetDateTime,
 ) -> Result<(Workspace, Option<String>), AppError> {
     let mut retries = crate::optimistic::Retries::new("the workspace");
     loop {
         retries.another().await?;
         let current = current_workspace(workspaces, principal).await?;
-        let (workspace, new_secret) = changed_settings(current.clone(), change.clone());
+        let (mut workspace, new_secret) = changed_settings(current.clone(), change.clone());
+        switch_webhook(&mut workspace, &current, &change, principal, now);
         match workspaces.save_workspace(&workspace, current.revision).await {
             Ok(()) => return Ok((workspace, new_secret)),
             // Another change came first: it is read again and kept.
             Err(crate::ports::StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
+    }
+}
+
+/// A new address starts afresh; a person may enable or disable the webhook (recorded with
+/// their key as the reason).
+fn switch_webhook(
+    workspace: &mut Workspace,
+    before: &Workspace,
+    change: &WorkspaceChange,
+    principal: &Principal,
+    now: OffsetDateTime,
+) {
+    let readdressed = workspace.webhook_url != before.webhook_url;
+    match change.webhook_enabled {
+        Some(false) if workspace.webhook_url.is_some() && workspace.webhook_disabled_at.is_none() => {
+            workspace.webhook_disabled_at = Some(now);
+            workspace.webhook_disabled_reason = Some(format!("disabled by the key {}", principal.key_prefix));
+        }
+        Some(true) | None if readdressed || change.webhook_enabled == Some(true) => {
+            workspace.webhook_failures = 0;
+            workspace.webhook_disabled_at = None;
+            workspace.webhook_disabled_reason = None;
+        }
+        _ => {}
     }
 }
 

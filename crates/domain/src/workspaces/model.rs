@@ -11,6 +11,12 @@ pub struct Workspace {
     /// Where outbound events are POSTed, signed with `webhook_secret`.
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<String>,
+    /// Deliveries that failed in a row (every try spent); one delivered resets it.
+    pub webhook_failures: u32,
+    /// When the webhook was disabled (too many failures, or a person), and why; no event is
+    /// sent while it is.
+    pub webhook_disabled_at: Option<OffsetDateTime>,
+    pub webhook_disabled_reason: Option<String>,
     /// Bumped by every write: a change is stored only over the revision it was made from, so
     /// that two concurrent changes of different fields both survive.
     pub revision: u64,
@@ -25,7 +31,18 @@ impl Workspace {
             monthly_token_quota: None,
             webhook_url: None,
             webhook_secret: None,
+            webhook_failures: 0,
+            webhook_disabled_at: None,
+            webhook_disabled_reason: None,
             revision: 0,
         }
+    }
+
+    /// Where events go now: the webhook and its secret, unless it is disabled.
+    pub fn live_webhook(&self) -> Option<(&str, &str)> {
+        if self.webhook_disabled_at.is_some() {
+            return None;
+        }
+        self.webhook_url.as_deref().zip(self.webhook_secret.as_deref())
     }
 }

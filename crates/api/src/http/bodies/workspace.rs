@@ -17,6 +17,8 @@ pub struct WorkspaceChangeBody {
     pub monthly_token_quota: Option<Option<u64>>,
     #[serde(default, deserialize_with = "present")]
     pub webhook_url: Option<Option<String>>,
+    #[serde(default)]
+    pub webhook_enabled: Option<bool>,
 }
 
 impl WorkspaceChangeBody {
@@ -28,7 +30,11 @@ impl WorkspaceChangeBody {
             )),
             other => other,
         };
-        Ok(WorkspaceChange { monthly_token_quota: self.monthly_token_quota, webhook_url })
+        Ok(WorkspaceChange {
+            monthly_token_quota: self.monthly_token_quota,
+            webhook_url,
+            webhook_enabled: self.webhook_enabled,
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod conversations;
 pub mod dead_letters;
+pub mod event_deliveries;
 pub mod numbers;
 pub mod policies;
 pub mod prompts;
@@ -24,6 +25,19 @@ pub struct WorkspaceView {
     /// Shown once, when a webhook is first set: it signs every event.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<String>,
+    /// Whether events are sent: false while the webhook is disabled (or there is none).
+    pub webhook_enabled: bool,
+    /// Why and when the webhook was disabled; none while it is enabled.
+    pub webhook_disabled: Option<WebhookDisabledView>,
+    /// Deliveries failed in a row; at 20 the webhook is disabled.
+    pub webhook_failures: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDisabledView {
+    pub at: String,
+    pub reason: String,
 }
 
 #[derive(Serialize)]
@@ -43,6 +57,12 @@ impl WorkspaceView {
             monthly_token_quota: workspace.monthly_token_quota,
             webhook_url: workspace.webhook_url.clone(),
             webhook_secret: None,
+            webhook_enabled: workspace.live_webhook().is_some(),
+            webhook_disabled: workspace.webhook_disabled_at.map(|at| WebhookDisabledView {
+                at: timestamp::format(at),
+                reason: workspace.webhook_disabled_reason.clone().unwrap_or_default(),
+            }),
+            webhook_failures: workspace.webhook_failures,
         }
     }
 }
