@@ -171,6 +171,7 @@ FIXTURES.update({
     "list-event-deliveries": event("GET", "/api/v1/event-deliveries/", "/api/v1/event-deliveries/"),
     "replay-event-delivery": event("POST", "/api/v1/event-deliveries/{id}/replay/", "/api/v1/event-deliveries/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e90/replay/",
                                    params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e90"}),
+    "list-audit-log": event("GET", "/api/v1/audit-log/", "/api/v1/audit-log/"),
 })
 
 WEBHOOK_BODY = (EVENTS / "whatsapp" / "text.json").read_text() if (EVENTS / "whatsapp" / "text.json").exists() else "{}"

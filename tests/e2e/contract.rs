@@ -224,6 +224,29 @@ fn every_keyed_function_may_count_requests_and_only_there() {
     }
 }
 
+/// Every route that changes something is audited or says why not, and every function that
+/// serves an audited route may write its entry.
+#[test]
+fn every_change_is_audited_or_exempt_and_its_function_may_write_the_entry() {
+    use colloquy_api::audit::{AUDITED, NOT_AUDITED};
+    for route in routes::ROUTES.iter().filter(|route| route.method != "GET") {
+        let listed = |list: &[(&str, &str, &str)]| list.iter().any(|(m, p, _)| *m == route.method && *p == route.path);
+        assert!(
+            listed(AUDITED) != listed(NOT_AUDITED),
+            "{} {}: in exactly one of AUDITED and NOT_AUDITED",
+            route.method,
+            route.path
+        );
+    }
+    for (method, path, _) in AUDITED {
+        let route = routes::ROUTES.iter().find(|r| r.method == *method && r.path == *path);
+        let Some(route) = route else { panic!("{method} {path} is audited but no route") };
+        let function = template().functions().into_iter().find(|f| f.binary == route.function);
+        let policies = function.map(|f| serde_norway::to_string(&f.policies).unwrap_or_default()).unwrap_or_default();
+        assert!(policies.contains("dynamodb:PutItem"), "{}: writes the audit entry", route.function);
+    }
+}
+
 /// Bedrock is reached with the worker's role, not a key: only the worker may invoke a model, only
 /// when models are configured, and only the configured ones (never `foundation-model/*`).
 #[test]

@@ -4,6 +4,7 @@ mod agent_loop;
 mod agents;
 mod analysis;
 mod api_keys;
+mod audit_log;
 mod bedrock;
 mod browser;
 mod console;

@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod app;
+pub mod audit;
 pub mod console;
 pub mod conversations;
 pub mod dead_letters;

@@ -6,13 +6,14 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{
-    agents, console, conversations, dead_letters, event_deliveries, keys, numbers, policies, prompts, tools, usage,
-    user_prompts, webhook, workspace, Reply,
+    agents, audit, console, conversations, dead_letters, event_deliveries, keys, numbers, policies, prompts, tools,
+    usage, user_prompts, webhook, workspace, Reply,
 };
 use crate::app::Needs;
 use crate::http::{auth, response, Body, Request, Response};
 use crate::model::{Principal, Role};
 use crate::App;
+use colloquy_domain::audit::Via;
 use colloquy_domain::console_sessions::model::ConsoleSession;
 
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
@@ -251,6 +252,7 @@ route_table! {
     REDRIVE_DEAD_LETTER "redrive-dead-letter" { "POST" "/api/v1/dead-letters/{id}/redrive/", admin, QUEUE, dead_letters::redrive; }
     LIST_EVENT_DELIVERIES "list-event-deliveries" { "GET" "/api/v1/event-deliveries/", admin, TABLE, event_deliveries::list; }
     REPLAY_EVENT_DELIVERY "replay-event-delivery" { "POST" "/api/v1/event-deliveries/{id}/replay/", admin, QUEUE, event_deliveries::replay; }
+    LIST_AUDIT_LOG "list-audit-log" { "GET" "/api/v1/audit-log/", admin, TABLE, audit::list; }
 
     // The operator console: HTML pages for people, signed in with a session cookie.
     CONSOLE "console" {
@@ -293,10 +295,17 @@ pub fn of_function(name: &str) -> Option<&'static Function> {
 pub async fn dispatch(route: &Route, app: &App, request: &Request) -> Response<Body> {
     let result = match route.access {
         Access::Public(handler) => handler(app, request).await,
-        Access::Console(role, handler) => return console::serve(app, request, role, handler).await,
+        Access::Console(role, handler) => return console::serve(app, route, request, role, handler).await,
         Access::Key(role, handler) => match auth::authenticate(app, request).await {
             Ok(principal) => match admitted(app, &principal, role).await {
-                Ok(()) => handler(app, &principal, request).await,
+                Ok(()) => {
+                    let answer = handler(app, &principal, request).await;
+                    if let Ok(response) = &answer {
+                        let who = (&principal.workspace_id, principal.key_prefix.as_str(), Via::Api);
+                        audit::after(app, route, request, response, who).await;
+                    }
+                    answer
+                }
                 Err(err) => Err(err.into()),
             },
             Err(err) => Err(err),

@@ -16,6 +16,7 @@ pub mod ports;
 pub mod agents;
 pub mod analysis;
 pub mod api_keys;
+pub mod audit;
 pub mod console_sessions;
 pub mod conversations;
 pub mod dead_letters;

@@ -221,6 +221,13 @@ pub fn rate_window(workspace_id: &str, minute: i64) -> (String, String) {
     (format!("RATE#{workspace_id}"), format!("MIN#{minute}"))
 }
 
+pub const AUDIT: &str = "AUDIT#";
+
+/// A workspace's audit entries sort by their time-ordered ids.
+pub fn audit(workspace_id: &str, id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{AUDIT}{id}"))
+}
+
 pub const DEAD_LETTER: &str = "DEAD#";
 
 /// A workspace's dead letters sort by their time-ordered ids.

@@ -33,6 +33,7 @@ macro_rules! record {
 
 mod agents;
 mod api_keys;
+mod audit;
 mod conversations;
 mod cursor;
 mod dead_letters;

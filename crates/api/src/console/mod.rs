@@ -21,16 +21,27 @@ use crate::http::error::ApiError;
 use crate::http::response::{public_message, status_of};
 use crate::http::{Body, Request, Response};
 use crate::model::Role;
-use crate::routes::ConsoleHandler;
+use crate::routes::{ConsoleHandler, Route};
 use crate::App;
+use colloquy_domain::audit::Via;
 use colloquy_domain::console_sessions::model::ConsoleSession;
 use web::Refusal;
 
 /// Runs a console page behind its guard; what goes wrong is a page too.
-pub async fn serve(app: &App, request: &Request, needed: Role, handler: ConsoleHandler) -> Response<Body> {
+pub async fn serve(
+    app: &App,
+    route: &Route,
+    request: &Request,
+    needed: Role,
+    handler: ConsoleHandler,
+) -> Response<Body> {
     match web::guard(app, request, needed).await {
         Ok(session) => match handler(app, &session, request).await {
-            Ok(response) => response,
+            Ok(response) => {
+                let who = (&session.workspace_id, session.key_prefix.as_str(), Via::Console);
+                crate::audit::after(app, route, request, &response, who).await;
+                response
+            }
             Err(err) => error_response(&err, Some(&session)),
         },
         Err(Refusal::SignIn) if request.method() == http::Method::GET && !is_htmx(request) => {

@@ -68,9 +68,7 @@ pub async fn deliver(
         delivery.last_status_code = answer.ok();
         delivery.last_error = None;
         save(ports, &event, &delivery).await?;
-        if workspace.webhook_failures > 0 {
-            count_delivery(ports.workspaces, workspace_id, Counted::Delivered, now).await.map_err(|e| e.to_string())?;
-        }
+        count_delivery(ports.workspaces, workspace, Counted::Delivered, now).await.map_err(|e| e.to_string())?;
         return Ok(());
     };
     delivery.last_status_code = status_code;
@@ -84,7 +82,7 @@ pub async fn deliver(
     delivery.status = DeliveryStatus::Failed;
     save(ports, &event, &delivery).await?;
     let disabled =
-        count_delivery(ports.workspaces, workspace_id, Counted::Failed(&why), now).await.map_err(|e| e.to_string())?;
+        count_delivery(ports.workspaces, workspace, Counted::Failed(&why), now).await.map_err(|e| e.to_string())?;
     if let Some(disabled) = disabled {
         tracing::warn!(workspace = %workspace_id, "the webhook failed {DISABLE_AFTER_FAILURES} deliveries in a row; disabled");
         record_disabled(ports, workspace_id, &disabled, now).await.map_err(|e| e.to_string())?;
@@ -122,18 +120,27 @@ enum Counted<'a> {
     Failed(&'a str),
 }
 
-/// Counts a delivery against the webhook over the workspace's revision; the webhook's
-/// disabling when this failure is the one that reaches the limit.
+/// Counts a delivery against the webhook over the workspace's revision (`read` is the workspace
+/// as the delivery read it; read again only after losing a race); the webhook's disabling when
+/// this failure is the one that reaches the limit.
 async fn count_delivery(
     workspaces: &dyn WorkspaceStore,
-    workspace_id: &WorkspaceId,
+    read: Workspace,
     counted: Counted<'_>,
     now: OffsetDateTime,
 ) -> Result<Option<WebhookDisabled>, AppError> {
     let mut retries = Retries::new("the workspace");
+    let workspace_id = read.id.clone();
+    let mut first = Some(read);
     loop {
         retries.another().await?;
-        let Some(current) = workspaces.get_workspace(workspace_id).await? else { return Ok(None) };
+        let current = match first.take() {
+            Some(read) => read,
+            None => match workspaces.get_workspace(&workspace_id).await? {
+                Some(current) => current,
+                None => return Ok(None),
+            },
+        };
         let Some(url) = current.webhook_url.clone() else { return Ok(None) };
         let mut changed = Workspace { revision: current.revision + 1, ..current.clone() };
         let mut disabled = None;

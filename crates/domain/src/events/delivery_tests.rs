@@ -7,10 +7,13 @@ use async_trait::async_trait;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::delivery::{deliver, DeliveryPorts, DISABLE_AFTER_FAILURES};
+use super::delivery::{deliver, replay, DeliveryPorts, DISABLE_AFTER_FAILURES};
 use crate::events::model::{Delivery, DeliveryStatus, Event, EventType};
-use crate::model::{ApiKey, EventId, Page, PageRequest, Workspace, WorkspaceId};
-use crate::ports::{Attempt, Clock, DeliveryError, EventDelivery, EventStore, StoreError, WorkspaceStore};
+use crate::model::{ApiKey, EventId, Page, PageRequest, Principal, Role, Workspace, WorkspaceId};
+use crate::ports::{
+    Attempt, Clock, DeliveryError, EventDelivery, EventStore, QueueError, StoreError, Trigger, TriggerQueue,
+    WorkspaceStore,
+};
 
 const NOW: OffsetDateTime = time::macros::datetime!(2026-12-02 12:00 UTC);
 
@@ -22,6 +25,7 @@ struct World {
     workspace: Mutex<Workspace>,
     answer: Result<u16, DeliveryError>,
     posts: Mutex<Vec<Post>>,
+    queued: Mutex<Vec<(Trigger, String)>>,
 }
 
 impl World {
@@ -30,7 +34,8 @@ impl World {
         workspace.webhook_url = Some("https://hooks.example.com/in".into());
         workspace.webhook_secret = Some("whsec_1".into());
         workspace.webhook_failures = failures;
-        Self { events: Mutex::default(), workspace: Mutex::new(workspace), answer, posts: Mutex::default() }
+        let workspace = Mutex::new(workspace);
+        Self { events: Mutex::default(), workspace, answer, posts: Mutex::default(), queued: Mutex::default() }
     }
 
     fn workspace(&self) -> Workspace {
@@ -118,8 +123,25 @@ impl WorkspaceStore for World {
         if stored.revision != expected {
             return Err(StoreError::Conflict("revision".into()));
         }
+        assert_eq!(workspace.revision, expected + 1, "a write bumps the revision");
         *stored = workspace.clone();
         Ok(())
+    }
+}
+
+#[async_trait]
+impl TriggerQueue for World {
+    async fn enqueue(&self, _: &Trigger) -> Result<(), QueueError> {
+        Err(QueueError("not used".into()))
+    }
+    async fn enqueue_as(&self, trigger: &Trigger, deduplication_id: &str) -> Result<(), QueueError> {
+        if let Ok(mut queued) = self.queued.lock() {
+            queued.push((trigger.clone(), deduplication_id.to_owned()));
+        }
+        Ok(())
+    }
+    async fn retry_later(&self, _: &str, _: std::time::Duration) -> Result<(), QueueError> {
+        Err(QueueError("not used".into()))
     }
 }
 
@@ -155,8 +177,40 @@ async fn a_2xx_answer_delivers_and_forgets_earlier_failures() {
             (DeliveryStatus::Delivered, 1, Some(status), Some(NOW))
         );
         assert_eq!(delivery.last_error, None);
-        assert_eq!(world.workspace().webhook_failures, 0, "one delivered resets the count");
+        let workspace = world.workspace();
+        assert_eq!((workspace.webhook_failures, workspace.revision), (0, 1), "one delivered resets the count");
     }
+}
+
+#[tokio::test]
+async fn a_delivery_with_no_failures_before_it_writes_nothing_to_the_workspace() {
+    let world = World::new(Ok(200), 0);
+    let id = world.event();
+    assert_eq!(world.deliver(&id, 1).await, Ok(()));
+    assert_eq!(world.workspace().revision, 0);
+}
+
+#[tokio::test]
+async fn a_replay_queues_the_event_again_recorded_with_who_asked() {
+    let world = World::new(Ok(500), 0);
+    let id = world.event();
+    assert_eq!(world.deliver(&id, Attempt::MAX_RECEIVES).await, Ok(()));
+    let principal = Principal { workspace_id: world.workspace().id, role: Role::Admin, key_prefix: "clq_ops".into() };
+    let replayed = replay(&world, &world, &world, &world, &principal, &id).await.map(|e| e.delivery);
+    let expected = Delivery {
+        status: DeliveryStatus::Pending,
+        attempts: 1,
+        last_status_code: Some(500),
+        last_error: Some("the webhook answered 500".into()),
+        last_attempt_at: Some(NOW),
+        replayed_at: Some(NOW),
+        replayed_by: Some("clq_ops".into()),
+    };
+    assert_eq!(replayed.ok().as_ref(), Some(&expected));
+    assert_eq!(world.stored(&id).map(|e| e.delivery), Some(expected), "stored as answered");
+    let queued = world.queued.lock().map(|q| q.clone()).unwrap_or_default();
+    assert_eq!(queued.len(), 1);
+    assert_eq!((queued[0].0.id(), queued[0].1.as_str()), (id.as_str(), format!("replay_{id}_1").as_str()));
 }
 
 #[tokio::test]

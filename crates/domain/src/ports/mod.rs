@@ -12,6 +12,7 @@ mod whatsapp;
 
 pub use crate::agents::port::AgentStore;
 pub use crate::api_keys::port::ApiKeyStore;
+pub use crate::audit::port::AuditLog;
 pub use crate::console_sessions::port::SessionStore;
 pub use crate::conversations::port::{
     ConversationRef, ConversationStore, InboundUpdate, MediaUpdate, MessageRef, OutboundRef,

@@ -3,8 +3,8 @@
 use time::OffsetDateTime;
 
 use super::{
-    AgentStore, ApiKeyStore, ConversationStore, DeadLetterStore, DueWork, EventStore, NumberStore, PolicyStore,
-    PromptStore, RateLimiter, SessionStore, ToolCallStore, ToolStore, UsageStore, WorkspaceStore,
+    AgentStore, ApiKeyStore, AuditLog, ConversationStore, DeadLetterStore, DueWork, EventStore, NumberStore,
+    PolicyStore, PromptStore, RateLimiter, SessionStore, ToolCallStore, ToolStore, UsageStore, WorkspaceStore,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +40,7 @@ pub trait Store:
     + UsageStore
     + RateLimiter
     + DeadLetterStore
+    + AuditLog
 {
 }
 impl<
@@ -57,7 +58,8 @@ impl<
             + SessionStore
             + UsageStore
             + RateLimiter
-            + DeadLetterStore,
+            + DeadLetterStore
+            + AuditLog,
     > Store for T
 {
 }
