@@ -172,6 +172,8 @@ FIXTURES.update({
     "replay-event-delivery": event("POST", "/api/v1/event-deliveries/{id}/replay/", "/api/v1/event-deliveries/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e90/replay/",
                                    params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e90"}),
     "list-audit-log": event("GET", "/api/v1/audit-log/", "/api/v1/audit-log/"),
+    "export-contact": event("GET", "/api/v1/contacts/{waId}/export/", "/api/v1/contacts/16505551234/export/", params={"waId": "16505551234"}),
+    "erase-contact": event("DELETE", "/api/v1/contacts/{waId}/", "/api/v1/contacts/16505551234/", params={"waId": "16505551234"}),
 })
 
 WEBHOOK_BODY = (EVENTS / "whatsapp" / "text.json").read_text() if (EVENTS / "whatsapp" / "text.json").exists() else "{}"

@@ -10,6 +10,7 @@ mod browser;
 mod console;
 mod console_browser;
 mod console_pages;
+mod contacts;
 mod contract;
 mod conversation_feel;
 mod conversations;

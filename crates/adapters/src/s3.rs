@@ -71,4 +71,35 @@ impl MediaStore for S3MediaStore {
             .map_err(|err| failed("cannot presign the media URL", err))?;
         Ok(request.uri().to_owned())
     }
+
+    async fn delete_under(&self, prefix: &str) -> Result<u32, MediaStoreError> {
+        let mut deleted = 0;
+        let mut token = None;
+        loop {
+            let listed = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|err| failed("cannot list the media", err))?;
+            for object in listed.contents.unwrap_or_default() {
+                let Some(key) = object.key else { continue };
+                self.client
+                    .delete_object()
+                    .bucket(&self.bucket)
+                    .key(&key)
+                    .send()
+                    .await
+                    .map_err(|err| failed("cannot delete the media", err))?;
+                deleted += 1;
+            }
+            match listed.next_continuation_token {
+                Some(next) if listed.is_truncated == Some(true) => token = Some(next),
+                _ => return Ok(deleted),
+            }
+        }
+    }
 }

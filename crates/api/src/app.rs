@@ -176,6 +176,9 @@ impl MediaStore for NotBuilt {
     async fn presign(&self, _key: &str, _ttl: Duration) -> Result<String, MediaStoreError> {
         Err(MediaStoreError(self.message()))
     }
+    async fn delete_under(&self, _prefix: &str) -> Result<u32, MediaStoreError> {
+        Err(MediaStoreError(self.message()))
+    }
 }
 
 /// A deployment with no transcription endpoint: voice notes are kept and the agent is told it
@@ -344,6 +347,7 @@ impl App {
     /// What the webhook stores and queues contacts' messages through.
     pub fn inbound_ports(&self) -> colloquy_domain::inbound::InboundPorts<'_> {
         colloquy_domain::inbound::InboundPorts {
+            contacts: &*self.store,
             conversations: &*self.store,
             numbers: &*self.numbers,
             agents: &*self.store,

@@ -12,6 +12,7 @@ use crate::model::{timestamp, Principal, WorkspaceId};
 use crate::routes::Route;
 use crate::App;
 use colloquy_domain::audit::{self, AuditEntry, Via};
+use colloquy_domain::contacts::WaId;
 use serde::Serialize;
 
 /// (method, path pattern, action) of every audited route.
@@ -45,6 +46,8 @@ pub const AUDITED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/tool-calls/{id}/reject/", "tool_call.rejected"),
     ("POST", "/api/v1/dead-letters/{id}/redrive/", "dead_letter.redriven"),
     ("POST", "/api/v1/event-deliveries/{id}/replay/", "event.replayed"),
+    ("GET", "/api/v1/contacts/{waId}/export/", "contact.exported"),
+    ("DELETE", "/api/v1/contacts/{waId}/", "contact.erased"),
     ("POST", "/console/conversations/{id}/takeover", "conversation.taken_over"),
     ("POST", "/console/conversations/{id}/handback", "conversation.handed_back"),
     ("POST", "/console/conversations/{id}/messages", "conversation.message_sent"),
@@ -98,7 +101,12 @@ fn target(route: &Route, request: &Request, response: &Response<Body>) -> Option
     let first = route.path.split('/').find_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')));
     if let Some(name) = first {
         use lambda_http::RequestExt;
-        return request.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_owned);
+        let value = request.path_parameters_ref().and_then(|p| p.first(name))?;
+        // A contact's number outlives their erasure here: its last digits only.
+        if name == "waId" {
+            return WaId::parse(value).ok().map(|wa_id| wa_id.masked());
+        }
+        return Some(value.to_owned());
     }
     let Body::Text(text) = response.body() else { return None };
     let created: serde_json::Value = serde_json::from_str(text).ok()?;

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod app;
 pub mod audit;
 pub mod console;
+pub mod contacts;
 pub mod conversations;
 pub mod dead_letters;
 pub mod event_deliveries;

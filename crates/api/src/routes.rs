@@ -6,8 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{
-    agents, audit, console, conversations, dead_letters, event_deliveries, keys, numbers, policies, prompts, tools,
-    usage, user_prompts, webhook, workspace, Reply,
+    agents, audit, console, contacts, conversations, dead_letters, event_deliveries, keys, numbers, policies, prompts,
+    tools, usage, user_prompts, webhook, workspace, Reply,
 };
 use crate::app::Needs;
 use crate::http::{auth, response, Body, Request, Response};
@@ -183,6 +183,7 @@ const TABLE: Needs = Needs::TABLE;
 const QUEUE: Needs = Needs::TABLE.with_queue();
 const GRAPH: Needs = Needs::TABLE.with_whatsapp();
 const MEDIA: Needs = Needs::TABLE.with_media();
+const ERASURE: Needs = Needs::TABLE.with_media().with_queue();
 const WEBHOOK: Needs = Needs::TABLE.with_queue().with_webhook_secrets();
 
 #[rustfmt::skip]
@@ -253,6 +254,8 @@ route_table! {
     LIST_EVENT_DELIVERIES "list-event-deliveries" { "GET" "/api/v1/event-deliveries/", admin, TABLE, event_deliveries::list; }
     REPLAY_EVENT_DELIVERY "replay-event-delivery" { "POST" "/api/v1/event-deliveries/{id}/replay/", admin, QUEUE, event_deliveries::replay; }
     LIST_AUDIT_LOG "list-audit-log" { "GET" "/api/v1/audit-log/", admin, TABLE, audit::list; }
+    EXPORT_CONTACT "export-contact" { "GET" "/api/v1/contacts/{waId}/export/", admin, TABLE, contacts::export; }
+    ERASE_CONTACT "erase-contact" { "DELETE" "/api/v1/contacts/{waId}/", admin, ERASURE, contacts::erase; }
 
     // The operator console: HTML pages for people, signed in with a session cookie.
     CONSOLE "console" {

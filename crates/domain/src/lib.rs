@@ -18,6 +18,7 @@ pub mod analysis;
 pub mod api_keys;
 pub mod audit;
 pub mod console_sessions;
+pub mod contacts;
 pub mod conversations;
 pub mod dead_letters;
 pub mod due_work;

@@ -139,6 +139,11 @@ impl DynamoStore {
                     };
                     let claim_key = keys::conversation_key(&conversation.workspace_id, phone_number_id, &contact.wa_id);
                     items.push(self.put(to_item(&Record::new(claim_key, claim))?, "attribute_not_exists(PK)", &[])?);
+                    // The contact's index: what export and erasure read, on any number.
+                    let listed = ListedConversation { conversation_id: conversation.id.clone() };
+                    let indexed =
+                        keys::contact_conversation(&conversation.workspace_id, &contact.wa_id, &conversation.id);
+                    items.push(self.put_unconditional(to_item(&Record::new(indexed, listed))?)?);
                 }
             }
             Some(revision) => {

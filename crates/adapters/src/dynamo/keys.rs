@@ -95,6 +95,20 @@ pub fn conversation_key(workspace_id: &str, phone_number_id: &str, wa_id: &str) 
     (format!("CONVKEY#{workspace_id}#{phone_number_id}#{wa_id}"), "KEY".to_owned())
 }
 
+/// A contact's conversations in a workspace, on any number: what export and erasure read.
+pub fn contact_pk(workspace_id: &str, wa_id: &str) -> String {
+    format!("CONTACT#{workspace_id}#{wa_id}")
+}
+
+pub fn contact_conversation(workspace_id: &str, wa_id: &str, conversation_id: &str) -> (String, String) {
+    (contact_pk(workspace_id, wa_id), format!("{CONVERSATION}{conversation_id}"))
+}
+
+/// The contact was erased (when): a redelivered older message must not bring them back.
+pub fn contact_erasure(workspace_id: &str, wa_id: &str) -> (String, String) {
+    (contact_pk(workspace_id, wa_id), "ERASED".to_owned())
+}
+
 pub fn messages_pk(conversation_id: &str) -> String {
     format!("CONV#{conversation_id}")
 }

@@ -34,6 +34,7 @@ macro_rules! record {
 mod agents;
 mod api_keys;
 mod audit;
+mod contacts;
 mod conversations;
 mod cursor;
 mod dead_letters;

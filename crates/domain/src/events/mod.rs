@@ -38,6 +38,16 @@ pub async fn emit(
     conversation_id: &ConversationId,
     data: Value,
 ) -> Result<(), AppError> {
+    record_and_queue(ports, workspace_id, kind, Some(conversation_id), data).await
+}
+
+async fn record_and_queue(
+    ports: &EventPorts<'_>,
+    workspace_id: &WorkspaceId,
+    kind: EventType,
+    conversation_id: Option<&ConversationId>,
+    data: Value,
+) -> Result<(), AppError> {
     let Some(workspace) = ports.workspaces.get_workspace(workspace_id).await? else { return Ok(()) };
     if workspace.webhook_url.is_none() {
         return Ok(());
@@ -48,7 +58,7 @@ pub async fn emit(
         id: EventId::generate(),
         workspace_id: workspace_id.to_owned(),
         kind,
-        conversation_id: Some(conversation_id.to_owned()),
+        conversation_id: conversation_id.cloned(),
         data,
         created_at: ports.clock.now(),
         delivery: Delivery { status, ..Delivery::default() },
@@ -68,8 +78,22 @@ pub async fn emit_quietly<D: EventData>(
     conversation_id: &ConversationId,
     data: &D,
 ) {
+    quietly(ports, workspace_id, Some(conversation_id), data).await;
+}
+
+/// Like `emit_quietly`, for an event about the workspace rather than one conversation.
+pub async fn emit_about_workspace<D: EventData>(ports: &EventPorts<'_>, workspace_id: &WorkspaceId, data: &D) {
+    quietly(ports, workspace_id, None, data).await;
+}
+
+async fn quietly<D: EventData>(
+    ports: &EventPorts<'_>,
+    workspace_id: &WorkspaceId,
+    conversation_id: Option<&ConversationId>,
+    data: &D,
+) {
     let emitted = match serde_json::to_value(data) {
-        Ok(data) => emit(ports, workspace_id, D::TYPE, conversation_id, data).await,
+        Ok(data) => record_and_queue(ports, workspace_id, D::TYPE, conversation_id, data).await,
         Err(err) => Err(AppError::Internal(format!("event data did not serialise: {err}"))),
     };
     if let Err(err) = emitted {

@@ -27,6 +27,8 @@ pub enum EventType {
     TriggerDeadLettered,
     #[serde(rename = "webhook.disabled")]
     WebhookDisabled,
+    #[serde(rename = "contact.erased")]
+    ContactErased,
 }
 
 impl EventType {
@@ -42,6 +44,7 @@ impl EventType {
             EventType::ToolCallFailed => "tool_call.failed",
             EventType::TriggerDeadLettered => "trigger.dead_lettered",
             EventType::WebhookDisabled => "webhook.disabled",
+            EventType::ContactErased => "contact.erased",
         }
     }
 }

@@ -27,6 +27,8 @@ use crate::AppError;
 #[derive(Clone, Copy)]
 pub struct InboundPorts<'a> {
     pub conversations: &'a dyn ConversationStore,
+    /// Read only when a contact has no conversation: whether they were erased, and when.
+    pub contacts: &'a dyn crate::ports::ContactStore,
     /// Cached: every message names its business number.
     pub numbers: &'a dyn NumberStore,
     /// An edit re-evaluated for an agent that is gone is only stored.
@@ -72,12 +74,16 @@ async fn receive_message(ports: &InboundPorts<'_>, inbound: InboundMessage) -> R
         let now = ports.clock.now();
         let existing =
             ports.conversations.find_conversation(&workspace_id, &number.phone_number_id, &inbound.from).await?;
+        let sent_at = inbound.sent_at.map(|at| at.min(now)).unwrap_or(now);
+        if existing.is_none() && erased_after(ports, &workspace_id, &inbound.from, sent_at).await? {
+            tracing::info!(wamid = %inbound.wamid, "a message from before the contact's erasure; dropped");
+            return Ok(());
+        }
         let revised = existing.as_ref().map(|current| current.revised(now));
         let Some(mut conversation) = revised.or_else(|| new_conversation(&number, &inbound, now)) else {
             tracing::warn!(phone_number_id = %number.phone_number_id, "inbound message but the number has no default agent; stored nowhere");
             return Ok(());
         };
-        let sent_at = inbound.sent_at.map(|at| at.min(now)).unwrap_or(now);
         conversation.contact_wrote(sent_at, preview(&inbound.text), inbound.contact_name.as_deref());
         let expected = existing.as_ref().map(|c| c.revision);
         // Checked once, not on every retry of a lost write.
@@ -101,7 +107,20 @@ async fn receive_message(ports: &InboundPorts<'_>, inbound: InboundMessage) -> R
     }
 }
 
-/// A (business number, contact)'s conversation never changes: its id is kept per container.
+/// Whether the contact was erased after `sent_at`: Meta redelivering what they wrote before
+/// their erasure must not bring them back.
+async fn erased_after(
+    ports: &InboundPorts<'_>,
+    workspace_id: &WorkspaceId,
+    wa_id: &str,
+    sent_at: time::OffsetDateTime,
+) -> Result<bool, AppError> {
+    let erased = ports.contacts.erased_at(workspace_id, wa_id).await?;
+    Ok(erased.is_some_and(|erased_at| sent_at <= erased_at))
+}
+
+/// A (business number, contact)'s conversation never changes (until the contact is erased): its
+/// id is kept per container.
 const CONVERSATION_ID_TTL: Duration = Duration::from_secs(3600);
 
 /// A contact this container has seen: the message in one conditional write, with no read before

@@ -38,6 +38,8 @@ pub trait MediaStore: Send + Sync {
     async fn get(&self, key: &str) -> Result<Vec<u8>, MediaStoreError>;
     /// A URL that fetches the object without credentials until `ttl` has passed.
     async fn presign(&self, key: &str, ttl: Duration) -> Result<String, MediaStoreError>;
+    /// Deletes every object whose key starts with `prefix`; how many there were.
+    async fn delete_under(&self, prefix: &str) -> Result<u32, MediaStoreError>;
 }
 
 /// Audio to transcribe.

@@ -14,6 +14,7 @@ pub use crate::agents::port::AgentStore;
 pub use crate::api_keys::port::ApiKeyStore;
 pub use crate::audit::port::AuditLog;
 pub use crate::console_sessions::port::SessionStore;
+pub use crate::contacts::port::ContactStore;
 pub use crate::conversations::port::{
     ConversationRef, ConversationStore, InboundUpdate, MediaUpdate, MessageRef, OutboundRef,
 };

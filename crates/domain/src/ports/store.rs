@@ -3,8 +3,9 @@
 use time::OffsetDateTime;
 
 use super::{
-    AgentStore, ApiKeyStore, AuditLog, ConversationStore, DeadLetterStore, DueWork, EventStore, NumberStore,
-    PolicyStore, PromptStore, RateLimiter, SessionStore, ToolCallStore, ToolStore, UsageStore, WorkspaceStore,
+    AgentStore, ApiKeyStore, AuditLog, ContactStore, ConversationStore, DeadLetterStore, DueWork, EventStore,
+    NumberStore, PolicyStore, PromptStore, RateLimiter, SessionStore, ToolCallStore, ToolStore, UsageStore,
+    WorkspaceStore,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,7 @@ pub trait Store:
     + RateLimiter
     + DeadLetterStore
     + AuditLog
+    + ContactStore
 {
 }
 impl<
@@ -59,7 +61,8 @@ impl<
             + UsageStore
             + RateLimiter
             + DeadLetterStore
-            + AuditLog,
+            + AuditLog
+            + ContactStore,
     > Store for T
 {
 }

@@ -489,6 +489,9 @@ impl MediaStore for World {
     async fn presign(&self, _: &str, _: Duration) -> Result<String, MediaStoreError> {
         Err(MediaStoreError("presign is not faked".into()))
     }
+    async fn delete_under(&self, _: &str) -> Result<u32, MediaStoreError> {
+        Err(MediaStoreError("delete_under is not faked".into()))
+    }
 }
 
 #[async_trait]
