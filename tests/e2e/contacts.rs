@@ -154,3 +154,32 @@ async fn erasure_is_for_admins_recorded_without_the_number_and_checks_the_number
     assert_eq!((&entry["action"], &entry["target"]), (&json!("contact.erased"), &json!("…5678")), "{}", log.body);
     assert!(!log.body.to_string().contains(ANNA), "the number does not outlive the erasure: {}", log.body);
 }
+
+#[tokio::test]
+async fn conversations_stored_before_the_contact_index_are_found_once_indexed() {
+    let l = agent_loop().await;
+    let stack = &l.inbox.stack;
+    let workspace = workspace_id(&l).await;
+    let old = conversation_of(stack, &workspace, ANNA).await;
+    // As an earlier version left it: the claim, no contact index.
+    let key = |v: String| aws_sdk_dynamodb::types::AttributeValue::S(v);
+    stack
+        .dynamodb()
+        .delete_item()
+        .table_name(&stack.resources.table_name)
+        .key("PK", key(format!("CONTACT#{workspace}#{ANNA}")))
+        .key("SK", key(format!("CONV#{}", old.id)))
+        .send()
+        .await
+        .expect("deleted");
+    assert_eq!(export(&l, &l.inbox.key, ANNA).await.body["conversations"], json!([]), "not found before");
+
+    assert!(stack.store.index_contacts().await.expect("indexed") >= 1);
+    assert!(stack.store.index_contacts().await.is_ok(), "safe to run again");
+
+    let found = export(&l, &l.inbox.key, ANNA).await;
+    let ids: Vec<Value> =
+        found.body["conversations"].as_array().into_iter().flatten().map(|c| c["id"].clone()).collect();
+    assert_eq!(ids, vec![json!(old.id)], "{}", found.body);
+    assert_eq!(erase(&l, &l.inbox.key, ANNA).await.body["conversations"], json!(1));
+}

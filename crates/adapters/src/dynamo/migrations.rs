@@ -76,4 +76,47 @@ impl DynamoStore {
             Err(err) => Err(err),
         }
     }
+
+    /// Indexes every WhatsApp conversation under its contact (`CONTACT#<ws>#<waId>`), as this
+    /// version does when it creates one, from the claims earlier versions wrote: what a contact's
+    /// export and erasure read. Returns how many claims it indexed; safe to run again.
+    pub async fn index_contacts(&self) -> Result<u64, StoreError> {
+        let mut indexed = 0;
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(PK, :claim)")
+                .expression_attribute_values(":claim", AttributeValue::S("CONVKEY#".to_owned()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items.unwrap_or_default() {
+                let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+                let (Some(pk), Some(conversation)) = (text(keys::PK), text("conversationId")) else { continue };
+                // CONVKEY#<workspace>#<number>#<contact>
+                let mut parts = pk.splitn(4, '#').skip(1);
+                let (Some(workspace), Some(_number), Some(wa_id)) = (parts.next(), parts.next(), parts.next()) else {
+                    continue;
+                };
+                let listed = ListedConversation { conversation_id: ConversationId::from(conversation.as_str()) };
+                let entry = to_item(&Record::new(keys::contact_conversation(workspace, wa_id, &conversation), listed))?;
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(entry))
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                indexed += 1;
+            }
+            match page.last_evaluated_key {
+                Some(last) => start = Some(last),
+                None => return Ok(indexed),
+            }
+        }
+    }
 }

@@ -5,7 +5,9 @@
 //!   that cannot come from the API;
 //! - `migrate-conversations`: moves conversations written by versions before 0.3 into their own
 //!   partitions (one read loads a conversation with its history) and onto the console's activity
-//!   index (once, right after upgrading; safe to repeat).
+//!   index (once, right after upgrading; safe to repeat);
+//! - `index-contacts`: indexes conversations written by versions before 0.5 under their contact,
+//!   which a contact's export and erasure read (once, right after upgrading; safe to repeat).
 
 use std::process::ExitCode;
 
@@ -13,11 +15,13 @@ use colloquy_adapters::config::required;
 use colloquy_adapters::dynamo::DynamoStore;
 use colloquy_domain::workspaces::create_workspace;
 
-const USAGE: &str = "usage: colloquy-admin create-workspace <name> | colloquy-admin migrate-conversations";
+const USAGE: &str =
+    "usage: colloquy-admin create-workspace <name> | colloquy-admin migrate-conversations | colloquy-admin index-contacts";
 
 enum Command {
     CreateWorkspace(String),
     MigrateConversations,
+    IndexContacts,
 }
 
 #[tokio::main]
@@ -26,6 +30,7 @@ async fn main() -> ExitCode {
     let command = match args.as_slice() {
         [command, name] if command == "create-workspace" => Command::CreateWorkspace(name.clone()),
         [command] if command == "migrate-conversations" => Command::MigrateConversations,
+        [command] if command == "index-contacts" => Command::IndexContacts,
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -67,6 +72,16 @@ async fn main() -> ExitCode {
             }
             Err(err) => {
                 eprintln!("the migration stopped: {err}; run it again to go on");
+                ExitCode::FAILURE
+            }
+        },
+        Command::IndexContacts => match store.index_contacts().await {
+            Ok(indexed) => {
+                println!("{indexed} conversations indexed under their contacts");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("the indexing stopped: {err}; run it again to go on");
                 ExitCode::FAILURE
             }
         },
