@@ -55,6 +55,18 @@ pub async fn serve_worker() -> Result<(), Error> {
     .await
 }
 
+/// The retention sweeper, run by an EventBridge schedule.
+pub async fn serve_retention() -> Result<(), Error> {
+    telemetry::init();
+    let app = wiring::from_env(Needs::TABLE.with_media()).await?;
+    let app = &app;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        let deadline = crate::worker::Deadline::from_epoch_millis(event.context.deadline);
+        crate::retention::handle(app, deadline).await.map_err(|err| Error::from(err.to_string()))
+    }))
+    .await
+}
+
 /// The follow-up scheduler, run by an EventBridge schedule.
 pub async fn serve_scheduler() -> Result<(), Error> {
     telemetry::init();

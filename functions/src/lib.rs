@@ -5,6 +5,7 @@
 //! says which routes it serves, who may call them and which clients it builds.
 
 pub mod lambda;
+pub mod retention;
 pub mod scheduler;
 pub mod telemetry;
 pub mod wiring;

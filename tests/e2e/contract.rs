@@ -126,7 +126,7 @@ async fn the_local_table_is_the_template_s_table() {
 #[test]
 fn every_function_is_a_binary_and_a_template_function_and_nothing_else() {
     let mut expected: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_owned()).collect();
-    expected.extend(["agent-worker".to_owned(), "follow-up-scheduler".to_owned()]);
+    expected.extend(["agent-worker".to_owned(), "follow-up-scheduler".to_owned(), "retention-sweeper".to_owned()]);
     expected.insert(routes::UNROUTED_FUNCTION.to_owned());
     let binaries: BTreeSet<String> = std::fs::read_dir(project_root().join("functions/src/bin"))
         .expect("functions/src/bin")
@@ -165,6 +165,7 @@ fn every_function_is_configured_for_exactly_what_it_needs() {
             "agent-worker" => Needs::WORKER,
             routes::UNROUTED_FUNCTION => Needs::TABLE,
             "follow-up-scheduler" => Needs::SCHEDULER,
+            "retention-sweeper" => Needs::TABLE.with_media(),
             name => routes::of_function(name).map(|function| function.needs()).unwrap_or(Needs::TABLE),
         };
         let has = |name: &str| function.environment.contains(name);

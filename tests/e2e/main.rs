@@ -34,6 +34,7 @@ mod prompt_limits;
 mod prompts;
 mod queue;
 mod rate_limits;
+mod retention;
 mod revisions;
 mod send_prompt;
 mod storage;

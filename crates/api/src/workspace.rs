@@ -20,7 +20,8 @@ pub async fn get(app: &App, who: &Principal, _request: &Request) -> Reply {
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
     let body: WorkspaceChangeBody = json_body(request)?;
     let (workspace, new_secret) =
-        workspaces::change_settings(&*app.workspaces, who, body.parse(&app.outbound)?, app.clock.now()).await?;
+        workspaces::change_settings(&*app.workspaces, &*app.store, who, body.parse(&app.outbound)?, app.clock.now())
+            .await?;
     let mut view = WorkspaceView::new(&workspace, who);
     view.webhook_secret = new_secret;
     ok(&view)

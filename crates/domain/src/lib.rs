@@ -31,6 +31,7 @@ pub mod policies;
 pub mod prompts;
 pub mod rate_limits;
 pub mod reply;
+pub mod retention;
 pub mod tools;
 pub mod usage;
 pub mod workspaces;

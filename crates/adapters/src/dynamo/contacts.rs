@@ -91,7 +91,7 @@ impl ContactStore for DynamoStore {
 impl DynamoStore {
     /// Every item of a partition whose sort key starts with `prefix` (all pages), optionally
     /// only those whose `attribute` equals a value.
-    async fn all_items(
+    pub(super) async fn all_items(
         &self,
         pk: String,
         prefix: &str,
@@ -129,7 +129,7 @@ impl DynamoStore {
     }
 
     /// Deletes every key, 25 to a batch, sending again what DynamoDB left unprocessed.
-    async fn delete_all(&self, doomed: Vec<(String, String)>) -> Result<(), StoreError> {
+    pub(super) async fn delete_all(&self, doomed: Vec<(String, String)>) -> Result<(), StoreError> {
         // A batch refuses a key twice.
         let doomed: std::collections::BTreeSet<(String, String)> = doomed.into_iter().collect();
         let mut requests: Vec<WriteRequest> = Vec::new();

@@ -235,6 +235,14 @@ pub fn rate_window(workspace_id: &str, minute: i64) -> (String, String) {
     (format!("RATE#{workspace_id}"), format!("MIN#{minute}"))
 }
 
+/// The partition that lists the workspaces with a retention, one item each.
+pub const RETENTION: &str = "RETENTION";
+pub const WORKSPACE_PREFIX: &str = "WS#";
+
+pub fn retention(workspace_id: &str) -> (String, String) {
+    (RETENTION.to_owned(), format!("{WORKSPACE_PREFIX}{workspace_id}"))
+}
+
 pub const AUDIT: &str = "AUDIT#";
 
 /// A workspace's audit entries sort by their time-ordered ids.

@@ -48,6 +48,7 @@ mod policies;
 mod prompts;
 mod rate_limits;
 mod records;
+mod retention;
 mod scheduled;
 mod sessions;
 mod tool_calls;

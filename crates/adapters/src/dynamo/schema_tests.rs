@@ -101,6 +101,7 @@ fn samples() -> Vec<(&'static str, Value)> {
         webhook_failures: 20,
         webhook_disabled_at: Some(AT),
         webhook_disabled_reason: Some("20 deliveries in a row failed".into()),
+        retention_days: Some(90),
         revision: 2,
     };
     let number = WhatsAppNumber {

@@ -48,6 +48,8 @@ record! {
         webhook_disabled_at: Option<OffsetDateTime>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         webhook_disabled_reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retention_days: Option<u32>,
         #[serde(default)]
         revision: u64,
     }

@@ -29,6 +29,7 @@ pub use crate::numbers::port::NumberStore;
 pub use crate::policies::port::PolicyStore;
 pub use crate::prompts::port::{PromptFilter, PromptStore, PromptWrite};
 pub use crate::rate_limits::port::RateLimiter;
+pub use crate::retention::port::RetentionStore;
 pub use crate::tools::port::{ToolCallStore, ToolStore};
 pub use crate::usage::port::UsageStore;
 pub use crate::workspaces::port::WorkspaceStore;

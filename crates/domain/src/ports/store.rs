@@ -4,8 +4,8 @@ use time::OffsetDateTime;
 
 use super::{
     AgentStore, ApiKeyStore, AuditLog, ContactStore, ConversationStore, DeadLetterStore, DueWork, EventStore,
-    NumberStore, PolicyStore, PromptStore, RateLimiter, SessionStore, ToolCallStore, ToolStore, UsageStore,
-    WorkspaceStore,
+    NumberStore, PolicyStore, PromptStore, RateLimiter, RetentionStore, SessionStore, ToolCallStore, ToolStore,
+    UsageStore, WorkspaceStore,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,7 @@ pub trait Store:
     + DeadLetterStore
     + AuditLog
     + ContactStore
+    + RetentionStore
 {
 }
 impl<
@@ -62,7 +63,8 @@ impl<
             + RateLimiter
             + DeadLetterStore
             + AuditLog
-            + ContactStore,
+            + ContactStore
+            + RetentionStore,
     > Store for T
 {
 }

@@ -41,12 +41,15 @@ pub struct WorkspaceChange {
     pub webhook_url: Option<Option<String>>,
     /// `true` enables a disabled webhook again (its failures forgotten), `false` disables it.
     pub webhook_enabled: Option<bool>,
+    /// Days messages are kept (parsed by `retention::days`); `Some(None)` keeps them.
+    pub retention_days: Option<Option<u32>>,
 }
 
 /// Changes the quota and the webhook; a new webhook gets a new signing secret, returned once.
 /// Through the cached workspaces, so that this container's cache forgets the old settings.
 pub async fn change_settings(
     workspaces: &dyn WorkspaceStore,
+    retention: &dyn crate::retention::RetentionStore,
     principal: &Principal,
     change: WorkspaceChange,
     now: OffsetDateTime,
@@ -58,7 +61,14 @@ pub async fn change_settings(
         let (mut workspace, new_secret) = changed_settings(current.clone(), change.clone());
         switch_webhook(&mut workspace, &current, &change, principal, now);
         match workspaces.save_workspace(&workspace, current.revision).await {
-            Ok(()) => return Ok((workspace, new_secret)),
+            Ok(()) => {
+                // Listed for the sweep after the setting is stored: a failure here is an error
+                // the caller retries, and the setting is written again.
+                if let Some(days) = change.retention_days {
+                    retention.set_retention(&workspace.id, days).await?;
+                }
+                return Ok((workspace, new_secret));
+            }
             // Another change came first: it is read again and kept.
             Err(crate::ports::StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
@@ -93,6 +103,9 @@ fn switch_webhook(
 fn changed_settings(mut workspace: Workspace, change: WorkspaceChange) -> (Workspace, Option<String>) {
     if let Some(quota) = change.monthly_token_quota {
         workspace.monthly_token_quota = quota;
+    }
+    if let Some(days) = change.retention_days {
+        workspace.retention_days = days;
     }
     let mut new_secret = None;
     if let Some(url) = change.webhook_url {

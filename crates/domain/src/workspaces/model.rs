@@ -17,6 +17,8 @@ pub struct Workspace {
     /// sent while it is.
     pub webhook_disabled_at: Option<OffsetDateTime>,
     pub webhook_disabled_reason: Option<String>,
+    /// Messages and their media older than this many days are deleted; none keeps them.
+    pub retention_days: Option<u32>,
     /// Bumped by every write: a change is stored only over the revision it was made from, so
     /// that two concurrent changes of different fields both survive.
     pub revision: u64,
@@ -34,6 +36,7 @@ impl Workspace {
             webhook_failures: 0,
             webhook_disabled_at: None,
             webhook_disabled_reason: None,
+            retention_days: None,
             revision: 0,
         }
     }

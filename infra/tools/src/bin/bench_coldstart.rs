@@ -24,7 +24,7 @@ const GOAL_RSS_KB: u64 = 14 * 1024;
 
 fn functions() -> Vec<String> {
     let mut names: Vec<String> = ROUTES.iter().map(|route| route.function.to_owned()).collect();
-    names.extend(["agent-worker".to_owned(), "follow-up-scheduler".to_owned()]);
+    names.extend(["agent-worker".to_owned(), "follow-up-scheduler".to_owned(), "retention-sweeper".to_owned()]);
     names.push(colloquy_api::routes::UNROUTED_FUNCTION.to_owned());
     names.sort();
     names.dedup();

@@ -19,6 +19,8 @@ pub struct WorkspaceChangeBody {
     pub webhook_url: Option<Option<String>>,
     #[serde(default)]
     pub webhook_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    pub retention_days: Option<Option<u64>>,
 }
 
 impl WorkspaceChangeBody {
@@ -30,10 +32,18 @@ impl WorkspaceChangeBody {
             )),
             other => other,
         };
+        let retention_days = match self.retention_days {
+            Some(Some(days)) => Some(Some(
+                colloquy_domain::retention::days(days).map_err(|why| InvalidField::new("retentionDays", why))?,
+            )),
+            Some(None) => Some(None),
+            None => None,
+        };
         Ok(WorkspaceChange {
             monthly_token_quota: self.monthly_token_quota,
             webhook_url,
             webhook_enabled: self.webhook_enabled,
+            retention_days,
         })
     }
 }

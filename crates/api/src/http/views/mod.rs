@@ -31,6 +31,8 @@ pub struct WorkspaceView {
     pub webhook_disabled: Option<WebhookDisabledView>,
     /// Deliveries failed in a row; at 20 the webhook is disabled.
     pub webhook_failures: u32,
+    /// Messages and their media older than this many days are deleted; null keeps them.
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -63,6 +65,7 @@ impl WorkspaceView {
                 reason: workspace.webhook_disabled_reason.clone().unwrap_or_default(),
             }),
             webhook_failures: workspace.webhook_failures,
+            retention_days: workspace.retention_days,
         }
     }
 }
