@@ -190,7 +190,10 @@ impl Worker {
         }
         match result {
             Ok(()) => Outcome::Done,
-            Err(RetryLater::NotYet(wait)) => Outcome::Deferred(wait),
+            Err(RetryLater::NotYet(wait)) => {
+                app.metrics.record(Measurement::quiet_period(&workspace, wait.as_millis()));
+                Outcome::Deferred(wait)
+            }
             Err(err) if attempt.is_last() => {
                 tracing::error!(error = %err, group = %trigger.group(), trigger = %trigger.id(), "trigger failed for the last time; it goes to the dead-letter queue");
                 // No contact is left silently unanswered: the operator sees why on the conversation.

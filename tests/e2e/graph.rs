@@ -9,7 +9,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::conversations::meta_error;
 
 fn from(phone_number_id: &str) -> Sender {
-    Sender { phone_number_id: phone_number_id.into(), token: Secret(colloquy_tests::TEST_TOKEN.into()) }
+    Sender {
+        phone_number_id: phone_number_id.into(),
+        token: Secret(colloquy_tests::TEST_TOKEN.into()),
+        workspace_id: "ws_graph".into(),
+    }
 }
 
 #[tokio::test]

@@ -13,10 +13,12 @@ use wiremock::{Mock, ResponseTemplate};
 use crate::agent_loop::{agent_loop, sent, Loop};
 use crate::tool_loop::{tool_calls, tool_loop};
 
-/// Metrics of the loop's app go to a buffer; a worker that records into it.
+/// Metrics of the loop's app go to a buffer (its Graph calls counted too, as on Lambda); a
+/// worker that records into it.
 fn measured(l: &mut Loop) -> (Arc<Mutex<Vec<String>>>, Worker) {
     let lines = Arc::new(Mutex::new(Vec::new()));
-    l.inbox.stack.app.metrics = Arc::new(EmfMetrics::new("agent-worker", Sink::Buffer(lines.clone())));
+    let metrics = Arc::new(EmfMetrics::new("agent-worker", Sink::Buffer(lines.clone())));
+    l.inbox.stack.app = l.inbox.stack.app.clone().with_metrics(metrics);
     (lines, Worker::new(l.inbox.stack.app.clone()))
 }
 
@@ -134,4 +136,31 @@ async fn a_tool_call_is_counted_by_status_with_the_tools_latency() {
     let llm_calls = documents.iter().filter(|d| d["measurement"] == "LlmCall").count();
     assert_eq!(llm_calls, 2, "the step's call and the answer's");
     assert!(find(&documents, "Reply", &[("outcome", "sent")]).is_some());
+}
+
+#[tokio::test]
+async fn graph_calls_are_counted_by_meta_s_code_and_media_by_type_and_outcome() {
+    let mut l = agent_loop().await;
+    let (lines, worker) = measured(&mut l);
+    let image = crate::media::fixture("payslip.jpg");
+    crate::media::serve(&l, crate::media::IMAGE_ID, "image/jpeg", image.clone(), Some(image.len())).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(crate::agent_loop::completion("Thanks, got it."))
+        .mount(&l.llm)
+        .await;
+    let refusal = json!({"error": {"message": "Re-engagement message", "type": "OAuthException", "code": 131047}});
+    // Every send is refused (the read receipt too).
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(400).set_body_json(refusal)).mount(&l.graph).await;
+
+    l.inbox.deliver(&meta_payload("image")).await;
+    l.source.drain(&worker, 20).await.expect("worker runs");
+
+    let documents = documents(&lines);
+    let refused = find(&documents, "GraphCall", &[("operation", "send"), ("outcome", "131047")]);
+    assert!(refused.is_some_and(|d| d["GraphCalls"] == 1.0 && d["GraphLatency"].is_number()), "{documents:?}");
+    assert!(find(&documents, "GraphCall", &[("operation", "media_info"), ("outcome", "ok")]).is_some());
+    assert!(find(&documents, "GraphCall", &[("operation", "download"), ("outcome", "ok")]).is_some());
+    let media = find(&documents, "Media", &[("type", "image"), ("outcome", "stored")]);
+    assert!(media.is_some_and(|d| d["MediaProcessed"] == 1.0), "{documents:?}");
 }

@@ -370,6 +370,7 @@ impl App {
             reader: &*self.reader,
             policies: self.policy_ports(),
             clock: &*self.clock,
+            metrics: &*self.metrics,
         }
     }
 
@@ -383,6 +384,7 @@ impl App {
             llm: &*self.llm,
             events: self.event_ports(),
             clock: &*self.clock,
+            metrics: &*self.metrics,
         }
     }
 
@@ -420,7 +422,10 @@ impl App {
         }
     }
 
+    /// Counts what happens, and every Graph API call (the WhatsApp client is wrapped).
     pub fn with_metrics(mut self, metrics: Arc<dyn colloquy_domain::metrics::Metrics>) -> Self {
+        self.whatsapp =
+            Arc::new(colloquy_domain::metrics::MeteredWhatsApp { inner: self.whatsapp, metrics: metrics.clone() });
         self.metrics = metrics;
         self
     }

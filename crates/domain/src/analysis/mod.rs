@@ -32,6 +32,8 @@ pub struct AnalysisPorts<'a> {
     pub llm: &'a dyn Llm,
     pub events: EventPorts<'a>,
     pub clock: &'a dyn Clock,
+    /// The analysis's LLM call is counted as a reply's is.
+    pub metrics: &'a dyn crate::metrics::Metrics,
 }
 
 /// The transcript an analysis reads: the conversation's latest messages, at most this many.
@@ -205,7 +207,8 @@ pub async fn run(ports: &AnalysisPorts<'_>, trigger: &AnalysisTrigger) -> Result
     let system = format!("{}\n\n{TRANSCRIPT_GUIDE}", prompt.text);
     let turns = vec![ChatTurn::text(ChatRole::User, transcript_text(&messages))];
     let request = ChatRequest::for_agent(&agent, system, prompt.temperature, turns).as_json(json);
-    let answer = match ports.llm.complete(&request).await {
+    let answer = crate::metrics::measured_llm_call(ports.llm, ports.metrics, &conversation.workspace_id, &request);
+    let answer = match answer.await {
         Ok(answer) => answer,
         Err(err) if err.is_retryable() => return Err(RetryLater::Llm(err)),
         Err(err) => {

@@ -44,6 +44,8 @@ pub struct MediaPorts<'a> {
     /// A transcript or a document's text passes the input policies.
     pub policies: PolicyPorts<'a>,
     pub clock: &'a dyn Clock,
+    /// Media processed, by type and outcome.
+    pub metrics: &'a dyn crate::metrics::Metrics,
 }
 
 /// Transient transcription failures (429, 5xx, time-outs) are tried this often before the agent
@@ -95,6 +97,12 @@ pub async fn prepare(
         if let Some(media) = &update.media.failure {
             tracing::info!(conversation = %conversation.id, message = %message.id, failure = %media, "media could not be used");
         }
+        let outcome = match (&update.blocked, update.media.status) {
+            (Some(_), _) => "blocked",
+            (None, MediaStatus::Stored) => "stored",
+            (None, _) => "failed",
+        };
+        ports.metrics.record(crate::metrics::Measurement::media(&conversation.workspace_id, kind.label(), outcome));
         message.media = Some(update.media);
         if update.blocked.is_some() {
             message.error = update.blocked;

@@ -18,6 +18,17 @@ pub enum MediaKind {
 const MB: u64 = 1024 * 1024;
 
 impl MediaKind {
+    /// For metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            MediaKind::Audio => "audio",
+            MediaKind::Image => "image",
+            MediaKind::Sticker => "sticker",
+            MediaKind::Video => "video",
+            MediaKind::Document => "document",
+        }
+    }
+
     pub fn of(kind: &MessageKind) -> Option<Self> {
         match kind {
             MessageKind::Audio => Some(Self::Audio),

@@ -49,5 +49,5 @@ pub async fn sender(
             SenderError::Refused("the business number has no access token: register it again with its token".into())
         })?,
     };
-    Ok(Sender { phone_number_id: number.phone_number_id, token })
+    Ok(Sender { phone_number_id: number.phone_number_id, token, workspace_id: number.workspace_id })
 }

@@ -42,6 +42,29 @@ impl GraphError {
             _ => None,
         }
     }
+
+    /// Meta's code as a bounded label, for metrics: the codes an operator acts on, else `other`
+    /// (or `5xx`); `timeout` and `network` when Meta did not answer.
+    pub fn metric_label(&self) -> &'static str {
+        match self {
+            GraphError::Api { code, http_status, .. } => match code {
+                130429 => "130429",
+                131056 => "131056",
+                80007 => "80007",
+                131047 => "131047",
+                131026 => "131026",
+                131051 => "131051",
+                131000 => "131000",
+                190 => "190",
+                10 => "10",
+                100 => "100",
+                _ if *http_status >= 500 => "5xx",
+                _ => "other",
+            },
+            GraphError::Timeout => "timeout",
+            GraphError::Network(_) => "network",
+        }
+    }
 }
 
 /// A secret value (an access token): never printed.
@@ -66,6 +89,8 @@ impl Secret {
 pub struct Sender {
     pub phone_number_id: String,
     pub token: Secret,
+    /// The workspace the number sends for (what its calls are counted under).
+    pub workspace_id: crate::model::WorkspaceId,
 }
 
 /// An approved message template of a WhatsApp Business Account, as a person picks one.

@@ -116,6 +116,7 @@ impl World {
                 reader: self,
                 policies,
                 clock: self,
+                metrics: self,
             },
             policies,
             senders,
@@ -128,6 +129,7 @@ impl World {
                 llm: self,
                 events,
                 clock: self,
+                metrics: self,
             },
             metrics: self,
             conversation: ConversationPorts {

@@ -34,7 +34,7 @@ use crate::conversations::model::preview;
 use crate::events::emit_quietly;
 use crate::media;
 use crate::media::model::MediaKind;
-use crate::metrics::{LlmTokens, Measurement};
+use crate::metrics::Measurement;
 use crate::model::cache::TtlCache;
 use crate::model::deadline::Deadline;
 use crate::model::ReplyDelay;

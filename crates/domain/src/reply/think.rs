@@ -103,25 +103,13 @@ pub(super) async fn complete(
     }
 }
 
-/// One LLM call, counted for the operators: its latency, tokens, or the class of its failure.
+/// One LLM call, counted for the operators.
 async fn measured_call(
     ports: &ReplyPorts<'_>,
     workspace: &WorkspaceId,
     request: &ChatRequest,
 ) -> Result<ChatReply, LlmError> {
-    let started = std::time::Instant::now();
-    let answer = ports.llm.complete(request).await;
-    let millis = started.elapsed().as_millis();
-    let provider = request.provider.as_str();
-    ports.metrics.record(match &answer {
-        Ok(reply) => {
-            let tokens =
-                LlmTokens { input: reply.input_tokens, cached: reply.cached_input_tokens, output: reply.output_tokens };
-            Measurement::llm_call(workspace, provider, millis, tokens)
-        }
-        Err(err) => Measurement::llm_error(workspace, provider, err.class(), millis),
-    });
-    answer
+    crate::metrics::measured_llm_call(ports.llm, ports.metrics, workspace, request).await
 }
 
 /// How often an answer is thrown away for a message that came in while the LLM wrote; after

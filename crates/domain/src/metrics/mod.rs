@@ -5,6 +5,10 @@
 //! the logs, not a dimension). The adapter writes each as a line of CloudWatch's embedded metric
 //! format; no request is made to record one.
 
+mod graph;
+
+pub use graph::MeteredWhatsApp;
+
 use crate::model::WorkspaceId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +128,40 @@ impl Measurement {
     }
 }
 
+impl Measurement {
+    /// Media a contact sent, by type (`audio`, `image`, `document`…) and outcome (`stored`,
+    /// `failed`, `blocked` by a policy).
+    pub fn media(workspace: &WorkspaceId, kind: &'static str, outcome: &'static str) -> Self {
+        Self::new("Media", workspace).dimension("type", kind).dimension("outcome", outcome).value(
+            "MediaProcessed",
+            1.0,
+            Unit::Count,
+        )
+    }
+
+    /// A trigger put off for the quiet period (the contact is still writing), and for how long.
+    pub fn quiet_period(workspace: &WorkspaceId, wait_millis: u128) -> Self {
+        Self::new("QuietPeriod", workspace).value("QuietPeriodWait", wait_millis as f64, Unit::Milliseconds)
+    }
+
+    /// A call to Meta's Graph API: which (`send`, `mark_read`, `media_info`, `download`…) and its
+    /// outcome (`ok`, or Meta's error code among those an operator acts on, `timeout`, `network`,
+    /// `other`), with its latency; the workspace whose number called (none for a number not yet
+    /// registered).
+    pub fn graph_call(
+        workspace: Option<&WorkspaceId>,
+        operation: &'static str,
+        outcome: &'static str,
+        millis: u128,
+    ) -> Self {
+        Self { kind: "GraphCall", dimensions: Vec::new(), values: Vec::new(), workspace: workspace.cloned() }
+            .dimension("operation", operation)
+            .dimension("outcome", outcome)
+            .value("GraphCalls", 1.0, Unit::Count)
+            .value("GraphLatency", millis as f64, Unit::Milliseconds)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LlmTokens {
     pub input: u64,
@@ -141,4 +179,26 @@ pub struct NoMetrics;
 
 impl Metrics for NoMetrics {
     fn record(&self, _: Measurement) {}
+}
+
+/// One LLM call, counted: its latency and tokens, or the class of its failure.
+pub async fn measured_llm_call(
+    llm: &dyn crate::ports::Llm,
+    metrics: &dyn Metrics,
+    workspace: &WorkspaceId,
+    request: &crate::ports::ChatRequest,
+) -> Result<crate::ports::ChatReply, crate::ports::LlmError> {
+    let started = std::time::Instant::now();
+    let answer = llm.complete(request).await;
+    let millis = started.elapsed().as_millis();
+    let provider = request.provider.as_str();
+    metrics.record(match &answer {
+        Ok(reply) => {
+            let tokens =
+                LlmTokens { input: reply.input_tokens, cached: reply.cached_input_tokens, output: reply.output_tokens };
+            Measurement::llm_call(workspace, provider, millis, tokens)
+        }
+        Err(err) => Measurement::llm_error(workspace, provider, err.class(), millis),
+    });
+    answer
 }
