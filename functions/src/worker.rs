@@ -194,6 +194,8 @@ impl Worker {
                 app.metrics.record(Measurement::quiet_period(&workspace, wait.as_millis()));
                 Outcome::Deferred(wait)
             }
+            // Not a failure: a part's status is on its way, or the wait for it ends.
+            Err(RetryLater::AwaitingStatus(wait)) => Outcome::Deferred(wait),
             Err(err) if attempt.is_last() => {
                 tracing::error!(error = %err, group = %trigger.group(), trigger = %trigger.id(), "trigger failed for the last time; it goes to the dead-letter queue");
                 // No contact is left silently unanswered: the operator sees why on the conversation.

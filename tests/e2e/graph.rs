@@ -29,7 +29,7 @@ async fn a_text_send_posts_meta_s_shape_and_returns_the_wamid() {
         .await;
 
     let wamid = graph_client(&graph.uri())
-        .send(&from("123"), &Outbound::Text { to: "4915112345678".into(), body: "Hello".into() })
+        .send(&from("123"), &Outbound::Text { to: "4915112345678".into(), body: "Hello".into(), callback: None })
         .await;
 
     assert_eq!(wamid, Ok("wamid.TEXT".to_owned()));
@@ -72,8 +72,9 @@ async fn meta_s_errors_say_whether_a_retry_can_help() {
     for (code, retryable) in cases {
         let graph = MockServer::start().await;
         Mock::given(method("POST")).respond_with(meta_error(code, "nope")).mount(&graph).await;
-        let err =
-            graph_client(&graph.uri()).send(&from("1"), &Outbound::Text { to: "1".into(), body: "x".into() }).await;
+        let err = graph_client(&graph.uri())
+            .send(&from("1"), &Outbound::Text { to: "1".into(), body: "x".into(), callback: None })
+            .await;
         let err = err.expect_err("Meta refused");
         assert_eq!((err.code(), err.is_retryable()), (Some(code), retryable), "{err}");
     }
@@ -83,7 +84,7 @@ async fn meta_s_errors_say_whether_a_retry_can_help() {
         .mount(&graph)
         .await;
     let err = graph_client(&graph.uri())
-        .send(&from("1"), &Outbound::Text { to: "1".into(), body: "x".into() })
+        .send(&from("1"), &Outbound::Text { to: "1".into(), body: "x".into(), callback: None })
         .await
         .expect_err("503");
     assert!(err.is_retryable(), "5xx is worth a retry: {err}");
@@ -100,6 +101,26 @@ async fn a_slow_graph_is_a_time_out() {
     let err = graph_client(&graph.uri()).mark_read(&from("1"), "wamid.X").await;
 
     assert_eq!(err, Err(GraphError::Timeout));
+    assert!(err.err().is_some_and(|e| e.may_have_arrived()), "a time-out's request may have reached Meta");
+}
+
+#[tokio::test]
+async fn a_refused_connection_sent_nothing_and_a_send_names_its_part() {
+    // A port nothing listens on: the connection is refused before anything is sent.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
+    let text = Outbound::Text { to: "1".into(), body: "x".into(), callback: Some("c:m:0".into()) };
+    let err = graph_client(&format!("http://{closed}")).send(&from("1"), &text).await.expect_err("refused");
+    assert!(matches!(err, GraphError::Network(_)) && !err.may_have_arrived(), "{err:?}");
+
+    let graph = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"messages": [{"id": "wamid.1"}]})))
+        .mount(&graph)
+        .await;
+    graph_client(&graph.uri()).send(&from("1"), &text).await.expect("sent");
+    let requests = graph.received_requests().await.unwrap_or_default();
+    let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap_or_default();
+    assert_eq!(body["biz_opaque_callback_data"], "c:m:0", "Meta echoes it in the part's statuses");
 }
 
 mod llm {

@@ -26,6 +26,7 @@ mod hostile_tenants;
 mod input;
 mod media;
 mod metrics;
+mod never_twice;
 mod numbers;
 mod policies;
 mod prompt_document;

@@ -90,11 +90,16 @@ async fn answer(request: reqwest::RequestBuilder) -> Result<Value, GraphError> {
     Err(envelope_error(status, parsed.as_ref()))
 }
 
+/// Whether the request may have reached Meta decides whether it may be sent again at once: a
+/// connection that was never made (refused, DNS, TLS, a connect time-out) sent nothing; a time-out
+/// or a broken connection after that may have.
 fn transport_error(err: reqwest::Error) -> GraphError {
-    if err.is_timeout() {
+    if err.is_connect() || err.is_builder() {
+        GraphError::Network(err.without_url().to_string())
+    } else if err.is_timeout() {
         GraphError::Timeout
     } else {
-        GraphError::Network(err.without_url().to_string())
+        GraphError::Unknown(err.without_url().to_string())
     }
 }
 
@@ -111,13 +116,19 @@ fn envelope_error(http_status: u16, body: Option<&Value>) -> GraphError {
 
 fn request_body(message: &Outbound) -> Value {
     match message {
-        Outbound::Text { to, body } => json!({
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": to,
-            "type": "text",
-            "text": {"preview_url": false, "body": body},
-        }),
+        Outbound::Text { to, body, callback } => {
+            let mut request = json!({
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": to,
+                "type": "text",
+                "text": {"preview_url": false, "body": body},
+            });
+            if let Some(callback) = callback {
+                request["biz_opaque_callback_data"] = json!(callback);
+            }
+            request
+        }
         Outbound::Template { to, template } => {
             let mut body = json!({
                 "messaging_product": "whatsapp",

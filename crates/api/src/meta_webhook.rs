@@ -288,6 +288,7 @@ impl Payload {
                     wamid: wamid.to_owned(),
                     status,
                     error: status_error(update),
+                    callback: str_at(update, &["biz_opaque_callback_data"]).map(str::to_owned),
                 }));
             }
         }

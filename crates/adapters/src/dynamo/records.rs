@@ -185,6 +185,8 @@ pub(super) struct StoredMessage {
     /// Every wamid the message went out as (a long reply is split into several).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     sent_parts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unconfirmed_part: Option<colloquy_domain::conversations::model::UnconfirmedPart>,
     /// The contact's reaction to this message (an emoji), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reaction: Option<String>,
@@ -224,6 +226,7 @@ impl From<&Message> for StoredMessage {
             media: m.media,
             usage: m.usage,
             sent_parts: m.sent_parts,
+            unconfirmed_part: m.unconfirmed_part,
             reaction: m.reaction,
             edited: m.edited,
             deleted: m.deleted,
@@ -250,6 +253,7 @@ impl From<StoredMessage> for Message {
             media: stored.media,
             usage: stored.usage,
             sent_parts: stored.sent_parts,
+            unconfirmed_part: stored.unconfirmed_part,
             reaction: stored.reaction,
             edited: stored.edited,
             deleted: stored.deleted,

@@ -412,6 +412,9 @@ pub struct Message {
     pub usage: Option<TokenUsage>,
     /// Every wamid the message went out as (a long reply is split into several).
     pub sent_parts: Vec<String>,
+    /// The next part was sent but Meta's answer was lost: it is sent again only if no status
+    /// names it in time.
+    pub unconfirmed_part: Option<UnconfirmedPart>,
     /// The contact's reaction to this message (an emoji), if any.
     pub reaction: Option<String>,
     /// The contact edited it: `text` is the corrected text.
@@ -426,6 +429,33 @@ pub struct Message {
     /// A call the agent made to a tool (`direction: tool`).
     pub tool_call: Option<crate::tools::call::ToolCall>,
     pub created_at: OffsetDateTime,
+}
+
+/// A part of a reply whose send may have reached Meta: its status webhook, naming it by
+/// `biz_opaque_callback_data`, confirms it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnconfirmedPart {
+    /// Which part (0 is the first).
+    pub index: u32,
+    #[serde(with = "crate::model::timestamp::iso")]
+    pub since: OffsetDateTime,
+}
+
+impl UnconfirmedPart {
+    /// What the part is sent with, and Meta gives back in its statuses.
+    pub fn callback(conversation_id: &ConversationId, message_id: &MessageId, index: u32) -> String {
+        format!("{conversation_id}:{message_id}:{index}")
+    }
+
+    /// The conversation, message and part a callback names.
+    pub fn parse_callback(text: &str) -> Option<(ConversationId, MessageId, u32)> {
+        let mut parts = text.splitn(3, ':');
+        let (conversation, message, index) = (parts.next()?, parts.next()?, parts.next()?);
+        let ids_are_ours = crate::model::ids::is_id(conversation) && crate::model::ids::is_id(message);
+        let index = index.parse().ok().filter(|_| ids_are_ours)?;
+        Some((ConversationId::from_raw(conversation), MessageId::from_raw(message), index))
+    }
 }
 
 impl Message {
@@ -450,6 +480,7 @@ impl Message {
             media: None,
             usage: None,
             sent_parts: Vec::new(),
+            unconfirmed_part: None,
             reaction: None,
             edited: false,
             deleted: false,

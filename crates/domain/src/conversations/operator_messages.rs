@@ -45,7 +45,7 @@ pub async fn send_operator_message(
             let mut message =
                 Message::new(&conversation.id, Direction::Outbound, MessageKind::Text, DeliveryStatus::Sent, now);
             message.text = Some(text.clone());
-            (Outbound::Text { to, body: text }, message)
+            (Outbound::Text { to, body: text, callback: None }, message)
         }
         OperatorMessage::Template(chosen) => {
             let mut message =

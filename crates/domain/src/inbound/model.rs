@@ -26,6 +26,8 @@ pub struct StatusUpdate {
     pub wamid: String,
     pub status: DeliveryStatus,
     pub error: Option<MessageError>,
+    /// The `biz_opaque_callback_data` the message was sent with: which reply part it is.
+    pub callback: Option<String>,
 }
 
 /// A contact reacting to, editing or deleting a message they or the business sent.

@@ -8,8 +8,17 @@ use crate::model::{TemplateMessage, WorkspaceId};
 /// A message for the WhatsApp Graph API.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outbound {
-    Text { to: String, body: String },
-    Template { to: String, template: TemplateMessage },
+    /// `callback` goes to Meta as `biz_opaque_callback_data` and comes back in the message's
+    /// status webhooks: how a part whose answer was lost is recognised.
+    Text {
+        to: String,
+        body: String,
+        callback: Option<String>,
+    },
+    Template {
+        to: String,
+        template: TemplateMessage,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -19,8 +28,12 @@ pub enum GraphError {
     Api { http_status: u16, code: i64, message: String },
     #[error("WhatsApp did not answer in time")]
     Timeout,
+    /// The request never left (no connection, DNS, TLS): sending again cannot send twice.
     #[error("WhatsApp could not be reached: {0}")]
     Network(String),
+    /// The connection broke after the request was sent: Meta may have accepted it.
+    #[error("WhatsApp's answer was lost: {0}")]
+    Unknown(String),
 }
 
 /// Meta's codes where waiting and retrying can help: throughput and rate limits.
@@ -32,8 +45,14 @@ impl GraphError {
     pub fn is_retryable(&self) -> bool {
         match self {
             GraphError::Api { http_status, code, .. } => RETRYABLE_CODES.contains(code) || *http_status >= 500,
-            GraphError::Timeout | GraphError::Network(_) => true,
+            GraphError::Timeout | GraphError::Network(_) | GraphError::Unknown(_) => true,
         }
+    }
+
+    /// The request may have reached Meta (no answer came back): sending it again might send it
+    /// twice.
+    pub fn may_have_arrived(&self) -> bool {
+        matches!(self, GraphError::Timeout | GraphError::Unknown(_))
     }
 
     pub fn code(&self) -> Option<i64> {
@@ -63,6 +82,7 @@ impl GraphError {
             },
             GraphError::Timeout => "timeout",
             GraphError::Network(_) => "network",
+            GraphError::Unknown(_) => "unknown",
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Sending a stored reply, part by part, and recording why no reply was sent.
 
 use super::*;
+use crate::conversations::model::UnconfirmedPart;
 use crate::events::model::MessageSent;
+use time::OffsetDateTime;
 
 /// Splits at paragraph or word boundaries so that every part fits in one WhatsApp message.
 pub fn split_text(text: &str, max_chars: usize) -> Vec<String> {
@@ -80,6 +82,27 @@ pub(super) async fn record_no_reply(
     }
 }
 
+/// How long a part whose answer was lost waits for its status webhook before it is sent again.
+/// Meta sends `sent` within seconds of accepting a message; a minute without one means it did
+/// not take it.
+pub const CONFIRM_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A part whose answer was lost: how much longer to wait for its status (`None`: go on —
+/// confirmed meanwhile, or waited long enough and it is sent again).
+fn awaiting_status(message: &mut Message, now: OffsetDateTime) -> Option<std::time::Duration> {
+    let unconfirmed = message.unconfirmed_part?;
+    let confirmed = message.sent_parts.len() > unconfirmed.index as usize;
+    let waited = (now - unconfirmed.since).try_into().unwrap_or(std::time::Duration::ZERO);
+    if confirmed || waited >= CONFIRM_WITHIN {
+        if !confirmed {
+            tracing::warn!(message = %message.id, part = unconfirmed.index, "no status for a part whose answer was lost; sending it again");
+        }
+        message.unconfirmed_part = None;
+        return None;
+    }
+    Some(CONFIRM_WITHIN - waited)
+}
+
 /// Sends a stored reply, part by part, resuming after the parts already sent.
 pub(super) async fn deliver(
     ports: &ReplyPorts<'_>,
@@ -121,15 +144,23 @@ pub(super) async fn deliver(
         }
         Err(SenderError::Unavailable(why)) => return Err(RetryLater::Busy(why)),
     };
+    if let Some(wait) = awaiting_status(&mut message, now) {
+        return Err(RetryLater::AwaitingStatus(wait));
+    }
     let parts = split_text(message.text.as_deref().unwrap_or_default(), MAX_TEXT_CHARS);
     let mut failure = None;
     let sending = std::time::Instant::now();
-    for part in parts.iter().skip(message.sent_parts.len()) {
+    for (index, part) in parts.iter().enumerate().skip(message.sent_parts.len()) {
         let to = conversation.party().map(|(_, contact)| contact.wa_id.clone()).unwrap_or_default();
-        let outbound = Outbound::Text { to, body: part.clone() };
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        let callback = Some(UnconfirmedPart::callback(&conversation.id, &message.id, index));
+        let outbound = Outbound::Text { to, body: part.clone(), callback };
         match send_with_retry(ports.whatsapp, &from, &outbound, SEND_ATTEMPTS).await {
             Ok(wamid) => message.sent_parts.push(wamid),
             Err(err) => {
+                if err.may_have_arrived() {
+                    message.unconfirmed_part = Some(UnconfirmedPart { index, since: ports.clock.now() });
+                }
                 failure = Some(err);
                 break;
             }
@@ -146,6 +177,13 @@ pub(super) async fn deliver(
                 text: message.text.clone(),
             };
             emit_quietly(&ports.events, &conversation.workspace_id, &conversation.id, &event).await;
+        }
+        Some(err) if err.may_have_arrived() => {
+            // Not sent again now: Meta may have it. Its status confirms it, or after
+            // `CONFIRM_WITHIN` without one it is sent again.
+            tracing::warn!(conversation = %conversation.id, error = %err, "a part's answer was lost; waiting for its status");
+            ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
+            return Err(RetryLater::AwaitingStatus(CONFIRM_WITHIN));
         }
         Some(err) if err.is_retryable() => {
             if !message.sent_parts.is_empty() {

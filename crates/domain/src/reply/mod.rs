@@ -85,6 +85,9 @@ pub enum RetryLater {
     /// The contact is still writing: come back when the conversation has been quiet long enough.
     #[error("the contact is still writing")]
     NotYet(Duration),
+    /// A part's send may have reached Meta: come back when its status has had time to arrive.
+    #[error("waiting for WhatsApp to confirm a part whose answer was lost")]
+    AwaitingStatus(Duration),
 }
 
 /// A reply as the contact will see it: WhatsApp's own marks instead of Markdown.

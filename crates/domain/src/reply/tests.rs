@@ -9,8 +9,10 @@ use super::fakes::World;
 use super::gate::Loaded;
 use super::*;
 use crate::agents::model::AnalysisSettings;
-use crate::model::{Contact, ErrorReason, FollowUpPolicy, ModelSettings, Provider, WhatsAppNumber};
+use crate::conversations::model::UnconfirmedPart;
+use crate::model::{Contact, ConversationId, ErrorReason, FollowUpPolicy, ModelSettings, Provider, WhatsAppNumber};
 use crate::ports::{GraphError, Secret};
+use delivery::CONFIRM_WITHIN;
 
 const NUMBER: &str = "100000000000001";
 
@@ -101,12 +103,18 @@ async fn deliver_on(world: &Arc<World>, conversation: &Conversation, message: Me
 #[tokio::test]
 async fn a_stored_reply_goes_to_the_contact_and_is_recorded_sent_with_its_wamid() {
     let world = World::with_number(now(), number());
-    deliver_on(&world, &conversation(), reply("The flat is free on **Saturday**.")).await.expect("delivered");
+    let message = reply("The flat is free on **Saturday**.");
+    let (conversation, id) = (conversation(), message.id.clone());
+    deliver_on(&world, &conversation, message).await.expect("delivered");
 
     let recorded = world.recorded();
     assert_eq!(
         recorded.sent,
-        vec![Outbound::Text { to: "491701234567".into(), body: "The flat is free on **Saturday**.".into() }]
+        vec![Outbound::Text {
+            to: "491701234567".into(),
+            body: "The flat is free on **Saturday**.".into(),
+            callback: Some(format!("{}:{id}:0", conversation.id)),
+        }]
     );
     let [delivered] = recorded.deliveries.as_slice() else { panic!("one delivery: {:?}", recorded.deliveries) };
     assert_eq!(delivered.status, DeliveryStatus::Sent);
@@ -132,7 +140,37 @@ async fn a_reply_meta_refuses_for_good_is_recorded_failed_with_meta_s_code_and_m
 }
 
 #[tokio::test]
-async fn a_long_reply_cut_off_by_a_timeout_keeps_the_parts_sent_and_the_next_receive_sends_only_the_rest() {
+async fn a_long_reply_cut_off_before_its_request_left_sends_only_the_rest_on_the_next_receive() {
+    let world = World::with_number(now(), number());
+    let text = format!("{}\n\n{}", "a".repeat(4000), "b".repeat(100));
+    {
+        let mut recorded = world.recorded();
+        recorded.send_answers.push_back(Ok("wamid.first".into()));
+        recorded.send_answers.push_back(Err(GraphError::Network("connection refused".into())));
+    }
+    let conversation = conversation();
+    let outcome = deliver_on(&world, &conversation, reply(&text)).await;
+    assert!(matches!(outcome, Err(RetryLater::WhatsApp(GraphError::Network(_)))), "{outcome:?}");
+    let half_sent = {
+        let recorded = world.recorded();
+        let [half] = recorded.deliveries.as_slice() else { panic!("the sent part is recorded") };
+        assert_eq!(half.sent_parts, vec!["wamid.first".to_owned()]);
+        assert_eq!(half.unconfirmed_part, None, "nothing left: it is certain the part was not sent");
+        assert!(recorded.failures_marked.is_empty(), "a retry is not a failure");
+        half.clone()
+    };
+
+    deliver_on(&world, &conversation, half_sent).await.expect("the rest is sent");
+    let recorded = world.recorded();
+    assert_eq!(recorded.sent.len(), 2, "the first part once, then the second");
+    assert!(matches!(&recorded.sent[1], Outbound::Text { body, .. } if body == &"b".repeat(100)));
+    let done = recorded.deliveries.last().expect("recorded");
+    assert_eq!(done.status, DeliveryStatus::Sent);
+    assert_eq!(done.sent_parts.len(), 2);
+}
+
+#[tokio::test]
+async fn a_part_whose_answer_was_lost_is_not_sent_again_until_its_status_had_time_to_come() {
     let world = World::with_number(now(), number());
     let text = format!("{}\n\n{}", "a".repeat(4000), "b".repeat(100));
     {
@@ -142,23 +180,55 @@ async fn a_long_reply_cut_off_by_a_timeout_keeps_the_parts_sent_and_the_next_rec
     }
     let conversation = conversation();
     let outcome = deliver_on(&world, &conversation, reply(&text)).await;
-    assert!(matches!(outcome, Err(RetryLater::WhatsApp(GraphError::Timeout))), "{outcome:?}");
-    let half_sent = {
-        let recorded = world.recorded();
-        let [half] = recorded.deliveries.as_slice() else { panic!("the sent part is recorded") };
-        assert_eq!(half.sent_parts, vec!["wamid.first".to_owned()]);
-        assert!(recorded.failures_marked.is_empty(), "a retry is not a failure");
-        half.clone()
-    };
+    assert!(matches!(outcome, Err(RetryLater::AwaitingStatus(wait)) if wait == CONFIRM_WITHIN), "{outcome:?}");
+    let waiting = world.recorded().deliveries.last().cloned().expect("recorded");
+    assert_eq!(waiting.sent_parts, vec!["wamid.first".to_owned()]);
+    assert_eq!(waiting.unconfirmed_part, Some(UnconfirmedPart { index: 1, since: now() }));
 
-    deliver_on(&world, &conversation, half_sent).await.expect("the rest is sent");
-    let recorded = world.recorded();
-    assert_eq!(recorded.sent.len(), 2, "the first part once, then only the second");
-    assert!(matches!(&recorded.sent[1], Outbound::Text { body, .. } if body == &"b".repeat(100)));
+    // Received again at once: nothing is sent (Meta would take it), it waits on.
+    world.recorded().send_answers.push_back(Ok("wamid.duplicate".into()));
+    let again = deliver_on(&world, &conversation, waiting.clone()).await;
+    assert!(matches!(again, Err(RetryLater::AwaitingStatus(_))), "{again:?}");
+    assert_eq!(world.recorded().sent.len(), 1, "the lost part is not sent again yet");
+
+    // Its status came meanwhile (the webhook recorded its wamid): the reply is complete, nothing resent.
+    let confirmed = Message {
+        sent_parts: vec!["wamid.first".into(), "wamid.second".into()],
+        unconfirmed_part: None,
+        ..waiting.clone()
+    };
+    deliver_on(&world, &conversation, confirmed).await.expect("done");
+    assert_eq!(world.recorded().sent.len(), 1, "nothing sent twice");
+    assert_eq!(world.recorded().deliveries.last().map(|m| m.status), Some(DeliveryStatus::Sent));
+
+    // No status in a minute: Meta did not take it, and it is sent again.
+    let later = World::with_number(now() + time::Duration::seconds(61), number());
+    later.recorded().send_answers.push_back(Ok("wamid.second".into()));
+    deliver_on(&later, &conversation, waiting).await.expect("sent again");
+    let recorded = later.recorded();
+    assert_eq!(recorded.sent.len(), 1);
+    assert!(
+        matches!(&recorded.sent[0], Outbound::Text { body, callback: Some(c), .. } if body == &"b".repeat(100) && c.ends_with(":1"))
+    );
     let done = recorded.deliveries.last().expect("recorded");
-    assert_eq!(done.status, DeliveryStatus::Sent);
-    assert_eq!(done.sent_parts.len(), 2);
-    assert_eq!(done.wamid.as_deref(), Some("wamid.first"));
+    assert_eq!((done.status, done.sent_parts.len(), done.unconfirmed_part), (DeliveryStatus::Sent, 2, None));
+}
+
+#[test]
+fn a_callback_names_the_conversation_message_and_part_and_nothing_else_parses() {
+    let conversation = ConversationId::generate();
+    let message = MessageId::generate();
+    let callback = UnconfirmedPart::callback(&conversation, &message, 3);
+    assert_eq!(UnconfirmedPart::parse_callback(&callback), Some((conversation.clone(), message.clone(), 3)));
+    for hostile in [
+        "",
+        "a:b:c",
+        &format!("{conversation}:{message}"),
+        &format!("{conversation}:{message}:x"),
+        &format!("../x:{message}:1"),
+    ] {
+        assert_eq!(UnconfirmedPart::parse_callback(hostile), None, "{hostile}");
+    }
 }
 
 #[tokio::test]
