@@ -16,8 +16,9 @@ pub struct LocalEventSource {
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
     queue_arn: String,
-    /// Seconds before a failed record is received again.
-    pub retry_after_seconds: i32,
+    /// Seconds before a failed record is received again; `None` leaves it to the worker, which
+    /// sets each failed record's visibility itself (backoff, deferral), as on Lambda.
+    pub retry_after_seconds: Option<i32>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +38,29 @@ impl LocalEventSource {
             .map_err(|err| format!("cannot read the queue's ARN: {err}"))?;
         let queue_arn =
             attributes.attributes.and_then(|mut a| a.remove(&QueueAttributeName::QueueArn)).unwrap_or_default();
-        Ok(Self { sqs, queue_url: queue_url.to_owned(), queue_arn, retry_after_seconds })
+        Ok(Self { sqs, queue_url: queue_url.to_owned(), queue_arn, retry_after_seconds: Some(retry_after_seconds) })
+    }
+
+    /// Failed records come back when the worker said (its backoff, its deferrals), as on Lambda.
+    pub fn honouring_the_worker(mut self) -> Self {
+        self.retry_after_seconds = None;
+        self
+    }
+
+    /// Receives a batch and drops it, as an invocation that timed out would: nothing is deleted
+    /// or failed, and its records come back when `visibility_seconds` (standing in for the
+    /// queue's visibility timeout) has passed. How many it held.
+    pub async fn abandon_a_batch(&self, visibility_seconds: i32) -> Result<usize, String> {
+        let received = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(10)
+            .visibility_timeout(visibility_seconds)
+            .send()
+            .await
+            .map_err(|err| format!("cannot receive from the queue: {err}"))?;
+        Ok(received.messages.map_or(0, |messages| messages.len()))
     }
 
     /// One receive, as the SQS event Lambda would hand the worker, with each record's receipt handle.
@@ -89,8 +112,9 @@ impl LocalEventSource {
         let mut unsettled = Vec::new();
         for (id, handle) in &handles {
             let settled = if failed.contains(id) {
+                let Some(retry_after) = self.retry_after_seconds else { continue };
                 let retry = self.sqs.change_message_visibility().queue_url(&self.queue_url).receipt_handle(handle);
-                match retry.visibility_timeout(self.retry_after_seconds).send().await {
+                match retry.visibility_timeout(retry_after).send().await {
                     // The worker made it visible again itself (a deferral), and another poll has
                     // it now: it comes back as the worker asked, which is what a retry wants.
                     Err(err) if err.as_service_error().is_some_and(|e| e.is_receipt_handle_is_invalid()) => Ok(()),

@@ -2,9 +2,11 @@
 //! on one port through the same handlers the Lambdas run.
 
 pub mod anthropic_standin;
+pub mod chaos;
 pub mod dev;
 pub mod event_source;
 pub mod graph_standin;
+pub mod load;
 pub mod llm_standin;
 pub mod moto;
 pub mod say_args;
