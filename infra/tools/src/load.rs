@@ -141,7 +141,8 @@ pub async fn send_all(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..senders {
-        let (queue, latencies, http, redelivered) = (queue.clone(), latencies.clone(), http.clone(), redelivered.clone());
+        let (queue, latencies, http, redelivered) =
+            (queue.clone(), latencies.clone(), http.clone(), redelivered.clone());
         tasks.push(tokio::spawn(async move {
             loop {
                 let next = queue.lock().ok().and_then(|mut q| q.next());

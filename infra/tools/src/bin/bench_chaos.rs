@@ -115,7 +115,9 @@ async fn main() -> Result<(), String> {
             Err("messages were lost or stored twice".into())
         }
         _ if replies.duplicates() > 0 => Err("a reply part was sent twice".into()),
-        _ if unanswered > 0 => Err(format!("{unanswered} conversations were neither answered nor failed with a reason")),
+        _ if unanswered > 0 => {
+            Err(format!("{unanswered} conversations were neither answered nor failed with a reason"))
+        }
         _ if drained > DRAIN_GOAL => Err(format!("drained after {:.0} s, past the goal", drained.as_secs_f64())),
         _ => Ok(()),
     }
@@ -176,9 +178,12 @@ impl Report {
         let mut report = Report { sent, stored: 0, conversations: stored.len(), answered: 0, failed_with_reason: 0 };
         for (_, messages) in stored {
             report.stored += messages.iter().filter(|m| m.direction == Direction::Inbound).count();
-            let last_inbound = messages.iter().filter(|m| m.direction == Direction::Inbound).map(|m| m.created_at).max();
+            let last_inbound =
+                messages.iter().filter(|m| m.direction == Direction::Inbound).map(|m| m.created_at).max();
             let after = |m: &&Message| m.direction == Direction::Outbound && Some(m.created_at) >= last_inbound;
-            let sent = |m: &&Message| matches!(m.status, DeliveryStatus::Sent | DeliveryStatus::Delivered | DeliveryStatus::Read);
+            let sent = |m: &&Message| {
+                matches!(m.status, DeliveryStatus::Sent | DeliveryStatus::Delivered | DeliveryStatus::Read)
+            };
             let failed = |m: &&Message| m.status == DeliveryStatus::Failed && m.error.is_some();
             if messages.iter().filter(after).any(|m| sent(&m)) {
                 report.answered += 1;
