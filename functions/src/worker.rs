@@ -112,16 +112,19 @@ impl Worker {
         for record in records {
             let trigger = read_trigger(&record);
             let is_turn = trigger.as_ref().is_some_and(Trigger::is_turn);
-            let outcome = if let Some(reason) = blocked {
-                reason
+            let (outcome, ran) = if let Some(reason) = blocked {
+                (reason, false)
             } else if turns_handled && is_turn {
                 tracing::debug!(message = ?record.message_id, "turn already answered in this batch");
-                Outcome::Done
+                (Outcome::Done, false)
             } else if !deadline.leaves(TRIGGER_BUDGET) {
-                Outcome::NotStarted
+                (Outcome::NotStarted, false)
             } else {
-                self.process(&record, trigger, deadline).await
+                (self.process(&record, trigger.clone(), deadline).await, true)
             };
+            if !ran && !matches!(outcome, Outcome::Done) {
+                self.dead_unrun(&record, trigger.as_ref()).await;
+            }
             match outcome {
                 Outcome::Done => {
                     turns_handled |= is_turn;
@@ -136,6 +139,20 @@ impl Worker {
             failed.push(record.message_id.clone().unwrap_or_default());
         }
         failed
+    }
+
+    /// A record that did not run (it waited behind its group's failing trigger, or no time was
+    /// left) on its last receive goes to the dead-letter queue all the same: recorded for its
+    /// workspace, so that it is not lost silently.
+    async fn dead_unrun(&self, record: &SqsMessage, trigger: Option<&Trigger>) {
+        let receive = receive_count(record);
+        let (Some(trigger), true) = (trigger, Attempt::receive(receive).is_last()) else { return };
+        let reason = "it waited behind a failing trigger of its conversation (or no time was left) on its last receive";
+        let workspace = colloquy_domain::model::WorkspaceId::from(trigger.workspace_id());
+        match dead_letters::record(&*self.app.store, &self.app.event_ports(), trigger, reason, receive).await {
+            Ok(dead) => self.app.metrics.record(Measurement::dead_letter(&workspace, dead.kind())),
+            Err(err) => tracing::error!(error = %err, "could not record the dead letter"),
+        }
     }
 
     async fn retry_later(&self, record: &SqsMessage, after: Duration) {

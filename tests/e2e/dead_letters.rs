@@ -121,3 +121,29 @@ async fn dead_letters_are_their_workspaces_and_for_admins() {
         "nothing was redriven"
     );
 }
+
+#[tokio::test]
+async fn a_trigger_that_waited_behind_a_failing_one_is_recorded_too() {
+    let l = agent_loop().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("model overloaded"))
+        .mount(&l.llm)
+        .await;
+    Mock::given(method("POST")).respond_with(sent("wamid.REPLY")).mount(&l.graph).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    let second = meta_payload("text").replace("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0", "wamid.SECOND");
+    l.inbox.deliver(&second).await;
+    l.run_worker().await;
+
+    let listed = dead_letters(&l, &l.inbox.key).await;
+    let reasons: Vec<String> = listed.body["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| d["reason"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(reasons.len(), 2, "neither is lost silently: {}", listed.body);
+    assert!(reasons.iter().any(|r| r.contains("model overloaded")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("waited behind a failing trigger")), "{reasons:?}");
+}
