@@ -277,15 +277,21 @@ async fn run() -> Result<(), String> {
         (2, "next message (warm container)"),
     ] {
         counter.take();
+        let started = std::time::Instant::now();
         let status = webhook(inbound_text(round)).await?;
+        let webhook_ms = started.elapsed().as_secs_f64() * 1000.0;
         print(
-            &format!("whatsapp-webhook, one inbound text — {label} [HTTP {status}]"),
+            &format!("whatsapp-webhook, one inbound text — {label} [HTTP {status}, {webhook_ms:.1} ms]"),
             &counter.take(),
             "1 write + 1 SQS send (number lookups cached)",
         );
+        let started = std::time::Instant::now();
         source.poll_once(&worker).await?;
+        // The invocation's time on this machine against moto and the in-process stand-ins (the
+        // LLM answers at once): what a reply costs besides waiting for the model.
+        let worker_ms = started.elapsed().as_secs_f64() * 1000.0;
         print(
-            &format!("agent-worker, one reply — {label}"),
+            &format!("agent-worker, one reply — {label} [{worker_ms:.1} ms with the receive and delete]"),
             &counter.take(),
             "1 read, 1 LLM call, 1 WhatsApp send, ≤2 writes",
         );
