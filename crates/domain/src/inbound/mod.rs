@@ -109,28 +109,29 @@ async fn receive_message(ports: &InboundPorts<'_>, inbound: InboundMessage) -> R
 
 /// A status for a reply part whose answer was lost: Meta has it, so it is recorded as sent (with
 /// its wamid) and the worker, waiting for this, sends the rest instead of sending it again.
-async fn confirm_part(ports: &InboundPorts<'_>, update: &StatusUpdate, callback: &str) -> Result<(), AppError> {
+/// Whether it confirmed one.
+async fn confirm_part(ports: &InboundPorts<'_>, update: &StatusUpdate, callback: &str) -> Result<bool, AppError> {
     let Some((conversation_id, message_id, index)) = UnconfirmedPart::parse_callback(callback) else {
-        return Ok(());
+        return Ok(false);
     };
-    let Some(number) = ports.numbers.get_number(&update.phone_number_id).await? else { return Ok(()) };
+    let Some(number) = ports.numbers.get_number(&update.phone_number_id).await? else { return Ok(false) };
     // The conversation must be the number's workspace's: a callback names ids, not rights.
     if ports.conversations.get_conversation(&number.workspace_id, &conversation_id).await?.is_none() {
-        return Ok(());
+        return Ok(false);
     }
     let Some(mut message) = ports.conversations.get_message(&conversation_id, &message_id).await? else {
-        return Ok(());
+        return Ok(false);
     };
     let awaited = message.unconfirmed_part.is_some_and(|part| part.index == index);
     if !awaited || message.sent_parts.len() != index as usize {
-        return Ok(());
+        return Ok(false);
     }
     tracing::info!(message = %message_id, part = index, "a part whose answer was lost is confirmed by its status");
     message.sent_parts.push(update.wamid.clone());
     message.wamid = message.sent_parts.first().cloned();
     message.unconfirmed_part = None;
     ports.conversations.record_delivery(&number.workspace_id, &message).await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Whether the contact was erased after `sent_at`: Meta redelivering what they wrote before
@@ -307,10 +308,15 @@ async fn enqueue(
 }
 
 async fn apply_status(ports: &InboundPorts<'_>, update: StatusUpdate) -> Result<(), AppError> {
-    if let Some(callback) = &update.callback {
-        confirm_part(ports, &update, callback).await?;
+    let mut found = ports.conversations.find_outbound(&update.wamid).await?;
+    // Every part carries its callback, but only a part whose answer was lost has no pointer yet:
+    // the usual status costs no read more.
+    if let (None, Some(callback)) = (&found, &update.callback) {
+        if confirm_part(ports, &update, callback).await? {
+            found = ports.conversations.find_outbound(&update.wamid).await?;
+        }
     }
-    let Some(target) = ports.conversations.find_outbound(&update.wamid).await? else {
+    let Some(target) = found else {
         tracing::debug!(wamid = %update.wamid, "status for a message we did not send (or not yet recorded)");
         return Ok(());
     };
