@@ -55,6 +55,17 @@ pub async fn serve_worker() -> Result<(), Error> {
     .await
 }
 
+/// The dead-letter recorder, fed by the trigger dead-letter queue's SQS event source.
+pub async fn serve_dead_letter_recorder() -> Result<(), Error> {
+    telemetry::init();
+    let app = wiring::from_env(Needs::TABLE.with_queue()).await?.with_metrics(wiring::metrics("dead-letter-recorder"));
+    let recorder = &crate::dead_letters::DeadLetterRecorder { app };
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<crate::worker::SqsEvent>| async move {
+        Ok::<_, std::convert::Infallible>(recorder.handle(event.payload).await)
+    }))
+    .await
+}
+
 /// The retention sweeper, run by an EventBridge schedule.
 pub async fn serve_retention() -> Result<(), Error> {
     telemetry::init();

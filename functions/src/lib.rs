@@ -4,6 +4,7 @@
 //! `http_function!(GET_AGENT)`: its entry in the route table (`colloquy_api::routes::function`)
 //! says which routes it serves, who may call them and which clients it builds.
 
+pub mod dead_letters;
 pub mod lambda;
 pub mod retention;
 pub mod scheduler;

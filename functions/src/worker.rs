@@ -10,11 +10,12 @@ use std::time::Duration;
 pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::stream::{self, StreamExt};
 
+use crate::dead_letters::{bury, tell_the_conversation};
 pub use crate::model::deadline::Deadline;
 use crate::ports::Trigger;
 use crate::App;
 use colloquy_domain::analysis;
-use colloquy_domain::dead_letters;
+use colloquy_domain::dead_letters::Death;
 use colloquy_domain::events;
 use colloquy_domain::metrics::Measurement;
 use colloquy_domain::reply::{self, AgentCache, Attempt, RetryLater};
@@ -23,6 +24,28 @@ use colloquy_domain::reply::{self, AgentCache, Attempt, RetryLater};
 pub const CONCURRENT_GROUPS: usize = 5;
 /// No trigger is started with less than this left: one LLM call and its sends fit in it.
 pub const TRIGGER_BUDGET: Duration = Duration::from_secs(35);
+
+/// What the SQS event source feeds: the worker, and the dead-letter recorder. The local stack's
+/// event source feeds either the way Lambda does.
+pub trait SqsConsumer: Sync {
+    fn consume(
+        &self,
+        event: SqsEvent,
+        deadline: Deadline,
+    ) -> impl std::future::Future<Output = SqsBatchResponse> + Send;
+}
+
+impl<C: SqsConsumer + Send> SqsConsumer for std::sync::Arc<C> {
+    async fn consume(&self, event: SqsEvent, deadline: Deadline) -> SqsBatchResponse {
+        (**self).consume(event, deadline).await
+    }
+}
+
+impl SqsConsumer for Worker {
+    async fn consume(&self, event: SqsEvent, deadline: Deadline) -> SqsBatchResponse {
+        self.handle(event, deadline).await
+    }
+}
 
 /// What the worker keeps between invocations of one container.
 pub struct Worker {
@@ -41,7 +64,7 @@ fn receive_count(record: &SqsMessage) -> u32 {
 }
 
 /// The trigger a record carries; `None` when it is not readable (retrying cannot fix that).
-fn read_trigger(record: &SqsMessage) -> Option<Trigger> {
+pub(crate) fn read_trigger(record: &SqsMessage) -> Option<Trigger> {
     let body = record.body.as_deref().unwrap_or_default();
     match serde_json::from_str(body) {
         Ok(trigger) => Some(trigger),
@@ -146,12 +169,15 @@ impl Worker {
     /// workspace, so that it is not lost silently.
     async fn dead_unrun(&self, record: &SqsMessage, trigger: Option<&Trigger>) {
         let receive = receive_count(record);
-        let (Some(trigger), true) = (trigger, Attempt::receive(receive).is_last()) else { return };
+        let (Some(trigger), Some(message_id), true) =
+            (trigger, record.message_id.as_deref(), Attempt::receive(receive).is_last())
+        else {
+            return;
+        };
         let reason = "it waited behind a failing trigger of its conversation (or no time was left) on its last receive";
-        let workspace = colloquy_domain::model::WorkspaceId::from(trigger.workspace_id());
-        match dead_letters::record(&*self.app.store, &self.app.event_ports(), trigger, reason, receive).await {
-            Ok(dead) => self.app.metrics.record(Measurement::dead_letter(&workspace, dead.kind())),
-            Err(err) => tracing::error!(error = %err, "could not record the dead letter"),
+        let death = Death { trigger, queued_as: message_id, reason, receive_count: receive };
+        if let Err(err) = bury(&self.app, death).await {
+            tracing::error!(error = %err, "could not record the dead letter; the dead-letter recorder will");
         }
     }
 
@@ -215,19 +241,18 @@ impl Worker {
             Err(RetryLater::AwaitingStatus(wait)) => Outcome::Deferred(wait),
             Err(err) if attempt.is_last() => {
                 tracing::error!(error = %err, group = %trigger.group(), trigger = %trigger.id(), "trigger failed for the last time; it goes to the dead-letter queue");
-                // No contact is left silently unanswered: the operator sees why on the conversation.
-                if let Some(turn) = trigger.conversation().filter(|_| !matches!(trigger, Trigger::Analysis(_))) {
-                    if let Err(record_err) = reply::give_up(&app.reply_ports(), turn, &err.to_string()).await {
-                        tracing::error!(error = %record_err, "could not record the failure on the conversation");
-                    }
-                }
+                let reason = err.to_string();
+                tell_the_conversation(app, &trigger, &reason).await;
                 // Its workspace sees it, and may send it back (GET /api/v1/dead-letters/).
-                let recorded =
-                    dead_letters::record(&*app.store, &app.event_ports(), &trigger, &err.to_string(), attempt.number())
-                        .await;
-                match recorded {
-                    Ok(dead) => app.metrics.record(Measurement::dead_letter(&workspace, dead.kind())),
-                    Err(record_err) => tracing::error!(error = %record_err, "could not record the dead letter"),
+                let message_id = record.message_id.as_deref().unwrap_or_default();
+                let death = Death {
+                    trigger: &trigger,
+                    queued_as: message_id,
+                    reason: &reason,
+                    receive_count: attempt.number(),
+                };
+                if let Err(record_err) = bury(app, death).await {
+                    tracing::error!(error = %record_err, "could not record the dead letter; the dead-letter recorder will");
                 }
                 Outcome::Failed
             }

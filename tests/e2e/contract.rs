@@ -126,7 +126,9 @@ async fn the_local_table_is_the_template_s_table() {
 #[test]
 fn every_function_is_a_binary_and_a_template_function_and_nothing_else() {
     let mut expected: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_owned()).collect();
-    expected.extend(["agent-worker".to_owned(), "follow-up-scheduler".to_owned(), "retention-sweeper".to_owned()]);
+    expected.extend(
+        ["agent-worker", "follow-up-scheduler", "retention-sweeper", "dead-letter-recorder"].map(str::to_owned),
+    );
     expected.insert(routes::UNROUTED_FUNCTION.to_owned());
     let binaries: BTreeSet<String> = std::fs::read_dir(project_root().join("functions/src/bin"))
         .expect("functions/src/bin")
@@ -166,6 +168,7 @@ fn every_function_is_configured_for_exactly_what_it_needs() {
             routes::UNROUTED_FUNCTION => Needs::TABLE,
             "follow-up-scheduler" => Needs::SCHEDULER,
             "retention-sweeper" => Needs::TABLE.with_media(),
+            "dead-letter-recorder" => Needs::TABLE.with_queue(),
             name => routes::of_function(name).map(|function| function.needs()).unwrap_or(Needs::TABLE),
         };
         let has = |name: &str| function.environment.contains(name);
@@ -193,7 +196,8 @@ fn the_template_alarms_on_dead_letters_late_replies_and_failing_functions() {
         .map(|(_, alarm)| serde_norway::to_string(alarm).unwrap_or_default())
         .collect();
     for (metric, watched) in [
-        ("ApproximateNumberOfMessagesVisible", "TriggerDeadLetterQueue.QueueName"),
+        // The recorder empties it; a trigger left there is one it cannot record.
+        ("ApproximateAgeOfOldestMessage", "TriggerDeadLetterQueue.QueueName"),
         ("ApproximateNumberOfMessagesVisible", "SchedulerDeadLetterQueue.QueueName"),
         ("ApproximateAgeOfOldestMessage", "TriggerQueue.QueueName"),
         ("Errors", "AgentWorkerFunction"),
@@ -210,6 +214,11 @@ fn the_template_alarms_on_dead_letters_late_replies_and_failing_functions() {
     let failure_rate =
         alarms.iter().find(|alarm| alarm.contains("MetricName: Replies") && alarm.contains("Value: failed"));
     assert!(failure_rate.is_some_and(|alarm| alarm.contains("HasAlarmTopic")), "the reply failure rate is watched");
+    let dead_letters = alarms.iter().find(|alarm| {
+        alarm.contains("MetricName: DeadLetters")
+            && ["agent-worker", "dead-letter-recorder"].iter().all(|f| alarm.contains(f))
+    });
+    assert!(dead_letters.is_some_and(|alarm| alarm.contains("HasAlarmTopic")), "dead letters, whoever recorded them");
     assert_eq!(template().resources("AWS::CloudWatch::Dashboard").len(), 1, "a dashboard");
 }
 

@@ -2,7 +2,9 @@
 //! an admin sees it with why, and sends it back onto the queue once.
 
 use colloquy_domain::model::Role;
+use colloquy_functions::dead_letters::DeadLetterRecorder;
 use colloquy_tests::{call, meta_payload, Answer, ApiCall};
+use colloquy_tools::event_source::LocalEventSource;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -146,4 +148,82 @@ async fn a_trigger_that_waited_behind_a_failing_one_is_recorded_too() {
     assert_eq!(reasons.len(), 2, "neither is lost silently: {}", listed.body);
     assert!(reasons.iter().any(|r| r.contains("model overloaded")), "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("waited behind a failing trigger")), "{reasons:?}");
+}
+
+/// The dead-letter recorder, fed by the trigger dead-letter queue as Lambda would feed it.
+async fn run_the_recorder(l: &Loop) -> Vec<colloquy_tools::event_source::Polled> {
+    let recorder = DeadLetterRecorder { app: l.worker.app.clone() };
+    let dead_letter_queue = &l.inbox.stack.resources.dead_letter_queue_url;
+    let source = LocalEventSource::new(l.inbox.stack.sqs(), dead_letter_queue, 0).await.expect("event source");
+    source.drain(&recorder, 5).await.expect("the recorder polls")
+}
+
+#[tokio::test]
+async fn a_trigger_whose_last_try_never_finished_is_recorded_from_the_dead_letter_queue_once() {
+    let l = agent_loop().await;
+    Mock::given(method("POST")).respond_with(sent("wamid.NEVER")).mount(&l.graph).await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    // Five invocations that time out: nothing is deleted or failed, the queue delivers it again;
+    // on the next receive the queue moves it to the dead-letter queue.
+    for _ in 0..5 {
+        assert_eq!(l.source.abandon_a_batch(0).await.expect("abandoned"), 1);
+    }
+    assert_eq!(l.source.abandon_a_batch(0).await.expect("received"), 0, "moved to the dead-letter queue");
+    assert!(dead_letters(&l, &l.inbox.key).await.body["results"].as_array().is_some_and(Vec::is_empty));
+    let receiver = events_to_receiver(&l).await;
+
+    let first = run_the_recorder(&l).await;
+
+    assert_eq!(first.iter().map(|p| (p.received, p.failed)).collect::<Vec<_>>(), vec![(1, 0)], "recorded and settled");
+    let listed = dead_letters(&l, &l.inbox.key).await;
+    assert_eq!(listed.body["count"], 1, "{}", listed.body);
+    let dead = &listed.body["results"][0];
+    let conversation = l.inbox.conversations().await[0]["id"].clone();
+    assert_eq!((&dead["kind"], &dead["conversationId"]), (&json!("inbound_message"), &conversation));
+    assert!(dead["reason"].as_str().is_some_and(|r| r.contains("did not finish")), "{dead}");
+    let messages = l.inbox.messages().await;
+    assert_eq!(messages[0]["status"], "failed", "the operator sees why no reply came: {messages:?}");
+    assert!(messages[0]["error"]["message"].as_str().is_some_and(|m| m.contains("did not finish")), "{messages:?}");
+    let announced = receiver
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+        .filter(|e| e["type"] == "trigger.dead_lettered")
+        .count();
+    // The announcement is queued as an event trigger; the worker delivers it.
+    l.run_worker().await;
+    let announced_after = receiver
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+        .filter(|e| e["type"] == "trigger.dead_lettered")
+        .count();
+    assert_eq!(announced + announced_after, 1, "an event says it happened, once");
+    assert!(l.texts_sent().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_dead_letter_the_worker_recorded_is_not_recorded_again_by_the_recorder() {
+    let l = agent_loop().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("model overloaded"))
+        .mount(&l.llm)
+        .await;
+    l.inbox.deliver(&meta_payload("text")).await;
+    // Five failed tries; the queue moves it to the dead-letter queue on the receive after.
+    l.run_worker().await;
+
+    let polled = run_the_recorder(&l).await;
+
+    assert_eq!(polled.iter().map(|p| (p.received, p.failed)).collect::<Vec<_>>(), vec![(1, 0)]);
+    let listed = dead_letters(&l, &l.inbox.key).await;
+    assert_eq!(listed.body["count"], 1, "recorded once: {}", listed.body);
+    assert!(listed.body["results"][0]["reason"].as_str().is_some_and(|r| r.contains("model overloaded")));
+    let failures = l.inbox.messages().await.iter().filter(|m| m["status"] == "failed").count();
+    assert_eq!(failures, 1, "the conversation says why once");
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
-use colloquy_functions::worker::{Deadline, Worker};
+use colloquy_functions::worker::{Deadline, SqsConsumer};
 
 fn error_text(err: impl std::error::Error) -> String {
     aws_sdk_sqs::error::DisplayErrorContext(err).to_string()
@@ -94,18 +94,18 @@ impl LocalEventSource {
     }
 
     /// One receive, one invocation of the worker, and the deletes and retries it asks for.
-    pub async fn poll_once(&self, worker: &Worker) -> Result<Polled, String> {
+    pub async fn poll_once(&self, worker: &impl SqsConsumer) -> Result<Polled, String> {
         self.poll_within(worker, Deadline::NONE).await
     }
 
     /// Like `poll_once`, for an invocation that ends at `deadline`.
-    pub async fn poll_within(&self, worker: &Worker, deadline: Deadline) -> Result<Polled, String> {
+    pub async fn poll_within(&self, worker: &impl SqsConsumer, deadline: Deadline) -> Result<Polled, String> {
         let (event, handles) = self.receive().await?;
         if event.records.is_empty() {
             return Ok(Polled::default());
         }
         let count = event.records.len();
-        let response = worker.handle(event, deadline).await;
+        let response = worker.consume(event, deadline).await;
         let failed: Vec<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
         // Each message is settled on its own: one that cannot be must not leave the others in
         // flight until the queue's visibility timeout.
@@ -135,7 +135,7 @@ impl LocalEventSource {
     }
 
     /// Polls until a receive comes back empty; at most `max_polls` times.
-    pub async fn drain(&self, worker: &Worker, max_polls: usize) -> Result<Vec<Polled>, String> {
+    pub async fn drain(&self, worker: &impl SqsConsumer, max_polls: usize) -> Result<Vec<Polled>, String> {
         let mut polls = Vec::new();
         for _ in 0..max_polls {
             let polled = self.poll_once(worker).await?;

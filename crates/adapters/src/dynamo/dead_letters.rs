@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
-use super::{keys, to_item, DynamoStore, Listing, Record};
+use super::{keys, to_item, DynamoStore, Item, Listing, Record};
 use crate::model::{Page, PageRequest, WorkspaceId};
 use crate::ports::{DeadLetterStore, StoreError, Trigger};
 use colloquy_domain::dead_letters::{DeadLetter, KEPT_DAYS};
@@ -29,10 +29,17 @@ record! {
 
 #[async_trait]
 impl DeadLetterStore for DynamoStore {
-    async fn record_dead_letter(&self, dead: &DeadLetter) -> Result<(), StoreError> {
-        let item =
+    async fn record_dead_letter(&self, dead: &DeadLetter, queued_as: &str) -> Result<(), StoreError> {
+        let expires = AttributeValue::N((dead.dead_at + time::Duration::days(KEPT_DAYS)).unix_timestamp().to_string());
+        let mut letter =
             to_item(&Record::new(keys::dead_letter(&dead.workspace_id, &dead.id), StoredDeadLetter::from(dead)))?;
-        self.put_new_expiring(item, dead.dead_at + time::Duration::days(KEPT_DAYS), "dead letter").await
+        let (pk, sk) = keys::dead_message(queued_as);
+        let mut marker =
+            Item::from([(keys::PK.to_owned(), AttributeValue::S(pk)), (keys::SK.to_owned(), AttributeValue::S(sk))]);
+        for item in [&mut letter, &mut marker] {
+            item.insert("expiresAt".to_owned(), expires.clone());
+        }
+        self.put_all_new(vec![letter, marker], "dead letter").await
     }
 
     async fn list_dead_letters(

@@ -256,3 +256,9 @@ pub const DEAD_LETTER: &str = "DEAD#";
 pub fn dead_letter(workspace_id: &str, id: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("{DEAD_LETTER}{id}"))
 }
+
+/// That a trigger queue message was recorded as a dead letter: the worker and the dead-letter
+/// recorder may both see it.
+pub fn dead_message(message_id: &str) -> (String, String) {
+    (format!("DEADMSG#{message_id}"), "DEADMSG".to_owned())
+}

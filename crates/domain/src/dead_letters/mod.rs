@@ -58,35 +58,54 @@ impl EventData for TriggerDeadLettered {
     const TYPE: EventType = EventType::TriggerDeadLettered;
 }
 
-/// Records that `trigger` failed for the last time, and why. An event says so for a
+/// Records that `trigger` failed for the last time, and why, once: `queued_as` names its queue
+/// message (SQS keeps a message's id when it moves it to the dead-letter queue), so the worker
+/// on the last try and the dead-letter recorder after a try that never finished record it at
+/// most once between them. `None` when it was recorded already. An event says so for a
 /// conversation's trigger (an event delivery that died is not announced to the webhook that
 /// failed it).
 pub async fn record(
     store: &dyn DeadLetterStore,
     events: &EventPorts<'_>,
-    trigger: &Trigger,
-    reason: &str,
-    receive_count: u32,
-) -> Result<DeadLetter, StoreError> {
-    let clock = events.clock;
+    death: Death<'_>,
+) -> Result<Option<DeadLetter>, StoreError> {
+    let Death { trigger, queued_as, reason, receive_count } = death;
     let dead = DeadLetter {
         id: crate::model::ids::new_id(),
         workspace_id: trigger.workspace_id().into(),
         trigger: trigger.clone(),
         reason: reason.chars().take(MAX_REASON_CHARS).collect(),
         receive_count,
-        dead_at: clock.now(),
+        dead_at: events.clock.now(),
         redriven_at: None,
         redriven_by: None,
     };
-    store.record_dead_letter(&dead).await?;
+    match store.record_dead_letter(&dead, queued_as).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Ok(None),
+        Err(err) => return Err(err),
+    }
     if let Some(turn) = trigger.conversation() {
         let data =
             TriggerDeadLettered { dead_letter_id: dead.id.clone(), kind: dead.kind(), reason: dead.reason.clone() };
         emit_quietly(events, &dead.workspace_id, &turn.conversation_id, &data).await;
     }
-    Ok(dead)
+    Ok(Some(dead))
 }
+
+/// A trigger's death, as the queue and the worker know it.
+#[derive(Debug, Clone, Copy)]
+pub struct Death<'a> {
+    pub trigger: &'a Trigger,
+    /// Its queue message's id.
+    pub queued_as: &'a str,
+    pub reason: &'a str,
+    pub receive_count: u32,
+}
+
+/// Why a trigger is in the dead-letter queue when the worker did not record it: its last try
+/// ended without an answer from the worker.
+pub const UNFINISHED: &str = "its last try did not finish: the worker timed out or stopped before it could say why";
 
 /// A reason is an error's text: bounded, as whatever failed may have said a lot.
 pub const MAX_REASON_CHARS: usize = 1000;

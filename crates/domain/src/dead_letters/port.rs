@@ -9,7 +9,9 @@ use crate::ports::StoreError;
 
 #[async_trait]
 pub trait DeadLetterStore: Send + Sync {
-    async fn record_dead_letter(&self, dead: &DeadLetter) -> Result<(), StoreError>;
+    /// Records it once per queue message (`queued_as`): `Conflict` when that message was
+    /// recorded already.
+    async fn record_dead_letter(&self, dead: &DeadLetter, queued_as: &str) -> Result<(), StoreError>;
     /// The workspace's, newest first.
     async fn list_dead_letters(
         &self,

@@ -22,7 +22,8 @@ use colloquy_domain::model::Provider;
 use colloquy_domain::ports::Llm;
 use colloquy_domain::ports::Store;
 use colloquy_domain::workspaces::create_workspace;
-use colloquy_functions::worker::Worker;
+use colloquy_functions::dead_letters::DeadLetterRecorder;
+use colloquy_functions::worker::{SqsConsumer, Worker};
 use colloquy_tools::event_source::LocalEventSource;
 use colloquy_tools::{dev, graph_standin, llm_standin, moto, server, stack, template::Template};
 use tokio::net::TcpListener;
@@ -108,17 +109,9 @@ async fn run() -> Result<(), String> {
     dev::ensure_dev_agent(&app, &workspace_id, &prefix, &model, None).await?;
 
     let source = LocalEventSource::new(aws.sqs_client(), &resources.queue_url, 5).await?;
-    let worker = Worker::new(app.clone());
-    tokio::spawn(async move {
-        loop {
-            match source.poll_once(&worker).await {
-                Ok(polled) if polled.received > 0 => continue,
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "worker poll failed"),
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        }
-    });
+    tokio::spawn(keep_polling(source, Worker::new(app.clone()), "worker"));
+    let dead_letters = LocalEventSource::new(aws.sqs_client(), &resources.dead_letter_queue_url, 5).await?;
+    tokio::spawn(keep_polling(dead_letters, DeadLetterRecorder { app: app.clone() }, "dead-letter recorder"));
 
     let follow_up_every: u64 = env_or("FOLLOW_UP_INTERVAL_SECONDS", 60)?;
     let scheduler_app = app.clone();
@@ -262,4 +255,16 @@ async fn dev_key(store: &dyn Store, state_dir: &Path) -> Result<(String, String,
     std::fs::write(&path, format!("{}\n", issued.plaintext))
         .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
     Ok((issued.plaintext, issued.key.workspace_id.into_string(), issued.key.prefix))
+}
+
+/// Feeds `consumer` from `source` as Lambda's SQS event source would, for as long as the stack runs.
+async fn keep_polling(source: LocalEventSource, consumer: impl SqsConsumer, name: &'static str) {
+    loop {
+        match source.poll_once(&consumer).await {
+            Ok(polled) if polled.received > 0 => continue,
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, consumer = name, "poll failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }
