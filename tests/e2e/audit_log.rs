@@ -11,6 +11,16 @@ async fn audit_log(stack: &TestStack, key: &str) -> Answer {
     call("list-audit-log", &stack.app, ApiCall::fixture("list-audit-log").key(key)).await
 }
 
+/// (action, target) of each entry of the workspace's log, oldest first.
+pub async fn actions(stack: &TestStack, admin_key: &str) -> Vec<(String, String)> {
+    entries(&audit_log(stack, admin_key).await).into_iter().map(|(action, target, _, _)| (action, target)).collect()
+}
+
+/// (action, target) pairs, for comparing with `actions`.
+pub fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected.iter().map(|(action, target)| ((*action).to_owned(), (*target).to_owned())).collect()
+}
+
 /// (action, target, keyPrefix, via) of each entry, oldest first.
 fn entries(log: &Answer) -> Vec<(String, String, String, String)> {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();

@@ -42,6 +42,12 @@ async fn a_number_belongs_to_one_workspace() {
         register(&stack, &second.plaintext, json!({"phoneNumberId": "1065403522", "displayNumber": "+15550783881"}))
             .await;
     assert_eq!(now_free.status, 201, "a removed number can be registered again: {}", now_free.body);
+    // Each workspace's audit log has what its admin did; refusals left nothing.
+    let first_log = crate::audit_log::actions(&stack, &first.plaintext).await;
+    let second_log = crate::audit_log::actions(&stack, &second.plaintext).await;
+    use crate::audit_log::pairs;
+    assert_eq!(first_log, pairs(&[("number.registered", "1065403522"), ("number.removed", "1065403522")]));
+    assert_eq!(second_log, pairs(&[("number.registered", "1065403522")]));
 }
 
 #[tokio::test]

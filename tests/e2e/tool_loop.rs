@@ -341,6 +341,9 @@ async fn a_call_needing_approval_pauses_the_run_until_a_person_approves_it_once(
     assert_eq!(after.body["results"][0]["decidedBy"].as_str().map(|p| t.l.inbox.key.starts_with(p)), Some(true));
     assert_eq!(t.l.texts_sent().await.len(), 1);
     assert_eq!(decide(&t.l, &t.l.inbox.key, &id, "reject", None).await.status, 409, "a decided call");
+    let audited = crate::audit_log::actions(&t.l.inbox.stack, &t.l.inbox.key).await;
+    let decisions: Vec<_> = audited.iter().filter(|(action, _)| action.starts_with("tool_call.")).cloned().collect();
+    assert_eq!(decisions, crate::audit_log::pairs(&[("tool_call.approved", &id)]), "the decision that won, once");
 }
 
 #[tokio::test]
@@ -357,6 +360,8 @@ async fn a_rejection_reaches_the_model_with_its_reason_and_an_undecided_call_exp
         decide(&t.l, &t.l.inbox.key, &id, "reject", Some(json!({"reason": "We do not book viewings on Sundays."})))
             .await;
     assert_eq!((rejected.status, rejected.body["status"].as_str()), (200, Some("rejected")), "{}", rejected.body);
+    let audited = crate::audit_log::actions(&t.l.inbox.stack, &t.l.inbox.key).await;
+    assert!(audited.contains(&("tool_call.rejected".to_owned(), id.clone())), "{audited:?}");
     t.l.run_worker().await;
     let results = tool_results_seen(&t.l).await;
     assert!(
