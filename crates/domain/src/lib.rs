@@ -24,6 +24,7 @@ pub mod dead_letters;
 pub mod due_work;
 pub mod events;
 pub mod inbound;
+pub mod knowledge;
 pub mod media;
 pub mod metrics;
 pub mod numbers;

@@ -1,0 +1,3 @@
+//! Knowledge bases: documents a workspace gives its agents to answer from.
+
+pub mod chunk;
