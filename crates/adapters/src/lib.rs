@@ -10,6 +10,7 @@ pub mod dynamo;
 pub mod emf;
 pub mod graph;
 pub mod https;
+pub mod knowledge;
 pub mod llm;
 pub mod outbound;
 pub mod reading;

@@ -222,8 +222,31 @@ impl EventDelivery for NotBuilt {
 }
 
 #[async_trait]
+impl DocumentFetcher for NotBuilt {
+    async fn fetch(&self, _url: &str, _max: usize, _timeout: Duration) -> Result<Fetched, DeliveryError> {
+        Err(DeliveryError::Failed(self.message()))
+    }
+}
+
+#[async_trait]
+impl KnowledgeIndex for NotBuilt {
+    async fn build(&self, _base: &KnowledgeBase, _chunks: Vec<Chunk>) -> Result<(String, u64), IndexError> {
+        Err(IndexError(self.message()))
+    }
+    async fn search(&self, _: &KnowledgeBase, _: &Snapshot, _: &str, _: usize) -> Result<Vec<Hit>, IndexError> {
+        Err(IndexError(self.message()))
+    }
+    async fn retire(&self, _base: &KnowledgeBase, _snapshot: &Snapshot) -> Result<(), IndexError> {
+        Err(IndexError(self.message()))
+    }
+}
+
+#[async_trait]
 impl FileReader for NotBuilt {
     async fn pdf_text(&self, _bytes: Vec<u8>) -> Result<String, Unreadable> {
+        Err(Unreadable(self.message()))
+    }
+    async fn pdf_pages(&self, _bytes: Vec<u8>) -> Result<Vec<String>, Unreadable> {
         Err(Unreadable(self.message()))
     }
     async fn image_as_jpeg(&self, _bytes: Vec<u8>, _max_side: u32) -> Result<Vec<u8>, Unreadable> {

@@ -52,6 +52,32 @@ pub fn pdf_text(bytes: &[u8]) -> Result<String, String> {
     Ok(folded)
 }
 
+/// A PDF's pages, each one's lines with whitespace runs folded, separated by form feeds (a page
+/// break); at most `MAX_PAGES_TEXT_BYTES` in all.
+pub fn pdf_pages(bytes: &[u8]) -> Result<String, String> {
+    let pages = pdf_extract::extract_text_from_mem_by_pages(bytes).map_err(|err| err.to_string())?;
+    let mut out = String::new();
+    for (number, page) in pages.iter().enumerate() {
+        if number > 0 {
+            out.push(PAGE_BREAK);
+        }
+        let lines = page.lines().map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "));
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        if out.len() > MAX_PAGES_TEXT_BYTES {
+            return Err(format!("it has more than {} MB of text", MAX_PAGES_TEXT_BYTES / (1024 * 1024)));
+        }
+    }
+    Ok(out)
+}
+
+/// Between two pages of `pdf_pages`' answer.
+pub const PAGE_BREAK: char = '\u{c}';
+/// A document's text is at most this (a knowledge base splits it into at most 5,000 chunks).
+pub const MAX_PAGES_TEXT_BYTES: usize = 6 * 1024 * 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,6 +95,11 @@ impl Section {
     }
 }
 
+/// Whether `text` has a Markdown heading (it is then taken as Markdown, else as plain text).
+pub fn has_headings(text: &str) -> bool {
+    text.lines().any(|line| heading(line.trim()).is_some())
+}
+
 /// Paragraphs and headings: runs of non-blank lines, a heading line always a block of its own.
 fn blocks(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
@@ -146,7 +151,8 @@ fn pieces_of(block: &str, max: usize) -> Vec<&str> {
     while rest.chars().count() > max {
         let limit = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
         let window = &rest[..limit];
-        let cut = sentence_end(window).or_else(|| window.rfind(char::is_whitespace)).filter(|&i| i > 0).unwrap_or(limit);
+        let cut =
+            sentence_end(window).or_else(|| window.rfind(char::is_whitespace)).filter(|&i| i > 0).unwrap_or(limit);
         out.push(rest[..cut].trim());
         rest = rest[cut..].trim_start();
     }
@@ -164,8 +170,7 @@ fn sentence_end(window: &str) -> Option<usize> {
     window
         .match_indices(['.', '!', '?'])
         .map(|(i, mark)| i + mark.len())
-        .filter(|&i| i > half && window[i..].starts_with(char::is_whitespace))
-        .last()
+        .rfind(|&i| i > half && window[i..].starts_with(char::is_whitespace))
 }
 
 /// The last `max` characters of `text`, starting at a word.

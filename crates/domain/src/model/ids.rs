@@ -133,6 +133,9 @@ id_types! {
     ToolId;
     /// An outbound event to a workspace's webhook.
     EventId;
+    KnowledgeBaseId;
+    /// A document of a knowledge base.
+    DocumentId;
 }
 
 /// Whether `text` is an id this service made: a UUID, or (for items stored before ids were UUIDs)

@@ -6,7 +6,9 @@ pub mod cache;
 pub mod deadline;
 pub mod formatting;
 pub mod ids;
-pub use ids::{AgentId, ConversationId, EventId, MessageId, PolicyId, PromptId, ToolId, WorkspaceId};
+pub use ids::{
+    AgentId, ConversationId, DocumentId, EventId, KnowledgeBaseId, MessageId, PolicyId, PromptId, ToolId, WorkspaceId,
+};
 pub mod input;
 pub mod outbound_url;
 pub mod page;

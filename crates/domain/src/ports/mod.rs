@@ -21,6 +21,7 @@ pub use crate::conversations::port::{
 pub use crate::dead_letters::port::DeadLetterStore;
 pub use crate::due_work::port::{Due, DueAnalysis, DueApproval, DueFollowUp, DueKind, DueWork};
 pub use crate::events::port::{DeliveryError, EventDelivery, EventStore, EVENT_DELIVERY_TIMEOUT};
+pub use crate::knowledge::port::{DocumentFetcher, Fetched, IndexError, KnowledgeIndex, KnowledgeStore};
 pub use crate::media::port::{
     AudioClip, DownloadError, FileReader, ImageInput, MediaInfo, MediaStore, MediaStoreError, Transcriber, Transcript,
     Unreadable,
@@ -38,7 +39,7 @@ pub use llm::{
 };
 pub use queue::{QueueError, TriggerQueue};
 pub use store::{Clock, Store, StoreError};
-pub use trigger::{AnalysisTrigger, Attempt, EventTrigger, FollowUpTrigger, Trigger, Turn};
+pub use trigger::{AnalysisTrigger, Attempt, EventTrigger, FollowUpTrigger, KnowledgeTrigger, Trigger, Turn};
 pub use whatsapp::{
     GraphError, NumberInfo, Outbound, Secret, Sender, TemplateSummary, TokenVault, VaultError, WhatsApp,
 };

@@ -4,8 +4,8 @@ use time::OffsetDateTime;
 
 use super::{
     AgentStore, ApiKeyStore, AuditLog, ContactStore, ConversationStore, DeadLetterStore, DueWork, EventStore,
-    NumberStore, PolicyStore, PromptStore, RateLimiter, RetentionStore, SessionStore, ToolCallStore, ToolStore,
-    UsageStore, WorkspaceStore,
+    KnowledgeStore, NumberStore, PolicyStore, PromptStore, RateLimiter, RetentionStore, SessionStore, ToolCallStore,
+    ToolStore, UsageStore, WorkspaceStore,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +44,7 @@ pub trait Store:
     + AuditLog
     + ContactStore
     + RetentionStore
+    + KnowledgeStore
 {
 }
 impl<
@@ -64,7 +65,8 @@ impl<
             + DeadLetterStore
             + AuditLog
             + ContactStore
-            + RetentionStore,
+            + RetentionStore
+            + KnowledgeStore,
     > Store for T
 {
 }

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::model::AnalysisCause;
-use crate::model::{ConversationId, EventId, WorkspaceId};
+use crate::model::{ConversationId, EventId, KnowledgeBaseId, WorkspaceId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -25,6 +25,8 @@ pub enum Trigger {
     Analysis(AnalysisTrigger),
     /// Deliver an outbound event to the workspace's webhook.
     Event(EventTrigger),
+    /// A knowledge base's documents changed: index what is pending and move its snapshot.
+    Knowledge(KnowledgeTrigger),
 }
 
 /// A conversation has something new to answer.
@@ -65,6 +67,16 @@ pub struct EventTrigger {
     pub workspace_id: WorkspaceId,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KnowledgeTrigger {
+    /// The change's id (a document and its content hash): the same change queued twice is
+    /// dropped by the queue.
+    pub id: String,
+    pub workspace_id: WorkspaceId,
+    pub knowledge_base_id: KnowledgeBaseId,
+}
+
 impl Turn {
     pub fn of(conversation: &crate::model::Conversation, id: &str) -> Self {
         Turn {
@@ -80,6 +92,7 @@ impl Trigger {
     pub fn id(&self) -> &str {
         match self {
             Trigger::Event(event) => &event.id,
+            Trigger::Knowledge(change) => &change.id,
             _ => self.conversation().map_or("", |turn| turn.id.as_str()),
         }
     }
@@ -87,6 +100,7 @@ impl Trigger {
     pub fn workspace_id(&self) -> &str {
         match self {
             Trigger::Event(event) => &event.workspace_id,
+            Trigger::Knowledge(change) => &change.workspace_id,
             _ => self.conversation().map_or("", |turn| turn.workspace_id.as_str()),
         }
     }
@@ -100,17 +114,19 @@ impl Trigger {
             | Trigger::ToolDecision(turn) => Some(turn),
             Trigger::FollowUp(follow_up) => Some(&follow_up.turn),
             Trigger::Analysis(analysis) => Some(&analysis.turn),
-            Trigger::Event(_) => None,
+            Trigger::Event(_) | Trigger::Knowledge(_) => None,
         }
     }
 
     /// The FIFO group it is ordered in: its conversation; an event is a group of its own (never
     /// a conversation's, so that a slow webhook does not hold replies back, and never behind
     /// another event, so that one failing delivery does not hold, and spend the tries of, the
-    /// events queued after it: receivers order events by `createdAt`).
+    /// events queued after it: receivers order events by `createdAt`). A knowledge base's
+    /// rebuilds are one group: one at a time, in order.
     pub fn group(&self) -> String {
         match self {
             Trigger::Event(event) => format!("event_{}", event.id),
+            Trigger::Knowledge(change) => format!("knowledge_{}", change.knowledge_base_id),
             _ => self.conversation().map(|turn| turn.conversation_id.to_string()).unwrap_or_default(),
         }
     }
@@ -125,6 +141,7 @@ impl Trigger {
             Trigger::FollowUp(_) => "follow_up",
             Trigger::Analysis(_) => "analysis",
             Trigger::Event(_) => "event",
+            Trigger::Knowledge(_) => "knowledge",
         }
     }
 

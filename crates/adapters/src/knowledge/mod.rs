@@ -1,0 +1,3 @@
+//! Knowledge bases' index: snapshots built with tantivy, kept in S3, searched in memory.
+
+pub mod index;
