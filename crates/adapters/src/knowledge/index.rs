@@ -151,7 +151,7 @@ impl Loaded {
                 document.get_first(self.fields.page).and_then(|v| v.as_u64()).and_then(|p| u32::try_from(p).ok());
             hits.push(Hit {
                 chunk: Chunk {
-                    document_id: DocumentId::from_raw(&text(self.fields.document_id)),
+                    document_id: DocumentId::from_raw(text(self.fields.document_id)),
                     document_name: text(self.fields.document_name),
                     heading: text(self.fields.heading),
                     page,
