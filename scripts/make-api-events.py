@@ -174,6 +174,17 @@ FIXTURES.update({
     "list-audit-log": event("GET", "/api/v1/audit-log/", "/api/v1/audit-log/"),
     "export-contact": event("GET", "/api/v1/contacts/{waId}/export/", "/api/v1/contacts/16505551234/export/", params={"waId": "16505551234"}),
     "erase-contact": event("DELETE", "/api/v1/contacts/{waId}/", "/api/v1/contacts/16505551234/", params={"waId": "16505551234"}),
+    "create-knowledge-base": event("POST", "/api/v1/knowledge-bases/", "/api/v1/knowledge-bases/", body='{"name": "Lease and house rules", "description": "What tenants of Maple Court ask about"}'),
+    "list-knowledge-bases": event("GET", "/api/v1/knowledge-bases/", "/api/v1/knowledge-bases/"),
+    "get-knowledge-base": event("GET", "/api/v1/knowledge-bases/{id}/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91"}),
+    "update-knowledge-base": event("PATCH", "/api/v1/knowledge-bases/{id}/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91"}, body='{"description": "Maple Court: the lease, the house rules and the parking"}'),
+    "delete-knowledge-base": event("DELETE", "/api/v1/knowledge-bases/{id}/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91"}),
+    "add-knowledge-document": event("POST", "/api/v1/knowledge-bases/{id}/documents/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/documents/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91"}, body='{"name": "House rules.md", "text": "# House rules\\n\\nQuiet hours run from 22:00 to 07:00.\\n\\n## Pets\\n\\nCats and small dogs are welcome."}'),
+    "list-knowledge-documents": event("GET", "/api/v1/knowledge-bases/{id}/documents/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/documents/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91"}),
+    "get-knowledge-document": event("GET", "/api/v1/knowledge-bases/{id}/documents/{documentId}/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/documents/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e92/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91", "documentId": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e92"}),
+    "replace-knowledge-document": event("PUT", "/api/v1/knowledge-bases/{id}/documents/{documentId}/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/documents/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e92/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91", "documentId": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e92"}, body='{"name": "House rules.md", "text": "# House rules\\n\\nQuiet hours run from 23:00 to 07:00."}'),
+    "delete-knowledge-document": event("DELETE", "/api/v1/knowledge-bases/{id}/documents/{documentId}/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/documents/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e92/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91", "documentId": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e92"}),
+    "search-knowledge-base": event("POST", "/api/v1/knowledge-bases/{id}/search/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/search/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91"}, body='{"query": "Can I keep a dog?", "limit": 3}'),
 })
 
 WEBHOOK_BODY = (EVENTS / "whatsapp" / "text.json").read_text() if (EVENTS / "whatsapp" / "text.json").exists() else "{}"

@@ -89,16 +89,18 @@ impl TestStack {
         Mock::given(method("GET")).respond_with(MetaNumbers).mount(&meta).await;
         let whatsapp =
             Arc::new(TestWhatsApp { lookups: graph_client(&meta.uri()), sends: graph_client(UNREACHABLE_GRAPH) });
+        let outbound = Arc::new(
+            colloquy_adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5), loopback())
+                .expect("event HTTP client"),
+        );
         let mut app = App::new(
             store.clone(),
             Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &resources.queue_url)),
             clock.clone(),
             whatsapp,
         )
-        .with_event_delivery(Arc::new(
-            colloquy_adapters::outbound::HttpEventDelivery::new(Duration::from_secs(5), loopback())
-                .expect("event HTTP client"),
-        ))
+        .with_event_delivery(outbound.clone())
+        .with_knowledge(local.knowledge_index(&resources.media_bucket), outbound)
         .allowing_loopback_http(colloquy_tools::ephemeral_ports())
         .with_webhook_secrets(colloquy_api::WebhookSecrets {
             app_secret: APP_SECRET.to_owned(),

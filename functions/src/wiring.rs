@@ -8,6 +8,7 @@ use colloquy_adapters::clock::SystemClock;
 use colloquy_adapters::config::{self, ConfigError, SecretValues};
 use colloquy_adapters::dynamo::DynamoStore;
 use colloquy_adapters::graph::GraphClient;
+use colloquy_adapters::knowledge::snapshots::SnapshotIndex;
 use colloquy_adapters::llm::{BedrockClient, LlmClient};
 use colloquy_adapters::outbound::HttpEventDelivery;
 use colloquy_adapters::reading::IsolatedReader;
@@ -77,15 +78,19 @@ pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
         app.llm = Arc::new(client.with_bedrock(bedrock));
     }
     if let Some(bucket) = media_bucket {
-        app.media = Arc::new(S3MediaStore::new(S3MediaStore::client(&aws), bucket));
+        let s3 = S3MediaStore::client(&aws);
+        app.knowledge = Arc::new(SnapshotIndex::new(s3.clone(), bucket.clone()));
+        app.media = Arc::new(S3MediaStore::new(s3, bucket));
     }
     app.outbound = config::outbound_rules()?;
     app.allowed_models = config::allowed_models().map(Arc::from);
     app.rate_limits = config::rate_limits()?;
     if needs.event_delivery {
-        let delivery =
-            HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound.clone()).map_err(ConfigError::Invalid)?;
-        app.events = Arc::new(delivery);
+        let delivery = Arc::new(
+            HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound.clone()).map_err(ConfigError::Invalid)?,
+        );
+        app.fetcher = delivery.clone();
+        app.events = delivery;
     }
     app.webhook = secrets.map(Arc::new);
     Ok(app)

@@ -17,6 +17,7 @@ use crate::App;
 use colloquy_domain::analysis;
 use colloquy_domain::dead_letters::Death;
 use colloquy_domain::events;
+use colloquy_domain::knowledge;
 use colloquy_domain::metrics::Measurement;
 use colloquy_domain::reply::{self, AgentCache, Attempt, RetryLater};
 
@@ -204,6 +205,9 @@ impl Worker {
                 .await
                 .map_err(RetryLater::Busy),
             Trigger::Analysis(analysis) => analysis::run(&app.analysis_ports(), analysis).await,
+            Trigger::Knowledge(change) => {
+                knowledge::ingest::rebuild(&app.knowledge_ports(), change).await.map_err(RetryLater::Busy)
+            }
             Trigger::FollowUp(follow_up) => {
                 reply::answer(
                     &app.reply_ports(),

@@ -24,6 +24,7 @@ mod hostile_contacts;
 mod hostile_files;
 mod hostile_tenants;
 mod input;
+mod knowledge;
 mod media;
 mod metrics;
 mod never_twice;

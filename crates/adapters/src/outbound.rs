@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::model::outbound_url::{check, OutboundRules};
-use crate::ports::{DeliveryError, EventDelivery, EVENT_DELIVERY_TIMEOUT};
+use crate::ports::{DeliveryError, DocumentFetcher, EventDelivery, Fetched, EVENT_DELIVERY_TIMEOUT};
 
 pub struct HttpEventDelivery {
     http: reqwest::Client,
@@ -56,6 +56,38 @@ impl EventDelivery for HttpEventDelivery {
         let text = String::from_utf8_lossy(&bytes);
         Ok((status, text.chars().take(MAX_TOOL_ANSWER_CHARS).collect()))
     }
+}
+
+#[async_trait]
+impl DocumentFetcher for HttpEventDelivery {
+    async fn fetch(&self, url: &str, max_bytes: usize, timeout: Duration) -> Result<Fetched, DeliveryError> {
+        let url = check(url, &self.rules).map_err(DeliveryError::Refused)?;
+        let mut response =
+            self.http.get(url.as_str()).timeout(timeout).send().await.map_err(|err| failed(err, timeout))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(DeliveryError::Failed(format!("the server answered {}", status.as_u16())));
+        }
+        if response.content_length().is_some_and(|length| length > max_bytes as u64) {
+            return Err(DeliveryError::Failed(too_large(max_bytes)));
+        }
+        let content_type =
+            response.headers().get("content-type").and_then(|value| value.to_str().ok()).map(str::to_owned);
+        // Counted as it arrives: a server that lies about its length, or sends without end,
+        // is cut off at the limit.
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|err| failed(err, timeout))? {
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(DeliveryError::Failed(too_large(max_bytes)));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Fetched { content_type, bytes })
+    }
+}
+
+fn too_large(max_bytes: usize) -> String {
+    format!("it is larger than {} MB", max_bytes / (1024 * 1024))
 }
 
 /// A failure without an answer; the URL is left out (it may carry a tenant's secret).

@@ -8,13 +8,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use colloquy_domain::cached::{CachedNumbers, CachedPolicies, CachedVault, CachedWorkspaces};
+use colloquy_domain::knowledge::model::{Chunk, Hit, KnowledgeBase, Snapshot};
 use colloquy_domain::model::cache::TtlCache;
 use colloquy_domain::model::outbound_url::OutboundRules;
 use colloquy_domain::model::{ConversationId, WorkspaceId};
 use colloquy_domain::ports::{
-    AudioClip, ChatReply, ChatRequest, Clock, DeliveryError, EventDelivery, FileReader, GraphError, Llm, LlmError,
-    MediaStore, MediaStoreError, NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber,
-    Transcript, Trigger, TriggerQueue, Unreadable, VaultError, WhatsApp,
+    AudioClip, ChatReply, ChatRequest, Clock, DeliveryError, DocumentFetcher, EventDelivery, Fetched, FileReader,
+    GraphError, IndexError, KnowledgeIndex, Llm, LlmError, MediaStore, MediaStoreError, NumberInfo, Outbound,
+    QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript, Trigger, TriggerQueue, Unreadable,
+    VaultError, WhatsApp,
 };
 
 /// The clients a function builds besides the table (which every function has).
@@ -104,6 +106,10 @@ pub struct App {
     /// Workspaces, cached over `store` (a minute): their quota and webhook.
     pub workspaces: Arc<CachedWorkspaces>,
     pub events: Arc<dyn EventDelivery>,
+    /// Knowledge bases' URL documents, fetched under `outbound`.
+    pub fetcher: Arc<dyn DocumentFetcher>,
+    /// Knowledge bases' search engine (snapshots in the media bucket).
+    pub knowledge: Arc<dyn KnowledgeIndex>,
     /// Where tenants' URLs may point.
     pub outbound: OutboundRules,
     /// Numbers' access tokens.
@@ -285,6 +291,8 @@ impl App {
             reader: Arc::new(NotBuilt("a file reader")),
             webhook: None,
             events: Arc::new(NotBuilt("outbound event delivery")),
+            fetcher: Arc::new(NotBuilt("a document fetcher")),
+            knowledge: Arc::new(NotBuilt("the knowledge index")),
             outbound: OutboundRules::default(),
             vault: Arc::new(NotBuilt("the token vault")),
             default_token: None,
@@ -292,6 +300,19 @@ impl App {
             rate_limits: colloquy_domain::rate_limits::RateLimits::NONE,
             metrics: Arc::new(colloquy_domain::metrics::NoMetrics),
             conversation_ids: Arc::new(TtlCache::default()),
+        }
+    }
+
+    /// What knowledge bases and their rebuilds use.
+    pub fn knowledge_ports(&self) -> colloquy_domain::knowledge::KnowledgePorts<'_> {
+        colloquy_domain::knowledge::KnowledgePorts {
+            store: &*self.store,
+            files: &*self.media,
+            index: &*self.knowledge,
+            queue: &*self.queue,
+            clock: &*self.clock,
+            fetcher: &*self.fetcher,
+            reader: &*self.reader,
         }
     }
 
@@ -475,6 +496,13 @@ impl App {
         self
     }
 
+    /// Knowledge bases' engine and the fetcher of their URL documents.
+    pub fn with_knowledge(mut self, index: Arc<dyn KnowledgeIndex>, fetcher: Arc<dyn DocumentFetcher>) -> Self {
+        self.knowledge = index;
+        self.fetcher = fetcher;
+        self
+    }
+
     /// Where numbers' tokens are kept, and the token for numbers registered without one.
     pub fn with_token_vault(mut self, vault: Arc<dyn TokenVault>, default_token: Option<Secret>) -> Self {
         self.vault = Arc::new(CachedVault::over(vault));
@@ -513,9 +541,11 @@ impl App {
         }
         if !needs.media {
             app.media = Arc::new(NotBuilt("the media bucket"));
+            app.knowledge = Arc::new(NotBuilt("the knowledge index"));
         }
         if !needs.event_delivery {
             app.events = Arc::new(NotBuilt("outbound event delivery"));
+            app.fetcher = Arc::new(NotBuilt("a document fetcher"));
         }
         if !needs.webhook_secrets {
             app.webhook = None;

@@ -12,6 +12,7 @@ pub mod dead_letters;
 pub mod event_deliveries;
 pub mod http;
 pub mod keys;
+pub mod knowledge;
 pub mod meta_webhook;
 pub mod numbers;
 pub mod policies;

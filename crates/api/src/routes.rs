@@ -6,8 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{
-    agents, audit, console, contacts, conversations, dead_letters, event_deliveries, keys, numbers, policies, prompts,
-    tools, usage, user_prompts, webhook, workspace, Reply,
+    agents, audit, console, contacts, conversations, dead_letters, event_deliveries, keys, knowledge, numbers,
+    policies, prompts, tools, usage, user_prompts, webhook, workspace, Reply,
 };
 use crate::app::Needs;
 use crate::http::{auth, response, Body, Request, Response};
@@ -184,6 +184,8 @@ const QUEUE: Needs = Needs::TABLE.with_queue();
 const GRAPH: Needs = Needs::TABLE.with_whatsapp();
 const MEDIA: Needs = Needs::TABLE.with_media();
 const ERASURE: Needs = Needs::TABLE.with_media().with_queue();
+/// A change of a knowledge base's documents: their files in the bucket, and the rebuild queued.
+const KNOWLEDGE: Needs = Needs::TABLE.with_media().with_queue();
 const WEBHOOK: Needs = Needs::TABLE.with_queue().with_webhook_secrets();
 
 #[rustfmt::skip]
@@ -256,6 +258,18 @@ route_table! {
     LIST_AUDIT_LOG "list-audit-log" { "GET" "/api/v1/audit-log/", admin, TABLE, audit::list; }
     EXPORT_CONTACT "export-contact" { "GET" "/api/v1/contacts/{waId}/export/", admin, TABLE, contacts::export; }
     ERASE_CONTACT "erase-contact" { "DELETE" "/api/v1/contacts/{waId}/", admin, ERASURE, contacts::erase; }
+
+    CREATE_KNOWLEDGE_BASE "create-knowledge-base" { "POST" "/api/v1/knowledge-bases/", write, TABLE, knowledge::create; }
+    LIST_KNOWLEDGE_BASES "list-knowledge-bases" { "GET" "/api/v1/knowledge-bases/", read, TABLE, knowledge::list; }
+    GET_KNOWLEDGE_BASE "get-knowledge-base" { "GET" "/api/v1/knowledge-bases/{id}/", read, TABLE, knowledge::get; }
+    UPDATE_KNOWLEDGE_BASE "update-knowledge-base" { "PATCH" "/api/v1/knowledge-bases/{id}/", write, TABLE, knowledge::update; }
+    DELETE_KNOWLEDGE_BASE "delete-knowledge-base" { "DELETE" "/api/v1/knowledge-bases/{id}/", write, MEDIA, knowledge::delete; }
+    ADD_KNOWLEDGE_DOCUMENT "add-knowledge-document" { "POST" "/api/v1/knowledge-bases/{id}/documents/", write, KNOWLEDGE, knowledge::add_document; }
+    LIST_KNOWLEDGE_DOCUMENTS "list-knowledge-documents" { "GET" "/api/v1/knowledge-bases/{id}/documents/", read, TABLE, knowledge::list_documents; }
+    GET_KNOWLEDGE_DOCUMENT "get-knowledge-document" { "GET" "/api/v1/knowledge-bases/{id}/documents/{documentId}/", read, TABLE, knowledge::get_document; }
+    REPLACE_KNOWLEDGE_DOCUMENT "replace-knowledge-document" { "PUT" "/api/v1/knowledge-bases/{id}/documents/{documentId}/", write, KNOWLEDGE, knowledge::replace_document; }
+    DELETE_KNOWLEDGE_DOCUMENT "delete-knowledge-document" { "DELETE" "/api/v1/knowledge-bases/{id}/documents/{documentId}/", write, KNOWLEDGE, knowledge::delete_document; }
+    SEARCH_KNOWLEDGE_BASE "search-knowledge-base" { "POST" "/api/v1/knowledge-bases/{id}/search/", read, MEDIA, knowledge::search; }
 
     // The operator console: HTML pages for people, signed in with a session cookie.
     CONSOLE "console" {

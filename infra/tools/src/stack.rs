@@ -69,6 +69,11 @@ impl LocalAws {
     pub fn media_store(&self, bucket: &str) -> std::sync::Arc<dyn colloquy_domain::ports::MediaStore> {
         std::sync::Arc::new(colloquy_adapters::s3::S3MediaStore::new(self.s3_client(), bucket))
     }
+
+    /// Knowledge bases' snapshots in the media bucket, as deployed.
+    pub fn knowledge_index(&self, bucket: &str) -> std::sync::Arc<dyn colloquy_domain::ports::KnowledgeIndex> {
+        std::sync::Arc::new(colloquy_adapters::knowledge::snapshots::SnapshotIndex::new(self.s3_client(), bucket))
+    }
 }
 
 /// An SDK configuration for a local AWS at `endpoint` with throw-away credentials.

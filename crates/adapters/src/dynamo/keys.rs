@@ -203,6 +203,23 @@ pub fn policy(workspace_id: &str, policy_id: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("{POLICY}{policy_id}"))
 }
 
+pub const KNOWLEDGE_BASE: &str = "KB#";
+
+pub fn knowledge_base(workspace_id: &str, id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{KNOWLEDGE_BASE}{id}"))
+}
+
+pub const DOCUMENT: &str = "DOC#";
+
+/// A knowledge base's documents are a partition of their own, oldest first.
+pub fn documents_pk(workspace_id: &str, knowledge_base_id: &str) -> String {
+    format!("KBDOCS#{workspace_id}#{knowledge_base_id}")
+}
+
+pub fn document(workspace_id: &str, knowledge_base_id: &str, id: &str) -> (String, String) {
+    (documents_pk(workspace_id, knowledge_base_id), format!("{DOCUMENT}{id}"))
+}
+
 pub const TOOL: &str = "TOOL#";
 
 pub fn tool(workspace_id: &str, tool_id: &str) -> (String, String) {

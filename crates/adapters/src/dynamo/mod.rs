@@ -41,6 +41,7 @@ mod dead_letters;
 mod due_work;
 mod events;
 pub mod keys;
+mod knowledge;
 mod media;
 mod migrations;
 mod numbers;

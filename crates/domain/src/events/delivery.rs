@@ -120,6 +120,9 @@ enum Counted<'a> {
     Failed(&'a str),
 }
 
+/// Attempts to count one delivery against the webhook.
+const COUNT_ATTEMPTS: u32 = 20;
+
 /// Counts a delivery against the webhook over the workspace's revision (`read` is the workspace
 /// as the delivery read it; read again only after losing a race); the webhook's disabling when
 /// this failure is the one that reaches the limit.
@@ -129,7 +132,10 @@ async fn count_delivery(
     counted: Counted<'_>,
     now: OffsetDateTime,
 ) -> Result<Option<WebhookDisabled>, AppError> {
-    let mut retries = Retries::new("the workspace");
+    // Every delivery of a burst counts against the same workspace at once (the worker runs five
+    // groups together): a count that lost five races in a row under load would be lost, and the
+    // webhook would be disabled late.
+    let mut retries = Retries::with_attempts("the workspace", COUNT_ATTEMPTS);
     let workspace_id = read.id.clone();
     let mut first = Some(read);
     loop {

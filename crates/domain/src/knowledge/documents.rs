@@ -7,7 +7,7 @@ use super::model::{Document, Format, KnowledgeBase, Source, Status};
 use super::{get as get_base, KnowledgePorts};
 use crate::model::outbound_url::OutboundRules;
 use crate::model::values::OutOfRange;
-use crate::model::{DocumentId, Page, PageRequest, Principal};
+use crate::model::{DocumentId, KnowledgeBaseId, Page, PageRequest, Principal};
 use crate::ports::{KnowledgeTrigger, StoreError, Trigger};
 use crate::AppError;
 
@@ -74,7 +74,7 @@ pub fn chunks_key(base: &KnowledgeBase, document: &Document) -> String {
 pub async fn add(
     ports: &KnowledgePorts<'_>,
     principal: &Principal,
-    base_id: &str,
+    base_id: &KnowledgeBaseId,
     new: NewDocument,
 ) -> Result<Document, AppError> {
     let base = get_base(ports.store, principal, base_id).await?;
@@ -109,8 +109,8 @@ pub async fn add(
 pub async fn replace(
     ports: &KnowledgePorts<'_>,
     principal: &Principal,
-    base_id: &str,
-    document_id: &str,
+    base_id: &KnowledgeBaseId,
+    document_id: &DocumentId,
     new: NewDocument,
 ) -> Result<Document, AppError> {
     let base = get_base(ports.store, principal, base_id).await?;
@@ -182,10 +182,14 @@ async fn queue_rebuild(ports: &KnowledgePorts<'_>, document: &Document) -> Resul
         .map_err(|err| AppError::Internal(format!("the rebuild was not queued: {err}")))
 }
 
-async fn get_in(ports: &KnowledgePorts<'_>, base: &KnowledgeBase, document_id: &str) -> Result<Document, AppError> {
+async fn get_in(
+    ports: &KnowledgePorts<'_>,
+    base: &KnowledgeBase,
+    document_id: &DocumentId,
+) -> Result<Document, AppError> {
     ports
         .store
-        .get_document(&base.workspace_id, &base.id, &DocumentId::from_raw(document_id))
+        .get_document(&base.workspace_id, &base.id, document_id)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("document `{document_id}`")))
 }
@@ -193,8 +197,8 @@ async fn get_in(ports: &KnowledgePorts<'_>, base: &KnowledgeBase, document_id: &
 pub async fn get(
     ports: &KnowledgePorts<'_>,
     principal: &Principal,
-    base_id: &str,
-    document_id: &str,
+    base_id: &KnowledgeBaseId,
+    document_id: &DocumentId,
 ) -> Result<Document, AppError> {
     let base = get_base(ports.store, principal, base_id).await?;
     get_in(ports, &base, document_id).await
@@ -203,7 +207,7 @@ pub async fn get(
 pub async fn list(
     ports: &KnowledgePorts<'_>,
     principal: &Principal,
-    base_id: &str,
+    base_id: &KnowledgeBaseId,
     page: &PageRequest,
 ) -> Result<Page<Document>, AppError> {
     let base = get_base(ports.store, principal, base_id).await?;
@@ -214,8 +218,8 @@ pub async fn list(
 pub async fn delete(
     ports: &KnowledgePorts<'_>,
     principal: &Principal,
-    base_id: &str,
-    document_id: &str,
+    base_id: &KnowledgeBaseId,
+    document_id: &DocumentId,
 ) -> Result<(), AppError> {
     let base = get_base(ports.store, principal, base_id).await?;
     let document = get_in(ports, &base, document_id).await?;

@@ -81,9 +81,13 @@ pub async fn create(
     Ok(base)
 }
 
-pub async fn get(store: &dyn KnowledgeStore, principal: &Principal, id: &str) -> Result<KnowledgeBase, AppError> {
+pub async fn get(
+    store: &dyn KnowledgeStore,
+    principal: &Principal,
+    id: &KnowledgeBaseId,
+) -> Result<KnowledgeBase, AppError> {
     store
-        .get_knowledge_base(&principal.workspace_id, &KnowledgeBaseId::from_raw(id))
+        .get_knowledge_base(&principal.workspace_id, id)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("knowledge base `{id}`")))
 }
@@ -100,7 +104,7 @@ pub async fn change(
     store: &dyn KnowledgeStore,
     clock: &dyn Clock,
     principal: &Principal,
-    id: &str,
+    id: &KnowledgeBaseId,
     change: KnowledgeBaseChange,
 ) -> Result<KnowledgeBase, AppError> {
     let mut retries = crate::optimistic::Retries::new("the knowledge base");
@@ -124,7 +128,7 @@ pub async fn change(
 
 /// Deletes the knowledge base, its documents, their files and its snapshots. Agents that name
 /// it find nothing in it from then on.
-pub async fn delete(ports: &KnowledgePorts<'_>, principal: &Principal, id: &str) -> Result<(), AppError> {
+pub async fn delete(ports: &KnowledgePorts<'_>, principal: &Principal, id: &KnowledgeBaseId) -> Result<(), AppError> {
     let base = get(ports.store, principal, id).await?;
     if !ports.store.delete_knowledge_base(&base.workspace_id, &base.id).await? {
         return Err(AppError::not_found(&format!("knowledge base `{id}`")));

@@ -4,7 +4,7 @@
 use super::model::{Hit, Snapshot};
 use super::port::{KnowledgeIndex, KnowledgeStore};
 use crate::model::values::OutOfRange;
-use crate::model::Principal;
+use crate::model::{KnowledgeBaseId, Principal};
 use crate::AppError;
 
 pub const DEFAULT_LIMIT: usize = 5;
@@ -38,7 +38,7 @@ pub async fn search(
     store: &dyn KnowledgeStore,
     index: &dyn KnowledgeIndex,
     principal: &Principal,
-    base_id: &str,
+    base_id: &KnowledgeBaseId,
     query: &str,
     limit: usize,
 ) -> Result<Found, AppError> {

@@ -92,12 +92,13 @@ async fn run() -> Result<(), String> {
     // The developer's receivers, and this port's own `/sample-tool`; never moto's ports.
     let receivers = colloquy_tools::local_receiver_ports()?.with(port);
     let rules = OutboundRules { loopback_http_ports: receivers.clone(), ..OutboundRules::default() };
-    let events = HttpEventDelivery::new(colloquy_domain::ports::EVENT_DELIVERY_TIMEOUT, rules)?;
+    let events = Arc::new(HttpEventDelivery::new(colloquy_domain::ports::EVENT_DELIVERY_TIMEOUT, rules)?);
     let (transcriber, transcription_label) = transcriber(port)?;
     let fixture_media = graph_standin::load_fixture_media(&root)?;
     let mut app = dev::local_app(store.clone(), queue, vault, Arc::new(whatsapp), llm)
         .allowing_loopback_http(receivers)
-        .with_event_delivery(Arc::new(events))
+        .with_event_delivery(events.clone())
+        .with_knowledge(aws.knowledge_index(&resources.media_bucket), events)
         .with_media(aws.media_store(&resources.media_bucket), transcriber);
     app.rate_limits = colloquy_adapters::config::rate_limits().map_err(|err| err.to_string())?;
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;

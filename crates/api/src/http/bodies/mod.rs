@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod conversations;
+pub mod knowledge;
 pub mod numbers;
 pub mod policies;
 pub mod prompts;

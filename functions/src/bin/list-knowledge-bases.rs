@@ -1,0 +1,2 @@
+//! GET /api/v1/knowledge-bases/
+colloquy_functions::http_function!(LIST_KNOWLEDGE_BASES);

@@ -1,0 +1,2 @@
+//! POST /api/v1/knowledge-bases/{id}/search/
+colloquy_functions::http_function!(SEARCH_KNOWLEDGE_BASE);
