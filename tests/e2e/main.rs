@@ -25,6 +25,7 @@ mod hostile_files;
 mod hostile_tenants;
 mod input;
 mod knowledge;
+mod knowledge_agent;
 mod media;
 mod metrics;
 mod never_twice;

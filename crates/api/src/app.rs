@@ -322,6 +322,7 @@ impl App {
             agents: &*self.store,
             prompts: &*self.store,
             tools: &*self.store,
+            knowledge: &*self.store,
             clock: &*self.clock,
             allowed_models: self.allowed_models.as_deref(),
         }
@@ -454,6 +455,8 @@ impl App {
             analysis: self.analysis_ports(),
             conversation: self.conversation_ports(),
             metrics: &*self.metrics,
+            knowledge_bases: &*self.store,
+            knowledge: &*self.knowledge,
         }
     }
 

@@ -111,6 +111,7 @@ pub async fn ensure_dev_agent(
         answer_reactions: false,
         transcription_language: None,
         analysis: agents::AnalysisChoice::default(),
+        knowledge: Default::default(),
     };
     let agent = agents::create_agent(&app.agent_ports(), &admin, agent).await.map_err(|e| e.to_string())?;
     let number = numbers::NewNumber {

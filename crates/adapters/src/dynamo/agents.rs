@@ -7,7 +7,7 @@ use crate::model::{
     WorkspaceId,
 };
 use crate::ports::{AgentStore, StoreError};
-use colloquy_domain::agents::model::AnalysisSettings;
+use colloquy_domain::agents::model::{AnalysisSettings, KnowledgeUse};
 
 #[async_trait]
 impl AgentStore for DynamoStore {
@@ -55,6 +55,9 @@ record! {
         transcription_language: Option<LanguageCode>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         analysis: Option<AnalysisSettings>,
+        /// Absent (agents stored before knowledge bases, and those without any) is none.
+        #[serde(default, skip_serializing_if = "knowledge_unused")]
+        knowledge: KnowledgeUse,
         #[serde(with = "crate::model::timestamp::iso")]
         created_at: OffsetDateTime,
         #[serde(with = "crate::model::timestamp::iso")]
@@ -62,4 +65,8 @@ record! {
         #[serde(default)]
         revision: u64,
     }
+}
+
+fn knowledge_unused(knowledge: &KnowledgeUse) -> bool {
+    *knowledge == KnowledgeUse::default()
 }

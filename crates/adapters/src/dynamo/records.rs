@@ -206,6 +206,9 @@ pub(super) struct StoredMessage {
     /// A call the agent made to a tool (`direction: tool`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tool_call: Option<colloquy_domain::tools::call::ToolCall>,
+    /// For a reply: the knowledge bases' chunks the agent was given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    knowledge_used: Vec<colloquy_domain::knowledge::model::KnowledgeRef>,
     #[serde(with = "crate::model::timestamp::iso")]
     created_at: OffsetDateTime,
 }
@@ -233,6 +236,7 @@ impl From<&Message> for StoredMessage {
             prompt_used: m.prompt_used,
             operator_key: m.operator_key,
             tool_call: m.tool_call,
+            knowledge_used: m.knowledge_used,
             created_at: m.created_at,
         }
     }
@@ -260,6 +264,7 @@ impl From<StoredMessage> for Message {
             prompt_used: stored.prompt_used,
             operator_key: stored.operator_key,
             tool_call: stored.tool_call,
+            knowledge_used: stored.knowledge_used,
             created_at: stored.created_at,
         }
     }

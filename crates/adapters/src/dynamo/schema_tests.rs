@@ -62,6 +62,7 @@ fn samples() -> Vec<(&'static str, Value)> {
             prompt_version: Some(1),
             after_minutes: Some(30),
         }),
+        knowledge: colloquy_domain::agents::model::KnowledgeUse { bases: vec!["kb_1".into()], in_context: true },
         created_at: AT,
         updated_at: AT,
         revision: 4,

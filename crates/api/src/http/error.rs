@@ -89,6 +89,7 @@ fn agent_field(rejection: &AgentRejection) -> String {
         | AgentRejection::NotAnAnalysisPrompt => "analysisPromptId".into(),
         AgentRejection::UnknownAnalysisPromptVersion(_) => "analysisPromptVersion".into(),
         AgentRejection::UnknownTool { index, .. } => format!("tools[{index}].name"),
+        AgentRejection::UnknownKnowledgeBase { index } => format!("knowledgeBases[{index}]"),
     }
 }
 

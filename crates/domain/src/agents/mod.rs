@@ -5,11 +5,12 @@ pub mod port;
 pub mod text;
 
 use crate::agents::model::AnalysisSettings;
+use crate::agents::model::KnowledgeUse;
 use crate::model::{
-    Agent, AgentId, FollowUpPolicy, LanguageCode, ModelSettings, Page, PageRequest, Principal, PromptId, ReplyDelay,
-    Tool,
+    Agent, AgentId, FollowUpPolicy, KnowledgeBaseId, LanguageCode, ModelSettings, Page, PageRequest, Principal,
+    PromptId, ReplyDelay, Tool,
 };
-use crate::ports::{AgentStore, Clock, PromptStore, ToolStore};
+use crate::ports::{AgentStore, Clock, KnowledgeStore, PromptStore, ToolStore};
 use crate::AppError;
 
 /// The ports the agent use cases read and write through.
@@ -20,6 +21,8 @@ pub struct AgentPorts<'a> {
     pub prompts: &'a dyn PromptStore,
     /// The tools an agent names must exist.
     pub tools: &'a dyn ToolStore,
+    /// So must its knowledge bases.
+    pub knowledge: &'a dyn KnowledgeStore,
     pub clock: &'a dyn Clock,
     /// The models agents may use (`ALLOWED_MODELS`); any when `None`.
     pub allowed_models: Option<&'a [String]>,
@@ -50,6 +53,7 @@ pub struct NewAgent {
     pub answer_reactions: bool,
     pub transcription_language: Option<LanguageCode>,
     pub analysis: AnalysisChoice,
+    pub knowledge: KnowledgeUse,
 }
 
 /// The analysis settings as asked for: checked against the workspace's prompts when applied.
@@ -78,6 +82,8 @@ pub struct AgentChange {
     pub analysis_prompt_id: Option<Option<PromptId>>,
     pub analysis_prompt_version: Option<Option<u32>>,
     pub analyze_after_minutes: Option<Option<u32>>,
+    pub knowledge_bases: Option<Vec<KnowledgeBaseId>>,
+    pub knowledge_in_context: Option<bool>,
 }
 
 /// Why an agent as asked for cannot be: each names what it refers to, for the API to name the
@@ -101,6 +107,9 @@ pub enum AgentRejection {
     /// The tool at `index` of the agent's tools is neither a built-in nor the workspace's.
     #[error("{problem}")]
     UnknownTool { index: usize, problem: String },
+    /// The knowledge base at `index` of the agent's is not the workspace's.
+    #[error("no knowledge base with this id in the workspace")]
+    UnknownKnowledgeBase { index: usize },
 }
 
 impl From<AgentRejection> for AppError {
@@ -124,6 +133,19 @@ async fn check_tools(ports: &AgentPorts<'_>, principal: &Principal, tools: &[Too
         Some((index, problem)) => Err(AgentRejection::UnknownTool { index, problem }.into()),
         None => Ok(()),
     }
+}
+
+async fn check_knowledge(
+    ports: &AgentPorts<'_>,
+    principal: &Principal,
+    bases: &[KnowledgeBaseId],
+) -> Result<(), AppError> {
+    for (index, id) in bases.iter().enumerate() {
+        if ports.knowledge.get_knowledge_base(&principal.workspace_id, id).await?.is_none() {
+            return Err(AgentRejection::UnknownKnowledgeBase { index }.into());
+        }
+    }
+    Ok(())
 }
 
 /// The analysis prompt must be the workspace's own, of type `analysis`; the other two settings
@@ -177,6 +199,7 @@ async fn check_prompt(
 pub async fn create_agent(ports: &AgentPorts<'_>, principal: &Principal, input: NewAgent) -> Result<Agent, AppError> {
     allowed(ports, &input.model)?;
     check_tools(ports, principal, &input.tools).await?;
+    check_knowledge(ports, principal, &input.knowledge.bases).await?;
     check_prompt(ports, principal, &input.prompt_id, input.prompt_version).await?;
     let analysis = analysis(ports, principal, input.analysis).await?;
     let now = ports.clock.now();
@@ -196,6 +219,7 @@ pub async fn create_agent(ports: &AgentPorts<'_>, principal: &Principal, input: 
         answer_reactions: input.answer_reactions,
         transcription_language: input.transcription_language,
         analysis,
+        knowledge: input.knowledge,
         created_at: now,
         updated_at: now,
     };
@@ -267,6 +291,13 @@ async fn changed_agent(
     }
     if let Some(answer) = change.answer_reactions {
         agent.answer_reactions = answer;
+    }
+    if let Some(bases) = change.knowledge_bases {
+        check_knowledge(ports, principal, &bases).await?;
+        agent.knowledge.bases = bases;
+    }
+    if let Some(in_context) = change.knowledge_in_context {
+        agent.knowledge.in_context = in_context;
     }
     if let Some(language) = change.transcription_language {
         agent.transcription_language = language;

@@ -71,6 +71,21 @@ pub struct AnalysisSettings {
 
 pub const MAX_ANALYZE_AFTER_MINUTES: u32 = 30 * 24 * 60;
 
+/// The knowledge bases an agent answers from: it gets the built-in tool `search_knowledge`
+/// over them, and (`in_context`) the best chunks for the contact's latest turn before the first
+/// LLM call of each turn.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KnowledgeUse {
+    #[serde(default)]
+    pub bases: Vec<crate::model::KnowledgeBaseId>,
+    #[serde(default)]
+    pub in_context: bool,
+}
+
+/// Knowledge bases one agent may name.
+pub const MAX_KNOWLEDGE_BASES: usize = 10;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agent {
     pub id: AgentId,
@@ -95,6 +110,8 @@ pub struct Agent {
     pub transcription_language: Option<LanguageCode>,
     /// Runs over the transcript when the conversation is done, after a silence, or on demand.
     pub analysis: Option<AnalysisSettings>,
+    /// The knowledge bases it answers from.
+    pub knowledge: KnowledgeUse,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     /// Bumped by every write: a change is stored only over the revision it was made from, so

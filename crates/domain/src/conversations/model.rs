@@ -428,6 +428,8 @@ pub struct Message {
     pub operator_key: Option<String>,
     /// A call the agent made to a tool (`direction: tool`).
     pub tool_call: Option<crate::tools::call::ToolCall>,
+    /// For a reply: the knowledge bases' chunks the agent was given for it.
+    pub knowledge_used: Vec<crate::knowledge::model::KnowledgeRef>,
     pub created_at: OffsetDateTime,
 }
 
@@ -487,6 +489,7 @@ impl Message {
             operator_key: None,
             prompt_used: None,
             tool_call: None,
+            knowledge_used: Vec::new(),
             created_at: now,
         }
     }

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod ingest;
 pub mod model;
 pub mod port;
+pub mod retrieve;
 pub mod search;
 
 use crate::model::values::OutOfRange;

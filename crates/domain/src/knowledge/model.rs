@@ -123,3 +123,17 @@ pub struct Hit {
     pub chunk: Chunk,
     pub score: f32,
 }
+
+/// A chunk an agent was given for a reply (by its context or its `search_knowledge` tool), as
+/// the reply records it: where the text came from, not the text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KnowledgeRef {
+    pub knowledge_base_id: KnowledgeBaseId,
+    pub document_id: DocumentId,
+    pub document_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub heading: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+}

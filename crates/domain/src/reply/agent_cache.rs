@@ -1,7 +1,8 @@
 //! Agents and prompt versions, cached per container.
 
 use super::*;
-use crate::model::{AgentId, Prompt, PromptContent, PromptId, WorkspaceId};
+use crate::knowledge::model::KnowledgeBase;
+use crate::model::{AgentId, KnowledgeBaseId, Prompt, PromptContent, PromptId, WorkspaceId};
 
 const AGENT_CACHE_TTL: Duration = Duration::from_secs(60);
 
@@ -15,6 +16,9 @@ pub struct AgentCache {
     versions: TtlCache<(PromptId, u32), PromptVersion>,
     /// Tools by workspace and name, re-read after a minute like agents.
     tools: TtlCache<(WorkspaceId, String), crate::tools::model::ToolDef>,
+    /// Knowledge bases (their snapshot pointers), re-read after a minute: a rebuild reaches
+    /// replies within it, and a warm search reads nothing from the table.
+    knowledge_bases: TtlCache<(WorkspaceId, KnowledgeBaseId), KnowledgeBase>,
 }
 
 /// The instructions an agent answers with, and which text they are.
@@ -46,6 +50,21 @@ impl AgentCache {
     ) -> Result<Option<crate::tools::model::ToolDef>, StoreError> {
         let load = ports.tools.find_tool_by_name(workspace_id, name);
         self.tools.get_or_load((workspace_id.clone(), name.to_owned()), AGENT_CACHE_TTL, load).await
+    }
+
+    /// The agent's knowledge bases that still exist, in the order it names them.
+    pub(super) async fn knowledge_bases(
+        &self,
+        ports: &ReplyPorts<'_>,
+        agent: &Agent,
+    ) -> Result<Vec<KnowledgeBase>, StoreError> {
+        let mut bases = Vec::with_capacity(agent.knowledge.bases.len());
+        for id in &agent.knowledge.bases {
+            let load = ports.knowledge_bases.get_knowledge_base(&agent.workspace_id, id);
+            let key = (agent.workspace_id.clone(), id.clone());
+            bases.extend(self.knowledge_bases.get_or_load(key, AGENT_CACHE_TTL, load).await?);
+        }
+        Ok(bases)
     }
 
     /// A pinned agent's version; otherwise the prompt's working copy as last saved, so that an

@@ -14,12 +14,14 @@ use crate::cached::CachedPolicies;
 use crate::conversations::ConversationPorts;
 use crate::events::model::{Delivery, Event};
 use crate::events::EventPorts;
+use crate::knowledge::model::{Chunk, Document, Hit, KnowledgeBase, Snapshot};
 use crate::media::MediaPorts;
 use crate::model::{
     Agent, AgentId, Amendment, ApiKey, Conversation, ConversationId, DeliveryStatus, EventId, Message, MessageError,
     MessageId, Page, PageRequest, PolicyId, Prompt, PromptId, PromptVersion, ToolId, WhatsAppNumber, Workspace,
     WorkspaceId,
 };
+use crate::model::{DocumentId, KnowledgeBaseId};
 use crate::numbers::senders::SenderPorts;
 use crate::policies::model::{Policy, Violation};
 use crate::policies::PolicyPorts;
@@ -132,6 +134,8 @@ impl World {
                 metrics: self,
             },
             metrics: self,
+            knowledge_bases: &NoKnowledge,
+            knowledge: &NoKnowledge,
             conversation: ConversationPorts {
                 conversations: self,
                 agents: self,
@@ -532,5 +536,69 @@ impl TokenVault for World {
 impl crate::metrics::Metrics for World {
     fn record(&self, measurement: crate::metrics::Measurement) {
         self.recorded().measurements.push(measurement);
+    }
+}
+
+/// No knowledge bases: the reply tests' agents name none.
+pub(super) struct NoKnowledge;
+
+#[async_trait]
+impl KnowledgeStore for NoKnowledge {
+    async fn put_knowledge_base(&self, _: &KnowledgeBase, _: Option<u64>) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("no knowledge bases here".into()))
+    }
+    async fn get_knowledge_base(
+        &self,
+        _: &WorkspaceId,
+        _: &KnowledgeBaseId,
+    ) -> Result<Option<KnowledgeBase>, StoreError> {
+        Ok(None)
+    }
+    async fn list_knowledge_bases(&self, _: &WorkspaceId, _: &PageRequest) -> Result<Page<KnowledgeBase>, StoreError> {
+        Ok(Page { items: Vec::new(), next_cursor: None })
+    }
+    async fn delete_knowledge_base(&self, _: &WorkspaceId, _: &KnowledgeBaseId) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+    async fn move_snapshot(&self, _: &KnowledgeBase, _: &Snapshot, _: Option<&str>) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("no knowledge bases here".into()))
+    }
+    async fn put_document(&self, _: &Document, _: Option<u64>) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("no knowledge bases here".into()))
+    }
+    async fn get_document(
+        &self,
+        _: &WorkspaceId,
+        _: &KnowledgeBaseId,
+        _: &DocumentId,
+    ) -> Result<Option<Document>, StoreError> {
+        Ok(None)
+    }
+    async fn list_documents(
+        &self,
+        _: &WorkspaceId,
+        _: &KnowledgeBaseId,
+        _: &PageRequest,
+    ) -> Result<Page<Document>, StoreError> {
+        Ok(Page { items: Vec::new(), next_cursor: None })
+    }
+    async fn all_documents(&self, _: &WorkspaceId, _: &KnowledgeBaseId) -> Result<Vec<Document>, StoreError> {
+        Ok(Vec::new())
+    }
+    async fn delete_document(&self, _: &Document) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+}
+
+#[async_trait]
+impl KnowledgeIndex for NoKnowledge {
+    async fn build(&self, _: &KnowledgeBase, _: Vec<Chunk>) -> Result<(String, u64), IndexError> {
+        Err(IndexError("no knowledge bases here".into()))
+    }
+    async fn search(&self, _: &KnowledgeBase, _: &Snapshot, _: &str, _: usize) -> Result<Vec<Hit>, IndexError> {
+        Ok(Vec::new())
+    }
+    async fn retire(&self, _: &KnowledgeBase, _: &Snapshot) -> Result<(), IndexError> {
+        Ok(())
     }
 }

@@ -16,6 +16,7 @@ mod delivery;
 mod fakes;
 mod follow_up;
 mod gate;
+mod knowledge;
 mod ports;
 mod think;
 mod tools;
@@ -118,6 +119,8 @@ struct Run {
     images: HashMap<MessageId, ImageInput>,
     /// Messages whose media this trigger processed: a later read of the history may not show it.
     media_done: HashMap<MessageId, Message>,
+    /// The knowledge put in the model's context, found once per run.
+    knowledge: Option<knowledge::Given>,
 }
 
 /// Answers a turn of the conversation (or writes follow-up `follow_up_attempt`). `Ok` also when

@@ -8,8 +8,8 @@ use crate::media::MediaPorts;
 use crate::numbers::senders::SenderPorts;
 use crate::policies::PolicyPorts;
 use crate::ports::{
-    AgentStore, Clock, ConversationStore, EventDelivery, Llm, MediaStore, PromptStore, ToolCallStore, ToolStore,
-    UsageStore, WhatsApp, WorkspaceStore,
+    AgentStore, Clock, ConversationStore, EventDelivery, KnowledgeIndex, KnowledgeStore, Llm, MediaStore, PromptStore,
+    ToolCallStore, ToolStore, UsageStore, WhatsApp, WorkspaceStore,
 };
 
 /// The ports of one reply: stores by what they hold, the model, WhatsApp, the tools' HTTPS
@@ -40,4 +40,8 @@ pub struct ReplyPorts<'a> {
     pub conversation: ConversationPorts<'a>,
     /// What operators count: replies by outcome, LLM calls, tool calls.
     pub metrics: &'a dyn crate::metrics::Metrics,
+    /// The agent's knowledge bases (their snapshot pointers, cached a minute)…
+    pub knowledge_bases: &'a dyn KnowledgeStore,
+    /// …and their search.
+    pub knowledge: &'a dyn KnowledgeIndex,
 }

@@ -78,6 +78,7 @@ fn agent() -> Agent {
             prompt_version: None,
             after_minutes: Some(30),
         }),
+        knowledge: Default::default(),
         created_at: now(),
         updated_at: now(),
         revision: 1,

@@ -7,11 +7,13 @@ use serde_json::{json, Map, Value};
 use super::*;
 use crate::events::emit_quietly;
 use crate::events::model::{ToolCallApprovalRequested, ToolCallCompleted, ToolCallFailed};
+use crate::knowledge::retrieve::{as_tool_result, retrieve, CHUNKS_GIVEN};
 use crate::model::{Principal, PromptContent, Role};
 use crate::ports::{DeliveryError, DueApproval, ToolSpec};
 use crate::tools::call::{public_id, ToolCall, ToolCallStatus, ToolCallView};
 use crate::tools::model::{
-    ToolDef, DEFAULT_APPROVAL_EXPIRY_MINUTES, END_CONVERSATION, GET_CONTACT, HANDOFF_TO_HUMAN, TRANSFER,
+    ToolDef, DEFAULT_APPROVAL_EXPIRY_MINUTES, END_CONVERSATION, GET_CONTACT, HANDOFF_TO_HUMAN, SEARCH_KNOWLEDGE,
+    TRANSFER,
 };
 
 /// Model answers with tool calls per reply; past it, the model answers with what it has.
@@ -36,7 +38,11 @@ struct Available {
     require_approval: bool,
 }
 
-pub(super) struct AgentTools(Vec<Available>);
+pub(super) struct AgentTools {
+    available: Vec<Available>,
+    /// The knowledge bases `search_knowledge` searches.
+    knowledge: Vec<crate::knowledge::model::KnowledgeBase>,
+}
 
 fn built_in_spec(name: &str) -> ToolSpec {
     match name {
@@ -46,6 +52,14 @@ fn built_in_spec(name: &str) -> ToolSpec {
                 "Hand the conversation to a person from the business, when the contact asks for one or you cannot help."
                     .into(),
             parameters: json!({"type": "object", "properties": {"reason": {"type": "string", "description": "Why a person should take over"}}, "required": ["reason"]}),
+        },
+        SEARCH_KNOWLEDGE => ToolSpec {
+            name: name.to_owned(),
+            description: "Search the business's documents (its knowledge bases) for what the contact asks about. \
+                          Returns the best passages, each with its source (document, section, page): answer from \
+                          them and name the document."
+                .into(),
+            parameters: json!({"type": "object", "properties": {"query": {"type": "string", "description": "What to look for, in words the documents would use"}}, "required": ["query"]}),
         },
         GET_CONTACT => ToolSpec {
             name: name.to_owned(),
@@ -70,6 +84,10 @@ impl AgentTools {
     ) -> Result<Self, StoreError> {
         let mut names: Vec<&str> = prompt.tools.iter().map(|t| t.name.as_str()).collect();
         names.extend(agent.tools.iter().map(|t| t.name.as_str()));
+        let knowledge = cache.knowledge_bases(ports, agent).await?;
+        if !agent.knowledge.bases.is_empty() {
+            names.push(SEARCH_KNOWLEDGE);
+        }
         let mut available: Vec<Available> = Vec::new();
         for name in names {
             if available.iter().any(|a| a.name == name) {
@@ -88,11 +106,16 @@ impl AgentTools {
                 available.push(Available { name: name.to_owned(), def: Some(def), require_approval });
             }
         }
-        Ok(Self(available))
+        Ok(Self { available, knowledge })
+    }
+
+    /// The agent's knowledge bases (those that still exist).
+    pub(super) fn knowledge(&self) -> &[crate::knowledge::model::KnowledgeBase] {
+        &self.knowledge
     }
 
     pub(super) fn specs(&self) -> Vec<ToolSpec> {
-        self.0
+        self.available
             .iter()
             .map(|a| match &a.def {
                 Some(def) => ToolSpec {
@@ -106,7 +129,7 @@ impl AgentTools {
     }
 
     fn get(&self, name: &str) -> Option<&Available> {
-        self.0.iter().find(|a| a.name == name)
+        self.available.iter().find(|a| a.name == name)
     }
 }
 
@@ -353,7 +376,7 @@ async fn run(
     let started = std::time::Instant::now();
     let outcome = match available {
         None => Err(format!("the tool `{}` is no longer available to this agent", call.tool)),
-        Some(Available { def: None, name, .. }) => built_in(ports, conversation, name, &call.arguments).await,
+        Some(Available { def: None, name, .. }) => built_in(ports, conversation, tools, name, &call.arguments).await,
         Some(Available { def: Some(def), .. }) => post(ports, conversation, message, call, def, timeout).await,
     };
     let mut done = running;
@@ -416,9 +439,18 @@ async fn post(
 async fn built_in(
     ports: &ReplyPorts<'_>,
     conversation: &Conversation,
+    tools: &AgentTools,
     name: &str,
     arguments: &str,
 ) -> Result<String, String> {
+    if name == SEARCH_KNOWLEDGE {
+        let query = serde_json::from_str::<Value>(arguments).ok().and_then(|a| a["query"].as_str().map(str::to_owned));
+        let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
+            return Err("`query` is required: what to look for".into());
+        };
+        let found = retrieve(ports.knowledge, tools.knowledge(), &query, CHUNKS_GIVEN).await;
+        return Ok(as_tool_result(&found, MAX_RESULT_CHARS));
+    }
     let agent =
         Principal { workspace_id: conversation.workspace_id.clone(), role: Role::Write, key_prefix: "agent".into() };
     let failed = |err: crate::AppError| err.to_string();

@@ -31,6 +31,7 @@ pub(super) async fn write(
     message.text = Some(as_shown(conversation, &answer.text));
     message.prompt_used = prompt_used;
     message.usage = Some(TokenUsage::of(&answer));
+    message.knowledge_used = knowledge::used(loaded.unanswered(), run);
     let discarded = run.discarded;
     let mut updated = conversation.revised(message.created_at);
     // A reply is being made: an earlier failure no longer stands (a failed delivery marks it again).

@@ -12,7 +12,9 @@ pub const END_CONVERSATION: &str = "end_conversation";
 /// `handoff_to_human`), `getContact` tells the model the contact's profile.
 pub const TRANSFER: &str = "transfer";
 pub const GET_CONTACT: &str = "getContact";
-pub const BUILT_IN: [&str; 4] = [HANDOFF_TO_HUMAN, END_CONVERSATION, TRANSFER, GET_CONTACT];
+/// Searches the agent's knowledge bases; offered to every agent that names one.
+pub const SEARCH_KNOWLEDGE: &str = "search_knowledge";
+pub const BUILT_IN: [&str; 5] = [HANDOFF_TO_HUMAN, END_CONVERSATION, TRANSFER, GET_CONTACT, SEARCH_KNOWLEDGE];
 
 pub const DEFAULT_TIMEOUT_SECONDS: u32 = 10;
 pub const MAX_TIMEOUT_SECONDS: u32 = 30;

@@ -5,8 +5,10 @@ use serde::Deserialize;
 
 use super::{not_null, present, template};
 use crate::model::input::{required_text, InvalidField};
-use crate::model::{FollowUpPolicy, LanguageCode, ModelSettings, PromptId, Provider, ReplyDelay, Temperature, Tool};
-use colloquy_domain::agents::model::MAX_ANALYZE_AFTER_MINUTES;
+use crate::model::{
+    FollowUpPolicy, KnowledgeBaseId, LanguageCode, ModelSettings, PromptId, Provider, ReplyDelay, Temperature, Tool,
+};
+use colloquy_domain::agents::model::{KnowledgeUse, MAX_ANALYZE_AFTER_MINUTES, MAX_KNOWLEDGE_BASES};
 use colloquy_domain::agents::{
     AgentChange, AnalysisChoice, NewAgent, DEFAULT_MAX_TOKENS, MAX_FALLBACK_CHARS, MAX_FIRST_MESSAGE_CHARS,
     MAX_MODEL_NAME_CHARS, MAX_NAME_CHARS, MAX_TOKENS_LIMIT, MAX_TOOLS, MAX_TOOL_NAME_CHARS,
@@ -53,6 +55,10 @@ pub struct NewAgentBody {
     pub analysis_prompt_version: Option<u32>,
     #[serde(default)]
     pub analyze_after_minutes: Option<u32>,
+    #[serde(default)]
+    pub knowledge_bases: Vec<KnowledgeBaseId>,
+    #[serde(default)]
+    pub knowledge_in_context: bool,
 }
 
 /// Absent leaves a field as it is; `null` clears the fields that may be empty.
@@ -87,6 +93,10 @@ pub struct AgentChangeBody {
     pub analysis_prompt_version: Option<Option<u32>>,
     #[serde(default, deserialize_with = "present")]
     pub analyze_after_minutes: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "not_null")]
+    pub knowledge_bases: Option<Vec<KnowledgeBaseId>>,
+    #[serde(default, deserialize_with = "not_null")]
+    pub knowledge_in_context: Option<bool>,
 }
 
 impl TryFrom<NewAgentBody> for NewAgent {
@@ -109,6 +119,10 @@ impl TryFrom<NewAgentBody> for NewAgent {
                 prompt_id: body.analysis_prompt_id,
                 prompt_version: body.analysis_prompt_version,
                 after_minutes: analyze_after(body.analyze_after_minutes)?,
+            },
+            knowledge: KnowledgeUse {
+                bases: knowledge_bases(body.knowledge_bases)?,
+                in_context: body.knowledge_in_context,
             },
         })
     }
@@ -133,8 +147,19 @@ impl TryFrom<AgentChangeBody> for AgentChange {
             analysis_prompt_id: body.analysis_prompt_id,
             analysis_prompt_version: body.analysis_prompt_version,
             analyze_after_minutes: body.analyze_after_minutes.map(analyze_after).transpose()?,
+            knowledge_bases: body.knowledge_bases.map(knowledge_bases).transpose()?,
+            knowledge_in_context: body.knowledge_in_context,
         })
     }
+}
+
+fn knowledge_bases(mut bases: Vec<KnowledgeBaseId>) -> Result<Vec<KnowledgeBaseId>, InvalidField> {
+    if bases.len() > MAX_KNOWLEDGE_BASES {
+        return Err(InvalidField::new("knowledgeBases", format!("at most {MAX_KNOWLEDGE_BASES} knowledge bases")));
+    }
+    let mut seen = std::collections::HashSet::new();
+    bases.retain(|id| seen.insert(id.clone()));
+    Ok(bases)
 }
 
 fn model(body: ModelBody) -> Result<ModelSettings, InvalidField> {

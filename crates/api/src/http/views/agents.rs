@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::model::{timestamp, Agent, AgentId, FollowUpPolicy, ModelSettings, PromptId, Tool};
+use crate::model::{timestamp, Agent, AgentId, FollowUpPolicy, KnowledgeBaseId, ModelSettings, PromptId, Tool};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -23,6 +23,10 @@ pub struct AgentView {
     pub analysis_prompt_id: Option<PromptId>,
     pub analysis_prompt_version: Option<u32>,
     pub analyze_after_minutes: Option<u32>,
+    /// The knowledge bases it answers from (with the built-in tool `search_knowledge`).
+    pub knowledge_bases: Vec<KnowledgeBaseId>,
+    /// Whether the best chunks for the contact's latest turn are put before the model at once.
+    pub knowledge_in_context: bool,
     pub created_at: String,
     pub updated_at: String,
     /// Tools its prompt or its own list name that the workspace does not have (yet): not offered
@@ -56,6 +60,8 @@ impl From<&Agent> for AgentView {
             analysis_prompt_id: agent.analysis.as_ref().map(|a| a.prompt_id.clone()),
             analysis_prompt_version: agent.analysis.as_ref().and_then(|a| a.prompt_version),
             analyze_after_minutes: agent.analysis.as_ref().and_then(|a| a.after_minutes),
+            knowledge_bases: agent.knowledge.bases.clone(),
+            knowledge_in_context: agent.knowledge.in_context,
             created_at: timestamp::format(agent.created_at),
             updated_at: timestamp::format(agent.updated_at),
             unresolved_tools: None,

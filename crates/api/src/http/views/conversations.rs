@@ -116,6 +116,9 @@ pub struct MessageView {
     /// For a reply the agent wrote: the model and the tokens it took.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<crate::model::TokenUsage>,
+    /// For a reply: the knowledge bases' chunks the agent was given (document, heading, page).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub knowledge_used: Vec<colloquy_domain::knowledge::model::KnowledgeRef>,
     pub created_at: String,
 }
 
@@ -189,6 +192,7 @@ impl From<&Message> for MessageView {
                 .map(|call| colloquy_domain::tools::call::ToolCallView::new(message, call)),
             media: message.media.as_ref().map(MediaView::from),
             usage: message.usage.clone(),
+            knowledge_used: message.knowledge_used.clone(),
             created_at: timestamp::format(message.created_at),
         }
     }
