@@ -106,15 +106,20 @@ async fn serving(route: &str, response: ResponseTemplate) -> (MockServer, String
 }
 
 #[tokio::test]
-async fn markdown_and_pdf_documents_are_indexed_and_found_with_their_heading_and_page() {
+async fn markdown_pdf_and_html_documents_are_indexed_and_found_with_their_heading_and_page() {
     let shelf = Shelf::new().await;
     let base = shelf.create_base("Maple Court").await;
     let lease = std::fs::read(colloquy_tests::project_root().join("events/whatsapp/media/lease.pdf")).expect("PDF");
     let (_server, url) =
         serving("/docs/lease.pdf", ResponseTemplate::new(200).set_body_raw(lease, "application/pdf")).await;
 
+    let page = "<!DOCTYPE html><html><body><script>var x = 'parking';</script><h1>Amenities</h1>\
+        <h2>Gym</h2><p>The gym in the basement opens at <b>six</b> every morning.</p></body></html>";
+    let (_site, html_url) = serving("/amenities", ResponseTemplate::new(200).set_body_raw(page, "text/html")).await;
     let rules = shelf.add(&base, json!({"name": "House rules.md", "text": HOUSE_RULES})).await;
     let pdf = shelf.add(&base, json!({"name": "Lease", "url": url})).await;
+    let html = shelf.add(&base, json!({"name": "Amenities", "url": html_url})).await;
+    assert_eq!(html.status, 201, "{}", html.body);
     assert_eq!((rules.status, pdf.status), (201, 201), "{} {}", rules.body, pdf.body);
     assert_eq!((rules.body["status"].as_str(), pdf.body["status"].as_str()), (Some("pending"), Some("pending")));
     let before = shelf.search_as(&shelf.key, &base, "dogs").await;
@@ -138,8 +143,17 @@ async fn markdown_and_pdf_documents_are_indexed_and_found_with_their_heading_and
     let pdf_now = shelf.document(&base, &id(&pdf)).await;
     assert_eq!((pdf_now["status"].as_str(), pdf_now["format"].as_str()), (Some("indexed"), Some("pdf")), "{pdf_now}");
     assert!(pdf_now["chunkCount"].as_u64().is_some_and(|n| n >= 1) && pdf_now["sizeBytes"].as_u64() > Some(500));
+    let gym = shelf.search_as(&shelf.key, &base, "When does the gym open?").await;
+    assert_eq!(
+        (&gym.body["results"][0]["heading"], &gym.body["results"][0]["documentName"]),
+        (&json!("Amenities › Gym"), &json!("Amenities")),
+        "{}",
+        gym.body
+    );
+    assert!(shelf.search(&base, "var").await.is_empty(), "a page's scripts are not indexed");
+    assert_eq!(shelf.document(&base, &id(&html)).await["format"], "html");
     let snapshot = &deposit.body["snapshot"];
-    assert_eq!((snapshot["documents"].as_u64(), snapshot["chunks"].as_u64().is_some_and(|n| n >= 4)), (Some(2), true));
+    assert_eq!((snapshot["documents"].as_u64(), snapshot["chunks"].as_u64().is_some_and(|n| n >= 5)), (Some(3), true));
 }
 
 #[tokio::test]
@@ -221,13 +235,18 @@ async fn a_document_that_cannot_be_read_fails_with_why_and_the_others_are_indexe
     let (_pdf, bad_pdf) =
         serving("/bad.pdf", ResponseTemplate::new(200).set_body_raw(broken_pdf, "application/pdf")).await;
 
+    let nested = format!("<!doctype html><html><body>{}deep</body></html>", "<div>".repeat(200_000));
+    let (_bomb, bomb) = serving("/bomb.html", ResponseTemplate::new(200).set_body_raw(nested, "text/html")).await;
     let missing = id(&shelf.add(&base, json!({"name": "Gone", "url": missing})).await);
+    let bomb = id(&shelf.add(&base, json!({"name": "Nested", "url": bomb})).await);
     let binary = id(&shelf.add(&base, json!({"name": "Photo", "url": binary})).await);
     let bad_pdf = id(&shelf.add(&base, json!({"name": "Bad PDF", "url": bad_pdf})).await);
     shelf.add(&base, json!({"name": "House rules.md", "text": HOUSE_RULES})).await;
     shelf.rebuild().await;
 
-    for (document, why) in [(missing, "404"), (binary, "not a PDF"), (bad_pdf, "PDF could not be read")] {
+    for (document, why) in
+        [(missing, "404"), (binary, "not a PDF"), (bad_pdf, "PDF could not be read"), (bomb, "HTML could not be read")]
+    {
         let found = shelf.document(&base, &document).await;
         assert_eq!(found["status"], "failed", "{found}");
         assert!(found["failureReason"].as_str().is_some_and(|r| r.contains(why)), "{found}");

@@ -255,6 +255,9 @@ impl FileReader for NotBuilt {
     async fn pdf_pages(&self, _bytes: Vec<u8>) -> Result<Vec<String>, Unreadable> {
         Err(Unreadable(self.message()))
     }
+    async fn html_text(&self, _bytes: Vec<u8>) -> Result<String, Unreadable> {
+        Err(Unreadable(self.message()))
+    }
     async fn image_as_jpeg(&self, _bytes: Vec<u8>, _max_side: u32) -> Result<Vec<u8>, Unreadable> {
         Err(Unreadable(self.message()))
     }

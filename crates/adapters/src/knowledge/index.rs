@@ -9,6 +9,9 @@ use tantivy::directory::RamDirectory;
 use tantivy::query::QueryParser;
 use tantivy::schema::{Field, Schema, Value, INDEXED, STORED, STRING};
 use tantivy::schema::{IndexRecordOption, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
 use tantivy::{Directory, Index, IndexReader, TantivyDocument};
 
 use colloquy_domain::knowledge::model::{Chunk, Hit};
@@ -22,6 +25,22 @@ const WRITER_MEMORY_BYTES: usize = 50_000_000;
 /// A query's words count this much more when they are in a heading or the document's name.
 const HEADING_BOOST: f32 = 1.5;
 
+/// Words lower-cased, English stop words ("the", "is", "how") dropped, the rest stemmed ("dogs"
+/// finds "dog"): a question's filler words would otherwise outrank what it asks about in short
+/// chunks.
+const ANALYZER: &str = "colloquy_en";
+
+fn register_analyzer(index: &Index) {
+    let mut builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .dynamic();
+    if let Some(stop_words) = StopWordFilter::new(Language::English) {
+        builder = builder.filter_dynamic(stop_words);
+    }
+    index.tokenizers().register(ANALYZER, builder.filter_dynamic(Stemmer::new(Language::English)).build());
+}
+
 struct Fields {
     text: Field,
     heading: Field,
@@ -33,9 +52,7 @@ struct Fields {
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let stemmed = TextOptions::default().set_stored().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer("en_stem")
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        TextFieldIndexing::default().set_tokenizer(ANALYZER).set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let fields = Fields {
         text: builder.add_text_field("text", stemmed.clone()),
@@ -55,6 +72,7 @@ fn failed(what: &str, err: impl std::fmt::Display) -> String {
 pub fn build(chunks: &[Chunk]) -> Result<Vec<u8>, String> {
     let (schema, fields) = schema();
     let index = Index::create_in_ram(schema);
+    register_analyzer(&index);
     let mut writer = index
         .writer_with_num_threads::<TantivyDocument>(1, WRITER_MEMORY_BYTES)
         .map_err(|err| failed("cannot start indexing", err))?;
@@ -112,6 +130,7 @@ pub fn load(blob: &[u8]) -> Result<Loaded, String> {
         rest = after;
     }
     let index = Index::open(directory).map_err(|err| failed("cannot open the index", err))?;
+    register_analyzer(&index);
     let (_, fields) = schema();
     let reader = index.reader().map_err(|err| failed("cannot read the index", err))?;
     let mut parser = QueryParser::for_index(&index, vec![fields.text, fields.heading, fields.document_name]);

@@ -74,3 +74,22 @@ proptest! {
         let _ = load(&blob);
     }
 }
+
+#[test]
+fn a_questions_filler_words_do_not_outrank_what_it_asks_about() {
+    let chunks = vec![
+        chunk("amenities", "Amenities › Gym", None, "The gym in the basement opens at six every morning."),
+        chunk(
+            "lease",
+            "",
+            Some(1),
+            "Lease agreement\nTenant: Anna Schmidt\nRent: 1,200 EUR per month\nDeposit: 3,600 EUR",
+        ),
+    ];
+    let loaded = load(&build(&chunks).expect("built")).expect("loaded");
+
+    let hits = loaded.search("How much is the deposit?", 5).expect("searched");
+
+    let found: Vec<&str> = hits.iter().map(|h| h.chunk.document_id.as_str()).collect();
+    assert_eq!(found, vec!["lease"], "`the` and `is` are not words to search by");
+}

@@ -6,6 +6,7 @@ use super::{ReaderLimits, EXIT_UNREADABLE, MODE_VAR};
 
 pub(super) const PDF_TEXT: &str = "pdf-text";
 pub(super) const PDF_PAGES: &str = "pdf-pages";
+pub(super) const HTML_TEXT: &str = "html-text";
 pub(super) const JPEG_PREFIX: &str = "jpeg:";
 /// Larger than any file the worker hands over (documents are read up to `PDF_MAX_READ_BYTES`).
 const MAX_INPUT_BYTES: u64 = 32 * 1024 * 1024;
@@ -22,6 +23,7 @@ pub fn serve_if_reader() {
     let result = match mode.as_str() {
         PDF_TEXT => super::parse::pdf_text(&input).map(String::into_bytes),
         PDF_PAGES => super::parse::pdf_pages(&input).map(String::into_bytes),
+        HTML_TEXT => super::parse::html_text(&input).map(String::into_bytes),
         other => match other.strip_prefix(JPEG_PREFIX).and_then(|side| side.parse::<u32>().ok()) {
             Some(max_side) => super::parse::downscale(&input, max_side),
             None => Err(format!("unknown reader mode `{other}`")),

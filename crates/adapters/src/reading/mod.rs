@@ -151,6 +151,11 @@ impl FileReader for IsolatedReader {
         Ok(String::from_utf8_lossy(&out).split(parse::PAGE_BREAK).map(str::to_owned).collect())
     }
 
+    async fn html_text(&self, bytes: Vec<u8>) -> Result<String, Unreadable> {
+        let out = self.run(child::HTML_TEXT.to_owned(), bytes).await?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
     async fn image_as_jpeg(&self, bytes: Vec<u8>, max_side: u32) -> Result<Vec<u8>, Unreadable> {
         self.run(format!("{}{max_side}", child::JPEG_PREFIX), bytes).await
     }

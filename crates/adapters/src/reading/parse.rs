@@ -73,6 +73,22 @@ pub fn pdf_pages(bytes: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
+/// An HTML page's text: scripts and styles dropped, headings as Markdown's `#` lines (so that
+/// a knowledge base's chunks keep their sections), links without their addresses.
+pub fn html_text(bytes: &[u8]) -> Result<String, String> {
+    let text = html2text::config::with_decorator(html2text::render::PlainDecorator::new())
+        .allow_width_overflow()
+        .string_from_read(bytes, HTML_LINE_WIDTH)
+        .map_err(|err| err.to_string())?;
+    if text.len() > MAX_PAGES_TEXT_BYTES {
+        return Err(format!("it has more than {} MB of text", MAX_PAGES_TEXT_BYTES / (1024 * 1024)));
+    }
+    Ok(text)
+}
+
+/// Lines of an HTML page's text are wrapped this wide (a paragraph stays one block).
+const HTML_LINE_WIDTH: usize = 400;
+
 /// Between two pages of `pdf_pages`' answer.
 pub const PAGE_BREAK: char = '\u{c}';
 /// A document's text is at most this (a knowledge base splits it into at most 5,000 chunks).
@@ -81,6 +97,21 @@ pub const MAX_PAGES_TEXT_BYTES: usize = 6 * 1024 * 1024;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_html_page_reads_as_text_with_its_headings_and_without_scripts() {
+        let page = b"<!doctype html><html><head><style>p{color:red}</style><script>alert('x')</script></head>\
+            <body><h1>House rules</h1><p>Quiet hours run from <b>22:00</b>.</p><h2>Pets</h2><ul><li>Cats are welcome</li></ul>\
+            <p><a href=\"https://example.com/x\">More</a></p></body></html>";
+
+        let text = html_text(page).expect("read");
+
+        assert!(text.contains("# House rules\n"), "{text}");
+        assert!(text.contains("## Pets\n"), "{text}");
+        assert!(text.contains("Quiet hours run from 22:00."), "{text}");
+        assert!(text.contains("Cats are welcome"), "{text}");
+        assert!(!text.contains("alert") && !text.contains("color:red"), "{text}");
+    }
 
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
         let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));

@@ -124,7 +124,14 @@ async fn read_and_split(
                 .map_err(|err| Problem::Document(format!("the PDF could not be read: {err}")))?;
             pages.into_iter().enumerate().map(|(i, text)| Page { number: Some(i as u32 + 1), text }).collect()
         }
-        Format::Html => return Err(Problem::Document("HTML documents are not read yet: send its text".into())),
+        Format::Html => {
+            let text = ports
+                .reader
+                .html_text(bytes)
+                .await
+                .map_err(|err| Problem::Document(format!("the HTML could not be read: {err}")))?;
+            vec![Page { number: None, text }]
+        }
         Format::PlainText | Format::Markdown => {
             vec![Page { number: None, text: String::from_utf8_lossy(&bytes).into_owned() }]
         }

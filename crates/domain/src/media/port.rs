@@ -85,6 +85,8 @@ pub trait FileReader: Send + Sync {
     async fn pdf_text(&self, bytes: Vec<u8>) -> Result<String, Unreadable>;
     /// A PDF's text page by page, whitespace folded within lines (a knowledge base's document).
     async fn pdf_pages(&self, bytes: Vec<u8>) -> Result<Vec<String>, Unreadable>;
+    /// An HTML page's text, its headings as Markdown's `#` lines.
+    async fn html_text(&self, bytes: Vec<u8>) -> Result<String, Unreadable>;
     /// The image as a JPEG that fits `max_side` on its longer side (never enlarged).
     async fn image_as_jpeg(&self, bytes: Vec<u8>, max_side: u32) -> Result<Vec<u8>, Unreadable>;
 }

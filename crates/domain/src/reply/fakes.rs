@@ -515,6 +515,9 @@ impl FileReader for World {
     async fn pdf_pages(&self, _: Vec<u8>) -> Result<Vec<String>, Unreadable> {
         Err(Unreadable("pdf_pages is not faked".into()))
     }
+    async fn html_text(&self, _: Vec<u8>) -> Result<String, Unreadable> {
+        Err(Unreadable("html_text is not faked".into()))
+    }
     async fn image_as_jpeg(&self, _: Vec<u8>, _: u32) -> Result<Vec<u8>, Unreadable> {
         Err(Unreadable("image_as_jpeg is not faked".into()))
     }
