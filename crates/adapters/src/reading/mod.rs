@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub use child::serve_if_reader;
-pub use parse::{downscale, pdf_text};
+pub use parse::{downscale, html_text, pdf_text};
 
 use crate::ports::{FileReader, Unreadable};
 
