@@ -9,7 +9,7 @@ use colloquy_adapters::config::{self, ConfigError, SecretValues};
 use colloquy_adapters::dynamo::DynamoStore;
 use colloquy_adapters::graph::GraphClient;
 use colloquy_adapters::knowledge::snapshots::SnapshotIndex;
-use colloquy_adapters::llm::{BedrockClient, LlmClient};
+use colloquy_adapters::llm::{BedrockClient, EmbeddingsClient, LlmClient, EMBEDDINGS_TIMEOUT};
 use colloquy_adapters::outbound::HttpEventDelivery;
 use colloquy_adapters::reading::IsolatedReader;
 use colloquy_adapters::s3::S3MediaStore;
@@ -72,6 +72,12 @@ pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
             let client = TranscriptionClient::new(transcription.endpoint, transcription.model, TRANSCRIPTION_TIMEOUT)
                 .map_err(ConfigError::Invalid)?;
             app.transcriber = Arc::new(client);
+        }
+        if let Some(embeddings) = config::embeddings(&values, llm.openai.as_ref())? {
+            let client =
+                EmbeddingsClient::new(embeddings.endpoint, embeddings.model, embeddings.dimensions, EMBEDDINGS_TIMEOUT)
+                    .map_err(ConfigError::Invalid)?;
+            app.embedder = Some(Arc::new(client));
         }
         let bedrock = BedrockClient::new(&aws, llm.bedrock, LLM_TIMEOUT);
         let client = LlmClient::new(llm.openai, llm.anthropic, LLM_TIMEOUT).map_err(ConfigError::Invalid)?;

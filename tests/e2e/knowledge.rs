@@ -2,6 +2,10 @@
 //! worker, into snapshots that searches read; replaced, deleted and failed documents; another
 //! workspace's knowledge bases are 404.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use colloquy_adapters::llm::{EmbeddingsClient, Endpoint};
 use colloquy_domain::model::Role;
 use colloquy_functions::worker::Worker;
 use colloquy_tests::{call, Answer, ApiCall, TestStack};
@@ -21,7 +25,20 @@ pub const HOUSE_RULES: &str = "# House rules\n\nQuiet hours run from 22:00 to 07
 
 impl Shelf {
     pub async fn new() -> Self {
-        let stack = TestStack::new().await;
+        Self::on(TestStack::new().await).await
+    }
+
+    /// With embeddings from `embeddings` (an OpenAI-compatible `/v1/embeddings`).
+    pub async fn embedding_with(embeddings: &MockServer) -> Self {
+        let mut stack = TestStack::new().await;
+        let endpoint = Endpoint { base_url: format!("{}/v1", embeddings.uri()), api_key: "sk-test".into() };
+        let client = EmbeddingsClient::new(endpoint, "text-embedding-3-small".into(), Some(4), Duration::from_secs(5))
+            .expect("embeddings client");
+        stack.app.embedder = Some(Arc::new(client));
+        Self::on(stack).await
+    }
+
+    async fn on(stack: TestStack) -> Self {
         let key = stack.workspace("Maple Court").await.plaintext;
         let source = LocalEventSource::new(stack.sqs(), &stack.resources.queue_url, 0).await.expect("event source");
         let worker = Worker::new(stack.app.clone());
@@ -359,4 +376,66 @@ async fn a_knowledge_base_is_renamed_and_deleted_with_its_documents() {
     assert!(renamed.body["snapshot"]["id"].is_string(), "a rename keeps the snapshot: {}", renamed.body);
     assert_eq!(deleted.status, 204);
     assert_eq!((after.status, documents.status), (404, 404));
+}
+
+/// An embeddings stand-in that knows a little of meaning: a text's vector counts its words of
+/// each concept (pets, rubbish, noise), so "puppy" is near "dogs" though no word is shared.
+struct ConceptEmbeddings;
+
+const CONCEPTS: [&[&str]; 3] = [
+    &["pet", "pets", "dog", "dogs", "cat", "cats", "puppy", "kitten", "animal", "reptiles"],
+    &["bin", "bins", "recycling", "rubbish", "trash", "garbage"],
+    &["quiet", "noise", "loud", "music", "hours"],
+];
+
+impl wiremock::Respond for ConceptEmbeddings {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let data: Vec<Value> = body["input"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(|(index, text)| {
+                let text = text.as_str().unwrap_or_default().to_lowercase();
+                let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+                let mut vector: Vec<f32> = CONCEPTS
+                    .iter()
+                    .map(|concept| words.iter().filter(|w| concept.contains(w)).count() as f32)
+                    .collect();
+                vector.push(0.1);
+                json!({"object": "embedding", "index": index, "embedding": vector})
+            })
+            .collect();
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"object": "list", "data": data, "model": "text-embedding-3-small"}))
+    }
+}
+
+#[tokio::test]
+async fn with_embeddings_a_search_finds_by_meaning_what_shares_no_word_with_the_query() {
+    let embeddings = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/v1/embeddings")).respond_with(ConceptEmbeddings).mount(&embeddings).await;
+    let shelf = Shelf::embedding_with(&embeddings).await;
+    let words_only = Shelf::new().await;
+    let base = shelf.create_base("Maple Court").await;
+    let plain = words_only.create_base("Maple Court").await;
+    shelf.add(&base, json!({"name": "House rules.md", "text": HOUSE_RULES})).await;
+    words_only.add(&plain, json!({"name": "House rules.md", "text": HOUSE_RULES})).await;
+    shelf.rebuild().await;
+    words_only.rebuild().await;
+
+    let hybrid = shelf.search_as(&shelf.key, &base, "Can I bring my puppy?").await;
+    let by_words = words_only.search(&plain, "Can I bring my puppy?").await;
+    let exact = shelf.search_as(&shelf.key, &base, "recycling").await;
+
+    assert_eq!(hybrid.body["snapshot"]["embedded"], true, "{}", hybrid.body);
+    assert_eq!(hybrid.body["results"][0]["heading"], "House rules › Pets", "{}", hybrid.body);
+    assert!(by_words.is_empty(), "no word of the query is in the rules: {by_words:?}");
+    assert_eq!(exact.body["results"][0]["heading"], "House rules › Bins", "words still count: {}", exact.body);
+    let requests = embeddings.received_requests().await.unwrap_or_default();
+    let inputs: Vec<Value> = requests.iter().filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok()).collect();
+    assert_eq!(inputs[0]["input"].as_array().map(Vec::len), Some(3), "the chunks, in one batch: {:?}", inputs[0]);
+    assert_eq!((&inputs[0]["model"], &inputs[0]["dimensions"]), (&json!("text-embedding-3-small"), &json!(4)));
+    assert_eq!(inputs[1]["input"], json!(["Can I bring my puppy?"]), "the query");
 }

@@ -104,6 +104,33 @@ pub fn llm(secrets: &SecretValues) -> LlmConfig {
     }
 }
 
+/// Knowledge bases' embeddings: `EMBEDDINGS_MODEL` turns them on, on `EMBEDDINGS_BASE_URL`
+/// (default the LLM's) with `EMBEDDINGS_API_KEY` (default `LLM_API_KEY`) from the LLM secret;
+/// `EMBEDDINGS_DIMENSIONS` shortens the vectors of models that can.
+pub struct EmbeddingsConfig {
+    pub endpoint: Endpoint,
+    pub model: String,
+    pub dimensions: Option<u32>,
+}
+
+pub fn embeddings(secrets: &SecretValues, openai: Option<&Endpoint>) -> Result<Option<EmbeddingsConfig>, ConfigError> {
+    let Some(model) = optional("EMBEDDINGS_MODEL") else { return Ok(None) };
+    let Some(api_key) = secrets.optional("EMBEDDINGS_API_KEY").or_else(|| openai.map(|e| e.api_key.clone())) else {
+        return Err(ConfigError::Invalid(
+            "EMBEDDINGS_MODEL is set but there is no EMBEDDINGS_API_KEY or LLM_API_KEY".into(),
+        ));
+    };
+    let base_url = optional("EMBEDDINGS_BASE_URL")
+        .or_else(|| openai.map(|e| e.base_url.clone()))
+        .unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
+    let dimensions = optional("EMBEDDINGS_DIMENSIONS")
+        .map(|d| {
+            d.parse::<u32>().map_err(|_| ConfigError::Invalid(format!("EMBEDDINGS_DIMENSIONS: `{d}` is not a number")))
+        })
+        .transpose()?;
+    Ok(Some(EmbeddingsConfig { endpoint: Endpoint { base_url, api_key }, model, dimensions }))
+}
+
 /// Where voice notes are transcribed.
 #[derive(Debug, Clone)]
 pub struct TranscriptionConfig {

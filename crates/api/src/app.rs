@@ -13,10 +13,10 @@ use colloquy_domain::model::cache::TtlCache;
 use colloquy_domain::model::outbound_url::OutboundRules;
 use colloquy_domain::model::{ConversationId, WorkspaceId};
 use colloquy_domain::ports::{
-    AudioClip, ChatReply, ChatRequest, Clock, DeliveryError, DocumentFetcher, EventDelivery, Fetched, FileReader,
-    GraphError, IndexError, KnowledgeIndex, Llm, LlmError, MediaStore, MediaStoreError, NumberInfo, Outbound,
-    QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript, Trigger, TriggerQueue, Unreadable,
-    VaultError, WhatsApp,
+    AudioClip, ChatReply, ChatRequest, Clock, DeliveryError, DocumentFetcher, Embedder, EventDelivery, Fetched,
+    FileReader, GraphError, IndexError, KnowledgeIndex, KnowledgeQuery, Llm, LlmError, MediaStore, MediaStoreError,
+    NumberInfo, Outbound, QueueError, Secret, Sender, Store, TokenVault, Transcriber, Transcript, Trigger,
+    TriggerQueue, Unreadable, VaultError, WhatsApp,
 };
 
 /// The clients a function builds besides the table (which every function has).
@@ -58,6 +58,11 @@ impl Needs {
 
     pub const fn with_whatsapp(mut self) -> Self {
         self.whatsapp = true;
+        self
+    }
+
+    pub const fn with_llm(mut self) -> Self {
+        self.llm = true;
         self
     }
 
@@ -110,6 +115,8 @@ pub struct App {
     pub fetcher: Arc<dyn DocumentFetcher>,
     /// Knowledge bases' search engine (snapshots in the media bucket).
     pub knowledge: Arc<dyn KnowledgeIndex>,
+    /// Knowledge bases' embeddings (`EMBEDDINGS_MODEL` on the LLM's endpoint); words alone without.
+    pub embedder: Option<Arc<dyn Embedder>>,
     /// Where tenants' URLs may point.
     pub outbound: OutboundRules,
     /// Numbers' access tokens.
@@ -239,7 +246,13 @@ impl KnowledgeIndex for NotBuilt {
     async fn build(&self, _base: &KnowledgeBase, _chunks: Vec<Chunk>) -> Result<(String, u64), IndexError> {
         Err(IndexError(self.message()))
     }
-    async fn search(&self, _: &KnowledgeBase, _: &Snapshot, _: &str, _: usize) -> Result<Vec<Hit>, IndexError> {
+    async fn search(
+        &self,
+        _: &KnowledgeBase,
+        _: &Snapshot,
+        _: &KnowledgeQuery,
+        _: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
         Err(IndexError(self.message()))
     }
     async fn retire(&self, _base: &KnowledgeBase, _snapshot: &Snapshot) -> Result<(), IndexError> {
@@ -296,6 +309,7 @@ impl App {
             events: Arc::new(NotBuilt("outbound event delivery")),
             fetcher: Arc::new(NotBuilt("a document fetcher")),
             knowledge: Arc::new(NotBuilt("the knowledge index")),
+            embedder: None,
             outbound: OutboundRules::default(),
             vault: Arc::new(NotBuilt("the token vault")),
             default_token: None,
@@ -316,6 +330,7 @@ impl App {
             clock: &*self.clock,
             fetcher: &*self.fetcher,
             reader: &*self.reader,
+            embedder: self.embedder.as_deref(),
         }
     }
 
@@ -460,6 +475,7 @@ impl App {
             metrics: &*self.metrics,
             knowledge_bases: &*self.store,
             knowledge: &*self.knowledge,
+            embedder: self.embedder.as_deref(),
         }
     }
 
@@ -542,6 +558,7 @@ impl App {
             app.default_token = None;
         }
         if !needs.llm {
+            app.embedder = None;
             app.llm = Arc::new(NotBuilt("an LLM"));
             app.transcriber = Arc::new(NoTranscription);
         }

@@ -89,7 +89,7 @@ pub async fn delete_document(app: &App, who: &Principal, request: &Request) -> R
 pub async fn search(app: &App, who: &Principal, request: &Request) -> Reply {
     let (query, limit) = json_body::<SearchBody>(request)?.parse()?;
     let id = path_param(request, "id")?;
-    let found = search::search(&*app.store, &*app.knowledge, who, &id, &query, limit).await?;
+    let found = search::search(&*app.store, &*app.knowledge, app.embedder.as_deref(), who, &id, &query, limit).await?;
     ok(&SearchView {
         results: found.hits.iter().map(HitView::from).collect(),
         snapshot: found.snapshot.as_ref().map(SnapshotView::from),

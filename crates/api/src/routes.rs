@@ -186,6 +186,8 @@ const MEDIA: Needs = Needs::TABLE.with_media();
 const ERASURE: Needs = Needs::TABLE.with_media().with_queue();
 /// A change of a knowledge base's documents: their files in the bucket, and the rebuild queued.
 const KNOWLEDGE: Needs = Needs::TABLE.with_media().with_queue();
+/// A search: the snapshot in the bucket, and the query's embedding (the LLM's configuration).
+const SEARCH: Needs = Needs::TABLE.with_media().with_llm();
 const WEBHOOK: Needs = Needs::TABLE.with_queue().with_webhook_secrets();
 
 #[rustfmt::skip]
@@ -269,7 +271,7 @@ route_table! {
     GET_KNOWLEDGE_DOCUMENT "get-knowledge-document" { "GET" "/api/v1/knowledge-bases/{id}/documents/{documentId}/", read, TABLE, knowledge::get_document; }
     REPLACE_KNOWLEDGE_DOCUMENT "replace-knowledge-document" { "PUT" "/api/v1/knowledge-bases/{id}/documents/{documentId}/", write, KNOWLEDGE, knowledge::replace_document; }
     DELETE_KNOWLEDGE_DOCUMENT "delete-knowledge-document" { "DELETE" "/api/v1/knowledge-bases/{id}/documents/{documentId}/", write, KNOWLEDGE, knowledge::delete_document; }
-    SEARCH_KNOWLEDGE_BASE "search-knowledge-base" { "POST" "/api/v1/knowledge-bases/{id}/search/", read, MEDIA, knowledge::search; }
+    SEARCH_KNOWLEDGE_BASE "search-knowledge-base" { "POST" "/api/v1/knowledge-bases/{id}/search/", read, SEARCH, knowledge::search; }
 
     // The operator console: HTML pages for people, signed in with a session cookie.
     CONSOLE "console" {

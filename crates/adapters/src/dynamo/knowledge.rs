@@ -142,6 +142,8 @@ record! {
         chunks: u32,
         bytes: u64,
         fingerprint: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        embedded: bool,
     }
 }
 

@@ -7,14 +7,16 @@ use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
 use tantivy::directory::RamDirectory;
 use tantivy::query::QueryParser;
-use tantivy::schema::{Field, Schema, Value, INDEXED, STORED, STRING};
+use tantivy::schema::{Field, Schema, Value, FAST, INDEXED, STORED, STRING};
 use tantivy::schema::{IndexRecordOption, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
-use tantivy::{Directory, Index, IndexReader, TantivyDocument};
+use tantivy::{Directory, DocAddress, Index, IndexReader, TantivyDocument};
 
+use super::vectors::{self, Vectors};
 use colloquy_domain::knowledge::model::{Chunk, Hit};
+use colloquy_domain::knowledge::port::Query;
 use colloquy_domain::model::DocumentId;
 
 /// The blob's first bytes (and its format's version).
@@ -47,6 +49,8 @@ struct Fields {
     document_name: Field,
     document_id: Field,
     page: Field,
+    /// The chunk's place in the order it was indexed: its vector's.
+    ordinal: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -60,6 +64,7 @@ fn schema() -> (Schema, Fields) {
         document_name: builder.add_text_field("document_name", stemmed),
         document_id: builder.add_text_field("document_id", STRING | STORED),
         page: builder.add_u64_field("page", INDEXED | STORED),
+        ordinal: builder.add_u64_field("ordinal", FAST),
     };
     (builder.build(), fields)
 }
@@ -76,8 +81,9 @@ pub fn build(chunks: &[Chunk]) -> Result<Vec<u8>, String> {
     let mut writer = index
         .writer_with_num_threads::<TantivyDocument>(1, WRITER_MEMORY_BYTES)
         .map_err(|err| failed("cannot start indexing", err))?;
-    for chunk in chunks {
+    for (ordinal, chunk) in chunks.iter().enumerate() {
         let mut document = TantivyDocument::default();
+        document.add_u64(fields.ordinal, ordinal as u64);
         document.add_text(fields.text, &chunk.text);
         document.add_text(fields.heading, &chunk.heading);
         document.add_text(fields.document_name, &chunk.document_name);
@@ -100,13 +106,19 @@ pub fn build(chunks: &[Chunk]) -> Result<Vec<u8>, String> {
             continue;
         }
         let bytes = directory.atomic_read(&path).map_err(|err| failed("cannot read the index", err))?;
-        let name = path.to_string_lossy();
-        blob.extend_from_slice(&(name.len() as u32).to_le_bytes());
-        blob.extend_from_slice(name.as_bytes());
-        blob.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        blob.extend_from_slice(&bytes);
+        append(&mut blob, &path.to_string_lossy(), &bytes);
+    }
+    if let Some(bytes) = vectors::encode(chunks) {
+        append(&mut blob, vectors::FILE, &bytes);
     }
     Ok(blob)
+}
+
+fn append(blob: &mut Vec<u8>, name: &str, bytes: &[u8]) {
+    blob.extend_from_slice(&(name.len() as u32).to_le_bytes());
+    blob.extend_from_slice(name.as_bytes());
+    blob.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    blob.extend_from_slice(bytes);
 }
 
 /// A snapshot loaded into memory, ready to search.
@@ -114,7 +126,14 @@ pub struct Loaded {
     reader: IndexReader,
     parser: QueryParser,
     fields: Fields,
+    /// The chunks' embeddings, and where each chunk is in the index (by ordinal).
+    vectors: Option<(Vectors, Vec<DocAddress>)>,
 }
+
+/// Candidates each ranking gives the fusion of words and meaning.
+const CANDIDATES: usize = 50;
+/// Reciprocal rank fusion's constant.
+const FUSION_K: f32 = 60.0;
 
 /// Reads a blob `build` made. A blob that is not one (cut short, another format) is refused.
 pub fn load(blob: &[u8]) -> Result<Loaded, String> {
@@ -122,12 +141,17 @@ pub fn load(blob: &[u8]) -> Result<Loaded, String> {
         return Err("not a knowledge snapshot".into());
     };
     let directory = RamDirectory::create();
+    let mut vector_bytes = None;
     while !rest.is_empty() {
         let (name, after) = take(rest, 4).and_then(|(len, after)| take(after, le_u32(len)?)).ok_or(CUT_SHORT)?;
         let (bytes, after) = take(after, 8).and_then(|(len, after)| take(after, le_u64(len)?)).ok_or(CUT_SHORT)?;
         let name = std::str::from_utf8(name).map_err(|_| CUT_SHORT.to_owned())?;
-        directory.atomic_write(Path::new(name), bytes).map_err(|err| failed("cannot load the index", err))?;
         rest = after;
+        if name == vectors::FILE {
+            vector_bytes = Some(bytes);
+            continue;
+        }
+        directory.atomic_write(Path::new(name), bytes).map_err(|err| failed("cannot load the index", err))?;
     }
     let index = Index::open(directory).map_err(|err| failed("cannot open the index", err))?;
     register_analyzer(&index);
@@ -136,7 +160,30 @@ pub fn load(blob: &[u8]) -> Result<Loaded, String> {
     let mut parser = QueryParser::for_index(&index, vec![fields.text, fields.heading, fields.document_name]);
     parser.set_field_boost(fields.heading, HEADING_BOOST);
     parser.set_field_boost(fields.document_name, HEADING_BOOST);
-    Ok(Loaded { reader, parser, fields })
+    let vectors = match vector_bytes {
+        Some(bytes) => {
+            let addresses = addresses_by_ordinal(&reader)?;
+            Some((Vectors::decode(bytes, addresses.len())?, addresses))
+        }
+        None => None,
+    };
+    Ok(Loaded { reader, parser, fields, vectors })
+}
+
+/// Where each chunk is, by the order it was indexed in.
+fn addresses_by_ordinal(reader: &IndexReader) -> Result<Vec<DocAddress>, String> {
+    let searcher = reader.searcher();
+    let count = searcher.num_docs() as usize;
+    let mut addresses = vec![None; count];
+    for (segment, segment_reader) in searcher.segment_readers().iter().enumerate() {
+        let column = segment_reader.fast_fields().u64("ordinal").map_err(|err| failed("cannot read the index", err))?;
+        for doc in 0..segment_reader.max_doc() {
+            let Some(ordinal) = column.first(doc).and_then(|o| usize::try_from(o).ok()) else { continue };
+            let slot = addresses.get_mut(ordinal).ok_or_else(|| CUT_SHORT.to_owned())?;
+            *slot = Some(DocAddress::new(segment as u32, doc));
+        }
+    }
+    addresses.into_iter().map(|a| a.ok_or_else(|| CUT_SHORT.to_owned())).collect()
 }
 
 const CUT_SHORT: &str = "the knowledge snapshot is cut short or malformed";
@@ -156,12 +203,24 @@ fn le_u64(bytes: &[u8]) -> Option<usize> {
 impl Loaded {
     /// The best `limit` chunks for `query`, best first. Any text is a query: what the query
     /// language cannot parse is searched as words.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, String> {
-        let (query, _) = self.parser.parse_query_lenient(query);
+    pub fn search(&self, query: &Query, limit: usize) -> Result<Vec<Hit>, String> {
+        let limit = limit.max(1);
+        let (parsed, _) = self.parser.parse_query_lenient(&query.text);
         let searcher = self.reader.searcher();
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())
+        let by_words = searcher
+            .search(&parsed, &TopDocs::with_limit(limit.max(CANDIDATES)).order_by_score())
             .map_err(|err| failed("the search failed", err))?;
+        let mut top = match (&query.embedding, &self.vectors) {
+            (Some(embedding), Some((vectors, addresses))) if embedding.len() == vectors.dimensions() => {
+                let by_meaning = vectors
+                    .nearest(embedding, limit.max(CANDIDATES))
+                    .into_iter()
+                    .filter_map(|(ordinal, similarity)| Some((similarity, *addresses.get(ordinal)?)));
+                fused(by_words.into_iter(), by_meaning)
+            }
+            _ => by_words,
+        };
+        top.truncate(limit);
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let document: TantivyDocument = searcher.doc(address).map_err(|err| failed("cannot read a chunk", err))?;
@@ -175,12 +234,33 @@ impl Loaded {
                     heading: text(self.fields.heading),
                     page,
                     text: text(self.fields.text),
+                    embedding: None,
                 },
                 score,
             });
         }
         Ok(hits)
     }
+}
+
+/// Two rankings as one, by reciprocal rank: a chunk first by meaning and tenth by words
+/// outranks one that only one of them found, whatever their raw scores.
+fn fused(
+    by_words: impl Iterator<Item = (f32, DocAddress)>,
+    by_meaning: impl Iterator<Item = (f32, DocAddress)>,
+) -> Vec<(f32, DocAddress)> {
+    let mut scores: Vec<(f32, DocAddress)> = Vec::new();
+    for ranking in [by_words.collect::<Vec<_>>(), by_meaning.collect()] {
+        for (rank, (_, address)) in ranking.into_iter().enumerate() {
+            let score = 1.0 / (FUSION_K + rank as f32 + 1.0);
+            match scores.iter_mut().find(|(_, a)| *a == address) {
+                Some((total, _)) => *total += score,
+                None => scores.push((score, address)),
+            }
+        }
+    }
+    scores.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scores
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ fn chunk(document: &str, heading: &str, page: Option<u32>, text: &str) -> Chunk 
         heading: heading.to_owned(),
         page,
         text: text.to_owned(),
+        embedding: None,
     }
 }
 
@@ -24,9 +25,9 @@ fn corpus() -> Vec<Chunk> {
 fn a_built_snapshot_loads_and_finds_chunks_by_their_words_stems_and_headings() {
     let loaded = load(&build(&corpus()).expect("built")).expect("loaded");
 
-    let dogs = loaded.search("Can I bring my dog?", 3).expect("searched");
-    let parking = loaded.search("parking", 1).expect("searched");
-    let quiet = loaded.search("when are the quiet hours", 1).expect("searched");
+    let dogs = loaded.search(&Query::words("Can I bring my dog?"), 3).expect("searched");
+    let parking = loaded.search(&Query::words("parking"), 1).expect("searched");
+    let quiet = loaded.search(&Query::words("when are the quiet hours"), 1).expect("searched");
 
     assert_eq!(dogs[0].chunk.heading, "Lease › Pets", "stemmed: dog ~ dogs");
     assert_eq!(parking[0].chunk.text, "Each flat has one parking space in the garage.");
@@ -40,8 +41,8 @@ fn words_in_no_chunk_find_nothing_and_an_empty_index_answers_empty() {
     let loaded = load(&build(&corpus()).expect("built")).expect("loaded");
     let empty = load(&build(&[]).expect("built")).expect("loaded");
 
-    assert!(loaded.search("xylophone", 5).expect("searched").is_empty());
-    assert!(empty.search("parking", 5).expect("searched").is_empty());
+    assert!(loaded.search(&Query::words("xylophone"), 5).expect("searched").is_empty());
+    assert!(empty.search(&Query::words("parking"), 5).expect("searched").is_empty());
 }
 
 #[test]
@@ -63,7 +64,7 @@ proptest! {
     #[test]
     fn any_query_is_answered(query in "[^\\x00]{0,200}") {
         let loaded = load(&build(&corpus()).expect("built")).expect("loaded");
-        prop_assert!(loaded.search(&query, 5).is_ok());
+        prop_assert!(loaded.search(&Query::words(&query), 5).is_ok());
     }
 
     /// Any bytes after the magic: refused or loaded, never a panic.
@@ -88,7 +89,7 @@ fn a_questions_filler_words_do_not_outrank_what_it_asks_about() {
     ];
     let loaded = load(&build(&chunks).expect("built")).expect("loaded");
 
-    let hits = loaded.search("How much is the deposit?", 5).expect("searched");
+    let hits = loaded.search(&Query::words("How much is the deposit?"), 5).expect("searched");
 
     let found: Vec<&str> = hits.iter().map(|h| h.chunk.document_id.as_str()).collect();
     assert_eq!(found, vec!["lease"], "`the` and `is` are not words to search by");

@@ -11,7 +11,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Tag, Tagging};
 
 use super::index::{self, Loaded};
-use crate::ports::{IndexError, KnowledgeIndex};
+use crate::ports::{IndexError, KnowledgeIndex, KnowledgeQuery};
 use colloquy_domain::knowledge::model::{Chunk, Hit, KnowledgeBase, Snapshot};
 
 /// Snapshots one container keeps loaded (the most recently used).
@@ -104,7 +104,7 @@ impl KnowledgeIndex for SnapshotIndex {
         &self,
         base: &KnowledgeBase,
         snapshot: &Snapshot,
-        query: &str,
+        query: &KnowledgeQuery,
         limit: usize,
     ) -> Result<Vec<Hit>, IndexError> {
         let loaded = self.load(&Self::key(base, &snapshot.id)).await?;

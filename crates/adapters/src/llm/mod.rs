@@ -7,6 +7,7 @@
 
 mod anthropic;
 mod bedrock;
+mod embeddings;
 mod openai;
 
 use std::time::Duration;
@@ -15,6 +16,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 pub use bedrock::{BedrockClient, BedrockConfig};
+pub use embeddings::{EmbeddingsClient, EMBEDDINGS_TIMEOUT};
 
 use crate::model::Provider;
 use crate::ports::{ChatReply, ChatRequest, ChatRole, Llm, LlmError};

@@ -14,6 +14,19 @@ use super::model::{Chunk, Document, Format, KnowledgeBase, Snapshot, Source, Sta
 use super::KnowledgePorts;
 use crate::ports::{KnowledgeTrigger, StoreError};
 
+/// Chunks embedded in one request to the embeddings endpoint.
+const EMBED_BATCH: usize = 64;
+
+/// A chunk as a document's chunks file keeps it: with its embedding, when there is one, so that
+/// a rebuild embeds only what changed.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeptChunk {
+    #[serde(flatten)]
+    piece: Piece,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    embedding: Option<Vec<f32>>,
+}
+
 /// Chunks one document may make (about 5 MB of text).
 pub const MAX_CHUNKS_PER_DOCUMENT: usize = 5_000;
 /// A URL document is fetched within this.
@@ -44,6 +57,7 @@ pub async fn rebuild(ports: &KnowledgePorts<'_>, change: &KnowledgeTrigger) -> R
         chunks.extend(chunks_of(ports, &base, document).await?);
     }
     let count = chunks.len() as u32;
+    let embedded = !chunks.is_empty() && chunks.iter().all(|chunk| chunk.embedding.is_some());
     let (id, bytes) = ports.index.build(&base, chunks).await.map_err(|err| err.to_string())?;
     let snapshot = Snapshot {
         id,
@@ -52,6 +66,7 @@ pub async fn rebuild(ports: &KnowledgePorts<'_>, change: &KnowledgeTrigger) -> R
         chunks: count,
         bytes,
         fingerprint,
+        embedded,
     };
     let previous = base.snapshot.as_ref();
     match store.move_snapshot(&base, &snapshot, previous.map(|s| s.id.as_str())).await {
@@ -145,10 +160,32 @@ async fn read_and_split(
             "it makes more than {MAX_CHUNKS_PER_DOCUMENT} chunks (about 5 MB of text): split it into several documents"
         )));
     }
-    let json = serde_json::to_vec(&pieces).map_err(|err| Problem::Ours(err.to_string()))?;
+    let kept: Vec<KeptChunk> = match embed(ports, &pieces).await? {
+        Some(vectors) => {
+            pieces.into_iter().zip(vectors).map(|(piece, v)| KeptChunk { piece, embedding: Some(v) }).collect()
+        }
+        None => pieces.into_iter().map(|piece| KeptChunk { piece, embedding: None }).collect(),
+    };
+    let json = serde_json::to_vec(&kept).map_err(|err| Problem::Ours(err.to_string()))?;
     let key = chunks_key(base, document);
     ports.files.put(&key, json, "application/json").await.map_err(|err| Problem::Ours(err.to_string()))?;
-    Ok(pieces.len() as u32)
+    Ok(kept.len() as u32)
+}
+
+/// The pieces' embeddings (their heading path and text), in batches; `None` without an embedder.
+/// An endpoint that fails is ours to retry, not the document's fault.
+async fn embed(ports: &KnowledgePorts<'_>, pieces: &[Piece]) -> Result<Option<Vec<Vec<f32>>>, Problem> {
+    let Some(embedder) = ports.embedder else { return Ok(None) };
+    let mut vectors = Vec::with_capacity(pieces.len());
+    for batch in pieces.chunks(EMBED_BATCH) {
+        let texts: Vec<String> = batch.iter().map(|p| format!("{}\n{}", p.headings.join(" › "), p.text)).collect();
+        let embedded = embedder.embed(&texts).await.map_err(|err| Problem::Ours(format!("embeddings: {err}")))?;
+        if embedded.len() != texts.len() {
+            return Err(Problem::Ours(format!("embeddings: {} vectors for {} texts", embedded.len(), texts.len())));
+        }
+        vectors.extend(embedded);
+    }
+    Ok(Some(vectors))
 }
 
 /// The document's bytes: kept text, or the URL fetched now (and kept under its hash).
@@ -198,16 +235,17 @@ async fn chunks_of(
     document: &Document,
 ) -> Result<Vec<Chunk>, String> {
     let json = ports.files.get(&chunks_key(base, document)).await.map_err(|err| err.to_string())?;
-    let pieces: Vec<Piece> =
+    let kept: Vec<KeptChunk> =
         serde_json::from_slice(&json).map_err(|err| format!("a document's chunks are unreadable: {err}"))?;
-    Ok(pieces
+    Ok(kept
         .into_iter()
-        .map(|piece| Chunk {
+        .map(|KeptChunk { piece, embedding }| Chunk {
             document_id: document.id.clone(),
             document_name: document.name.clone(),
             heading: piece.headings.join(" › "),
             page: piece.page,
             text: piece.text,
+            embedding,
         })
         .collect())
 }

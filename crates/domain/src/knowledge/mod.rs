@@ -34,6 +34,8 @@ pub struct KnowledgePorts<'a> {
     pub fetcher: &'a dyn DocumentFetcher,
     /// A PDF's pages, read in a limited child process (rebuilds only).
     pub reader: &'a dyn FileReader,
+    /// Chunks' embeddings, when the deployment has an embeddings endpoint.
+    pub embedder: Option<&'a dyn port::Embedder>,
 }
 
 /// A knowledge base's name: 1 to 100 characters, not blank.

@@ -32,6 +32,8 @@ pub struct Snapshot {
     /// What it was built from (each indexed document's id and content hash): a rebuild that
     /// would make the same snapshot is skipped.
     pub fingerprint: String,
+    /// Whether it holds an embedding of every chunk: its searches then rank by meaning as well.
+    pub embedded: bool,
 }
 
 /// How a document's content reached Colloquy.
@@ -115,6 +117,8 @@ pub struct Chunk {
     pub heading: String,
     pub page: Option<u32>,
     pub text: String,
+    /// Its embedding, when the deployment has an embeddings endpoint.
+    pub embedding: Option<Vec<f32>>,
 }
 
 /// A chunk a search found, with its score (higher is better; comparable within one search).

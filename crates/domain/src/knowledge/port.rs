@@ -71,16 +71,39 @@ pub trait KnowledgeIndex: Send + Sync {
     /// Indexes `chunks` as a new snapshot of `base` and keeps it; its id and size (the caller
     /// fills in what it was built from).
     async fn build(&self, base: &KnowledgeBase, chunks: Vec<Chunk>) -> Result<(String, u64), IndexError>;
-    /// The best `limit` chunks of `snapshot` for `query`, best first.
+    /// The best `limit` chunks of `snapshot` for `query`, best first: by its words, and by its
+    /// embedding's nearness too when it has one (and the snapshot holds embeddings), the two
+    /// rankings fused.
     async fn search(
         &self,
         base: &KnowledgeBase,
         snapshot: &Snapshot,
-        query: &str,
+        query: &Query,
         limit: usize,
     ) -> Result<Vec<Hit>, IndexError>;
     /// A snapshot no longer current: it goes once searches that hold it are done.
     async fn retire(&self, base: &KnowledgeBase, snapshot: &Snapshot) -> Result<(), IndexError>;
+}
+
+/// What a search looks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub text: String,
+    pub embedding: Option<Vec<f32>>,
+}
+
+impl Query {
+    pub fn words(text: &str) -> Self {
+        Self { text: text.to_owned(), embedding: None }
+    }
+}
+
+/// Texts as vectors, on an OpenAI-compatible `/embeddings` endpoint (the deployment's, when it
+/// configures one; knowledge bases rank by words alone without).
+#[async_trait]
+pub trait Embedder: Send + Sync {
+    /// One vector per text, in order.
+    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, crate::ports::LlmError>;
 }
 
 /// A document fetched from a URL.

@@ -3,7 +3,7 @@
 //! not comparable across indexes), as text for the model and as references for the reply.
 
 use super::model::{Hit, KnowledgeBase, KnowledgeRef};
-use super::port::KnowledgeIndex;
+use super::port::{Embedder, KnowledgeIndex, Query};
 use crate::model::KnowledgeBaseId;
 
 /// Chunks given to the model per search.
@@ -47,13 +47,35 @@ impl Found {
     }
 }
 
+/// The query as the bases' snapshots can use it: with its embedding when one of them holds
+/// embeddings and the deployment can embed (without, by words: a failing endpoint costs meaning,
+/// not the answer).
+pub async fn query_for(embedder: Option<&dyn Embedder>, bases: &[KnowledgeBase], text: &str) -> Query {
+    let wants = bases.iter().any(|base| base.snapshot.as_ref().is_some_and(|s| s.embedded));
+    let Some(embedder) = embedder.filter(|_| wants) else { return Query::words(text) };
+    match embedder.embed(&[text.to_owned()]).await {
+        Ok(mut vectors) => Query { text: text.to_owned(), embedding: vectors.pop() },
+        Err(err) => {
+            tracing::warn!(error = %err, "the query could not be embedded; searching by words");
+            Query::words(text)
+        }
+    }
+}
+
 /// The best `limit` chunks for `query` across `bases` (those with a snapshot). A base whose
 /// search fails is left out, and logged: the others still answer.
-pub async fn retrieve(index: &dyn KnowledgeIndex, bases: &[KnowledgeBase], query: &str, limit: usize) -> Vec<Found> {
+pub async fn retrieve(
+    index: &dyn KnowledgeIndex,
+    embedder: Option<&dyn Embedder>,
+    bases: &[KnowledgeBase],
+    text: &str,
+    limit: usize,
+) -> Vec<Found> {
+    let query = query_for(embedder, bases, text).await;
     let mut fused: Vec<(f32, Found)> = Vec::new();
     for base in bases {
         let Some(snapshot) = &base.snapshot else { continue };
-        let hits = match index.search(base, snapshot, query, limit).await {
+        let hits = match index.search(base, snapshot, &query, limit).await {
             Ok(hits) => hits,
             Err(err) => {
                 tracing::warn!(knowledge_base = %base.id, error = %err, "a knowledge base could not be searched");
@@ -139,6 +161,7 @@ mod tests {
                 chunks: 2,
                 bytes: 10,
                 fingerprint: String::new(),
+                embedded: false,
             }),
             created_at: at,
             updated_at: at,
@@ -153,6 +176,7 @@ mod tests {
             heading: "Pets".into(),
             page: Some(2),
             text: format!("text of {document}"),
+            embedding: None,
         };
         Hit { chunk, score }
     }
@@ -165,7 +189,13 @@ mod tests {
         async fn build(&self, _: &KnowledgeBase, _: Vec<Chunk>) -> Result<(String, u64), IndexError> {
             Err(IndexError("not here".into()))
         }
-        async fn search(&self, base: &KnowledgeBase, _: &Snapshot, _: &str, _: usize) -> Result<Vec<Hit>, IndexError> {
+        async fn search(
+            &self,
+            base: &KnowledgeBase,
+            _: &Snapshot,
+            _: &Query,
+            _: usize,
+        ) -> Result<Vec<Hit>, IndexError> {
             match base.id.as_str() {
                 "a" => Ok(vec![hit("a1", 9.0), hit("a2", 8.0)]),
                 "b" => Ok(vec![hit("b1", 0.5)]),
@@ -181,12 +211,12 @@ mod tests {
     async fn bases_are_fused_by_rank_not_raw_score_and_a_broken_or_empty_base_is_left_out() {
         let bases = [base("a", true), base("broken", true), base("b", true), base("empty", false)];
 
-        let found = retrieve(&Index, &bases, "pets", 5).await;
+        let found = retrieve(&Index, None, &bases, "pets", 5).await;
 
         let documents: Vec<&str> = found.iter().map(|f| f.hit.chunk.document_id.as_str()).collect();
         assert_eq!(documents, vec!["a1", "b1", "a2"], "b's first place outranks a's second");
         assert_eq!(found[1].knowledge_base_id.as_str(), "b");
-        assert_eq!(retrieve(&Index, &bases, "pets", 1).await.len(), 1);
+        assert_eq!(retrieve(&Index, None, &bases, "pets", 1).await.len(), 1);
     }
 
     #[test]

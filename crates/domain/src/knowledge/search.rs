@@ -37,6 +37,7 @@ pub struct Found {
 pub async fn search(
     store: &dyn KnowledgeStore,
     index: &dyn KnowledgeIndex,
+    embedder: Option<&dyn super::port::Embedder>,
     principal: &Principal,
     base_id: &KnowledgeBaseId,
     query: &str,
@@ -44,8 +45,9 @@ pub async fn search(
 ) -> Result<Found, AppError> {
     let base = super::get(store, principal, base_id).await?;
     let Some(snapshot) = base.snapshot.clone() else { return Ok(Found { snapshot: None, hits: Vec::new() }) };
+    let query = super::retrieve::query_for(embedder, std::slice::from_ref(&base), query).await;
     let hits = index
-        .search(&base, &snapshot, query, limit)
+        .search(&base, &snapshot, &query, limit)
         .await
         .map_err(|err| AppError::Internal(format!("the search failed: {err}")))?;
     Ok(Found { snapshot: Some(snapshot), hits })

@@ -21,7 +21,9 @@ pub use crate::conversations::port::{
 pub use crate::dead_letters::port::DeadLetterStore;
 pub use crate::due_work::port::{Due, DueAnalysis, DueApproval, DueFollowUp, DueKind, DueWork};
 pub use crate::events::port::{DeliveryError, EventDelivery, EventStore, EVENT_DELIVERY_TIMEOUT};
-pub use crate::knowledge::port::{DocumentFetcher, Fetched, IndexError, KnowledgeIndex, KnowledgeStore};
+pub use crate::knowledge::port::{
+    DocumentFetcher, Embedder, Fetched, IndexError, KnowledgeIndex, KnowledgeStore, Query as KnowledgeQuery,
+};
 pub use crate::media::port::{
     AudioClip, DownloadError, FileReader, ImageInput, MediaInfo, MediaStore, MediaStoreError, Transcriber, Transcript,
     Unreadable,

@@ -136,6 +136,7 @@ impl World {
             metrics: self,
             knowledge_bases: &NoKnowledge,
             knowledge: &NoKnowledge,
+            embedder: None,
             conversation: ConversationPorts {
                 conversations: self,
                 agents: self,
@@ -598,7 +599,13 @@ impl KnowledgeIndex for NoKnowledge {
     async fn build(&self, _: &KnowledgeBase, _: Vec<Chunk>) -> Result<(String, u64), IndexError> {
         Err(IndexError("no knowledge bases here".into()))
     }
-    async fn search(&self, _: &KnowledgeBase, _: &Snapshot, _: &str, _: usize) -> Result<Vec<Hit>, IndexError> {
+    async fn search(
+        &self,
+        _: &KnowledgeBase,
+        _: &Snapshot,
+        _: &KnowledgeQuery,
+        _: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
         Ok(Vec::new())
     }
     async fn retire(&self, _: &KnowledgeBase, _: &Snapshot) -> Result<(), IndexError> {

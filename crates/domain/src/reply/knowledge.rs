@@ -34,7 +34,7 @@ pub(super) async fn instructions(
     if run.knowledge.is_none() {
         run.knowledge = Some(match query(unanswered) {
             Some(query) => {
-                let found = retrieve(ports.knowledge, tools.knowledge(), &query, CHUNKS_GIVEN).await;
+                let found = retrieve(ports.knowledge, ports.embedder, tools.knowledge(), &query, CHUNKS_GIVEN).await;
                 let context = if found.is_empty() { String::new() } else { as_context(&found) };
                 Given { context, references: found.iter().map(|f| f.reference()).collect() }
             }

@@ -42,6 +42,7 @@ pub struct ReplyPorts<'a> {
     pub metrics: &'a dyn crate::metrics::Metrics,
     /// The agent's knowledge bases (their snapshot pointers, cached a minute)…
     pub knowledge_bases: &'a dyn KnowledgeStore,
-    /// …and their search.
+    /// …and their search (by meaning too, when the deployment can embed a query).
     pub knowledge: &'a dyn KnowledgeIndex,
+    pub embedder: Option<&'a dyn crate::ports::Embedder>,
 }

@@ -448,7 +448,7 @@ async fn built_in(
         let Some(query) = query.filter(|q| !q.trim().is_empty()) else {
             return Err("`query` is required: what to look for".into());
         };
-        let found = retrieve(ports.knowledge, tools.knowledge(), &query, CHUNKS_GIVEN).await;
+        let found = retrieve(ports.knowledge, ports.embedder, tools.knowledge(), &query, CHUNKS_GIVEN).await;
         return Ok(as_tool_result(&found, MAX_RESULT_CHARS));
     }
     let agent =

@@ -13,6 +13,8 @@ pub struct SnapshotView {
     pub documents: u32,
     pub chunks: u32,
     pub bytes: u64,
+    /// Whether its chunks are embedded: searches then rank by meaning as well as words.
+    pub embedded: bool,
 }
 
 impl From<&Snapshot> for SnapshotView {
@@ -23,6 +25,7 @@ impl From<&Snapshot> for SnapshotView {
             documents: s.documents,
             chunks: s.chunks,
             bytes: s.bytes,
+            embedded: s.embedded,
         }
     }
 }
