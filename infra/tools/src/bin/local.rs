@@ -101,6 +101,8 @@ async fn run() -> Result<(), String> {
         .with_knowledge(aws.knowledge_index(&resources.media_bucket), events)
         .with_media(aws.media_store(&resources.media_bucket), transcriber);
     app.rate_limits = colloquy_adapters::config::rate_limits().map_err(|err| err.to_string())?;
+    let (embedder, knowledge_label) = embedder()?;
+    app.embedder = embedder;
     let (key, workspace_id, prefix) = dev_key(store.as_ref(), &state_dir).await?;
     // Serving before the dev agent is set up: registering its number asks the Graph stand-in,
     // which this very server answers.
@@ -144,6 +146,7 @@ async fn run() -> Result<(), String> {
         resources.media_bucket
     );
     println!("  send media: colloquy-say --image PATH [caption] | --voice PATH | --document PATH [caption]");
+    println!("  knowledge bases search {knowledge_label}");
     println!("  follow-up scheduler runs every {follow_up_every} s (FOLLOW_UP_INTERVAL_SECONDS)");
     println!("  talk to the agent: cargo run -q -p colloquy-tools --bin colloquy-say -- \"Hello, is anyone there?\"");
     println!("  try: curl -H \"X-API-Key: $(cat .colloquy/dev-api-key)\" localhost:{port}/api/v1/workspace/");
@@ -238,6 +241,25 @@ fn transcriber(port: u16) -> Result<(Arc<dyn colloquy_domain::ports::Transcriber
         return Ok((Arc::new(client), label));
     }
     Ok((Arc::new(llm_standin::transcriber(port)?), llm_standin::TRANSCRIPT_LABEL.to_owned()))
+}
+
+/// A real embeddings endpoint when `EMBEDDINGS_MODEL` (and a key) are set, and which mode
+/// knowledge bases search in.
+fn embedder() -> Result<(Option<Arc<dyn colloquy_domain::ports::Embedder>>, String), String> {
+    let values = colloquy_adapters::config::SecretValues::default();
+    let config =
+        colloquy_adapters::config::embeddings(&values, openai_endpoint().as_ref()).map_err(|e| e.to_string())?;
+    let Some(config) = config else {
+        return Ok((None, "by words (BM25); set EMBEDDINGS_MODEL (and an API key) to rank by meaning too".to_owned()));
+    };
+    let label = format!("by words and meaning ({} on {})", config.model, config.endpoint.base_url);
+    let client = colloquy_adapters::llm::EmbeddingsClient::new(
+        config.endpoint,
+        config.model,
+        config.dimensions,
+        colloquy_adapters::llm::EMBEDDINGS_TIMEOUT,
+    )?;
+    Ok((Some(Arc::new(client)), label))
 }
 
 /// The dev workspace's admin key: the saved one if the store still knows it, else a new workspace.
