@@ -439,3 +439,71 @@ async fn with_embeddings_a_search_finds_by_meaning_what_shares_no_word_with_the_
     assert_eq!((&inputs[0]["model"], &inputs[0]["dimensions"]), (&json!("text-embedding-3-small"), &json!(4)));
     assert_eq!(inputs[1]["input"], json!(["Can I bring my puppy?"]), "the query");
 }
+
+#[tokio::test]
+async fn a_file_is_uploaded_through_its_presigned_url_then_indexed() {
+    let shelf = Shelf::new().await;
+    let base = shelf.create_base("Maple Court").await;
+    let lease = std::fs::read(colloquy_tests::project_root().join("events/whatsapp/media/lease.pdf")).expect("PDF");
+    let size = lease.len();
+
+    let added = shelf
+        .add(&base, json!({"name": "Lease", "upload": {"contentType": "application/pdf", "sizeBytes": size}}))
+        .await;
+    let document = id(&added);
+    let complete = || {
+        ApiCall::fixture("complete-knowledge-upload")
+            .key(&shelf.key)
+            .path_param("id", &base)
+            .path_param("documentId", &document)
+    };
+    let too_soon = shelf.send("complete-knowledge-upload", complete()).await;
+    let upload = &added.body["upload"];
+    let put = reqwest::Client::new()
+        .put(upload["url"].as_str().unwrap_or_default())
+        .header("content-type", upload["headers"]["Content-Type"].as_str().unwrap_or_default())
+        .body(lease)
+        .send()
+        .await
+        .expect("PUT");
+    let completed = shelf.send("complete-knowledge-upload", complete()).await;
+    let again = shelf.send("complete-knowledge-upload", complete()).await;
+    shelf.rebuild().await;
+
+    assert_eq!((added.status, added.body["status"].as_str()), (201, Some("awaiting_upload")), "{}", added.body);
+    assert_eq!(
+        (upload["method"].as_str(), upload["headers"]["Content-Length"].as_str()),
+        (Some("PUT"), Some(size.to_string().as_str()))
+    );
+    assert_eq!((too_soon.status, too_soon.error_code()), (409, "conflict"), "nothing uploaded yet: {}", too_soon.body);
+    assert!(put.status().is_success(), "{}", put.status());
+    assert_eq!((completed.status, completed.body["status"].as_str()), (200, Some("pending")), "{}", completed.body);
+    assert_eq!(again.status, 409, "completed once");
+    let found = shelf.search_as(&shelf.key, &base, "deposit").await;
+    assert_eq!(
+        (&found.body["results"][0]["documentName"], &found.body["results"][0]["page"]),
+        (&json!("Lease"), &json!(1)),
+        "{}",
+        found.body
+    );
+    assert_eq!(shelf.document(&base, &document).await["format"], "pdf");
+}
+
+#[tokio::test]
+async fn an_upload_of_a_wrong_type_or_size_is_refused_naming_the_field() {
+    let shelf = Shelf::new().await;
+    let base = shelf.create_base("Maple Court").await;
+
+    let exe = shelf
+        .add(&base, json!({"name": "Tool", "upload": {"contentType": "application/x-msdownload", "sizeBytes": 10}}))
+        .await;
+    let huge = shelf
+        .add(&base, json!({"name": "Big", "upload": {"contentType": "application/pdf", "sizeBytes": 50_000_000}}))
+        .await;
+    let empty =
+        shelf.add(&base, json!({"name": "Empty", "upload": {"contentType": "text/plain", "sizeBytes": 0}})).await;
+
+    assert_eq!((exe.status, exe.error_field()), (400, Some("upload.contentType")), "{}", exe.body);
+    assert_eq!((huge.status, huge.error_field()), (400, Some("upload.sizeBytes")), "{}", huge.body);
+    assert_eq!((empty.status, empty.error_field()), (400, Some("upload.sizeBytes")), "{}", empty.body);
+}

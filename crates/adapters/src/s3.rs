@@ -72,6 +72,29 @@ impl MediaStore for S3MediaStore {
         Ok(request.uri().to_owned())
     }
 
+    async fn presign_upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        length: u64,
+        ttl: Duration,
+    ) -> Result<String, MediaStoreError> {
+        let config = PresigningConfig::expires_in(ttl).map_err(|err| failed("presigning", err))?;
+        let length = i64::try_from(length).map_err(|_| MediaStoreError("the length is too large".into()))?;
+        // Signed with its type and length: S3 refuses a PUT of anything else.
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(length)
+            .presigned(config)
+            .await
+            .map_err(|err| failed("cannot presign the upload URL", err))?;
+        Ok(request.uri().to_owned())
+    }
+
     async fn delete_under(&self, prefix: &str) -> Result<u32, MediaStoreError> {
         let mut deleted = 0;
         let mut token = None;

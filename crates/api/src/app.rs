@@ -189,6 +189,9 @@ impl MediaStore for NotBuilt {
     async fn presign(&self, _key: &str, _ttl: Duration) -> Result<String, MediaStoreError> {
         Err(MediaStoreError(self.message()))
     }
+    async fn presign_upload(&self, _: &str, _: &str, _: u64, _: Duration) -> Result<String, MediaStoreError> {
+        Err(MediaStoreError(self.message()))
+    }
     async fn delete_under(&self, _prefix: &str) -> Result<u32, MediaStoreError> {
         Err(MediaStoreError(self.message()))
     }

@@ -54,6 +54,7 @@ pub const AUDITED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/knowledge-bases/{id}/documents/", "knowledge_document.added"),
     ("PUT", "/api/v1/knowledge-bases/{id}/documents/{documentId}/", "knowledge_document.replaced"),
     ("DELETE", "/api/v1/knowledge-bases/{id}/documents/{documentId}/", "knowledge_document.deleted"),
+    ("POST", "/api/v1/knowledge-bases/{id}/documents/{documentId}/uploaded/", "knowledge_document.uploaded"),
     ("POST", "/console/conversations/{id}/takeover", "conversation.taken_over"),
     ("POST", "/console/conversations/{id}/handback", "conversation.handed_back"),
     ("POST", "/console/conversations/{id}/messages", "conversation.message_sent"),

@@ -8,7 +8,9 @@ use crate::http::bodies::knowledge::{
 };
 use crate::http::request::{json_body, page_request, path_param};
 use crate::http::response::ListBody;
-use crate::http::views::knowledge::{DocumentView, HitView, KnowledgeBaseView, SearchView, SnapshotView};
+use crate::http::views::knowledge::{
+    AddedView, DocumentView, HitView, KnowledgeBaseView, SearchView, SnapshotView, UploadView,
+};
 use crate::http::Request;
 use crate::model::Principal;
 use crate::App;
@@ -51,9 +53,18 @@ pub async fn delete(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn add_document(app: &App, who: &Principal, request: &Request) -> Reply {
     let new = json_body::<DocumentBody>(request)?.parse(&app.outbound)?;
     let source = source_of(&new);
-    let document = documents::add(&app.knowledge_ports(), who, &path_param(request, "id")?, new).await?;
-    tracing::info!(workspace = %who.workspace_id, document = %document.id, source, "document added");
-    created(&DocumentView::from(&document))
+    let added = documents::add(&app.knowledge_ports(), who, &path_param(request, "id")?, new).await?;
+    tracing::info!(workspace = %who.workspace_id, document = %added.document.id, source, "document added");
+    created(&AddedView {
+        document: DocumentView::from(&added.document),
+        upload: added.upload.as_ref().map(UploadView::from),
+    })
+}
+
+/// POST /api/v1/knowledge-bases/{id}/documents/{documentId}/uploaded/: the file is in place.
+pub async fn complete_upload(app: &App, who: &Principal, request: &Request) -> Reply {
+    let (id, document_id) = (path_param(request, "id")?, path_param(request, "documentId")?);
+    ok(&DocumentView::from(&documents::complete_upload(&app.knowledge_ports(), who, &id, &document_id).await?))
 }
 
 /// GET /api/v1/knowledge-bases/{id}/documents/: oldest first.
@@ -72,7 +83,7 @@ pub async fn get_document(app: &App, who: &Principal, request: &Request) -> Repl
 
 /// PUT /api/v1/knowledge-bases/{id}/documents/{documentId}/: new name and content.
 pub async fn replace_document(app: &App, who: &Principal, request: &Request) -> Reply {
-    let new = json_body::<DocumentBody>(request)?.parse(&app.outbound)?;
+    let new = json_body::<DocumentBody>(request)?.parse_replacement(&app.outbound)?;
     let (id, document_id) = (path_param(request, "id")?, path_param(request, "documentId")?);
     let document = documents::replace(&app.knowledge_ports(), who, &id, &document_id, new).await?;
     ok(&DocumentView::from(&document))

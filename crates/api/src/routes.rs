@@ -271,6 +271,7 @@ route_table! {
     GET_KNOWLEDGE_DOCUMENT "get-knowledge-document" { "GET" "/api/v1/knowledge-bases/{id}/documents/{documentId}/", read, TABLE, knowledge::get_document; }
     REPLACE_KNOWLEDGE_DOCUMENT "replace-knowledge-document" { "PUT" "/api/v1/knowledge-bases/{id}/documents/{documentId}/", write, KNOWLEDGE, knowledge::replace_document; }
     DELETE_KNOWLEDGE_DOCUMENT "delete-knowledge-document" { "DELETE" "/api/v1/knowledge-bases/{id}/documents/{documentId}/", write, KNOWLEDGE, knowledge::delete_document; }
+    COMPLETE_KNOWLEDGE_UPLOAD "complete-knowledge-upload" { "POST" "/api/v1/knowledge-bases/{id}/documents/{documentId}/uploaded/", write, KNOWLEDGE, knowledge::complete_upload; }
     SEARCH_KNOWLEDGE_BASE "search-knowledge-base" { "POST" "/api/v1/knowledge-bases/{id}/search/", read, SEARCH, knowledge::search; }
 
     // The operator console: HTML pages for people, signed in with a session cookie.

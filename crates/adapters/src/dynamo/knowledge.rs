@@ -188,10 +188,13 @@ struct StoredDocument {
     workspace_id: WorkspaceId,
     knowledge_base_id: KnowledgeBaseId,
     name: String,
-    /// `text` or `url`.
+    /// `text`, `url` or `upload`.
     source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     url: Option<String>,
+    /// An upload's declared type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    upload_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     format: Option<String>,
     /// `pending`, `indexed` or `failed`.
@@ -214,9 +217,10 @@ struct StoredDocument {
 
 impl From<&Document> for StoredDocument {
     fn from(document: &Document) -> Self {
-        let (source, url) = match &document.source {
-            Source::Text => ("text", None),
-            Source::Url(url) => ("url", Some(url.clone())),
+        let (source, url, upload_type) = match &document.source {
+            Source::Text => ("text", None, None),
+            Source::Url(url) => ("url", Some(url.clone()), None),
+            Source::Upload(content_type) => ("upload", None, Some(content_type.clone())),
         };
         let failure = match &document.status {
             Status::Failed(why) => Some(why.clone()),
@@ -229,6 +233,7 @@ impl From<&Document> for StoredDocument {
             name: document.name.clone(),
             source: source.to_owned(),
             url,
+            upload_type,
             format: document.format.map(|f| f.as_str().to_owned()),
             status: document.status.as_str().to_owned(),
             failure,
@@ -250,9 +255,11 @@ impl TryFrom<StoredDocument> for Document {
         let source = match (stored.source.as_str(), &stored.url) {
             ("text", _) => Source::Text,
             ("url", Some(url)) => Source::Url(url.clone()),
+            ("upload", _) => Source::Upload(stored.upload_type.clone().unwrap_or_default()),
             _ => return Err(corrupt("unknown source")),
         };
         let status = match stored.status.as_str() {
+            "awaiting_upload" => Status::AwaitingUpload,
             "pending" => Status::Pending,
             "indexed" => Status::Indexed,
             "failed" => Status::Failed(stored.failure.clone().unwrap_or_default()),

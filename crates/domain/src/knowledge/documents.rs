@@ -24,6 +24,47 @@ pub enum Content {
     Text(String),
     /// An HTTPS URL the deployment's rules allow, fetched once by the rebuild.
     Url(String),
+    /// A file the caller uploads through a presigned URL: its declared type and size.
+    Upload { content_type: String, size_bytes: u64 },
+}
+
+/// The types a file may be declared as (its bytes must agree when it is read).
+pub const UPLOAD_TYPES: [&str; 4] = ["application/pdf", "text/plain", "text/markdown", "text/html"];
+/// How long an upload URL works.
+pub const UPLOAD_URL_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Where a caller puts a document's file, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadTicket {
+    pub url: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+    pub expires_at: time::OffsetDateTime,
+}
+
+/// A document as added: with its upload ticket when it is a file to upload.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub document: Document,
+    pub upload: Option<UploadTicket>,
+}
+
+/// A declared upload: one of `UPLOAD_TYPES`, 1 byte to `MAX_DOCUMENT_BYTES`.
+pub fn parse_upload(content_type: &str, size_bytes: u64) -> Result<Content, (&'static str, OutOfRange)> {
+    let content_type = content_type.trim().to_ascii_lowercase();
+    if !UPLOAD_TYPES.contains(&content_type.as_str()) {
+        return Err(("upload.contentType", OutOfRange::new(format!("must be one of {}", UPLOAD_TYPES.join(", ")))));
+    }
+    if size_bytes == 0 || size_bytes > MAX_DOCUMENT_BYTES as u64 {
+        let limit = MAX_DOCUMENT_BYTES / (1024 * 1024);
+        return Err(("upload.sizeBytes", OutOfRange::new(format!("must be from 1 byte to {limit} MB"))));
+    }
+    Ok(Content::Upload { content_type, size_bytes })
+}
+
+/// Where an uploaded file lands, before it is completed.
+pub fn upload_key(base: &KnowledgeBase, document: &Document) -> String {
+    format!("{}{}/upload", super::files_prefix(base), document.id)
 }
 
 #[derive(Debug, Clone)]
@@ -76,7 +117,7 @@ pub async fn add(
     principal: &Principal,
     base_id: &KnowledgeBaseId,
     new: NewDocument,
-) -> Result<Document, AppError> {
+) -> Result<Added, AppError> {
     let base = get_base(ports.store, principal, base_id).await?;
     if ports.store.all_documents(&base.workspace_id, &base.id).await?.len() >= MAX_DOCUMENTS {
         return Err(AppError::Conflict(format!(
@@ -99,8 +140,80 @@ pub async fn add(
         updated_at: now,
         revision: 0,
     };
-    take_content(ports, &base, &mut document, new.content).await?;
+    let upload = match new.content {
+        Content::Upload { content_type, size_bytes } => {
+            document.source = Source::Upload(content_type.clone());
+            document.status = Status::AwaitingUpload;
+            document.size_bytes = size_bytes;
+            let key = upload_key(&base, &document);
+            let url = ports
+                .files
+                .presign_upload(&key, &content_type, size_bytes, UPLOAD_URL_LIFETIME)
+                .await
+                .map_err(|err| AppError::Internal(format!("no upload URL: {err}")))?;
+            let expires_at = now + UPLOAD_URL_LIFETIME;
+            Some(UploadTicket { url, content_type, size_bytes, expires_at })
+        }
+        content => {
+            take_content(ports, &base, &mut document, content).await?;
+            None
+        }
+    };
     ports.store.put_document(&document, None).await?;
+    if upload.is_none() {
+        queue_rebuild(ports, &document).await?;
+    }
+    Ok(Added { document, upload })
+}
+
+/// The caller has uploaded the file (`POST …/documents/{id}/uploaded/`): it is read back, kept
+/// under its hash, and the document is pending until the rebuild it queues.
+pub async fn complete_upload(
+    ports: &KnowledgePorts<'_>,
+    principal: &Principal,
+    base_id: &KnowledgeBaseId,
+    document_id: &DocumentId,
+) -> Result<Document, AppError> {
+    let base = get_base(ports.store, principal, base_id).await?;
+    let current = get_in(ports, &base, document_id).await?;
+    if current.status != Status::AwaitingUpload {
+        return Err(AppError::Conflict(format!("the document is {}, not awaiting an upload", current.status.as_str())));
+    }
+    let Ok(bytes) = ports.files.get(&upload_key(&base, &current)).await else {
+        return Err(AppError::Conflict(
+            "the file has not been uploaded: PUT it to the URL the create call returned, then call this again".into(),
+        ));
+    };
+    if bytes.is_empty() || bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(AppError::Conflict(format!(
+            "the file must be 1 byte to {} MB",
+            MAX_DOCUMENT_BYTES / (1024 * 1024)
+        )));
+    }
+    let document = Document {
+        status: Status::Pending,
+        content_hash: content_hash(&bytes),
+        size_bytes: bytes.len() as u64,
+        updated_at: ports.clock.now(),
+        revision: current.revision + 1,
+        ..current.clone()
+    };
+    let content_type = match &document.source {
+        Source::Upload(content_type) => content_type.clone(),
+        _ => "application/octet-stream".to_owned(),
+    };
+    ports
+        .files
+        .put(&content_key(&base, &document), bytes, &content_type)
+        .await
+        .map_err(|err| AppError::Internal(format!("the file was not kept: {err}")))?;
+    match ports.store.put_document(&document, Some(current.revision)).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::Conflict("the document changed meanwhile; read it again".into()))
+        }
+        Err(err) => return Err(err.into()),
+    }
     queue_rebuild(ports, &document).await?;
     Ok(document)
 }
@@ -164,6 +277,9 @@ async fn take_content(
             document.format = None;
             document.content_hash = String::new();
             document.size_bytes = 0;
+        }
+        Content::Upload { .. } => {
+            return Err(AppError::bad_request("a document's file is uploaded when it is added, not replaced by one"))
         }
     }
     Ok(())

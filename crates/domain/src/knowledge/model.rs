@@ -43,6 +43,8 @@ pub enum Source {
     Text,
     /// Fetched once from an HTTPS address, under the deployment's outbound rules.
     Url(String),
+    /// A file the caller uploads through a presigned URL, of this declared type.
+    Upload(String),
 }
 
 /// What a document's bytes are, as read from the bytes themselves.
@@ -71,6 +73,8 @@ impl Format {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
+    /// Created for an upload that has not been completed yet.
+    AwaitingUpload,
     /// Waiting for the knowledge base's next rebuild.
     Pending,
     Indexed,
@@ -81,6 +85,7 @@ pub enum Status {
 impl Status {
     pub fn as_str(&self) -> &'static str {
         match self {
+            Self::AwaitingUpload => "awaiting_upload",
             Self::Pending => "pending",
             Self::Indexed => "indexed",
             Self::Failed(_) => "failed",

@@ -38,6 +38,15 @@ pub trait MediaStore: Send + Sync {
     async fn get(&self, key: &str) -> Result<Vec<u8>, MediaStoreError>;
     /// A URL that fetches the object without credentials until `ttl` has passed.
     async fn presign(&self, key: &str, ttl: Duration) -> Result<String, MediaStoreError>;
+    /// A URL that stores one object of exactly `content_type` and `length` bytes at `key`
+    /// without credentials (`PUT`), until `ttl` has passed.
+    async fn presign_upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        length: u64,
+        ttl: Duration,
+    ) -> Result<String, MediaStoreError>;
     /// Deletes every object whose key starts with `prefix`; how many there were.
     async fn delete_under(&self, prefix: &str) -> Result<u32, MediaStoreError>;
 }

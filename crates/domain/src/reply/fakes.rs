@@ -496,6 +496,9 @@ impl MediaStore for World {
     async fn presign(&self, _: &str, _: Duration) -> Result<String, MediaStoreError> {
         Err(MediaStoreError("presign is not faked".into()))
     }
+    async fn presign_upload(&self, _: &str, _: &str, _: u64, _: Duration) -> Result<String, MediaStoreError> {
+        Err(MediaStoreError("presign_upload is not faked".into()))
+    }
     async fn delete_under(&self, _: &str) -> Result<u32, MediaStoreError> {
         Err(MediaStoreError("delete_under is not faked".into()))
     }

@@ -59,20 +59,44 @@ pub struct DocumentBody {
     pub text: Option<String>,
     #[serde(default)]
     pub url: Option<String>,
+    /// A file to upload: its type and size (adding only).
+    #[serde(default)]
+    pub upload: Option<UploadBody>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UploadBody {
+    pub content_type: String,
+    pub size_bytes: u64,
 }
 
 impl DocumentBody {
     pub fn parse(self, rules: &OutboundRules) -> Result<NewDocument, InvalidField> {
         let name = documents::parse_name(&self.name).map_err(|e| e.at("name"))?;
-        let content = match (self.text, self.url) {
-            (Some(text), None) => documents::parse_text(&text).map_err(|e| e.at("text"))?,
-            (None, Some(url)) => documents::parse_url(rules, &url).map_err(|e| e.at("url"))?,
-            (Some(_), Some(_)) => return Err(InvalidField::new("url", "give either `text` or `url`, not both")),
-            (None, None) => {
-                return Err(InvalidField::new("text", "give the document's `text`, or the `url` to fetch it from"))
+        let content = match (self.text, self.url, self.upload) {
+            (Some(text), None, None) => documents::parse_text(&text).map_err(|e| e.at("text"))?,
+            (None, Some(url), None) => documents::parse_url(rules, &url).map_err(|e| e.at("url"))?,
+            (None, None, Some(upload)) => {
+                documents::parse_upload(&upload.content_type, upload.size_bytes).map_err(|(field, e)| e.at(field))?
             }
+            (None, None, None) => {
+                return Err(InvalidField::new(
+                    "text",
+                    "give the document's `text`, the `url` to fetch it from, or an `upload`",
+                ))
+            }
+            _ => return Err(InvalidField::new("url", "give one of `text`, `url` and `upload`")),
         };
         Ok(NewDocument { name, content })
+    }
+
+    /// A replacement: text or a URL (a file is uploaded only when a document is added).
+    pub fn parse_replacement(self, rules: &OutboundRules) -> Result<NewDocument, InvalidField> {
+        if self.upload.is_some() {
+            return Err(InvalidField::new("upload", "a file is uploaded when a document is added; add a new one"));
+        }
+        self.parse(rules)
     }
 }
 
@@ -81,6 +105,7 @@ pub fn source_of(document: &NewDocument) -> &'static str {
     match document.content {
         Content::Text(_) => "text",
         Content::Url(_) => "url",
+        Content::Upload { .. } => "upload",
     }
 }
 

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::model::{timestamp, DocumentId, KnowledgeBaseId};
+use colloquy_domain::knowledge::documents::UploadTicket;
 use colloquy_domain::knowledge::model::{Document, Hit, KnowledgeBase, Snapshot, Source, Status};
 
 #[derive(Serialize)]
@@ -61,12 +62,12 @@ pub struct DocumentView {
     pub id: DocumentId,
     pub knowledge_base_id: KnowledgeBaseId,
     pub name: String,
-    /// `text` or `url`.
+    /// `text`, `url` or `upload`.
     pub source: &'static str,
     pub url: Option<String>,
     /// `text`, `markdown`, `pdf` or `html`, once read.
     pub format: Option<&'static str>,
-    /// `pending`, `indexed` or `failed`.
+    /// `awaiting_upload`, `pending`, `indexed` or `failed`.
     pub status: &'static str,
     /// Why it failed.
     pub failure_reason: Option<String>,
@@ -81,6 +82,7 @@ impl From<&Document> for DocumentView {
         let (source, url) = match &d.source {
             Source::Text => ("text", None),
             Source::Url(url) => ("url", Some(url.clone())),
+            Source::Upload(_) => ("upload", None),
         };
         Self {
             id: d.id.clone(),
@@ -99,6 +101,36 @@ impl From<&Document> for DocumentView {
             created_at: timestamp::format(d.created_at),
             updated_at: timestamp::format(d.updated_at),
         }
+    }
+}
+
+/// A document as added: with where to upload its file, when it is one.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddedView {
+    #[serde(flatten)]
+    pub document: DocumentView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload: Option<UploadView>,
+}
+
+/// `PUT` the file to `url` with exactly these headers before `expiresAt`, then
+/// `POST …/documents/{id}/uploaded/`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadView {
+    pub url: String,
+    pub method: &'static str,
+    pub headers: std::collections::BTreeMap<&'static str, String>,
+    pub expires_at: String,
+}
+
+impl From<&UploadTicket> for UploadView {
+    fn from(t: &UploadTicket) -> Self {
+        let headers = [("Content-Type", t.content_type.clone()), ("Content-Length", t.size_bytes.to_string())]
+            .into_iter()
+            .collect();
+        Self { url: t.url.clone(), method: "PUT", headers, expires_at: timestamp::format(t.expires_at) }
     }
 }
 
