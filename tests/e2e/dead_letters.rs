@@ -20,6 +20,27 @@ async fn redrive(l: &Loop, key: &str, id: &str) -> Answer {
     call("redrive-dead-letter", &l.inbox.stack.app, request).await
 }
 
+/// The loop's LLM answers every call with a 500.
+async fn model_overloaded(l: &Loop) {
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("model overloaded"))
+        .mount(&l.llm)
+        .await;
+}
+
+/// The `trigger.dead_lettered` events the receiver got.
+async fn announcements(receiver: &MockServer) -> Vec<Value> {
+    receiver
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+        .filter(|e| e["type"] == "trigger.dead_lettered")
+        .collect()
+}
+
 /// The loop's workspace sends its events to a receiver, which takes them.
 async fn events_to_receiver(l: &Loop) -> MockServer {
     let receiver = MockServer::start().await;
@@ -35,11 +56,7 @@ async fn events_to_receiver(l: &Loop) -> MockServer {
 async fn a_dead_trigger_is_seen_by_its_workspace_announced_and_redriven_once() {
     let l = agent_loop().await;
     let receiver = events_to_receiver(&l).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(500).set_body_string("model overloaded"))
-        .mount(&l.llm)
-        .await;
+    model_overloaded(&l).await;
     Mock::given(method("POST")).respond_with(sent("wamid.REPLY")).mount(&l.graph).await;
     l.inbox.deliver(&meta_payload("text")).await;
     l.run_worker().await;
@@ -55,14 +72,7 @@ async fn a_dead_trigger_is_seen_by_its_workspace_announced_and_redriven_once() {
     );
     assert!(dead["reason"].as_str().is_some_and(|r| r.contains("model overloaded")), "{dead}");
     assert_eq!((&dead["redrivenAt"], &dead["redrivenBy"]), (&Value::Null, &Value::Null));
-    let announced: Vec<Value> = receiver
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
-        .filter(|e| e["type"] == "trigger.dead_lettered")
-        .collect();
+    let announced = announcements(&receiver).await;
     assert_eq!(announced.len(), 1, "an event says it happened");
     assert_eq!(announced[0]["data"]["deadLetterId"], dead["id"]);
     assert!(l.texts_sent().await.is_empty());
@@ -97,11 +107,7 @@ async fn a_dead_trigger_is_seen_by_its_workspace_announced_and_redriven_once() {
 #[tokio::test]
 async fn dead_letters_are_their_workspaces_and_for_admins() {
     let l = agent_loop().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(500).set_body_string("model overloaded"))
-        .mount(&l.llm)
-        .await;
+    model_overloaded(&l).await;
     l.inbox.deliver(&meta_payload("text")).await;
     l.run_worker().await;
     let id = dead_letters(&l, &l.inbox.key).await.body["results"][0]["id"].as_str().unwrap_or_default().to_owned();
@@ -127,11 +133,7 @@ async fn dead_letters_are_their_workspaces_and_for_admins() {
 #[tokio::test]
 async fn a_trigger_that_waited_behind_a_failing_one_is_recorded_too() {
     let l = agent_loop().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(500).set_body_string("model overloaded"))
-        .mount(&l.llm)
-        .await;
+    model_overloaded(&l).await;
     Mock::given(method("POST")).respond_with(sent("wamid.REPLY")).mount(&l.graph).await;
     l.inbox.deliver(&meta_payload("text")).await;
     let second = meta_payload("text").replace("wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBDMEY0", "wamid.SECOND");
@@ -184,24 +186,10 @@ async fn a_trigger_whose_last_try_never_finished_is_recorded_from_the_dead_lette
     let messages = l.inbox.messages().await;
     assert_eq!(messages[0]["status"], "failed", "the operator sees why no reply came: {messages:?}");
     assert!(messages[0]["error"]["message"].as_str().is_some_and(|m| m.contains("did not finish")), "{messages:?}");
-    let announced = receiver
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
-        .filter(|e| e["type"] == "trigger.dead_lettered")
-        .count();
+    let announced = announcements(&receiver).await.len();
     // The announcement is queued as an event trigger; the worker delivers it.
     l.run_worker().await;
-    let announced_after = receiver
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
-        .filter(|e| e["type"] == "trigger.dead_lettered")
-        .count();
+    let announced_after = announcements(&receiver).await.len();
     assert_eq!(announced + announced_after, 1, "an event says it happened, once");
     assert!(l.texts_sent().await.is_empty());
 }
@@ -209,11 +197,7 @@ async fn a_trigger_whose_last_try_never_finished_is_recorded_from_the_dead_lette
 #[tokio::test]
 async fn a_dead_letter_the_worker_recorded_is_not_recorded_again_by_the_recorder() {
     let l = agent_loop().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(500).set_body_string("model overloaded"))
-        .mount(&l.llm)
-        .await;
+    model_overloaded(&l).await;
     l.inbox.deliver(&meta_payload("text")).await;
     // Five failed tries; the queue moves it to the dead-letter queue on the receive after.
     l.run_worker().await;

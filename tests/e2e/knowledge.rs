@@ -75,6 +75,13 @@ impl Shelf {
         self.send("replace-knowledge-document", request).await
     }
 
+    /// `function` (`get-knowledge-document`, `delete-knowledge-document`…) on one document.
+    pub async fn on_document(&self, function: &str, base: &str, document: &str) -> Answer {
+        let request =
+            ApiCall::fixture(function).key(&self.key).path_param("id", base).path_param("documentId", document);
+        self.send(function, request).await
+    }
+
     pub async fn document(&self, base: &str, document: &str) -> Value {
         let request = ApiCall::fixture("get-knowledge-document")
             .key(&self.key)
@@ -192,15 +199,7 @@ async fn a_replaced_document_is_found_by_its_new_text_only_and_a_deleted_one_not
     shelf.rebuild().await;
     let old_words = shelf.search(&base, "reptiles").await;
     let new_words = shelf.search(&base, "quiet hours").await;
-    let deleted = shelf
-        .send(
-            "delete-knowledge-document",
-            ApiCall::fixture("delete-knowledge-document")
-                .key(&shelf.key)
-                .path_param("id", &base)
-                .path_param("documentId", &parking),
-        )
-        .await;
+    let deleted = shelf.on_document("delete-knowledge-document", &base, &parking).await;
     shelf.rebuild().await;
 
     assert_eq!((replaced.status, replaced.body["status"].as_str()), (200, Some("pending")), "{}", replaced.body);
@@ -209,15 +208,7 @@ async fn a_replaced_document_is_found_by_its_new_text_only_and_a_deleted_one_not
     assert_eq!(new_words, vec!["Quiet hours now run from 23:00.".to_owned()]);
     assert_eq!(deleted.status, 204);
     assert!(shelf.search(&base, "garage").await.is_empty(), "the deleted document is gone from results");
-    let gone = shelf
-        .send(
-            "get-knowledge-document",
-            ApiCall::fixture("get-knowledge-document")
-                .key(&shelf.key)
-                .path_param("id", &base)
-                .path_param("documentId", &parking),
-        )
-        .await;
+    let gone = shelf.on_document("get-knowledge-document", &base, &parking).await;
     assert_eq!((gone.status, gone.error_code()), (404, "not_found"));
 }
 

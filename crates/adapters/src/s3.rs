@@ -27,6 +27,24 @@ impl S3MediaStore {
     }
 }
 
+impl S3MediaStore {
+    /// Tags an object (`(key, value)`): a lifecycle rule of the bucket may expire it by the tag.
+    pub async fn tag(&self, key: &str, (name, value): (&str, &str)) -> Result<(), MediaStoreError> {
+        use aws_sdk_s3::types::{Tag, Tagging};
+        let tag = Tag::builder().key(name).value(value).build().map_err(|err| failed("tagging", err))?;
+        let tagging = Tagging::builder().tag_set(tag).build().map_err(|err| failed("tagging", err))?;
+        self.client
+            .put_object_tagging()
+            .bucket(&self.bucket)
+            .key(key)
+            .tagging(tagging)
+            .send()
+            .await
+            .map_err(|err| failed("cannot tag the object", err))?;
+        Ok(())
+    }
+}
+
 fn failed(what: &str, err: impl std::error::Error) -> MediaStoreError {
     MediaStoreError(format!("{what}: {}", DisplayErrorContext(err)))
 }

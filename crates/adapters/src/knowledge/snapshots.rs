@@ -6,12 +6,10 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use aws_sdk_s3::error::DisplayErrorContext;
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{Tag, Tagging};
 
 use super::index::{self, Loaded};
-use crate::ports::{IndexError, KnowledgeIndex, KnowledgeQuery};
+use crate::ports::{IndexError, KnowledgeIndex, KnowledgeQuery, MediaStore};
+use crate::s3::S3MediaStore;
 use colloquy_domain::knowledge::model::{Chunk, Hit, KnowledgeBase, Snapshot};
 
 /// Snapshots one container keeps loaded (the most recently used).
@@ -20,15 +18,15 @@ const KEPT_LOADED: usize = 8;
 pub const RETIRED_TAG: (&str, &str) = ("colloquy-retired", "true");
 
 pub struct SnapshotIndex {
-    client: aws_sdk_s3::Client,
-    bucket: String,
+    /// The media bucket, under `knowledge/`.
+    bucket: S3MediaStore,
     /// (object key, loaded index), most recently used last.
     loaded: Mutex<Vec<(String, Arc<Loaded>)>>,
 }
 
 impl SnapshotIndex {
     pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
-        Self { client, bucket: bucket.into(), loaded: Mutex::new(Vec::new()) }
+        Self { bucket: S3MediaStore::new(client, bucket), loaded: Mutex::new(Vec::new()) }
     }
 
     fn key(base: &KnowledgeBase, snapshot_id: &str) -> String {
@@ -56,15 +54,7 @@ impl SnapshotIndex {
         if let Some(found) = self.cached(key) {
             return Ok(found);
         }
-        let object = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| failed("cannot read the snapshot", e))?;
-        let blob = object.body.collect().await.map_err(|e| failed("cannot read the snapshot", e))?.into_bytes();
+        let blob = self.bucket.get(key).await.map_err(|e| IndexError(format!("cannot read the snapshot: {e}")))?;
         let loaded = tokio::task::spawn_blocking(move || index::load(&blob))
             .await
             .map_err(|err| IndexError(format!("loading the snapshot stopped: {err}")))?
@@ -73,10 +63,6 @@ impl SnapshotIndex {
         self.keep(key.to_owned(), loaded.clone());
         Ok(loaded)
     }
-}
-
-fn failed(what: &str, err: impl std::error::Error) -> IndexError {
-    IndexError(format!("{what}: {}", DisplayErrorContext(err)))
 }
 
 #[async_trait]
@@ -88,15 +74,10 @@ impl KnowledgeIndex for SnapshotIndex {
             .map_err(IndexError)?;
         let id = colloquy_domain::model::ids::new_id();
         let bytes = blob.len() as u64;
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(Self::key(base, &id))
-            .content_type("application/octet-stream")
-            .body(ByteStream::from(blob))
-            .send()
+        self.bucket
+            .put(&Self::key(base, &id), blob, "application/octet-stream")
             .await
-            .map_err(|e| failed("cannot keep the snapshot", e))?;
+            .map_err(|e| IndexError(format!("cannot keep the snapshot: {e}")))?;
         Ok((id, bytes))
     }
 
@@ -112,17 +93,9 @@ impl KnowledgeIndex for SnapshotIndex {
     }
 
     async fn retire(&self, base: &KnowledgeBase, snapshot: &Snapshot) -> Result<(), IndexError> {
-        let (key, value) = RETIRED_TAG;
-        let tag = Tag::builder().key(key).value(value).build().map_err(|e| IndexError(e.to_string()))?;
-        let tagging = Tagging::builder().tag_set(tag).build().map_err(|e| IndexError(e.to_string()))?;
-        self.client
-            .put_object_tagging()
-            .bucket(&self.bucket)
-            .key(Self::key(base, &snapshot.id))
-            .tagging(tagging)
-            .send()
+        self.bucket
+            .tag(&Self::key(base, &snapshot.id), RETIRED_TAG)
             .await
-            .map_err(|e| failed("cannot retire the snapshot", e))?;
-        Ok(())
+            .map_err(|e| IndexError(format!("cannot retire the snapshot: {e}")))
     }
 }
