@@ -35,7 +35,7 @@ fn converse(content: Value, usage: Value) -> ResponseTemplate {
     }))
 }
 
-fn says(text: &str) -> ResponseTemplate {
+pub(crate) fn says(text: &str) -> ResponseTemplate {
     converse(
         json!([{"text": text}]),
         json!({"inputTokens": 20, "outputTokens": 9, "totalTokens": 1329, "cacheReadInputTokens": 1200, "cacheWriteInputTokens": 100}),
@@ -51,7 +51,7 @@ fn refused(status: u16, kind: &str, message: &str) -> ResponseTemplate {
 
 /// Moves the loop's agent to Bedrock (with `model` over the defaults) and gives back a worker
 /// whose LLM client reaches Bedrock on the loop's LLM stand-in.
-async fn on_bedrock(l: &Loop, model: Value) -> Worker {
+pub(crate) async fn on_bedrock(l: &Loop, model: Value) -> Worker {
     let mut settings = json!({"provider": "bedrock", "name": MODEL});
     for (key, value) in model.as_object().into_iter().flatten() {
         settings[key] = value.clone();
@@ -67,11 +67,11 @@ async fn on_bedrock(l: &Loop, model: Value) -> Worker {
     Worker::new(app)
 }
 
-async fn converse_calls(l: &Loop) -> Vec<Request> {
+pub(crate) async fn converse_calls(l: &Loop) -> Vec<Request> {
     l.llm_calls().await.into_iter().filter(|r| r.url.path().ends_with("/converse")).collect()
 }
 
-fn body(request: &Request) -> Value {
+pub(crate) fn body(request: &Request) -> Value {
     serde_json::from_slice(&request.body).unwrap_or_default()
 }
 

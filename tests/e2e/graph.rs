@@ -138,6 +138,7 @@ mod llm {
             provider,
             model: "claude-sonnet-4-5".into(),
             system: "Be brief.".into(),
+            turn_context: String::new(),
             turns: vec![ChatTurn::text(ChatRole::User, "Hi")],
             temperature: colloquy_domain::model::Temperature::within(0.3, 1.0).ok(),
             max_tokens: 256,
@@ -240,6 +241,35 @@ mod llm {
         assert!(sent["tools"][0].get("cache_control").is_none(), "{sent}");
         assert_eq!(sent["tools"][1]["cache_control"], json!({"type": "ephemeral"}), "the tools end the cached prefix");
         assert!(!sent["messages"].to_string().contains("cache_control"), "the turns change: no marker there");
+    }
+
+    #[tokio::test]
+    async fn a_turns_own_context_goes_to_anthropic_after_the_cached_instructions() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v1/messages"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "model": "claude-sonnet-4-5", "content": [{"type": "text", "text": "Tuesday."}],
+                "usage": {"input_tokens": 30, "output_tokens": 2}
+            })))
+            .mount(&server)
+            .await;
+        let anthropic = Endpoint { base_url: server.uri(), api_key: "sk-ant-test".into() };
+        let client = LlmClient::new(None, Some(anthropic), Duration::from_secs(2)).expect("client");
+        let asked = request(Provider::Anthropic).with_turn_context("Bins: Tuesday mornings.".into());
+
+        client.complete(&asked).await.expect("reply");
+
+        let requests = server.received_requests().await.unwrap_or_default();
+        let sent: serde_json::Value = serde_json::from_slice(&requests[0].body).expect("JSON");
+        assert_eq!(
+            sent["system"],
+            json!([
+                {"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": "Bins: Tuesday mornings."}
+            ]),
+            "the instructions stay the cached prefix; the turn's context comes after the breakpoint"
+        );
     }
 
     #[tokio::test]

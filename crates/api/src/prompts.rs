@@ -13,9 +13,25 @@ use crate::model::input::InvalidField;
 use crate::model::Principal;
 use crate::ports::PromptFilter;
 use crate::App;
-use colloquy_domain::prompts;
+use crate::AppError;
+use colloquy_domain::error::Rejection;
+use colloquy_domain::prompts::{self, PromptPorts, PromptRejection};
 
 const LIST_PATH: &str = "/api/prompts";
+
+pub(crate) fn ports(app: &App) -> PromptPorts<'_> {
+    PromptPorts { prompts: &*app.store, knowledge: &*app.store, clock: &*app.clock }
+}
+
+/// eigi's bodies are snake_case: a refused knowledge base is named as its body names it.
+fn in_eigi_shape(err: AppError) -> ApiError {
+    match err {
+        AppError::Rejected(Rejection::Prompt(rejection @ PromptRejection::UnknownKnowledgeBase { index })) => {
+            InvalidField::new(format!("knowledge_bases[{index}]"), rejection.to_string()).into()
+        }
+        other => other.into(),
+    }
+}
 
 fn version_in_path(request: &Request) -> Result<u32, ApiError> {
     Ok(prompts::parse_version(&path_param::<String>(request, "version")?).map_err(|err| err.at("version"))?)
@@ -25,7 +41,7 @@ fn version_in_path(request: &Request) -> Result<u32, ApiError> {
 /// with that name.
 pub async fn create_by_name(app: &App, who: &Principal, request: &Request) -> Reply {
     let input = command::<NewPromptVersionBody, _>(request)?;
-    let (prompt, version) = prompts::create_version_by_name(&*app.store, &*app.clock, who, input).await?;
+    let (prompt, version) = prompts::create_version_by_name(ports(app), who, input).await.map_err(in_eigi_shape)?;
     tracing::info!(workspace = %who.workspace_id, prompt = %prompt.id, version = version.version, "prompt version created");
     created(&EigiPrompt::new(&prompt, &version))
 }
@@ -74,7 +90,7 @@ pub async fn get(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
     let (prompt, version) =
-        prompts::edit_prompt(&*app.store, &*app.clock, who, &prompt_id, command::<PromptEditBody, _>(request)?).await?;
+        prompts::edit_prompt(ports(app), who, &prompt_id, command::<PromptEditBody, _>(request)?).await?;
     let mut change = PromptChange::new("Prompt updated successfully", &prompt, version.as_ref());
     change.prompt.unresolved_tools = Some(prompts::unresolved_tools(&*app.store, &prompt).await?);
     ok(&change)

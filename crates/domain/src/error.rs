@@ -88,6 +88,8 @@ pub enum Rejection {
     #[error(transparent)]
     Policy(#[from] crate::policies::PolicyRejection),
     #[error(transparent)]
+    Prompt(#[from] crate::prompts::PromptRejection),
+    #[error(transparent)]
     SignIn(#[from] crate::console_sessions::SignInRejection),
     #[error(transparent)]
     Usage(#[from] crate::usage::UsageRejection),

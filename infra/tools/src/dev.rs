@@ -95,9 +95,15 @@ pub async fn ensure_dev_agent(
         name: "local-assistant".into(),
         text: "You are Colloquy's local demo assistant. Answer briefly and kindly.".into(),
         metadata: None,
+        knowledge_bases: None,
     };
-    let (prompt, _) =
-        prompts::create_version_by_name(&*app.store, &*app.clock, &admin, prompt).await.map_err(|e| e.to_string())?;
+    let (prompt, _) = prompts::create_version_by_name(
+        colloquy_domain::prompts::PromptPorts { prompts: &*app.store, knowledge: &*app.store, clock: &*app.clock },
+        &admin,
+        prompt,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let agent = agents::NewAgent {
         name: "Local assistant".into(),
         prompt_id: prompt.id,

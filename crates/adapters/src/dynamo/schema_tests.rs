@@ -144,6 +144,7 @@ fn samples() -> Vec<(&'static str, Value)> {
         tools: vec![Tool::named("lookup")],
         tool_configs: object(json!({"lookup": {"requireApproval": true}})),
         metadata: object(json!({"prompt_type": "main"})),
+        knowledge_bases: vec!["kb_1".into()],
     };
     let prompt = Prompt {
         id: "prm_1".into(),

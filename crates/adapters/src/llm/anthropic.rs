@@ -1,7 +1,8 @@
 //! Anthropic messages. The stable prefix (tools, then the system prompt, in Anthropic's order) is
-//! marked with `cache_control` breakpoints on the last tool and on the system block; the turns,
-//! which change with every message, carry none. Anthropic reports cache reads and writes apart
-//! from `input_tokens`; the reply counts all three as input and the reads as cached.
+//! marked with `cache_control` breakpoints on the last tool and on the system block; the turn's
+//! own context (a second system block) and the turns, which change with every message, carry none.
+//! Anthropic reports cache reads and writes apart from `input_tokens`; the reply counts all three
+//! as input and the reads as cached.
 
 use serde_json::{json, Value};
 
@@ -27,8 +28,15 @@ fn cache_breakpoint() -> Value {
 fn body(request: &ChatRequest) -> Value {
     let messages: Vec<Value> = request.turns.iter().map(message_of).collect();
     let mut body = json!({"model": request.model, "messages": messages, "max_tokens": request.max_tokens});
+    let mut system = Vec::new();
     if !request.system.is_empty() {
-        body["system"] = json!([{"type": "text", "text": request.system, "cache_control": cache_breakpoint()}]);
+        system.push(json!({"type": "text", "text": request.system, "cache_control": cache_breakpoint()}));
+    }
+    if !request.turn_context.is_empty() {
+        system.push(json!({"type": "text", "text": request.turn_context}));
+    }
+    if !system.is_empty() {
+        body["system"] = Value::Array(system);
     }
     if let Some(t) = request.temperature {
         body["temperature"] = json!(t.value().min(1.0));

@@ -68,6 +68,9 @@ impl BedrockClient {
                 converse = converse.system(SystemContentBlock::CachePoint(cache_point()?));
             }
         }
+        if !request.turn_context.is_empty() {
+            converse = converse.system(SystemContentBlock::Text(request.turn_context.clone()));
+        }
         if !request.tools.is_empty() {
             converse = converse.tool_config(tools(request, cached)?);
         }

@@ -20,6 +20,10 @@ pub(super) async fn complete(
 
 fn body(request: &ChatRequest) -> Value {
     let mut messages = vec![json!({"role": "system", "content": request.system})];
+    // A second system message, so the first (with the tools) stays the cached prefix.
+    if !request.turn_context.is_empty() {
+        messages.push(json!({"role": "system", "content": request.turn_context}));
+    }
     for turn in &request.turns {
         messages.extend(messages_of(turn));
     }

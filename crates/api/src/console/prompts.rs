@@ -187,7 +187,7 @@ pub async fn edit(app: &App, session: &ConsoleSession, request: &Request) -> Rep
     let form = Form::of(request)?;
     let body = PromptEditBody { prompt: form.get("prompt").map(str::to_owned), ..PromptEditBody::default() };
     let edited = match PromptEdit::try_from(body) {
-        Ok(edit) => prompts::edit_prompt(&*app.store, &*app.clock, &session.principal(), &id, edit).await.map(|_| ()),
+        Ok(edit) => prompts::edit_prompt(crate::prompts::ports(app), &session.principal(), &id, edit).await.map(|_| ()),
         Err(invalid) => Err(invalid.into()),
     };
     match edited {

@@ -12,6 +12,7 @@ use colloquy_domain::conversations::ConversationRejection;
 use colloquy_domain::error::Rejection;
 use colloquy_domain::numbers::NumberRejection;
 use colloquy_domain::policies::PolicyRejection;
+use colloquy_domain::prompts::PromptRejection;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -61,6 +62,10 @@ fn field_of(rejection: &Rejection) -> String {
         Rejection::Conversation(ConversationRejection::WindowClosedForText) => "text",
         Rejection::Number(number) => number_field(number),
         Rejection::Policy(PolicyRejection::NothingToMatch) => "keywords",
+        // leasing's shape; eigi's handler names its own (`knowledge_bases[i]`).
+        Rejection::Prompt(PromptRejection::UnknownKnowledgeBase { index }) => {
+            return format!("knowledgeBases[{index}]")
+        }
         Rejection::Policy(PolicyRejection::TooManyMatchers | PolicyRejection::WorkspaceMatchersTooLarge(_)) => {
             "patterns"
         }

@@ -140,12 +140,10 @@ async fn check_knowledge(
     principal: &Principal,
     bases: &[KnowledgeBaseId],
 ) -> Result<(), AppError> {
-    for (index, id) in bases.iter().enumerate() {
-        if ports.knowledge.get_knowledge_base(&principal.workspace_id, id).await?.is_none() {
-            return Err(AgentRejection::UnknownKnowledgeBase { index }.into());
-        }
+    match crate::knowledge::first_unknown(ports.knowledge, &principal.workspace_id, bases).await? {
+        Some(index) => Err(AgentRejection::UnknownKnowledgeBase { index }.into()),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The analysis prompt must be the workspace's own, of type `analysis`; the other two settings

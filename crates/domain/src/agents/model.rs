@@ -83,9 +83,6 @@ pub struct KnowledgeUse {
     pub in_context: bool,
 }
 
-/// Knowledge bases one agent may name.
-pub const MAX_KNOWLEDGE_BASES: usize = 10;
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agent {
     pub id: AgentId,

@@ -55,6 +55,34 @@ pub fn parse_description(text: Option<&str>) -> Result<String, OutOfRange> {
     Ok(text.to_owned())
 }
 
+/// Knowledge bases an agent or a prompt may name.
+pub const MAX_NAMED_BASES: usize = 10;
+
+/// The knowledge bases an agent or a prompt names: at most `MAX_NAMED_BASES`, each once (in the
+/// order first named).
+pub fn parse_named_bases(mut bases: Vec<KnowledgeBaseId>) -> Result<Vec<KnowledgeBaseId>, OutOfRange> {
+    if bases.len() > MAX_NAMED_BASES {
+        return Err(OutOfRange::new(format!("at most {MAX_NAMED_BASES} knowledge bases")));
+    }
+    let mut seen = std::collections::HashSet::new();
+    bases.retain(|id| seen.insert(id.clone()));
+    Ok(bases)
+}
+
+/// The index of the first of `bases` that is not a knowledge base of the workspace.
+pub async fn first_unknown(
+    store: &dyn KnowledgeStore,
+    workspace_id: &crate::model::WorkspaceId,
+    bases: &[KnowledgeBaseId],
+) -> Result<Option<usize>, StoreError> {
+    for (index, id) in bases.iter().enumerate() {
+        if store.get_knowledge_base(workspace_id, id).await?.is_none() {
+            return Ok(Some(index));
+        }
+    }
+    Ok(None)
+}
+
 /// A change of a knowledge base: `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct KnowledgeBaseChange {

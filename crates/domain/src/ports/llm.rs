@@ -59,7 +59,11 @@ pub struct ToolResult {
 pub struct ChatRequest {
     pub provider: crate::model::Provider,
     pub model: String,
+    /// The agent's instructions: the same on every turn, so the end of the cached prefix.
     pub system: String,
+    /// Instructions for this turn only (knowledge found for what the contact wrote): sent after
+    /// `system` and outside its cache point, so the instructions stay cached; empty, none.
+    pub turn_context: String,
     /// Alternating, starting with the user.
     pub turns: Vec<ChatTurn>,
     pub temperature: Option<crate::model::Temperature>,
@@ -85,6 +89,7 @@ impl ChatRequest {
             provider: agent.model.provider,
             model: agent.model.name.clone(),
             system,
+            turn_context: String::new(),
             turns,
             temperature: agent.model.temperature.or(prompt_temperature),
             max_tokens: agent.model.max_tokens,
@@ -95,6 +100,11 @@ impl ChatRequest {
 
     pub fn offering(mut self, tools: Vec<ToolSpec>) -> Self {
         self.tools = tools;
+        self
+    }
+
+    pub fn with_turn_context(mut self, context: String) -> Self {
+        self.turn_context = context;
         self
     }
 

@@ -7,11 +7,12 @@ pub mod user_prompt;
 
 use serde_json::{Map, Value};
 
+use crate::knowledge::port::KnowledgeStore;
 use crate::model::input::{required_text, InvalidField};
 use crate::model::values::OutOfRange;
 use crate::model::{
-    Page, PageRequest, Principal, Prompt, PromptContent, PromptId, PromptVersion, Temperature, Tool, VersionNotes,
-    VersionSource,
+    KnowledgeBaseId, Page, PageRequest, Principal, Prompt, PromptContent, PromptId, PromptVersion, Temperature, Tool,
+    VersionNotes, VersionSource,
 };
 use crate::optimistic::Retries;
 use crate::ports::PromptFilter;
@@ -33,6 +34,44 @@ pub struct NewPromptVersion {
     pub name: String,
     pub text: String,
     pub metadata: Option<Map<String, Value>>,
+    /// `None` keeps the previous version's.
+    pub knowledge_bases: Option<Vec<KnowledgeBaseId>>,
+}
+
+/// What the prompt writes that check what they name use.
+#[derive(Clone, Copy)]
+pub struct PromptPorts<'a> {
+    pub prompts: &'a dyn PromptStore,
+    /// Knowledge bases a prompt names must be its workspace's.
+    pub knowledge: &'a dyn KnowledgeStore,
+    pub clock: &'a dyn Clock,
+}
+
+/// Why a prompt's content was refused; the API names the field in its shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PromptRejection {
+    /// The knowledge base at `index` of the prompt's is not the workspace's.
+    #[error("no knowledge base with this id in the workspace")]
+    UnknownKnowledgeBase { index: usize },
+}
+
+impl From<PromptRejection> for AppError {
+    fn from(rejection: PromptRejection) -> Self {
+        Self::Rejected(rejection.into())
+    }
+}
+
+/// Refuses knowledge bases that are not the workspace's.
+async fn check_knowledge(
+    knowledge: &dyn KnowledgeStore,
+    principal: &Principal,
+    bases: Option<&[KnowledgeBaseId]>,
+) -> Result<(), AppError> {
+    let Some(bases) = bases else { return Ok(()) };
+    match crate::knowledge::first_unknown(knowledge, &principal.workspace_id, bases).await? {
+        Some(index) => Err(PromptRejection::UnknownKnowledgeBase { index }.into()),
+        None => Ok(()),
+    }
 }
 
 /// An edit of a prompt's working copy (leasing's `PUT /api/prompts/{promptId}`), its values
@@ -46,6 +85,7 @@ pub struct PromptEdit {
     pub response_time: Option<Option<f64>>,
     pub tools: Option<Vec<Tool>>,
     pub tool_configs: Option<Map<String, Value>>,
+    pub knowledge_bases: Option<Vec<KnowledgeBaseId>>,
     pub is_hidden: Option<bool>,
 }
 
@@ -160,18 +200,22 @@ impl PromptEdit {
         if let Some(configs) = self.tool_configs {
             content.tool_configs = configs;
         }
+        if let Some(bases) = self.knowledge_bases {
+            content.knowledge_bases = bases;
+        }
         (name, content)
     }
 }
 
 /// eigi: a new name makes a prompt at version 1; an existing name gets the next version.
 pub async fn create_version_by_name(
-    prompts: &dyn PromptStore,
-    clock: &dyn Clock,
+    ports: PromptPorts<'_>,
     principal: &Principal,
     input: NewPromptVersion,
 ) -> Result<(Prompt, PromptVersion), AppError> {
-    let NewPromptVersion { name, text: content_text, metadata } = input;
+    let PromptPorts { prompts, knowledge, clock } = ports;
+    let NewPromptVersion { name, text: content_text, metadata, knowledge_bases } = input;
+    check_knowledge(knowledge, principal, knowledge_bases.as_deref()).await?;
     let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
@@ -182,6 +226,7 @@ pub async fn create_version_by_name(
                 let content = PromptContent {
                     text: content_text.clone(),
                     metadata: metadata.clone().unwrap_or_default(),
+                    knowledge_bases: knowledge_bases.clone().unwrap_or_default(),
                     ..Default::default()
                 };
                 let (prompt, version) = Prompt::create(&principal.workspace_id, name.clone(), content, now);
@@ -191,6 +236,9 @@ pub async fn create_version_by_name(
                 let mut content = PromptContent { text: content_text.clone(), ..current.content.clone() };
                 if let Some(metadata) = &metadata {
                     content.metadata = metadata.clone();
+                }
+                if let Some(bases) = &knowledge_bases {
+                    content.knowledge_bases = bases.clone();
                 }
                 let (prompt, version) =
                     current.append_version(content, VersionSource::Create, VersionNotes::default(), now);
@@ -252,12 +300,13 @@ pub async fn list_prompts(
 
 /// leasing: edits the working copy; returns the version when this edit captured one.
 pub async fn edit_prompt(
-    prompts: &dyn PromptStore,
-    clock: &dyn Clock,
+    ports: PromptPorts<'_>,
     principal: &Principal,
     prompt_id: &PromptId,
     edit: PromptEdit,
 ) -> Result<(Prompt, Option<PromptVersion>), AppError> {
+    let PromptPorts { prompts, knowledge, clock } = ports;
+    check_knowledge(knowledge, principal, edit.knowledge_bases.as_deref()).await?;
     let mut current = get_prompt(prompts, principal, prompt_id).await?;
     // After a lost race the same edit is applied again to a fresh read.
     let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
-use crate::model::ids::{new_id, PromptId, WorkspaceId};
+use crate::model::ids::{new_id, KnowledgeBaseId, PromptId, WorkspaceId};
 
 /// An update that changes the prompt text captures a version when the latest version is at
 /// least this old…
@@ -30,6 +30,9 @@ pub struct PromptContent {
     /// eigi's `prompt_metadata`, e.g. `{"prompt_type": "main"}`.
     #[serde(default, with = "json_text")]
     pub metadata: Map<String, Value>,
+    /// The knowledge bases an agent answering with this prompt searches, beside its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub knowledge_bases: Vec<KnowledgeBaseId>,
 }
 
 /// Free-form JSON from callers is kept as JSON text: any key or nesting survives storage as is,

@@ -52,16 +52,17 @@ impl AgentCache {
         self.tools.get_or_load((workspace_id.clone(), name.to_owned()), AGENT_CACHE_TTL, load).await
     }
 
-    /// The agent's knowledge bases that still exist, in the order it names them.
+    /// The knowledge bases of `ids` that still exist, in that order.
     pub(super) async fn knowledge_bases(
         &self,
         ports: &ReplyPorts<'_>,
-        agent: &Agent,
+        workspace_id: &WorkspaceId,
+        ids: &[&KnowledgeBaseId],
     ) -> Result<Vec<KnowledgeBase>, StoreError> {
-        let mut bases = Vec::with_capacity(agent.knowledge.bases.len());
-        for id in &agent.knowledge.bases {
-            let load = ports.knowledge_bases.get_knowledge_base(&agent.workspace_id, id);
-            let key = (agent.workspace_id.clone(), id.clone());
+        let mut bases = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let load = ports.knowledge_bases.get_knowledge_base(workspace_id, id);
+            let key = (workspace_id.clone(), id.clone());
             bases.extend(self.knowledge_bases.get_or_load(key, AGENT_CACHE_TTL, load).await?);
         }
         Ok(bases)

@@ -1,5 +1,5 @@
 //! Knowledge in a reply: for an agent that takes it in its context, the best chunks for what the
-//! contact wrote are put after its instructions before the first LLM call of a run (no tool step);
+//! contact wrote are given after its instructions before the first LLM call of a run (no tool step);
 //! either way, the reply records every chunk it was given (in context, or by `search_knowledge`).
 
 use super::*;
@@ -18,18 +18,18 @@ pub(super) struct Given {
 /// The longest query made of what the contact wrote.
 const MAX_QUERY_CHARS: usize = 1_000;
 
-/// The agent's instructions, with the knowledge for the contact's latest turn after them when
-/// the agent takes knowledge in its context.
-pub(super) async fn instructions(
+/// The knowledge for the contact's latest turn, when the agent takes knowledge in its context:
+/// sent after the instructions and outside their cache point (`ChatRequest::turn_context`), so
+/// the instructions stay cached from turn to turn. Empty when there is none.
+pub(super) async fn turn_context(
     ports: &ReplyPorts<'_>,
     agent: &Agent,
     tools: &tools::AgentTools,
     unanswered: &[Message],
-    prompt: &str,
     run: &mut Run,
 ) -> String {
     if !agent.knowledge.in_context || tools.knowledge().is_empty() {
-        return prompt.to_owned();
+        return String::new();
     }
     if run.knowledge.is_none() {
         run.knowledge = Some(match query(unanswered) {
@@ -41,10 +41,7 @@ pub(super) async fn instructions(
             None => Given::default(),
         });
     }
-    match run.knowledge.as_ref().map(|given| given.context.as_str()) {
-        Some(context) if !context.is_empty() => format!("{prompt}\n\n{context}"),
-        _ => prompt.to_owned(),
-    }
+    run.knowledge.as_ref().map(|given| given.context.clone()).unwrap_or_default()
 }
 
 /// What the contact wrote since the last reply (its latest messages first when it is long).

@@ -49,8 +49,9 @@ pub(super) async fn think(
     }
     let turns =
         turns_seeing(&loaded.history, &media::images_for(ports.bucket, agent, &loaded.history, &mut run.images).await);
-    let instructions = knowledge::instructions(ports, agent, agent_tools, since_reply, &prompt.content.text, run).await;
-    let request = ChatRequest::for_agent(agent, instructions, prompt.content.temperature, turns)
+    let context = knowledge::turn_context(ports, agent, agent_tools, since_reply, run).await;
+    let request = ChatRequest::for_agent(agent, prompt.content.text.clone(), prompt.content.temperature, turns)
+        .with_turn_context(context)
         // Past the step limit the model answers with what it has.
         .offering(if steps < tools::MAX_STEPS { agent_tools.specs() } else { Vec::new() });
     let answer = match complete(ports, &conversation.workspace_id, &request, deadline).await {

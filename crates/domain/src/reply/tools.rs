@@ -8,7 +8,7 @@ use super::*;
 use crate::events::emit_quietly;
 use crate::events::model::{ToolCallApprovalRequested, ToolCallCompleted, ToolCallFailed};
 use crate::knowledge::retrieve::{as_tool_result, retrieve, CHUNKS_GIVEN};
-use crate::model::{Principal, PromptContent, Role};
+use crate::model::{KnowledgeBaseId, Principal, PromptContent, Role};
 use crate::ports::{DeliveryError, DueApproval, ToolSpec};
 use crate::tools::call::{public_id, ToolCall, ToolCallStatus, ToolCallView};
 use crate::tools::model::{
@@ -75,7 +75,8 @@ fn built_in_spec(name: &str) -> ToolSpec {
 }
 
 impl AgentTools {
-    /// The prompt's tools (with its `toolConfigs[name].requireApproval` overrides) and the agent's.
+    /// The prompt's tools (with its `toolConfigs[name].requireApproval` overrides) and the agent's;
+    /// `search_knowledge` over the knowledge bases the agent and the prompt name.
     pub(super) async fn of(
         ports: &ReplyPorts<'_>,
         cache: &AgentCache,
@@ -84,8 +85,10 @@ impl AgentTools {
     ) -> Result<Self, StoreError> {
         let mut names: Vec<&str> = prompt.tools.iter().map(|t| t.name.as_str()).collect();
         names.extend(agent.tools.iter().map(|t| t.name.as_str()));
-        let knowledge = cache.knowledge_bases(ports, agent).await?;
-        if !agent.knowledge.bases.is_empty() {
+        let mut bases: Vec<&KnowledgeBaseId> = agent.knowledge.bases.iter().collect();
+        bases.extend(prompt.knowledge_bases.iter().filter(|id| !agent.knowledge.bases.contains(id)));
+        let knowledge = cache.knowledge_bases(ports, &agent.workspace_id, &bases).await?;
+        if !bases.is_empty() {
             names.push(SEARCH_KNOWLEDGE);
         }
         let mut available: Vec<Available> = Vec::new();

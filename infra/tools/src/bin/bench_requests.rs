@@ -384,9 +384,19 @@ async fn cache_share(
     use colloquy_domain::model::{ModelSettings, Provider};
     use colloquy_domain::prompts;
     let text = leasing_prompt();
-    let prompt = prompts::NewPromptVersion { name: "bench-leasing".into(), text: text.clone(), metadata: None };
-    let (prompt, _) =
-        prompts::create_version_by_name(&*app.store, &*app.clock, admin, prompt).await.map_err(|e| e.to_string())?;
+    let prompt = prompts::NewPromptVersion {
+        name: "bench-leasing".into(),
+        text: text.clone(),
+        metadata: None,
+        knowledge_bases: None,
+    };
+    let (prompt, _) = prompts::create_version_by_name(
+        colloquy_domain::prompts::PromptPorts { prompts: &*app.store, knowledge: &*app.store, clock: &*app.clock },
+        admin,
+        prompt,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let model = ModelSettings {
         provider: Provider::Anthropic,
         name: "claude-sonnet-4-5".into(),

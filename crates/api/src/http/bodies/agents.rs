@@ -8,7 +8,7 @@ use crate::model::input::{required_text, InvalidField};
 use crate::model::{
     FollowUpPolicy, KnowledgeBaseId, LanguageCode, ModelSettings, PromptId, Provider, ReplyDelay, Temperature, Tool,
 };
-use colloquy_domain::agents::model::{KnowledgeUse, MAX_ANALYZE_AFTER_MINUTES, MAX_KNOWLEDGE_BASES};
+use colloquy_domain::agents::model::{KnowledgeUse, MAX_ANALYZE_AFTER_MINUTES};
 use colloquy_domain::agents::{
     AgentChange, AnalysisChoice, NewAgent, DEFAULT_MAX_TOKENS, MAX_FALLBACK_CHARS, MAX_FIRST_MESSAGE_CHARS,
     MAX_MODEL_NAME_CHARS, MAX_NAME_CHARS, MAX_TOKENS_LIMIT, MAX_TOOLS, MAX_TOOL_NAME_CHARS,
@@ -153,13 +153,8 @@ impl TryFrom<AgentChangeBody> for AgentChange {
     }
 }
 
-fn knowledge_bases(mut bases: Vec<KnowledgeBaseId>) -> Result<Vec<KnowledgeBaseId>, InvalidField> {
-    if bases.len() > MAX_KNOWLEDGE_BASES {
-        return Err(InvalidField::new("knowledgeBases", format!("at most {MAX_KNOWLEDGE_BASES} knowledge bases")));
-    }
-    let mut seen = std::collections::HashSet::new();
-    bases.retain(|id| seen.insert(id.clone()));
-    Ok(bases)
+fn knowledge_bases(bases: Vec<KnowledgeBaseId>) -> Result<Vec<KnowledgeBaseId>, InvalidField> {
+    colloquy_domain::knowledge::parse_named_bases(bases).map_err(|err| err.at("knowledgeBases"))
 }
 
 fn model(body: ModelBody) -> Result<ModelSettings, InvalidField> {

@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 
 use super::present;
 use crate::model::input::{required_text, InvalidField};
-use crate::model::{Temperature, Tool, VersionNotes};
+use crate::model::{KnowledgeBaseId, Temperature, Tool, VersionNotes};
+use colloquy_domain::knowledge;
 use colloquy_domain::prompts::{
     self, NewPromptVersion, PromptEdit, MAX_DESCRIPTION_CHARS, MAX_LABEL_CHARS, MAX_NAME_CHARS,
 };
@@ -18,6 +19,9 @@ pub struct NewPromptVersionBody {
     pub prompt_content: String,
     #[serde(default)]
     pub prompt_metadata: Option<Map<String, Value>>,
+    /// Colloquy's: the knowledge bases agents answering with the prompt search.
+    #[serde(default)]
+    pub knowledge_bases: Option<Vec<KnowledgeBaseId>>,
 }
 
 impl TryFrom<NewPromptVersionBody> for NewPromptVersion {
@@ -32,6 +36,11 @@ impl TryFrom<NewPromptVersionBody> for NewPromptVersion {
                 .map(prompts::metadata)
                 .transpose()
                 .map_err(|err| err.under("prompt_metadata"))?,
+            knowledge_bases: body
+                .knowledge_bases
+                .map(knowledge::parse_named_bases)
+                .transpose()
+                .map_err(|err| err.at("knowledge_bases"))?,
         })
     }
 }
@@ -52,6 +61,8 @@ pub struct PromptEditBody {
     pub tools: Option<Option<Vec<Tool>>>,
     #[serde(default, deserialize_with = "present")]
     pub tool_configs: Option<Option<Map<String, Value>>>,
+    #[serde(default, deserialize_with = "present")]
+    pub knowledge_bases: Option<Option<Vec<KnowledgeBaseId>>>,
     pub is_hidden: Option<bool>,
 }
 
@@ -78,6 +89,12 @@ impl TryFrom<PromptEditBody> for PromptEdit {
             tool_configs: body
                 .tool_configs
                 .map(|configs| prompts::tool_configs(configs.unwrap_or_default()).map_err(|e| e.under("toolConfigs")))
+                .transpose()?,
+            knowledge_bases: body
+                .knowledge_bases
+                .map(|bases| {
+                    knowledge::parse_named_bases(bases.unwrap_or_default()).map_err(|e| e.at("knowledgeBases"))
+                })
                 .transpose()?,
             is_hidden: body.is_hidden,
         })

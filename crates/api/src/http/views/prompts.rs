@@ -3,7 +3,9 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::model::{timestamp, Prompt, PromptContent, PromptId, PromptVersion, Tool, VersionSource, WorkspaceId};
+use crate::model::{
+    timestamp, KnowledgeBaseId, Prompt, PromptContent, PromptId, PromptVersion, Tool, VersionSource, WorkspaceId,
+};
 use colloquy_domain::prompts::model::display_version;
 
 /// eigi: one version of a named prompt.
@@ -13,6 +15,8 @@ pub struct EigiPrompt {
     pub prompt_version: u32,
     pub prompt_content: String,
     pub prompt_metadata: Map<String, Value>,
+    /// Colloquy's: the knowledge bases agents answering with this version search.
+    pub knowledge_bases: Vec<KnowledgeBaseId>,
     /// When the prompt was first created.
     pub created_at: String,
     /// When this version was made.
@@ -26,6 +30,7 @@ impl EigiPrompt {
             prompt_version: version.version,
             prompt_content: version.content.text.clone(),
             prompt_metadata: version.content.metadata.clone(),
+            knowledge_bases: version.content.knowledge_bases.clone(),
             created_at: timestamp::format(prompt.created_at),
             updated_at: timestamp::format(version.created_at),
         }
@@ -44,6 +49,7 @@ pub struct ContentView {
     pub tools: Vec<Tool>,
     pub tool_configs: Map<String, Value>,
     pub metadata: Map<String, Value>,
+    pub knowledge_bases: Vec<KnowledgeBaseId>,
 }
 
 impl From<&PromptContent> for ContentView {
@@ -55,6 +61,7 @@ impl From<&PromptContent> for ContentView {
             tools: content.tools.clone(),
             tool_configs: content.tool_configs.clone(),
             metadata: content.metadata.clone(),
+            knowledge_bases: content.knowledge_bases.clone(),
         }
     }
 }
