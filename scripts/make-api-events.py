@@ -84,6 +84,11 @@ FIXTURES = {
                                 params={"promptId": PROMPT_ID, "version": "1"}),
     "restore-prompt-version": event("POST", "/api/prompts/{promptId}/versions/{version}/restore", f"/api/prompts/{PROMPT_ID}/versions/1/restore",
                                     params={"promptId": PROMPT_ID, "version": "1"}),
+    "list-prompt-labels": event("GET", "/api/prompts/{promptId}/labels", f"/api/prompts/{PROMPT_ID}/labels", params={"promptId": PROMPT_ID}),
+    "move-prompt-label": event("PUT", "/api/prompts/{promptId}/labels/{label}", f"/api/prompts/{PROMPT_ID}/labels/production",
+                               body=json.dumps({"version": 1}), params={"promptId": PROMPT_ID, "label": "production"}),
+    "remove-prompt-label": event("DELETE", "/api/prompts/{promptId}/labels/{label}", f"/api/prompts/{PROMPT_ID}/labels/staging",
+                                 params={"promptId": PROMPT_ID, "label": "staging"}),
 }
 
 CONV_ID = "conv_0193a6f2c1b07c3e8d2f4a5b6c7d8e9f"

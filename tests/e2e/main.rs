@@ -33,6 +33,7 @@ mod numbers;
 mod policies;
 mod prompt_document;
 mod prompt_effect;
+mod prompt_labels;
 mod prompt_limits;
 mod prompts;
 mod queue;

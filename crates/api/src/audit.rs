@@ -25,6 +25,8 @@ pub const AUDITED: &[(&str, &str, &str)] = &[
     ("PUT", "/api/prompts/{promptId}", "prompt.updated"),
     ("POST", "/api/prompts/{promptId}/versions", "prompt.version_saved"),
     ("POST", "/api/prompts/{promptId}/versions/{version}/restore", "prompt.version_restored"),
+    ("PUT", "/api/prompts/{promptId}/labels/{label}", "prompt_label.moved"),
+    ("DELETE", "/api/prompts/{promptId}/labels/{label}", "prompt_label.removed"),
     ("POST", "/api/v1/whatsapp-numbers/", "number.registered"),
     ("DELETE", "/api/v1/whatsapp-numbers/{phoneNumberId}/", "number.removed"),
     ("POST", "/api/v1/tools/", "tool.created"),
@@ -104,12 +106,17 @@ pub async fn after(
     audit::record(&*app.store, &entry).await;
 }
 
-/// The first id in the path; for a create, the id of what was created.
+/// The first id in the path (a label's prompt and name, `prm_1 production`); for a create, the
+/// id of what was created.
 fn target(route: &Route, request: &Request, response: &Response<Body>) -> Option<String> {
+    use lambda_http::RequestExt;
     let first = route.path.split('/').find_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')));
     if let Some(name) = first {
-        use lambda_http::RequestExt;
         let value = request.path_parameters_ref().and_then(|p| p.first(name))?;
+        if route.path.ends_with("/labels/{label}") {
+            let label = request.path_parameters_ref().and_then(|p| p.first("label"))?;
+            return Some(format!("{value} {label}"));
+        }
         // A contact's number outlives their erasure here: its last digits only.
         if name == "waId" {
             return WaId::parse(value).ok().map(|wa_id| wa_id.masked());

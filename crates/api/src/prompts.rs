@@ -1,13 +1,15 @@
 //! Prompts: eigi's create-by-name (`/v1/public/prompts`) and leasing's documents and versions
 //! (`/api/prompts`).
 
-use super::{created, ok, Reply};
-use crate::http::bodies::prompts::{ManualSaveBody, NewPromptVersionBody, PromptEditBody};
+use super::{created, no_content, ok, Reply};
+use crate::http::bodies::prompts::{LabelMoveBody, LabelTarget, ManualSaveBody, NewPromptVersionBody, PromptEditBody};
 use crate::http::bodies::{command, optional_command};
 use crate::http::error::ApiError;
 use crate::http::request::{page_request, path_param, query_param};
 use crate::http::response::ListBody;
-use crate::http::views::prompts::{EigiPrompt, PromptChange, PromptDocument, VersionDetail, VersionSnapshot};
+use crate::http::views::prompts::{
+    EigiPrompt, LabelView, LabelsView, PromptChange, PromptDocument, VersionDetail, VersionSnapshot,
+};
 use crate::http::Request;
 use crate::model::input::InvalidField;
 use crate::model::Principal;
@@ -15,7 +17,8 @@ use crate::ports::PromptFilter;
 use crate::App;
 use crate::AppError;
 use colloquy_domain::error::Rejection;
-use colloquy_domain::prompts::{self, PromptPorts, PromptRejection};
+use colloquy_domain::prompts::labels::{self, LabelName};
+use colloquy_domain::prompts::{self, PromptPorts, PromptRejection, VersionPick};
 
 const LIST_PATH: &str = "/api/prompts";
 
@@ -46,13 +49,22 @@ pub async fn create_by_name(app: &App, who: &Principal, request: &Request) -> Re
     created(&EigiPrompt::new(&prompt, &version))
 }
 
-/// GET /v1/public/prompts/{prompt_name} (eigi): the latest version, or `?version=N`.
+/// GET /v1/public/prompts/{prompt_name} (eigi): the latest version, `?version=N`, or (Colloquy's)
+/// the version `?label=` points at.
 pub async fn get_by_name(app: &App, who: &Principal, request: &Request) -> Reply {
     let name: String = path_param(request, "prompt_name")?;
     let version = query_param(request, "version")
         .map(|text| prompts::parse_version(&text).map_err(|err| err.at("version")))
         .transpose()?;
-    let (prompt, version) = prompts::get_by_name(&*app.store, who, &name, version).await?;
+    let label =
+        query_param(request, "label").map(|text| LabelName::parse(&text).map_err(|err| err.at("label"))).transpose()?;
+    let pick = match (version, label) {
+        (Some(_), Some(_)) => return Err(InvalidField::new("label", "ask for a version or a label, not both").into()),
+        (Some(number), None) => VersionPick::Number(number),
+        (None, Some(label)) => VersionPick::Label(label),
+        (None, None) => VersionPick::Latest,
+    };
+    let (prompt, version) = prompts::get_by_name(&*app.store, who, &name, pick).await?;
     ok(&EigiPrompt::new(&prompt, &version))
 }
 
@@ -129,4 +141,36 @@ pub async fn restore(app: &App, who: &Principal, request: &Request) -> Reply {
     let (prompt, version) =
         prompts::restore_version(&*app.store, &*app.clock, who, &prompt_id, version_in_path(request)?).await?;
     ok(&PromptChange::new("Prompt restored successfully", &prompt, Some(&version)))
+}
+
+fn label_in_path(request: &Request) -> Result<LabelName, ApiError> {
+    Ok(LabelName::parse(&path_param::<String>(request, "label")?).map_err(|err| err.at("label"))?)
+}
+
+/// GET /api/prompts/{promptId}/labels: each label where it points, and the recent moves.
+pub async fn labels(app: &App, who: &Principal, request: &Request) -> Reply {
+    let prompt = prompts::get_prompt(&*app.store, who, &path_param(request, "promptId")?).await?;
+    ok(&LabelsView::from(&prompt.labels))
+}
+
+/// PUT /api/prompts/{promptId}/labels/{label} `{"version": N}`: points the label at the version
+/// (creating it); every agent that follows it answers with that version within a minute.
+pub async fn move_label(app: &App, who: &Principal, request: &Request) -> Reply {
+    let prompt_id = path_param(request, "promptId")?;
+    let label = label_in_path(request)?;
+    let body = command::<LabelMoveBody, LabelTarget>(request)?;
+    let moved = labels::move_label(&*app.store, &*app.clock, who, &prompt_id, label, body.version).await?;
+    let Some(pointer) = moved.prompt.labels.current.get(&moved.label) else {
+        return Err(AppError::Conflict("the label was removed meanwhile; move it again".into()).into());
+    };
+    tracing::info!(workspace = %who.workspace_id, prompt = %prompt_id, label = %moved.label, version = pointer.version, "prompt label moved");
+    ok(&LabelView { previous_version: Some(moved.previous_version), ..LabelView::new(&moved.label, pointer) })
+}
+
+/// DELETE /api/prompts/{promptId}/labels/{label}: 409 while an agent follows it.
+pub async fn remove_label(app: &App, who: &Principal, request: &Request) -> Reply {
+    let prompt_id = path_param(request, "promptId")?;
+    let label = label_in_path(request)?;
+    labels::remove_label(&*app.store, &*app.store, &*app.clock, who, &prompt_id, label).await?;
+    no_content()
 }

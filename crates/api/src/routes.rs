@@ -212,6 +212,9 @@ route_table! {
     SAVE_PROMPT_VERSION "save-prompt-version" { "POST" "/api/prompts/{promptId}/versions", write, TABLE, prompts::save_version; }
     GET_PROMPT_VERSION "get-prompt-version" { "GET" "/api/prompts/{promptId}/versions/{version}", read, TABLE, prompts::version; }
     RESTORE_PROMPT_VERSION "restore-prompt-version" { "POST" "/api/prompts/{promptId}/versions/{version}/restore", write, TABLE, prompts::restore; }
+    LIST_PROMPT_LABELS "list-prompt-labels" { "GET" "/api/prompts/{promptId}/labels", read, TABLE, prompts::labels; }
+    MOVE_PROMPT_LABEL "move-prompt-label" { "PUT" "/api/prompts/{promptId}/labels/{label}", write, TABLE, prompts::move_label; }
+    REMOVE_PROMPT_LABEL "remove-prompt-label" { "DELETE" "/api/prompts/{promptId}/labels/{label}", write, TABLE, prompts::remove_label; }
 
     REGISTER_WHATSAPP_NUMBER "register-whatsapp-number" { "POST" "/api/v1/whatsapp-numbers/", write, GRAPH, numbers::register; }
     LIST_WHATSAPP_NUMBERS "list-whatsapp-numbers" { "GET" "/api/v1/whatsapp-numbers/", read, TABLE, numbers::list; }

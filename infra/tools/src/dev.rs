@@ -108,6 +108,7 @@ pub async fn ensure_dev_agent(
         name: "Local assistant".into(),
         prompt_id: prompt.id,
         prompt_version: None,
+        prompt_label: None,
         model: model.settings(),
         first_message: None,
         follow_up: None,

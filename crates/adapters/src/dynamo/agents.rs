@@ -38,6 +38,8 @@ record! {
         prompt_id: PromptId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         prompt_version: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompt_label: Option<colloquy_domain::prompts::labels::LabelName>,
         model: ModelSettings,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         first_message: Option<String>,

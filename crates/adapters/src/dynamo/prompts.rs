@@ -8,6 +8,7 @@ use crate::model::{
     Page, PageRequest, Prompt, PromptContent, PromptId, PromptVersion, VersionNotes, VersionSource, WorkspaceId,
 };
 use crate::ports::{PromptFilter, PromptStore, PromptWrite, StoreError};
+use colloquy_domain::prompts::labels::PromptLabels;
 
 /// The item that reserves a name in its workspace.
 #[derive(Serialize, Deserialize)]
@@ -113,6 +114,9 @@ record! {
         is_hidden: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         edited_by: Option<String>,
+        /// Absent (prompts stored before labels, and those without any) is none.
+        #[serde(default, skip_serializing_if = "labels_unused", with = "labels_text")]
+        labels: PromptLabels,
         #[serde(with = "crate::model::timestamp::iso")]
         created_at: OffsetDateTime,
         #[serde(with = "crate::model::timestamp::iso")]
@@ -134,5 +138,23 @@ record! {
         notes: VersionNotes,
         #[serde(with = "crate::model::timestamp::iso")]
         created_at: OffsetDateTime,
+    }
+}
+
+fn labels_unused(labels: &PromptLabels) -> bool {
+    *labels == PromptLabels::default()
+}
+
+/// Labels as JSON text: one attribute, whatever a label is called.
+mod labels_text {
+    use colloquy_domain::prompts::labels::PromptLabels;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(labels: &PromptLabels, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&serde_json::to_string(labels).map_err(serde::ser::Error::custom)?)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PromptLabels, D::Error> {
+        serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
     }
 }

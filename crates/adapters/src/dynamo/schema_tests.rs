@@ -2,6 +2,7 @@
 //! A renamed domain field must not rename an attribute that items already hold; if this test
 //! fails, the change is to the table's schema and needs a migration, not a new fixture.
 
+use colloquy_domain::prompts::labels::{Label, LabelMove, LabelName, PromptLabels};
 use serde_json::{json, Map, Value};
 use time::macros::datetime;
 
@@ -27,6 +28,14 @@ fn object(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
+fn labels() -> PromptLabels {
+    let production = LabelName::parse("production").expect("a label name");
+    let mut labels = PromptLabels::default();
+    labels.current.insert(production.clone(), Label { version: 2, moved_at: AT, moved_by: "clq_1a2b".into() });
+    labels.moves.push(LabelMove { label: production, from: Some(1), to: Some(2), by: "clq_1a2b".into(), at: AT });
+    labels
+}
+
 fn samples() -> Vec<(&'static str, Value)> {
     let agent = Agent {
         id: "agt_1".into(),
@@ -34,6 +43,8 @@ fn samples() -> Vec<(&'static str, Value)> {
         name: "Front desk".into(),
         prompt_id: "prm_1".into(),
         prompt_version: Some(2),
+        // Never with a version in practice; both here, so the schema shows both attributes.
+        prompt_label: LabelName::parse("production").ok(),
         model: ModelSettings {
             provider: Provider::Openai,
             name: "gpt-4o-mini".into(),
@@ -157,6 +168,7 @@ fn samples() -> Vec<(&'static str, Value)> {
         revision: 5,
         is_hidden: true,
         edited_by: Some("clq_1a2b".into()),
+        labels: labels(),
         created_at: AT,
         updated_at: AT,
         last_edited_at: AT,

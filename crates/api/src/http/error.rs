@@ -89,6 +89,7 @@ fn agent_field(rejection: &AgentRejection) -> String {
         AgentRejection::ModelNotAllowed { .. } => "model.name".into(),
         AgentRejection::UnknownPrompt => "promptId".into(),
         AgentRejection::UnknownPromptVersion(_) => "promptVersion".into(),
+        AgentRejection::UnknownPromptLabel(_) | AgentRejection::VersionAndLabel => "promptLabel".into(),
         AgentRejection::AnalysisPromptMissing
         | AgentRejection::UnknownAnalysisPrompt
         | AgentRejection::NotAnAnalysisPrompt => "analysisPromptId".into(),

@@ -11,6 +11,7 @@ use crate::model::{
     PromptId, ReplyDelay, Tool,
 };
 use crate::ports::{AgentStore, Clock, KnowledgeStore, PromptStore, ToolStore};
+use crate::prompts::labels::LabelName;
 use crate::AppError;
 
 /// The ports the agent use cases read and write through.
@@ -44,6 +45,7 @@ pub struct NewAgent {
     pub name: String,
     pub prompt_id: PromptId,
     pub prompt_version: Option<u32>,
+    pub prompt_label: Option<LabelName>,
     pub model: ModelSettings,
     pub first_message: Option<String>,
     pub follow_up: Option<FollowUpPolicy>,
@@ -71,6 +73,7 @@ pub struct AgentChange {
     pub name: Option<String>,
     pub prompt_id: Option<PromptId>,
     pub prompt_version: Option<Option<u32>>,
+    pub prompt_label: Option<Option<LabelName>>,
     pub model: Option<ModelSettings>,
     pub first_message: Option<Option<String>>,
     pub follow_up: Option<Option<FollowUpPolicy>>,
@@ -96,6 +99,10 @@ pub enum AgentRejection {
     UnknownPrompt,
     #[error("the prompt has no version {0}")]
     UnknownPromptVersion(u32),
+    #[error("the prompt has no label `{0}`: put it on a version first (PUT /api/prompts/{{promptId}}/labels/{0})")]
+    UnknownPromptLabel(LabelName),
+    #[error("an agent follows a version or a label, not both")]
+    VersionAndLabel,
     #[error("is required with analysisPromptVersion or analyzeAfterMinutes")]
     AnalysisPromptMissing,
     #[error("no prompt with this id in the workspace")]
@@ -176,19 +183,19 @@ async fn analysis(
     Ok(Some(AnalysisSettings { prompt_id, prompt_version: version, after_minutes }))
 }
 
-/// The prompt (and version) must be the workspace's own.
-async fn check_prompt(
-    ports: &AgentPorts<'_>,
-    principal: &Principal,
-    prompt_id: &PromptId,
-    version: Option<u32>,
-) -> Result<(), AppError> {
-    let Some(prompt) = ports.prompts.get_prompt(&principal.workspace_id, prompt_id).await? else {
+/// The prompt (and the version or label it follows) must be the workspace's own.
+async fn check_prompt(ports: &AgentPorts<'_>, principal: &Principal, agent: &Agent) -> Result<(), AppError> {
+    let Some(prompt) = ports.prompts.get_prompt(&principal.workspace_id, &agent.prompt_id).await? else {
         return Err(AgentRejection::UnknownPrompt.into());
     };
-    if let Some(number) = version {
+    if let Some(number) = agent.prompt_version {
         if number == 0 || ports.prompts.get_prompt_version(&prompt.id, number).await?.is_none() {
             return Err(AgentRejection::UnknownPromptVersion(number).into());
+        }
+    }
+    if let Some(label) = &agent.prompt_label {
+        if prompt.labels.version_of(label).is_none() {
+            return Err(AgentRejection::UnknownPromptLabel(label.clone()).into());
         }
     }
     Ok(())
@@ -198,7 +205,9 @@ pub async fn create_agent(ports: &AgentPorts<'_>, principal: &Principal, input: 
     allowed(ports, &input.model)?;
     check_tools(ports, principal, &input.tools).await?;
     check_knowledge(ports, principal, &input.knowledge.bases).await?;
-    check_prompt(ports, principal, &input.prompt_id, input.prompt_version).await?;
+    if input.prompt_version.is_some() && input.prompt_label.is_some() {
+        return Err(AgentRejection::VersionAndLabel.into());
+    }
     let analysis = analysis(ports, principal, input.analysis).await?;
     let now = ports.clock.now();
     let agent = Agent {
@@ -208,6 +217,7 @@ pub async fn create_agent(ports: &AgentPorts<'_>, principal: &Principal, input: 
         name: input.name,
         prompt_id: input.prompt_id,
         prompt_version: input.prompt_version,
+        prompt_label: input.prompt_label,
         model: input.model,
         first_message: input.first_message,
         follow_up: input.follow_up,
@@ -221,6 +231,7 @@ pub async fn create_agent(ports: &AgentPorts<'_>, principal: &Principal, input: 
         created_at: now,
         updated_at: now,
     };
+    check_prompt(ports, principal, &agent).await?;
     ports.agents.put_agent(&agent, None).await?;
     Ok(agent)
 }
@@ -322,15 +333,24 @@ async fn changed_agent(
         };
         agent.analysis = analysis(ports, principal, choice).await?;
     }
-    let prompt_changed = change.prompt_id.is_some() || change.prompt_version.is_some();
+    let prompt_changed = change.prompt_id.is_some() || change.prompt_version.is_some() || change.prompt_label.is_some();
+    if let (Some(Some(_)), Some(Some(_))) = (&change.prompt_version, &change.prompt_label) {
+        return Err(AgentRejection::VersionAndLabel.into());
+    }
     if let Some(prompt_id) = change.prompt_id {
         agent.prompt_id = prompt_id;
     }
+    // Following a version stops following a label, and the other way round.
     if let Some(version) = change.prompt_version {
+        agent.prompt_label = agent.prompt_label.filter(|_| version.is_none());
         agent.prompt_version = version;
     }
+    if let Some(label) = change.prompt_label {
+        agent.prompt_version = agent.prompt_version.filter(|_| label.is_none());
+        agent.prompt_label = label;
+    }
     if prompt_changed {
-        check_prompt(ports, principal, &agent.prompt_id, agent.prompt_version).await?;
+        check_prompt(ports, principal, &agent).await?;
     }
     agent.updated_at = ports.clock.now();
     Ok(agent)
@@ -347,9 +367,14 @@ pub async fn delete_agent(ports: &AgentPorts<'_>, principal: &Principal, agent_i
 /// The tools an agent would offer (its prompt's and its own) that resolve to nothing in its
 /// workspace: the model is offered the others.
 pub async fn unresolved_tools(ports: &AgentPorts<'_>, agent: &Agent) -> Result<Vec<String>, AppError> {
-    let content = match agent.prompt_version {
+    let prompt = ports.prompts.get_prompt(&agent.workspace_id, &agent.prompt_id).await?;
+    let followed = agent.prompt_version.or_else(|| {
+        let label = agent.prompt_label.as_ref()?;
+        prompt.as_ref()?.labels.version_of(label)
+    });
+    let content = match followed {
         Some(number) => ports.prompts.get_prompt_version(&agent.prompt_id, number).await?.map(|v| v.content),
-        None => ports.prompts.get_prompt(&agent.workspace_id, &agent.prompt_id).await?.map(|p| p.content),
+        None => prompt.map(|p| p.content),
     };
     let prompt_tools = content.map(|c| c.tools).unwrap_or_default();
     let names: Vec<&str> = prompt_tools.iter().chain(&agent.tools).map(|tool| tool.name.as_str()).collect();

@@ -89,8 +89,10 @@ pub struct Agent {
     pub workspace_id: WorkspaceId,
     pub name: String,
     pub prompt_id: PromptId,
-    /// `None` follows the prompt's latest version.
+    /// `None` follows the prompt's latest version (or its label).
     pub prompt_version: Option<u32>,
+    /// The prompt's label it follows: moving the label moves the agent. Never with a version.
+    pub prompt_label: Option<crate::prompts::labels::LabelName>,
     pub model: ModelSettings,
     pub first_message: Option<String>,
     pub follow_up: Option<FollowUpPolicy>,

@@ -1,6 +1,7 @@
 //! Versioned prompts: eigi's create-or-version by name, leasing's edit-by-id with checkpoints,
 //! and reading, listing and restoring versions.
 
+pub mod labels;
 pub mod model;
 pub mod port;
 pub mod user_prompt;
@@ -27,7 +28,7 @@ pub const MAX_TOOLS: usize = 50;
 pub const MAX_RESPONSE_TIME_SECONDS: f64 = 600.0;
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 /// Concurrent writers each lose at most once per winner; this many rounds covers real bursts.
-const PROMPT_WRITE_ATTEMPTS: u32 = 12;
+pub(crate) const PROMPT_WRITE_ATTEMPTS: u32 = 12;
 /// A prompt's new version by name (eigi's `POST /v1/public/prompts`), its values parsed.
 #[derive(Debug)]
 pub struct NewPromptVersion {
@@ -272,18 +273,33 @@ pub async fn get_prompt(
     prompts.get_prompt(&principal.workspace_id, prompt_id).await?.ok_or_else(|| prompt_not_found(prompt_id))
 }
 
-/// The latest version of the prompt called `name`, or its version `version`.
+/// Which version of a prompt is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionPick {
+    Latest,
+    Number(u32),
+    Label(labels::LabelName),
+}
+
+/// The version of the prompt called `name` that `pick` names.
 pub async fn get_by_name(
     prompts: &dyn PromptStore,
     principal: &Principal,
     name: &str,
-    version: Option<u32>,
+    pick: VersionPick,
 ) -> Result<(Prompt, PromptVersion), AppError> {
     let prompt = prompts
         .find_prompt_by_name(&principal.workspace_id, name)
         .await?
         .ok_or_else(|| AppError::not_found(&format!("prompt named `{name}`")))?;
-    let number = version.unwrap_or(prompt.latest_version);
+    let number = match pick {
+        VersionPick::Latest => prompt.latest_version,
+        VersionPick::Number(number) => number,
+        VersionPick::Label(label) => prompt
+            .labels
+            .version_of(&label)
+            .ok_or_else(|| AppError::not_found(&format!("label `{label}` of prompt `{name}`")))?,
+    };
     let found = prompts.get_prompt_version(&prompt.id, number).await?;
     let version = found.ok_or_else(|| AppError::not_found(&format!("version {number} of prompt `{name}`")))?;
     Ok((prompt, version))

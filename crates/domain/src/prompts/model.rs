@@ -156,6 +156,8 @@ pub struct Prompt {
     pub is_hidden: bool,
     /// The prefix of the API key that last changed the prompt.
     pub edited_by: Option<String>,
+    /// Named pointers at versions, and their recent moves.
+    pub labels: super::labels::PromptLabels,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub last_edited_at: OffsetDateTime,
@@ -190,6 +192,7 @@ impl Prompt {
             revision: 1,
             is_hidden: false,
             edited_by: None,
+            labels: Default::default(),
             created_at: now,
             updated_at: now,
             last_edited_at: now,

@@ -68,24 +68,37 @@ impl AgentCache {
         Ok(bases)
     }
 
-    /// A pinned agent's version; otherwise the prompt's working copy as last saved, so that an
-    /// edit takes effect without waiting for a version to be captured.
+    /// A pinned agent's version; the version its label points at (the prompt re-read after a
+    /// minute, so a moved label reaches replies within it); otherwise the prompt's working copy
+    /// as last saved, so that an edit takes effect without waiting for a version to be captured.
     pub(super) async fn system_prompt(
         &self,
         ports: &ReplyPorts<'_>,
         agent: &Agent,
     ) -> Result<Option<SystemPrompt>, StoreError> {
-        match agent.prompt_version {
-            Some(number) => {
-                let load = ports.prompts.get_prompt_version(&agent.prompt_id, number);
-                let version = self.versions.get_or_load((agent.prompt_id.clone(), number), FOREVER, load).await?;
-                Ok(version.map(|v| SystemPrompt { content: v.content, used: PromptUsed::Version(v.version) }))
-            }
-            None => {
+        let number = match (agent.prompt_version, &agent.prompt_label) {
+            (Some(number), _) => number,
+            (None, label) => {
                 let load = ports.prompts.get_prompt(&agent.workspace_id, &agent.prompt_id);
-                let prompt = self.prompts.get_or_load(agent.prompt_id.clone(), AGENT_CACHE_TTL, load).await?;
-                Ok(prompt.map(|p| SystemPrompt { content: p.content, used: PromptUsed::WorkingCopy(p.revision) }))
+                let Some(prompt) = self.prompts.get_or_load(agent.prompt_id.clone(), AGENT_CACHE_TTL, load).await?
+                else {
+                    return Ok(None);
+                };
+                match label {
+                    // A label removed since: the agent cannot be left without instructions, and
+                    // removing a followed label is refused, so this is a race; the latest serves.
+                    Some(label) => prompt.labels.version_of(label).unwrap_or(prompt.latest_version),
+                    None => {
+                        return Ok(Some(SystemPrompt {
+                            used: PromptUsed::WorkingCopy(prompt.revision),
+                            content: prompt.content,
+                        }))
+                    }
+                }
             }
-        }
+        };
+        let load = ports.prompts.get_prompt_version(&agent.prompt_id, number);
+        let version = self.versions.get_or_load((agent.prompt_id.clone(), number), FOREVER, load).await?;
+        Ok(version.map(|v| SystemPrompt { content: v.content, used: PromptUsed::Version(v.version) }))
     }
 }

@@ -54,6 +54,7 @@ fn agent() -> Agent {
         name: "Front desk".into(),
         prompt_id: "prompt".into(),
         prompt_version: None,
+        prompt_label: None,
         model: ModelSettings {
             provider: Provider::Openai,
             name: "gpt-4o-mini".into(),

@@ -13,6 +13,7 @@ use colloquy_domain::agents::{
     AgentChange, AnalysisChoice, NewAgent, DEFAULT_MAX_TOKENS, MAX_FALLBACK_CHARS, MAX_FIRST_MESSAGE_CHARS,
     MAX_MODEL_NAME_CHARS, MAX_NAME_CHARS, MAX_TOKENS_LIMIT, MAX_TOOLS, MAX_TOOL_NAME_CHARS,
 };
+use colloquy_domain::prompts::labels::LabelName;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,6 +35,8 @@ pub struct NewAgentBody {
     pub prompt_id: PromptId,
     #[serde(default)]
     pub prompt_version: Option<u32>,
+    #[serde(default)]
+    pub prompt_label: Option<String>,
     pub model: ModelBody,
     #[serde(default)]
     pub first_message: Option<String>,
@@ -71,6 +74,8 @@ pub struct AgentChangeBody {
     pub prompt_id: Option<PromptId>,
     #[serde(default, deserialize_with = "present")]
     pub prompt_version: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "present")]
+    pub prompt_label: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
     pub model: Option<ModelBody>,
     #[serde(default, deserialize_with = "present")]
@@ -107,6 +112,7 @@ impl TryFrom<NewAgentBody> for NewAgent {
             name: required_text("name", &body.name, MAX_NAME_CHARS)?,
             prompt_id: body.prompt_id,
             prompt_version: body.prompt_version,
+            prompt_label: body.prompt_label.as_deref().map(prompt_label).transpose()?,
             model: model(body.model)?,
             first_message: first_message(body.first_message)?,
             follow_up: body.follow_up.map(follow_up).transpose()?,
@@ -136,6 +142,7 @@ impl TryFrom<AgentChangeBody> for AgentChange {
             name: body.name.map(|name| required_text("name", &name, MAX_NAME_CHARS)).transpose()?,
             prompt_id: body.prompt_id,
             prompt_version: body.prompt_version,
+            prompt_label: body.prompt_label.map(|l| l.as_deref().map(prompt_label).transpose()).transpose()?,
             model: body.model.map(model).transpose()?,
             first_message: body.first_message.map(first_message).transpose()?,
             follow_up: body.follow_up.map(|policy| policy.map(follow_up).transpose()).transpose()?,
@@ -151,6 +158,10 @@ impl TryFrom<AgentChangeBody> for AgentChange {
             knowledge_in_context: body.knowledge_in_context,
         })
     }
+}
+
+fn prompt_label(text: &str) -> Result<LabelName, InvalidField> {
+    LabelName::parse(text).map_err(|err| err.at("promptLabel"))
 }
 
 fn knowledge_bases(bases: Vec<KnowledgeBaseId>) -> Result<Vec<KnowledgeBaseId>, InvalidField> {

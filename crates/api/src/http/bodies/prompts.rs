@@ -122,3 +122,26 @@ impl TryFrom<ManualSaveBody> for VersionNotes {
         })
     }
 }
+
+/// `PUT /api/prompts/{promptId}/labels/{label}`: the version the label points at.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelMoveBody {
+    pub version: u32,
+}
+
+/// The version a label moves to, checked against the prompt by the move itself.
+pub struct LabelTarget {
+    pub version: u32,
+}
+
+impl TryFrom<LabelMoveBody> for LabelTarget {
+    type Error = InvalidField;
+
+    fn try_from(body: LabelMoveBody) -> Result<Self, InvalidField> {
+        if body.version == 0 {
+            return Err(InvalidField::new("version", "must be a version number (1, 2, …)"));
+        }
+        Ok(LabelTarget { version: body.version })
+    }
+}

@@ -10,8 +10,10 @@ pub struct AgentView {
     pub id: AgentId,
     pub name: String,
     pub prompt_id: PromptId,
-    /// Null follows the prompt's latest version.
+    /// Null follows the prompt's latest version (or its label).
     pub prompt_version: Option<u32>,
+    /// The prompt's label it follows: moving the label moves the agent.
+    pub prompt_label: Option<String>,
     pub model: ModelSettings,
     pub first_message: Option<String>,
     pub follow_up: Option<FollowUpPolicy>,
@@ -49,6 +51,7 @@ impl From<&Agent> for AgentView {
             name: agent.name.clone(),
             prompt_id: agent.prompt_id.clone(),
             prompt_version: agent.prompt_version,
+            prompt_label: agent.prompt_label.as_ref().map(ToString::to_string),
             model: agent.model.clone(),
             first_message: agent.first_message.clone(),
             follow_up: agent.follow_up.clone(),

@@ -1,11 +1,14 @@
 //! Prompt shapes: eigi's snake_case (`/v1/public/prompts`) and leasing's camelCase (`/api/prompts`).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::model::{
     timestamp, KnowledgeBaseId, Prompt, PromptContent, PromptId, PromptVersion, Tool, VersionSource, WorkspaceId,
 };
+use colloquy_domain::prompts::labels::{Label, LabelName, PromptLabels};
 use colloquy_domain::prompts::model::display_version;
 
 /// eigi: one version of a named prompt.
@@ -17,6 +20,8 @@ pub struct EigiPrompt {
     pub prompt_metadata: Map<String, Value>,
     /// Colloquy's: the knowledge bases agents answering with this version search.
     pub knowledge_bases: Vec<KnowledgeBaseId>,
+    /// Colloquy's: the labels pointing at this version.
+    pub labels: Vec<String>,
     /// When the prompt was first created.
     pub created_at: String,
     /// When this version was made.
@@ -31,6 +36,7 @@ impl EigiPrompt {
             prompt_content: version.content.text.clone(),
             prompt_metadata: version.content.metadata.clone(),
             knowledge_bases: version.content.knowledge_bases.clone(),
+            labels: label_names(prompt, version.version),
             created_at: timestamp::format(prompt.created_at),
             updated_at: timestamp::format(version.created_at),
         }
@@ -84,6 +90,8 @@ pub struct PromptDocument {
     pub version: u32,
     pub display_version: String,
     pub has_unsaved_changes: bool,
+    /// Each label and the version it points at.
+    pub labels: BTreeMap<String, u32>,
     pub created_at: String,
     pub updated_at: String,
     pub last_edited_at: String,
@@ -106,6 +114,7 @@ impl From<&Prompt> for PromptDocument {
             version: prompt.latest_version,
             display_version: display_version(prompt.latest_version),
             has_unsaved_changes: prompt.edits_since_version > 0,
+            labels: prompt.labels.current.iter().map(|(name, label)| (name.to_string(), label.version)).collect(),
             created_at: timestamp::format(prompt.created_at),
             updated_at: timestamp::format(prompt.updated_at),
             last_edited_at: timestamp::format(prompt.last_edited_at),
@@ -115,6 +124,76 @@ impl From<&Prompt> for PromptDocument {
 }
 
 const PREVIEW_CHARS: usize = 120;
+
+fn label_names(prompt: &Prompt, version: u32) -> Vec<String> {
+    prompt.labels.on_version(version).iter().map(ToString::to_string).collect()
+}
+
+/// A label where it points, and who moved it there.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelView {
+    pub name: String,
+    pub version: u32,
+    pub display_version: String,
+    pub moved_at: String,
+    pub moved_by: String,
+    /// Where the move that answered this came from (`null`: the label is new). On a move's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<Option<u32>>,
+}
+
+impl LabelView {
+    pub fn new(name: &LabelName, label: &Label) -> Self {
+        Self {
+            name: name.to_string(),
+            version: label.version,
+            display_version: display_version(label.version),
+            moved_at: timestamp::format(label.moved_at),
+            moved_by: label.moved_by.clone(),
+            previous_version: None,
+        }
+    }
+}
+
+/// One move of a label: `from` null when it was created, `to` null when it was removed.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelMoveView {
+    pub label: String,
+    pub from: Option<u32>,
+    pub to: Option<u32>,
+    pub by: String,
+    pub at: String,
+}
+
+/// A prompt's labels and their moves, newest first.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelsView {
+    pub labels: Vec<LabelView>,
+    pub moves: Vec<LabelMoveView>,
+}
+
+impl From<&PromptLabels> for LabelsView {
+    fn from(labels: &PromptLabels) -> Self {
+        Self {
+            labels: labels.current.iter().map(|(name, label)| LabelView::new(name, label)).collect(),
+            moves: labels
+                .moves
+                .iter()
+                .rev()
+                .map(|m| LabelMoveView {
+                    label: m.label.to_string(),
+                    from: m.from,
+                    to: m.to,
+                    by: m.by.clone(),
+                    at: timestamp::format(m.at),
+                })
+                .collect(),
+        }
+    }
+}
 
 /// leasing: a version checkpoint, as listed.
 #[derive(Serialize)]
@@ -131,6 +210,8 @@ pub struct VersionSnapshot {
     pub created_at: String,
     /// Whether this version's text is the working copy's text.
     pub matches_current_prompt: bool,
+    /// The labels pointing at this version.
+    pub labels: Vec<String>,
     pub preview: String,
 }
 
@@ -151,6 +232,7 @@ impl VersionSnapshot {
             source: version.source,
             created_at: timestamp::format(version.created_at),
             matches_current_prompt: version.content.text == current.content.text,
+            labels: label_names(current, version.version),
             preview,
         }
     }

@@ -1,0 +1,2 @@
+//! PUT /api/prompts/{promptId}/labels/{label}
+colloquy_functions::http_function!(MOVE_PROMPT_LABEL);
