@@ -54,6 +54,23 @@ def event(method, route, path, body=None, params=None, query="", headers=None, a
 
 
 PROMPT_ID = "prm_0193a6f2c1b07c3e8d2f4a5b6c7d8e9f"
+SUITE_ID = "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e93"
+# The issue's own shape: a scripted scenario with every expectation kind, and a simulated contact.
+SUITE = {
+    "name": "Leasing basics",
+    "description": "What every leasing prompt must do",
+    "scenarios": [
+        {"name": "books a viewing", "turns": ["Hi", "Is it free on Saturday?"],
+         "toolResults": {"book_viewing": {"booked": True, "slot": "Saturday 10:00"}}, "approvals": "approve",
+         "expect": [{"callsTool": {"name": "book_viewing", "arguments": {"day": "Saturday"}}},
+                    {"notCallsTool": "handoff_to_human"}, {"replyMatches": "(?i)saturday"},
+                    {"replyNotMatches": "(?i)sorry"}, {"handsOff": False},
+                    {"judge": {"rubric": "Friendly, confirms the day and the time", "passMark": 7}}]},
+        {"name": "an angry tenant asks for a person",
+         "simulate": {"persona": "A tenant whose boiler broke three days ago, short-tempered", "goal": "Speak to a person today", "maxTurns": 4},
+         "approvals": "reject", "expect": [{"handsOff": True}]},
+    ],
+}
 FIXTURES = {
     "get-workspace": event("GET", "/api/v1/workspace/", "/api/v1/workspace/"),
     "create-api-key": event("POST", "/api/v1/api-keys/", "/api/v1/api-keys/", body=json.dumps({"name": "CRM integration", "role": "write"})),
@@ -191,6 +208,11 @@ FIXTURES.update({
     "delete-knowledge-document": event("DELETE", "/api/v1/knowledge-bases/{id}/documents/{documentId}/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/documents/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e92/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91", "documentId": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e92"}),
     "complete-knowledge-upload": event("POST", "/api/v1/knowledge-bases/{id}/documents/{documentId}/uploaded/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/documents/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e92/uploaded/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91", "documentId": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e92"}),
     "search-knowledge-base": event("POST", "/api/v1/knowledge-bases/{id}/search/", "/api/v1/knowledge-bases/0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91/search/", params={"id": "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e91"}, body='{"query": "Can I keep a dog?", "limit": 3}'),
+    "create-test-suite": event("POST", "/api/v1/test-suites/", "/api/v1/test-suites/", body=json.dumps(SUITE)),
+    "list-test-suites": event("GET", "/api/v1/test-suites/", "/api/v1/test-suites/"),
+    "get-test-suite": event("GET", "/api/v1/test-suites/{id}/", f"/api/v1/test-suites/{SUITE_ID}/", params={"id": SUITE_ID}),
+    "update-test-suite": event("PATCH", "/api/v1/test-suites/{id}/", f"/api/v1/test-suites/{SUITE_ID}/", params={"id": SUITE_ID}, body='{"description": "Before any leasing prompt reaches production"}'),
+    "delete-test-suite": event("DELETE", "/api/v1/test-suites/{id}/", f"/api/v1/test-suites/{SUITE_ID}/", params={"id": SUITE_ID}),
 })
 
 WEBHOOK_BODY = (EVENTS / "whatsapp" / "text.json").read_text() if (EVENTS / "whatsapp" / "text.json").exists() else "{}"

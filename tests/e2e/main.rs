@@ -42,6 +42,7 @@ mod retention;
 mod revisions;
 mod send_prompt;
 mod storage;
+mod test_suites;
 mod tool_loop;
 mod tools;
 mod usage;

@@ -18,6 +18,7 @@ pub mod numbers;
 pub mod policies;
 pub mod prompts;
 pub mod routes;
+pub mod test_suites;
 pub mod tools;
 pub mod usage;
 pub mod user_prompts;

@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use super::{
     agents, audit, console, contacts, conversations, dead_letters, event_deliveries, keys, knowledge, numbers,
-    policies, prompts, tools, usage, user_prompts, webhook, workspace, Reply,
+    policies, prompts, test_suites, tools, usage, user_prompts, webhook, workspace, Reply,
 };
 use crate::app::Needs;
 use crate::http::{auth, response, Body, Request, Response};
@@ -212,6 +212,11 @@ route_table! {
     SAVE_PROMPT_VERSION "save-prompt-version" { "POST" "/api/prompts/{promptId}/versions", write, TABLE, prompts::save_version; }
     GET_PROMPT_VERSION "get-prompt-version" { "GET" "/api/prompts/{promptId}/versions/{version}", read, TABLE, prompts::version; }
     RESTORE_PROMPT_VERSION "restore-prompt-version" { "POST" "/api/prompts/{promptId}/versions/{version}/restore", write, TABLE, prompts::restore; }
+    CREATE_TEST_SUITE "create-test-suite" { "POST" "/api/v1/test-suites/", write, TABLE, test_suites::create; }
+    LIST_TEST_SUITES "list-test-suites" { "GET" "/api/v1/test-suites/", read, TABLE, test_suites::list; }
+    GET_TEST_SUITE "get-test-suite" { "GET" "/api/v1/test-suites/{id}/", read, TABLE, test_suites::get; }
+    UPDATE_TEST_SUITE "update-test-suite" { "PATCH" "/api/v1/test-suites/{id}/", write, TABLE, test_suites::update; }
+    DELETE_TEST_SUITE "delete-test-suite" { "DELETE" "/api/v1/test-suites/{id}/", write, TABLE, test_suites::delete; }
     LIST_PROMPT_LABELS "list-prompt-labels" { "GET" "/api/prompts/{promptId}/labels", read, TABLE, prompts::labels; }
     MOVE_PROMPT_LABEL "move-prompt-label" { "PUT" "/api/prompts/{promptId}/labels/{label}", write, TABLE, prompts::move_label; }
     REMOVE_PROMPT_LABEL "remove-prompt-label" { "DELETE" "/api/prompts/{promptId}/labels/{label}", write, TABLE, prompts::remove_label; }

@@ -33,6 +33,7 @@ pub mod prompts;
 pub mod rate_limits;
 pub mod reply;
 pub mod retention;
+pub mod test_suites;
 pub mod tools;
 pub mod usage;
 pub mod workspaces;

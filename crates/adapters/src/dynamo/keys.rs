@@ -203,6 +203,12 @@ pub fn policy(workspace_id: &str, policy_id: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("{POLICY}{policy_id}"))
 }
 
+pub const TEST_SUITE: &str = "SUITE#";
+
+pub fn test_suite(workspace_id: &str, id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{TEST_SUITE}{id}"))
+}
+
 pub const KNOWLEDGE_BASE: &str = "KB#";
 
 pub fn knowledge_base(workspace_id: &str, id: &str) -> (String, String) {

@@ -52,6 +52,7 @@ mod records;
 mod retention;
 mod scheduled;
 mod sessions;
+mod test_suites;
 mod tool_calls;
 mod tools;
 mod usage;

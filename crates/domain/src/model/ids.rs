@@ -136,6 +136,9 @@ id_types! {
     KnowledgeBaseId;
     /// A document of a knowledge base.
     DocumentId;
+    TestSuiteId;
+    /// One run of a test suite.
+    TestRunId;
 }
 
 /// Whether `text` is an id this service made: a UUID, or (for items stored before ids were UUIDs)

@@ -7,7 +7,8 @@ pub mod deadline;
 pub mod formatting;
 pub mod ids;
 pub use ids::{
-    AgentId, ConversationId, DocumentId, EventId, KnowledgeBaseId, MessageId, PolicyId, PromptId, ToolId, WorkspaceId,
+    AgentId, ConversationId, DocumentId, EventId, KnowledgeBaseId, MessageId, PolicyId, PromptId, TestRunId,
+    TestSuiteId, ToolId, WorkspaceId,
 };
 pub mod input;
 pub mod outbound_url;

@@ -33,6 +33,7 @@ pub use crate::policies::port::PolicyStore;
 pub use crate::prompts::port::{PromptFilter, PromptStore, PromptWrite};
 pub use crate::rate_limits::port::RateLimiter;
 pub use crate::retention::port::RetentionStore;
+pub use crate::test_suites::port::TestSuiteStore;
 pub use crate::tools::port::{ToolCallStore, ToolStore};
 pub use crate::usage::port::UsageStore;
 pub use crate::workspaces::port::WorkspaceStore;

@@ -4,8 +4,8 @@ use time::OffsetDateTime;
 
 use super::{
     AgentStore, ApiKeyStore, AuditLog, ContactStore, ConversationStore, DeadLetterStore, DueWork, EventStore,
-    KnowledgeStore, NumberStore, PolicyStore, PromptStore, RateLimiter, RetentionStore, SessionStore, ToolCallStore,
-    ToolStore, UsageStore, WorkspaceStore,
+    KnowledgeStore, NumberStore, PolicyStore, PromptStore, RateLimiter, RetentionStore, SessionStore, TestSuiteStore,
+    ToolCallStore, ToolStore, UsageStore, WorkspaceStore,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +45,7 @@ pub trait Store:
     + ContactStore
     + RetentionStore
     + KnowledgeStore
+    + TestSuiteStore
 {
 }
 impl<
@@ -66,7 +67,8 @@ impl<
             + AuditLog
             + ContactStore
             + RetentionStore
-            + KnowledgeStore,
+            + KnowledgeStore
+            + TestSuiteStore,
     > Store for T
 {
 }

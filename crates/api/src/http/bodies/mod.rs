@@ -8,6 +8,7 @@ pub mod knowledge;
 pub mod numbers;
 pub mod policies;
 pub mod prompts;
+pub mod test_suites;
 pub mod tools;
 pub mod workspace;
 

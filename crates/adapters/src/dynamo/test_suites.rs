@@ -1,0 +1,71 @@
+//! Test suites in their workspace's partition; their scenarios as one JSON text (free-form tool
+//! results and arguments survive as sent).
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{keys, DynamoStore, Listing};
+use crate::model::{Page, PageRequest, TestSuiteId, WorkspaceId};
+use crate::ports::{StoreError, TestSuiteStore};
+use colloquy_domain::test_suites::model::{Scenario, TestSuite};
+
+#[async_trait]
+impl TestSuiteStore for DynamoStore {
+    async fn put_test_suite(&self, suite: &TestSuite, expected: Option<u64>) -> Result<(), StoreError> {
+        let record = StoredTestSuite::from(suite);
+        self.put_revised(keys::test_suite(&suite.workspace_id, &suite.id), &record, expected, "test suite").await
+    }
+
+    async fn get_test_suite(
+        &self,
+        workspace_id: &WorkspaceId,
+        id: &TestSuiteId,
+    ) -> Result<Option<TestSuite>, StoreError> {
+        self.get_as::<StoredTestSuite, _>(keys::test_suite(workspace_id, id)).await
+    }
+
+    async fn list_test_suites(
+        &self,
+        workspace_id: &WorkspaceId,
+        page: &PageRequest,
+    ) -> Result<Page<TestSuite>, StoreError> {
+        let pk = keys::workspace_pk(workspace_id);
+        self.page_as::<StoredTestSuite, _>(pk, keys::TEST_SUITE, page, Listing::default()).await
+    }
+
+    async fn delete_test_suite(&self, workspace_id: &WorkspaceId, id: &TestSuiteId) -> Result<bool, StoreError> {
+        self.delete_one(keys::test_suite(workspace_id, id)).await
+    }
+}
+
+record! {
+    /// How a test suite is stored.
+    StoredTestSuite for TestSuite {
+        id: TestSuiteId,
+        workspace_id: WorkspaceId,
+        name: String,
+        #[serde(default)]
+        description: String,
+        #[serde(with = "scenarios_text")]
+        scenarios: Vec<Scenario>,
+        #[serde(with = "crate::model::timestamp::iso")]
+        created_at: OffsetDateTime,
+        #[serde(with = "crate::model::timestamp::iso")]
+        updated_at: OffsetDateTime,
+        #[serde(default)]
+        revision: u64,
+    }
+}
+
+mod scenarios_text {
+    use colloquy_domain::test_suites::model::Scenario;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(scenarios: &[Scenario], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&serde_json::to_string(scenarios).map_err(serde::ser::Error::custom)?)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Scenario>, D::Error> {
+        serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
+    }
+}

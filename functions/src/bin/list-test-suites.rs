@@ -1,0 +1,2 @@
+//! GET /api/v1/test-suites/
+colloquy_functions::http_function!(LIST_TEST_SUITES);
