@@ -154,6 +154,8 @@ FIXTURES.update({
     "update-agent": event("PATCH", "/api/v1/agents/{id}/", f"/api/v1/agents/{AGENT_ID}/", params={"id": AGENT_ID},
                           body=json.dumps({"name": "Maple Court leasing (v2)", "promptVersion": 2})),
     "delete-agent": event("DELETE", "/api/v1/agents/{id}/", f"/api/v1/agents/{AGENT_ID}/", params={"id": AGENT_ID}),
+    "compare-agent-versions": event("GET", "/api/v1/agents/{id}/versions-compared/", f"/api/v1/agents/{AGENT_ID}/versions-compared/",
+                                    params={"id": AGENT_ID}, query="from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z"),
     "create-conversation": event("POST", "/api/v1/conversations/", "/api/v1/conversations/", body=json.dumps({
         "toNumber": "+4915112345678",
         "fromNumber": "+15550783881",

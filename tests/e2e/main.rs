@@ -35,6 +35,7 @@ mod prompt_document;
 mod prompt_effect;
 mod prompt_labels;
 mod prompt_limits;
+mod prompt_split;
 mod prompts;
 mod queue;
 mod rate_limits;

@@ -235,6 +235,7 @@ route_table! {
     GET_AGENT "get-agent" { "GET" "/api/v1/agents/{id}/", read, TABLE, agents::get; }
     UPDATE_AGENT "update-agent" { "PATCH" "/api/v1/agents/{id}/", write, TABLE, agents::update; }
     DELETE_AGENT "delete-agent" { "DELETE" "/api/v1/agents/{id}/", write, TABLE, agents::delete; }
+    COMPARE_AGENT_VERSIONS "compare-agent-versions" { "GET" "/api/v1/agents/{id}/versions-compared/", read, TABLE, agents::versions_compared; }
 
     CREATE_CONVERSATION "create-conversation" { "POST" "/api/v1/conversations/", write, GRAPH, conversations::create; }
     LIST_CONVERSATIONS "list-conversations" { "GET" "/api/v1/conversations/", read, TABLE, conversations::list; }

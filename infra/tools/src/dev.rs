@@ -109,6 +109,7 @@ pub async fn ensure_dev_agent(
         prompt_id: prompt.id,
         prompt_version: None,
         prompt_label: None,
+        traffic_split: None,
         model: model.settings(),
         first_message: None,
         follow_up: None,

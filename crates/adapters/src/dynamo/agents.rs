@@ -40,6 +40,8 @@ record! {
         prompt_version: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         prompt_label: Option<colloquy_domain::prompts::labels::LabelName>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        traffic_split: Option<colloquy_domain::agents::model::TrafficSplit>,
         model: ModelSettings,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         first_message: Option<String>,

@@ -66,6 +66,8 @@ pub(super) struct StoredConversation {
     taken_over_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     done_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prompt_arm: Option<colloquy_domain::conversations::model::PromptArm>,
     #[serde(with = "crate::model::timestamp::iso")]
     created_at: OffsetDateTime,
     #[serde(with = "crate::model::timestamp::iso")]
@@ -102,6 +104,7 @@ impl From<&Conversation> for StoredConversation {
             reply_failed_at: c.reply_failed_at,
             taken_over_by: c.taken_over_by,
             done_by: c.done_by,
+            prompt_arm: c.prompt_arm,
             analysis: c.analysis,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -146,6 +149,7 @@ impl TryFrom<StoredConversation> for Conversation {
             reply_failed_at: stored.reply_failed_at,
             taken_over_by: stored.taken_over_by,
             done_by: stored.done_by,
+            prompt_arm: stored.prompt_arm,
             analysis: stored.analysis,
             created_at: stored.created_at,
             updated_at: stored.updated_at,

@@ -2,6 +2,7 @@
 //! A renamed domain field must not rename an attribute that items already hold; if this test
 //! fails, the change is to the table's schema and needs a migration, not a new fixture.
 
+use colloquy_domain::agents::model::{PromptPick, SplitArm, TrafficSplit};
 use colloquy_domain::prompts::labels::{Label, LabelMove, LabelName, PromptLabels};
 use serde_json::{json, Map, Value};
 use time::macros::datetime;
@@ -45,6 +46,13 @@ fn samples() -> Vec<(&'static str, Value)> {
         prompt_version: Some(2),
         // Never with a version in practice; both here, so the schema shows both attributes.
         prompt_label: LabelName::parse("production").ok(),
+        traffic_split: Some(TrafficSplit {
+            arms: [
+                SplitArm { follows: PromptPick::Label(LabelName::parse("production").expect("a label")), weight: 90 },
+                SplitArm { follows: PromptPick::Version(3), weight: 10 },
+            ],
+            since: AT,
+        }),
         model: ModelSettings {
             provider: Provider::Openai,
             name: "gpt-4o-mini".into(),

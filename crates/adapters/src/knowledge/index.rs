@@ -130,6 +130,13 @@ pub struct Loaded {
     vectors: Option<(Vectors, Vec<DocAddress>)>,
 }
 
+/// A contact's words as words: the query language's syntax (`field:`, `*`, quotes, brackets,
+/// upper-case `AND`/`OR`/`NOT`) means nothing to them, and some of it fails at search time
+/// (`a:*`), so everything but letters and digits becomes a space and the rest is lower-cased.
+fn plain_words(text: &str) -> String {
+    text.chars().map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' }).collect()
+}
+
 /// Candidates each ranking gives the fusion of words and meaning.
 const CANDIDATES: usize = 50;
 /// Reciprocal rank fusion's constant.
@@ -205,7 +212,7 @@ impl Loaded {
     /// language cannot parse is searched as words.
     pub fn search(&self, query: &Query, limit: usize) -> Result<Vec<Hit>, String> {
         let limit = limit.max(1);
-        let (parsed, _) = self.parser.parse_query_lenient(&query.text);
+        let (parsed, _) = self.parser.parse_query_lenient(&plain_words(&query.text));
         let searcher = self.reader.searcher();
         let by_words = searcher
             .search(&parsed, &TopDocs::with_limit(limit.max(CANDIDATES)).order_by_score())

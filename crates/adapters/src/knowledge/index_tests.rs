@@ -46,6 +46,17 @@ fn words_in_no_chunk_find_nothing_and_an_empty_index_answers_empty() {
 }
 
 #[test]
+fn query_syntax_in_a_contacts_words_is_read_as_words() {
+    let loaded = load(&build(&corpus()).expect("built")).expect("loaded");
+
+    for query in ["a:*\t", "text:parking", "\"unclosed", "Is it NOT parking", "parking [IN]", "*", "(parking"] {
+        assert!(loaded.search(&Query::words(query), 5).is_ok(), "{query}");
+    }
+    let negated = loaded.search(&Query::words("NOT parking"), 5).expect("searched");
+    assert!(!negated.is_empty(), "NOT is a word here, not an operator");
+}
+
+#[test]
 fn a_blob_that_is_not_a_snapshot_is_refused() {
     let blob = build(&corpus()).expect("built");
 

@@ -90,6 +90,8 @@ fn agent_field(rejection: &AgentRejection) -> String {
         AgentRejection::UnknownPrompt => "promptId".into(),
         AgentRejection::UnknownPromptVersion(_) => "promptVersion".into(),
         AgentRejection::UnknownPromptLabel(_) | AgentRejection::VersionAndLabel => "promptLabel".into(),
+        AgentRejection::UnknownSplitVersion { arm, .. } => format!("trafficSplit.arms[{arm}].promptVersion"),
+        AgentRejection::UnknownSplitLabel { arm, .. } => format!("trafficSplit.arms[{arm}].promptLabel"),
         AgentRejection::AnalysisPromptMissing
         | AgentRejection::UnknownAnalysisPrompt
         | AgentRejection::NotAnAnalysisPrompt => "analysisPromptId".into(),

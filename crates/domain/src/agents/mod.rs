@@ -1,11 +1,13 @@
 //! Agents: create, read, list, change (PATCH semantics), delete.
 
+pub mod compare;
 pub mod model;
 pub mod port;
+pub mod split;
 pub mod text;
 
 use crate::agents::model::AnalysisSettings;
-use crate::agents::model::KnowledgeUse;
+use crate::agents::model::{KnowledgeUse, PromptPick, SplitArm, TrafficSplit};
 use crate::model::{
     Agent, AgentId, FollowUpPolicy, KnowledgeBaseId, LanguageCode, ModelSettings, Page, PageRequest, Principal,
     PromptId, ReplyDelay, Tool,
@@ -46,6 +48,8 @@ pub struct NewAgent {
     pub prompt_id: PromptId,
     pub prompt_version: Option<u32>,
     pub prompt_label: Option<LabelName>,
+    /// Two arms: new conversations split between them from now on.
+    pub traffic_split: Option<[SplitArm; 2]>,
     pub model: ModelSettings,
     pub first_message: Option<String>,
     pub follow_up: Option<FollowUpPolicy>,
@@ -74,6 +78,8 @@ pub struct AgentChange {
     pub prompt_id: Option<PromptId>,
     pub prompt_version: Option<Option<u32>>,
     pub prompt_label: Option<Option<LabelName>>,
+    /// A new split starts now (conversations from before keep what they had); `Some(None)` ends it.
+    pub traffic_split: Option<Option<[SplitArm; 2]>>,
     pub model: Option<ModelSettings>,
     pub first_message: Option<Option<String>>,
     pub follow_up: Option<Option<FollowUpPolicy>>,
@@ -103,6 +109,12 @@ pub enum AgentRejection {
     UnknownPromptLabel(LabelName),
     #[error("an agent follows a version or a label, not both")]
     VersionAndLabel,
+    /// An arm of the split names a version the prompt does not have.
+    #[error("the prompt has no version {version}")]
+    UnknownSplitVersion { arm: usize, version: u32 },
+    /// An arm of the split names a label the prompt does not carry.
+    #[error("the prompt has no label `{label}`")]
+    UnknownSplitLabel { arm: usize, label: LabelName },
     #[error("is required with analysisPromptVersion or analyzeAfterMinutes")]
     AnalysisPromptMissing,
     #[error("no prompt with this id in the workspace")]
@@ -198,6 +210,20 @@ async fn check_prompt(ports: &AgentPorts<'_>, principal: &Principal, agent: &Age
             return Err(AgentRejection::UnknownPromptLabel(label.clone()).into());
         }
     }
+    for (arm, side) in agent.traffic_split.iter().flat_map(|split| split.arms.iter().enumerate()) {
+        match &side.follows {
+            PromptPick::Version(version) => {
+                if *version == 0 || ports.prompts.get_prompt_version(&prompt.id, *version).await?.is_none() {
+                    return Err(AgentRejection::UnknownSplitVersion { arm, version: *version }.into());
+                }
+            }
+            PromptPick::Label(label) => {
+                if prompt.labels.version_of(label).is_none() {
+                    return Err(AgentRejection::UnknownSplitLabel { arm, label: label.clone() }.into());
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -218,6 +244,7 @@ pub async fn create_agent(ports: &AgentPorts<'_>, principal: &Principal, input: 
         prompt_id: input.prompt_id,
         prompt_version: input.prompt_version,
         prompt_label: input.prompt_label,
+        traffic_split: input.traffic_split.map(|arms| TrafficSplit { arms, since: now }),
         model: input.model,
         first_message: input.first_message,
         follow_up: input.follow_up,
@@ -333,7 +360,13 @@ async fn changed_agent(
         };
         agent.analysis = analysis(ports, principal, choice).await?;
     }
-    let prompt_changed = change.prompt_id.is_some() || change.prompt_version.is_some() || change.prompt_label.is_some();
+    let prompt_changed = change.prompt_id.is_some()
+        || change.prompt_version.is_some()
+        || change.prompt_label.is_some()
+        || change.traffic_split.is_some();
+    if let Some(split) = change.traffic_split {
+        agent.traffic_split = split.map(|arms| TrafficSplit { arms, since: ports.clock.now() });
+    }
     if let (Some(Some(_)), Some(Some(_))) = (&change.prompt_version, &change.prompt_label) {
         return Err(AgentRejection::VersionAndLabel.into());
     }

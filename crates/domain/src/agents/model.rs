@@ -83,6 +83,56 @@ pub struct KnowledgeUse {
     pub in_context: bool,
 }
 
+/// What a conversation's replies are written with: a fixed version, or the one a label points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PromptPick {
+    #[serde(rename = "promptVersion")]
+    Version(u32),
+    #[serde(rename = "promptLabel")]
+    Label(crate::prompts::labels::LabelName),
+}
+
+/// One side of a split, and its share of new conversations (its weight over both weights).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SplitArm {
+    #[serde(flatten)]
+    pub follows: PromptPick,
+    pub weight: u32,
+}
+
+pub const MAX_SPLIT_WEIGHT: u32 = 100;
+
+/// New conversations (those started from `since`) split between two versions or labels by
+/// weight; each keeps the version it was given for its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrafficSplit {
+    pub arms: [SplitArm; 2],
+    #[serde(with = "crate::model::timestamp::iso")]
+    pub since: OffsetDateTime,
+}
+
+impl TrafficSplit {
+    /// The arm a conversation falls in: the same for the same id, spread by the weights.
+    pub fn arm_for(&self, conversation_id: &str) -> &SplitArm {
+        let total = u64::from(self.arms[0].weight) + u64::from(self.arms[1].weight);
+        let point = fnv1a(conversation_id.as_bytes()) % total.max(1);
+        if point < u64::from(self.arms[0].weight) {
+            &self.arms[0]
+        } else {
+            &self.arms[1]
+        }
+    }
+}
+
+/// FNV-1a: stable across builds and platforms (the standard hasher promises neither), so a
+/// conversation lands in the same arm in every container.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agent {
     pub id: AgentId,
@@ -93,6 +143,8 @@ pub struct Agent {
     pub prompt_version: Option<u32>,
     /// The prompt's label it follows: moving the label moves the agent. Never with a version.
     pub prompt_label: Option<crate::prompts::labels::LabelName>,
+    /// New conversations split between two versions or labels; the others as above.
+    pub traffic_split: Option<TrafficSplit>,
     pub model: ModelSettings,
     pub first_message: Option<String>,
     pub follow_up: Option<FollowUpPolicy>,
@@ -116,4 +168,43 @@ pub struct Agent {
     /// Bumped by every write: a change is stored only over the revision it was made from, so
     /// that two concurrent changes of different fields both survive.
     pub revision: u64,
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    fn split(first: u32, second: u32) -> TrafficSplit {
+        TrafficSplit {
+            arms: [
+                SplitArm { follows: PromptPick::Version(1), weight: first },
+                SplitArm { follows: PromptPick::Version(2), weight: second },
+            ],
+            since: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn share_of_first(split: &TrafficSplit, conversations: usize) -> f64 {
+        let ids = (0..conversations).map(|_| crate::model::ConversationId::generate());
+        let first = ids.filter(|id| split.arm_for(id).follows == PromptPick::Version(1)).count();
+        first as f64 / conversations as f64
+    }
+
+    #[test]
+    fn conversations_spread_by_weight_and_each_keeps_its_arm() {
+        let ninety_ten = split(90, 10);
+        let share = share_of_first(&ninety_ten, 5_000);
+        assert!((0.87..=0.93).contains(&share), "{share}");
+        let even = share_of_first(&split(1, 1), 5_000);
+        assert!((0.46..=0.54).contains(&even), "{even}");
+        let id = crate::model::ConversationId::generate();
+        let arm = ninety_ten.arm_for(&id).clone();
+        assert!((0..100).all(|_| ninety_ten.arm_for(&id) == &arm), "sticky");
+    }
+
+    #[test]
+    fn the_hash_is_fnv1a() {
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
 }

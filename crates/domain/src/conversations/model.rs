@@ -84,8 +84,19 @@ pub struct Conversation {
     pub taken_over_by: Option<String>,
     /// Who marked it done (the key's prefix), while `done_at` is set.
     pub done_by: Option<String>,
+    /// The version its agent's traffic split gave it, kept for its life.
+    pub prompt_arm: Option<PromptArm>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+}
+
+/// The prompt version a split gave a conversation, and the label it came through (if any).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptArm {
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<crate::prompts::labels::LabelName>,
 }
 
 impl Conversation {
@@ -126,6 +137,7 @@ impl Conversation {
             reply_failed_at: None,
             taken_over_by: None,
             done_by: None,
+            prompt_arm: None,
             created_at: now,
             updated_at: now,
         }

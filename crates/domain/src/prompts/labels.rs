@@ -225,7 +225,7 @@ async fn save(prompts: &dyn PromptStore, prompt: &Prompt, revision: u64) -> Resu
     prompts.save_prompt(write).await
 }
 
-/// The names of the workspace's agents that follow `label` of the prompt.
+/// The names of the workspace's agents that follow `label` of the prompt, or split traffic to it.
 async fn followers(
     agents: &dyn AgentStore,
     principal: &Principal,
@@ -236,7 +236,13 @@ async fn followers(
     let mut page = PageRequest { limit: 100, cursor: None };
     loop {
         let found = agents.list_agents(&principal.workspace_id, &page).await?;
-        let follows = |a: &&crate::model::Agent| &a.prompt_id == prompt_id && a.prompt_label.as_ref() == Some(label);
+        let follows = |a: &&crate::model::Agent| {
+            let split_names =
+                a.traffic_split.iter().flat_map(|s| s.arms.iter()).any(
+                    |arm| matches!(&arm.follows, crate::agents::model::PromptPick::Label(named) if named == label),
+                );
+            &a.prompt_id == prompt_id && (a.prompt_label.as_ref() == Some(label) || split_names)
+        };
         names.extend(found.items.iter().filter(follows).map(|a| a.name.clone()));
         match found.next_cursor {
             Some(cursor) => page = PageRequest { limit: 100, cursor: Some(cursor) },

@@ -1,8 +1,11 @@
 //! Agents and prompt versions, cached per container.
 
 use super::*;
+use crate::agents::model::PromptPick;
+use crate::conversations::model::PromptArm;
 use crate::knowledge::model::KnowledgeBase;
 use crate::model::{AgentId, KnowledgeBaseId, Prompt, PromptContent, PromptId, WorkspaceId};
+use crate::prompts::labels::LabelName;
 
 const AGENT_CACHE_TTL: Duration = Duration::from_secs(60);
 
@@ -26,6 +29,8 @@ pub struct AgentCache {
 pub struct SystemPrompt {
     pub content: PromptContent,
     pub used: PromptUsed,
+    /// The split arm a conversation new to its agent's split falls in: stored with its reply.
+    pub arm: Option<PromptArm>,
 }
 
 /// Versions never change: kept as long as the container lives.
@@ -68,37 +73,71 @@ impl AgentCache {
         Ok(bases)
     }
 
-    /// A pinned agent's version; the version its label points at (the prompt re-read after a
+    /// The version a conversation's split arm gave it (kept for its life); for a conversation a
+    /// split is new to, the version of the arm it falls in (`arm`, stored with its first reply);
+    /// a pinned agent's version; the version its label points at (the prompt re-read after a
     /// minute, so a moved label reaches replies within it); otherwise the prompt's working copy
     /// as last saved, so that an edit takes effect without waiting for a version to be captured.
     pub(super) async fn system_prompt(
         &self,
         ports: &ReplyPorts<'_>,
         agent: &Agent,
+        conversation: &Conversation,
     ) -> Result<Option<SystemPrompt>, StoreError> {
+        if let Some(arm) = &conversation.prompt_arm {
+            return self.version(ports, agent, arm.version, None).await;
+        }
+        let split = agent.traffic_split.as_ref().filter(|split| conversation.created_at >= split.since);
+        if let Some(split) = split {
+            let (number, label) = match &split.arm_for(&conversation.id).follows {
+                PromptPick::Version(number) => (Some(*number), None),
+                PromptPick::Label(label) => (self.labelled(ports, agent, label).await?, Some(label.clone())),
+            };
+            // A label removed since (a race: removing a label a split names is refused).
+            let Some(version) = number else { return Ok(None) };
+            return self.version(ports, agent, version, Some(PromptArm { version, label })).await;
+        }
         let number = match (agent.prompt_version, &agent.prompt_label) {
             (Some(number), _) => number,
             (None, label) => {
-                let load = ports.prompts.get_prompt(&agent.workspace_id, &agent.prompt_id);
-                let Some(prompt) = self.prompts.get_or_load(agent.prompt_id.clone(), AGENT_CACHE_TTL, load).await?
-                else {
-                    return Ok(None);
-                };
+                let Some(prompt) = self.prompt(ports, agent).await? else { return Ok(None) };
                 match label {
                     // A label removed since: the agent cannot be left without instructions, and
                     // removing a followed label is refused, so this is a race; the latest serves.
                     Some(label) => prompt.labels.version_of(label).unwrap_or(prompt.latest_version),
                     None => {
-                        return Ok(Some(SystemPrompt {
-                            used: PromptUsed::WorkingCopy(prompt.revision),
-                            content: prompt.content,
-                        }))
+                        let used = PromptUsed::WorkingCopy(prompt.revision);
+                        return Ok(Some(SystemPrompt { used, content: prompt.content, arm: None }));
                     }
                 }
             }
         };
+        self.version(ports, agent, number, None).await
+    }
+
+    async fn prompt(&self, ports: &ReplyPorts<'_>, agent: &Agent) -> Result<Option<Prompt>, StoreError> {
+        let load = ports.prompts.get_prompt(&agent.workspace_id, &agent.prompt_id);
+        self.prompts.get_or_load(agent.prompt_id.clone(), AGENT_CACHE_TTL, load).await
+    }
+
+    async fn labelled(
+        &self,
+        ports: &ReplyPorts<'_>,
+        agent: &Agent,
+        label: &LabelName,
+    ) -> Result<Option<u32>, StoreError> {
+        Ok(self.prompt(ports, agent).await?.and_then(|prompt| prompt.labels.version_of(label)))
+    }
+
+    async fn version(
+        &self,
+        ports: &ReplyPorts<'_>,
+        agent: &Agent,
+        number: u32,
+        arm: Option<PromptArm>,
+    ) -> Result<Option<SystemPrompt>, StoreError> {
         let load = ports.prompts.get_prompt_version(&agent.prompt_id, number);
         let version = self.versions.get_or_load((agent.prompt_id.clone(), number), FOREVER, load).await?;
-        Ok(version.map(|v| SystemPrompt { content: v.content, used: PromptUsed::Version(v.version) }))
+        Ok(version.map(|v| SystemPrompt { content: v.content, used: PromptUsed::Version(v.version), arm }))
     }
 }

@@ -64,7 +64,7 @@ async fn written(
     mut updated: Conversation,
     deadline: Deadline,
 ) -> Result<FollowUpOutcome, RetryLater> {
-    let Some(prompt) = cache.system_prompt(ports, agent).await? else {
+    let Some(prompt) = cache.system_prompt(ports, agent, conversation).await? else {
         return stop_follow_ups(ports, conversation, "the agent's prompt version no longer exists").await;
     };
     let mut turns = turns(nudge.history);

@@ -116,16 +116,19 @@ pub(super) async fn quiet_period(
     ports: &ReplyPorts<'_>,
     cache: &AgentCache,
     agent: &Agent,
-    unanswered: &[Message],
+    loaded: &Loaded,
     now: time::OffsetDateTime,
 ) -> Result<Option<Duration>, RetryLater> {
+    let unanswered = loaded.unanswered();
     let Some(last) = unanswered.iter().rev().find(|m| m.direction == Direction::Inbound) else { return Ok(None) };
     let quiet = match agent.reply_delay_seconds {
         Some(delay) => delay.duration(),
-        None => match cache.system_prompt(ports, agent).await?.and_then(|p| p.content.response_time) {
-            Some(seconds) => ReplyDelay::from_prompt(seconds),
-            None => ReplyDelay::DEFAULT.duration(),
-        },
+        None => {
+            match cache.system_prompt(ports, agent, &loaded.conversation).await?.and_then(|p| p.content.response_time) {
+                Some(seconds) => ReplyDelay::from_prompt(seconds),
+                None => ReplyDelay::DEFAULT.duration(),
+            }
+        }
     };
     Ok(wait_left(quiet, last.created_at, now))
 }

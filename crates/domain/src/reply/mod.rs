@@ -121,6 +121,8 @@ struct Run {
     media_done: HashMap<MessageId, Message>,
     /// The knowledge put in the model's context, found once per run.
     knowledge: Option<knowledge::Given>,
+    /// The split arm the conversation fell in, stored with the reply.
+    arm: Option<crate::conversations::model::PromptArm>,
 }
 
 /// Answers a turn of the conversation (or writes follow-up `follow_up_attempt`). `Ok` also when
@@ -156,15 +158,15 @@ pub async fn answer(
             return Ok(());
         }
         if run.draft.is_none() && attempt.may_wait() && loaded.conversation.channel.is_whatsapp() {
-            if let Some(wait) = gate::quiet_period(ports, cache, &agent, loaded.unanswered(), ports.clock.now()).await?
-            {
+            if let Some(wait) = gate::quiet_period(ports, cache, &agent, &loaded, ports.clock.now()).await? {
                 return Err(RetryLater::NotYet(wait));
             }
         }
-        let Some(prompt) = cache.system_prompt(ports, &agent).await? else {
+        let Some(prompt) = cache.system_prompt(ports, &agent, &loaded.conversation).await? else {
             return skip(ports, &loaded.conversation, "prompt_gone", "the agent's prompt version no longer exists")
                 .await;
         };
+        run.arm = prompt.arm.clone();
         let agent_tools = tools::AgentTools::of(ports, cache, &agent, &prompt.content).await?;
         match tools::advance(ports, &loaded.conversation, &agent, &agent_tools, loaded.unanswered(), deadline).await? {
             tools::Advance::Ready => {}

@@ -55,6 +55,7 @@ fn agent() -> Agent {
         prompt_id: "prompt".into(),
         prompt_version: None,
         prompt_label: None,
+        traffic_split: None,
         model: ModelSettings {
             provider: Provider::Openai,
             name: "gpt-4o-mini".into(),

@@ -36,6 +36,9 @@ pub(super) async fn write(
     let mut updated = conversation.revised(message.created_at);
     // A reply is being made: an earlier failure no longer stands (a failed delivery marks it again).
     updated.reply_failed_at = None;
+    if updated.prompt_arm.is_none() {
+        updated.prompt_arm = run.arm.clone();
+    }
     updated.last_message = message.text.as_deref().map(preview);
     let mut usage = usage_of(conversation, &agent.id, &answer, message.created_at);
     usage.tokens.add(discarded);

@@ -8,7 +8,7 @@ use crate::model::input::{required_text, InvalidField};
 use crate::model::{
     FollowUpPolicy, KnowledgeBaseId, LanguageCode, ModelSettings, PromptId, Provider, ReplyDelay, Temperature, Tool,
 };
-use colloquy_domain::agents::model::{KnowledgeUse, MAX_ANALYZE_AFTER_MINUTES};
+use colloquy_domain::agents::model::{KnowledgeUse, SplitArm, MAX_ANALYZE_AFTER_MINUTES};
 use colloquy_domain::agents::{
     AgentChange, AnalysisChoice, NewAgent, DEFAULT_MAX_TOKENS, MAX_FALLBACK_CHARS, MAX_FIRST_MESSAGE_CHARS,
     MAX_MODEL_NAME_CHARS, MAX_NAME_CHARS, MAX_TOKENS_LIMIT, MAX_TOOLS, MAX_TOOL_NAME_CHARS,
@@ -37,6 +37,8 @@ pub struct NewAgentBody {
     pub prompt_version: Option<u32>,
     #[serde(default)]
     pub prompt_label: Option<String>,
+    #[serde(default)]
+    pub traffic_split: Option<serde_json::Value>,
     pub model: ModelBody,
     #[serde(default)]
     pub first_message: Option<String>,
@@ -76,6 +78,8 @@ pub struct AgentChangeBody {
     pub prompt_version: Option<Option<u32>>,
     #[serde(default, deserialize_with = "present")]
     pub prompt_label: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub traffic_split: Option<Option<serde_json::Value>>,
     #[serde(default, deserialize_with = "not_null")]
     pub model: Option<ModelBody>,
     #[serde(default, deserialize_with = "present")]
@@ -113,6 +117,7 @@ impl TryFrom<NewAgentBody> for NewAgent {
             prompt_id: body.prompt_id,
             prompt_version: body.prompt_version,
             prompt_label: body.prompt_label.as_deref().map(prompt_label).transpose()?,
+            traffic_split: body.traffic_split.as_ref().filter(|v| !v.is_null()).map(traffic_split).transpose()?,
             model: model(body.model)?,
             first_message: first_message(body.first_message)?,
             follow_up: body.follow_up.map(follow_up).transpose()?,
@@ -143,6 +148,7 @@ impl TryFrom<AgentChangeBody> for AgentChange {
             prompt_id: body.prompt_id,
             prompt_version: body.prompt_version,
             prompt_label: body.prompt_label.map(|l| l.as_deref().map(prompt_label).transpose()).transpose()?,
+            traffic_split: body.traffic_split.map(|split| split.as_ref().map(traffic_split).transpose()).transpose()?,
             model: body.model.map(model).transpose()?,
             first_message: body.first_message.map(first_message).transpose()?,
             follow_up: body.follow_up.map(|policy| policy.map(follow_up).transpose()).transpose()?,
@@ -158,6 +164,10 @@ impl TryFrom<AgentChangeBody> for AgentChange {
             knowledge_in_context: body.knowledge_in_context,
         })
     }
+}
+
+fn traffic_split(value: &serde_json::Value) -> Result<[SplitArm; 2], InvalidField> {
+    colloquy_domain::agents::split::parse_arms(value).map_err(|err| err.under("trafficSplit"))
 }
 
 fn prompt_label(text: &str) -> Result<LabelName, InvalidField> {

@@ -2,7 +2,11 @@
 
 use serde::Serialize;
 
-use crate::model::{timestamp, Agent, AgentId, FollowUpPolicy, KnowledgeBaseId, ModelSettings, PromptId, Tool};
+use colloquy_domain::agents::compare::{Comparison, Range, VersionFigures, VersionKey};
+use colloquy_domain::agents::model::TrafficSplit;
+use colloquy_domain::prompts::model::display_version;
+
+use crate::model::{timestamp, Agent, AgentId, FollowUpPolicy, KnowledgeBaseId, ModelSettings, Prompt, PromptId, Tool};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -14,6 +18,8 @@ pub struct AgentView {
     pub prompt_version: Option<u32>,
     /// The prompt's label it follows: moving the label moves the agent.
     pub prompt_label: Option<String>,
+    /// New conversations (from `since`) split between two versions or labels by weight.
+    pub traffic_split: Option<TrafficSplit>,
     pub model: ModelSettings,
     pub first_message: Option<String>,
     pub follow_up: Option<FollowUpPolicy>,
@@ -52,6 +58,7 @@ impl From<&Agent> for AgentView {
             prompt_id: agent.prompt_id.clone(),
             prompt_version: agent.prompt_version,
             prompt_label: agent.prompt_label.as_ref().map(ToString::to_string),
+            traffic_split: agent.traffic_split.clone(),
             model: agent.model.clone(),
             first_message: agent.first_message.clone(),
             follow_up: agent.follow_up.clone(),
@@ -68,6 +75,61 @@ impl From<&Agent> for AgentView {
             created_at: timestamp::format(agent.created_at),
             updated_at: timestamp::format(agent.updated_at),
             unresolved_tools: None,
+        }
+    }
+}
+
+/// `GET /api/v1/agents/{id}/versions-compared/`
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComparisonView {
+    pub agent_id: AgentId,
+    pub from: String,
+    pub to: String,
+    pub conversations_examined: u64,
+    /// More conversations were in the range than one comparison examines.
+    pub truncated: bool,
+    pub versions: Vec<VersionFiguresView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionFiguresView {
+    /// Null for the prompt's working copy (agents that follow the latest).
+    pub version: Option<u32>,
+    pub display_version: Option<String>,
+    /// The prompt's labels pointing at the version now.
+    pub labels: Vec<String>,
+    #[serde(flatten)]
+    pub figures: VersionFigures,
+}
+
+impl ComparisonView {
+    pub fn new(agent: &Agent, range: Range, compared: Comparison, prompt: Option<&Prompt>) -> Self {
+        let versions = compared
+            .versions
+            .into_iter()
+            .map(|(key, figures)| {
+                let version = match key {
+                    VersionKey::Version(number) => Some(number),
+                    VersionKey::WorkingCopy => None,
+                };
+                let labels = match (version, prompt) {
+                    (Some(number), Some(prompt)) => {
+                        prompt.labels.on_version(number).iter().map(ToString::to_string).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                VersionFiguresView { version, display_version: version.map(display_version), labels, figures }
+            })
+            .collect();
+        Self {
+            agent_id: agent.id.clone(),
+            from: timestamp::format(range.from),
+            to: timestamp::format(range.to),
+            conversations_examined: compared.conversations_examined,
+            truncated: compared.truncated,
+            versions,
         }
     }
 }
