@@ -348,3 +348,44 @@ async fn a_closed_window_offers_the_number_s_approved_templates_and_sends_the_on
     let stored = l.inbox.messages().await;
     assert!(stored.iter().any(|m| m["template"] == "viewing_reminder" && m["status"] == "sent"), "{stored:?}");
 }
+
+#[tokio::test]
+async fn an_agent_follows_a_label_from_the_console_and_a_label_with_a_version_is_refused_beside_it() {
+    let stack = TestStack::new().await;
+    let admin = stack.workspace("Acme").await;
+    let agent = crate::agents::agent_for(&stack, &admin.plaintext).await;
+    let prompt = crate::prompts::prompt_id(&stack, &admin.plaintext, "support").await;
+    let moved = call(
+        "move-prompt-label",
+        &stack.app,
+        ApiCall::fixture("move-prompt-label")
+            .key(&admin.plaintext)
+            .path_param("promptId", &prompt)
+            .path_param("label", "production")
+            .json(serde_json::json!({"version": 1})),
+    )
+    .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let writer = Browser::signed_in(&stack, &stack.key(&admin, Role::Write).await).await;
+    let path = format!("/console/agents/{agent}");
+    let form = |version: &'static str| {
+        [
+            ("promptId", prompt.as_str()),
+            ("promptVersion", version),
+            ("promptLabel", "production"),
+            ("model", "gpt-4o-mini"),
+            ("temperature", ""),
+            ("replyDelaySeconds", ""),
+        ]
+    };
+
+    let refused = writer.submit("console-agent", &path, "console-agent-update", &path, &form("1")).await;
+    let saved = writer.submit("console-agent", &path, "console-agent-update", &path, &form("")).await;
+
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    let beside = refused.html.split(r#"name="promptLabel""#).nth(1).unwrap_or_default();
+    assert!(beside.contains("a version or a label, not both"), "beside its field: {}", refused.html);
+    assert_eq!(saved.status, 303, "{}", saved.html);
+    let listed = writer.get("console-agents", "/console/agents").await;
+    assert!(listed.html.contains("label production"), "{}", listed.html);
+}

@@ -60,7 +60,26 @@ pub async fn list(app: &App, session: &ConsoleSession, _request: &Request) -> Re
 }
 
 fn follows(agent: &Agent) -> String {
-    agent.prompt_version.map_or_else(|| "the latest".to_owned(), display_version)
+    let chosen = match (&agent.prompt_version, &agent.prompt_label) {
+        (Some(version), _) => display_version(*version),
+        (None, Some(label)) => format!("label {label}"),
+        (None, None) => "the latest".to_owned(),
+    };
+    match &agent.traffic_split {
+        Some(split) => format!("{chosen}; new conversations split {}", arms(split)),
+        None => chosen,
+    }
+}
+
+/// `production 90 / v1.3 10`
+fn arms(split: &colloquy_domain::agents::model::TrafficSplit) -> String {
+    let arm = |arm: &colloquy_domain::agents::model::SplitArm| match &arm.follows {
+        colloquy_domain::agents::model::PromptPick::Version(version) => {
+            format!("{} {}", display_version(*version), arm.weight)
+        }
+        colloquy_domain::agents::model::PromptPick::Label(label) => format!("{label} {}", arm.weight),
+    };
+    format!("{} / {}", arm(&split.arms[0]), arm(&split.arms[1]))
 }
 
 fn quiet(agent: &Agent) -> String {
@@ -91,7 +110,7 @@ async fn render(
     let error_at =
         |field: &str| refused.as_ref().filter(|r| r.field.as_deref() == Some(field)).map(|r| r.message.as_str());
     let other_error = refused.as_ref().filter(|r| {
-        !["promptId", "promptVersion", "model.name", "model.temperature", "replyDelaySeconds"]
+        !["promptId", "promptVersion", "promptLabel", "model.name", "model.temperature", "replyDelaySeconds"]
             .contains(&r.field.as_deref().unwrap_or_default())
     });
     let writable = session.role.can_write();
@@ -111,6 +130,10 @@ async fn render(
                 input type="number" name="promptVersion" min="1" readonly[!writable]
                     value=[agent.prompt_version] data-testid="agent-version"; }
             (field_error(error_at("promptVersion")))
+            label { "Label (follows where it points; not with a version) "
+                input type="text" name="promptLabel" maxlength="40" readonly[!writable]
+                    value=[agent.prompt_label.as_ref().map(ToString::to_string)] data-testid="agent-label"; }
+            (field_error(error_at("promptLabel")))
             label { "Model " input type="text" name="model" required maxlength="100" readonly[!writable] value=(agent.model.name); }
             (field_error(error_at("model.name")))
             label { "Temperature (empty: the prompt's) "
@@ -183,6 +206,7 @@ fn change_of(form: &Form, current: &Agent) -> Result<AgentChangeBody, Refused> {
     Ok(AgentChangeBody {
         prompt_id: form.get("promptId").map(PromptId::from),
         prompt_version: Some(version),
+        prompt_label: Some(form.get("promptLabel").map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned)),
         model: Some(model),
         reply_delay_seconds: Some(delay),
         ..AgentChangeBody::default()

@@ -93,9 +93,11 @@ impl AgentCache {
                 PromptPick::Version(number) => (Some(*number), None),
                 PromptPick::Label(label) => (self.labelled(ports, agent, label).await?, Some(label.clone())),
             };
-            // A label removed since (a race: removing a label a split names is refused).
-            let Some(version) = number else { return Ok(None) };
-            return self.version(ports, agent, version, Some(PromptArm { version, label })).await;
+            // A label removed since (a race: removing a label a split names is refused) leaves
+            // the conversation to the agent's own choice below, unassigned.
+            if let Some(version) = number {
+                return self.version(ports, agent, version, Some(PromptArm { version, label })).await;
+            }
         }
         let number = match (agent.prompt_version, &agent.prompt_label) {
             (Some(number), _) => number,
