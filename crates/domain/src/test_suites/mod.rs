@@ -4,6 +4,7 @@
 pub mod model;
 pub mod parse;
 pub mod port;
+pub mod verdicts;
 
 use crate::model::input::{required_text, InvalidField};
 use crate::model::{Page, PageRequest, Principal, TestSuiteId};
