@@ -234,3 +234,58 @@ async fn concurrent_moves_of_different_labels_both_land() {
     assert_eq!(listed["labels"].as_array().map(Vec::len), Some(2), "{listed}");
     assert_eq!(listed["moves"].as_array().map(Vec::len), Some(2), "{listed}");
 }
+
+#[tokio::test]
+async fn a_label_that_requires_a_suite_moves_only_to_a_version_with_a_passing_run() {
+    let l = agent_loop().await;
+    let prompt = two_versions(&l).await;
+    let stack = &l.inbox.stack;
+    let suite = call(
+        "create-test-suite",
+        &stack.app,
+        ApiCall::fixture("create-test-suite").key(&l.inbox.key).json(ApiCall::fixture("create-test-suite").body_json()),
+    )
+    .await;
+    let suite = suite.body["id"].as_str().unwrap_or_default().to_owned();
+    let workspace = stack.app_workspace(&l.inbox.key).await;
+    let passed = |version: u32| {
+        let (store, workspace, suite, prompt) = (stack.store.clone(), workspace.clone(), suite.clone(), prompt.clone());
+        async move {
+            let run = colloquy_domain::model::TestRunId::generate();
+            colloquy_domain::ports::TestSuiteStore::record_passing_run(
+                store.as_ref(),
+                &workspace,
+                &suite.as_str().into(),
+                &prompt.as_str().into(),
+                version,
+                &run,
+            )
+            .await
+            .expect("recorded");
+        }
+    };
+
+    let unknown =
+        move_label(&l, &l.inbox.key, &prompt, "production", json!({"version": 1, "requiresSuite": "nope"})).await;
+    let untested =
+        move_label(&l, &l.inbox.key, &prompt, "production", json!({"version": 1, "requiresSuite": suite})).await;
+    passed(1).await;
+    let tested =
+        move_label(&l, &l.inbox.key, &prompt, "production", json!({"version": 1, "requiresSuite": suite})).await;
+    let still_gated = move_label(&l, &l.inbox.key, &prompt, "production", json!({"version": 2})).await;
+    passed(2).await;
+    let promoted = move_label(&l, &l.inbox.key, &prompt, "production", json!({"version": 2})).await;
+    let ungated =
+        move_label(&l, &l.inbox.key, &prompt, "production", json!({"version": 1, "requiresSuite": null})).await;
+
+    assert_eq!((unknown.status, unknown.error_field()), (400, Some("requiresSuite")), "{}", unknown.body);
+    assert_eq!(untested.status, 409, "{}", untested.body);
+    let why = untested.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(why.contains("Leasing basics") && why.contains(&suite) && why.contains("version 1"), "{why}");
+    assert_eq!((tested.status, &tested.body["requiresSuite"]), (200, &json!(suite)), "{}", tested.body);
+    assert_eq!(still_gated.status, 409, "the requirement stays with the label: {}", still_gated.body);
+    assert_eq!((promoted.status, &promoted.body["previousVersion"]), (200, &json!(1)));
+    assert_eq!((ungated.status, &ungated.body["requiresSuite"]), (200, &Value::Null));
+    let moves = labels(&l, &prompt).await["moves"].as_array().map(Vec::len);
+    assert_eq!(moves, Some(3), "refusals move nothing");
+}

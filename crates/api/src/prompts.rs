@@ -2,7 +2,7 @@
 //! (`/api/prompts`).
 
 use super::{created, no_content, ok, Reply};
-use crate::http::bodies::prompts::{LabelMoveBody, LabelTarget, ManualSaveBody, NewPromptVersionBody, PromptEditBody};
+use crate::http::bodies::prompts::{LabelMoveBody, ManualSaveBody, NewPromptVersionBody, PromptEditBody};
 use crate::http::bodies::{command, optional_command};
 use crate::http::error::ApiError;
 use crate::http::request::{page_request, path_param, query_param};
@@ -17,7 +17,7 @@ use crate::ports::PromptFilter;
 use crate::App;
 use crate::AppError;
 use colloquy_domain::error::Rejection;
-use colloquy_domain::prompts::labels::{self, LabelName};
+use colloquy_domain::prompts::labels::{self, LabelName, LabelTarget};
 use colloquy_domain::prompts::{self, PromptPorts, PromptRejection, VersionPick};
 
 const LIST_PATH: &str = "/api/prompts";
@@ -158,8 +158,8 @@ pub async fn labels(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn move_label(app: &App, who: &Principal, request: &Request) -> Reply {
     let prompt_id = path_param(request, "promptId")?;
     let label = label_in_path(request)?;
-    let body = command::<LabelMoveBody, LabelTarget>(request)?;
-    let moved = labels::move_label(&*app.store, &*app.clock, who, &prompt_id, label, body.version).await?;
+    let target = command::<LabelMoveBody, LabelTarget>(request)?;
+    let moved = labels::move_label(&*app.store, &*app.store, &*app.clock, who, &prompt_id, label, target).await?;
     let Some(pointer) = moved.prompt.labels.current.get(&moved.label) else {
         return Err(AppError::Conflict("the label was removed meanwhile; move it again".into()).into());
     };

@@ -209,6 +209,11 @@ pub fn test_suite(workspace_id: &str, id: &str) -> (String, String) {
     (workspace_pk(workspace_id), format!("{TEST_SUITE}{id}"))
 }
 
+/// A suite's run that passed on a prompt's version (what a label that requires the suite checks).
+pub fn passed_run(workspace_id: &str, suite: &str, prompt: &str, version: u32) -> (String, String) {
+    (workspace_pk(workspace_id), format!("SUITEPASS#{suite}#{prompt}#{version}"))
+}
+
 pub const KNOWLEDGE_BASE: &str = "KB#";
 
 pub fn knowledge_base(workspace_id: &str, id: &str) -> (String, String) {

@@ -32,7 +32,10 @@ fn object(value: Value) -> Map<String, Value> {
 fn labels() -> PromptLabels {
     let production = LabelName::parse("production").expect("a label name");
     let mut labels = PromptLabels::default();
-    labels.current.insert(production.clone(), Label { version: 2, moved_at: AT, moved_by: "clq_1a2b".into() });
+    labels.current.insert(
+        production.clone(),
+        Label { version: 2, moved_at: AT, moved_by: "clq_1a2b".into(), requires_suite: Some("suite_1".into()) },
+    );
     labels.moves.push(LabelMove { label: production, from: Some(1), to: Some(2), by: "clq_1a2b".into(), at: AT });
     labels
 }

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{keys, DynamoStore, Listing};
-use crate::model::{Page, PageRequest, TestSuiteId, WorkspaceId};
+use super::{keys, to_item, unavailable, DynamoStore, Listing, Record};
+use crate::model::{Page, PageRequest, PromptId, TestRunId, TestSuiteId, WorkspaceId};
 use crate::ports::{StoreError, TestSuiteStore};
 use colloquy_domain::test_suites::model::{Scenario, TestSuite};
 
@@ -36,6 +36,38 @@ impl TestSuiteStore for DynamoStore {
     async fn delete_test_suite(&self, workspace_id: &WorkspaceId, id: &TestSuiteId) -> Result<bool, StoreError> {
         self.delete_one(keys::test_suite(workspace_id, id)).await
     }
+
+    async fn passing_run(
+        &self,
+        workspace_id: &WorkspaceId,
+        suite: &TestSuiteId,
+        prompt: &PromptId,
+        version: u32,
+    ) -> Result<Option<TestRunId>, StoreError> {
+        let found: Option<Record<PassedRun>> = self.get(keys::passed_run(workspace_id, suite, prompt, version)).await?;
+        Ok(found.map(|record| record.data.run_id))
+    }
+
+    async fn record_passing_run(
+        &self,
+        workspace_id: &WorkspaceId,
+        suite: &TestSuiteId,
+        prompt: &PromptId,
+        version: u32,
+        run: &TestRunId,
+    ) -> Result<(), StoreError> {
+        let key = keys::passed_run(workspace_id, suite, prompt, version);
+        let item = to_item(&Record::new(key, PassedRun { run_id: run.clone() }))?;
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+/// The marker of a run that passed: the latest one of a suite on a prompt's version.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PassedRun {
+    run_id: TestRunId,
 }
 
 record! {

@@ -11,9 +11,10 @@ use time::OffsetDateTime;
 use super::{get_prompt, PROMPT_WRITE_ATTEMPTS};
 use crate::agents::port::AgentStore;
 use crate::model::values::OutOfRange;
-use crate::model::{PageRequest, Principal, Prompt, PromptId};
+use crate::model::{PageRequest, Principal, Prompt, PromptId, TestSuiteId};
 use crate::optimistic::Retries;
 use crate::ports::{Clock, PromptStore, PromptWrite, StoreError};
+use crate::test_suites::port::TestSuiteStore;
 use crate::AppError;
 
 pub const MAX_LABEL_NAME_CHARS: usize = 40;
@@ -78,6 +79,9 @@ pub struct Label {
     pub moved_at: OffsetDateTime,
     /// The prefix of the key that moved it.
     pub moved_by: String,
+    /// It moves only to a version with a passing run of this suite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_suite: Option<TestSuiteId>,
 }
 
 /// One move of a label: `from` is `None` when it was created, `to` when it was removed.
@@ -130,13 +134,22 @@ pub enum LabelRefusal {
     TooManyLabels,
     #[error("agents follow the label `{label}` ({}): point them at another label or version first", agents.join(", "))]
     Followed { label: LabelName, agents: Vec<String> },
+    #[error("the label `{label}` requires a passing run of the test suite `{suite_name}` ({suite}) on version {version}: run it first (POST /api/v1/test-suites/{suite}/runs/)")]
+    NoPassingRun { label: LabelName, suite: TestSuiteId, suite_name: String, version: u32 },
+    #[error("no test suite with this id in the workspace")]
+    UnknownSuite,
 }
 
 impl From<LabelRefusal> for AppError {
     fn from(refusal: LabelRefusal) -> Self {
         match refusal {
             LabelRefusal::NoSuchVersion(_) | LabelRefusal::NoSuchLabel(_) => AppError::NotFound(refusal.to_string()),
-            LabelRefusal::TooManyLabels | LabelRefusal::Followed { .. } => AppError::Conflict(refusal.to_string()),
+            LabelRefusal::TooManyLabels | LabelRefusal::Followed { .. } | LabelRefusal::NoPassingRun { .. } => {
+                AppError::Conflict(refusal.to_string())
+            }
+            LabelRefusal::UnknownSuite => {
+                crate::model::input::InvalidField::new("requiresSuite", refusal.to_string()).into()
+            }
         }
     }
 }
@@ -149,15 +162,26 @@ pub struct Moved {
     pub previous_version: Option<u32>,
 }
 
-/// Points `label` at `version` (creating it), recorded with who moved it from where.
+/// Where a label is moved, and the suite it requires from now on (`None` keeps the one it has;
+/// `Some(None)` drops it).
+#[derive(Debug, Clone)]
+pub struct LabelTarget {
+    pub version: u32,
+    pub requires_suite: Option<Option<TestSuiteId>>,
+}
+
+/// Points `label` at `version` (creating it), recorded with who moved it from where. A label that
+/// requires a suite moves only to a version with a passing run of it.
 pub async fn move_label(
     prompts: &dyn PromptStore,
+    suites: &dyn TestSuiteStore,
     clock: &dyn Clock,
     principal: &Principal,
     prompt_id: &PromptId,
     label: LabelName,
-    version: u32,
+    target: LabelTarget,
 ) -> Result<Moved, AppError> {
+    let version = target.version;
     let mut retries = Retries::with_attempts("the prompt", PROMPT_WRITE_ATTEMPTS);
     loop {
         retries.another().await?;
@@ -165,18 +189,26 @@ pub async fn move_label(
         if version > current.latest_version || prompts.get_prompt_version(&current.id, version).await?.is_none() {
             return Err(LabelRefusal::NoSuchVersion(version).into());
         }
-        let previous = current.labels.version_of(&label);
+        let pointer = current.labels.current.get(&label);
+        let previous = pointer.map(|l| l.version);
         if previous.is_none() && current.labels.current.len() >= MAX_LABELS {
             return Err(LabelRefusal::TooManyLabels.into());
         }
-        if previous == Some(version) {
+        let requires = target.requires_suite.clone().unwrap_or_else(|| pointer.and_then(|l| l.requires_suite.clone()));
+        if let Some(suite) = &requires {
+            gate(suites, principal, &current.id, &label, suite, version).await?;
+        }
+        if previous == Some(version) && pointer.and_then(|l| l.requires_suite.as_ref()) == requires.as_ref() {
             return Ok(Moved { prompt: current, label, previous_version: previous });
         }
         let now = clock.now();
         let by = principal.key_prefix.clone();
         let mut labels = current.labels.clone();
-        labels.current.insert(label.clone(), Label { version, moved_at: now, moved_by: by.clone() });
-        labels.record(LabelMove { label: label.clone(), from: previous, to: Some(version), by, at: now });
+        let moved = Label { version, moved_at: now, moved_by: by.clone(), requires_suite: requires };
+        labels.current.insert(label.clone(), moved);
+        if previous != Some(version) {
+            labels.record(LabelMove { label: label.clone(), from: previous, to: Some(version), by, at: now });
+        }
         let updated = Prompt { labels, revision: current.revision + 1, updated_at: now, ..current.clone() };
         match save(prompts, &updated, current.revision).await {
             Ok(()) => return Ok(Moved { prompt: updated, label, previous_version: previous }),
@@ -184,6 +216,25 @@ pub async fn move_label(
             Err(err) => return Err(err.into()),
         }
     }
+}
+
+/// Refuses a version without a passing run of `suite`.
+async fn gate(
+    suites: &dyn TestSuiteStore,
+    principal: &Principal,
+    prompt_id: &PromptId,
+    label: &LabelName,
+    suite: &TestSuiteId,
+    version: u32,
+) -> Result<(), AppError> {
+    let Some(found) = suites.get_test_suite(&principal.workspace_id, suite).await? else {
+        return Err(LabelRefusal::UnknownSuite.into());
+    };
+    if suites.passing_run(&principal.workspace_id, suite, prompt_id, version).await?.is_some() {
+        return Ok(());
+    }
+    Err(LabelRefusal::NoPassingRun { label: label.clone(), suite: suite.clone(), suite_name: found.name, version }
+        .into())
 }
 
 /// Removes `label`, unless an agent follows it (it would have nothing to answer with).

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::model::TestSuite;
-use crate::model::{Page, PageRequest, TestSuiteId, WorkspaceId};
+use crate::model::{Page, PageRequest, PromptId, TestRunId, TestSuiteId, WorkspaceId};
 use crate::ports::StoreError;
 
 #[async_trait]
@@ -24,4 +24,22 @@ pub trait TestSuiteStore: Send + Sync {
     ) -> Result<Page<TestSuite>, StoreError>;
     /// `false` when there was none.
     async fn delete_test_suite(&self, workspace_id: &WorkspaceId, id: &TestSuiteId) -> Result<bool, StoreError>;
+    /// A run of the suite that passed on the prompt's version, if any: what a label that requires
+    /// the suite needs before it moves there.
+    async fn passing_run(
+        &self,
+        workspace_id: &WorkspaceId,
+        suite: &TestSuiteId,
+        prompt: &PromptId,
+        version: u32,
+    ) -> Result<Option<TestRunId>, StoreError>;
+    /// Records that `run` of the suite passed on the prompt's version.
+    async fn record_passing_run(
+        &self,
+        workspace_id: &WorkspaceId,
+        suite: &TestSuiteId,
+        prompt: &PromptId,
+        version: u32,
+        run: &TestRunId,
+    ) -> Result<(), StoreError>;
 }

@@ -6,8 +6,9 @@ use serde_json::{Map, Value};
 
 use super::present;
 use crate::model::input::{required_text, InvalidField};
-use crate::model::{KnowledgeBaseId, Temperature, Tool, VersionNotes};
+use crate::model::{KnowledgeBaseId, Temperature, TestSuiteId, Tool, VersionNotes};
 use colloquy_domain::knowledge;
+use colloquy_domain::prompts::labels::LabelTarget;
 use colloquy_domain::prompts::{
     self, NewPromptVersion, PromptEdit, MAX_DESCRIPTION_CHARS, MAX_LABEL_CHARS, MAX_NAME_CHARS,
 };
@@ -128,11 +129,9 @@ impl TryFrom<ManualSaveBody> for VersionNotes {
 #[serde(rename_all = "camelCase")]
 pub struct LabelMoveBody {
     pub version: u32,
-}
-
-/// The version a label moves to, checked against the prompt by the move itself.
-pub struct LabelTarget {
-    pub version: u32,
+    /// A suite whose passing run the label needs before it moves; `null` drops the requirement.
+    #[serde(default, deserialize_with = "present")]
+    pub requires_suite: Option<Option<TestSuiteId>>,
 }
 
 impl TryFrom<LabelMoveBody> for LabelTarget {
@@ -142,6 +141,6 @@ impl TryFrom<LabelMoveBody> for LabelTarget {
         if body.version == 0 {
             return Err(InvalidField::new("version", "must be a version number (1, 2, …)"));
         }
-        Ok(LabelTarget { version: body.version })
+        Ok(LabelTarget { version: body.version, requires_suite: body.requires_suite })
     }
 }

@@ -138,6 +138,8 @@ pub struct LabelView {
     pub display_version: String,
     pub moved_at: String,
     pub moved_by: String,
+    /// The test suite whose passing run on a version the label needs before it moves there.
+    pub requires_suite: Option<String>,
     /// Where the move that answered this came from (`null`: the label is new). On a move's answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<Option<u32>>,
@@ -151,6 +153,7 @@ impl LabelView {
             display_version: display_version(label.version),
             moved_at: timestamp::format(label.moved_at),
             moved_by: label.moved_by.clone(),
+            requires_suite: label.requires_suite.as_ref().map(ToString::to_string),
             previous_version: None,
         }
     }
