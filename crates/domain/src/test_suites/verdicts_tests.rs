@@ -153,3 +153,21 @@ proptest! {
         let _ = decide(&Expectation::ReplyNotMatches(pattern), &messages);
     }
 }
+
+#[test]
+fn a_call_expected_with_arguments_that_never_came_says_so() {
+    let found = verdict(expected_call("cancel_viewing", Some(json!({"day": "Saturday"}))), &booked());
+    assert!(!found.passed);
+    assert_eq!(found.why, "the agent never called `cancel_viewing`");
+}
+
+#[test]
+fn a_long_reply_is_cut_at_120_characters_in_the_why() {
+    let exact = "a".repeat(120);
+    let long = format!("{exact}b");
+    let why = |text: &str| {
+        verdict(Expectation::ReplyMatches("a".into()), &[message(Direction::Outbound, Some(text), None)]).why
+    };
+    assert_eq!(why(&exact), format!("the reply “{exact}” matches"));
+    assert_eq!(why(&long), format!("the reply “{exact}…” matches"));
+}
