@@ -58,20 +58,7 @@ async fn reply(l: &Loop) -> Value {
 async fn the_agent_searches_its_knowledge_base_and_the_reply_records_what_it_read() {
     let l = agent_loop().await;
     let base = agent_with_house_rules(&l, false).await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(tool_calls(&[("call_1", "search_knowledge", json!({"query": "dogs pets"}))]))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&l.llm)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(completion("Yes: small dogs are welcome (House rules.md)."))
-        .with_priority(2)
-        .mount(&l.llm)
-        .await;
-    Mock::given(method("POST")).respond_with(sent("wamid.REPLY")).mount(&l.graph).await;
+    searches_then_answers(&l, "dogs pets", "Yes: small dogs are welcome (House rules.md).").await;
 
     l.inbox.deliver(&meta_payload("text")).await;
     l.run_worker().await;
@@ -155,11 +142,11 @@ async fn an_agent_may_name_only_its_workspaces_knowledge_bases() {
     assert_eq!((refused.status, refused.error_field()), (400, Some("knowledgeBases[0]")), "{}", refused.body);
 }
 
-/// A search the model asks for first, then the answer it gives.
-async fn searches_then_answers(l: &Loop, answer: &str) {
+/// A search for `query` the model asks for first, then the answer it gives.
+async fn searches_then_answers(l: &Loop, query: &str, answer: &str) {
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
-        .respond_with(tool_calls(&[("call_1", "search_knowledge", json!({"query": "bins"}))]))
+        .respond_with(tool_calls(&[("call_1", "search_knowledge", json!({"query": query}))]))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&l.llm)
@@ -190,7 +177,7 @@ async fn a_prompt_naming_a_knowledge_base_gives_its_agents_search_knowledge_over
     let prompt = crate::prompts::prompt_id(stack, &l.inbox.key, "support").await;
     let edited = crate::prompts::update(stack, &l.inbox.key, &prompt, json!({"knowledgeBases": [base]})).await;
     assert_eq!((edited.status, &edited.body["prompt"]["knowledgeBases"]), (200, &json!([base])), "{}", edited.body);
-    searches_then_answers(&l, "Bins go out on Tuesday mornings (House rules.md).").await;
+    searches_then_answers(&l, "bins", "Bins go out on Tuesday mornings (House rules.md).").await;
 
     l.inbox.deliver(&meta_payload("text")).await;
     l.run_worker().await;

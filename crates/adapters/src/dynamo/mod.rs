@@ -40,6 +40,7 @@ mod cursor;
 mod dead_letters;
 mod due_work;
 mod events;
+mod json_text;
 pub mod keys;
 mod knowledge;
 mod media;

@@ -115,7 +115,7 @@ record! {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         edited_by: Option<String>,
         /// Absent (prompts stored before labels, and those without any) is none.
-        #[serde(default, skip_serializing_if = "labels_unused", with = "labels_text")]
+        #[serde(default, skip_serializing_if = "labels_unused", with = "super::json_text")]
         labels: PromptLabels,
         #[serde(with = "crate::model::timestamp::iso")]
         created_at: OffsetDateTime,
@@ -143,18 +143,4 @@ record! {
 
 fn labels_unused(labels: &PromptLabels) -> bool {
     *labels == PromptLabels::default()
-}
-
-/// Labels as JSON text: one attribute, whatever a label is called.
-mod labels_text {
-    use colloquy_domain::prompts::labels::PromptLabels;
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(labels: &PromptLabels, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&serde_json::to_string(labels).map_err(serde::ser::Error::custom)?)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PromptLabels, D::Error> {
-        serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
-    }
 }

@@ -78,7 +78,8 @@ record! {
         name: String,
         #[serde(default)]
         description: String,
-        #[serde(with = "scenarios_text")]
+        /// One JSON text: free-form tool results and arguments survive as sent.
+        #[serde(with = "super::json_text")]
         scenarios: Vec<Scenario>,
         #[serde(with = "crate::model::timestamp::iso")]
         created_at: OffsetDateTime,
@@ -86,18 +87,5 @@ record! {
         updated_at: OffsetDateTime,
         #[serde(default)]
         revision: u64,
-    }
-}
-
-mod scenarios_text {
-    use colloquy_domain::test_suites::model::Scenario;
-    use serde::{de::Error, Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(scenarios: &[Scenario], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&serde_json::to_string(scenarios).map_err(serde::ser::Error::custom)?)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Scenario>, D::Error> {
-        serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
     }
 }
