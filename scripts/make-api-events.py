@@ -55,6 +55,7 @@ def event(method, route, path, body=None, params=None, query="", headers=None, a
 
 PROMPT_ID = "prm_0193a6f2c1b07c3e8d2f4a5b6c7d8e9f"
 SUITE_ID = "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e93"
+RUN_ID = "0193a6f2-c1b0-7c3e-8d2f-4a5b6c7d8e94"
 # The issue's own shape: a scripted scenario with every expectation kind, and a simulated contact.
 SUITE = {
     "name": "Leasing basics",
@@ -215,6 +216,8 @@ FIXTURES.update({
     "get-test-suite": event("GET", "/api/v1/test-suites/{id}/", f"/api/v1/test-suites/{SUITE_ID}/", params={"id": SUITE_ID}),
     "update-test-suite": event("PATCH", "/api/v1/test-suites/{id}/", f"/api/v1/test-suites/{SUITE_ID}/", params={"id": SUITE_ID}, body='{"description": "Before any leasing prompt reaches production"}'),
     "delete-test-suite": event("DELETE", "/api/v1/test-suites/{id}/", f"/api/v1/test-suites/{SUITE_ID}/", params={"id": SUITE_ID}),
+    "start-test-run": event("POST", "/api/v1/test-suites/{id}/runs/", f"/api/v1/test-suites/{SUITE_ID}/runs/", params={"id": SUITE_ID}, body=json.dumps({"agentId": AGENT_ID, "promptLabel": "staging"})),
+    "get-test-run": event("GET", "/api/v1/test-suites/{id}/runs/{runId}/", f"/api/v1/test-suites/{SUITE_ID}/runs/{RUN_ID}/", params={"id": SUITE_ID, "runId": RUN_ID}),
 })
 
 WEBHOOK_BODY = (EVENTS / "whatsapp" / "text.json").read_text() if (EVENTS / "whatsapp" / "text.json").exists() else "{}"

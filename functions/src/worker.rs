@@ -20,6 +20,7 @@ use colloquy_domain::events;
 use colloquy_domain::knowledge;
 use colloquy_domain::metrics::Measurement;
 use colloquy_domain::reply::{self, AgentCache, Attempt, RetryLater};
+use colloquy_domain::test_suites;
 
 /// Conversation groups worked on at once: enough to hide one slow LLM call behind the others.
 pub const CONCURRENT_GROUPS: usize = 5;
@@ -208,6 +209,9 @@ impl Worker {
             Trigger::Knowledge(change) => {
                 knowledge::ingest::rebuild(&app.knowledge_ports(), change).await.map_err(RetryLater::Busy)
             }
+            Trigger::TestScenario(scenario) => {
+                test_suites::scenario::play(&app.scenario_ports(), &self.cache, scenario, deadline, attempt).await
+            }
             Trigger::FollowUp(follow_up) => {
                 reply::answer(
                     &app.reply_ports(),
@@ -229,6 +233,7 @@ impl Worker {
         let ran = match &trigger {
             Trigger::FollowUp(_) => Some("follow_up"),
             Trigger::Analysis(_) => Some("analysis"),
+            Trigger::TestScenario(_) => Some("test_scenario"),
             _ => None,
         };
         if let Some(kind) = ran {

@@ -156,7 +156,8 @@ async fn on_demand_runs_once_per_transcript_parses_json_emits_and_counts_tokens_
     assert_eq!(
         usage.body["totals"],
         json!({"inputTokens": 342, "cachedInputTokens": 0, "outputTokens": 27, "calls": 2,
-               "analysisInputTokens": 300, "analysisOutputTokens": 20, "analysisCalls": 1, "transcribedSeconds": 0}),
+               "analysisInputTokens": 300, "analysisOutputTokens": 20, "analysisCalls": 1, "transcribedSeconds": 0,
+            "testInputTokens": 0, "testOutputTokens": 0, "testCalls": 0}),
         "the reply (42/7) and the analysis (300/20), the analysis also apart: {}",
         usage.body
     );

@@ -114,7 +114,8 @@ async fn a_message_that_arrives_while_the_llm_writes_is_in_the_reply_that_is_sen
     let request = ApiCall::fixture("get-usage").key(&l.inbox.key).query("from", &today).query("to", &today);
     let report = call("get-usage", &l.inbox.stack.app, request).await;
     let expected = json!({"inputTokens": 84, "cachedInputTokens": 0, "outputTokens": 14, "calls": 2,
-        "analysisInputTokens": 0, "analysisOutputTokens": 0, "analysisCalls": 0, "transcribedSeconds": 0});
+        "analysisInputTokens": 0, "analysisOutputTokens": 0, "analysisCalls": 0, "transcribedSeconds": 0,
+            "testInputTokens": 0, "testOutputTokens": 0, "testCalls": 0});
     assert_eq!(report.body["totals"], expected, "both calls count");
 }
 

@@ -43,6 +43,7 @@ mod retention;
 mod revisions;
 mod send_prompt;
 mod storage;
+mod test_runs;
 mod test_suites;
 mod tool_loop;
 mod tools;

@@ -63,7 +63,8 @@ async fn counters_add_up_exactly_under_concurrent_replies() {
         let report = call("get-usage", &l.inbox.stack.app, request).await;
         assert_eq!(report.status, 200, "{}", report.body);
         let expected = json!({"inputTokens": 42 * contacts, "cachedInputTokens": 0, "outputTokens": 7 * contacts, "calls": contacts,
-            "analysisInputTokens": 0, "analysisOutputTokens": 0, "analysisCalls": 0, "transcribedSeconds": 0});
+            "analysisInputTokens": 0, "analysisOutputTokens": 0, "analysisCalls": 0, "transcribedSeconds": 0,
+            "testInputTokens": 0, "testOutputTokens": 0, "testCalls": 0});
         assert_eq!(report.body["totals"], expected, "{}", report.body);
         assert_eq!(report.body["results"].as_array().map(Vec::len), Some(1), "{}", report.body);
     }

@@ -479,6 +479,27 @@ impl App {
             knowledge_bases: &*self.store,
             knowledge: &*self.knowledge,
             embedder: self.embedder.as_deref(),
+            sandbox: false,
+        }
+    }
+
+    /// What playing a test scenario uses: the live pipeline's ports, which it sandboxes.
+    pub fn scenario_ports(&self) -> colloquy_domain::test_suites::scenario::ScenarioPorts<'_> {
+        colloquy_domain::test_suites::scenario::ScenarioPorts {
+            reply: self.reply_ports(),
+            suites: &*self.store,
+            queue: &*self.queue,
+        }
+    }
+
+    /// What starting a test run uses.
+    pub fn run_ports(&self) -> colloquy_domain::test_suites::runs::RunPorts<'_> {
+        colloquy_domain::test_suites::runs::RunPorts {
+            suites: &*self.store,
+            agents: &*self.store,
+            prompts: &*self.store,
+            queue: &*self.queue,
+            clock: &*self.clock,
         }
     }
 

@@ -30,6 +30,7 @@ pub const AUDITED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/test-suites/", "test_suite.created"),
     ("PATCH", "/api/v1/test-suites/{id}/", "test_suite.updated"),
     ("DELETE", "/api/v1/test-suites/{id}/", "test_suite.deleted"),
+    ("POST", "/api/v1/test-suites/{id}/runs/", "test_run.started"),
     ("POST", "/api/v1/whatsapp-numbers/", "number.registered"),
     ("DELETE", "/api/v1/whatsapp-numbers/{phoneNumberId}/", "number.removed"),
     ("POST", "/api/v1/tools/", "tool.created"),

@@ -217,6 +217,8 @@ route_table! {
     GET_TEST_SUITE "get-test-suite" { "GET" "/api/v1/test-suites/{id}/", read, TABLE, test_suites::get; }
     UPDATE_TEST_SUITE "update-test-suite" { "PATCH" "/api/v1/test-suites/{id}/", write, TABLE, test_suites::update; }
     DELETE_TEST_SUITE "delete-test-suite" { "DELETE" "/api/v1/test-suites/{id}/", write, TABLE, test_suites::delete; }
+    START_TEST_RUN "start-test-run" { "POST" "/api/v1/test-suites/{id}/runs/", write, QUEUE, test_suites::start_run; }
+    GET_TEST_RUN "get-test-run" { "GET" "/api/v1/test-suites/{id}/runs/{runId}/", read, TABLE, test_suites::get_run; }
     LIST_PROMPT_LABELS "list-prompt-labels" { "GET" "/api/prompts/{promptId}/labels", read, TABLE, prompts::labels; }
     MOVE_PROMPT_LABEL "move-prompt-label" { "PUT" "/api/prompts/{promptId}/labels/{label}", write, TABLE, prompts::move_label; }
     REMOVE_PROMPT_LABEL "remove-prompt-label" { "DELETE" "/api/prompts/{promptId}/labels/{label}", write, TABLE, prompts::remove_label; }

@@ -1,11 +1,12 @@
 //! `/api/v1/test-suites/`: scenarios an agent is put through before a version is promoted.
 
-use super::{created, no_content, ok, Reply};
+use super::{accepted, created, no_content, ok, Reply};
 use crate::http::bodies::command;
-use crate::http::bodies::test_suites::{NewTestSuiteBody, TestSuiteChangeBody};
+use crate::http::bodies::test_suites::{NewTestSuiteBody, StartRunBody, TestSuiteChangeBody};
+use crate::http::error::named;
 use crate::http::request::{page_request, path_param};
 use crate::http::response::ListBody;
-use crate::http::views::test_suites::TestSuiteView;
+use crate::http::views::test_suites::{TestRunView, TestSuiteView};
 use crate::http::Request;
 use crate::model::Principal;
 use crate::App;
@@ -42,4 +43,20 @@ pub async fn update(app: &App, who: &Principal, request: &Request) -> Reply {
 pub async fn delete(app: &App, who: &Principal, request: &Request) -> Reply {
     test_suites::delete(&*app.store, who, &path_param(request, "id")?).await?;
     no_content()
+}
+
+/// POST /api/v1/test-suites/{id}/runs/: 202 with the run, its scenarios `running`; the worker
+/// plays them at once, each in its own sandbox conversation.
+pub async fn start_run(app: &App, who: &Principal, request: &Request) -> Reply {
+    let start = command::<StartRunBody, _>(request)?;
+    let suite = path_param(request, "id")?;
+    let run = test_suites::runs::start(&app.run_ports(), who, &suite, start).await.map_err(named)?;
+    accepted(&TestRunView::new(&run, &[]))
+}
+
+/// GET /api/v1/test-suites/{id}/runs/{runId}/
+pub async fn get_run(app: &App, who: &Principal, request: &Request) -> Reply {
+    let (suite, run) = (path_param(request, "id")?, path_param(request, "runId")?);
+    let (run, results) = test_suites::runs::get(&*app.store, who, &suite, &run).await?;
+    ok(&TestRunView::new(&run, &results))
 }

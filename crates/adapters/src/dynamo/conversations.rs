@@ -62,14 +62,17 @@ impl DynamoStore {
             .key(keys::PK, AttributeValue::S(pk))
             .key(keys::SK, AttributeValue::S(sk))
             .update_expression(if agent_id.is_some() {
-                "ADD inputTokens :input, cachedInputTokens :cachedInput, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds SET #day = :day, agentId = :agent"
+                "ADD inputTokens :input, cachedInputTokens :cachedInput, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds, testInputTokens :testInput, testOutputTokens :testOutput, testCalls :testCalls SET #day = :day, agentId = :agent"
             } else {
-                "ADD inputTokens :input, cachedInputTokens :cachedInput, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds SET #day = :day"
+                "ADD inputTokens :input, cachedInputTokens :cachedInput, outputTokens :output, calls :calls, analysisInputTokens :analysisInput, analysisOutputTokens :analysisOutput, analysisCalls :analysisCalls, transcribedSeconds :seconds, testInputTokens :testInput, testOutputTokens :testOutput, testCalls :testCalls SET #day = :day"
             })
             .expression_attribute_values(":analysisInput", number(usage.tokens.analysis_input_tokens))
             .expression_attribute_values(":analysisOutput", number(usage.tokens.analysis_output_tokens))
             .expression_attribute_values(":analysisCalls", number(usage.tokens.analysis_calls))
             .expression_attribute_values(":seconds", number(usage.tokens.transcribed_seconds))
+            .expression_attribute_values(":testInput", number(usage.tokens.test_input_tokens))
+            .expression_attribute_values(":testOutput", number(usage.tokens.test_output_tokens))
+            .expression_attribute_values(":testCalls", number(usage.tokens.test_calls))
             .expression_attribute_names("#day", "day")
             .expression_attribute_values(":input", number(usage.tokens.input_tokens))
             .expression_attribute_values(":cachedInput", number(usage.tokens.cached_input_tokens))
@@ -115,9 +118,17 @@ impl DynamoStore {
             item.insert(keys::GSI1PK.to_owned(), AttributeValue::S(keys::follow_up_partition(shard)));
             item.insert(keys::GSI1SK.to_owned(), AttributeValue::S(sort));
         }
-        let activity = keys::activity_sort(&timestamp::format(conversation.updated_at), &conversation.id);
-        item.insert(keys::GSI3PK.to_owned(), AttributeValue::S(keys::activity_partition(&conversation.workspace_id)));
-        item.insert(keys::GSI3SK.to_owned(), AttributeValue::S(activity));
+        // A test run's conversation is not the workspace's traffic: neither listed nor in its
+        // activity (the console's inbox, the versions compared).
+        let live = !conversation.channel.is_test();
+        if live {
+            let activity = keys::activity_sort(&timestamp::format(conversation.updated_at), &conversation.id);
+            item.insert(
+                keys::GSI3PK.to_owned(),
+                AttributeValue::S(keys::activity_partition(&conversation.workspace_id)),
+            );
+            item.insert(keys::GSI3SK.to_owned(), AttributeValue::S(activity));
+        }
         if let Some(due) = conversation.analysis_due_at {
             let shard = keys::follow_up_shard(&conversation.id);
             item.insert(keys::GSI2PK.to_owned(), AttributeValue::S(keys::analysis_partition(shard)));
@@ -127,9 +138,11 @@ impl DynamoStore {
         match expected_revision {
             None => {
                 items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
-                let listed = ListedConversation { conversation_id: conversation.id.clone() };
-                let listing = keys::conversation_listing(&conversation.workspace_id, &conversation.id);
-                items.push(self.put(to_item(&Record::new(listing, listed))?, "attribute_not_exists(PK)", &[])?);
+                if live {
+                    let listed = ListedConversation { conversation_id: conversation.id.clone() };
+                    let listing = keys::conversation_listing(&conversation.workspace_id, &conversation.id);
+                    items.push(self.put(to_item(&Record::new(listing, listed))?, "attribute_not_exists(PK)", &[])?);
+                }
                 // A WhatsApp conversation claims its (business number, contact); an API-only one
                 // has neither.
                 if let Some((phone_number_id, contact)) = conversation.party() {

@@ -214,6 +214,17 @@ pub fn passed_run(workspace_id: &str, suite: &str, prompt: &str, version: u32) -
     (workspace_pk(workspace_id), format!("SUITEPASS#{suite}#{prompt}#{version}"))
 }
 
+pub const TEST_RUN: &str = "TESTRUN#";
+
+/// A run; its scenarios' results sort right after it (`test_run_result`), so one Query reads both.
+pub fn test_run(workspace_id: &str, id: &str) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{TEST_RUN}{id}"))
+}
+
+pub fn test_run_result(workspace_id: &str, run: &str, index: u32) -> (String, String) {
+    (workspace_pk(workspace_id), format!("{TEST_RUN}{run}#SCN#{index:05}"))
+}
+
 pub const KNOWLEDGE_BASE: &str = "KB#";
 
 pub fn knowledge_base(workspace_id: &str, id: &str) -> (String, String) {

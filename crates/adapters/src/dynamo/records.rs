@@ -79,7 +79,7 @@ impl From<&Conversation> for StoredConversation {
         let c = conversation.clone();
         let (phone_number_id, contact) = match c.channel {
             Channel::WhatsApp { phone_number_id, contact } => (Some(phone_number_id), Some(contact)),
-            Channel::Api => (None, None),
+            Channel::Api | Channel::Test => (None, None),
         };
         Self {
             id: c.id,
@@ -121,6 +121,7 @@ impl TryFrom<StoredConversation> for Conversation {
                 Channel::WhatsApp { phone_number_id, contact }
             }
             (ChannelKind::Api, _, _) => Channel::Api,
+            (ChannelKind::Test, _, _) => Channel::Test,
             (ChannelKind::Whatsapp, _, _) => {
                 return Err(StoreError::Corrupt(format!(
                     "WhatsApp conversation {} has no number or contact",

@@ -4,10 +4,13 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{keys, to_item, unavailable, DynamoStore, Listing, Record};
-use crate::model::{Page, PageRequest, PromptId, TestRunId, TestSuiteId, WorkspaceId};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{from_item, keys, to_item, unavailable, DynamoStore, Listing, Record};
+use crate::model::{AgentId, Page, PageRequest, PromptId, TestRunId, TestSuiteId, WorkspaceId};
 use crate::ports::{StoreError, TestSuiteStore};
 use colloquy_domain::test_suites::model::{Scenario, TestSuite};
+use colloquy_domain::test_suites::run::{PinnedVersion, ScenarioResult, TestRun};
 
 #[async_trait]
 impl TestSuiteStore for DynamoStore {
@@ -61,6 +64,95 @@ impl TestSuiteStore for DynamoStore {
         self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(unavailable)?;
         Ok(())
     }
+
+    async fn create_test_run(&self, run: &TestRun) -> Result<(), StoreError> {
+        let record = StoredTestRun::from(run);
+        self.put_revised(keys::test_run(&run.workspace_id, &run.id), &record, None, "test run").await
+    }
+
+    async fn get_test_run(
+        &self,
+        workspace_id: &WorkspaceId,
+        id: &TestRunId,
+    ) -> Result<Option<(TestRun, Vec<ScenarioResult>)>, StoreError> {
+        let (pk, run_key) = keys::test_run(workspace_id, id);
+        let mut run = None;
+        let mut results = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :run)")
+                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                .expression_attribute_values(":run", AttributeValue::S(run_key.clone()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in output.items.unwrap_or_default() {
+                let is_run = matches!(item.get(keys::SK), Some(AttributeValue::S(sk)) if *sk == run_key);
+                if is_run {
+                    run = Some(TestRun::from(from_item::<Record<StoredTestRun>>(item)?.data));
+                } else if let Ok(stored) = from_item::<Record<StoredScenarioResult>>(item) {
+                    results.push(stored.data.result);
+                }
+            }
+            match output.last_evaluated_key {
+                Some(last) => start = Some(last),
+                None => break,
+            }
+        }
+        // `begins_with` also matches a run whose id extends this one's: only its own results.
+        Ok(run.map(|run| {
+            results.retain(|result| (result.index as usize) < run.scenarios.len());
+            (run, results)
+        }))
+    }
+
+    async fn record_scenario_result(
+        &self,
+        workspace_id: &WorkspaceId,
+        run: &TestRunId,
+        result: &ScenarioResult,
+    ) -> Result<bool, StoreError> {
+        let key = keys::test_run_result(workspace_id, run, result.index);
+        let record = StoredScenarioResult { run_id: run.clone(), result: result.clone() };
+        match self.put_revised(key, &record, None, "test scenario result").await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+record! {
+    /// How a run is stored: its scenarios as one JSON text, as the suite's are.
+    StoredTestRun for TestRun {
+        id: TestRunId,
+        workspace_id: WorkspaceId,
+        suite_id: TestSuiteId,
+        suite_name: String,
+        agent_id: AgentId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompt: Option<PinnedVersion>,
+        #[serde(with = "super::json_text")]
+        scenarios: Vec<Scenario>,
+        #[serde(with = "crate::model::timestamp::iso")]
+        started_at: OffsetDateTime,
+        started_by: String,
+    }
+}
+
+/// A scenario's result, as one JSON text (its transcript and verdicts, as the API shows them).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredScenarioResult {
+    run_id: TestRunId,
+    #[serde(with = "super::json_text")]
+    result: ScenarioResult,
 }
 
 /// The marker of a run that passed: the latest one of a suite on a prompt's version.

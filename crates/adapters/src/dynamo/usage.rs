@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::{keys, unavailable, DynamoStore};
 use crate::model::{AgentId, WorkspaceId};
 use crate::ports::{StoreError, UsageStore};
-use colloquy_domain::usage::model::{Tokens, UsageRow};
+use colloquy_domain::usage::model::{Tokens, UsageDelta, UsageRow};
 
 /// A day's counters as stored: kept by `ADD`, so concurrent replies add up exactly.
 #[derive(Deserialize)]
@@ -55,5 +55,9 @@ impl UsageStore for DynamoStore {
                 None => return Ok(rows),
             }
         }
+    }
+
+    async fn add_usage(&self, usage: &UsageDelta) -> Result<(), StoreError> {
+        self.transact(self.usage_items(usage)?.to_vec(), "usage").await
     }
 }

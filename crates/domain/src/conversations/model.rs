@@ -24,14 +24,22 @@ pub enum ChannelKind {
     Whatsapp,
     /// Only over the HTTP API (Flashback's prompt endpoint): no contact, no 24-hour window.
     Api,
+    /// A test run's sandbox: like the API's, and never listed, answered by the live pipeline,
+    /// sent to WhatsApp or counted as the workspace's traffic.
+    Test,
 }
 
 /// Where a conversation happens, with what that channel needs: a WhatsApp conversation always
 /// has its business number and its contact, an API one has neither.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Channel {
-    WhatsApp { phone_number_id: String, contact: Contact },
+    WhatsApp {
+        phone_number_id: String,
+        contact: Contact,
+    },
     Api,
+    /// A scenario of a test run (`test_suites::scenario`).
+    Test,
 }
 
 impl Channel {
@@ -39,7 +47,12 @@ impl Channel {
         match self {
             Channel::WhatsApp { .. } => ChannelKind::Whatsapp,
             Channel::Api => ChannelKind::Api,
+            Channel::Test => ChannelKind::Test,
         }
+    }
+
+    pub fn is_test(&self) -> bool {
+        matches!(self, Channel::Test)
     }
 
     pub fn is_whatsapp(&self) -> bool {
@@ -143,6 +156,16 @@ impl Conversation {
         }
     }
 
+    /// A test run's sandbox conversation, answered by `agent_id` with the version it is pinned to.
+    pub fn start_test(
+        workspace_id: &WorkspaceId,
+        agent_id: AgentId,
+        arm: Option<PromptArm>,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self { channel: Channel::Test, prompt_arm: arm, ..Self::start_api(workspace_id, agent_id, now) }
+    }
+
     /// The next revision of this conversation, changed at `now`: what every conditional write of
     /// a conversation stores (on condition that the stored one is still at `self.revision`).
     pub fn revised(&self, now: OffsetDateTime) -> Self {
@@ -150,10 +173,11 @@ impl Conversation {
     }
 
     /// LLM calls made for this conversation spent `tokens`.
+    /// (A test conversation's tokens are counted apart in the workspace's usage, and here as any.)
     pub fn spent(&mut self, tokens: &crate::usage::model::Tokens) {
-        self.input_tokens += tokens.input_tokens;
+        self.input_tokens += tokens.input_tokens + tokens.test_input_tokens;
         self.cached_input_tokens += tokens.cached_input_tokens;
-        self.output_tokens += tokens.output_tokens;
+        self.output_tokens += tokens.output_tokens + tokens.test_output_tokens;
     }
 
     /// The contact wrote (at `sent_at`): the window opens again, and no follow-up is due and the
@@ -176,7 +200,7 @@ impl Conversation {
     pub fn party(&self) -> Option<(&str, &Contact)> {
         match &self.channel {
             Channel::WhatsApp { phone_number_id, contact } => Some((phone_number_id, contact)),
-            Channel::Api => None,
+            Channel::Api | Channel::Test => None,
         }
     }
 
@@ -194,9 +218,9 @@ impl Conversation {
         self.window_closes_at().map(|closes| closes - now).filter(|left| left.is_positive()).unwrap_or(Duration::ZERO)
     }
 
-    /// API-only conversations have no window.
+    /// API-only and test conversations have no window.
     pub fn is_window_open(&self, now: OffsetDateTime) -> bool {
-        self.channel == Channel::Api || self.window_remaining(now).is_positive()
+        !self.channel.is_whatsapp() || self.window_remaining(now).is_positive()
     }
 
     pub fn is_human_takeover(&self, now: OffsetDateTime) -> bool {

@@ -42,7 +42,9 @@ pub use llm::{
 };
 pub use queue::{QueueError, TriggerQueue};
 pub use store::{Clock, Store, StoreError};
-pub use trigger::{AnalysisTrigger, Attempt, EventTrigger, FollowUpTrigger, KnowledgeTrigger, Trigger, Turn};
+pub use trigger::{
+    AnalysisTrigger, Attempt, EventTrigger, FollowUpTrigger, KnowledgeTrigger, TestScenarioTrigger, Trigger, Turn,
+};
 pub use whatsapp::{
     GraphError, NumberInfo, Outbound, Secret, Sender, TemplateSummary, TokenVault, VaultError, WhatsApp,
 };

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::model::AnalysisCause;
-use crate::model::{ConversationId, EventId, KnowledgeBaseId, WorkspaceId};
+use crate::model::{ConversationId, EventId, KnowledgeBaseId, TestRunId, WorkspaceId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -27,6 +27,8 @@ pub enum Trigger {
     Event(EventTrigger),
     /// A knowledge base's documents changed: index what is pending and move its snapshot.
     Knowledge(KnowledgeTrigger),
+    /// Play one scenario of a test run in a sandbox conversation and record its result.
+    TestScenario(TestScenarioTrigger),
 }
 
 /// A conversation has something new to answer.
@@ -77,6 +79,20 @@ pub struct KnowledgeTrigger {
     pub knowledge_base_id: KnowledgeBaseId,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestScenarioTrigger {
+    /// The run and the scenario's index: queued once per run.
+    pub id: String,
+    pub workspace_id: WorkspaceId,
+    pub run_id: TestRunId,
+    /// Its index in the run's scenarios.
+    pub scenario: u32,
+    /// The conversation a scenario that ran out of time goes on in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<ConversationId>,
+}
+
 impl Turn {
     pub fn of(conversation: &crate::model::Conversation, id: &str) -> Self {
         Turn {
@@ -93,6 +109,7 @@ impl Trigger {
         match self {
             Trigger::Event(event) => &event.id,
             Trigger::Knowledge(change) => &change.id,
+            Trigger::TestScenario(scenario) => &scenario.id,
             _ => self.conversation().map_or("", |turn| turn.id.as_str()),
         }
     }
@@ -101,6 +118,7 @@ impl Trigger {
         match self {
             Trigger::Event(event) => &event.workspace_id,
             Trigger::Knowledge(change) => &change.workspace_id,
+            Trigger::TestScenario(scenario) => &scenario.workspace_id,
             _ => self.conversation().map_or("", |turn| turn.workspace_id.as_str()),
         }
     }
@@ -114,7 +132,7 @@ impl Trigger {
             | Trigger::ToolDecision(turn) => Some(turn),
             Trigger::FollowUp(follow_up) => Some(&follow_up.turn),
             Trigger::Analysis(analysis) => Some(&analysis.turn),
-            Trigger::Event(_) | Trigger::Knowledge(_) => None,
+            Trigger::Event(_) | Trigger::Knowledge(_) | Trigger::TestScenario(_) => None,
         }
     }
 
@@ -127,6 +145,8 @@ impl Trigger {
         match self {
             Trigger::Event(event) => format!("event_{}", event.id),
             Trigger::Knowledge(change) => format!("knowledge_{}", change.knowledge_base_id),
+            // Each scenario a group of its own: a run's scenarios are played at once.
+            Trigger::TestScenario(scenario) => format!("test_{}_{}", scenario.run_id, scenario.scenario),
             _ => self.conversation().map(|turn| turn.conversation_id.to_string()).unwrap_or_default(),
         }
     }
@@ -142,6 +162,7 @@ impl Trigger {
             Trigger::Analysis(_) => "analysis",
             Trigger::Event(_) => "event",
             Trigger::Knowledge(_) => "knowledge",
+            Trigger::TestScenario(_) => "test_scenario",
         }
     }
 
@@ -222,6 +243,13 @@ mod tests {
             Trigger::FollowUp(FollowUpTrigger { turn: turn(), attempt: 3 }),
             Trigger::Analysis(AnalysisTrigger { turn: turn(), cause: AnalysisCause::Silence, through: "msg".into() }),
             Trigger::Event(EventTrigger { id: "evt".into(), workspace_id: "ws".into() }),
+            Trigger::TestScenario(TestScenarioTrigger {
+                id: "test-run.run.1".into(),
+                workspace_id: "ws".into(),
+                run_id: "run".into(),
+                scenario: 1,
+                conversation_id: Some("conv".into()),
+            }),
         ];
         for trigger in triggers {
             let wire = serde_json::to_string(&trigger).expect("serialises");

@@ -123,10 +123,13 @@ pub(super) async fn deliver(
         ports.metrics.record(Measurement::reply(&conversation.workspace_id, "skipped", code));
         return Ok(());
     }
-    if conversation.channel == Channel::Api {
+    if !conversation.channel.is_whatsapp() {
         message.status = DeliveryStatus::Sent;
         ports.conversations.record_delivery(&conversation.workspace_id, &message).await?;
-        ports.metrics.record(Measurement::reply(&conversation.workspace_id, "sent", "none"));
+        // A test run's replies are not the workspace's traffic.
+        if !conversation.channel.is_test() {
+            ports.metrics.record(Measurement::reply(&conversation.workspace_id, "sent", "none"));
+        }
         return Ok(());
     }
     let from = match sender_of(&ports.senders, conversation).await {

@@ -137,6 +137,7 @@ impl World {
             knowledge_bases: &NoKnowledge,
             knowledge: &NoKnowledge,
             embedder: None,
+            sandbox: false,
             conversation: ConversationPorts {
                 conversations: self,
                 agents: self,
@@ -446,6 +447,9 @@ impl ToolCallStore for World {
 impl UsageStore for World {
     async fn usage(&self, _: &WorkspaceId, _: &str, _: &str, _: bool) -> Result<Vec<UsageRow>, StoreError> {
         Err(not_faked("usage"))
+    }
+    async fn add_usage(&self, _: &crate::usage::model::UsageDelta) -> Result<(), StoreError> {
+        Err(not_faked("add_usage"))
     }
 }
 

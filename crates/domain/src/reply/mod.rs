@@ -95,7 +95,7 @@ pub enum RetryLater {
 pub(super) fn as_shown(conversation: &Conversation, text: &str) -> String {
     match conversation.channel {
         Channel::WhatsApp { .. } => crate::model::formatting::markdown_to_whatsapp(text),
-        Channel::Api => text.to_owned(),
+        Channel::Api | Channel::Test => text.to_owned(),
     }
 }
 
@@ -141,6 +141,10 @@ pub async fn answer(
     loop {
         retries.another().await.map_err(|busy| RetryLater::Busy(busy.to_string()))?;
         let Some(mut loaded) = load(ports, turn).await? else { return Ok(()) };
+        if loaded.conversation.channel.is_test() != ports.sandbox {
+            tracing::warn!(conversation = %loaded.conversation.id, sandbox = ports.sandbox, "a test conversation is answered only by its test run, and a test run answers nothing else");
+            return Ok(());
+        }
         if let Some(pending) = loaded.pending_reply() {
             return deliver(ports, &loaded.conversation, pending).await;
         }

@@ -45,4 +45,8 @@ pub struct ReplyPorts<'a> {
     /// …and their search (by meaning too, when the deployment can embed a query).
     pub knowledge: &'a dyn KnowledgeIndex,
     pub embedder: Option<&'a dyn crate::ports::Embedder>,
+    /// A test run's pipeline (its tools stubbed, its events muted): it answers only test
+    /// conversations, and the live pipeline never answers one, so a scenario's calls never reach
+    /// a real tool, whatever queued the turn.
+    pub sandbox: bool,
 }

@@ -41,7 +41,7 @@ pub(super) async fn think(
         }
         Some((thrown_away, _, _)) => {
             run.redos += 1;
-            run.discarded.add(Tokens::of(&thrown_away));
+            run.discarded.add(super::write::tokens_of(conversation, &thrown_away));
             tracing::info!(conversation = %conversation.id, redos = run.redos, "a message came in while the LLM wrote; answering again with it");
         }
         None if steps == 0 => acknowledge(ports, conversation, since_reply).await,
@@ -68,7 +68,7 @@ pub(super) async fn think(
             Ok(()) => Ok(Thought::ToolCallsRecorded),
             Err(StoreError::Conflict(_)) => {
                 run.discarded = earlier;
-                run.discarded.add(Tokens::of(&answer));
+                run.discarded.add(super::write::tokens_of(conversation, &answer));
                 Ok(Thought::Again)
             }
             Err(err) => Err(err.into()),

@@ -469,7 +469,7 @@ async fn built_in(
         let profile = json!({
             "name": contact.and_then(|c| c.name.clone()),
             "phoneNumber": contact.map(|c| c.phone_number.clone()),
-            "channel": if contact.is_some() { "whatsapp" } else { "api" },
+            "channel": conversation.channel.kind(),
         });
         return Ok(profile.to_string());
     }

@@ -43,11 +43,14 @@ pub(super) async fn write(
     let mut usage = usage_of(conversation, &agent.id, &answer, message.created_at);
     usage.tokens.add(discarded);
     updated.spent(&usage.tokens);
+    // A test conversation ends with its scenario: no follow-up, no analysis.
+    let live = !conversation.channel.is_test();
     updated.follow_up_due_at = agent
         .follow_up
         .as_ref()
+        .filter(|_| live)
         .map(|policy| message.created_at + time::Duration::minutes(i64::from(policy.after_minutes)));
-    if let Some(minutes) = agent.analysis.as_ref().and_then(|analysis| analysis.after_minutes) {
+    if let Some(minutes) = agent.analysis.as_ref().and_then(|analysis| analysis.after_minutes).filter(|_| live) {
         updated.analysis_due_at = Some(message.created_at + time::Duration::minutes(i64::from(minutes)));
     }
     match ports.conversations.save_reply(&updated, conversation.revision, &message, &usage).await {
@@ -70,6 +73,15 @@ pub(super) fn usage_of(
         workspace_id: conversation.workspace_id.clone(),
         agent_id: agent_id.to_owned(),
         day: day_of(at),
-        tokens: Tokens::of(answer),
+        tokens: tokens_of(conversation, answer),
+    }
+}
+
+/// One call's tokens, as live traffic or, in a test conversation, apart.
+pub(super) fn tokens_of(conversation: &Conversation, answer: &ChatReply) -> Tokens {
+    if conversation.channel.is_test() {
+        Tokens::test(answer)
+    } else {
+        Tokens::of(answer)
     }
 }

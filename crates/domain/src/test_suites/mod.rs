@@ -1,9 +1,15 @@
 //! Test suites: scenarios (scripted or simulated contacts, stubbed tools, expectations) that an
 //! agent's prompt version is run through before it is promoted by a label.
 
+pub mod judge;
 pub mod model;
 pub mod parse;
 pub mod port;
+pub mod run;
+pub mod runs;
+pub mod sandbox;
+pub mod scenario;
+pub mod transcript;
 pub mod verdicts;
 
 use crate::model::input::{required_text, InvalidField};

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use super::model::TestSuite;
+use super::run::{ScenarioResult, TestRun};
 use crate::model::{Page, PageRequest, PromptId, TestRunId, TestSuiteId, WorkspaceId};
 use crate::ports::StoreError;
 
@@ -42,4 +43,19 @@ pub trait TestSuiteStore: Send + Sync {
         version: u32,
         run: &TestRunId,
     ) -> Result<(), StoreError>;
+    async fn create_test_run(&self, run: &TestRun) -> Result<(), StoreError>;
+    /// The run and the results its scenarios recorded, read consistently (the scenario that
+    /// records the last result sees every other one).
+    async fn get_test_run(
+        &self,
+        workspace_id: &WorkspaceId,
+        id: &TestRunId,
+    ) -> Result<Option<(TestRun, Vec<ScenarioResult>)>, StoreError>;
+    /// Records a scenario's result once; `false` when it had one already.
+    async fn record_scenario_result(
+        &self,
+        workspace_id: &WorkspaceId,
+        run: &TestRunId,
+        result: &ScenarioResult,
+    ) -> Result<bool, StoreError>;
 }

@@ -129,6 +129,34 @@ pub async fn decide(
     id: &str,
     decision: Decision,
 ) -> Result<Message, AppError> {
+    let decided = record_decision(ports, principal, id, decision).await?;
+    let conversation = &decided.conversation;
+    resume(queue, &conversation.workspace_id, &conversation.id, &decided.message.id).await?;
+    if let Some(expired_at) = decided.expired_at {
+        return Err(AppError::Conflict(format!(
+            "the tool call expired at {} without a decision; it did not run",
+            crate::model::timestamp::format(expired_at)
+        )));
+    }
+    tracing::info!(conversation = %conversation.id, call = %decided.message.id, by = %principal.key_prefix, "tool call decided");
+    Ok(decided.message)
+}
+
+/// A decision as stored: the call, and when it had expired if it had (then it never runs).
+pub struct Decided {
+    pub conversation: crate::model::Conversation,
+    pub message: Message,
+    pub expired_at: Option<time::OffsetDateTime>,
+}
+
+/// Stores the decision (who made it, and the reason of a rejection) without resuming the run:
+/// `decide` queues the resumption, a test run answers on at once.
+pub async fn record_decision(
+    ports: &ReplyPorts<'_>,
+    principal: &Principal,
+    id: &str,
+    decision: Decision,
+) -> Result<Decided, AppError> {
     let (conversation_id, message_id) = parse_public_id(id).ok_or_else(|| not_found(id))?;
     let conversation = match get_conversation(ports.conversations, principal, &conversation_id).await {
         Err(AppError::NotFound(_)) => return Err(not_found(id)),
@@ -146,11 +174,7 @@ pub async fn decide(
         crate::reply::settle(ports, &conversation, &message, expired, ToolCallStatus::PendingApproval)
             .await
             .map_err(|err| AppError::Internal(err.to_string()))?;
-        resume(queue, &conversation.workspace_id, &conversation.id, &message.id).await?;
-        return Err(AppError::Conflict(format!(
-            "the tool call expired at {} without a decision; it did not run",
-            crate::model::timestamp::format(expired_at)
-        )));
+        return Ok(Decided { conversation, message, expired_at: Some(expired_at) });
     }
     let mut decided = call;
     decided.decided_by = Some(principal.key_prefix.clone());
@@ -175,9 +199,7 @@ pub async fn decide(
         let event = ToolCallFailed { tool_call: ToolCallView::new(&updated, call) };
         emit_quietly(&ports.events, &conversation.workspace_id, &conversation.id, &event).await;
     }
-    resume(queue, &conversation.workspace_id, &conversation.id, &message.id).await?;
-    tracing::info!(conversation = %conversation.id, call = %message.id, by = %principal.key_prefix, "tool call decided");
-    Ok(updated)
+    Ok(Decided { conversation, message: updated, expired_at: None })
 }
 
 /// Queues the run's resumption: the worker takes the decided call from there.

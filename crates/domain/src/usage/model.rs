@@ -28,6 +28,14 @@ pub struct Tokens {
     /// Seconds of voice notes and audio transcribed.
     #[serde(default)]
     pub transcribed_seconds: u64,
+    /// What test runs spent (replies, simulated contacts, judges): apart from the counters
+    /// above, which are the workspace's live traffic.
+    #[serde(default)]
+    pub test_input_tokens: u64,
+    #[serde(default)]
+    pub test_output_tokens: u64,
+    #[serde(default)]
+    pub test_calls: u64,
 }
 
 impl Tokens {
@@ -40,6 +48,9 @@ impl Tokens {
         self.analysis_output_tokens += other.analysis_output_tokens;
         self.analysis_calls += other.analysis_calls;
         self.transcribed_seconds += other.transcribed_seconds;
+        self.test_input_tokens += other.test_input_tokens;
+        self.test_output_tokens += other.test_output_tokens;
+        self.test_calls += other.test_calls;
     }
 
     /// One LLM call's tokens (a reply, a tool step, a follow-up).
@@ -63,8 +74,24 @@ impl Tokens {
         }
     }
 
+    /// One test run's call: counted apart from the live traffic.
+    pub fn test(answer: &ChatReply) -> Self {
+        Self {
+            test_input_tokens: answer.input_tokens,
+            test_output_tokens: answer.output_tokens,
+            test_calls: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The live traffic's tokens.
     pub fn total(&self) -> u64 {
         self.input_tokens + self.output_tokens
+    }
+
+    /// Everything the provider bills: the live traffic's tokens and the test runs'.
+    pub fn billed(&self) -> u64 {
+        self.total() + self.test_input_tokens + self.test_output_tokens
     }
 }
 

@@ -17,4 +17,7 @@ pub trait UsageStore: Send + Sync {
         to: &str,
         by_agent: bool,
     ) -> Result<Vec<UsageRow>, StoreError>;
+    /// Adds one call's tokens to the day's counters (the workspace's and its agent's); what a
+    /// conversation's reply spends is added with the reply instead.
+    async fn add_usage(&self, usage: &crate::usage::model::UsageDelta) -> Result<(), StoreError>;
 }

@@ -10,7 +10,8 @@ pub async fn check(usage: &dyn UsageStore, now: time::OffsetDateTime, workspace:
     let Some(quota) = workspace.monthly_token_quota else { return Ok(()) };
     let today = day_of(now);
     let first = format!("{}-01", &today[..7]);
-    let used: u64 = usage.usage(&workspace.id, &first, &today, false).await?.iter().map(|row| row.tokens.total()).sum();
+    let used: u64 =
+        usage.usage(&workspace.id, &first, &today, false).await?.iter().map(|row| row.tokens.billed()).sum();
     if used >= quota {
         return Err(AppError::OverQuota(format!(
             "the workspace's monthly token quota of {quota} is used up ({used} tokens this month); an admin can raise it with PATCH /api/v1/workspace/"

@@ -48,6 +48,12 @@ impl TryFrom<NewConversationBody> for NewConversation {
     type Error = InvalidField;
 
     fn try_from(body: NewConversationBody) -> Result<Self, InvalidField> {
+        if body.channel == ChannelKind::Test {
+            return Err(InvalidField::new(
+                "channel",
+                "test conversations are made by test runs (POST /api/v1/test-suites/{id}/runs/)",
+            ));
+        }
         if body.channel == ChannelKind::Api {
             if body.message.is_some() {
                 return Err(InvalidField::new(

@@ -5,6 +5,10 @@ use serde_json::Value;
 
 use super::not_null;
 use crate::model::input::InvalidField;
+use crate::model::AgentId;
+use colloquy_domain::agents::model::PromptPick;
+use colloquy_domain::prompts::labels::LabelName;
+use colloquy_domain::test_suites::runs::StartRun;
 use colloquy_domain::test_suites::{parse, parse_description, parse_name, NewTestSuite, TestSuiteChange};
 
 #[derive(Debug, Deserialize)]
@@ -49,5 +53,40 @@ impl TryFrom<TestSuiteChangeBody> for TestSuiteChange {
             description: body.description.as_deref().map(|d| parse_description(Some(d))).transpose()?,
             scenarios: body.scenarios.as_ref().map(parse::scenarios).transpose()?,
         })
+    }
+}
+
+/// `POST /api/v1/test-suites/{id}/runs/`: the agent, and the version (a number or a label) its
+/// scenarios run against.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartRunBody {
+    pub agent_id: String,
+    #[serde(default)]
+    pub prompt_version: Option<u32>,
+    #[serde(default)]
+    pub prompt_label: Option<String>,
+}
+
+impl TryFrom<StartRunBody> for StartRun {
+    type Error = InvalidField;
+
+    fn try_from(body: StartRunBody) -> Result<Self, InvalidField> {
+        let agent_id = body.agent_id.trim();
+        if agent_id.is_empty() {
+            return Err(InvalidField::new("agentId", "is required: the agent whose prompt the suite tests"));
+        }
+        let pick = match (body.prompt_version, body.prompt_label) {
+            (Some(_), Some(_)) => {
+                return Err(InvalidField::new("promptLabel", "a run tests a version or a label, not both"))
+            }
+            (Some(0), None) => return Err(InvalidField::new("promptVersion", "versions start at 1")),
+            (Some(version), None) => Some(PromptPick::Version(version)),
+            (None, Some(label)) => {
+                Some(PromptPick::Label(LabelName::parse(&label).map_err(|err| err.at("promptLabel"))?))
+            }
+            (None, None) => None,
+        };
+        Ok(StartRun { agent_id: AgentId::from_raw(agent_id), pick })
     }
 }
