@@ -246,3 +246,57 @@ async fn another_workspace_sees_no_run_and_a_read_key_starts_nothing() {
     );
     assert_eq!((both.status, both.error_field()), (400, Some("promptLabel")), "{}", both.body);
 }
+
+/// The local stand-in plays a suite's simulated contact and judge the same way every time: the
+/// contact writes its goal, then is done once answered; the judge scores the share of the
+/// rubric's quoted phrases found in the transcript.
+#[tokio::test]
+async fn the_local_stand_in_plays_contact_and_judge_deterministically() {
+    use colloquy_tools::llm_standin::answer;
+    let said = |messages: Value| {
+        let body = json!({"messages": messages}).to_string();
+        let response = answer("/llm/v1/chat/completions", body.as_bytes());
+        let reply = serde_json::from_slice::<Value>(response.body().as_ref()).unwrap_or_default();
+        reply["choices"][0]["message"]["content"].as_str().unwrap_or_default().to_owned()
+    };
+    let contact = format!("{CONTACT_OPENING}\nWho you are: A tenant\nWhat you want: See flat 4\nWrite only…");
+    let judge = format!("{JUDGE_OPENING}\nScore…\n\nRubric:\nSays \"flat 4\" and \"Saturday\"");
+
+    let first = said(
+        json!([{"role": "system", "content": contact}, {"role": "user", "content": "(write your first message)"}]),
+    );
+    let then =
+        said(json!([{"role": "system", "content": contact}, {"role": "user", "content": "(write your first message)"},
+                           {"role": "assistant", "content": "See flat 4"}, {"role": "user", "content": "Sure!"}]));
+    let half =
+        said(json!([{"role": "system", "content": judge}, {"role": "user", "content": "Agent: Flat 4 is free"}]));
+    let full =
+        said(json!([{"role": "system", "content": judge}, {"role": "user", "content": "Agent: Flat 4, Saturday"}]));
+
+    assert_eq!((first.as_str(), then.as_str()), ("See flat 4", "DONE"));
+    let score = |text: &str| serde_json::from_str::<Value>(text).unwrap_or_default()["score"].clone();
+    assert_eq!((score(&half), score(&full)), (json!(5), json!(10)), "{half} {full}");
+}
+
+/// A turn queued for a test conversation by anything but its run (an approval through the API,
+/// a redriven trigger) is not answered by the live pipeline: its real tools stay out of reach.
+#[tokio::test]
+async fn the_live_pipeline_never_answers_a_test_conversation() {
+    let r = runs().await;
+    let suite = r.suite(json!([scripted("books", "approve", json!([{"handsOff": false}]))])).await;
+    let run = r.run(&suite).await;
+    let conversation = run["scenarios"][0]["conversationId"].as_str().unwrap_or_default().to_owned();
+    let calls_before = r.l.llm_calls().await.len();
+
+    // A client writes into it: the message is stored and its turn queued like any other.
+    let request = ApiCall::fixture("send-prompt")
+        .key(&r.l.inbox.key)
+        .path_param("conversationId", &conversation)
+        .json(json!({"prompt": "Is it free on Saturday?"}));
+    let sent = call("send-prompt", &r.l.inbox.stack.app, request).await;
+    r.l.run_worker().await;
+
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(r.l.llm_calls().await.len(), calls_before, "no LLM call for a stray turn");
+    assert!(r.tool.received_requests().await.unwrap_or_default().is_empty());
+}

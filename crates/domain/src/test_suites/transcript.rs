@@ -5,10 +5,11 @@ use super::judge::Said;
 use super::run::{TranscriptLine, TranscriptToolCall};
 use crate::model::{DeliveryStatus, Direction, Message, MessageKind};
 
-/// A line of the transcript is cut at this (WhatsApp's own limit for one text).
-const MAX_LINE_CHARS: usize = 4_096;
+/// A line of the transcript is cut at this, and a result keeps at most `MAX_LINES`: a stored
+/// result stays well under DynamoDB's 400 KB an item, whatever the characters.
+const MAX_LINE_CHARS: usize = 1_000;
 /// A result keeps at most this many lines (a stored result stays well under an item's size).
-pub const MAX_LINES: usize = 80;
+pub const MAX_LINES: usize = 60;
 
 /// The contact's messages and the agent's replies, in order.
 pub fn said(messages: &[Message]) -> Vec<Said> {
