@@ -26,6 +26,14 @@ pub(crate) async fn bury(app: &App, death: Death<'_>) -> Result<bool, StoreError
 /// No contact is left silently unanswered: the conversation of a turn that got no reply says
 /// why, for its operator (an analysis is no turn of the conversation).
 pub(crate) async fn tell_the_conversation(app: &App, trigger: &Trigger, reason: &str) {
+    // A scenario's run says so instead: the scenario failed, and why.
+    if let Trigger::TestScenario(scenario) = trigger {
+        if let Err(err) = colloquy_domain::test_suites::scenario::give_up(&app.scenario_ports(), scenario, reason).await
+        {
+            tracing::error!(error = %err, "could not record the scenario's failure on its run");
+        }
+        return;
+    }
     let Some(turn) = trigger.conversation().filter(|_| !matches!(trigger, Trigger::Analysis(_))) else { return };
     if let Err(err) = reply::give_up(&app.reply_ports(), turn, reason).await {
         tracing::error!(error = %err, "could not record the failure on the conversation");

@@ -153,7 +153,7 @@ async fn a_trigger_that_waited_behind_a_failing_one_is_recorded_too() {
 }
 
 /// The dead-letter recorder, fed by the trigger dead-letter queue as Lambda would feed it.
-async fn run_the_recorder(l: &Loop) -> Vec<colloquy_tools::event_source::Polled> {
+pub(crate) async fn run_the_recorder(l: &Loop) -> Vec<colloquy_tools::event_source::Polled> {
     let recorder = DeadLetterRecorder { app: l.worker.app.clone() };
     let dead_letter_queue = &l.inbox.stack.resources.dead_letter_queue_url;
     let source = LocalEventSource::new(l.inbox.stack.sqs(), dead_letter_queue, 0).await.expect("event source");

@@ -300,3 +300,24 @@ async fn the_live_pipeline_never_answers_a_test_conversation() {
     assert_eq!(r.l.llm_calls().await.len(), calls_before, "no LLM call for a stray turn");
     assert!(r.tool.received_requests().await.unwrap_or_default().is_empty());
 }
+
+/// A scenario whose trigger never finishes (every invocation timed out) fails, saying why, and
+/// its run finishes instead of staying `running`.
+#[tokio::test]
+async fn a_scenario_whose_trigger_died_fails_and_its_run_finishes() {
+    let r = runs().await;
+    let suite = r.suite(json!([scripted("never finishes", "approve", json!([{"handsOff": false}]))])).await;
+    let started = r.start(&r.l.inbox.key, &suite, json!({"agentId": r.l.inbox.agent})).await;
+    let run = started.body["id"].as_str().unwrap_or_default().to_owned();
+    for _ in 0..5 {
+        assert_eq!(r.l.source.abandon_a_batch(0).await.unwrap_or_default(), 1);
+    }
+    assert_eq!(r.l.source.abandon_a_batch(0).await.unwrap_or_default(), 0, "moved to the dead-letter queue");
+
+    crate::dead_letters::run_the_recorder(&r.l).await;
+
+    let read = r.get(&r.l.inbox.key, &suite, &run).await;
+    assert_eq!((&read.body["status"], &read.body["failed"]), (&json!("failed"), &json!(1)), "{}", read.body);
+    let error = read.body["scenarios"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("did not finish"), "{}", read.body);
+}

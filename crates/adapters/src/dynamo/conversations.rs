@@ -118,8 +118,8 @@ impl DynamoStore {
             item.insert(keys::GSI1PK.to_owned(), AttributeValue::S(keys::follow_up_partition(shard)));
             item.insert(keys::GSI1SK.to_owned(), AttributeValue::S(sort));
         }
-        // A test run's conversation is not the workspace's traffic: neither listed nor in its
-        // activity (the console's inbox, the versions compared).
+        // A test run's conversation is not the workspace's traffic: not in its activity (the
+        // console's inbox, the versions compared), nor in its listing (below).
         let live = !conversation.channel.is_test();
         if live {
             let activity = keys::activity_sort(&timestamp::format(conversation.updated_at), &conversation.id);
@@ -138,11 +138,11 @@ impl DynamoStore {
         match expected_revision {
             None => {
                 items.push(self.put(item, "attribute_not_exists(PK)", &[])?);
-                if live {
-                    let listed = ListedConversation { conversation_id: conversation.id.clone() };
-                    let listing = keys::conversation_listing(&conversation.workspace_id, &conversation.id);
-                    items.push(self.put(to_item(&Record::new(listing, listed))?, "attribute_not_exists(PK)", &[])?);
-                }
+                // Listed even when a test's, so that the retention sweep reaches it;
+                // `list_conversations` leaves it out.
+                let listed = ListedConversation { conversation_id: conversation.id.clone() };
+                let listing = keys::conversation_listing(&conversation.workspace_id, &conversation.id);
+                items.push(self.put(to_item(&Record::new(listing, listed))?, "attribute_not_exists(PK)", &[])?);
                 // A WhatsApp conversation claims its (business number, contact); an API-only one
                 // has neither.
                 if let Some((phone_number_id, contact)) = conversation.party() {
@@ -481,7 +481,14 @@ impl ConversationStore for DynamoStore {
             .into_iter()
             .map(|stored| Conversation::try_from(stored).map(|c| (c.id.clone(), c)))
             .collect::<Result<_, _>>()?;
-        let items = listed.items.iter().filter_map(|entry| found.remove(&entry.conversation_id)).collect();
+        // A test run's conversation is read by its id from the run, never listed (a page may
+        // then hold fewer than asked; its cursor still goes on).
+        let items = listed
+            .items
+            .iter()
+            .filter_map(|entry| found.remove(&entry.conversation_id))
+            .filter(|conversation| !conversation.channel.is_test())
+            .collect();
         Ok(Page { items, next_cursor: listed.next_cursor })
     }
 

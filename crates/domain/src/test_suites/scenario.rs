@@ -75,6 +75,19 @@ pub async fn play(
     record_if_passed(ports.suites, &run).await
 }
 
+/// The scenario's trigger died (its last try did not finish): the scenario failed, saying why,
+/// so that its run finishes.
+pub async fn give_up(ports: &ScenarioPorts<'_>, trigger: &TestScenarioTrigger, reason: &str) -> Result<(), RetryLater> {
+    let Some((run, _)) = ports.suites.get_test_run(&trigger.workspace_id, &trigger.run_id).await? else {
+        return Ok(());
+    };
+    let Some(scenario) = run.scenarios.get(trigger.scenario as usize) else { return Ok(()) };
+    let why = format!("the scenario could not finish: {reason}");
+    let result = failed(&ports.reply, trigger.scenario, scenario, trigger.conversation_id.clone(), why, Instant::now());
+    ports.suites.record_scenario_result(&run.workspace_id, &run.id, &result).await?;
+    record_if_passed(ports.suites, &run).await
+}
+
 enum Played {
     Finished(Box<ScenarioResult>),
     /// Out of time: queued again, to go on in the same conversation.
