@@ -219,6 +219,7 @@ async fn another_workspace_sees_no_run_and_a_read_key_starts_nothing() {
     let suite = r.suite(json!([scripted("books", "approve", json!([{"handsOff": false}]))])).await;
     let started = r.start(&r.l.inbox.key, &suite, json!({"agentId": r.l.inbox.agent})).await;
     let run = started.body["id"].as_str().unwrap_or_default().to_owned();
+    r.l.run_worker().await;
     let stranger = r.l.inbox.stack.workspace("Stranger").await.plaintext;
     let own_reader = r.l.inbox.stack.key_for(&r.l.inbox.key, Role::Read).await;
     let queued = r.l.inbox.queued().await;
@@ -227,6 +228,8 @@ async fn another_workspace_sees_no_run_and_a_read_key_starts_nothing() {
     let started_there = r.start(&stranger, &suite, json!({"agentId": r.l.inbox.agent})).await;
     let read_only = r.start(&own_reader, &suite, json!({"agentId": r.l.inbox.agent})).await;
     let wrong_suite = r.get(&r.l.inbox.key, "another-suite", &run).await;
+    let a_results_key = r.get(&r.l.inbox.key, &suite, &format!("{run}#SCN#00000")).await;
+    let a_prefix = r.get(&r.l.inbox.key, &suite, &run[..8]).await;
     let unknown_agent = r.start(&r.l.inbox.key, &suite, json!({"agentId": "agt_nope"})).await;
     let unknown_label =
         r.start(&r.l.inbox.key, &suite, json!({"agentId": r.l.inbox.agent, "promptLabel": "nope"})).await;
@@ -235,6 +238,7 @@ async fn another_workspace_sees_no_run_and_a_read_key_starts_nothing() {
         .await;
 
     assert_eq!((theirs.status, started_there.status, wrong_suite.status), (404, 404, 404));
+    assert_eq!((a_results_key.status, a_prefix.status), (404, 404), "an id is never read as another item");
     assert_eq!(read_only.status, 403, "{}", read_only.body);
     assert_eq!(r.l.inbox.queued().await, queued, "a refused start queues nothing");
     assert_eq!((unknown_agent.status, unknown_agent.error_field()), (400, Some("agentId")), "{}", unknown_agent.body);

@@ -75,7 +75,12 @@ impl TestSuiteStore for DynamoStore {
         workspace_id: &WorkspaceId,
         id: &TestRunId,
     ) -> Result<Option<(TestRun, Vec<ScenarioResult>)>, StoreError> {
+        // `#` separates the parts of a key: an id with one (from a path) names no run.
+        if id.contains('#') {
+            return Ok(None);
+        }
         let (pk, run_key) = keys::test_run(workspace_id, id);
+        let results_prefix = format!("{run_key}#SCN#");
         let mut run = None;
         let mut results = Vec::new();
         let mut start = None;
@@ -93,11 +98,16 @@ impl TestSuiteStore for DynamoStore {
                 .await
                 .map_err(unavailable)?;
             for item in output.items.unwrap_or_default() {
-                let is_run = matches!(item.get(keys::SK), Some(AttributeValue::S(sk)) if *sk == run_key);
-                if is_run {
+                let sort = match item.get(keys::SK) {
+                    Some(AttributeValue::S(sk)) => sk.clone(),
+                    _ => continue,
+                };
+                // An id from a path may be anything (another run's prefix, a result's key): only
+                // the exact run, and results under it, are read as such.
+                if sort == run_key {
                     run = Some(TestRun::from(from_item::<Record<StoredTestRun>>(item)?.data));
-                } else if let Ok(stored) = from_item::<Record<StoredScenarioResult>>(item) {
-                    results.push(stored.data.result);
+                } else if sort.starts_with(&results_prefix) {
+                    results.push(from_item::<Record<StoredScenarioResult>>(item)?.data.result);
                 }
             }
             match output.last_evaluated_key {
@@ -105,11 +115,7 @@ impl TestSuiteStore for DynamoStore {
                 None => break,
             }
         }
-        // `begins_with` also matches a run whose id extends this one's: only its own results.
-        Ok(run.map(|run| {
-            results.retain(|result| (result.index as usize) < run.scenarios.len());
-            (run, results)
-        }))
+        Ok(run.map(|run| (run, results)))
     }
 
     async fn record_scenario_result(
