@@ -117,6 +117,118 @@ mod tests {
         assert!(verdict_of(r#"{"score": 0}"#, 0.0).why.contains("no reason given"));
     }
 
+    /// Answers `text` and keeps each request.
+    struct Recording {
+        text: String,
+        requests: std::sync::Mutex<Vec<ChatRequest>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Llm for Recording {
+        async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
+            if let Ok(mut requests) = self.requests.lock() {
+                requests.push(request.clone());
+            }
+            Ok(ChatReply { text: self.text.clone(), input_tokens: 10, output_tokens: 2, ..ChatReply::default() })
+        }
+    }
+
+    fn llm(text: &str) -> Recording {
+        Recording { text: text.into(), requests: Default::default() }
+    }
+
+    fn agent() -> Agent {
+        use crate::agents::model::{ModelSettings, Provider};
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        Agent {
+            id: "agent".into(),
+            workspace_id: "ws".into(),
+            name: "Front desk".into(),
+            prompt_id: "prompt".into(),
+            prompt_version: None,
+            prompt_label: None,
+            traffic_split: None,
+            model: ModelSettings {
+                provider: Provider::Openai,
+                name: "gpt-4o-mini".into(),
+                temperature: None,
+                max_tokens: 512,
+                accepts_images: false,
+            },
+            first_message: None,
+            follow_up: None,
+            tools: Vec::new(),
+            fallback_text: None,
+            answer_reactions: false,
+            reply_delay_seconds: None,
+            transcription_language: None,
+            analysis: None,
+            knowledge: Default::default(),
+            created_at: now,
+            updated_at: now,
+            revision: 1,
+        }
+    }
+
+    fn simulation() -> Simulation {
+        Simulation { persona: "A busy tenant".into(), goal: "Book Saturday".into(), max_turns: 3 }
+    }
+
+    #[tokio::test]
+    async fn the_simulated_contact_answers_the_agent_and_stops_when_done() {
+        let said = vec![
+            (true, "Hi".to_owned()),
+            (true, "Saturday?".to_owned()),
+            (false, "Hello!".to_owned()),
+            (false, "Which time?".to_owned()),
+        ];
+        let writing = llm("  Ten, please. ");
+
+        let (next, reply) = contact_writes(&writing, &agent(), &simulation(), &said).await.unwrap_or_default();
+        let (done, _) = contact_writes(&llm("done."), &agent(), &simulation(), &said).await.unwrap_or_default();
+        let (silent, _) = contact_writes(&llm(" "), &agent(), &simulation(), &[]).await.unwrap_or_default();
+
+        assert_eq!((next.as_deref(), reply.input_tokens), (Some("Ten, please."), 10));
+        assert_eq!((done, silent), (None, None), "DONE (any case, a full stop) or nothing ends the contact");
+        let requests = writing.requests.lock().map(|r| r.clone()).unwrap_or_default();
+        let request = &requests[0];
+        assert!(request.system.starts_with(CONTACT_OPENING));
+        assert!(
+            request.system.contains("Who you are: A busy tenant\nWhat you want: Book Saturday"),
+            "{}",
+            request.system
+        );
+        let turns: Vec<(ChatRole, &str)> = request.turns.iter().map(|t| (t.role, t.content.as_str())).collect();
+        assert_eq!(
+            turns,
+            [
+                (ChatRole::User, "(write your first message)"),
+                (ChatRole::Assistant, "Hi\nSaturday?"),
+                (ChatRole::User, "Hello!\nWhich time?"),
+            ],
+            "the contact is the assistant; its and the agent's lines alternate"
+        );
+        assert_eq!(request.max_tokens, CONTACT_MAX_TOKENS);
+    }
+
+    #[tokio::test]
+    async fn the_judge_reads_the_rubric_and_the_transcript_and_answers_json() {
+        let judging = llm(r#"{"score": 8, "why": "Good."}"#);
+        let rubric = Judge { rubric: "Confirms the day".into(), pass_mark: 7.0 };
+
+        let judged = judge(&judging, &agent(), &rubric, "Contact: Hi\nAgent: Saturday it is\n").await;
+        let (verdict, reply) = judged.expect("the fake LLM answers");
+
+        assert!(verdict.passed, "{verdict:?}");
+        assert_eq!(reply.output_tokens, 2);
+        let requests = judging.requests.lock().map(|r| r.clone()).unwrap_or_default();
+        let request = &requests[0];
+        assert!(request.system.starts_with(JUDGE_OPENING) && request.system.ends_with("Rubric:\nConfirms the day"));
+        assert!(request.json && request.tools.is_empty());
+        assert_eq!(request.turns[0].content, "Contact: Hi\nAgent: Saturday it is\n");
+        assert_eq!(request.max_tokens, JUDGE_MAX_TOKENS);
+    }
+
     proptest! {
         #[test]
         fn any_answer_is_read_without_panicking(answer in ".{0,300}", mark in 0.0f64..=10.0) {

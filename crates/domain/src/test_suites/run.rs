@@ -172,6 +172,14 @@ mod tests {
     }
 
     #[test]
+    fn a_scenarios_tokens_add_up() {
+        let mut tokens = ScenarioTokens { input_tokens: 5, output_tokens: 1 };
+        tokens.add(10, 3);
+        tokens.add(2, 2);
+        assert_eq!(tokens, ScenarioTokens { input_tokens: 17, output_tokens: 6 });
+    }
+
+    #[test]
     fn a_run_passes_only_when_every_scenario_has_passed() {
         assert_eq!(RunStatus::of(&run(2), &[result(0, true)]), RunStatus::Running);
         assert_eq!(RunStatus::of(&run(2), &[result(0, false)]), RunStatus::Running, "still running");

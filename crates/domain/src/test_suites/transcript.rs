@@ -108,6 +108,45 @@ mod tests {
     }
 
     #[test]
+    fn tool_calls_blocked_messages_and_replies_not_made_are_shown_for_what_they_are() {
+        let mut blocked = message(Direction::Inbound, "You idiot");
+        blocked.error = Some(crate::model::MessageError::blocked_by("no-insults"));
+        let mut call = message(Direction::Tool, "");
+        call.text = None;
+        call.tool_call = serde_json::from_value(serde_json::json!({
+            "callId": "c1", "batch": "m1", "tool": "book_viewing", "arguments": "{\"day\":\"Saturday\"}",
+            "status": "succeeded", "result": "booked", "decidedBy": "test run r1"
+        }))
+        .ok();
+        let mut not_made = message(Direction::Outbound, "");
+        (not_made.text, not_made.status) = (None, DeliveryStatus::Failed);
+        not_made.error = Some(crate::model::MessageError::failed("the LLM refused the request"));
+        let mut template = message(Direction::Outbound, "welcome_v2");
+        template.kind = MessageKind::Template;
+        let messages = vec![blocked, call, message(Direction::Outbound, "Booked."), not_made, template];
+
+        let lines = lines(&messages);
+        let said = said(&messages);
+
+        let shown: Vec<(&str, &str)> = lines.iter().map(|l| (l.role.as_str(), l.text.as_str())).collect();
+        assert_eq!(
+            shown,
+            [
+                ("contact", "You idiot (blocked by the policy `no-insults`: not answered)"),
+                ("tool", "booked"),
+                ("agent", "Booked."),
+                ("agent", "(no reply: the LLM refused the request)"),
+            ]
+        );
+        let tool = lines[1].tool_call.clone().map(|t| (t.name, t.arguments["day"].clone(), t.status, t.decided_by));
+        let expected = ("book_viewing".to_owned(), serde_json::json!("Saturday"), "succeeded".to_owned());
+        assert_eq!(tool, Some((expected.0, expected.1, expected.2, Some("test run r1".to_owned()))));
+        assert_eq!(said, [(true, "You idiot".to_owned()), (false, "Booked.".to_owned())], "a template is no reply");
+        assert!(for_the_judge(&messages)
+            .contains("Agent called the tool book_viewing with {\"day\":\"Saturday\"} (succeeded): booked"));
+    }
+
+    #[test]
     fn the_transcript_keeps_who_said_what_in_order_and_the_newest_lines() {
         let messages = vec![
             message(Direction::Inbound, "Hi"),
