@@ -60,8 +60,10 @@ async fn runs() -> Runs {
     mount(&l, 1, &[CONTACT_OPENING, "\"role\":\"assistant\""], completion("DONE")).await;
     mount(&l, 2, &[CONTACT_OPENING], completion("Can I see the flat on Saturday?")).await;
     mount(&l, 3, &["\"role\":\"tool\""], completion("Your viewing is booked for Saturday.")).await;
+    let handoff = tool_calls(&[("call_2", "handoff_to_human", json!({"reason": "asked for a person"}))]);
+    mount(&l, 4, &["I want a person"], handoff).await;
     let book = tool_calls(&[("call_1", "book_viewing", json!({"day": "Saturday"}))]);
-    mount(&l, 4, &[], book).await;
+    mount(&l, 5, &[], book).await;
     let prompt = crate::prompts::prompt_id(&l.inbox.stack, &l.inbox.key, "support").await;
     Runs { l, tool, prompt }
 }
@@ -129,11 +131,18 @@ async fn each_expectation_passes_in_one_scenario_and_fails_in_another_and_the_ru
     let simulated = json!({"name": "a tenant who wants Saturday",
         "simulate": {"persona": "A busy tenant", "goal": "Book a viewing on Saturday", "maxTurns": 3},
         "toolResults": {"book_viewing": {"booked": true}}, "expect": [{"callsTool": {"name": "book_viewing"}}]});
-    let suite = r.suite(json!([passing, failing, simulated])).await;
+    let handed_off = json!({"name": "asks for a person", "turns": ["I want a person", "Hello? Anyone?"],
+        "expect": [{"handsOff": true}, {"notCallsTool": "book_viewing"}]});
+    let suite = r.suite(json!([passing, failing, simulated, handed_off])).await;
 
     let run = r.run(&suite).await;
 
-    assert_eq!((&run["status"], &run["passed"], &run["failed"]), (&json!("failed"), &json!(2), &json!(1)), "{run}");
+    assert_eq!((&run["status"], &run["passed"], &run["failed"]), (&json!("failed"), &json!(3), &json!(1)), "{run}");
+    let person = &run["scenarios"][3];
+    assert_eq!(person["status"], "passed", "{run}");
+    let lines: Vec<&str> =
+        person["transcript"].as_array().into_iter().flatten().filter_map(|l| l["role"].as_str()).collect();
+    assert_eq!(lines, ["contact", "tool"], "once a person has it, the contact's next turn is not played: {run}");
     let scenarios = run["scenarios"].as_array().cloned().unwrap_or_default();
     let passed = verdicts(&scenarios[0]);
     assert_eq!(passed.len(), 6, "{run}");
