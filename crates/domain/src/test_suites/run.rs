@@ -175,8 +175,8 @@ mod tests {
     fn a_scenarios_tokens_add_up() {
         let mut tokens = ScenarioTokens { input_tokens: 5, output_tokens: 1 };
         tokens.add(10, 3);
-        tokens.add(2, 2);
-        assert_eq!(tokens, ScenarioTokens { input_tokens: 17, output_tokens: 6 });
+        tokens.add(2, 4);
+        assert_eq!(tokens, ScenarioTokens { input_tokens: 17, output_tokens: 8 });
     }
 
     #[test]
