@@ -69,10 +69,9 @@ pub fn lines(messages: &[Message]) -> Vec<TranscriptLine> {
         };
         lines.push(line);
     }
-    if lines.len() > MAX_LINES {
-        let cut_off = lines.len() - MAX_LINES;
-        lines.drain(..cut_off);
-    }
+    // The newest lines are kept.
+    let cut_off = lines.len().saturating_sub(MAX_LINES);
+    lines.drain(..cut_off);
     lines
 }
 
