@@ -139,7 +139,7 @@ pub async fn versions_compared(
                 break 'pages;
             }
             examined += 1;
-            let messages = messages_of(conversations, conversation).await?;
+            let messages = crate::conversations::newest_messages(conversations, &conversation.id, MAX_MESSAGES).await?;
             count(&mut figures, conversation, &messages);
         }
         match listed.next_cursor {
@@ -149,22 +149,6 @@ pub async fn versions_compared(
     }
     let versions = figures.into_iter().map(|(key, figures)| (key, finished(figures))).collect();
     Ok(Comparison { versions, conversations_examined: examined, truncated })
-}
-
-async fn messages_of(
-    conversations: &dyn ConversationStore,
-    conversation: &Conversation,
-) -> Result<Vec<Message>, AppError> {
-    let mut messages = Vec::new();
-    let mut page = PageRequest { limit: PAGE, cursor: None };
-    loop {
-        let listed = conversations.list_messages(&conversation.id, &page).await?;
-        messages.extend(listed.items);
-        match listed.next_cursor {
-            Some(cursor) if messages.len() < MAX_MESSAGES => page = PageRequest { limit: PAGE, cursor: Some(cursor) },
-            _ => return Ok(messages),
-        }
-    }
 }
 
 /// A conversation counts for the version its split gave it, else the version of its first reply.

@@ -122,19 +122,7 @@ pub async fn queue_for_silence(ports: &AnalysisPorts<'_>, due: &DueAnalysis) -> 
 
 /// The conversation's latest messages, oldest first, as the analysis prompt reads them.
 async fn transcript(ports: &AnalysisPorts<'_>, conversation_id: &ConversationId) -> Result<Vec<Message>, StoreError> {
-    let mut messages = Vec::new();
-    let mut cursor = None;
-    while messages.len() < MAX_TRANSCRIPT_MESSAGES {
-        let page = ports.conversations.list_messages(conversation_id, &PageRequest { limit: 100, cursor }).await?;
-        messages.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    messages.truncate(MAX_TRANSCRIPT_MESSAGES);
-    messages.reverse();
-    Ok(messages)
+    crate::conversations::newest_messages(ports.conversations, conversation_id, MAX_TRANSCRIPT_MESSAGES).await
 }
 
 /// Told to the analysis model after the analysis prompt: who wrote what is in the structure, never

@@ -240,6 +240,28 @@ pub async fn latest_activity(
     Ok(conversations.latest_activity(&principal.workspace_id).await?)
 }
 
+/// The conversation's newest `max` messages (at most), oldest first: what a transcript reads.
+pub async fn newest_messages(
+    conversations: &dyn ConversationStore,
+    conversation_id: &ConversationId,
+    max: usize,
+) -> Result<Vec<Message>, StoreError> {
+    let mut messages = Vec::new();
+    let mut cursor = None;
+    while messages.len() < max {
+        let page = conversations.list_messages(conversation_id, &PageRequest { limit: 100, cursor }).await?;
+        messages.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    messages.truncate(max);
+    // The store lists newest first.
+    messages.reverse();
+    Ok(messages)
+}
+
 pub async fn list_messages(
     conversations: &dyn ConversationStore,
     principal: &Principal,

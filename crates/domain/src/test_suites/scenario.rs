@@ -16,8 +16,7 @@ use super::transcript;
 use crate::conversations::model::{preview, PromptArm};
 use crate::model::deadline::Deadline;
 use crate::model::{
-    Agent, Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageError, MessageKind, PageRequest,
-    Principal, Role,
+    Agent, Conversation, ConversationId, DeliveryStatus, Direction, Message, MessageError, MessageKind, Principal, Role,
 };
 use crate::policies::evaluate;
 use crate::policies::model::Flow;
@@ -252,18 +251,7 @@ async fn answer_turn(
 
 /// The conversation's messages, oldest first.
 async fn messages_of(ports: &ReplyPorts<'_>, conversation_id: &ConversationId) -> Result<Vec<Message>, StoreError> {
-    let mut messages = Vec::new();
-    let mut cursor = None;
-    while messages.len() < MAX_MESSAGES {
-        let page = ports.conversations.list_messages(conversation_id, &PageRequest { limit: 100, cursor }).await?;
-        messages.extend(page.items);
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    messages.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(messages)
+    crate::conversations::newest_messages(ports.conversations, conversation_id, MAX_MESSAGES).await
 }
 
 /// A person has the conversation: the agent will not answer, so the contact stops writing.
