@@ -97,6 +97,21 @@ impl DynamoStore {
         prefix: &str,
         matching: Option<(&str, &str)>,
     ) -> Result<Vec<Item>, StoreError> {
+        self.read_all(pk, prefix, matching, false).await
+    }
+
+    /// `all_items`, read consistently: every write acknowledged before is seen.
+    pub(super) async fn all_items_consistently(&self, pk: String, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        self.read_all(pk, prefix, None, true).await
+    }
+
+    async fn read_all(
+        &self,
+        pk: String,
+        prefix: &str,
+        matching: Option<(&str, &str)>,
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -104,6 +119,7 @@ impl DynamoStore {
                 .client
                 .query()
                 .table_name(&self.table)
+                .consistent_read(consistent)
                 .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
                 .set_exclusive_start_key(start.take());
             // DynamoDB refuses an empty prefix: the whole partition is `PK` alone.

@@ -83,36 +83,17 @@ impl TestSuiteStore for DynamoStore {
         let results_prefix = format!("{run_key}#SCN#");
         let mut run = None;
         let mut results = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :run)")
-                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-                .expression_attribute_values(":run", AttributeValue::S(run_key.clone()))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in output.items.unwrap_or_default() {
-                let sort = match item.get(keys::SK) {
-                    Some(AttributeValue::S(sk)) => sk.clone(),
-                    _ => continue,
-                };
-                // An id from a path may be anything (another run's prefix, a result's key): only
-                // the exact run, and results under it, are read as such.
-                if sort == run_key {
-                    run = Some(TestRun::from(from_item::<Record<StoredTestRun>>(item)?.data));
-                } else if sort.starts_with(&results_prefix) {
-                    results.push(from_item::<Record<StoredScenarioResult>>(item)?.data.result);
-                }
-            }
-            match output.last_evaluated_key {
-                Some(last) => start = Some(last),
-                None => break,
+        for item in self.all_items_consistently(pk, &run_key).await? {
+            let sort = match item.get(keys::SK) {
+                Some(AttributeValue::S(sk)) => sk.clone(),
+                _ => continue,
+            };
+            // An id from a path may be anything (another run's prefix, a result's key): only
+            // the exact run, and results under it, are read as such.
+            if sort == run_key {
+                run = Some(TestRun::from(from_item::<Record<StoredTestRun>>(item)?.data));
+            } else if sort.starts_with(&results_prefix) {
+                results.push(from_item::<Record<StoredScenarioResult>>(item)?.data.result);
             }
         }
         Ok(run.map(|run| (run, results)))
