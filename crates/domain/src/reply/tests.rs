@@ -10,7 +10,7 @@ use super::gate::Loaded;
 use super::*;
 use crate::agents::model::AnalysisSettings;
 use crate::conversations::model::UnconfirmedPart;
-use crate::model::{Contact, ConversationId, ErrorReason, FollowUpPolicy, ModelSettings, Provider, WhatsAppNumber};
+use crate::model::{Contact, ConversationId, ErrorReason, FollowUpPolicy, WhatsAppNumber};
 use crate::ports::{GraphError, Secret};
 use delivery::CONFIRM_WITHIN;
 
@@ -49,41 +49,20 @@ fn reply(text: &str) -> Message {
 
 fn agent() -> Agent {
     Agent {
-        id: "agent".into(),
-        workspace_id: "ws".into(),
-        name: "Front desk".into(),
-        prompt_id: "prompt".into(),
-        prompt_version: None,
-        prompt_label: None,
-        traffic_split: None,
-        model: ModelSettings {
-            provider: Provider::Openai,
-            name: "gpt-4o-mini".into(),
-            temperature: None,
-            max_tokens: 512,
-            accepts_images: false,
-        },
-        first_message: None,
         follow_up: Some(FollowUpPolicy {
             after_minutes: 60,
             max_attempts: 1,
             instruction: "Ask if they are still there.".into(),
             template: None,
         }),
-        tools: Vec::new(),
-        fallback_text: None,
-        answer_reactions: false,
-        reply_delay_seconds: None,
-        transcription_language: None,
         analysis: Some(AnalysisSettings {
             prompt_id: "analysis".into(),
             prompt_version: None,
             after_minutes: Some(30),
         }),
-        knowledge: Default::default(),
         created_at: now(),
         updated_at: now(),
-        revision: 1,
+        ..Agent::sample()
     }
 }
 

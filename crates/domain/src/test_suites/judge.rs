@@ -138,36 +138,7 @@ mod tests {
     }
 
     fn agent() -> Agent {
-        use crate::agents::model::{ModelSettings, Provider};
-        let now = time::OffsetDateTime::UNIX_EPOCH;
-        Agent {
-            id: "agent".into(),
-            workspace_id: "ws".into(),
-            name: "Front desk".into(),
-            prompt_id: "prompt".into(),
-            prompt_version: None,
-            prompt_label: None,
-            traffic_split: None,
-            model: ModelSettings {
-                provider: Provider::Openai,
-                name: "gpt-4o-mini".into(),
-                temperature: None,
-                max_tokens: 512,
-                accepts_images: false,
-            },
-            first_message: None,
-            follow_up: None,
-            tools: Vec::new(),
-            fallback_text: None,
-            answer_reactions: false,
-            reply_delay_seconds: None,
-            transcription_language: None,
-            analysis: None,
-            knowledge: Default::default(),
-            created_at: now,
-            updated_at: now,
-            revision: 1,
-        }
+        Agent::sample()
     }
 
     fn simulation() -> Simulation {
