@@ -1,11 +1,18 @@
-//! Links every function but the worker as a position-dependent executable (`-no-pie`).
+//! How the functions link: what Lambda runs is a static musl executable (see the Makefile and
+//! `scripts/build-functions`); the glibc build is the one tests and the local stack run.
 //!
-//! A position-independent binary of this size carries about 48,000 relative relocations, which
-//! the loader applies before `main`, touching 800 KB of pages: most of a cold start on Lambda
-//! (get-agent: 3.9 ms median as PIE, 2.2–3.0 ms without; 10.1 → 8.6 MB). The price is that the
-//! executable's own image sits at a fixed address (libraries, heap and stack stay randomised),
-//! as Go's Lambda binaries do by default. The worker keeps PIE: its children parse contacts'
-//! files (PDFs, images, audio), the one place hostile binary formats are read.
+//! A position-independent binary of this size carries 50,000–90,000 relative relocations, which
+//! are applied before `main`, writing 1–1.6 MB of pages: most of a cold start (get-agent on musl:
+//! 5.7 ms as a static PIE, 3.4 ms with packed relocations, 1.6 ms position-dependent). So every
+//! function but the worker is position-dependent — on glibc by linking it `-no-pie` here, on musl
+//! by compiling its binary crate with `-C relocation-model=static` (`scripts/build-functions`;
+//! a link argument cannot do it there, since rustc then links musl's self-relocating start
+//! files). The price is that the executable's own image sits at a fixed address (heap, stack
+//! and mappings stay randomised), as Go's Lambda binaries do by default.
+//!
+//! The worker keeps PIE: its children parse contacts' files (PDFs, images, HTML), the one place
+//! hostile binary formats are read. On musl its relocations are packed (`DT_RELR`), which musl's
+//! start code applies from a table of a few kilobytes instead of two megabytes.
 
 use std::path::Path;
 
@@ -18,14 +25,18 @@ fn main() {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
         return;
     }
+    let musl = std::env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("musl");
     let Ok(entries) = std::fs::read_dir(Path::new("src/bin")) else { return };
     let mut names: Vec<String> = entries
         .flatten()
         .filter_map(|entry| entry.file_name().to_str()?.strip_suffix(".rs").map(str::to_owned))
-        .filter(|name| !KEEP_PIE.contains(&name.as_str()))
         .collect();
     names.sort();
     for name in names {
-        println!("cargo:rustc-link-arg-bin={name}=-no-pie");
+        match (KEEP_PIE.contains(&name.as_str()), musl) {
+            (true, true) => println!("cargo:rustc-link-arg-bin={name}=-Wl,-z,pack-relative-relocs"),
+            (false, false) => println!("cargo:rustc-link-arg-bin={name}=-no-pie"),
+            _ => {}
+        }
     }
 }

@@ -140,6 +140,28 @@ fn every_function_is_a_binary_and_a_template_function_and_nothing_else() {
     assert_eq!(deployed, expected, "infra/template.yaml against the route table");
 }
 
+/// `sam build` builds every function with the Makefile (static musl executables), which derives
+/// the binary from the logical id: for each function, what `make` builds is the `Binary` the
+/// template names.
+#[test]
+fn the_makefile_builds_each_template_function_s_own_binary() {
+    for function in template().functions() {
+        assert_eq!(function.build_method, "makefile", "{}: built by the Makefile", function.logical_id);
+        let derived = std::process::Command::new("make")
+            .current_dir(project_root())
+            .args(["-s", &format!("binary-{}", function.logical_id)])
+            .output()
+            .expect("make runs");
+        assert!(derived.status.success(), "{}: {}", function.logical_id, String::from_utf8_lossy(&derived.stderr));
+        assert_eq!(
+            String::from_utf8_lossy(&derived.stdout).trim(),
+            function.binary,
+            "{}: the Makefile would build another binary",
+            function.logical_id
+        );
+    }
+}
+
 /// An HTTP function's binary names its own entry of the route table (so it links only its own
 /// handlers), and every entry is named by the binary of its name.
 #[test]

@@ -62,6 +62,10 @@ pub struct RouteSpec {
 /// secrets it is given (the logical ids in `CONFIG_SECRET_ARNS`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionSpec {
+    /// The function's logical id in the template (`GetAgentFunction`).
+    pub logical_id: String,
+    /// `Metadata.BuildMethod`: how `sam build` builds it.
+    pub build_method: String,
     pub binary: String,
     pub environment: std::collections::BTreeSet<String>,
     pub secrets: std::collections::BTreeSet<String>,
@@ -234,8 +238,14 @@ impl Template {
 
     pub fn functions(&self) -> Vec<FunctionSpec> {
         self.resources_of_type("AWS::Serverless::Function")
-            .map(|(_, function)| {
+            .map(|(logical_id, function)| {
                 let binary = binary_of(function);
+                let build_method = function
+                    .get("Metadata")
+                    .and_then(|m| m.get("BuildMethod"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
                 let variables = function
                     .get("Properties")
                     .and_then(|p| p.get("Environment"))
@@ -255,7 +265,7 @@ impl Template {
                     .collect();
                 let policies =
                     function.get("Properties").and_then(|p| p.get("Policies")).cloned().unwrap_or(Value::Null);
-                FunctionSpec { binary, environment, secrets, policies }
+                FunctionSpec { logical_id, build_method, binary, environment, secrets, policies }
             })
             .collect()
     }
