@@ -45,6 +45,15 @@ ensure_spectral() {
     (cd "$dir" && npm ci --no-audit --no-fund --silent)
 }
 
+# GNU make: the contract tests ask the Makefile (what `sam build` runs) which binary each function is.
+ensure_make() {
+    if command -v make >/dev/null 2>&1; then
+        return
+    fi
+    echo "==> installing make (once), for the contract tests"
+    apt-get update -qq && apt-get install -y -qq make >/dev/null
+}
+
 # Debian's Chromium and ChromeDriver, for the console's browser tests.
 ensure_chromium() {
     if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
