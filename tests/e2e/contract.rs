@@ -126,9 +126,7 @@ async fn the_local_table_is_the_template_s_table() {
 #[test]
 fn every_function_is_a_binary_and_a_template_function_and_nothing_else() {
     let mut expected: BTreeSet<String> = ROUTES.iter().map(|r| r.function.to_owned()).collect();
-    expected.extend(
-        ["agent-worker", "follow-up-scheduler", "retention-sweeper", "dead-letter-recorder"].map(str::to_owned),
-    );
+    expected.extend(routes::EVENT_FUNCTIONS.map(str::to_owned));
     expected.insert(routes::UNROUTED_FUNCTION.to_owned());
     let binaries: BTreeSet<String> = std::fs::read_dir(project_root().join("functions/src/bin"))
         .expect("functions/src/bin")

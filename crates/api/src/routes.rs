@@ -359,6 +359,10 @@ async fn admitted(app: &App, principal: &Principal, role: Role) -> Result<(), cr
 /// The function behind API Gateway's `$default` route: what no route answers.
 pub const UNROUTED_FUNCTION: &str = "not-routed";
 
+/// The functions no HTTP route reaches: fed by SQS or an EventBridge schedule.
+pub const EVENT_FUNCTIONS: [&str; 4] =
+    ["agent-worker", "follow-up-scheduler", "retention-sweeper", "dead-letter-recorder"];
+
 /// The answer to a request no route takes, in the API's error shape: 405 with `Allow` when the
 /// path is known with other methods, 404 otherwise.
 pub fn unrouted(method: &str, path: &str) -> Response<Body> {

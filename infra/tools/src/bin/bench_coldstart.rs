@@ -27,9 +27,7 @@ const GOAL_RSS_KB: u64 = 14 * 1024;
 
 fn functions() -> Vec<String> {
     let mut names: Vec<String> = ROUTES.iter().map(|route| route.function.to_owned()).collect();
-    names.extend(
-        ["agent-worker", "follow-up-scheduler", "retention-sweeper", "dead-letter-recorder"].map(str::to_owned),
-    );
+    names.extend(colloquy_api::routes::EVENT_FUNCTIONS.map(str::to_owned));
     names.push(colloquy_api::routes::UNROUTED_FUNCTION.to_owned());
     names.sort();
     names.dedup();
