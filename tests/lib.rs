@@ -53,12 +53,21 @@ fn require_moto(endpoint: &str) {
     );
 }
 
-/// A file reader whose children are `colloquy-reader`, which cargo builds beside the test binary
-/// (`target/<profile>/` holds it, `target/<profile>/deps/` the tests), as the worker's are itself.
+/// Names another reader program for the tests (the deployed musl `file-reader`, say).
+pub const READER_VAR: &str = "COLLOQUY_TEST_READER";
+
+/// A file reader whose children are `colloquy-reader` (the worker's `file-reader`, built by cargo
+/// beside the test binary: `target/<profile>/` holds it, `target/<profile>/deps/` the tests), or
+/// the program `COLLOQUY_TEST_READER` names.
 pub fn test_reader(limits: ReaderLimits) -> IsolatedReader {
-    let exe = std::env::current_exe().expect("the test binary has a path");
-    let dir = exe.parent().and_then(Path::parent).expect("the test binary is in target/<profile>/deps");
-    let program = dir.join("colloquy-reader");
+    let program = match std::env::var_os(READER_VAR) {
+        Some(program) => std::path::PathBuf::from(program),
+        None => {
+            let exe = std::env::current_exe().expect("the test binary has a path");
+            let dir = exe.parent().and_then(Path::parent).expect("the test binary is in target/<profile>/deps");
+            dir.join("colloquy-reader")
+        }
+    };
     assert!(program.exists(), "{} is missing: build it with `cargo build -p colloquy-tests`", program.display());
     IsolatedReader::new(program, limits)
 }

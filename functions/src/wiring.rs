@@ -21,6 +21,21 @@ use colloquy_api::{App, Needs, WebhookSecrets};
 use colloquy_domain::ports::Secret;
 use colloquy_domain::ports::{EVENT_DELIVERY_TIMEOUT, LLM_TIMEOUT};
 
+/// The program that reads contacts' files for the worker, deployed beside its `bootstrap`.
+pub const FILE_READER: &str = "file-reader";
+
+/// A worker deployed without its file reader would report every contact's file unreadable: says
+/// so once, at start, where the operator looks.
+pub fn check_file_reader() {
+    let reader = IsolatedReader::beside_this_binary(FILE_READER);
+    if !reader.program().is_file() {
+        tracing::error!(
+            program = %reader.program().display(),
+            "the file reader is missing beside the worker: contacts' files will be reported unreadable"
+        );
+    }
+}
+
 /// The operators' metrics of `function` (its binary's name: a bounded dimension), as embedded
 /// metric format lines on standard output.
 pub fn metrics(function: &'static str) -> Arc<dyn colloquy_domain::metrics::Metrics> {
@@ -57,7 +72,7 @@ pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
         Arc::new(SystemClock),
         Arc::new(NotBuilt("the WhatsApp Graph API client")),
     )
-    .with_reader(Arc::new(IsolatedReader::this_binary()));
+    .with_reader(Arc::new(IsolatedReader::beside_this_binary(FILE_READER)));
     if let Some(queue_url) = queue_url {
         app.queue = Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &queue_url));
     }

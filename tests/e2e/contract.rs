@@ -160,6 +160,25 @@ fn the_makefile_builds_each_template_function_s_own_binary() {
     }
 }
 
+/// The worker reads contacts' files with `file-reader`, which it looks for beside its `bootstrap`:
+/// the worker's build puts it there, beside the worker's own binary.
+#[test]
+fn the_worker_s_zip_holds_its_file_reader() {
+    use colloquy_functions::wiring::FILE_READER;
+    let dry_run = std::process::Command::new("make")
+        .current_dir(project_root())
+        .args(["-n", "build-AgentWorkerFunction", "ARTIFACTS_DIR=/artifacts"])
+        .output()
+        .expect("make runs");
+    assert!(dry_run.status.success(), "{}", String::from_utf8_lossy(&dry_run.stderr));
+    let commands = String::from_utf8_lossy(&dry_run.stdout);
+    let copies = |from: &str, to: &str| {
+        commands.lines().any(|line| line.starts_with("cp ") && line.ends_with(&format!("/{from} /artifacts/{to}")))
+    };
+    assert!(copies("agent-worker", "bootstrap"), "the worker's bootstrap: {commands}");
+    assert!(copies(FILE_READER, FILE_READER), "the worker's file reader: {commands}");
+}
+
 /// An HTTP function's binary names its own entry of the route table (so it links only its own
 /// handlers), and every entry is named by the binary of its name.
 #[test]

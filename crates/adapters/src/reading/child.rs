@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 
-use super::{ReaderLimits, EXIT_UNREADABLE, MODE_VAR};
+use super::{ReaderLimits, EXIT_PANIC, EXIT_UNREADABLE, MODE_VAR};
 
 pub(super) const PDF_TEXT: &str = "pdf-text";
 pub(super) const PDF_PAGES: &str = "pdf-pages";
@@ -10,6 +10,9 @@ pub(super) const HTML_TEXT: &str = "html-text";
 pub(super) const JPEG_PREFIX: &str = "jpeg:";
 /// Larger than any file the worker hands over (documents are read up to `PDF_MAX_READ_BYTES`).
 const MAX_INPUT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The reading thread's stack: the 8 MB a main thread has on Linux.
+const STACK_BYTES: usize = 8 * 1024 * 1024;
 
 /// Call first in `main`: when this process was started as a file reader, reads the file from
 /// stdin, answers on stdout and exits; otherwise returns at once.
@@ -20,16 +23,29 @@ pub fn serve_if_reader() {
     if let Err(err) = std::io::stdin().take(MAX_INPUT_BYTES).read_to_end(&mut input) {
         finish(Err(format!("the file could not be read: {err}")));
     }
-    let result = match mode.as_str() {
-        PDF_TEXT => super::parse::pdf_text(&input).map(String::into_bytes),
-        PDF_PAGES => super::parse::pdf_pages(&input).map(String::into_bytes),
-        HTML_TEXT => super::parse::html_text(&input).map(String::into_bytes),
+    // Parsed on a thread of its own: on musl (what Lambda runs) Rust knows no guard page for the
+    // main thread, so a file that nests too deeply would end the reader with a bare SIGSEGV
+    // instead of the stack overflow report the worker tells the contact about.
+    let job =
+        std::thread::Builder::new().name("reader".into()).stack_size(STACK_BYTES).spawn(move || read(&mode, &input));
+    match job.map(std::thread::JoinHandle::join) {
+        Ok(Ok(result)) => finish(result),
+        // The panic was reported on stderr; exit as a panicking main thread would.
+        Ok(Err(_)) => std::process::exit(EXIT_PANIC),
+        Err(err) => finish(Err(format!("the file reader could not start: {err}"))),
+    }
+}
+
+fn read(mode: &str, input: &[u8]) -> Result<Vec<u8>, String> {
+    match mode {
+        PDF_TEXT => super::parse::pdf_text(input).map(String::into_bytes),
+        PDF_PAGES => super::parse::pdf_pages(input).map(String::into_bytes),
+        HTML_TEXT => super::parse::html_text(input).map(String::into_bytes),
         other => match other.strip_prefix(JPEG_PREFIX).and_then(|side| side.parse::<u32>().ok()) {
-            Some(max_side) => super::parse::downscale(&input, max_side),
+            Some(max_side) => super::parse::downscale(input, max_side),
             None => Err(format!("unknown reader mode `{other}`")),
         },
-    };
-    finish(result)
+    }
 }
 
 fn finish(result: Result<Vec<u8>, String>) -> ! {

@@ -3,9 +3,11 @@
 //! out of memory or loops fails that one file, never the worker or another tenant's reply: a
 //! stack overflow aborts the process it happens in, which unwinding cannot contain.
 //!
-//! The child is the worker's own binary started again with `COLLOQUY_READER` set (every binary
-//! that runs the worker calls [`serve_if_reader`] first), with an empty environment: no AWS
-//! credentials or keys reach the process that parses hostile bytes.
+//! The child is a program that calls [`serve_if_reader`] first in its `main`, started with
+//! `COLLOQUY_READER` set and an otherwise empty environment: no AWS credentials or keys reach the
+//! process that parses hostile bytes. In Lambda it is `file-reader`, deployed beside the worker
+//! (a position-independent executable, unlike the worker); locally, the binary that runs the
+//! worker starts itself.
 
 mod child;
 mod parse;
@@ -61,12 +63,21 @@ impl IsolatedReader {
         Self { program: program.into(), limits }
     }
 
-    /// Children of the running binary (the worker in Lambda, `colloquy-local` locally).
+    /// Children of the running binary (`colloquy-local`, the request benchmark).
     pub fn this_binary() -> Self {
-        // Without a path to itself (never on Linux), the spawn fails and each file is reported
-        // unreadable with the reason.
-        let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
-        Self::new(program, ReaderLimits::default())
+        Self::new(this_binary(), ReaderLimits::default())
+    }
+
+    /// Children of `program` in the running binary's directory (the worker's `file-reader`).
+    /// Missing, each file is reported unreadable with the reason: never read in the worker.
+    pub fn beside_this_binary(program: &str) -> Self {
+        let directory = this_binary().parent().map(PathBuf::from).unwrap_or_default();
+        Self::new(directory.join(program), ReaderLimits::default())
+    }
+
+    /// The program whose children read files.
+    pub fn program(&self) -> &std::path::Path {
+        &self.program
     }
 
     async fn run(&self, mode: String, input: Vec<u8>) -> Result<Vec<u8>, Unreadable> {
@@ -107,6 +118,11 @@ impl IsolatedReader {
         let status = status.map_err(|err| Unreadable(format!("the file reader failed: {err}")))?;
         verdict(status, out, &String::from_utf8_lossy(&err), &self.limits)
     }
+}
+
+fn this_binary() -> PathBuf {
+    // Without a path to itself (never on Linux), /proc/self/exe names it.
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"))
 }
 
 async fn read_bounded(pipe: Option<impl tokio::io::AsyncRead + Unpin>, limit: u64) -> Vec<u8> {
@@ -204,5 +220,13 @@ mod tests {
         let reader = IsolatedReader::new("/nonexistent/colloquy-reader", limits());
         let err = reader.pdf_text(b"%PDF-1.7".to_vec()).await.expect_err("no reader");
         assert!(err.0.contains("could not be started"), "{err:?}");
+    }
+
+    #[test]
+    fn the_worker_s_reader_is_the_program_beside_its_binary() {
+        let exe = std::env::current_exe().expect("the test binary has a path");
+        let reader = IsolatedReader::beside_this_binary("file-reader");
+        assert_eq!(reader.program(), exe.with_file_name("file-reader"));
+        assert_eq!(reader.limits, ReaderLimits::default());
     }
 }
