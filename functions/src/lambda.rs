@@ -46,8 +46,8 @@ pub async fn serve_unrouted() -> Result<(), Error> {
 /// The agent worker, fed by the SQS event source.
 pub async fn serve_worker() -> Result<(), Error> {
     telemetry::init();
-    wiring::check_file_reader();
-    let worker = Worker::new(wiring::from_env(Needs::WORKER).await?.with_metrics(wiring::metrics("agent-worker")));
+    let app = wiring::from_env(Needs::WORKER).await?;
+    let worker = Worker::new(app.with_reader(wiring::file_reader()).with_metrics(wiring::metrics("agent-worker")));
     let worker = &worker;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<crate::worker::SqsEvent>| async move {
         let deadline = crate::worker::Deadline::from_epoch_millis(event.context.deadline);

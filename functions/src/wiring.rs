@@ -24,9 +24,10 @@ use colloquy_domain::ports::{EVENT_DELIVERY_TIMEOUT, LLM_TIMEOUT};
 /// The program that reads contacts' files for the worker, deployed beside its `bootstrap`.
 pub const FILE_READER: &str = "file-reader";
 
-/// A worker deployed without its file reader would report every contact's file unreadable: says
-/// so once, at start, where the operator looks.
-pub fn check_file_reader() {
+/// The worker's file reader: children of `file-reader` beside its binary. A worker deployed
+/// without it would report every contact's file unreadable: says so once, at start, where the
+/// operator looks.
+pub fn file_reader() -> Arc<IsolatedReader> {
     let reader = IsolatedReader::beside_this_binary(FILE_READER);
     if !reader.program().is_file() {
         tracing::error!(
@@ -34,6 +35,7 @@ pub fn check_file_reader() {
             "the file reader is missing beside the worker: contacts' files will be reported unreadable"
         );
     }
+    Arc::new(reader)
 }
 
 /// The operators' metrics of `function` (its binary's name: a bounded dimension), as embedded
@@ -71,15 +73,13 @@ pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
         Arc::new(NotBuilt("the trigger queue")),
         Arc::new(SystemClock),
         Arc::new(NotBuilt("the WhatsApp Graph API client")),
-    )
-    .with_reader(Arc::new(IsolatedReader::beside_this_binary(FILE_READER)));
+    );
     if let Some(queue_url) = queue_url {
         app.queue = Arc::new(SqsTriggerQueue::new(aws_sdk_sqs::Client::new(&aws), &queue_url));
     }
     if let Some(graph) = graph {
         app.whatsapp = Arc::new(GraphClient::new(graph.graph).map_err(ConfigError::Invalid)?);
-        let secrets = aws_sdk_secretsmanager::Client::new(&aws);
-        let vault = Arc::new(SecretsManagerVault::new(secrets, graph.secrets_prefix));
+        let vault = Arc::new(SecretsManagerVault::new(SecretsManagerVault::on_first_use(&aws), graph.secrets_prefix));
         app = app.with_token_vault(vault, graph.default_token.map(Secret));
     }
     if let Some(llm) = llm {
@@ -99,7 +99,7 @@ pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
         app.llm = Arc::new(client.with_bedrock(bedrock));
     }
     if let Some(bucket) = media_bucket {
-        let s3 = S3MediaStore::client(&aws);
+        let s3 = S3MediaStore::on_first_use(&aws);
         app.knowledge = Arc::new(SnapshotIndex::new(s3.clone(), bucket.clone()));
         app.media = Arc::new(S3MediaStore::new(s3, bucket));
     }

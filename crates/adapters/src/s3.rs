@@ -7,16 +7,23 @@ use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 
+use crate::aws::OnFirstUse;
 use crate::ports::{MediaStore, MediaStoreError};
 
 pub struct S3MediaStore {
-    client: aws_sdk_s3::Client,
+    client: OnFirstUse<aws_sdk_s3::Client>,
     bucket: String,
 }
 
 impl S3MediaStore {
-    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
-        Self { client, bucket: bucket.into() }
+    pub fn new(client: impl Into<OnFirstUse<aws_sdk_s3::Client>>, bucket: impl Into<String>) -> Self {
+        Self { client: client.into(), bucket: bucket.into() }
+    }
+
+    /// A client for the SDK configuration, built when the bucket is first used.
+    pub fn on_first_use(aws: &aws_config::SdkConfig) -> OnFirstUse<aws_sdk_s3::Client> {
+        let aws = aws.clone();
+        OnFirstUse::new(move || Self::client(&aws))
     }
 
     /// A client for the SDK configuration. A local endpoint (moto) serves buckets by path, not
@@ -34,6 +41,7 @@ impl S3MediaStore {
         let tag = Tag::builder().key(name).value(value).build().map_err(|err| failed("tagging", err))?;
         let tagging = Tagging::builder().tag_set(tag).build().map_err(|err| failed("tagging", err))?;
         self.client
+            .get()
             .put_object_tagging()
             .bucket(&self.bucket)
             .key(key)
@@ -53,6 +61,7 @@ fn failed(what: &str, err: impl std::error::Error) -> MediaStoreError {
 impl MediaStore for S3MediaStore {
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), MediaStoreError> {
         self.client
+            .get()
             .put_object()
             .bucket(&self.bucket)
             .key(key)
@@ -67,6 +76,7 @@ impl MediaStore for S3MediaStore {
     async fn get(&self, key: &str) -> Result<Vec<u8>, MediaStoreError> {
         let object = self
             .client
+            .get()
             .get_object()
             .bucket(&self.bucket)
             .key(key)
@@ -81,6 +91,7 @@ impl MediaStore for S3MediaStore {
         let config = PresigningConfig::expires_in(ttl).map_err(|err| failed("presigning", err))?;
         let request = self
             .client
+            .get()
             .get_object()
             .bucket(&self.bucket)
             .key(key)
@@ -102,6 +113,7 @@ impl MediaStore for S3MediaStore {
         // Signed with its type and length: S3 refuses a PUT of anything else.
         let request = self
             .client
+            .get()
             .put_object()
             .bucket(&self.bucket)
             .key(key)
@@ -119,6 +131,7 @@ impl MediaStore for S3MediaStore {
         loop {
             let listed = self
                 .client
+                .get()
                 .list_objects_v2()
                 .bucket(&self.bucket)
                 .prefix(prefix)
@@ -129,6 +142,7 @@ impl MediaStore for S3MediaStore {
             for object in listed.contents.unwrap_or_default() {
                 let Some(key) = object.key else { continue };
                 self.client
+                    .get()
                     .delete_object()
                     .bucket(&self.bucket)
                     .key(&key)

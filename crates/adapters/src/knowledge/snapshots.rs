@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::index::{self, Loaded};
+use crate::aws::OnFirstUse;
 use crate::ports::{IndexError, KnowledgeIndex, KnowledgeQuery, MediaStore};
 use crate::s3::S3MediaStore;
 use colloquy_domain::knowledge::model::{Chunk, Hit, KnowledgeBase, Snapshot};
@@ -25,7 +26,7 @@ pub struct SnapshotIndex {
 }
 
 impl SnapshotIndex {
-    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+    pub fn new(client: impl Into<OnFirstUse<aws_sdk_s3::Client>>, bucket: impl Into<String>) -> Self {
         Self { bucket: S3MediaStore::new(client, bucket), loaded: Mutex::new(Vec::new()) }
     }
 

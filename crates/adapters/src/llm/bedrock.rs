@@ -25,6 +25,7 @@ use aws_smithy_types::{Blob, Document, Number};
 use base64::Engine;
 use serde_json::Value;
 
+use crate::aws::OnFirstUse;
 use crate::ports::{ChatReply, ChatRequest, ChatRole, ChatTurn, ImageInput, LlmError, ToolCallRequest};
 
 /// Where Bedrock is reached: the deployment's region unless `region` says otherwise, and its
@@ -37,27 +38,38 @@ pub struct BedrockConfig {
 
 #[derive(Clone, Debug)]
 pub struct BedrockClient {
-    client: aws_sdk_bedrockruntime::Client,
+    client: OnFirstUse<aws_sdk_bedrockruntime::Client>,
 }
 
 impl BedrockClient {
+    /// The client is built when a Bedrock model is first called.
     pub fn new(sdk: &aws_config::SdkConfig, config: BedrockConfig, timeout: Duration) -> Self {
+        let sdk = sdk.clone();
+        Self { client: OnFirstUse::new(move || Self::client(&sdk, &config, timeout)) }
+    }
+
+    fn client(
+        sdk: &aws_config::SdkConfig,
+        config: &BedrockConfig,
+        timeout: Duration,
+    ) -> aws_sdk_bedrockruntime::Client {
         let mut builder = aws_sdk_bedrockruntime::config::Builder::from(sdk)
             .retry_config(RetryConfig::disabled())
             .timeout_config(TimeoutConfig::builder().operation_timeout(timeout).build());
-        if let Some(region) = config.region {
-            builder = builder.region(aws_sdk_bedrockruntime::config::Region::new(region));
+        if let Some(region) = &config.region {
+            builder = builder.region(aws_sdk_bedrockruntime::config::Region::new(region.clone()));
         }
-        if let Some(url) = config.endpoint_url {
+        if let Some(url) = &config.endpoint_url {
             builder = builder.endpoint_url(url);
         }
-        Self { client: aws_sdk_bedrockruntime::Client::from_conf(builder.build()) }
+        aws_sdk_bedrockruntime::Client::from_conf(builder.build())
     }
 
     pub(super) async fn complete(&self, request: &ChatRequest) -> Result<ChatReply, LlmError> {
         let cached = takes_cache_points(&request.model);
         let mut converse = self
             .client
+            .get()
             .converse()
             .model_id(&request.model)
             .set_messages(Some(request.turns.iter().map(message_of).collect::<Result<_, _>>()?))
