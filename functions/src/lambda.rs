@@ -9,17 +9,37 @@ use colloquy_api::http::response;
 use colloquy_api::routes::{self, dispatch, Function};
 use colloquy_api::Needs;
 
+use crate::wiring::Clients;
 use crate::worker::Worker;
 use crate::{telemetry, wiring};
 
 pub type Error = lambda_runtime::Error;
 
+/// What each function no route reaches builds (`wiring::Clients`).
+macro_rules! clients {
+    ($($name:ident = $needs:expr;)*) => {
+        $(
+            struct $name;
+            impl Clients for $name {
+                const NEEDS: Needs = $needs;
+            }
+        )*
+    };
+}
+
+clients! {
+    WorkerClients = Needs::WORKER;
+    DeadLetterClients = Needs::TABLE.with_queue();
+    RetentionClients = Needs::TABLE.with_media();
+    SchedulerClients = Needs::SCHEDULER;
+}
+
 /// An HTTP API function: the rows of its entry in the route table. The binary names that entry
 /// (`routes::function::GET_AGENT`), so it links only its own handlers and what they call.
-pub async fn serve_http(function: &'static Function) -> Result<(), Error> {
+pub async fn serve_http<C: Clients>(function: &'static Function) -> Result<(), Error> {
     telemetry::init();
     let rows = function.rows;
-    let app = wiring::from_env(function.needs()).await?.with_metrics(wiring::metrics(function.name));
+    let app = wiring::from_env::<C>().await?.with_metrics(wiring::metrics(function.name));
     let (app, rows) = (&app, &rows);
     lambda_http::run(service_fn(move |request: Request| async move {
         let route = rows.iter().find(|row| row.method == request.method().as_str());
@@ -46,7 +66,7 @@ pub async fn serve_unrouted() -> Result<(), Error> {
 /// The agent worker, fed by the SQS event source.
 pub async fn serve_worker() -> Result<(), Error> {
     telemetry::init();
-    let app = wiring::from_env(Needs::WORKER).await?;
+    let app = wiring::from_env::<WorkerClients>().await?;
     let worker = Worker::new(app.with_reader(wiring::file_reader()).with_metrics(wiring::metrics("agent-worker")));
     let worker = &worker;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<crate::worker::SqsEvent>| async move {
@@ -59,7 +79,7 @@ pub async fn serve_worker() -> Result<(), Error> {
 /// The dead-letter recorder, fed by the trigger dead-letter queue's SQS event source.
 pub async fn serve_dead_letter_recorder() -> Result<(), Error> {
     telemetry::init();
-    let app = wiring::from_env(Needs::TABLE.with_queue()).await?.with_metrics(wiring::metrics("dead-letter-recorder"));
+    let app = wiring::from_env::<DeadLetterClients>().await?.with_metrics(wiring::metrics("dead-letter-recorder"));
     let recorder = &crate::dead_letters::DeadLetterRecorder { app };
     lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<crate::worker::SqsEvent>| async move {
         Ok::<_, std::convert::Infallible>(recorder.handle(event.payload).await)
@@ -70,7 +90,7 @@ pub async fn serve_dead_letter_recorder() -> Result<(), Error> {
 /// The retention sweeper, run by an EventBridge schedule.
 pub async fn serve_retention() -> Result<(), Error> {
     telemetry::init();
-    let app = wiring::from_env(Needs::TABLE.with_media()).await?;
+    let app = wiring::from_env::<RetentionClients>().await?;
     let app = &app;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
         let deadline = crate::worker::Deadline::from_epoch_millis(event.context.deadline);
@@ -82,7 +102,7 @@ pub async fn serve_retention() -> Result<(), Error> {
 /// The follow-up scheduler, run by an EventBridge schedule.
 pub async fn serve_scheduler() -> Result<(), Error> {
     telemetry::init();
-    let app = wiring::from_env(Needs::SCHEDULER).await?.with_metrics(wiring::metrics("follow-up-scheduler"));
+    let app = wiring::from_env::<SchedulerClients>().await?.with_metrics(wiring::metrics("follow-up-scheduler"));
     let app = &app;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
         crate::scheduler::handle(app, event.payload).await.map_err(|err| Error::from(err.to_string()))

@@ -21,11 +21,17 @@ use colloquy_domain::{model, ports};
 #[macro_export]
 macro_rules! http_function {
     ($function:ident) => {
+        /// What this function builds, from its rows of the route table.
+        struct Clients;
+        impl colloquy_functions::wiring::Clients for Clients {
+            const NEEDS: colloquy_api::Needs = colloquy_api::routes::function::$function.needs();
+        }
+
         fn main() -> Result<(), colloquy_functions::lambda::Error> {
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?
-                .block_on(colloquy_functions::lambda::serve_http(&colloquy_api::routes::function::$function))
+                .block_on(colloquy_functions::lambda::serve_http::<Clients>(&colloquy_api::routes::function::$function))
         }
     };
 }

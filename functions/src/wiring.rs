@@ -52,18 +52,32 @@ pub fn webhook_secrets(values: &SecretValues) -> Result<WebhookSecrets, ConfigEr
     })
 }
 
-/// Reads the configuration `needs` asks for — a missing value fails here, naming it — and
+/// What a function builds, known when its binary is compiled. `from_env` is generic over it, so
+/// each binary's copy has its needs as constants: the branches for clients it never builds are
+/// folded away and the linker drops those adapters (S3, the knowledge index, Bedrock, the
+/// vault…) from a function that does not use them.
+pub trait Clients {
+    const NEEDS: Needs;
+}
+
+/// Reads the configuration `C::NEEDS` asks for — a missing value fails here, naming it — and
 /// builds those clients. `AWS_ENDPOINT_URL` points the SDK at a local stack.
-pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
+pub async fn from_env<C: Clients>() -> Result<App, ConfigError> {
+    // `C::NEEDS` at each use, not a local: a local would live in the future's state across the
+    // awaits, where the compiler no longer sees it is a constant, and every branch would stay.
     let table_name = config::required("TABLE_NAME", "the DynamoDB table that holds Colloquy's state")?;
     let queue_url =
-        needs.queue.then(|| config::required("QUEUE_URL", "the URL of the SQS FIFO trigger queue")).transpose()?;
+        C::NEEDS.queue.then(|| config::required("QUEUE_URL", "the URL of the SQS FIFO trigger queue")).transpose()?;
     let aws = aws::load().await?;
-    let values = SecretValues::load(&aws).await?;
-    let graph = needs.whatsapp.then(|| config::graph(&values)).transpose()?;
-    let llm = needs.llm.then(|| config::llm(&values));
-    let secrets = needs.webhook_secrets.then(|| webhook_secrets(&values)).transpose()?;
-    let media_bucket = needs
+    let values = if C::NEEDS.whatsapp || C::NEEDS.llm || C::NEEDS.webhook_secrets {
+        SecretValues::load(&aws).await?
+    } else {
+        SecretValues::default()
+    };
+    let graph = C::NEEDS.whatsapp.then(|| config::graph(&values)).transpose()?;
+    let llm = C::NEEDS.llm.then(|| config::llm(&values));
+    let secrets = C::NEEDS.webhook_secrets.then(|| webhook_secrets(&values)).transpose()?;
+    let media_bucket = C::NEEDS
         .media
         .then(|| config::required("MEDIA_BUCKET", "the S3 bucket that keeps contacts' media"))
         .transpose()?;
@@ -106,7 +120,7 @@ pub async fn from_env(needs: Needs) -> Result<App, ConfigError> {
     app.outbound = config::outbound_rules()?;
     app.allowed_models = config::allowed_models().map(Arc::from);
     app.rate_limits = config::rate_limits()?;
-    if needs.event_delivery {
+    if C::NEEDS.event_delivery {
         let delivery = Arc::new(
             HttpEventDelivery::new(EVENT_DELIVERY_TIMEOUT, app.outbound.clone()).map_err(ConfigError::Invalid)?,
         );
