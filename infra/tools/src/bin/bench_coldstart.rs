@@ -1,7 +1,7 @@
 //! `colloquy-bench-coldstart`: how long each Lambda function takes to start, in a stand-in for
 //! the Lambda Runtime API on loopback. For every binary it spawns the function with a realistic
 //! environment, times spawn → the first `GET /2018-06-01/runtime/invocation/next` (the moment
-//! Lambda's init phase ends), reads its peak RSS then, and stops it. Five runs per function, round
+//! Lambda's init phase ends), reads its CPU time and peak RSS then, and stops it. Five runs per function, round
 //! by round over all of them; the median and worst are printed. `colloquy-bench-coldstart [dir] [runs] [name,name…]`.
 //!
 //! Usage: scripts/build-functions   (static musl executables, as deployed)
@@ -59,6 +59,18 @@ fn peak_rss_kb(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time the process has used so far, over all its threads (`/proc/<pid>/task/*/schedstat`,
+/// in nanoseconds). Unlike the wall-clock init, it does not count waiting for a busy core, so it
+/// is the steadier figure on a shared two-core host.
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        let schedstat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        total += schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
+}
+
 fn spawn(binary: &Path, port: u16, name: &str) -> std::io::Result<Child> {
     Command::new(binary)
         .env_clear()
@@ -89,6 +101,7 @@ fn spawn(binary: &Path, port: u16, name: &str) -> std::io::Result<Child> {
 
 struct Run {
     init: Duration,
+    cpu: Duration,
     rss_kb: u64,
 }
 
@@ -97,7 +110,11 @@ fn measure(binary: &Path, name: &str) -> Result<Run, String> {
     let started = Instant::now();
     let mut child = spawn(binary, port, name).map_err(|err| format!("cannot start {}: {err}", binary.display()))?;
     let outcome = match first_next.recv_timeout(Duration::from_secs(10)) {
-        Ok(at) => Ok(Run { init: at.duration_since(started), rss_kb: peak_rss_kb(child.id()).unwrap_or(0) }),
+        Ok(at) => Ok(Run {
+            init: at.duration_since(started),
+            cpu: cpu_time(child.id()).unwrap_or_default(),
+            rss_kb: peak_rss_kb(child.id()).unwrap_or(0),
+        }),
         Err(_) => Err(format!("{name} did not ask for an invocation within 10 s (did its init fail?)")),
     };
     let _ = child.kill();
@@ -112,7 +129,7 @@ fn main() -> ExitCode {
     // Optionally only the named functions (comma-separated), e.g. after building just those.
     let only: Option<Vec<String>> = args.get(2).map(|names| names.split(',').map(str::to_owned).collect());
     println!("cold start: spawn → first GET /runtime/invocation/next, {runs} runs each ({})\n", dir.display());
-    println!("{:<28} {:>12} {:>12} {:>14}", "function", "median init", "worst init", "peak RSS");
+    println!("{:<28} {:>12} {:>12} {:>12} {:>12}", "function", "median init", "worst init", "median CPU", "peak RSS");
     let names: Vec<String> =
         functions().into_iter().filter(|name| only.as_ref().is_none_or(|only| only.contains(name))).collect();
     if let Some(missing) = names.iter().find(|name| !dir.join(name).exists()) {
@@ -140,14 +157,18 @@ fn main() -> ExitCode {
         let median = measured[measured.len() / 2].init;
         let worst = measured.last().map_or(Duration::ZERO, |run| run.init);
         let rss = measured.iter().map(|run| run.rss_kb).max().unwrap_or(0);
+        let mut cpu: Vec<Duration> = measured.iter().map(|run| run.cpu).collect();
+        cpu.sort();
+        let cpu = cpu[cpu.len() / 2];
         if median > GOAL_INIT || rss > GOAL_RSS_KB {
             over_goal += 1;
         }
         medians.push(median);
         println!(
-            "{name:<28} {:>9.2} ms {:>9.2} ms {:>10.1} MB",
+            "{name:<28} {:>9.2} ms {:>9.2} ms {:>9.2} ms {:>9.1} MB",
             median.as_secs_f64() * 1000.0,
             worst.as_secs_f64() * 1000.0,
+            cpu.as_secs_f64() * 1000.0,
             rss as f64 / 1024.0
         );
     }
