@@ -117,6 +117,19 @@ impl Browser {
         element.click().await.unwrap_or_else(|err| panic!("click {css}: {err}"));
     }
 
+    /// Clicks a form's submit button and waits (up to 5 s) until the browser has left the page:
+    /// the old document's root goes stale. Waiting for an element instead would find it on the
+    /// old page when the new one has it too, and a `goto` issued then races the submission.
+    pub async fn submit(&self, css: &str) {
+        let old_page = self.client.find(Locator::Css("html")).await.expect("a page");
+        self.click(css).await;
+        let started = Instant::now();
+        while old_page.tag_name().await.is_ok() {
+            assert!(started.elapsed() < Duration::from_secs(5), "submitting {css} did not leave the page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn type_into(&self, css: &str, text: &str) {
         self.appears(css, Duration::from_secs(5)).await;
         let element = self.client.find(Locator::Css(css)).await.unwrap_or_else(|err| panic!("{css}: {err}"));
@@ -126,7 +139,8 @@ impl Browser {
     pub async fn sign_in(&self, base: &str, key: &str) {
         self.goto(&format!("{base}/console/sign-in")).await;
         self.type_into("[data-testid=key]", key).await;
-        self.click("[data-testid=sign-in]").await;
+        // The sign-in page has an `h1` too: wait until the browser has left it.
+        self.submit("[data-testid=sign-in]").await;
         assert!(self.appears("h1", Duration::from_secs(5)).await);
         let url = self.client.current_url().await.expect("url");
         assert_eq!(url.path(), "/console/", "signed in: {}", self.html().await);

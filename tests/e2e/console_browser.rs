@@ -109,7 +109,7 @@ async fn approvals_are_decided_in_one_click_and_a_read_key_cannot_decide() {
     person.screenshot("approvals").await;
     let card = format!("[data-call='{rejected}']");
     person.type_into(&format!("{card} [data-testid=reason]"), "Not for this customer").await;
-    person.click(&format!("{card} [data-testid=reject]")).await;
+    person.submit(&format!("{card} [data-testid=reject]")).await;
     assert!(person.appears("[data-testid=approval]", LIVE).await);
     assert!(!person.html().await.contains(&rejected), "a decided call leaves the queue");
     person.click(&format!("[data-call='{approved}'] [data-testid=approve]")).await;
@@ -174,10 +174,10 @@ async fn a_prompt_version_is_read_beside_the_working_copy() {
     browser
         .type_into(text, "You are a helpful leasing agent.\nAnswer in one short paragraph.\nNever promise a discount.")
         .await;
-    browser.click("[data-testid=save-working-copy]").await;
+    browser.submit("[data-testid=save-working-copy]").await;
     assert!(browser.appears("[data-testid=compare]", LIVE).await);
     browser.type_into("[data-testid=version-title]", "Shorter answers").await;
-    browser.click("[data-testid=save-version]").await;
+    browser.submit("[data-testid=save-version]").await;
     assert!(browser.appears("[data-testid=version]", LIVE).await);
     browser.goto(&format!("{base}/console/prompts/{id}?compare=1")).await;
     assert!(browser.appears("[data-testid=diff] ins", LIVE).await, "{}", browser.html().await);
