@@ -69,11 +69,7 @@ pub async fn from_env<C: Clients>() -> Result<App, ConfigError> {
     let queue_url =
         C::NEEDS.queue.then(|| config::required("QUEUE_URL", "the URL of the SQS FIFO trigger queue")).transpose()?;
     let aws = aws::load().await?;
-    let values = if C::NEEDS.whatsapp || C::NEEDS.llm || C::NEEDS.webhook_secrets {
-        SecretValues::load(&aws).await?
-    } else {
-        SecretValues::default()
-    };
+    let values = if C::NEEDS.secrets() { SecretValues::load(&aws).await? } else { SecretValues::default() };
     let graph = C::NEEDS.whatsapp.then(|| config::graph(&values)).transpose()?;
     let llm = C::NEEDS.llm.then(|| config::llm(&values));
     let secrets = C::NEEDS.webhook_secrets.then(|| webhook_secrets(&values)).transpose()?;

@@ -76,6 +76,12 @@ impl Needs {
         self
     }
 
+    /// Whether the function reads its configuration secrets (`CONFIG_SECRET_ARNS`): the Graph
+    /// API's app secret, the LLM keys or Meta's webhook secrets. The others skip that read.
+    pub const fn secrets(&self) -> bool {
+        self.whatsapp || self.llm || self.webhook_secrets
+    }
+
     pub const fn union(self, other: Needs) -> Self {
         Needs {
             queue: self.queue || other.queue,

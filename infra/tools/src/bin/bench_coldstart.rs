@@ -1,8 +1,9 @@
 //! `colloquy-bench-coldstart`: how long each Lambda function takes to start, in a stand-in for
 //! the Lambda Runtime API on loopback. For every binary it spawns the function with a realistic
 //! environment, times spawn → the first `GET /2018-06-01/runtime/invocation/next` (the moment
-//! Lambda's init phase ends), reads its CPU time and peak RSS then, and stops it. Five runs per function, round
-//! by round over all of them; the median and worst are printed. `colloquy-bench-coldstart [dir] [runs] [name,name…]`.
+//! Lambda's init phase ends), reads its CPU time and peak RSS then, and stops it. Five runs per
+//! function, round by round over all of them; the median and worst are printed.
+//! `colloquy-bench-coldstart [dir] [runs] [name,name…]`.
 //!
 //! Usage: scripts/build-functions   (static musl executables, as deployed)
 //!        cargo run --release -p colloquy-tools --bin colloquy-bench-coldstart [-- DIR [RUNS]]
@@ -69,6 +70,11 @@ fn cpu_time(pid: u32) -> Option<Duration> {
         total += schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
     }
     Some(Duration::from_nanos(total))
+}
+
+fn median_of(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
 fn spawn(binary: &Path, port: u16, name: &str) -> std::io::Result<Child> {
@@ -152,14 +158,11 @@ fn main() -> ExitCode {
     }
     let mut over_goal = 0;
     let mut medians = Vec::new();
-    for (name, mut measured) in names.iter().zip(measured) {
-        measured.sort_by_key(|run| run.init);
-        let median = measured[measured.len() / 2].init;
-        let worst = measured.last().map_or(Duration::ZERO, |run| run.init);
+    for (name, measured) in names.iter().zip(measured) {
+        let median = median_of(measured.iter().map(|run| run.init).collect());
+        let worst = measured.iter().map(|run| run.init).max().unwrap_or_default();
+        let cpu = median_of(measured.iter().map(|run| run.cpu).collect());
         let rss = measured.iter().map(|run| run.rss_kb).max().unwrap_or(0);
-        let mut cpu: Vec<Duration> = measured.iter().map(|run| run.cpu).collect();
-        cpu.sort();
-        let cpu = cpu[cpu.len() / 2];
         if median > GOAL_INIT || rss > GOAL_RSS_KB {
             over_goal += 1;
         }
@@ -172,10 +175,7 @@ fn main() -> ExitCode {
             rss as f64 / 1024.0
         );
     }
-    medians.sort();
-    if let Some(median) = medians.get(medians.len() / 2) {
-        println!("\nthe median function: {:.2} ms", median.as_secs_f64() * 1000.0);
-    }
+    println!("\nthe median function: {:.2} ms", median_of(medians).as_secs_f64() * 1000.0);
     println!(
         "goal: ≤ {} ms init and ≤ {} MB peak RSS; {over_goal} function(s) over it",
         GOAL_INIT.as_millis(),
